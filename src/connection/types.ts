@@ -1,0 +1,177 @@
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import type { SecretLike } from '../model/secret.js';
+import type { ContinuationResponse, TaggedResponse, UntaggedResponse } from '../model/response.js';
+import type { CommandArg } from '../wire/command-arg.js';
+import type { LiteralSink, LiteralStartInfo, ParserLimits } from '../wire/parser-options.js';
+
+/** A pino-compatible logger; every method is optional. Wire traces go to `trace`. */
+export interface Logger {
+  trace?(obj: object, msg?: string): void;
+  debug?(obj: object, msg?: string): void;
+  info?(obj: object, msg?: string): void;
+  warn?(obj: object, msg?: string): void;
+  error?(obj: object, msg?: string): void;
+}
+
+/**
+ * How the connection is protected.
+ * - `tls`: implicit TLS from the first byte (port 993).
+ * - `starttls`: plain connect, then STARTTLS is required: a server without it,
+ *   or refusing it, is an error — never a silent plaintext session.
+ * - `none`: plaintext, explicitly asked for (tests, localhost, IMAP4_stream).
+ */
+export type Security = 'tls' | 'starttls' | 'none';
+
+/** Credentials for automatic login in {@link ConnectOptions.auth}. */
+export interface AuthOptions {
+  username: string;
+  password?: SecretLike;
+  /** OAuth 2 access token (XOAUTH2 / OAUTHBEARER). */
+  accessToken?: SecretLike;
+  /** A SASL mechanism name, `LOGIN-COMMAND` for the plain LOGIN command, or omitted for the best available. */
+  mechanism?: string;
+  /** SASL authorization identity (PLAIN). */
+  authzid?: string;
+}
+
+/** Timeouts in milliseconds; each wait ends with a typed ImapConnectionError (code CONNECTION_TIMEOUT). */
+export interface Timeouts {
+  /** TCP connect (default 30 s). */
+  connect?: number;
+  /** Server greeting after connect (default 30 s). */
+  greeting?: number;
+  /** TLS handshake (default 30 s). */
+  tls?: number;
+  /** A command waiting with no bytes from the server (default 120 s; IDLE excluded). */
+  command?: number;
+  /** Restart IDLE before this (default 25 min, under the 29 min of RFC 2177). */
+  idleRestart?: number;
+}
+
+/** Options of {@link ImapConnection.connect}. */
+export interface ConnectOptions {
+  host?: string;
+  /** Default 993 for `tls`, else 143. */
+  port?: number;
+  /** Default `tls` when port is 993, else `starttls`. */
+  security?: Security;
+  /** Passed to Node's tls.connect (ca, servername, minVersion, cert, key, rejectUnauthorized...). Certificates are verified by default. */
+  tls?: TlsConnectionOptions;
+  /** Use this duplex stream as the transport instead of TCP (e.g. a spawned command's stdio; IMAP4_stream). */
+  stream?: Duplex;
+  timeouts?: Timeouts;
+  logger?: Logger;
+  /** Parser limits. */
+  limits?: ParserLimits;
+  /** Literals larger than this are streamed to a command's literal sink when it has one (default 1 MiB). */
+  streamThreshold?: number;
+  /** Log in right after connecting (and STARTTLS). */
+  auth?: AuthOptions;
+  /** Negotiate COMPRESS=DEFLATE after login when offered (default false: on fast links it only costs CPU). */
+  compress?: boolean;
+  /** Send ID (RFC 2971) with these fields after login when the server supports it. */
+  id?: Map<string, string | null>;
+  /** Extensions to ENABLE after login when offered (e.g. CONDSTORE, QRESYNC, UTF8=ACCEPT). */
+  enable?: string[];
+  /** Cap for the SCRAM iteration count a server may ask for (default 600000). */
+  maxScramIterations?: number;
+}
+
+/** Connection states of RFC 9051 3. */
+export type ConnectionState = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
+
+/** What the engine tracks about the selected mailbox from untagged data. */
+export interface SelectedMailbox {
+  /** The mailbox name as the caller gave it (Unicode). */
+  name: string;
+  readOnly: boolean;
+  exists: number;
+  recent: number;
+  flags: string[];
+  permanentFlags: string[] | null;
+  uidValidity: number | null;
+  uidNext: number | null;
+  highestModseq: bigint | null;
+  /** NOMODSEQ was announced. */
+  noModseq: boolean;
+}
+
+/** Options of one command run through {@link ImapConnection.run}. */
+export interface RunOptions {
+  /**
+   * Upper-case names of untagged responses this command collects into its
+   * result (e.g. `['FETCH']`). An untagged response goes to the oldest
+   * in-flight command collecting its name; the rest become events.
+   */
+  collect?: readonly string[];
+  /** Receive collected responses as they arrive instead of in the result. */
+  onUntagged?: (response: UntaggedResponse) => void;
+  /**
+   * Answer a `+` continuation that is not a literal's (AUTHENTICATE, IDLE).
+   * Return the line to send (without CRLF), or null to send nothing.
+   */
+  onContinuation?: (response: ContinuationResponse) => Promise<string | null> | string | null;
+  /** Offered literals over the stream threshold that belong to this command's responses. */
+  onLiteral?: (info: LiteralStartInfo) => LiteralSink | null;
+  /** Cancel the command: it rejects with code ABORTED (the connection stays usable when it can). */
+  signal?: AbortSignal;
+  /** Per-command idle timeout override (ms). */
+  timeout?: number;
+  /**
+   * May be sent while other pipelinable commands are in flight (RFC 9051 5.5).
+   * Default false: the command waits for in-flight commands to finish, and
+   * nothing is sent after it until it completes.
+   */
+  pipeline?: boolean;
+}
+
+/** The result of a command: its tagged completion and the untagged data it collected. */
+export interface CommandResult {
+  tagged: TaggedResponse;
+  untagged: UntaggedResponse[];
+  /** The command line with secrets and literals redacted. */
+  command: string;
+}
+
+/** Events emitted by an ImapConnection. */
+export interface ConnectionEvents {
+  /** Every untagged response, collected or not (the imaplib facade records them). */
+  untagged: [response: UntaggedResponse];
+  /** `* n EXISTS` in the selected mailbox. */
+  exists: [count: number, previous: number];
+  /** `* n EXPUNGE` in the selected mailbox. */
+  expunge: [seq: number];
+  /** `* VANISHED` (QRESYNC). */
+  vanished: [response: Extract<UntaggedResponse, { name: 'VANISHED' }>];
+  /** An unsolicited FETCH (e.g. flags changed by another client). */
+  fetch: [response: Extract<UntaggedResponse, { name: 'FETCH' }>];
+  /** `[ALERT]` text the user must see (RFC 9051 7.1). */
+  alert: [text: string];
+  /** The server said BYE. */
+  bye: [text: string];
+  /** The mailbox became read-only ([READ-ONLY] outside SELECT/EXAMINE). */
+  readonly: [];
+  /** The connection closed; `error` says why when it was not a clean LOGOUT. */
+  close: [error: Error | null];
+}
+
+/**
+ * What a command module needs from a connection. `ImapConnection` implements
+ * it; commands depend on this interface only.
+ */
+export interface CommandContext {
+  readonly capabilities: ReadonlySet<string>;
+  /** True when the server announced `name` (case-insensitive). */
+  hasCapability(name: string): boolean;
+  readonly state: ConnectionState;
+  readonly selected: SelectedMailbox | null;
+  /** Extensions enabled with ENABLE (upper-cased). */
+  readonly enabled: ReadonlySet<string>;
+  /** UTF8=ACCEPT (or IMAP4rev2) is enabled: mailbox names travel as UTF-8. */
+  readonly utf8Enabled: boolean;
+  /** Sends a command; resolves on OK, NO or BAD. */
+  run(command: string, args?: CommandArg[], options?: RunOptions): Promise<CommandResult>;
+  /** Sends a command; throws ImapProtocolError on NO or BAD. */
+  exec(command: string, args?: CommandArg[], options?: RunOptions): Promise<CommandResult>;
+}

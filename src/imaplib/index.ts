@@ -1,0 +1,5 @@
+/**
+ * The Python-imaplib-compatible facade.
+ * @packageDocumentation
+ */
+export {};

@@ -1,0 +1,137 @@
+import type { ResponseCode } from './response-code.js';
+
+/** Stable machine-readable error codes. */
+export type ImapErrorCode =
+  | 'PROTOCOL_NO'
+  | 'PROTOCOL_BAD'
+  | 'CONNECTION_CLOSED'
+  | 'CONNECTION_BYE'
+  | 'CONNECTION_TIMEOUT'
+  | 'CONNECTION_FAILED'
+  | 'TLS_REQUIRED'
+  | 'TLS_INJECTION'
+  | 'COMPRESS_INJECTION'
+  | 'PARSE'
+  | 'LIMIT'
+  | 'READ_ONLY'
+  | 'CAPABILITY'
+  | 'ARGUMENT'
+  | 'STATE'
+  | 'AUTH'
+  | 'ABORTED';
+
+/** Details every imapkit error may carry. */
+export interface ImapErrorDetails {
+  /** The command that failed, with secrets and literals redacted. */
+  command?: string;
+  /** The server's human-readable text, when the server said something. */
+  serverText?: string;
+  /** The server's response code, when there was one. */
+  responseCode?: ResponseCode | null;
+  /** The underlying error. */
+  cause?: unknown;
+}
+
+/** Base class of every error imapkit throws. */
+export class ImapError extends Error {
+  readonly code: ImapErrorCode;
+  readonly command: string | undefined;
+  readonly serverText: string | undefined;
+  readonly responseCode: ResponseCode | null;
+
+  constructor(code: ImapErrorCode, message: string, details: ImapErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.command = details.command;
+    this.serverText = details.serverText;
+    this.responseCode = details.responseCode ?? null;
+  }
+}
+
+/** The server answered NO or BAD (imaplib's `error`). */
+export class ImapProtocolError extends ImapError {
+  /** 'NO' or 'BAD'. */
+  readonly status: 'NO' | 'BAD';
+
+  constructor(status: 'NO' | 'BAD', message: string, details: ImapErrorDetails = {}) {
+    super(status === 'NO' ? 'PROTOCOL_NO' : 'PROTOCOL_BAD', message, details);
+    this.status = status;
+  }
+}
+
+/**
+ * The connection is unusable: dropped, BYE, timeout, unparsable server data,
+ * a limit exceeded, a TLS downgrade attempt (imaplib's `abort`).
+ */
+export class ImapConnectionError extends ImapError {}
+
+/** Server bytes that do not parse. The parser that threw is unusable afterwards. */
+export class ImapParseError extends ImapConnectionError {
+  /** Byte offset in the response where parsing failed. */
+  readonly offset: number;
+
+  constructor(message: string, offset: number, details: ImapErrorDetails = {}) {
+    super('PARSE', message, details);
+    this.offset = offset;
+  }
+}
+
+/** A configured limit (line length, literal size, nesting depth, buffered bytes) was exceeded. */
+export class ImapLimitError extends ImapConnectionError {
+  /** Which limit. */
+  readonly limit: string;
+
+  constructor(limit: string, message: string, details: ImapErrorDetails = {}) {
+    super('LIMIT', message, details);
+    this.limit = limit;
+  }
+}
+
+/** The mailbox became read-only (imaplib's `readonly`). */
+export class ImapReadOnlyError extends ImapConnectionError {
+  constructor(message: string, details: ImapErrorDetails = {}) {
+    super('READ_ONLY', message, details);
+  }
+}
+
+/** The command needs a capability the server did not announce; nothing was sent. */
+export class ImapCapabilityError extends ImapError {
+  /** The capability that is missing. */
+  readonly capability: string;
+
+  constructor(capability: string, message?: string, details: ImapErrorDetails = {}) {
+    super('CAPABILITY', message ?? `server lacks the ${capability} capability`, details);
+    this.capability = capability;
+  }
+}
+
+/** Caller input that cannot be encoded safely; raised before anything is sent. */
+export class ImapArgumentError extends ImapError {
+  constructor(message: string, details: ImapErrorDetails = {}) {
+    super('ARGUMENT', message, details);
+  }
+}
+
+/** A command was used in a connection state where it is not allowed. */
+export class ImapStateError extends ImapError {
+  constructor(message: string, details: ImapErrorDetails = {}) {
+    super('STATE', message, details);
+  }
+}
+
+/** Escapes bytes for an error message: printable ASCII kept, the rest as \xNN, cut to `max`. */
+export function describeBytes(bytes: Uint8Array, max = 80): string {
+  let out = '';
+  const end = Math.min(bytes.length, max);
+  for (let i = 0; i < end; i++) {
+    const b = bytes[i]!;
+    if (b === 0x0d) out += '\\r';
+    else if (b === 0x0a) out += '\\n';
+    else if (b === 0x5c) out += '\\\\';
+    else if (b >= 0x20 && b < 0x7f) out += String.fromCharCode(b);
+    else out += '\\x' + b.toString(16).padStart(2, '0');
+  }
+  if (bytes.length > max) out += `... (${bytes.length} bytes)`;
+  return out;
+}

@@ -1,0 +1,150 @@
+import { ImapArgumentError } from './errors.js';
+
+/** One end of a range: a number, or `*` (the largest number in use). */
+export type SeqNumber = number | '*';
+
+/** An inclusive range as written on the wire (`start` may be greater than `end`). */
+export type SeqRange = readonly [start: SeqNumber, end: SeqNumber];
+
+const MAX_U32 = 0xffffffff;
+
+function checkNumber(n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_U32) {
+    throw new ImapArgumentError(`invalid sequence number or UID: ${String(n)}`);
+  }
+  return n;
+}
+
+/**
+ * A set of message sequence numbers or UIDs (RFC 9051 `sequence-set`), kept
+ * as ranges and never expanded eagerly: `1:4294967295` costs one range.
+ * `$` (RFC 5182 SEARCHRES) is {@link SequenceSet.saved}.
+ */
+export class SequenceSet {
+  /** The ranges, in the order given. Empty only for the saved-result set `$`. */
+  readonly ranges: readonly SeqRange[];
+  /** True for `$`, the result saved by SEARCH ... RETURN (SAVE). */
+  readonly isSaved: boolean;
+
+  private constructor(ranges: readonly SeqRange[], isSaved: boolean) {
+    this.ranges = ranges;
+    this.isSaved = isSaved;
+  }
+
+  /** `$`: the saved search result (RFC 5182). */
+  static readonly saved = new SequenceSet([], true);
+
+  /** `1:*`: every message. */
+  static readonly all = new SequenceSet([[1, '*']], false);
+
+  /**
+   * Builds a set from a wire string (`1,3:5,7:*`), a number, an array of
+   * numbers, or a set. Throws {@link ImapArgumentError} on anything invalid.
+   */
+  static from(value: string | number | readonly number[] | SequenceSet): SequenceSet {
+    if (value instanceof SequenceSet) return value;
+    if (typeof value === 'number') return new SequenceSet([[checkNumber(value), value]], false);
+    if (Array.isArray(value)) {
+      if (value.length === 0) throw new ImapArgumentError('empty sequence set');
+      return SequenceSet.fromNumbers(value as readonly number[]);
+    }
+    return SequenceSet.parse(value as string);
+  }
+
+  /** Builds the most compact set of ranges covering the given numbers. */
+  static fromNumbers(numbers: readonly number[]): SequenceSet {
+    if (numbers.length === 0) throw new ImapArgumentError('empty sequence set');
+    const sorted = [...numbers].map(checkNumber).sort((a, b) => a - b);
+    const ranges: SeqRange[] = [];
+    let start = sorted[0]!;
+    let end = start;
+    for (let i = 1; i < sorted.length; i++) {
+      const n = sorted[i]!;
+      if (n === end || n === end + 1) {
+        end = n;
+        continue;
+      }
+      ranges.push([start, end]);
+      start = end = n;
+    }
+    ranges.push([start, end]);
+    return new SequenceSet(ranges, false);
+  }
+
+  /** Parses wire syntax; throws {@link ImapArgumentError} when malformed. */
+  static parse(text: string): SequenceSet {
+    if (text === '$') return SequenceSet.saved;
+    if (text.length === 0) throw new ImapArgumentError('empty sequence set');
+    const ranges: SeqRange[] = [];
+    for (const part of text.split(',')) {
+      const colon = part.indexOf(':');
+      if (colon === -1) {
+        const n = parseSeqNumber(part, text);
+        ranges.push([n, n]);
+      } else {
+        ranges.push([
+          parseSeqNumber(part.slice(0, colon), text),
+          parseSeqNumber(part.slice(colon + 1), text),
+        ]);
+      }
+    }
+    return new SequenceSet(ranges, false);
+  }
+
+  /** Number of members, or null when a range involves `*`. */
+  get size(): number | null {
+    let total = 0;
+    for (const [a, b] of this.ranges) {
+      if (a === '*' || b === '*') return null;
+      total += Math.abs(b - a) + 1;
+    }
+    return total;
+  }
+
+  /** True when `n` is in the set (`*` ends count as unbounded). */
+  has(n: number): boolean {
+    for (const [a, b] of this.ranges) {
+      const lo = a === '*' ? Infinity : a;
+      const hi = b === '*' ? Infinity : b;
+      if (n >= Math.min(lo, hi) && n <= Math.max(lo, hi)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Iterates the members lazily, in range order. Refuses sets with `*` or `$`.
+   * Expanding a huge server-sent set is the caller's choice, never automatic.
+   */
+  *values(): IterableIterator<number> {
+    for (const [a, b] of this.ranges) {
+      if (a === '*' || b === '*') throw new ImapArgumentError('cannot enumerate a set with *');
+      const step = a <= b ? 1 : -1;
+      for (let n = a; ; n += step) {
+        yield n;
+        if (n === b) break;
+      }
+    }
+  }
+
+  /** Wire form, e.g. `1:3,5,7:*`. */
+  toString(): string {
+    if (this.isSaved) return '$';
+    return this.ranges.map(([a, b]) => (a === b ? String(a) : `${a}:${b}`)).join(',');
+  }
+
+  toJSON(): string {
+    return this.toString();
+  }
+}
+
+function parseSeqNumber(text: string, whole: string): SeqNumber {
+  if (text === '*') return '*';
+  if (!/^[1-9][0-9]{0,9}$/.test(text)) {
+    throw new ImapArgumentError(`invalid sequence set: ${JSON.stringify(whole.slice(0, 80))}`);
+  }
+  const n = Number(text);
+  if (n > MAX_U32) {
+    throw new ImapArgumentError(`invalid sequence set: ${JSON.stringify(whole.slice(0, 80))}`);
+  }
+  return n;
+}

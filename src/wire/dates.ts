@@ -1,0 +1,182 @@
+/**
+ * IMAP dates (RFC 9051 `date`, for SEARCH) and date-times (RFC 9051
+ * `date-time`, for APPEND and INTERNALDATE).
+ */
+import { ImapArgumentError, ImapParseError } from '../model/errors.js';
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+const MONTH_INDEX = new Map<string, number>(MONTHS.map((m, i) => [m.toLowerCase(), i + 1]));
+
+/** A calendar day without time or zone (what IMAP SEARCH dates mean). */
+export interface ImapCalendarDate {
+  /** Full year, 0-9999. */
+  year: number;
+  /** Month, 1-12. */
+  month: number;
+  /** Day of month, 1-31. */
+  day: number;
+}
+
+/** The fields of a parsed date-time, as written (local to `zoneMinutes`), and the instant. */
+export interface ImapDateTimeParts extends ImapCalendarDate {
+  hour: number;
+  minute: number;
+  second: number;
+  /** The zone offset in minutes east of UTC (`+0130` is 90, `-0800` is -480). */
+  zoneMinutes: number;
+  /** The instant. */
+  date: Date;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+function pad2(n: number): string {
+  return n < 10 ? '0' + n : String(n);
+}
+
+function pad4(n: number): string {
+  return String(n).padStart(4, '0');
+}
+
+function checkDate(d: Date): number {
+  const t = d instanceof Date ? d.getTime() : NaN;
+  if (Number.isNaN(t)) throw new ImapArgumentError('invalid Date');
+  return t;
+}
+
+function checkYear(year: number): void {
+  if (year < 0 || year > 9999) {
+    throw new ImapArgumentError(`year ${year} cannot be written as an IMAP date (4 digits)`);
+  }
+}
+
+/**
+ * Formats an IMAP `date` such as `1-Feb-1994` (unquoted, for SEARCH
+ * BEFORE/SINCE/ON...). IMAP dates have no time zone: a `Date` is taken as its
+ * UTC calendar day; pass `{year, month, day}` to name a day explicitly.
+ */
+export function formatImapDate(d: Date | ImapCalendarDate): string {
+  let year: number;
+  let month: number;
+  let day: number;
+  if (d instanceof Date) {
+    checkDate(d);
+    year = d.getUTCFullYear();
+    month = d.getUTCMonth() + 1;
+    day = d.getUTCDate();
+  } else {
+    ({ year, month, day } = d);
+    if (
+      !Number.isInteger(year) ||
+      !Number.isInteger(month) ||
+      !Number.isInteger(day) ||
+      month < 1 ||
+      month > 12 ||
+      day < 1 ||
+      day > daysInMonth(year, month)
+    ) {
+      throw new ImapArgumentError(`invalid calendar date: ${year}-${month}-${day}`);
+    }
+  }
+  checkYear(year);
+  return `${day}-${MONTHS[month - 1]}-${pad4(year)}`;
+}
+
+/**
+ * Formats an IMAP `date-time` such as `01-Feb-1994 21:22:23 +0000` (without
+ * the surrounding quotes). By default the Date's UTC time with `+0000`; with
+ * `tzOffsetMinutes` (minutes east of UTC: `60` for `+0100`, `-480` for
+ * `-0800`; note `Date#getTimezoneOffset()` has the opposite sign) the local
+ * time at that offset. The day is always two digits, zero-padded.
+ */
+export function formatImapDateTime(d: Date, tzOffsetMinutes = 0): string {
+  const t = checkDate(d);
+  if (!Number.isInteger(tzOffsetMinutes) || Math.abs(tzOffsetMinutes) >= 100 * 60) {
+    throw new ImapArgumentError(`invalid time zone offset: ${tzOffsetMinutes} minutes`);
+  }
+  const local = new Date(t + tzOffsetMinutes * 60_000);
+  const year = local.getUTCFullYear();
+  checkYear(year);
+  const abs = Math.abs(tzOffsetMinutes);
+  const zone = (tzOffsetMinutes < 0 ? '-' : '+') + pad2(Math.floor(abs / 60)) + pad2(abs % 60);
+  return (
+    `${pad2(local.getUTCDate())}-${MONTHS[local.getUTCMonth()]}-${pad4(year)} ` +
+    `${pad2(local.getUTCHours())}:${pad2(local.getUTCMinutes())}:${pad2(local.getUTCSeconds())} ` +
+    zone
+  );
+}
+
+const DATE_TIME_RE =
+  /^ ?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/;
+
+const DATE_RE = /^(\d{1,2})-([A-Za-z]{3})-(\d{4})$/;
+
+function parseFail(what: string, s: string): ImapParseError {
+  return new ImapParseError(`invalid IMAP ${what}: ${JSON.stringify(s.slice(0, 80))}`, 0);
+}
+
+function unquote(s: string): string {
+  return s.length >= 2 && s.charCodeAt(0) === 0x22 && s.charCodeAt(s.length - 1) === 0x22
+    ? s.slice(1, -1)
+    : s;
+}
+
+/**
+ * Parses an IMAP `date-time` (`" 1-Feb-1994 21:22:23 +0000"`, the quotes
+ * optional, the day one or two digits with or without a leading space, the
+ * month case-insensitive) into its fields and the instant. Throws
+ * {@link ImapParseError} on anything else, including impossible dates.
+ */
+export function parseImapDateTimeParts(s: string): ImapDateTimeParts {
+  const m = DATE_TIME_RE.exec(unquote(s));
+  if (m === null) throw parseFail('date-time', s);
+  const day = Number(m[1]);
+  const month = MONTH_INDEX.get(m[2]!.toLowerCase());
+  const year = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = Number(m[6]);
+  const zh = Number(m[8]);
+  const zm = Number(m[9]);
+  if (
+    month === undefined ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 60 || // a leap second rolls over to the next minute in `date`
+    zm > 59
+  ) {
+    throw parseFail('date-time', s);
+  }
+  const zoneMinutes = (m[7] === '-' ? -1 : 1) * (zh * 60 + zm);
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute - zoneMinutes, second, 0);
+  return { year, month, day, hour, minute, second, zoneMinutes, date };
+}
+
+/** Parses an IMAP `date-time` into the instant it names; see {@link parseImapDateTimeParts}. */
+export function parseImapDateTime(s: string): Date {
+  return parseImapDateTimeParts(s).date;
+}
+
+/**
+ * Parses an IMAP `date` (`1-Feb-1994`, quotes optional, month
+ * case-insensitive) into a calendar day. Throws {@link ImapParseError}.
+ */
+export function parseImapDate(s: string): ImapCalendarDate {
+  const m = DATE_RE.exec(unquote(s));
+  if (m === null) throw parseFail('date', s);
+  const day = Number(m[1]);
+  const month = MONTH_INDEX.get(m[2]!.toLowerCase());
+  const year = Number(m[3]);
+  if (month === undefined || day < 1 || day > daysInMonth(year, month)) {
+    throw parseFail('date', s);
+  }
+  return { year, month, day };
+}

@@ -1,0 +1,48 @@
+/** Where the bytes of a streamed (large) literal go. */
+export interface LiteralSink {
+  /** Receives the next piece of the literal; pieces arrive in order, without copies where possible. */
+  write(chunk: Buffer): void;
+  /** The literal is complete. */
+  end(): void;
+}
+
+/** What the parser knows about a large literal when it starts. */
+export interface LiteralStartInfo {
+  /** Announced size in bytes. */
+  size: number;
+  /** For `* n FETCH`: the message sequence number; else null. */
+  seq: number | null;
+  /** Upper-cased response name, e.g. 'FETCH'; null for tagged or unknown. */
+  name: string | null;
+  /** For FETCH: the item that the literal is the value of, canonical (`BODY[1.2]`, `BINARY[]`, `RFC822`); else null. */
+  item: string | null;
+  /** The response's text so far (before the literal), for context. */
+  prefix: Buffer;
+}
+
+/** Configurable limits; each exceeded one is an {@link ImapLimitError}. */
+export interface ParserLimits {
+  /** Longest text line outside literals (default 1 MiB, like imaplib's _MAXLINE... times 1000). */
+  maxLineLength?: number;
+  /** Largest literal kept in memory (default 64 MiB); a larger one must be streamed or fails. */
+  maxLiteralSize?: number;
+  /** Deepest parenthesis nesting (default 64). */
+  maxDepth?: number;
+  /** Most bytes buffered for one response, text and literals (default 256 MiB). */
+  maxResponseBytes?: number;
+}
+
+/** Options of the {@link ResponseParser}. */
+export interface ParserOptions extends ParserLimits {
+  /**
+   * Literals larger than this many bytes (default: never) are offered to
+   * `literalSink` instead of being buffered.
+   */
+  streamThreshold?: number;
+  /** Called for each literal over the threshold; return a sink, or null to buffer it (subject to maxLiteralSize). */
+  literalSink?: (info: LiteralStartInfo) => LiteralSink | null;
+  /** Keep each response's raw framing (for the imaplib facade). Default false. */
+  keepRaw?: boolean;
+  /** Expect a greeting first (default false): the first response may be `* OK|PREAUTH|BYE` only. */
+  greeting?: boolean;
+}
