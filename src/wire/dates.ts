@@ -20,8 +20,11 @@ export interface ImapCalendarDate {
 
 /** The fields of a parsed date-time, as written (local to `zoneMinutes`), and the instant. */
 export interface ImapDateTimeParts extends ImapCalendarDate {
+  /** Hour, 0-23. */
   hour: number;
+  /** Minute, 0-59. */
   minute: number;
+  /** Second, 0-60 (60 only for a leap second, which `date` rolls into the next minute). */
   second: number;
   /** The zone offset in minutes east of UTC (`+0130` is 90, `-0800` is -480). */
   zoneMinutes: number;

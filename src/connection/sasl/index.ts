@@ -61,12 +61,22 @@ function hasValue(value: SaslCredentials['password']): boolean {
   return value !== undefined && reveal(value) !== '';
 }
 
+/** Mechanisms that cannot carry an authorization identity. */
+const NO_AUTHZID: ReadonlySet<string> = new Set(['LOGIN', 'CRAM-MD5', 'XOAUTH2']);
+
+function rejectAuthzid(name: string, credentials: SaslCredentials): void {
+  if (credentials.authzid !== undefined && credentials.authzid !== '') {
+    throw new SaslError(name, 'this mechanism cannot carry an authorization identity (authzid)');
+  }
+}
+
 /**
  * Starts a client SASL exchange (RFC 4422) for `mechanism` (case-insensitive;
  * one of {@link SUPPORTED_SASL_MECHANISMS}). Throws {@link SaslError} for an
  * unsupported mechanism or a missing or unusable credential (a password for
  * PLAIN, LOGIN, CRAM-MD5 and SCRAM-*, an access token for OAUTHBEARER and
- * XOAUTH2). `options` apply to SCRAM (iteration limit, test nonce).
+ * XOAUTH2), or an authzid given to a mechanism that cannot carry one
+ * (LOGIN, CRAM-MD5, XOAUTH2). `options` apply to SCRAM (iteration limit, test nonce).
  */
 export function createSaslSession(
   mechanism: string,
@@ -83,11 +93,12 @@ export function createSaslSession(
       throw new SaslError(name, 'an access token is required');
     }
     if (name === 'XOAUTH2') {
+      rejectAuthzid(name, credentials);
       return new XOAuth2Session({ username: credentials.username, accessToken });
     }
     return new OAuthBearerSession({
       accessToken,
-      authzid: credentials.authzid ?? credentials.username,
+      authzid: credentials.authzid || credentials.username,
       ...(credentials.host === undefined ? {} : { host: credentials.host }),
       ...(credentials.port === undefined ? {} : { port: credentials.port }),
     });
@@ -112,8 +123,10 @@ export function createSaslSession(
         ...(credentials.authzid ? { authzid: credentials.authzid } : {}),
       });
     case 'LOGIN':
+      rejectAuthzid(name, credentials);
       return new LoginSession({ username, password });
     case 'CRAM-MD5':
+      rejectAuthzid(name, credentials);
       return new CramMd5Session({ username, password });
     default:
       throw new SaslError(null, `unsupported SASL mechanism ${JSON.stringify(mechanism)}`);
@@ -127,8 +140,8 @@ export function createSaslSession(
  * (RFC 7677), SCRAM-SHA-1 (RFC 5802), PLAIN (RFC 4616), LOGIN, CRAM-MD5
  * (RFC 2195). Capability names are compared case-insensitively. Returns
  * null when nothing fits (the caller may fall back to the LOGIN command).
- * LOGIN and CRAM-MD5 are chosen only when credentials have no authzid,
- * which they cannot carry.
+ * LOGIN, CRAM-MD5 and XOAUTH2 are chosen only when the credentials have no
+ * authzid, which they cannot carry.
  */
 export function chooseMechanism(
   serverCaps: ReadonlySet<string>,
@@ -143,10 +156,10 @@ export function chooseMechanism(
   const hasPassword = hasValue(credentials.password);
   const hasAuthzid = credentials.authzid !== undefined && credentials.authzid !== '';
   for (const name of SUPPORTED_SASL_MECHANISMS) {
-    if (!advertised.has(name)) continue;
+    if (!advertised.has(name) || (hasAuthzid && NO_AUTHZID.has(name))) continue;
     if (TOKEN_MECHANISMS.has(name)) {
       if (hasToken) return name;
-    } else if (hasPassword && !(hasAuthzid && (name === 'LOGIN' || name === 'CRAM-MD5'))) {
+    } else if (hasPassword) {
       return name;
     }
   }
