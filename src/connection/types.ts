@@ -76,6 +76,10 @@ export interface ConnectOptions {
   enable?: string[];
   /** Cap for the SCRAM iteration count a server may ask for (default 600000). */
   maxScramIterations?: number;
+  /** Tag prefix (default `A`); tags are the prefix followed by a counter starting at 0. */
+  tagPrefix?: string;
+  /** Keep each response's raw framing in `response.raw` (the imaplib facade needs it). Default false. */
+  keepRaw?: boolean;
 }
 
 /** Connection states of RFC 9051 3. */

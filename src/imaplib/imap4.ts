@@ -1,0 +1,737 @@
+import { createHmac, randomInt } from 'node:crypto';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { ImapConnection } from '../connection/connection.js';
+import type { Logger, Security } from '../connection/types.js';
+import { ImapConnectionError, ImapError } from '../model/errors.js';
+import type { ContinuationResponse, UntaggedResponse } from '../model/response.js';
+import { Secret } from '../model/secret.js';
+import { raw as rawArg, literal, list, secret } from '../wire/args.js';
+import type { CommandArg } from '../wire/command-arg.js';
+import { COMMAND_STATES, type ImaplibState } from './commands-table.js';
+import { ImaplibAbort, ImaplibError, ImaplibReadonly } from './errors.js';
+import { Int2AP, Time2Internaldate, type StructTime } from './helpers.js';
+import {
+  emptyResponses,
+  recordTagged,
+  recordUntagged,
+  type ResponseData,
+  type UntaggedItem,
+  type UntaggedResponses,
+} from './response-log.js';
+
+/** imaplib's result: `[typ, data]`, e.g. `['OK', [Buffer]]`. */
+export type ImaplibResult = [typ: string, data: ResponseData];
+
+/** An argument as imaplib takes it: text or bytes sent as given, or null (skipped). */
+export type ImaplibArg = string | Buffer | null | undefined;
+
+/** imaplib's `authobject`: answers a decoded challenge; null aborts the exchange. */
+export type Authobject = (challenge: Buffer) => Buffer | string | null;
+
+/** Connection options (the equivalent of Python's `timeout` and `ssl_context`). */
+export interface IMAP4Options {
+  /** Seconds, like Python's `timeout`: applies to connect, greeting, TLS and each command. */
+  timeout?: number;
+  /** TLS settings for IMAP4_SSL and starttls() (ca, servername, minVersion, cert, key...). Verified by default. */
+  tls?: TlsConnectionOptions;
+  /** A logger for the wire trace when `debug` >= 4 (default: stderr). Secrets are redacted. */
+  logger?: Logger;
+  /** imaplib's debug level; 4 or more traces the wire. */
+  debug?: number;
+}
+
+const ALLOWED_VERSIONS = ['IMAP4REV1', 'IMAP4'];
+const MAP_CRLF = /\r\n|\r|\n/g;
+
+function toText(arg: string | Buffer): string {
+  return typeof arg === 'string' ? arg : arg.toString('latin1');
+}
+
+function stderrLogger(): Logger {
+  return {
+    trace: (obj, msg) => process.stderr.write(`imapkit ${msg ?? ''} ${JSON.stringify(obj)}\n`),
+    debug: (obj, msg) => process.stderr.write(`imapkit ${msg ?? ''} ${JSON.stringify(obj)}\n`),
+  };
+}
+
+/**
+ * Python's `imaplib.IMAP4`, asynchronous: every command method resolves to
+ * `[typ, data]` exactly as CPython returns it for the same server bytes, and
+ * throws `IMAP4.error` / `IMAP4.abort` / `IMAP4.readonly` where CPython raises.
+ *
+ * ```ts
+ * const M = await IMAP4.connect('localhost', 143);
+ * await M.login('alice', 'secret');
+ * await M.select();
+ * const [, [nums]] = await M.search(null, 'ALL');
+ * ```
+ */
+export class IMAP4 {
+  /** imaplib's `IMAP4.error`. */
+  static readonly error = ImaplibError;
+  /** imaplib's `IMAP4.abort`. */
+  static readonly abort = ImaplibAbort;
+  /** imaplib's `IMAP4.readonly`. */
+  static readonly ['readonly'] = ImaplibReadonly;
+
+  host = '';
+  port = 143;
+  debug = 0;
+  state: ImaplibState = 'LOGOUT';
+  /** Upper-cased capabilities from the last CAPABILITY. */
+  capabilities: string[] = [];
+  /** Untagged responses received and not yet consumed, by name (a null-prototype object). */
+  untagged_responses: UntaggedResponses = emptyResponses();
+  /** Commands sent and not yet completed, by tag (value null while pending). */
+  tagged_commands: Record<string, ImaplibResult | null> = Object.create(null) as Record<
+    string,
+    ImaplibResult | null
+  >;
+  /** The text of the last continuation response. */
+  continuation_response: Buffer = Buffer.alloc(0);
+  is_readonly = false;
+  utf8_enabled = false;
+  PROTOCOL_VERSION = '';
+  /** The server greeting line. */
+  welcome: Buffer = Buffer.alloc(0);
+  /** The tag prefix, as imaplib's `tagpre`. */
+  tagpre: Buffer = Buffer.alloc(0);
+
+  protected options: IMAP4Options = {};
+  protected connection: ImapConnection | null = null;
+  protected tagnum = 0;
+
+  /** Default port of this class. */
+  protected static defaultPort = 143;
+
+  /**
+   * Connects to `host:port` and reads the greeting and capabilities, like
+   * Python's constructor. Resolves to the connected instance.
+   */
+  static async connect<T extends IMAP4>(
+    this: new () => T,
+    host = 'localhost',
+    port?: number,
+    options: IMAP4Options = {},
+  ): Promise<T> {
+    const instance = new this();
+    await instance.open(host, port, options);
+    return instance;
+  }
+
+  /** The security this class uses on `open`. */
+  protected security(): Security {
+    return 'none';
+  }
+
+  /** Opens the connection (Python's `open` + `_connect`). */
+  async open(host = 'localhost', port?: number, options: IMAP4Options = {}): Promise<void> {
+    this.host = host || 'localhost';
+    this.port = port ?? (this.constructor as typeof IMAP4).defaultPort;
+    this.options = options;
+    if (options.debug !== undefined) this.debug = options.debug;
+    const connection = await this.openConnection();
+    await this.attach(connection);
+  }
+
+  protected connectOptions(): Parameters<typeof ImapConnection.connect>[0] {
+    const ms = this.options.timeout === undefined ? undefined : this.options.timeout * 1000;
+    this.tagpre = Int2AP(randomInt(4096, 65536));
+    return {
+      host: this.host,
+      port: this.port,
+      security: this.security(),
+      tls: this.options.tls,
+      keepRaw: true,
+      tagPrefix: this.tagpre.toString('latin1'),
+      timeouts:
+        ms === undefined ? undefined : { connect: ms, greeting: ms, tls: ms, command: ms },
+      logger: this.debug >= 4 ? (this.options.logger ?? stderrLogger()) : this.options.logger,
+      streamThreshold: Number.POSITIVE_INFINITY,
+    };
+  }
+
+  protected async openConnection(): Promise<ImapConnection> {
+    try {
+      return await ImapConnection.connect(this.connectOptions());
+    } catch (err) {
+      throw this.wrapError(err, null);
+    }
+  }
+
+  /** Adopts a connected engine: records the greeting, state and capabilities. */
+  protected async attach(connection: ImapConnection): Promise<void> {
+    this.connection = connection;
+    connection.on('untagged', (response: UntaggedResponse) => this.onUntagged(response));
+    const greeting = connection.greeting;
+    if (greeting.raw) {
+      this.welcome = greeting.raw.pieces[0]!;
+      recordUntagged(this.untagged_responses, greeting.raw);
+    }
+    if ('PREAUTH' in this.untagged_responses) this.state = 'AUTH';
+    else if ('OK' in this.untagged_responses) this.state = 'NONAUTH';
+    else throw new ImaplibError(this.welcome.toString('latin1'));
+    await this.getCapabilities();
+    const version = ALLOWED_VERSIONS.find((v) => this.capabilities.includes(v));
+    if (!version) throw new ImaplibError('server not IMAP4 compliant');
+    this.PROTOCOL_VERSION = version;
+  }
+
+  private onUntagged(response: UntaggedResponse): void {
+    if (response.raw) recordUntagged(this.untagged_responses, response.raw);
+  }
+
+  private async getCapabilities(): Promise<void> {
+    const [, dat] = await this.capability();
+    const last = dat[dat.length - 1];
+    if (last === null || last === undefined) {
+      throw new ImaplibError('no CAPABILITY response from server');
+    }
+    const text = (Array.isArray(last) ? last[0] : last).toString(
+      this.utf8_enabled ? 'utf8' : 'latin1',
+    );
+    this.capabilities = text
+      .toUpperCase()
+      .split(/\s+/)
+      .filter((s) => s.length > 0);
+  }
+
+  private requireConnection(): ImapConnection {
+    if (!this.connection) throw new ImaplibAbort('socket error: not connected');
+    return this.connection;
+  }
+
+  private wrapError(err: unknown, name: string | null): Error {
+    if (err instanceof ImaplibError) return err;
+    const prefix = name ? `command: ${name} => ` : '';
+    const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof ImapConnectionError) {
+      return new ImaplibAbort(prefix + message, err.code, { cause: err });
+    }
+    if (err instanceof ImapError) return new ImaplibError(prefix + message, err.code, { cause: err });
+    return new ImaplibAbort(prefix + message, 'CONNECTION_FAILED', { cause: err });
+  }
+
+  /** imaplib's `_check_bye`. */
+  private checkBye(): void {
+    const bye = this.untagged_responses['BYE'];
+    if (bye && bye.length > 0) {
+      const last = bye[bye.length - 1]!;
+      throw new ImaplibAbort((Array.isArray(last) ? last[0] : last).toString('utf8'));
+    }
+  }
+
+  /**
+   * Sends one command as imaplib's `_command` + `_command_complete` do: state
+   * check, OK/NO/BAD responses cleared, READ-ONLY check, arguments joined by
+   * spaces as given; BAD raises `error`.
+   */
+  protected async simpleCommand(
+    name: string,
+    args: readonly ImaplibArg[],
+    extra: { literal?: CommandArg; onContinuation?: Authobject } = {},
+  ): Promise<ImaplibResult> {
+    const allowed = COMMAND_STATES.get(name);
+    if (allowed && !allowed.includes(this.state)) {
+      throw new ImaplibError(
+        `command ${name} illegal in state ${this.state}, only allowed in states ${allowed.join(', ')}`,
+        'STATE',
+      );
+    }
+    for (const typ of ['OK', 'NO', 'BAD']) delete this.untagged_responses[typ];
+    if ('READ-ONLY' in this.untagged_responses && !this.is_readonly) {
+      throw new ImaplibReadonly('mailbox status changed to READ-ONLY');
+    }
+    const connection = this.requireConnection();
+    const cmdArgs: CommandArg[] = [];
+    try {
+      for (const arg of args) {
+        if (arg === null || arg === undefined) continue;
+        cmdArgs.push(rawArg(toText(arg)));
+      }
+    } catch (err) {
+      throw this.wrapError(err, name);
+    }
+    if (extra.literal) cmdArgs.push(extra.literal);
+    const tag = `${this.tagpre.toString('latin1')}${this.tagnum++}`;
+    this.tagged_commands[tag] = null;
+    const logout = name === 'LOGOUT';
+    if (!logout) this.checkBye();
+    const authobject = extra.onContinuation;
+    let result;
+    try {
+      result = await connection.run(name, cmdArgs, {
+        onContinuation: authobject
+          ? (c: ContinuationResponse) => this.answerChallenge(authobject, c)
+          : undefined,
+      });
+    } catch (err) {
+      delete this.tagged_commands[tag];
+      if (logout && this.untagged_responses['BYE']) {
+        const bye = this.untagged_responses['BYE'];
+        delete this.untagged_responses['BYE'];
+        return ['BYE', bye];
+      }
+      throw this.wrapError(err, name);
+    }
+    delete this.tagged_commands[tag];
+    const tagged = result.tagged;
+    const [typ, data] = tagged.raw
+      ? recordTagged(this.untagged_responses, tagged.raw, tagged)
+      : [tagged.status, [Buffer.from(tagged.text, 'utf8')] as ResponseData];
+    if (logout && this.untagged_responses['BYE']) {
+      const bye = this.untagged_responses['BYE'];
+      delete this.untagged_responses['BYE'];
+      return ['BYE', bye];
+    }
+    if (!logout) this.checkBye();
+    if (typ === 'BAD') {
+      throw new ImaplibError(`${name} command error: ${typ} ${formatData(data)}`, 'PROTOCOL_BAD', {
+        serverText: tagged.text,
+        responseCode: tagged.code,
+      });
+    }
+    return [typ, data];
+  }
+
+  private answerChallenge(authobject: Authobject, c: ContinuationResponse): string {
+    const text = c.raw ? c.raw.pieces[0]!.subarray(2) : Buffer.from(c.text, 'latin1');
+    this.continuation_response = text;
+    const challenge = text.length === 0 ? Buffer.alloc(0) : Buffer.from(text.toString('latin1'), 'base64');
+    const answer = authobject(challenge);
+    if (answer === null) return '*';
+    return (typeof answer === 'string' ? Buffer.from(answer, 'utf8') : answer).toString('base64');
+  }
+
+  /** imaplib's `_untagged_response`: pops the named responses, `[null]` when none. */
+  protected untaggedResponse(typ: string, dat: ResponseData, name: string): ImaplibResult {
+    if (typ === 'NO') return [typ, dat];
+    const data = this.untagged_responses[name];
+    if (!data) return [typ, [null]];
+    delete this.untagged_responses[name];
+    return [typ, data];
+  }
+
+  private async plainCommand(name: string, ...args: ImaplibArg[]): Promise<ImaplibResult> {
+    return this.simpleCommand(name, args);
+  }
+
+  private async commandUntagged(
+    name: string,
+    responseName: string,
+    ...args: ImaplibArg[]
+  ): Promise<ImaplibResult> {
+    const [typ, dat] = await this.simpleCommand(name, args);
+    return this.untaggedResponse(typ, dat, responseName);
+  }
+
+  // ---- utility methods ----
+
+  /** Most recent RECENT responses, else prompts the server with NOOP. */
+  async recent(): Promise<ImaplibResult> {
+    const [typ, dat] = this.untaggedResponse('OK', [null], 'RECENT');
+    if (dat[dat.length - 1]) return [typ, dat];
+    const [t2, d2] = await this.noop();
+    return this.untaggedResponse(t2, d2, 'RECENT');
+  }
+
+  /** Data of the untagged response `code` received so far, or [null]; clears it. */
+  async response(code: string): Promise<ImaplibResult> {
+    return this.untaggedResponse(code, [null], code.toUpperCase());
+  }
+
+  // ---- IMAP4 commands ----
+
+  /** APPEND: `flags`, `date_time` may be null; line endings of `message` become CRLF. */
+  async append(
+    mailbox: string | null,
+    flags: string | null,
+    date_time: number | Date | StructTime | string | null,
+    message: Buffer | string,
+  ): Promise<ImaplibResult> {
+    const box = mailbox || 'INBOX';
+    let f: string | null = null;
+    if (flags) f = flags.startsWith('(') && flags.endsWith(')') ? flags : `(${flags})`;
+    const dt = date_time ? Time2Internaldate(date_time) : null;
+    const body = Buffer.from(
+      toText(typeof message === 'string' ? Buffer.from(message, 'utf8') : message).replace(
+        MAP_CRLF,
+        '\r\n',
+      ),
+      'latin1',
+    );
+    const lit = this.utf8_enabled
+      ? list([literal(body, { binary: false })])
+      : literal(body, { binary: false });
+    const args: ImaplibArg[] = [box, f, dt];
+    if (this.utf8_enabled) args.push('UTF8');
+    return this.simpleCommand('APPEND', args, { literal: lit });
+  }
+
+  /** AUTHENTICATE with `authobject` answering each (decoded) challenge. */
+  async authenticate(mechanism: string, authobject: Authobject): Promise<ImaplibResult> {
+    const mech = mechanism.toUpperCase();
+    const [typ, dat] = await this.simpleCommand('AUTHENTICATE', [mech], {
+      onContinuation: authobject,
+    });
+    if (typ !== 'OK') throw new ImaplibError(lastText(dat), 'AUTH');
+    this.state = 'AUTH';
+    return [typ, dat];
+  }
+
+  async capability(): Promise<ImaplibResult> {
+    return this.commandUntagged('CAPABILITY', 'CAPABILITY');
+  }
+
+  async check(): Promise<ImaplibResult> {
+    return this.plainCommand('CHECK');
+  }
+
+  /** CLOSE; the state is AUTH afterwards whatever happens. */
+  async close(): Promise<ImaplibResult> {
+    try {
+      return await this.plainCommand('CLOSE');
+    } finally {
+      this.state = 'AUTH';
+    }
+  }
+
+  async copy(message_set: string, new_mailbox: string): Promise<ImaplibResult> {
+    return this.plainCommand('COPY', message_set, new_mailbox);
+  }
+
+  async create(mailbox: string): Promise<ImaplibResult> {
+    return this.plainCommand('CREATE', mailbox);
+  }
+
+  async delete(mailbox: string): Promise<ImaplibResult> {
+    return this.plainCommand('DELETE', mailbox);
+  }
+
+  async deleteacl(mailbox: string, who: string): Promise<ImaplibResult> {
+    return this.plainCommand('DELETEACL', mailbox, who);
+  }
+
+  /** ENABLE; enabling UTF8=ACCEPT switches to UTF-8 mode. */
+  async enable(capability: string): Promise<ImaplibResult> {
+    if (!this.capabilities.includes('ENABLE')) {
+      throw new ImaplibError('Server does not support ENABLE', 'CAPABILITY');
+    }
+    const [typ, data] = await this.plainCommand('ENABLE', capability);
+    if (typ === 'OK' && capability.toUpperCase().includes('UTF8=ACCEPT')) this.utf8_enabled = true;
+    return [typ, data];
+  }
+
+  async expunge(): Promise<ImaplibResult> {
+    return this.commandUntagged('EXPUNGE', 'EXPUNGE');
+  }
+
+  async fetch(message_set: string, message_parts: string): Promise<ImaplibResult> {
+    return this.commandUntagged('FETCH', 'FETCH', message_set, message_parts);
+  }
+
+  async getacl(mailbox: string): Promise<ImaplibResult> {
+    return this.commandUntagged('GETACL', 'ACL', mailbox);
+  }
+
+  async getannotation(mailbox: string, entry: string, attribute: string): Promise<ImaplibResult> {
+    return this.commandUntagged('GETANNOTATION', 'ANNOTATION', mailbox, entry, attribute);
+  }
+
+  async getquota(root: string): Promise<ImaplibResult> {
+    return this.commandUntagged('GETQUOTA', 'QUOTA', root);
+  }
+
+  /** GETQUOTAROOT: data is `[quotaroot responses, quota responses]`. */
+  async getquotaroot(mailbox: string): Promise<[string, [ResponseData, ResponseData]]> {
+    const [typ, dat] = await this.plainCommand('GETQUOTAROOT', mailbox);
+    const [, quota] = this.untaggedResponse(typ, dat, 'QUOTA');
+    const [typ2, quotaroot] = this.untaggedResponse(typ, dat, 'QUOTAROOT');
+    return [typ2, [quotaroot, quota]];
+  }
+
+  async list(directory = '""', pattern = '*'): Promise<ImaplibResult> {
+    return this.commandUntagged('LIST', 'LIST', directory, pattern);
+  }
+
+  /** LOGIN with the password quoted (imaplib's `_quote`); NO raises `error`. */
+  async login(user: string, password: string | Secret): Promise<ImaplibResult> {
+    const pw = password instanceof Secret ? password : new Secret(password);
+    const [typ, dat] = await this.simpleCommand('LOGIN', [user], { literal: secret(pw) });
+    if (typ !== 'OK') throw new ImaplibError(lastText(dat), 'PROTOCOL_NO');
+    this.state = 'AUTH';
+    return [typ, dat];
+  }
+
+  /** AUTHENTICATE CRAM-MD5 (RFC 2195). */
+  async login_cram_md5(user: string, password: string | Secret): Promise<ImaplibResult> {
+    const pw = password instanceof Secret ? password.reveal() : password;
+    return this.authenticate(
+      'CRAM-MD5',
+      (challenge) => `${user} ${createHmac('md5', pw).update(challenge).digest('hex')}`,
+    );
+  }
+
+  /** LOGOUT; returns the server's BYE. */
+  async logout(): Promise<ImaplibResult> {
+    this.state = 'LOGOUT';
+    let result: ImaplibResult;
+    try {
+      result = await this.plainCommand('LOGOUT');
+    } finally {
+      this.shutdown();
+    }
+    return result;
+  }
+
+  async lsub(directory = '""', pattern = '*'): Promise<ImaplibResult> {
+    return this.commandUntagged('LSUB', 'LSUB', directory, pattern);
+  }
+
+  async myrights(mailbox: string): Promise<ImaplibResult> {
+    return this.commandUntagged('MYRIGHTS', 'MYRIGHTS', mailbox);
+  }
+
+  async namespace(): Promise<ImaplibResult> {
+    return this.commandUntagged('NAMESPACE', 'NAMESPACE');
+  }
+
+  async noop(): Promise<ImaplibResult> {
+    return this.plainCommand('NOOP');
+  }
+
+  /**
+   * PARTIAL (obsolete, RFC 1730). Sent as FETCH `part<start.length>` since
+   * current servers reject PARTIAL; data as for fetch().
+   */
+  async partial(
+    message_num: string,
+    message_part: string,
+    start: number | string,
+    length: number | string,
+  ): Promise<ImaplibResult> {
+    const part = message_part.toUpperCase() === 'RFC822' ? 'BODY[]' : message_part;
+    const [typ, dat] = await this.simpleCommand('FETCH', [
+      message_num,
+      `${part}<${String(start)}.${String(length)}>`,
+    ]);
+    return this.untaggedResponse(typ, dat, 'FETCH');
+  }
+
+  async proxyauth(user: string): Promise<ImaplibResult> {
+    return this.plainCommand('PROXYAUTH', user);
+  }
+
+  async rename(oldmailbox: string, newmailbox: string): Promise<ImaplibResult> {
+    return this.plainCommand('RENAME', oldmailbox, newmailbox);
+  }
+
+  /** SEARCH; `charset` null for none; criteria are sent as given. */
+  async search(charset: string | null, ...criteria: string[]): Promise<ImaplibResult> {
+    if (charset) {
+      if (this.utf8_enabled) {
+        throw new ImaplibError('Non-None charset not valid in UTF8 mode', 'ARGUMENT');
+      }
+      return this.commandUntagged('SEARCH', 'SEARCH', 'CHARSET', charset, ...criteria);
+    }
+    return this.commandUntagged('SEARCH', 'SEARCH', ...criteria);
+  }
+
+  /** SELECT (or EXAMINE when `readonly`); data is the EXISTS count. */
+  async select(mailbox = 'INBOX', readonly = false): Promise<ImaplibResult> {
+    this.untagged_responses = emptyResponses();
+    this.is_readonly = readonly;
+    const name = readonly ? 'EXAMINE' : 'SELECT';
+    const [typ, dat] = await this.plainCommand(name, mailbox);
+    if (typ !== 'OK') {
+      this.state = 'AUTH';
+      return [typ, dat];
+    }
+    this.state = 'SELECTED';
+    if ('READ-ONLY' in this.untagged_responses && !readonly) {
+      throw new ImaplibReadonly(`${mailbox} is not writable`);
+    }
+    return [typ, this.untagged_responses['EXISTS'] ?? [null]];
+  }
+
+  async setacl(mailbox: string, who: string, what: string): Promise<ImaplibResult> {
+    return this.plainCommand('SETACL', mailbox, who, what);
+  }
+
+  async setannotation(...args: string[]): Promise<ImaplibResult> {
+    return this.commandUntagged('SETANNOTATION', 'ANNOTATION', ...args);
+  }
+
+  async setquota(root: string, limits: string): Promise<ImaplibResult> {
+    return this.commandUntagged('SETQUOTA', 'QUOTA', root, limits);
+  }
+
+  async sort(
+    sort_criteria: string,
+    charset: string,
+    ...search_criteria: string[]
+  ): Promise<ImaplibResult> {
+    const crit =
+      sort_criteria.startsWith('(') && sort_criteria.endsWith(')')
+        ? sort_criteria
+        : `(${sort_criteria})`;
+    return this.commandUntagged('SORT', 'SORT', crit, charset, ...search_criteria);
+  }
+
+  /** STARTTLS: upgrades the connection, then asks CAPABILITY again. */
+  async starttls(tlsOptions?: TlsConnectionOptions): Promise<ImaplibResult> {
+    const connection = this.requireConnection();
+    if (connection.secure) throw new ImaplibAbort('TLS session already established');
+    if (!this.capabilities.includes('STARTTLS')) {
+      throw new ImaplibAbort('TLS not supported by server', 'TLS_REQUIRED');
+    }
+    if (this.state !== 'NONAUTH') {
+      throw new ImaplibError(`command STARTTLS illegal in state ${this.state}`, 'STATE');
+    }
+    try {
+      await connection.starttls(tlsOptions ?? this.options.tls);
+    } catch (err) {
+      throw new ImaplibError("Couldn't establish TLS session", 'TLS_REQUIRED', { cause: err });
+    }
+    this.untagged_responses = emptyResponses();
+    await this.getCapabilities();
+    return ['OK', [Buffer.from('Begin TLS negotiation now', 'latin1')]];
+  }
+
+  async status(mailbox: string, names: string): Promise<ImaplibResult> {
+    return this.commandUntagged('STATUS', 'STATUS', mailbox, names);
+  }
+
+  async store(message_set: string, command: string, flags: string): Promise<ImaplibResult> {
+    const f = flags.startsWith('(') && flags.endsWith(')') ? flags : `(${flags})`;
+    return this.commandUntagged('STORE', 'FETCH', message_set, command, f);
+  }
+
+  async subscribe(mailbox: string): Promise<ImaplibResult> {
+    return this.plainCommand('SUBSCRIBE', mailbox);
+  }
+
+  async thread(
+    threading_algorithm: string,
+    charset: string,
+    ...search_criteria: string[]
+  ): Promise<ImaplibResult> {
+    return this.commandUntagged('THREAD', 'THREAD', threading_algorithm, charset, ...search_criteria);
+  }
+
+  /** UID <command> ...: data from SEARCH/SORT/THREAD or FETCH responses. */
+  async uid(command: string, ...args: string[]): Promise<ImaplibResult> {
+    const cmd = command.toUpperCase();
+    const allowed = COMMAND_STATES.get(cmd);
+    if (!allowed) throw new ImaplibError(`Unknown IMAP4 UID command: ${cmd}`, 'ARGUMENT');
+    if (!allowed.includes(this.state)) {
+      throw new ImaplibError(
+        `command ${cmd} illegal in state ${this.state}, only allowed in states ${allowed.join(', ')}`,
+        'STATE',
+      );
+    }
+    const [typ, dat] = await this.simpleCommand('UID', [cmd, ...args]);
+    const name = cmd === 'SEARCH' || cmd === 'SORT' || cmd === 'THREAD' ? cmd : 'FETCH';
+    return this.untaggedResponse(typ, dat, name);
+  }
+
+  async unsubscribe(mailbox: string): Promise<ImaplibResult> {
+    return this.plainCommand('UNSUBSCRIBE', mailbox);
+  }
+
+  /** UNSELECT; the state is AUTH afterwards whatever happens. */
+  async unselect(): Promise<ImaplibResult> {
+    try {
+      return await this.plainCommand('UNSELECT');
+    } finally {
+      this.state = 'AUTH';
+    }
+  }
+
+  /** Any command imaplib does not know, allowed in the current state. */
+  async xatom(name: string, ...args: string[]): Promise<ImaplibResult> {
+    const upper = name.toUpperCase();
+    if (!COMMAND_STATES.has(upper)) COMMAND_STATES.set(upper, [this.state]);
+    return this.simpleCommand(upper, args);
+  }
+
+  /**
+   * IDLE (RFC 2177, Python 3.14's `idle()`): yields `[typ, [data]]` for each
+   * untagged response until `duration` seconds pass or the loop breaks;
+   * DONE is then sent and the tagged response awaited.
+   */
+  async *idle(duration?: number): AsyncGenerator<[string, UntaggedItem[]], void, void> {
+    const connection = this.requireConnection();
+    const allowed = COMMAND_STATES.get('IDLE')!;
+    if (!allowed.includes(this.state)) {
+      throw new ImaplibError(`command IDLE illegal in state ${this.state}`, 'STATE');
+    }
+    const queue: Array<[string, UntaggedItem[]]> = [];
+    let wake: (() => void) | null = null;
+    const handle = await connection.idle({
+      onUntagged: (response: UntaggedResponse) => {
+        if (!response.raw) return;
+        const scratch = emptyResponses();
+        const typ = recordUntagged(scratch, response.raw);
+        if (typ) queue.push([typ, scratch[typ]!]);
+        wake?.();
+      },
+    });
+    const deadline = duration === undefined ? Infinity : Date.now() + duration * 1000;
+    try {
+      for (;;) {
+        while (queue.length > 0) yield queue.shift()!;
+        const left = deadline - Date.now();
+        if (left <= 0) break;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          if (left !== Infinity) setTimeout(resolve, left).unref();
+        });
+        wake = null;
+      }
+    } finally {
+      await handle.done();
+    }
+  }
+
+  // ---- low-level ----
+
+  /** Writes bytes to the server as they are. */
+  async send(data: Buffer | string): Promise<void> {
+    this.requireConnection().writeRaw(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+  }
+
+  /** The transport socket (a net.Socket or tls.TLSSocket). */
+  socket(): unknown {
+    return this.requireConnection().socket;
+  }
+
+  /** Closes the connection without LOGOUT. */
+  shutdown(): void {
+    this.connection?.close();
+    this.connection = null;
+  }
+}
+
+/** Python's `IMAP4_SSL`: implicit TLS on port 993, certificates verified. */
+export class IMAP4_SSL extends IMAP4 {
+  protected static override defaultPort = 993;
+
+  protected override security(): Security {
+    return 'tls';
+  }
+}
+
+function lastText(dat: ResponseData): string {
+  const last = dat[dat.length - 1];
+  if (!last) return '';
+  return (Array.isArray(last) ? last[0] : last).toString('utf8');
+}
+
+/** Formats data like Python's repr of a list of bytes, for error messages. */
+function formatData(data: ResponseData): string {
+  const repr = (b: Buffer) => `b'${b.toString('latin1').replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  return `[${data
+    .map((d) => (d === null ? 'None' : Array.isArray(d) ? `(${repr(d[0])}, ${repr(d[1])})` : repr(d)))
+    .join(', ')}]`;
+}

@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { testServer } from '../helpers/dovecot.js';
+import { normalise, runOurs, runPython, type Scenario, type Step } from './differential.js';
+
+process.env.TZ = 'UTC';
+
+/** UIDVALIDITY of a freshly created mailbox differs between runs; nothing else may. */
+function withoutUidValidity(results: ReturnType<typeof normalise>) {
+  const text = JSON.stringify(results)
+    .replace(/UIDVALIDITY \d+/g, 'UIDVALIDITY <v>')
+    .replace(/\[(APPENDUID|COPYUID) \d+ /g, '[$1 <v> ')
+    .replace(/"UIDVALIDITY":\[\{"b":"\d+"\}\]/g, '"UIDVALIDITY":[{"b":"<v>"}]');
+  return JSON.parse(text) as unknown;
+}
+
+async function compare(cls: Scenario['connect']['class'], steps: Step[]) {
+  const env = testServer();
+  const scenario: Scenario = {
+    connect: {
+      class: cls,
+      host: env.host,
+      port: cls === 'IMAP4_SSL' ? env.tlsPort : env.port,
+      cafile: env.caFile,
+    },
+    steps,
+  };
+  const python = withoutUidValidity(normalise(runPython(scenario)));
+  const ours = withoutUidValidity(normalise(await runOurs(scenario)));
+  expect(ours).toEqual(python);
+  return python as unknown[];
+}
+
+const login = (user = 'alice'): Step => ({
+  method: 'login',
+  args: [user, testServer().users[user]!],
+});
+const MSG =
+  'From: Differential <diff@example.com>\nTo: alice@example.com\nSubject: diff test\nDate: Mon, 7 Feb 1994 21:52:25 -0800\n\nHello\nworld\n';
+
+describe('imaplib facade gives the same [typ, data] as CPython imaplib', () => {
+  it('login with good and bad passwords, capability, noop, logout', async () => {
+    const r = await compare('IMAP4', [
+      { method: 'login', args: ['alice', 'wrong-password'] },
+      { method: '_attr', args: ['state'] },
+      login(),
+      { method: '_attr', args: ['state'] },
+      { method: 'capability' },
+      { method: 'noop' },
+      { method: '_attr', args: ['untagged_responses'] },
+      { method: 'logout' },
+    ]);
+    expect(r[0]).toMatchObject({ raised: 'error' });
+    expect(r[2]).toMatchObject({ ok: [{ s: 'OK' }] });
+  });
+
+  it('over implicit TLS: list, lsub, status, namespace, getquotaroot, myrights, getacl', async () => {
+    await compare('IMAP4_SSL', [
+      login(),
+      { method: 'list' },
+      { method: 'list', args: ['""', 'Archive/*'] },
+      { method: 'lsub' },
+      { method: 'status', args: ['INBOX', '(MESSAGES UNSEEN UIDNEXT RECENT)'] },
+      { method: 'namespace' },
+      { method: 'getquotaroot', args: ['INBOX'] },
+      { method: 'myrights', args: ['INBOX'] },
+      { method: 'getacl', args: ['INBOX'] },
+      { method: 'status', args: ['NoSuchBox', '(MESSAGES)'] },
+      { method: 'logout' },
+    ]);
+  });
+
+  it('select and examine, search, fetch of every common item, sort, thread, uid variants', async () => {
+    await compare('IMAP4', [
+      login(),
+      { method: 'select', args: ['INBOX', 1] },
+      { method: '_attr', args: ['untagged_responses'] },
+      { method: 'select' },
+      { method: 'search', args: [null, 'ALL'] },
+      { method: 'search', args: [null, 'FROM', '"billing@example.com"', 'SINCE', '1-Jan-2020'] },
+      { method: 'search', args: ['UTF-8', 'OR', 'SEEN', 'FLAGGED'] },
+      { method: 'fetch', args: ['1', '(RFC822)'] },
+      { method: 'fetch', args: ['1:3', '(BODY.PEEK[HEADER])'] },
+      { method: 'fetch', args: ['1:5', '(UID FLAGS INTERNALDATE RFC822.SIZE)'] },
+      { method: 'fetch', args: ['2', '(ENVELOPE BODYSTRUCTURE)'] },
+      { method: 'fetch', args: ['1', '(BODY.PEEK[]<0.100>)'] },
+      { method: 'uid', args: ['SEARCH', 'ALL'] },
+      { method: 'uid', args: ['FETCH', '1:3', '(FLAGS)'] },
+      { method: 'sort', args: ['(REVERSE DATE)', 'UTF-8', 'ALL'] },
+      { method: 'thread', args: ['REFERENCES', 'UTF-8', 'ALL'] },
+      { method: 'fetch', args: ['999999', '(FLAGS)'] },
+      { method: 'close' },
+      { method: '_attr', args: ['state'] },
+      { method: 'logout' },
+    ]);
+  });
+
+  it('create, subscribe, append with flags and date, store, copy, expunge, rename, delete', async () => {
+    await compare('IMAP4', [
+      login('carol'),
+      { method: 'create', args: ['diff-a'] },
+      { method: 'create', args: ['diff-b'] },
+      { method: 'subscribe', args: ['diff-a'] },
+      { method: 'lsub', args: ['""', 'diff-*'] },
+      { method: 'unsubscribe', args: ['diff-a'] },
+      { method: 'append', args: ['diff-a', '(\\Flagged)', { date: 760000000 }, { bytes: MSG }] },
+      { method: 'append', args: ['diff-a', null, null, { bytes: MSG }] },
+      { method: 'select', args: ['diff-a'] },
+      { method: 'fetch', args: ['1:*', '(FLAGS INTERNALDATE RFC822.SIZE)'] },
+      { method: 'store', args: ['1', '+FLAGS', '\\Seen'] },
+      { method: 'store', args: ['2', '+FLAGS.SILENT', '(\\Deleted)'] },
+      { method: 'copy', args: ['1', 'diff-b'] },
+      { method: 'uid', args: ['COPY', '1', 'diff-b'] },
+      { method: 'uid', args: ['STORE', '1', '-FLAGS', '(\\Seen)'] },
+      { method: 'expunge' },
+      { method: 'response', args: ['EXISTS'] },
+      { method: 'recent' },
+      { method: 'partial', args: ['1', 'RFC822', 0, 20] },
+      { method: 'unselect' },
+      { method: 'rename', args: ['diff-b', 'diff-c'] },
+      { method: 'status', args: ['diff-c', '(MESSAGES)'] },
+      { method: 'delete', args: ['diff-a'] },
+      { method: 'delete', args: ['diff-c'] },
+      { method: 'delete', args: ['diff-c'] },
+      { method: 'logout' },
+    ]);
+  });
+
+  it('enable UTF8=ACCEPT and commands that CPython refuses in the wrong state', async () => {
+    await compare('IMAP4', [
+      { method: 'select', args: ['INBOX'] },
+      login(),
+      { method: 'fetch', args: ['1', '(FLAGS)'] },
+      { method: 'enable', args: ['UTF8=ACCEPT'] },
+      { method: '_attr', args: ['utf8_enabled'] },
+      { method: 'list', args: ['""', 'Projects/*'] },
+      { method: 'search', args: ['UTF-8', 'ALL'] },
+      { method: 'logout' },
+    ]);
+  });
+
+  it('module helpers agree on a table of inputs', async () => {
+    const helpers: Step[] = [
+      { method: '_helper', args: ['Int2AP', 0] },
+      { method: '_helper', args: ['Int2AP', 4096] },
+      { method: '_helper', args: ['Int2AP', 65535] },
+      { method: '_helper', args: ['Int2AP', 12345] },
+      { method: '_helper', args: ['ParseFlags', { bytes: '1 (FLAGS (\\Seen \\Answered $Work))' }] },
+      { method: '_helper', args: ['ParseFlags', { bytes: '1 (UID 3)' }] },
+      { method: '_helper', args: ['ParseFlags', { bytes: '1 (FLAGS ())' }] },
+      {
+        method: '_helper',
+        args: ['Internaldate2tuple', { bytes: '1 (INTERNALDATE "17-Jul-1996 02:44:25 -0700")' }],
+      },
+      {
+        method: '_helper',
+        args: ['Internaldate2tuple', { bytes: '1 (INTERNALDATE " 1-Feb-2024 23:59:59 +0130")' }],
+      },
+      { method: '_helper', args: ['Internaldate2tuple', { bytes: '1 (INTERNALDATE "bad")' }] },
+      { method: '_helper', args: ['Time2Internaldate', 0] },
+      { method: '_helper', args: ['Time2Internaldate', 1700000000] },
+      { method: '_helper', args: ['Time2Internaldate', 951782400] },
+      { method: '_helper', args: ['Time2Internaldate', '"01-Jan-2000 00:00:00 +0000"'] },
+    ];
+    await compare('IMAP4', [...helpers, { method: 'logout' }]);
+  });
+});
