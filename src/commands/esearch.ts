@@ -1,0 +1,128 @@
+/**
+ * Extended SEARCH with result options (RFC 4731 ESEARCH; RFC 9051 6.4.4
+ * where it is part of IMAP4rev2; SAVE from RFC 5182 SEARCHRES; PARTIAL from
+ * RFC 9394): `SEARCH RETURN (MIN MAX COUNT ALL SAVE PARTIAL r) ...`, answered
+ * by one `* ESEARCH` response.
+ */
+import type { CommandContext } from '../connection/types.js';
+import { ImapArgumentError } from '../model/errors.js';
+import type { UntaggedOf } from '../model/response.js';
+import type { SequenceSet } from '../model/sequence-set.js';
+import { atom, list, raw } from '../wire/args.js';
+import type { CommandArg } from '../wire/command-arg.js';
+import { requireCapability } from './capability.js';
+import { prepareSearchProgram, type SearchQuery } from './search-query.js';
+
+/** A SEARCH RETURN option (RFC 4731 3.1, RFC 5182 2). */
+export type SearchReturnOption = 'MIN' | 'MAX' | 'COUNT' | 'ALL' | 'SAVE';
+
+/** Options of {@link esearch}. */
+export interface ESearchOptions {
+  /** UID SEARCH: results are UIDs. */
+  uid?: boolean;
+  /** CHARSET to send instead of the one the query needs. */
+  charset?: string;
+  /**
+   * Result options; `[]` means ALL (RFC 4731 3.1). SAVE (capability
+   * SEARCHRES or IMAP4rev2) keeps the result on the server as `$`
+   * (`SequenceSet.saved`) for later commands.
+   */
+  return?: readonly SearchReturnOption[];
+  /**
+   * PARTIAL range (RFC 9394, capability PARTIAL): `1:100` for the first
+   * hundred matches, `-1:-100` for the last hundred.
+   */
+  partial?: string;
+  signal?: AbortSignal;
+}
+
+/** What an ESEARCH response carried; only the options asked for (and sent) are present. */
+export interface ESearchResult {
+  /** The results are UIDs. */
+  uid: boolean;
+  min?: number;
+  max?: number;
+  count?: number;
+  /** The matches as ranges (never expanded). */
+  all?: SequenceSet;
+  /** The highest MODSEQ of the matches (CONDSTORE, with a MODSEQ key). */
+  modseq?: bigint;
+  /** RFC 9394 PARTIAL: the range asked for and the matches in it (null when none). */
+  partial?: { range: string; set: SequenceSet | null };
+}
+
+const OPTIONS = new Set<string>(['MIN', 'MAX', 'COUNT', 'ALL', 'SAVE']);
+const PARTIAL_RANGE = /^(?:[1-9][0-9]{0,9}:[1-9][0-9]{0,9}|-[1-9][0-9]{0,9}:-[1-9][0-9]{0,9})$/;
+
+/**
+ * `RETURN (...)` for the options, checking their capabilities: ESEARCH (or
+ * IMAP4rev2) for any, SEARCHRES (or IMAP4rev2) for SAVE, PARTIAL for a range.
+ */
+export function returnOptionsArgs(
+  ctx: Pick<CommandContext, 'hasCapability'>,
+  options: readonly SearchReturnOption[],
+  partial?: string,
+): CommandArg[] {
+  if (!Array.isArray(options)) throw new ImapArgumentError('return options must be an array');
+  requireCapability(ctx, 'ESEARCH', 'IMAP4rev2');
+  const items: CommandArg[] = [];
+  for (const o of options) {
+    if (typeof o !== 'string' || !OPTIONS.has(o.toUpperCase())) {
+      throw new ImapArgumentError(`unknown SEARCH RETURN option ${JSON.stringify(o)}`);
+    }
+    if (o.toUpperCase() === 'SAVE') requireCapability(ctx, 'SEARCHRES', 'IMAP4rev2');
+    items.push(atom(o.toUpperCase()));
+  }
+  if (partial !== undefined) {
+    if (typeof partial !== 'string' || !PARTIAL_RANGE.test(partial)) {
+      throw new ImapArgumentError(`invalid PARTIAL range ${JSON.stringify(partial)}`);
+    }
+    requireCapability(ctx, 'PARTIAL');
+    items.push(atom('PARTIAL'), raw(partial));
+  }
+  return [atom('RETURN'), list(items)];
+}
+
+/** Folds `* ESEARCH` responses (normally one) into a result. */
+export function foldESearch(
+  responses: ReadonlyArray<UntaggedOf<'ESEARCH'>>,
+  uid: boolean,
+): ESearchResult {
+  const out: ESearchResult = { uid };
+  for (const r of responses) {
+    out.uid = r.uid;
+    if (r.min !== undefined) out.min = r.min;
+    if (r.max !== undefined) out.max = r.max;
+    if (r.count !== undefined) out.count = r.count;
+    if (r.all !== undefined) out.all = r.all;
+    if (r.modseq !== undefined) out.modseq = r.modseq;
+    if (r.partial !== undefined) out.partial = r.partial;
+  }
+  return out;
+}
+
+/**
+ * SEARCH / UID SEARCH with RETURN options (RFC 4731 3.1; capability ESEARCH
+ * or IMAP4rev2; SAVE needs SEARCHRES, PARTIAL needs PARTIAL). Returns what
+ * the ESEARCH response carried; a set stays ranges. A search that saves its
+ * result (SAVE) or uses sequence numbers is never pipelined.
+ */
+export async function esearch(
+  ctx: CommandContext,
+  query: SearchQuery,
+  options: ESearchOptions = {},
+): Promise<ESearchResult> {
+  const ret = options.return ?? [];
+  const returnArgs = returnOptionsArgs(ctx, ret, options.partial);
+  const programOptions = options.charset === undefined ? {} : { charset: options.charset };
+  const program = prepareSearchProgram(ctx, query, programOptions);
+  const uid = options.uid === true;
+  const saves = ret.some((o) => o.toUpperCase() === 'SAVE');
+  const result = await ctx.exec(uid ? 'UID SEARCH' : 'SEARCH', [...returnArgs, ...program.args], {
+    collect: ['ESEARCH'],
+    pipeline: uid && program.pipelineSafe && !saves,
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  const responses = result.untagged.filter((r): r is UntaggedOf<'ESEARCH'> => r.name === 'ESEARCH');
+  return foldESearch(responses, uid);
+}

@@ -1,0 +1,45 @@
+import type { CommandContext, CommandResult } from '../connection/types.js';
+import { SequenceSet } from '../model/sequence-set.js';
+
+/** What an expunge removed. */
+export interface ExpungeResult {
+  /**
+   * `* n EXPUNGE` sequence numbers in the order sent (each relative to the
+   * mailbox after the previous ones were removed, RFC 9051 7.5.1).
+   */
+  expunged: number[];
+  /** With QRESYNC enabled the server reports UIDs instead (`* VANISHED`); null when none were sent. */
+  vanished: SequenceSet | null;
+}
+
+/** Folds EXPUNGE and VANISHED responses. @internal */
+export function foldExpunged(result: CommandResult): ExpungeResult {
+  const out: ExpungeResult = { expunged: [], vanished: null };
+  for (const r of result.untagged) {
+    if (r.name === 'EXPUNGE') out.expunged.push(r.number);
+    else if (r.name === 'VANISHED' && !r.earlier) {
+      out.vanished =
+        out.vanished === null
+          ? r.uids
+          : SequenceSet.parse(`${out.vanished.toString()},${r.uids.toString()}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * EXPUNGE (RFC 9051 6.4.3, RFC 3501 6.4.3; no capability): permanently
+ * removes every message with `\Deleted` in the selected mailbox. Returns
+ * the expunged sequence numbers, or, when QRESYNC is enabled, the UIDs from
+ * `* VANISHED` (RFC 7162 3.2.10). Never pipelined: it renumbers messages.
+ */
+export async function expunge(
+  ctx: CommandContext,
+  options: { signal?: AbortSignal } = {},
+): Promise<ExpungeResult> {
+  const result = await ctx.exec('EXPUNGE', [], {
+    collect: ['EXPUNGE', 'VANISHED'],
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  return foldExpunged(result);
+}

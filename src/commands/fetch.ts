@@ -1,0 +1,637 @@
+/**
+ * FETCH / UID FETCH (RFC 9051 6.4.5 and 6.4.9, RFC 3501 6.4.5 and 6.4.8; no
+ * capability for the base items; CHANGEDSINCE needs CONDSTORE and VANISHED
+ * needs QRESYNC enabled, RFC 7162 3.1.4 and 3.2.6): messages are yielded one
+ * by one as their FETCH responses arrive.
+ */
+import { Readable } from 'node:stream';
+import type { CommandContext, RunOptions } from '../connection/types.js';
+import type { BodyStructure } from '../model/body-structure.js';
+import type { Address, AddressGroup, Envelope } from '../model/envelope.js';
+import { ImapArgumentError, ImapStateError } from '../model/errors.js';
+import type { FetchAttributes, UntaggedResponse } from '../model/response.js';
+import { SequenceSet } from '../model/sequence-set.js';
+import { atom, list, num, raw, seq } from '../wire/args.js';
+import type { CommandArg } from '../wire/command-arg.js';
+import { parseImapDateTime } from '../wire/dates.js';
+import { decodeEncodedWords } from '../wire/encoded-words.js';
+import type { LiteralSink, LiteralStartInfo } from '../wire/parser-options.js';
+import { requireCapability } from './capability.js';
+import {
+  compileFetchItems,
+  sectionItemText,
+  sectionKey,
+  type ByteRange,
+  type FetchItems,
+} from './fetch-items.js';
+
+/** A set of messages: a {@link SequenceSet}, wire text (`1:5,9`), a number or numbers. */
+export type MessageSet = SequenceSet | string | number | readonly number[];
+
+/** An address with its RFC 2047 display name decoded. */
+export interface MessageAddress {
+  /** Display name, encoded words decoded; null when none. */
+  name: string | null;
+  /** `mailbox@host`, or the mailbox alone when there is no host; null when neither. */
+  address: string | null;
+  mailbox: string | null;
+  host: string | null;
+}
+
+/** A group (`undisclosed-recipients: ;`) with its name decoded. */
+export interface MessageAddressGroup {
+  group: string;
+  members: MessageAddress[];
+}
+
+/** An ENVELOPE with RFC 2047 words decoded and the date parsed. */
+export interface MessageEnvelope {
+  /** The Date: header parsed; null when absent or unparsable (see {@link rawDate}). */
+  date: Date | null;
+  /** The Date: header as sent. */
+  rawDate: string | null;
+  /** The subject with encoded words decoded. */
+  subject: string | null;
+  /** The subject as sent. */
+  rawSubject: string | null;
+  /** Address lists; empty when the server sent NIL. */
+  from: Array<MessageAddress | MessageAddressGroup>;
+  sender: Array<MessageAddress | MessageAddressGroup>;
+  replyTo: Array<MessageAddress | MessageAddressGroup>;
+  to: Array<MessageAddress | MessageAddressGroup>;
+  cc: Array<MessageAddress | MessageAddressGroup>;
+  bcc: Array<MessageAddress | MessageAddressGroup>;
+  inReplyTo: string | null;
+  messageId: string | null;
+}
+
+/** One message of a FETCH, typed. Only what the server sent is present. */
+export interface FetchedMessage {
+  /** Message sequence number. */
+  seq: number;
+  uid?: number;
+  flags?: Set<string>;
+  /** INTERNALDATE parsed (the raw text is in `attributes.internalDate`). */
+  internalDate?: Date;
+  /** RFC822.SIZE. */
+  size?: number;
+  envelope?: MessageEnvelope;
+  /** BODYSTRUCTURE (or BODY). */
+  bodyStructure?: BodyStructure;
+  modseq?: bigint;
+  emailId?: string;
+  threadId?: string | null;
+  /** SAVEDATE parsed; null when the server has none. */
+  saveDate?: Date | null;
+  preview?: string | null;
+  /** The header section (BODY[HEADER], BODY[HEADER.FIELDS (...)] or RFC822.HEADER). */
+  headers?: Buffer;
+  /**
+   * Every body section received, keyed as the parser keys them: `BODY[1.2]`,
+   * `BINARY[1]`, `BODY[HEADER.FIELDS (SUBJECT)]`, `BODY[]` (no PEEK, no
+   * origin). NIL is null. Use {@link sectionKey} to build a key.
+   */
+  parts: Map<string, Buffer | null>;
+  /** The whole message (BODY[] or RFC822), or the range of it asked for. */
+  source?: Buffer;
+  /** Everything the server sent, as parsed. */
+  attributes: FetchAttributes;
+}
+
+/** Options of {@link fetch}. */
+export interface FetchOptions {
+  /** UID FETCH: `set` holds UIDs. */
+  uid?: boolean;
+  /** CHANGEDSINCE (RFC 7162 3.1.4.1, capability CONDSTORE): only messages whose MODSEQ is higher. */
+  changedSince?: bigint;
+  /**
+   * VANISHED (RFC 7162 3.2.6, QRESYNC enabled; UID FETCH with changedSince
+   * only): the server also reports UIDs expunged since `changedSince`,
+   * delivered to {@link onVanished}.
+   */
+  vanished?: boolean;
+  /** Receives `* VANISHED (EARLIER)` UID sets (with {@link vanished}). */
+  onVanished?: (uids: SequenceSet) => void;
+  /** Cancels the command; the iterator throws the abort error. */
+  signal?: AbortSignal;
+  /**
+   * Messages buffered before the connection's reading is paused until the
+   * consumer catches up (default 256; needs a connection with `pauseReading`).
+   */
+  highWaterMark?: number;
+}
+
+/** A connection that can pause reading the socket (bounded buffering). */
+export interface PausableContext extends CommandContext {
+  /** Stops reading the socket until the returned function is called (or another command is issued). */
+  pauseReading(): () => void;
+}
+
+/** True when the connection can pause reading (ImapConnection can; a bare CommandContext may not). */
+export function canPauseReading(ctx: CommandContext): ctx is PausableContext {
+  return typeof (ctx as Partial<PausableContext>).pauseReading === 'function';
+}
+
+function decodeAddress(a: Address): MessageAddress {
+  const mailbox = a.mailbox;
+  const host = a.host;
+  return {
+    name: a.name === null ? null : decodeEncodedWords(a.name),
+    address: mailbox === null ? null : host === null ? mailbox : `${mailbox}@${host}`,
+    mailbox,
+    host,
+  };
+}
+
+function decodeAddresses(
+  list: Array<Address | AddressGroup> | null,
+): Array<MessageAddress | MessageAddressGroup> {
+  if (list === null) return [];
+  return list.map((a) =>
+    'group' in a
+      ? { group: decodeEncodedWords(a.group), members: a.members.map(decodeAddress) }
+      : decodeAddress(a),
+  );
+}
+
+const ZONES: Record<string, string> = {
+  UT: '+0000',
+  GMT: '+0000',
+  Z: '+0000',
+  EST: '-0500',
+  EDT: '-0400',
+  CST: '-0600',
+  CDT: '-0500',
+  MST: '-0700',
+  MDT: '-0600',
+  PST: '-0800',
+  PDT: '-0700',
+};
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const RFC5322_DATE =
+  /^\s*(?:[A-Za-z]{3},?\s*)?(\d{1,2})\s+([A-Za-z]{3})[a-z]*\s+(\d{2,4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([+-]\d{4}|[A-Za-z]{1,3})?/;
+
+/**
+ * Parses an RFC 5322 Date: header (`Tue, 1 Jul 2003 10:52:37 +0200`, with
+ * obsolete zones and two-digit years); null when it does not parse.
+ */
+export function parseMessageDate(s: string | null): Date | null {
+  if (s === null) return null;
+  const m = RFC5322_DATE.exec(s);
+  if (m !== null) {
+    const month = MONTHS.indexOf(m[2]!.toLowerCase());
+    let year = Number(m[3]);
+    if (m[3]!.length === 2) year += year < 50 ? 2000 : 1900;
+    else if (m[3]!.length === 3) year += 1900;
+    const zoneText = m[7] === undefined ? '+0000' : (ZONES[m[7].toUpperCase()] ?? m[7]);
+    const zone = /^[+-]\d{4}$/.test(zoneText) ? zoneText : '+0000';
+    const sign = zone[0] === '-' ? -1 : 1;
+    const offset = sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(3, 5)));
+    const day = Number(m[1]);
+    const hour = Number(m[4]);
+    const minute = Number(m[5]);
+    const second = m[6] === undefined ? 0 : Number(m[6]);
+    if (month >= 0 && day >= 1 && day <= 31 && hour < 24 && minute < 60 && second <= 60) {
+      const t = Date.UTC(year, month, day, hour, minute - offset, second);
+      const d = new Date(t);
+      if (
+        !Number.isNaN(t) &&
+        d.getUTCDate() === new Date(Date.UTC(year, month, day)).getUTCDate()
+      ) {
+        return d;
+      }
+    }
+  }
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? null : new Date(t);
+}
+
+/** An ENVELOPE with encoded words decoded and the date parsed. */
+export function decodeEnvelope(e: Envelope): MessageEnvelope {
+  return {
+    date: parseMessageDate(e.date),
+    rawDate: e.date,
+    subject: e.subject === null ? null : decodeEncodedWords(e.subject),
+    rawSubject: e.subject,
+    from: decodeAddresses(e.from),
+    sender: decodeAddresses(e.sender),
+    replyTo: decodeAddresses(e.replyTo),
+    to: decodeAddresses(e.to),
+    cc: decodeAddresses(e.cc),
+    bcc: decodeAddresses(e.bcc),
+    inReplyTo: e.inReplyTo,
+    messageId: e.messageId,
+  };
+}
+
+function parseDateTime(s: string): Date | undefined {
+  try {
+    return parseImapDateTime(s);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Folds one FETCH response into a {@link FetchedMessage}. */
+export function toFetchedMessage(seqNumber: number, a: FetchAttributes): FetchedMessage {
+  const m: FetchedMessage = { seq: seqNumber, parts: new Map(), attributes: a };
+  if (a.uid !== undefined) m.uid = a.uid;
+  if (a.flags !== undefined) m.flags = new Set(a.flags);
+  if (a.internalDate !== undefined) {
+    const d = parseDateTime(a.internalDate);
+    if (d !== undefined) m.internalDate = d;
+  }
+  if (a.rfc822Size !== undefined) m.size = a.rfc822Size;
+  if (a.envelope !== undefined) m.envelope = decodeEnvelope(a.envelope);
+  const structure = a.bodyStructure ?? a.body;
+  if (structure !== undefined) m.bodyStructure = structure;
+  if (a.modseq !== undefined) m.modseq = a.modseq;
+  if (a.emailId !== undefined) m.emailId = a.emailId;
+  if (a.threadId !== undefined) m.threadId = a.threadId;
+  if (a.saveDate !== undefined) {
+    m.saveDate = a.saveDate === null ? null : (parseDateTime(a.saveDate) ?? null);
+  }
+  if (a.preview !== undefined) m.preview = a.preview;
+  if (a.sections !== undefined) {
+    for (const [key, s] of a.sections) {
+      const data = s.data;
+      if (data !== null && !Buffer.isBuffer(data)) continue; // streamed to a literal sink
+      m.parts.set(key, data);
+      if (data === null) continue;
+      if ((s.item === 'BODY' && s.section.startsWith('HEADER')) || s.item === 'RFC822.HEADER') {
+        m.headers ??= data;
+      } else if ((s.item === 'BODY' && s.section === '') || s.item === 'RFC822') {
+        m.source ??= data;
+      }
+    }
+  }
+  return m;
+}
+
+/** Validated arguments of a FETCH command. */
+interface PreparedFetch {
+  command: 'FETCH' | 'UID FETCH';
+  args: CommandArg[];
+  uid: boolean;
+}
+
+function prepareFetch(
+  ctx: CommandContext,
+  set: MessageSet,
+  items: FetchItems,
+  options: FetchOptions,
+): PreparedFetch {
+  const compiled = compileFetchItems(items);
+  for (const cap of compiled.capabilities) requireCapability(ctx, cap);
+  const uid = options.uid === true;
+  const args: CommandArg[] = [seq(set), compiled.arg];
+  const modifiers: CommandArg[] = [];
+  if (options.changedSince !== undefined) {
+    if (typeof options.changedSince !== 'bigint') {
+      throw new ImapArgumentError('changedSince must be a bigint');
+    }
+    requireCapability(ctx, 'CONDSTORE', 'QRESYNC');
+    modifiers.push(atom('CHANGEDSINCE'), num(options.changedSince));
+  }
+  if (options.vanished === true) {
+    requireCapability(ctx, 'QRESYNC');
+    if (!ctx.enabled.has('QRESYNC')) {
+      throw new ImapStateError('FETCH VANISHED needs QRESYNC enabled first (RFC 7162 3.2.6)');
+    }
+    if (!uid || options.changedSince === undefined) {
+      throw new ImapArgumentError('VANISHED needs a UID FETCH with changedSince (RFC 7162 3.2.6)');
+    }
+    modifiers.push(atom('VANISHED'));
+  }
+  if (modifiers.length > 0) args.push(list(modifiers));
+  return { command: uid ? 'UID FETCH' : 'FETCH', args, uid };
+}
+
+const DEFAULT_HIGH_WATER_MARK = 256;
+
+/** The async queue behind {@link fetch}. */
+class FetchIterator implements AsyncIterableIterator<FetchedMessage> {
+  readonly #ctx: CommandContext;
+  readonly #prepared: PreparedFetch;
+  readonly #options: FetchOptions;
+  readonly #highWaterMark: number;
+  #queue: FetchedMessage[] = [];
+  #head = 0;
+  /** Pending next() calls (normally at most one), oldest first. */
+  #waiters: Array<{
+    resolve: (r: IteratorResult<FetchedMessage>) => void;
+    reject: (e: unknown) => void;
+  }> = [];
+  #started = false;
+  /** The command completed (tagged response or failure). */
+  #done = false;
+  #error: unknown = null;
+  /** The consumer stopped (return, or the error was delivered). */
+  #closed = false;
+  #resume: (() => void) | null = null;
+
+  constructor(ctx: CommandContext, prepared: PreparedFetch, options: FetchOptions) {
+    this.#ctx = ctx;
+    this.#prepared = prepared;
+    this.#options = options;
+    const hwm = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+    if (!Number.isInteger(hwm) || hwm < 1) {
+      throw new ImapArgumentError('highWaterMark must be a positive integer');
+    }
+    this.#highWaterMark = hwm;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<FetchedMessage> {
+    return this;
+  }
+
+  #start(): void {
+    this.#started = true;
+    const { command, args, uid } = this.#prepared;
+    const runOptions: RunOptions = {
+      collect: ['FETCH', 'VANISHED'],
+      onUntagged: (r) => this.#onUntagged(r, uid),
+      pipeline: uid,
+    };
+    if (this.#options.signal !== undefined) runOptions.signal = this.#options.signal;
+    // exec: a NO or BAD rejects with ImapProtocolError.
+    this.#ctx.exec(command, args, runOptions).then(
+      () => this.#finish(null),
+      (err: unknown) => this.#finish(err ?? new Error('FETCH failed')),
+    );
+  }
+
+  #onUntagged(r: UntaggedResponse, uid: boolean): void {
+    if (r.name === 'VANISHED') {
+      if (!this.#closed) this.#options.onVanished?.(r.uids);
+      return;
+    }
+    if (r.name !== 'FETCH' || this.#closed) return;
+    // A UID command's own FETCH responses always carry the UID (RFC 9051 6.4.9);
+    // one without is an unsolicited flag update of another message.
+    if (uid && r.attributes.uid === undefined) return;
+    const message = toFetchedMessage(r.seq, r.attributes);
+    const waiter = this.#waiters.shift();
+    if (waiter !== undefined) {
+      waiter.resolve({ value: message, done: false });
+      return;
+    }
+    this.#queue.push(message);
+    if (
+      this.#resume === null &&
+      this.#queue.length - this.#head >= this.#highWaterMark &&
+      canPauseReading(this.#ctx)
+    ) {
+      this.#resume = this.#ctx.pauseReading();
+    }
+  }
+
+  #releaseReading(): void {
+    const resume = this.#resume;
+    this.#resume = null;
+    resume?.();
+  }
+
+  #finish(error: unknown): void {
+    this.#done = true;
+    this.#releaseReading();
+    if (this.#closed) return; // the consumer left: responses were drained and discarded
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    if (error !== null) {
+      if (waiters.length === 0) {
+        this.#error = error; // thrown by the next next(), after the queued messages
+        return;
+      }
+      this.#closed = true;
+      waiters.shift()!.reject(error);
+    }
+    for (const w of waiters) w.resolve({ value: undefined, done: true });
+  }
+
+  next(): Promise<IteratorResult<FetchedMessage>> {
+    if (!this.#started && !this.#closed) this.#start();
+    if (this.#head < this.#queue.length) {
+      const value = this.#queue[this.#head]!;
+      this.#queue[this.#head++] = undefined as unknown as FetchedMessage;
+      const pending = this.#queue.length - this.#head;
+      if (pending === 0) {
+        this.#queue = [];
+        this.#head = 0;
+      }
+      if (this.#resume !== null && pending <= this.#highWaterMark >> 1) this.#releaseReading();
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.#error !== null) {
+      const e = this.#error;
+      this.#error = null;
+      this.#closed = true;
+      return Promise.reject(e);
+    }
+    if (this.#done || this.#closed) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ resolve, reject });
+    });
+  }
+
+  /**
+   * The consumer stopped early (`break`): buffered and further responses are
+   * discarded while the command runs to its end, so the connection stays usable.
+   */
+  return(): Promise<IteratorResult<FetchedMessage>> {
+    this.#closed = true;
+    this.#queue = [];
+    this.#head = 0;
+    this.#error = null;
+    this.#releaseReading();
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w.resolve({ value: undefined, done: true });
+    return Promise.resolve({ value: undefined, done: true });
+  }
+}
+
+/**
+ * FETCH (RFC 9051 6.4.5) or UID FETCH (6.4.9) as an async iterable: each
+ * message is yielded as its FETCH response arrives, and the loop ends on the
+ * tagged OK; a NO or BAD throws ImapProtocolError from the loop after
+ * the messages received before it.
+ *
+ * Nothing is sent until the loop starts; capability and argument errors are
+ * thrown right away (ImapCapabilityError: MODSEQ/CHANGEDSINCE need CONDSTORE,
+ * EMAILID/THREADID need OBJECTID, SAVEDATE needs SAVEDATE, PREVIEW needs
+ * PREVIEW, X-GM-* need X-GM-EXT-1, BINARY needs BINARY).
+ *
+ * Buffering is bounded: when `highWaterMark` messages wait for the consumer,
+ * the connection stops reading (when it can) until half have been consumed.
+ * Issuing another command inside the loop is safe (the connection reads
+ * again for it). Leaving the loop early (`break`, `return`, a throw) discards
+ * the rest while the command completes; the connection stays usable.
+ *
+ * UID FETCH is pipelined with other pipelinable commands; FETCH by sequence
+ * numbers is not (RFC 9051 5.5: an expunge could renumber the messages).
+ */
+export function fetch(
+  ctx: CommandContext,
+  set: MessageSet,
+  items: FetchItems,
+  options: FetchOptions = {},
+): AsyncIterableIterator<FetchedMessage> {
+  return new FetchIterator(ctx, prepareFetch(ctx, set, items, options), options);
+}
+
+/** {@link fetch}, collected into an array. */
+export async function fetchAll(
+  ctx: CommandContext,
+  set: MessageSet,
+  items: FetchItems,
+  options: FetchOptions = {},
+): Promise<FetchedMessage[]> {
+  const out: FetchedMessage[] = [];
+  for await (const m of fetch(ctx, set, items, options)) out.push(m);
+  return out;
+}
+
+/**
+ * One message by sequence number (or UID with `{ uid: true }`); null when
+ * there is no such message.
+ */
+export async function fetchOne(
+  ctx: CommandContext,
+  id: number,
+  items: FetchItems,
+  options: Omit<FetchOptions, 'vanished' | 'onVanished' | 'highWaterMark'> = {},
+): Promise<FetchedMessage | null> {
+  const uid = options.uid === true;
+  let found: FetchedMessage | null = null;
+  for await (const m of fetch(ctx, id, items, options)) {
+    if (found === null && (uid ? m.uid === id : m.seq === id)) found = m;
+  }
+  return found;
+}
+
+/** Options of {@link fetchStream}. */
+export interface FetchStreamOptions {
+  /** `id` is a UID (UID FETCH). */
+  uid?: boolean;
+  /** BINARY.PEEK[part] (RFC 3516, capability BINARY): content-transfer-decoded bytes. */
+  binary?: boolean;
+  /** Only this byte range. */
+  partial?: ByteRange;
+  /** Set `\Seen` (BODY[...] instead of BODY.PEEK[...]). */
+  markSeen?: boolean;
+  /** Cancels the command; the stream is destroyed with the abort error. */
+  signal?: AbortSignal;
+  /** Bytes the stream buffers before the connection stops reading (default 1 MiB). */
+  highWaterMark?: number;
+}
+
+/** A body section being streamed. */
+export interface FetchStreamResult {
+  /** The section's bytes as they arrive; errors of the command are emitted on it. */
+  stream: Readable;
+  /** Size in bytes announced by the server. */
+  size: number;
+}
+
+/**
+ * Streams one body section (`BODY.PEEK[section]`, or `BINARY.PEEK[section]`
+ * with `binary`) of one message in a single round trip: the literal goes
+ * straight from the socket into the returned Readable (RunOptions.onLiteral),
+ * resolving as soon as it starts. Back-pressure: when the Readable's buffer
+ * is full the connection stops reading (when it can pause) until the
+ * consumer reads on. A literal under the connection's streaming threshold
+ * arrives buffered and is handed over as a one-chunk stream.
+ *
+ * `section` is a section spec as in {@link BodyPartRequest} (`''` for the
+ * whole message). Rejects when the message does not exist
+ * (ImapArgumentError) or the server says NO/BAD (ImapProtocolError); a
+ * failure after the literal started is emitted as the stream's error.
+ * Destroying the stream early discards the rest; the connection stays usable.
+ */
+export function fetchStream(
+  ctx: CommandContext,
+  id: number,
+  section: string,
+  options: FetchStreamOptions = {},
+): Promise<FetchStreamResult> {
+  const binary = options.binary === true;
+  const request = { section, binary, peek: options.markSeen !== true } as const;
+  const capabilities = new Set<string>();
+  const item = sectionItemText(
+    options.partial === undefined ? request : { ...request, partial: options.partial },
+    capabilities,
+  );
+  for (const cap of capabilities) requireCapability(ctx, cap);
+  const key = sectionKey(section, binary);
+  const uid = options.uid === true;
+  const set = SequenceSet.from(id);
+  const hwm = options.highWaterMark ?? 1024 * 1024;
+
+  return new Promise<FetchStreamResult>((resolve, reject) => {
+    let started = false;
+    let discard = false;
+    let resumeReading: (() => void) | null = null;
+    const release = (): void => {
+      const r = resumeReading;
+      resumeReading = null;
+      r?.();
+    };
+    const stream = new Readable({
+      highWaterMark: hwm,
+      read() {
+        release();
+      },
+      destroy(err, cb) {
+        discard = true;
+        release();
+        cb(err);
+      },
+    });
+    const begin = (size: number): void => {
+      started = true;
+      resolve({ stream, size });
+    };
+    const push = (chunk: Buffer | null): void => {
+      if (discard || stream.destroyed) return;
+      if (!stream.push(chunk) && chunk !== null && resumeReading === null && canPauseReading(ctx)) {
+        resumeReading = ctx.pauseReading();
+      }
+    };
+    const matches = (name: string | null): boolean =>
+      name !== null && (name === key || name.startsWith(key + '<'));
+
+    const runOptions: RunOptions = {
+      collect: ['FETCH'],
+      pipeline: uid,
+      onLiteral: (info: LiteralStartInfo): LiteralSink | null => {
+        if (started || info.name !== 'FETCH' || !matches(info.item)) return null;
+        // Another message's literal (an unsolicited FETCH) is left to the buffer.
+        if (!uid && info.seq !== null && info.seq !== id) return null;
+        const uidMatch = uid ? /\bUID (\d+)/i.exec(info.prefix.toString('latin1')) : null;
+        if (uidMatch !== null && Number(uidMatch[1]) !== id) return null;
+        begin(info.size);
+        return { write: (chunk) => push(chunk), end: () => push(null) };
+      },
+      onUntagged: (r) => {
+        if (started || r.name !== 'FETCH') return;
+        if (uid ? r.attributes.uid !== id : r.seq !== id) return;
+        const s = r.attributes.sections?.get(key);
+        if (s === undefined || (s.data !== null && !Buffer.isBuffer(s.data))) return;
+        const data = s.data ?? Buffer.alloc(0);
+        begin(data.length);
+        if (data.length > 0) push(data);
+        push(null);
+      },
+    };
+    if (options.signal !== undefined) runOptions.signal = options.signal;
+    const fail = (err: unknown): void => {
+      release();
+      if (!started) reject(err);
+      else if (!stream.destroyed && !stream.readableEnded) stream.destroy(err as Error);
+    };
+    ctx.exec(uid ? 'UID FETCH' : 'FETCH', [seq(set), raw(`(${item})`)], runOptions).then(() => {
+      if (!started) fail(new ImapArgumentError(`no ${key} for message ${uid ? 'UID ' : ''}${id}`));
+    }, fail);
+  });
+}

@@ -1,0 +1,113 @@
+import type { CommandContext } from '../connection/types.js';
+import { ImapCapabilityError } from '../model/errors.js';
+import { SequenceSet } from '../model/sequence-set.js';
+import { mailbox, seq } from '../wire/args.js';
+import { copy, copyUidOf, type CopyUid } from './copy.js';
+import { expunge, foldExpunged } from './expunge.js';
+import { fetchAll, type MessageSet } from './fetch.js';
+import { store } from './store.js';
+import { uidExpunge } from './uid-expunge.js';
+
+/** Options of {@link move}. */
+export interface MoveOptions {
+  /** UID MOVE: `set` holds UIDs. */
+  uid?: boolean;
+  /**
+   * Without MOVE and without UIDPLUS the only fallback is COPY + STORE
+   * `\Deleted` + plain EXPUNGE, which also removes every other message
+   * already marked `\Deleted` in the mailbox. Refused unless this is true.
+   */
+  allowExpungeAll?: boolean;
+  signal?: AbortSignal;
+}
+
+/** The result of {@link move}. */
+export interface MoveResult {
+  /** COPYUID: where the messages went (null when the server sent none). */
+  copyUid: CopyUid | null;
+  /** Sequence numbers of the `* n EXPUNGE` responses. */
+  expunged: number[];
+  /** UIDs from `* VANISHED` (QRESYNC enabled), null when none were sent. */
+  vanished: SequenceSet | null;
+  /** True when MOVE was emulated with COPY + STORE + (UID) EXPUNGE. */
+  emulated: boolean;
+}
+
+/**
+ * MOVE / UID MOVE (RFC 6851 3; capability MOVE; RFC 9051 6.4.8 in
+ * IMAP4rev2): moves the messages to `destination` (a Unicode mailbox name)
+ * atomically. The COPYUID mapping comes from the untagged OK the server
+ * sends before the expunges, or from the tagged OK.
+ *
+ * Without MOVE the move is emulated, not atomically (a failure half-way can
+ * leave copies in both mailboxes; nothing is lost):
+ * - with UIDPLUS: (for sequence numbers, first `FETCH (UID)` to pin the
+ *   messages) `UID COPY`, `UID STORE +FLAGS.SILENT (\Deleted)` and
+ *   `UID EXPUNGE` of exactly those UIDs, so other `\Deleted` messages stay;
+ * - without UIDPLUS: `COPY`, `STORE +FLAGS.SILENT (\Deleted)` and a plain
+ *   `EXPUNGE` — which also expunges any other `\Deleted` message in the
+ *   mailbox, so this is refused with ImapCapabilityError (nothing sent)
+ *   unless `allowExpungeAll` is true.
+ *
+ * Never pipelined: it expunges.
+ */
+export async function move(
+  ctx: CommandContext,
+  set: MessageSet,
+  destination: string,
+  options: MoveOptions = {},
+): Promise<MoveResult> {
+  const uid = options.uid === true;
+  const messages = SequenceSet.from(set);
+  const dest = mailbox(destination);
+  const signal = options.signal === undefined ? {} : { signal: options.signal };
+
+  if (ctx.hasCapability('MOVE') || ctx.hasCapability('IMAP4rev2')) {
+    const result = await ctx.exec(uid ? 'UID MOVE' : 'MOVE', [seq(messages), dest], {
+      collect: ['OK', 'EXPUNGE', 'VANISHED'],
+      ...signal,
+    });
+    let copyUid: CopyUid | null = null;
+    for (const r of result.untagged) {
+      if (r.name === 'OK') copyUid ??= copyUidOf(r.code);
+    }
+    copyUid ??= copyUidOf(result.tagged.code);
+    return { copyUid, ...foldExpunged(result), emulated: false };
+  }
+
+  const uidPlus = ctx.hasCapability('UIDPLUS');
+  if (!uidPlus && options.allowExpungeAll !== true) {
+    throw new ImapCapabilityError(
+      'MOVE',
+      'server lacks MOVE and UIDPLUS: emulating MOVE would need a plain EXPUNGE, which also ' +
+        'removes other messages marked \\Deleted; pass { allowExpungeAll: true } to accept that',
+    );
+  }
+
+  if (!uidPlus) {
+    const copyUid = await copy(ctx, messages, destination, { uid, ...signal });
+    await store(ctx, messages, {
+      add: ['\\Deleted'],
+      silent: true,
+      uid,
+      ...signal,
+    });
+    return { copyUid, ...(await expunge(ctx, signal)), emulated: true };
+  }
+
+  let uids: SequenceSet;
+  if (uid) {
+    uids = messages;
+  } else {
+    // Pin the messages by UID before anything can renumber them.
+    const found = await fetchAll(ctx, messages, { uid: true }, signal);
+    const list = found.map((m) => m.uid).filter((u): u is number => u !== undefined);
+    if (list.length === 0) return { copyUid: null, expunged: [], vanished: null, emulated: true };
+    uids = SequenceSet.fromNumbers(list);
+  }
+  const copyUid = await copy(ctx, uids, destination, { uid: true, ...signal });
+  // COPYUID names exactly the UIDs that were copied (a range may have had gaps).
+  const copied = copyUid?.source ?? uids;
+  await store(ctx, copied, { add: ['\\Deleted'], silent: true, uid: true, ...signal });
+  return { copyUid, ...(await uidExpunge(ctx, copied, signal)), emulated: true };
+}

@@ -1,0 +1,95 @@
+import type { CommandContext } from '../connection/types.js';
+import type { SequenceSet } from '../model/sequence-set.js';
+import { esearch, type SearchReturnOption } from './esearch.js';
+import { prepareSearchProgram, type SearchQuery } from './search-query.js';
+
+/** Options of {@link search}. */
+export interface SearchOptions {
+  /** UID SEARCH: results are UIDs. */
+  uid?: boolean;
+  /** CHARSET to send instead of the one the query needs (UTF-8 for non-ASCII text). */
+  charset?: string;
+  /**
+   * ESEARCH result options (RFC 4731, capability ESEARCH or IMAP4rev2);
+   * SAVE needs SEARCHRES and makes the result usable as `$`
+   * (`SequenceSet.saved`) in later commands.
+   */
+  return?: readonly SearchReturnOption[];
+  /** RFC 9394 PARTIAL range (`1:100`, `-1:-100`; capability PARTIAL). */
+  partial?: string;
+  signal?: AbortSignal;
+}
+
+/** The result of {@link search}. */
+export interface SearchResult {
+  /**
+   * The matching sequence numbers or UIDs, in the server's order, for a
+   * search without result options; null when result options were given.
+   */
+  numbers: number[] | null;
+  min?: number;
+  max?: number;
+  count?: number;
+  /** ALL as ranges (never expanded). */
+  all?: SequenceSet;
+  /** Highest MODSEQ of the matches (CONDSTORE: `(MODSEQ n)` / ESEARCH MODSEQ). */
+  modseq?: bigint;
+  /** RFC 9394 PARTIAL result. */
+  partial?: { range: string; set: SequenceSet | null };
+}
+
+/**
+ * SEARCH / UID SEARCH (RFC 9051 6.4.4, RFC 3501 6.4.4; no capability for the
+ * base keys; key capabilities as in `compileSearch`, result options as
+ * in {@link esearch}). The query is a typed object, raw text or prepared
+ * arguments; non-ASCII text adds `CHARSET UTF-8` unless UTF8=ACCEPT is
+ * enabled (RFC 6855). With `return` or `partial` the search is sent with
+ * RETURN (...) and answered by ESEARCH; otherwise `numbers` holds the
+ * matches (from `* SEARCH`, or from the ESEARCH ALL an IMAP4rev2 server
+ * sends, expanded because the caller asked for numbers).
+ *
+ * UID SEARCH is pipelined unless its keys use sequence numbers or `$`
+ * (RFC 9051 5.5); SEARCH by sequence numbers is not.
+ */
+export async function search(
+  ctx: CommandContext,
+  query: SearchQuery,
+  options: SearchOptions = {},
+): Promise<SearchResult> {
+  const uid = options.uid === true;
+  if (options.return !== undefined || options.partial !== undefined) {
+    const r = await esearch(ctx, query, options);
+    const out: SearchResult = { numbers: null };
+    if (r.min !== undefined) out.min = r.min;
+    if (r.max !== undefined) out.max = r.max;
+    if (r.count !== undefined) out.count = r.count;
+    if (r.all !== undefined) out.all = r.all;
+    if (r.modseq !== undefined) out.modseq = r.modseq;
+    if (r.partial !== undefined) out.partial = r.partial;
+    return out;
+  }
+  const program = prepareSearchProgram(
+    ctx,
+    query,
+    options.charset === undefined ? {} : { charset: options.charset },
+  );
+  const result = await ctx.exec(uid ? 'UID SEARCH' : 'SEARCH', program.args, {
+    collect: ['SEARCH', 'ESEARCH'],
+    pipeline: uid && program.pipelineSafe,
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  const out: SearchResult = { numbers: [] };
+  for (const r of result.untagged) {
+    if (r.name === 'SEARCH') {
+      for (const n of r.numbers) out.numbers!.push(n);
+      if (r.modseq !== null) out.modseq = r.modseq;
+    } else if (r.name === 'ESEARCH') {
+      if (r.all !== undefined) {
+        out.all = r.all;
+        for (const n of r.all.values()) out.numbers!.push(n);
+      }
+      if (r.modseq !== undefined) out.modseq = r.modseq;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,82 @@
+import type { CommandContext } from '../connection/types.js';
+import { ImapArgumentError } from '../model/errors.js';
+import { atom, list } from '../wire/args.js';
+import type { CommandArg } from '../wire/command-arg.js';
+import { requireCapability } from './capability.js';
+import { prepareSearchProgram, type SearchQuery } from './search-query.js';
+
+/** A SORT key (RFC 5256 3; DISPLAYFROM and DISPLAYTO from RFC 5957). */
+export type SortKey =
+  'ARRIVAL' | 'CC' | 'DATE' | 'FROM' | 'SIZE' | 'SUBJECT' | 'TO' | 'DISPLAYFROM' | 'DISPLAYTO';
+
+/** A sort criterion: a key, ascending, or `{ reverse: key }`, descending. */
+export type SortCriterion = SortKey | { reverse: SortKey };
+
+/** Options of {@link sort}. */
+export interface SortOptions {
+  /** UID SORT: results are UIDs. */
+  uid?: boolean;
+  /** The CHARSET of the search keys (default UTF-8, which every SORT server supports). */
+  charset?: string;
+  signal?: AbortSignal;
+}
+
+const KEYS = new Set<string>([
+  'ARRIVAL',
+  'CC',
+  'DATE',
+  'FROM',
+  'SIZE',
+  'SUBJECT',
+  'TO',
+  'DISPLAYFROM',
+  'DISPLAYTO',
+]);
+
+function keyArg(ctx: CommandContext, key: unknown): CommandArg {
+  const k = typeof key === 'string' ? key.toUpperCase() : '';
+  if (!KEYS.has(k)) throw new ImapArgumentError(`unknown SORT key ${JSON.stringify(key)}`);
+  if (k === 'DISPLAYFROM' || k === 'DISPLAYTO') requireCapability(ctx, 'SORT=DISPLAY');
+  return atom(k);
+}
+
+/**
+ * SORT / UID SORT (RFC 5256 3; capability SORT; DISPLAYFROM/DISPLAYTO need
+ * SORT=DISPLAY, RFC 5957): the messages matching `query`, ordered by the
+ * criteria, as sequence numbers (or UIDs). The charset is always sent (RFC
+ * 5256 requires it). UID SORT is pipelined unless the keys use sequence
+ * numbers or `$`.
+ */
+export async function sort(
+  ctx: CommandContext,
+  criteria: readonly SortCriterion[],
+  query: SearchQuery,
+  options: SortOptions = {},
+): Promise<number[]> {
+  requireCapability(ctx, 'SORT');
+  if (!Array.isArray(criteria) || criteria.length === 0) {
+    throw new ImapArgumentError('SORT needs at least one criterion');
+  }
+  const items: CommandArg[] = [];
+  for (const c of criteria) {
+    if (c !== null && typeof c === 'object') items.push(atom('REVERSE'), keyArg(ctx, c.reverse));
+    else items.push(keyArg(ctx, c));
+  }
+  const program = prepareSearchProgram(ctx, query, {
+    charsetRequired: true,
+    ...(options.charset === undefined ? {} : { charset: options.charset }),
+  });
+  const uid = options.uid === true;
+  const result = await ctx.exec(
+    uid ? 'UID SORT' : 'SORT',
+    [list(items), atom(program.charset!), ...program.keys],
+    {
+      collect: ['SORT'],
+      pipeline: uid && program.pipelineSafe,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    },
+  );
+  const numbers: number[] = [];
+  for (const r of result.untagged) if (r.name === 'SORT') numbers.push(...r.numbers);
+  return numbers;
+}

@@ -1,0 +1,126 @@
+import type { CommandContext } from '../connection/types.js';
+import { ImapArgumentError } from '../model/errors.js';
+import { SequenceSet } from '../model/sequence-set.js';
+import { atom, flag, list, mailbox, num, seq } from '../wire/args.js';
+import type { CommandArg } from '../wire/command-arg.js';
+import { requireCapability } from './capability.js';
+import { toFetchedMessage, type FetchedMessage, type MessageSet } from './fetch.js';
+
+/** One kind of change: add, remove or replace. */
+export interface StoreChange {
+  add?: readonly string[];
+  remove?: readonly string[];
+  set?: readonly string[];
+}
+
+/** Options of {@link store}: a flag change (`add`, `remove` or `set`) and/or a Gmail label change. */
+export interface StoreOptions extends StoreChange {
+  /** `.SILENT`: the server does not send the new flags back. */
+  silent?: boolean;
+  /**
+   * UNCHANGEDSINCE (RFC 7162 3.1.3, capability CONDSTORE): change only
+   * messages whose MODSEQ is not above this; the others are reported in
+   * `modified`.
+   */
+  unchangedSince?: bigint;
+  /** UID STORE: `set` holds UIDs. */
+  uid?: boolean;
+  /** X-GM-LABELS change (Gmail, capability X-GM-EXT-1). */
+  gmailLabels?: StoreChange;
+  signal?: AbortSignal;
+}
+
+/** The result of {@link store}. */
+export interface StoreResult {
+  /** The messages' new state from the server's FETCH responses (none with `silent`). */
+  updated: FetchedMessage[];
+  /** `[MODIFIED set]`: messages not changed because their MODSEQ was above `unchangedSince`; null when none. */
+  modified: SequenceSet | null;
+}
+
+function change(c: StoreChange, what: string): { sign: '+' | '-' | ''; values: readonly string[] } {
+  const given = (['add', 'remove', 'set'] as const).filter((k) => c[k] !== undefined);
+  if (given.length !== 1) {
+    throw new ImapArgumentError(`${what}: give exactly one of add, remove or set`);
+  }
+  const k = given[0]!;
+  const values = c[k]!;
+  if (!Array.isArray(values)) throw new ImapArgumentError(`${what}.${k} must be an array`);
+  if (k !== 'set' && values.length === 0) {
+    throw new ImapArgumentError(`${what}.${k} needs at least one value`);
+  }
+  return { sign: k === 'add' ? '+' : k === 'remove' ? '-' : '', values };
+}
+
+/** A Gmail label: a system label (`\Inbox`, `\Important`) as a flag, others like mailbox names. */
+function label(l: string): CommandArg {
+  if (typeof l !== 'string' || l === '')
+    throw new ImapArgumentError('a label must be a non-empty string');
+  return l.startsWith('\\') ? flag(l) : mailbox(l);
+}
+
+/** Merges two server-sent sets without expanding them. */
+function union(a: SequenceSet | null, b: SequenceSet | null): SequenceSet | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return SequenceSet.parse(`${a.toString()},${b.toString()}`);
+}
+
+/**
+ * STORE / UID STORE (RFC 9051 6.4.6 and 6.4.9, RFC 3501 6.4.6; no capability;
+ * UNCHANGEDSINCE needs CONDSTORE, RFC 7162 3.1.3; X-GM-LABELS needs
+ * X-GM-EXT-1): `+FLAGS`, `-FLAGS` or `FLAGS` with the given flags (each
+ * validated as a flag: `\Seen`, `$Forwarded`...), `.SILENT` when asked.
+ * A flag change and a label change together are sent as two commands.
+ * UID STORE is pipelined; STORE by sequence numbers is not (RFC 9051 5.5).
+ */
+export async function store(
+  ctx: CommandContext,
+  set: MessageSet,
+  options: StoreOptions,
+): Promise<StoreResult> {
+  const uid = options.uid === true;
+  const silent = options.silent === true ? '.SILENT' : '';
+  const target = seq(set);
+  const modifiers: CommandArg[] = [];
+  if (options.unchangedSince !== undefined) {
+    requireCapability(ctx, 'CONDSTORE');
+    if (typeof options.unchangedSince !== 'bigint') {
+      throw new ImapArgumentError('unchangedSince must be a bigint');
+    }
+    modifiers.push(list([atom('UNCHANGEDSINCE'), num(options.unchangedSince)]));
+  }
+  const commands: CommandArg[][] = [];
+  const hasFlags =
+    options.add !== undefined || options.remove !== undefined || options.set !== undefined;
+  if (hasFlags) {
+    const c = change(options, 'store');
+    commands.push([atom(`${c.sign}FLAGS${silent}`), list(c.values.map((f) => flag(f)))]);
+  }
+  if (options.gmailLabels !== undefined) {
+    requireCapability(ctx, 'X-GM-EXT-1');
+    const c = change(options.gmailLabels, 'gmailLabels');
+    commands.push([atom(`${c.sign}X-GM-LABELS${silent}`), list(c.values.map(label))]);
+  }
+  if (commands.length === 0) {
+    throw new ImapArgumentError('store needs add, remove, set or gmailLabels');
+  }
+
+  const out: StoreResult = { updated: [], modified: null };
+  for (const item of commands) {
+    const result = await ctx.exec(uid ? 'UID STORE' : 'STORE', [target, ...modifiers, ...item], {
+      collect: ['FETCH'],
+      pipeline: uid,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    for (const r of result.untagged) {
+      if (r.name !== 'FETCH') continue;
+      // A UID command's own FETCH responses carry the UID (RFC 9051 6.4.9).
+      if (uid && r.attributes.uid === undefined) continue;
+      out.updated.push(toFetchedMessage(r.seq, r.attributes));
+    }
+    const code = result.tagged.code;
+    if (code?.name === 'MODIFIED') out.modified = union(out.modified, code.set);
+  }
+  return out;
+}
