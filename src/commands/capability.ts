@@ -1,0 +1,41 @@
+import type { CommandContext } from '../connection/types.js';
+import { ImapCapabilityError } from '../model/errors.js';
+
+/**
+ * CAPABILITY (RFC 9051 6.1.1, RFC 3501 6.1.1; no capability needed): asks the
+ * server for its capabilities again. The connection records them from the
+ * response; the result is the announced set, names upper-cased
+ * (`IMAP4REV1`, `AUTH=PLAIN`, `QUOTA`, ...).
+ */
+export async function capability(ctx: CommandContext): Promise<Set<string>> {
+  const result = await ctx.exec('CAPABILITY', [], { collect: ['CAPABILITY'] });
+  const names = new Set<string>();
+  for (const r of result.untagged) {
+    if (r.name === 'CAPABILITY') for (const c of r.capabilities) names.add(c.toUpperCase());
+  }
+  const code = result.tagged.code;
+  if (names.size === 0 && code?.name === 'CAPABILITY') {
+    for (const c of code.capabilities) names.add(c.toUpperCase());
+  }
+  return names;
+}
+
+/**
+ * Throws {@link ImapCapabilityError} naming `name` unless the server announced
+ * `name` or one of `alternatives` (e.g. an extension folded into IMAP4rev2).
+ * Commands call it before sending anything.
+ */
+export function requireCapability(
+  ctx: Pick<CommandContext, 'hasCapability'>,
+  name: string,
+  ...alternatives: string[]
+): void {
+  if (ctx.hasCapability(name)) return;
+  for (const alt of alternatives) if (ctx.hasCapability(alt)) return;
+  throw new ImapCapabilityError(
+    name,
+    alternatives.length === 0
+      ? `server lacks the ${name} capability`
+      : `server lacks the ${name} capability (or ${alternatives.join(', ')})`,
+  );
+}

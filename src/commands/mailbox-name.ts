@@ -1,0 +1,21 @@
+import type { CommandContext } from '../connection/types.js';
+import { decodeMailboxUtf7Lenient } from '../wire/utf7.js';
+
+/**
+ * Decodes a mailbox name as the server sent it (in LIST, LSUB, STATUS,
+ * NAMESPACE, METADATA...) into Unicode: UTF-8 names pass through when
+ * UTF8=ACCEPT (or IMAP4rev2) is enabled, otherwise the name is modified UTF-7
+ * (RFC 3501 5.1.3). A name that is not valid modified UTF-7 is returned as
+ * sent, so it stays usable.
+ */
+export function decodeMailboxName(ctx: Pick<CommandContext, 'utf8Enabled'>, raw: string): string {
+  return ctx.utf8Enabled ? raw : decodeMailboxUtf7Lenient(raw);
+}
+
+/**
+ * True when `a` and `b` name the same mailbox: equal, or both INBOX (which is
+ * case-insensitive, RFC 9051 5.1).
+ */
+export function sameMailbox(a: string, b: string): boolean {
+  return a === b || (a.toUpperCase() === 'INBOX' && b.toUpperCase() === 'INBOX');
+}

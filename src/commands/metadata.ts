@@ -1,0 +1,79 @@
+import type { CommandContext } from '../connection/types.js';
+import { ImapArgumentError } from '../model/errors.js';
+import { astring, atom, list, mailbox, nil, num, str } from '../wire/args.js';
+import type { CommandArg } from '../wire/command-arg.js';
+import { requireCapability } from './capability.js';
+import { decodeMailboxName, sameMailbox } from './mailbox-name.js';
+
+/** Options of {@link getMetadata} (RFC 5464 4.2). */
+export interface GetMetadataOptions {
+  /** MAXSIZE: leave out values larger than this many octets (the tagged OK then says `[METADATA LONGENTRIES n]`). */
+  maxSize?: number;
+  /** DEPTH: also return entries below the named ones: `0` (default) none, `1` one level, `infinity` all. */
+  depth?: 0 | 1 | 'infinity';
+}
+
+/** An entry name: `/private/...` or `/shared/...` (RFC 5464 3.2). */
+function checkEntry(entry: string): void {
+  if (!/^\/(private|shared)(\/[^\s/*%()"\\{}\]\x00-\x1f\x7f]+)*$/i.test(entry)) {
+    throw new ImapArgumentError(
+      `invalid metadata entry ${JSON.stringify(entry)}: must be /private/... or /shared/... (RFC 5464 3.2)`,
+    );
+  }
+}
+
+function requireMetadata(ctx: CommandContext, name: string): void {
+  if (name === '') requireCapability(ctx, 'METADATA-SERVER', 'METADATA');
+  else requireCapability(ctx, 'METADATA');
+}
+
+/**
+ * GETMETADATA (RFC 5464 4.2; capability METADATA, or METADATA-SERVER when
+ * `name` is '' for server annotations): the values of `entries` on mailbox
+ * `name` (Unicode), keyed by entry name as the server sent it. Entries with
+ * no value are absent (Dovecot) or null (NIL).
+ */
+export async function getMetadata(
+  ctx: CommandContext,
+  name: string,
+  entries: readonly string[],
+  options: GetMetadataOptions = {},
+): Promise<Map<string, Buffer | null>> {
+  requireMetadata(ctx, name);
+  if (entries.length === 0) throw new ImapArgumentError('GETMETADATA needs at least one entry');
+  entries.forEach(checkEntry);
+  const args: CommandArg[] = [];
+  const opts: CommandArg[] = [];
+  if (options.maxSize !== undefined) opts.push(atom('MAXSIZE'), num(options.maxSize));
+  if (options.depth !== undefined) opts.push(atom('DEPTH'), atom(String(options.depth)));
+  if (opts.length > 0) args.push(list(opts));
+  args.push(mailbox(name), list(entries.map((e) => astring(e))));
+  const result = await ctx.exec('GETMETADATA', args, { collect: ['METADATA'] });
+  const values = new Map<string, Buffer | null>();
+  for (const r of result.untagged) {
+    if (r.name !== 'METADATA' || !sameMailbox(decodeMailboxName(ctx, r.mailbox), name)) continue;
+    for (const [entry, value] of r.entries) if (value !== undefined) values.set(entry, value);
+  }
+  return values;
+}
+
+/**
+ * SETMETADATA (RFC 5464 4.3; capability METADATA, or METADATA-SERVER when
+ * `name` is ''): sets entries on mailbox `name` (Unicode); a null value
+ * removes the entry. A NO may carry `[METADATA MAXSIZE n]`, `[METADATA
+ * TOOMANY]` or `[METADATA NOPRIVATE]` in the ImapProtocolError's code.
+ */
+export async function setMetadata(
+  ctx: CommandContext,
+  name: string,
+  entries: Map<string, Buffer | string | null>,
+): Promise<void> {
+  requireMetadata(ctx, name);
+  if (entries.size === 0) throw new ImapArgumentError('SETMETADATA needs at least one entry');
+  const items: CommandArg[] = [];
+  for (const [entry, value] of entries) {
+    checkEntry(entry);
+    items.push(astring(entry), value === null ? nil() : str(value));
+  }
+  await ctx.exec('SETMETADATA', [mailbox(name), list(items)]);
+}
