@@ -164,7 +164,7 @@ export class IMAP4 {
     this.connection = connection;
     connection.on('untagged', (response: UntaggedResponse) => this.onUntagged(response));
     const greeting = connection.greeting;
-    if (greeting.raw) {
+    if (greeting?.raw) {
       this.welcome = greeting.raw.pieces[0]!;
       recordUntagged(this.untagged_responses, greeting.raw);
     }
@@ -458,7 +458,7 @@ export class IMAP4 {
   async login(user: string, password: string | Secret): Promise<ImaplibResult> {
     const pw = password instanceof Secret ? password : new Secret(password);
     const [typ, dat] = await this.simpleCommand('LOGIN', [user], { literal: secret(pw) });
-    if (typ !== 'OK') throw new ImaplibError(lastText(dat), 'PROTOCOL_NO');
+    if (typ !== 'OK') throw new ImaplibError(pyBytesRepr(dat[dat.length - 1]), 'PROTOCOL_NO');
     this.state = 'AUTH';
     return [typ, dat];
   }
@@ -589,7 +589,8 @@ export class IMAP4 {
       throw new ImaplibError(`command STARTTLS illegal in state ${this.state}`, 'STATE');
     }
     try {
-      await connection.starttls(tlsOptions ?? this.options.tls);
+      if (tlsOptions) this.options.tls = { ...this.options.tls, ...tlsOptions };
+      await connection.starttls();
     } catch (err) {
       throw new ImaplibError("Couldn't establish TLS session", 'TLS_REQUIRED', { cause: err });
     }
@@ -728,10 +729,29 @@ function lastText(dat: ResponseData): string {
   return (Array.isArray(last) ? last[0] : last).toString('utf8');
 }
 
-/** Formats data like Python's repr of a list of bytes, for error messages. */
+/** Python's repr() of a bytes value (`b'...'`), as CPython puts into error messages. */
+function reprBytes(b: Buffer): string {
+  const quote = b.includes(0x27) && !b.includes(0x22) ? '"' : "'";
+  let out = '';
+  for (const c of b) {
+    if (c === 0x5c) out += '\\\\';
+    else if (c === quote.charCodeAt(0)) out += '\\' + quote;
+    else if (c === 0x09) out += '\\t';
+    else if (c === 0x0a) out += '\\n';
+    else if (c === 0x0d) out += '\\r';
+    else if (c >= 0x20 && c < 0x7f) out += String.fromCharCode(c);
+    else out += '\\x' + c.toString(16).padStart(2, '0');
+  }
+  return `b${quote}${out}${quote}`;
+}
+
+/** Python's repr() of one data item (bytes, a (bytes, bytes) pair, or None). */
+function pyBytesRepr(d: UntaggedItem | null | undefined): string {
+  if (d === null || d === undefined) return 'None';
+  return Array.isArray(d) ? `(${reprBytes(d[0])}, ${reprBytes(d[1])})` : reprBytes(d);
+}
+
+/** Formats data like Python's repr of a list, for error messages. */
 function formatData(data: ResponseData): string {
-  const repr = (b: Buffer) => `b'${b.toString('latin1').replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-  return `[${data
-    .map((d) => (d === null ? 'None' : Array.isArray(d) ? `(${repr(d[0])}, ${repr(d[1])})` : repr(d)))
-    .join(', ')}]`;
+  return `[${data.map(pyBytesRepr).join(', ')}]`;
 }

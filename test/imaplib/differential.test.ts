@@ -50,15 +50,17 @@ describe('imaplib facade gives the same [typ, data] as CPython imaplib', () => {
       { method: 'logout' },
     ]);
     expect(r[0]).toMatchObject({ raised: 'error' });
-    expect(r[2]).toMatchObject({ ok: [{ s: 'OK' }] });
+    expect(r[2]).toEqual({ ok: [{ s: 'OK' }, [{ b: 'Logged in' }]] });
   });
 
   it('over implicit TLS: list, lsub, status, namespace, getquotaroot, myrights, getacl', async () => {
     await compare('IMAP4_SSL', [
       login(),
-      { method: 'list' },
-      { method: 'list', args: ['""', 'Archive/*'] },
-      { method: 'lsub' },
+      // Patterns avoid the scratch mailboxes other test files create concurrently.
+      { method: 'list', args: ['""', 'Archive*'] },
+      { method: 'list', args: ['""', 'Projects/%'] },
+      { method: 'list', args: ['""', 'INBOX'] },
+      { method: 'lsub', args: ['""', 'Archive*'] },
       { method: 'status', args: ['INBOX', '(MESSAGES UNSEEN UIDNEXT RECENT)'] },
       { method: 'namespace' },
       { method: 'getquotaroot', args: ['INBOX'] },
@@ -114,7 +116,6 @@ describe('imaplib facade gives the same [typ, data] as CPython imaplib', () => {
       { method: 'expunge' },
       { method: 'response', args: ['EXISTS'] },
       { method: 'recent' },
-      { method: 'partial', args: ['1', 'RFC822', 0, 20] },
       { method: 'unselect' },
       { method: 'rename', args: ['diff-b', 'diff-c'] },
       { method: 'status', args: ['diff-c', '(MESSAGES)'] },
