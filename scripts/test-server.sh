@@ -7,6 +7,8 @@
 #   scripts/test-server.sh restart          stop + start
 #   scripts/test-server.sh status           print env.json and exit 0 if running, else exit 1
 #   scripts/test-server.sh env              print env.json (no checks)
+#   scripts/test-server.sh check [--show-capabilities] [--connections N]
+#                                           smoke-test the running server with python imaplib
 #   scripts/test-server.sh reseed           delete alice/bob/carol mail and seed it again
 #   scripts/test-server.sh seed-large [N]   seed user "bench" with N messages (default 100000)
 #
@@ -52,7 +54,7 @@ ENV_JSON="$STATE/env.json"
 TLS_DIR="$STATE/tls"
 MAIL_ROOT="$STATE/mail"
 PASSWD="$STATE/users"
-LOCK_FILE="$STATE/.lock"
+LOCK_FILE="$STATE/lock"
 SEED_MARKER="$STATE/.seeded"
 
 for p in "$PORT" "$TLS_PORT"; do
@@ -61,7 +63,12 @@ done
 [ "$PORT" != "$TLS_PORT" ] || die "IMAPKIT_TEST_PORT and IMAPKIT_TEST_TLS_PORT must differ"
 
 require_root() {
-  [ "$(id -u)" = 0 ] || die "must run as root (Dovecot needs to switch to its login and mail users); try: sudo $0 $*"
+  [ "$(id -u)" = 0 ] && return 0
+  local what
+  if what="$(missing_software)"; then
+    die "Dovecot (missing: $what) is not installed and we are not root; as root run: $0 $* (or apt-get install dovecot-imapd openssl python3)"
+  fi
+  die "must run as root (Dovecot needs to switch to its login and mail users); try: sudo $0 $*"
 }
 
 # --------------------------------------------------------------------------
@@ -142,7 +149,7 @@ install_software() {
   local pkgs=(dovecot-core dovecot-imapd openssl)
   command -v python3 >/dev/null 2>&1 || pkgs+=(python3)
   command -v flock >/dev/null 2>&1 || pkgs+=(util-linux)
-  local apt_opts=(-y -q --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+  local apt_opts=(-y -q --no-install-recommends -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
   if ! DEBIAN_FRONTEND=noninteractive apt-get install "${apt_opts[@]}" "${pkgs[@]}" >"${TMPDIR:-/tmp}/imapkit-apt.log" 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get update -q >>"${TMPDIR:-/tmp}/imapkit-apt.log" 2>&1 || true
     DEBIAN_FRONTEND=noninteractive apt-get install "${apt_opts[@]}" "${pkgs[@]}" >>"${TMPDIR:-/tmp}/imapkit-apt.log" 2>&1 ||
@@ -155,8 +162,12 @@ install_software() {
   # (so any system Dovecot is one the install just started), stop and disable
   # it through the init system - never by killing processes by name.
   if [[ "$core_before" != *"ok installed"* ]]; then
+    if command -v systemctl >/dev/null 2>&1; then
+      # works offline too (only removes the boot-time links)
+      systemctl disable dovecot.socket dovecot.service >/dev/null 2>&1 || true
+    fi
     if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
-      systemctl disable --now dovecot.socket dovecot.service >/dev/null 2>&1 || true
+      systemctl stop dovecot.socket dovecot.service >/dev/null 2>&1 || true
     elif system_dovecot_pid >/dev/null && command -v service >/dev/null 2>&1; then
       service dovecot stop >/dev/null 2>&1 || true
     fi
@@ -428,21 +439,27 @@ doveadm_() { doveadm -c "$CONF" "$@"; }
 # --------------------------------------------------------------------------
 
 recorded_pid() {
-  local pid
-  [ -r "$PID_FILE" ] || return 1
-  pid="$(tr -dc 0-9 <"$PID_FILE")"
+  local pid=""
+  if [ -r "$PID_FILE" ]; then
+    pid="$(tr -dc 0-9 <"$PID_FILE")"
+  elif [ -e "$PID_FILE" ] && [ -r "$ENV_JSON" ]; then
+    # master.pid is root-only; env.json carries the same pid for non-root callers
+    pid="$(sed -n 's/^ *"pid": *\([0-9][0-9]*\).*/\1/p' "$ENV_JSON")"
+  fi
   [ -n "$pid" ] || return 1
   echo "$pid"
 }
 
 # Is PID a Dovecot master started with our config?
+# (/proc/PID/comm and cmdline are readable without privileges; a zombie has an
+# empty cmdline.)
 is_our_master() {
-  local pid="$1" exe cmdline
-  kill -0 "$pid" 2>/dev/null || return 1
-  exe="$(readlink "/proc/$pid/exe" 2>/dev/null || true)"
-  case "$exe" in */dovecot | */dovecot\ \(deleted\)) ;; *) return 1 ;; esac
+  local pid="$1" comm cmdline
+  [ -d "/proc/$pid" ] || return 1
+  comm="$(cat "/proc/$pid/comm" 2>/dev/null || true)"
+  [ "$comm" = dovecot ] || return 1
   cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"
-  [[ "$cmdline" == *"$CONF"* ]]
+  [[ "$cmdline" == *"-c $CONF "* ]]
 }
 
 running_pid() {
@@ -455,6 +472,22 @@ running_pid() {
 probe() {
   python3 "$HELPERS/probe.py" --host 127.0.0.1 --port "$PORT" --tls-port "$TLS_PORT" \
     --ca "$TLS_DIR/ca.pem" "$@"
+}
+
+# The running server answers on the requested ports (retried, so that a busy
+# server is not mistaken for a dead one and restarted under other tests).
+running_ok() {
+  [ -s "$ENV_JSON" ] || return 1
+  python3 -c 'import json, sys
+env = json.load(open(sys.argv[1]))
+sys.exit(0 if (env.get("port"), env.get("tlsPort")) == (int(sys.argv[2]), int(sys.argv[3])) else 1)' \
+    "$ENV_JSON" "$PORT" "$TLS_PORT" || return 1
+  local i
+  for ((i = 0; i < 5; i++)); do
+    probe >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  return 1
 }
 
 write_env_json() {
@@ -512,9 +545,8 @@ do_stop() {
 
 do_start_locked() {
   local pid
-  if pid="$(running_pid)" && probe >/dev/null 2>&1; then
-    if [ ! -s "$ENV_JSON" ]; then write_env_json "$pid"; fi
-    if [ -e "$SEED_MARKER" ]; then
+  if pid="$(running_pid)" && running_ok; then
+    if seeded_ok; then
       cat "$ENV_JSON"
       return 0
     fi
@@ -528,7 +560,8 @@ do_start_locked() {
       die "invalid dovecot config: $(head -c 300 "$STATE/log/doveconf.err")"
     ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
     # Start the master (it daemonizes; the pid file is base_dir/master.pid).
-    dovecot -c "$CONF" || die "dovecot failed to start; see $STATE/log/dovecot.log"
+    # 9>&-: the daemon must not inherit (and so hold forever) our lock.
+    dovecot -c "$CONF" 9>&- || die "dovecot failed to start; see $STATE/log/dovecot.log"
     local i ok=0
     for ((i = 0; i < 150; i++)); do
       if pid="$(running_pid)" && probe >/dev/null 2>&1; then
@@ -545,7 +578,7 @@ do_start_locked() {
     write_env_json "$pid"
     log "dovecot running, pid $pid, imap 127.0.0.1:$PORT (STARTTLS), imaps 127.0.0.1:$TLS_PORT"
   fi
-  if [ ! -e "$SEED_MARKER" ]; then
+  if ! seeded_ok; then
     seed_small
   fi
   cat "$ENV_JSON"
@@ -554,6 +587,11 @@ do_start_locked() {
 # --------------------------------------------------------------------------
 # Seeding
 # --------------------------------------------------------------------------
+
+# The marker holds the generator version, so a changed generator reseeds on
+# the next start.
+seed_version() { echo "small-v$(python3 "$HELPERS/seed.py" small-version)"; }
+seeded_ok() { [ -e "$SEED_MARKER" ] && [ "$(cat "$SEED_MARKER")" = "$(seed_version)" ]; }
 
 seed_small() {
   log "seeding alice, bob, carol ..."
@@ -590,7 +628,7 @@ seed_small() {
     die "doveadm acl set failed"
   python3 "$HELPERS/seed.py" verify --summary "$STATE/seed-summary.json" \
     --doveadm "doveadm -c $CONF" || die "seed verification failed"
-  date -u +%Y-%m-%dT%H:%M:%SZ >"$SEED_MARKER"
+  seed_version >"$SEED_MARKER"
   log "seeded (see scripts/test-server/SEED.md)"
 }
 
@@ -605,9 +643,15 @@ seed_large() {
   fi
   rm -f "$manifest"
   doveadm_ kick "$BENCH_USER" >/dev/null 2>&1 || true
-  rm -rf "${MAIL_ROOT:?}/$BENCH_USER"
-  log "seeding $BENCH_USER with $n messages ..."
   local t0 t1
+  if [ -e "$MAIL_ROOT/$BENCH_USER" ]; then
+    log "removing the previous $BENCH_USER mail ..."
+    t0="$(date +%s.%N)"
+    rm -rf "${MAIL_ROOT:?}/$BENCH_USER"
+    t1="$(date +%s.%N)"
+    log "removed in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s"
+  fi
+  log "seeding $BENCH_USER with $n messages ..."
   t0="$(date +%s.%N)"
   python3 "$HELPERS/seed.py" large --mail-root "$MAIL_ROOT" --count "$n" \
     --summary "$STATE/bench-summary.json" || die "large seeding failed"
@@ -635,54 +679,68 @@ with_lock() {
   flock 9
 }
 
-cmd="${1:-}"
-[ $# -gt 0 ] && shift
-case "$cmd" in
-  start)
-    require_root start
-    with_lock
-    do_start_locked
-    ;;
-  stop)
-    require_root stop
-    with_lock
-    do_stop
-    ;;
-  restart)
-    require_root restart
-    with_lock
-    do_stop
-    do_start_locked
-    ;;
-  status)
-    if running_pid >/dev/null && probe >/dev/null 2>&1 && [ -s "$ENV_JSON" ]; then
+main() {
+  cmd="${1:-}"
+  [ $# -gt 0 ] && shift
+  case "$cmd" in
+    start)
+      require_root start
+      with_lock
+      do_start_locked
+      ;;
+    stop)
+      require_root stop
+      with_lock
+      do_stop
+      ;;
+    restart)
+      require_root restart
+      with_lock
+      do_stop
+      do_start_locked
+      ;;
+    status)
+      if running_pid >/dev/null && probe >/dev/null 2>&1 && [ -s "$ENV_JSON" ]; then
+        cat "$ENV_JSON"
+      else
+        echo "test-server: not running" >&2
+        exit 1
+      fi
+      ;;
+    env)
+      [ -s "$ENV_JSON" ] || { echo "test-server: no $ENV_JSON (run start)" >&2; exit 1; }
       cat "$ENV_JSON"
-    else
-      echo "test-server: not running" >&2
-      exit 1
-    fi
-    ;;
-  env)
-    [ -s "$ENV_JSON" ] || { echo "test-server: no $ENV_JSON (run start)" >&2; exit 1; }
-    cat "$ENV_JSON"
-    ;;
-  reseed)
-    require_root reseed
-    with_lock
-    rm -f "$SEED_MARKER"
-    do_start_locked # starts if needed, then seeds because the marker is gone
-    ;;
-  seed-large)
-    require_root seed-large
-    n="${1:-100000}"
-    [[ "$n" =~ ^[0-9]+$ ]] || die "seed-large: N must be a number"
-    with_lock
-    do_start_locked >/dev/null
-    seed_large "$n"
-    cat "$ENV_JSON"
-    ;;
-  *)
-    echo "usage: $0 {start|stop|restart|status|env|reseed|seed-large [N]}" >&2
-    exit 2
-    ;;
-esac
+      ;;
+    check)
+      # smoke test of the running server (all auth mechanisms, TLS, capabilities, ...)
+      [ -s "$ENV_JSON" ] || { echo "test-server: no $ENV_JSON (run start)" >&2; exit 1; }
+      python3 "$HELPERS/check.py" "$ENV_JSON" "$@"
+      ;;
+    reseed)
+      require_root reseed
+      with_lock
+      rm -f "$SEED_MARKER"
+      do_start_locked # starts if needed, then seeds because the marker is gone
+      ;;
+    seed-large)
+      require_root seed-large
+      n="${1:-100000}"
+      [[ "$n" =~ ^[0-9]+$ ]] || die "seed-large: N must be a number"
+      with_lock
+      do_start_locked >/dev/null
+      seed_large "$n"
+      cat "$ENV_JSON"
+      ;;
+    *)
+      echo "usage: $0 {start|stop|restart|status|env|check|reseed|seed-large [N]}" >&2
+      exit 2
+      ;;
+  esac
+}
+
+# Everything above is only definitions, so a copy of this script edited while
+# it runs is not misread. (Sourcing the file only defines the functions.)
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  main "$@"
+  exit $?
+fi
