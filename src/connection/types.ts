@@ -80,6 +80,8 @@ export interface ConnectOptions {
   tagPrefix?: string;
   /** Keep each response's raw framing in `response.raw` (the imaplib facade needs it). Default false. */
   keepRaw?: boolean;
+  /** Local address to connect from (TCP and TLS transports only). */
+  localAddress?: string;
 }
 
 /** Connection states of RFC 9051 3. */

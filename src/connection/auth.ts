@@ -1,0 +1,171 @@
+/**
+ * AUTHENTICATE (RFC 9051 6.2.2) driven by the SASL sessions of `./sasl/`,
+ * with SASL-IR (RFC 4959) when the server offers it. Challenges and
+ * responses are base64 on the wire; they are never logged (the engine logs
+ * `[redacted]` for both directions while AUTHENTICATE runs) and never appear
+ * in an error message.
+ * @internal
+ */
+import {
+  ImapCapabilityError,
+  ImapConnectionError,
+  ImapError,
+  ImapProtocolError,
+} from '../model/errors.js';
+import type { ContinuationResponse, TaggedResponse } from '../model/response.js';
+import type { SecretLike } from '../model/secret.js';
+import type { CommandArg } from '../wire/command-arg.js';
+import {
+  chooseMechanism,
+  createSaslSession,
+  SaslError,
+  type SaslCredentials,
+  type SaslSession,
+} from './sasl/index.js';
+import type { AuthOptions, CommandResult } from './types.js';
+
+/** What {@link authenticate} needs from the engine. @internal */
+export interface AuthHost {
+  readonly capabilities: ReadonlySet<string>;
+  readonly host: string;
+  readonly port: number;
+  readonly maxScramIterations: number | undefined;
+  /** The LOGIN command (RFC 9051 6.2.3). */
+  login(username: string, password: SecretLike): Promise<CommandResult>;
+  /**
+   * Runs AUTHENTICATE with `args`, logging `redacted` instead of the
+   * command, answering `+` with `onContinuation` (lines logged as
+   * `[redacted]`), and calling `onOk` synchronously on the tagged OK before
+   * anything else happens (a throw closes the connection).
+   */
+  runAuthenticate(
+    args: CommandArg[],
+    redacted: string,
+    onContinuation: (response: ContinuationResponse) => string,
+    onOk: (tagged: TaggedResponse) => void,
+  ): Promise<CommandResult>;
+}
+
+const MECHANISM_NAME = /^[A-Z0-9_-]{1,20}$/;
+
+/**
+ * Authenticates with `credentials`: the named mechanism, `LOGIN-COMMAND` for
+ * the LOGIN command, or the strongest advertised mechanism the credentials
+ * can use (falling back to LOGIN when no `AUTH=` mechanism fits and LOGIN is
+ * not disabled). Throws {@link ImapProtocolError} when the server says NO/BAD
+ * (e.g. `[AUTHENTICATIONFAILED]`), {@link ImapCapabilityError} when the
+ * mechanism is not offered, an {@link ImapError} with code AUTH on a SASL
+ * failure on our side, and an {@link ImapConnectionError} with code AUTH
+ * (connection closed) when a SCRAM server fails to prove its identity.
+ */
+export async function authenticate(
+  host: AuthHost,
+  credentials: AuthOptions,
+): Promise<CommandResult> {
+  const caps = host.capabilities;
+  const sasl: SaslCredentials = {
+    username: credentials.username,
+    host: host.host,
+    port: host.port,
+    ...(credentials.password === undefined ? {} : { password: credentials.password }),
+    ...(credentials.accessToken === undefined ? {} : { accessToken: credentials.accessToken }),
+    ...(credentials.authzid === undefined ? {} : { authzid: credentials.authzid }),
+  };
+  let mechanism = credentials.mechanism?.toUpperCase();
+  if (mechanism === 'LOGIN-COMMAND') {
+    if (credentials.password === undefined) {
+      throw new ImapError('AUTH', 'the LOGIN command needs a password');
+    }
+    return host.login(credentials.username, credentials.password);
+  }
+  if (mechanism === undefined) {
+    mechanism = chooseMechanism(caps, sasl) ?? undefined;
+    if (mechanism === undefined) {
+      if (credentials.password !== undefined && !caps.has('LOGINDISABLED')) {
+        return host.login(credentials.username, credentials.password);
+      }
+      throw new ImapCapabilityError(
+        'AUTH',
+        'the server offers no SASL mechanism these credentials can use',
+      );
+    }
+  } else {
+    if (!MECHANISM_NAME.test(mechanism)) {
+      throw new ImapError('AUTH', `invalid SASL mechanism name ${JSON.stringify(mechanism)}`);
+    }
+    if (!caps.has(`AUTH=${mechanism}`)) {
+      throw new ImapCapabilityError(`AUTH=${mechanism}`);
+    }
+  }
+
+  let session: SaslSession;
+  try {
+    session = createSaslSession(mechanism, sasl, maxIterations(host.maxScramIterations));
+  } catch (err) {
+    throw new ImapError('AUTH', `cannot authenticate with ${mechanism}: ${messageOf(err)}`, {
+      cause: err,
+    });
+  }
+
+  const args: CommandArg[] = [{ type: 'atom', value: mechanism }];
+  let redacted = `AUTHENTICATE ${mechanism}`;
+  if (caps.has('SASL-IR')) {
+    const initial = session.initialResponse();
+    if (initial !== null) {
+      args.push({ type: 'raw', value: initial.length === 0 ? '=' : initial.toString('base64') });
+      redacted += ' [redacted]';
+    }
+  }
+
+  let saslError: SaslError | null = null;
+  const onContinuation = (response: ContinuationResponse): string => {
+    if (saslError !== null) return '*';
+    try {
+      return session.respond(Buffer.from(response.text, 'base64')).toString('base64');
+    } catch (err) {
+      if (err instanceof SaslError) {
+        saslError = err;
+        return '*'; // cancel the exchange (RFC 9051 6.2.2)
+      }
+      throw err;
+    }
+  };
+  const onOk = (): void => {
+    try {
+      session.complete();
+    } catch (err) {
+      throw new ImapConnectionError(
+        'AUTH',
+        `the server did not prove its identity (${mechanism}): ${messageOf(err)}; connection closed`,
+        { cause: err },
+      );
+    }
+  };
+
+  const result = await host.runAuthenticate(args, redacted, onContinuation, onOk);
+  const tagged = result.tagged;
+  if (saslError !== null) {
+    throw new ImapError('AUTH', `authentication cancelled: ${messageOf(saslError)}`, {
+      cause: saslError,
+      command: result.command,
+      serverText: tagged.text,
+      responseCode: tagged.code,
+    });
+  }
+  if (tagged.status !== 'OK') {
+    throw new ImapProtocolError(tagged.status, `AUTHENTICATE ${mechanism} failed: ${tagged.text}`, {
+      command: result.command,
+      serverText: tagged.text,
+      responseCode: tagged.code,
+    });
+  }
+  return result;
+}
+
+function maxIterations(value: number | undefined): { maxIterations?: number } {
+  return value === undefined ? {} : { maxIterations: value };
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

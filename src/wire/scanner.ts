@@ -1,0 +1,703 @@
+/**
+ * Byte-level tokenizer for one framed response (internal to the parser).
+ *
+ * A {@link Scanner} works on the bytes of one complete response, as framed by
+ * the {@link ResponseParser}: the text lines with the literals' bytes in
+ * place (streamed literals' bytes absent), the final line terminator
+ * excluded. It never decodes more than a leaf value and never allocates per
+ * byte.
+ */
+import { isAscii } from 'node:buffer';
+import type { RawValue } from '../model/body-structure.js';
+import { ImapLimitError, ImapParseError, describeBytes } from '../model/errors.js';
+import type { StreamedLiteral } from '../model/response.js';
+
+/** Where one literal of a framed response lies (offsets into the framed bytes). */
+export interface LiteralSpan {
+  /** Offset just after the `}` of the literal's header. */
+  hdrEnd: number;
+  /** Offset of the literal's first byte. */
+  dataStart: number;
+  /** Offset after its last byte (equal to dataStart when streamed). */
+  dataEnd: number;
+  /** Announced size. */
+  size: number;
+  /** `~{n}` (RFC 3516 literal8). */
+  binary: boolean;
+  /** The bytes went to a literal sink. */
+  streamed: boolean;
+}
+
+/** Node's internal fast slicers (present on every Buffer, not in the typings). */
+interface FastBuffer extends Buffer {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** 1 for bytes that end an atom: CTLs, SP, `(`, `)`, DEL. */
+export const ATOM_STOP = new Uint8Array(256);
+/** Same, and `]` (atoms inside a response code). */
+export const ATOM_STOP_BRACKET = new Uint8Array(256);
+/** Same as ATOM_STOP plus `[` (FETCH item names). */
+export const NAME_STOP = new Uint8Array(256);
+for (let i = 0; i < 0x20; i++) ATOM_STOP[i] = 1;
+ATOM_STOP[0x20] = 1;
+ATOM_STOP[0x28] = 1;
+ATOM_STOP[0x29] = 1;
+ATOM_STOP[0x7f] = 1;
+ATOM_STOP_BRACKET.set(ATOM_STOP);
+ATOM_STOP_BRACKET[0x5d] = 1;
+NAME_STOP.set(ATOM_STOP);
+NAME_STOP[0x5b] = 1;
+
+/** Decodes bytes as text: latin1 fast path for ASCII, else UTF-8 (invalid sequences replaced). */
+export function decodeText(buf: Buffer, start: number, end: number): string {
+  if (end - start === 0) return '';
+  for (let i = start; i < end; i++) {
+    if (buf[i]! > 0x7f) return (buf as FastBuffer).utf8Slice(start, end);
+  }
+  return (buf as FastBuffer).latin1Slice(start, end);
+}
+
+/** ASCII upper-case of bytes (for keywords; non-ASCII kept). */
+export function upperText(buf: Buffer, start: number, end: number): string {
+  let needs = false;
+  for (let i = start; i < end; i++) {
+    const b = buf[i]!;
+    if (b >= 0x61 && b <= 0x7a) {
+      needs = true;
+      break;
+    }
+  }
+  const s = decodeText(buf, start, end);
+  return needs ? s.toUpperCase() : s;
+}
+
+/** Lower-case MIME keywords returned as shared constants (no allocation per use). */
+const INTERN: Array<Array<{ bytes: Uint8Array; text: string }> | undefined> = [];
+for (const word of [
+  'text',
+  'plain',
+  'html',
+  'multipart',
+  'mixed',
+  'alternative',
+  'related',
+  'signed',
+  'report',
+  'application',
+  'image',
+  'audio',
+  'video',
+  'message',
+  'rfc822',
+  'global',
+  'delivery-status',
+  '7bit',
+  '8bit',
+  'binary',
+  'base64',
+  'quoted-printable',
+  'pdf',
+  'jpeg',
+  'png',
+  'gif',
+  'octet-stream',
+  'calendar',
+  'enriched',
+  'richtext',
+  'rtf',
+  'zip',
+  'msword',
+  'pkcs7-signature',
+  'charset',
+  'name',
+  'boundary',
+  'format',
+  'delsp',
+  'filename',
+  'size',
+  'creation-date',
+  'modification-date',
+  'read-date',
+  'method',
+  'type',
+  'protocol',
+  'micalg',
+  'report-type',
+  'attachment',
+  'inline',
+  'utf-8',
+  'us-ascii',
+  'iso-8859-1',
+  'flowed',
+]) {
+  (INTERN[word.length] ??= []).push({ bytes: Buffer.from(word, 'latin1'), text: word });
+}
+
+const MAX_U32 = 0xffffffff;
+const MAX_I63 = 0x7fffffffffffffffn;
+
+/** A tokenizer over one framed response. Reused across responses. */
+export class Scanner {
+  buf: Buffer = EMPTY;
+  pos = 0;
+  end = 0;
+  lits: LiteralSpan[] = [];
+  litIdx = 0;
+  maxDepth = 64;
+  /**
+   * The response's text decoded once as latin1 (empty when its literals are
+   * large): leaves are taken from it as substrings. Leaves are only ever
+   * produced by scanning loops that stop at NUL, CR and LF.
+   */
+  text = '';
+  /** `text` is set. */
+  fast = false;
+  /** `text` is set and every text byte is ASCII: substrings are the decoded leaves. */
+  ascii = false;
+
+  reset(buf: Buffer, end: number, lits: LiteralSpan[]): void {
+    this.buf = buf;
+    this.pos = 0;
+    this.end = end;
+    this.lits = lits;
+    this.litIdx = 0;
+    this.fast = false;
+    this.ascii = false;
+    this.text = '';
+    if (end === 0) return;
+    if (lits.length === 0) {
+      this.fast = true;
+      this.ascii = buf.length === end ? isAscii(buf) : isAscii(buf.subarray(0, end));
+      this.text = (buf as FastBuffer).latin1Slice(0, end);
+      return;
+    }
+    // With small literals: decode all once, check the text between them for 8-bit bytes.
+    let total = 0;
+    for (let i = 0; i < lits.length; i++) total += lits[i]!.dataEnd - lits[i]!.dataStart;
+    if (total > 65536) return;
+    let hi = 0;
+    let from = 0;
+    for (let i = 0; i <= lits.length; i++) {
+      const to = i < lits.length ? lits[i]!.hdrEnd : end;
+      for (let k = from; k < to; k++) hi |= buf[k]!;
+      if (i < lits.length) from = lits[i]!.dataEnd;
+    }
+    this.fast = true;
+    this.ascii = hi <= 0x7f;
+    this.text = (buf as FastBuffer).latin1Slice(0, end);
+  }
+
+  /** Decodes [s, e) of the response's text (not of a literal). */
+  leaf(s: number, e: number): string {
+    if (this.ascii) return this.text.substring(s, e);
+    const buf = this.buf;
+    for (let i = s; i < e; i++) {
+      if (buf[i]! > 0x7f) return (buf as FastBuffer).utf8Slice(s, e);
+    }
+    return this.fast ? this.text.substring(s, e) : (buf as FastBuffer).latin1Slice(s, e);
+  }
+
+  /** [s, e) lower-cased, as an interned constant when it is a common MIME keyword. */
+  lowerLeaf(s: number, e: number): string {
+    const cands = INTERN[e - s];
+    if (cands !== undefined) {
+      const buf = this.buf;
+      for (let c = 0; c < cands.length; c++) {
+        const cand = cands[c]!;
+        let i = 0;
+        while (i < cand.bytes.length && (buf[s + i]! | 0x20) === cand.bytes[i]) i++;
+        if (i === cand.bytes.length) return cand.text;
+      }
+    }
+    return this.leaf(s, e).toLowerCase();
+  }
+
+  /**
+   * Scans a quoted string at pos (`"`) without escapes or control bytes;
+   * returns the closing quote's offset (content is [pos+1, close)), or -1
+   * when the string needs the careful path. Sets `quotedHigh`.
+   */
+  quickQuoted(): number {
+    const buf = this.buf;
+    const end = this.end;
+    let p = this.pos + 1;
+    let hi = 0;
+    while (p < end) {
+      const b = buf[p]!;
+      if (b === 0x22) {
+        this.quotedHigh = hi > 0x7f;
+        return p;
+      }
+      if (b === 0x5c || b < 0x20) return -1;
+      hi |= b;
+      p++;
+    }
+    return -1;
+  }
+
+  /** [s, e) of the response, ASCII upper-cased (keywords). */
+  upperLeaf(s: number, e: number): string {
+    const buf = this.buf;
+    for (let i = s; i < e; i++) {
+      const b = buf[i]!;
+      if (b >= 0x61 && b <= 0x7a) return this.leaf(s, e).toUpperCase();
+    }
+    return this.leaf(s, e);
+  }
+
+  /** Throws an {@link ImapParseError} that names the offending bytes and offset. */
+  fail(what: string, at: number = this.pos): never {
+    const stop = Math.min(this.end, at + 48);
+    const shown =
+      at >= this.end
+        ? 'end of response'
+        : `"${describeBytes(this.buf.subarray(at, stop), 48)}${stop < this.end ? '...' : ''}"`;
+    throw new ImapParseError(`${what} at offset ${at} (found ${shown})`, at);
+  }
+
+  /** Enforces maxDepth for a list about to be opened at `depth`. */
+  checkDepth(depth: number): void {
+    if (depth > this.maxDepth) {
+      throw new ImapLimitError(
+        'maxDepth',
+        `response nests parentheses deeper than ${this.maxDepth} at offset ${this.pos}`,
+      );
+    }
+  }
+
+  atEnd(): boolean {
+    return this.pos >= this.end;
+  }
+
+  /** The byte at pos, or -1 at the end. */
+  peek(): number {
+    return this.pos < this.end ? this.buf[this.pos]! : -1;
+  }
+
+  /** Requires exactly one SP. */
+  sp(): void {
+    if (this.pos >= this.end || this.buf[this.pos] !== 0x20) this.fail('expected a space');
+    this.pos++;
+  }
+
+  /** Skips any spaces (lenient separators inside structures). */
+  skipSpaces(): void {
+    const buf = this.buf;
+    const end = this.end;
+    let p = this.pos;
+    while (p < end && buf[p] === 0x20) p++;
+    this.pos = p;
+  }
+
+  /** Requires at least one SP, skips extra ones. */
+  spaces(): void {
+    this.sp();
+    this.skipSpaces();
+  }
+
+  expect(byte: number, what: string): void {
+    if (this.pos >= this.end || this.buf[this.pos] !== byte) this.fail(`expected ${what}`);
+    this.pos++;
+  }
+
+  /** Skips trailing spaces and requires the end of the response. */
+  finish(what: string): void {
+    this.skipSpaces();
+    if (this.pos < this.end) this.fail(`unexpected bytes after ${what}`);
+    if (this.litIdx !== this.lits.length) this.fail(`literal not part of ${what}`);
+  }
+
+  /** End offset of an atom starting at pos (`table` says which bytes stop it). */
+  atomEnd(table: Uint8Array): number {
+    const buf = this.buf;
+    const end = this.end;
+    let p = this.pos;
+    while (p < end && table[buf[p]!] === 0) p++;
+    return p;
+  }
+
+  /** An atom (non-empty), decoded. */
+  atom(table: Uint8Array = ATOM_STOP): string {
+    const s = this.pos;
+    const e = this.atomEnd(table);
+    if (e === s) this.fail('expected an atom');
+    this.pos = e;
+    return this.leaf(s, e);
+  }
+
+  /** An atom, ASCII upper-cased. */
+  keyword(table: Uint8Array = ATOM_STOP): string {
+    const s = this.pos;
+    const e = this.atomEnd(table);
+    if (e === s) this.fail('expected a keyword');
+    this.pos = e;
+    return this.upperLeaf(s, e);
+  }
+
+  /** True when the bytes at pos are `NIL` followed by a delimiter; consumes them. */
+  nil(): boolean {
+    const buf = this.buf;
+    const p = this.pos;
+    if (p + 3 > this.end) return false;
+    const a = buf[p]! | 0x20;
+    if (a !== 0x6e || (buf[p + 1]! | 0x20) !== 0x69 || (buf[p + 2]! | 0x20) !== 0x6c) return false;
+    if (p + 3 < this.end && ATOM_STOP_BRACKET[buf[p + 3]!] === 0) return false;
+    this.pos = p + 3;
+    return true;
+  }
+
+  /** A 32-bit unsigned number. */
+  number(): number {
+    const buf = this.buf;
+    const s = this.pos;
+    const end = this.end;
+    let p = s;
+    let n = 0;
+    while (p < end) {
+      const c = buf[p]!;
+      if (c < 0x30 || c > 0x39) break;
+      n = n * 10 + (c - 0x30);
+      p++;
+      if (p - s > 10) this.fail('number too long', s);
+    }
+    if (p === s) this.fail('expected a number');
+    if (n > MAX_U32) this.fail('number exceeds 2^32-1', s);
+    this.pos = p;
+    return n;
+  }
+
+  /** A non-zero 32-bit number. */
+  nzNumber(): number {
+    const s = this.pos;
+    const n = this.number();
+    if (n === 0) this.fail('expected a non-zero number', s);
+    return n;
+  }
+
+  /** A number up to 2^53-1 (sizes that may exceed 4 GiB). */
+  number53(): number {
+    const buf = this.buf;
+    const s = this.pos;
+    let p = s;
+    let n = 0;
+    while (p < this.end) {
+      const c = buf[p]!;
+      if (c < 0x30 || c > 0x39) break;
+      n = n * 10 + (c - 0x30);
+      p++;
+      if (p - s > 16) this.fail('number too long', s);
+    }
+    if (p === s) this.fail('expected a number');
+    if (n > Number.MAX_SAFE_INTEGER) this.fail('number exceeds 2^53-1', s);
+    this.pos = p;
+    return n;
+  }
+
+  /** A 63-bit number as bigint (MODSEQ, quota, Gmail ids). */
+  number64(): bigint {
+    const buf = this.buf;
+    const s = this.pos;
+    let p = s;
+    while (p < this.end) {
+      const c = buf[p]!;
+      if (c < 0x30 || c > 0x39) break;
+      p++;
+      if (p - s > 20) this.fail('number too long', s);
+    }
+    if (p === s) this.fail('expected a number');
+    this.pos = p;
+    if (p - s <= 15) {
+      let n = 0;
+      for (let i = s; i < p; i++) n = n * 10 + (buf[i]! - 0x30);
+      return BigInt(n);
+    }
+    const v = BigInt((buf as FastBuffer).latin1Slice(s, p));
+    if (v > MAX_I63) this.fail('number exceeds 2^63-1', s);
+    return v;
+  }
+
+  /**
+   * Scans a quoted string at pos (which is `"`). Returns the content's end;
+   * `quotedStart` is its start, `quotedEscapes` whether it has backslashes,
+   * `quotedHigh` whether it has 8-bit bytes.
+   */
+  quotedStart = 0;
+  quotedEscapes = false;
+  quotedHigh = false;
+  scanQuoted(): number {
+    const buf = this.buf;
+    const end = this.end;
+    const s = this.pos + 1;
+    let p = s;
+    let esc = false;
+    let hi = 0;
+    for (;;) {
+      if (p >= end) this.fail('unterminated quoted string', this.pos);
+      const b = buf[p]!;
+      if (b === 0x22) break;
+      if (b === 0x5c) {
+        esc = true;
+        p++;
+        if (p >= end) this.fail('unterminated quoted string', this.pos);
+        const n = buf[p]!;
+        if (n === 0x0d || n === 0x0a || n === 0) this.fail('invalid byte in quoted string', p);
+        hi |= n;
+      } else if (b === 0x0d || b === 0x0a || b === 0) {
+        this.fail('invalid byte in quoted string', p);
+      } else {
+        hi |= b;
+      }
+      p++;
+    }
+    this.quotedStart = s;
+    this.quotedEscapes = esc;
+    this.quotedHigh = hi > 0x7f;
+    this.pos = p + 1;
+    return p;
+  }
+
+  /** The unescaped bytes of a quoted string whose content is [s, e). */
+  unescape(s: number, e: number): Buffer {
+    const buf = this.buf;
+    const out = Buffer.allocUnsafe(e - s);
+    let o = 0;
+    for (let i = s; i < e; i++) {
+      let b = buf[i]!;
+      if (b === 0x5c) b = buf[++i]!;
+      out[o++] = b;
+    }
+    return out.subarray(0, o);
+  }
+
+  /** Quoted string as text. */
+  quoted(): string {
+    const close = this.quickQuoted();
+    if (close !== -1) {
+      const s = this.pos + 1;
+      this.pos = close + 1;
+      if (this.quotedHigh) return (this.buf as FastBuffer).utf8Slice(s, close);
+      return this.fast
+        ? this.text.substring(s, close)
+        : (this.buf as FastBuffer).latin1Slice(s, close);
+    }
+    const e = this.scanQuoted();
+    const s = this.quotedStart;
+    if (this.quotedEscapes) return this.unescape(s, e).toString('utf8');
+    if (this.quotedHigh) return (this.buf as FastBuffer).utf8Slice(s, e);
+    return (this.buf as FastBuffer).latin1Slice(s, e);
+  }
+
+  /** NIL, a string or (lenient) an atom, lower-cased; common MIME keywords interned. */
+  nstringOrAtomLower(): string | null {
+    const b = this.peek();
+    if (b === 0x22) {
+      const close = this.quickQuoted();
+      if (close !== -1) {
+        const s = this.pos + 1;
+        this.pos = close + 1;
+        return this.lowerLeaf(s, close);
+      }
+      return this.quoted().toLowerCase();
+    }
+    if (b === 0x7b) return this.string().toLowerCase();
+    if (this.nil()) return null;
+    if (b === 0x7e && this.buf[this.pos + 1] === 0x7b) this.literal(false);
+    const s = this.pos;
+    const e = this.atomEnd(ATOM_STOP);
+    if (e === s) this.fail('expected a string or NIL');
+    this.pos = e;
+    return this.lowerLeaf(s, e);
+  }
+
+  /** Quoted string as exact bytes. */
+  quotedBytes(): Buffer {
+    const e = this.scanQuoted();
+    const s = this.quotedStart;
+    if (this.quotedEscapes) return this.unescape(s, e);
+    return this.buf.subarray(s, e);
+  }
+
+  /**
+   * A literal at pos (`{` or, when allowed, `~{`). Returns its span; pos moves
+   * past its data. Checks it against the framer's record.
+   */
+  literal(allowBinary: boolean): LiteralSpan {
+    const buf = this.buf;
+    const start = this.pos;
+    let binary = false;
+    if (buf[this.pos] === 0x7e) {
+      if (!allowBinary) this.fail('literal8 (~{n}) is only allowed in BINARY items');
+      binary = true;
+      this.pos++;
+    }
+    this.expect(0x7b, 'a literal');
+    const ds = this.pos;
+    while (this.pos < this.end && buf[this.pos]! >= 0x30 && buf[this.pos]! <= 0x39) this.pos++;
+    if (this.pos === ds || this.pos >= this.end || buf[this.pos] !== 0x7d) {
+      this.fail('invalid literal header', start);
+    }
+    this.pos++;
+    const lit = this.lits[this.litIdx];
+    if (lit === undefined || lit.hdrEnd !== this.pos) {
+      this.fail('literal header not at the end of a line', start);
+    }
+    if (lit.binary !== binary) this.fail('literal kind mismatch', start);
+    this.litIdx++;
+    this.pos = lit.dataEnd;
+    return lit;
+  }
+
+  /** A string (quoted or literal) as text; a streamed literal gives ''. */
+  string(): string {
+    const b = this.peek();
+    if (b === 0x22) return this.quoted();
+    if (b === 0x7b) {
+      const lit = this.literal(false);
+      return decodeText(this.buf, lit.dataStart, lit.dataEnd);
+    }
+    return this.fail('expected a string');
+  }
+
+  /** NIL or a string. */
+  nstring(): string | null {
+    const b = this.peek();
+    if (b === 0x22) return this.quoted();
+    if (b === 0x7b) {
+      const lit = this.literal(false);
+      return decodeText(this.buf, lit.dataStart, lit.dataEnd);
+    }
+    if (this.nil()) return null;
+    if (b === 0x7e) this.literal(false);
+    return this.fail('expected a string or NIL');
+  }
+
+  /** An atom or a string. */
+  astring(table: Uint8Array = ATOM_STOP): string {
+    const b = this.peek();
+    if (b === 0x22) return this.quoted();
+    if (b === 0x7b) {
+      const lit = this.literal(false);
+      return decodeText(this.buf, lit.dataStart, lit.dataEnd);
+    }
+    if (b === 0x7e && this.buf[this.pos + 1] === 0x7b) this.literal(false);
+    return this.atom(table);
+  }
+
+  /** NIL, a quoted string or a literal as bytes (literal8 when allowed); streamed literals as such. */
+  nbytes(allowBinary: boolean): Buffer | null | StreamedLiteral {
+    const b = this.peek();
+    if (b === 0x22) return this.quotedBytes();
+    if (b === 0x7b || b === 0x7e) {
+      const lit = this.literal(allowBinary);
+      if (lit.streamed) return { streamed: true, size: lit.size };
+      return this.buf.subarray(lit.dataStart, lit.dataEnd);
+    }
+    if (this.nil()) return null;
+    return this.fail('expected a string or NIL');
+  }
+
+  /** The rest of the response as text (resp-text); consumes any literals in it. */
+  rest(): string {
+    const buf = this.buf;
+    const s = this.pos;
+    const e = this.end;
+    let hi = 0;
+    for (let i = s; i < e; i++) {
+      const b = buf[i]!;
+      if (b === 0) this.fail('NUL byte in response text', i);
+      if (b === 0x0d) this.fail('CR byte in response text', i);
+      hi |= b;
+    }
+    this.pos = e;
+    this.litIdx = this.lits.length;
+    if (s === e) return '';
+    return hi > 0x7f ? (buf as FastBuffer).utf8Slice(s, e) : (buf as FastBuffer).latin1Slice(s, e);
+  }
+
+  /**
+   * An atom as a generic value, keeping `[...]` sections and `<...>` whole
+   * (so `BODY[HEADER.FIELDS (A B)]<0>` is one value).
+   */
+  rawAtom(): string {
+    const buf = this.buf;
+    const s = this.pos;
+    let p = s;
+    while (p < this.end) {
+      const b = buf[p]!;
+      if (b === 0x5b) {
+        const close = buf.indexOf(0x5d, p);
+        if (close === -1 || close >= this.end) this.fail('unterminated [', p);
+        for (let i = p; i < close; i++) {
+          const c = buf[i]!;
+          if (c === 0 || c === 0x0a || c === 0x0d) this.fail('invalid byte in atom', i);
+        }
+        p = close + 1;
+        continue;
+      }
+      if (ATOM_STOP[b] !== 0) break;
+      p++;
+    }
+    if (p === s) this.fail('expected a value');
+    this.pos = p;
+    return this.leaf(s, p);
+  }
+
+  /** A generic value: atom/number → string, quoted/literal → Buffer, NIL → null, list → array. */
+  raw(depth: number): RawValue {
+    const b = this.peek();
+    if (b === 0x28) return this.rawList(depth + 1);
+    if (b === 0x22) return this.quotedBytes();
+    if (b === 0x7b || (b === 0x7e && this.buf[this.pos + 1] === 0x7b)) {
+      const lit = this.literal(false);
+      return this.buf.subarray(lit.dataStart, lit.dataEnd);
+    }
+    if (this.nil()) return null;
+    return this.rawAtom();
+  }
+
+  /** A parenthesised list of generic values at pos (`(`). */
+  rawList(depth: number): RawValue[] {
+    this.checkDepth(depth);
+    this.pos++;
+    const out: RawValue[] = [];
+    this.skipSpaces();
+    while (this.peek() !== 0x29) {
+      if (this.pos >= this.end) this.fail('unterminated list');
+      out.push(this.raw(depth));
+      this.skipSpaces();
+    }
+    this.pos++;
+    return out;
+  }
+
+  /** Generic values up to the end of the response. */
+  rawRest(depth: number): RawValue[] {
+    const out: RawValue[] = [];
+    this.skipSpaces();
+    while (this.pos < this.end) {
+      if (this.peek() === 0x29) this.fail('unbalanced )');
+      out.push(this.raw(depth));
+      this.skipSpaces();
+    }
+    return out;
+  }
+
+  /** `(` flag *(SP flag) `)`: atoms (`\Seen`, `\*`, `$Junk`), strings tolerated. */
+  flagList(depth: number, table: Uint8Array = ATOM_STOP): string[] {
+    this.checkDepth(depth);
+    this.expect(0x28, '(');
+    const out: string[] = [];
+    this.skipSpaces();
+    while (this.peek() !== 0x29) {
+      if (this.pos >= this.end) this.fail('unterminated list');
+      out.push(this.astring(table));
+      this.skipSpaces();
+    }
+    this.pos++;
+    return out;
+  }
+}

@@ -1,0 +1,165 @@
+import zlib from 'node:zlib';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ImapConnection } from '../../src/connection/connection.js';
+import type { ConnectOptions } from '../../src/connection/types.js';
+import { ImapConnectionError } from '../../src/model/errors.js';
+import type { StreamedLiteral, UntaggedResponse } from '../../src/model/response.js';
+import { literal, mailbox, raw, seq } from '../../src/wire/args.js';
+import type { LiteralStartInfo } from '../../src/wire/parser-options.js';
+import {
+  captureLogger,
+  connectAlice,
+  createMailboxWith,
+  deleteMailboxes,
+  testMessage,
+  tlsOptions,
+  uniqueMailbox,
+} from '../helpers/dovecot.js';
+import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
+
+const box = uniqueMailbox('compress');
+const bigBox = uniqueMailbox('compress-big');
+const bigBody = Buffer.alloc(2 * 1024 * 1024 + 123);
+for (let i = 0; i < bigBody.length; i++) bigBody[i] = 0x41 + ((i * 7919) % 26);
+for (let i = 76; i < bigBody.length; i += 78) {
+  bigBody[i] = 0x0d;
+  bigBody[i + 1] = 0x0a;
+}
+const bigMessage = Buffer.concat([Buffer.from('Subject: big\r\n\r\n'), bigBody]);
+let admin: ImapConnection;
+
+beforeAll(async () => {
+  admin = await connectAlice();
+  await createMailboxWith(
+    admin,
+    box,
+    Array.from({ length: 12 }, (_, i) => testMessage(`compress ${i}`, `body ${i} `.repeat(50 + i))),
+  );
+  await admin.exec('CREATE', [mailbox(bigBox)]);
+  await admin.exec('APPEND', [mailbox(bigBox), literal(bigMessage)]);
+});
+
+afterAll(async () => {
+  await deleteMailboxes(admin, [box, bigBox]);
+  await admin.logout();
+});
+
+let scripted: ScriptedServer | null = null;
+afterEach(async () => {
+  await scripted?.close();
+  scripted = null;
+});
+
+async function selectAndFetch(conn: ImapConnection): Promise<unknown> {
+  await conn.exec('EXAMINE', [mailbox(box)]);
+  const f = await conn.exec(
+    'FETCH',
+    [seq('1:*'), raw('(UID FLAGS ENVELOPE RFC822.SIZE BODY.PEEK[])')],
+    {
+      collect: ['FETCH'],
+    },
+  );
+  return { selected: { ...conn.selected }, fetch: f.untagged };
+}
+
+describe('COMPRESS=DEFLATE (RFC 4978) against Dovecot', () => {
+  for (const transport of ['plain', 'STARTTLS'] as const) {
+    it(`SELECT and FETCH give the same results with COMPRESS on and off (${transport})`, async () => {
+      const extra: Partial<ConnectOptions> =
+        transport === 'plain' ? {} : { security: 'starttls', tls: tlsOptions() };
+      const off = await connectAlice(extra);
+      const log = captureLogger();
+      const on = await connectAlice({ ...extra, compress: true, logger: log.logger });
+      try {
+        expect(off.compressed).toBe(false);
+        expect(on.compressed).toBe(true);
+        const a = await selectAndFetch(off);
+        const b = await selectAndFetch(on);
+        expect(b).toEqual(a);
+        expect((a as { fetch: unknown[] }).fetch).toHaveLength(12);
+        // The trace shows the decompressed protocol.
+        expect(log.lines.some((l) => /^S: \* 12 FETCH \(UID \d+ FLAGS/.test(l))).toBe(true);
+        await on.logout();
+        expect(on.closed).toBe(true);
+      } finally {
+        off.close();
+        on.close();
+      }
+    });
+  }
+
+  it('a literal over the stream threshold goes to the command sink, through COMPRESS', async () => {
+    const conn = await connectAlice({ compress: true });
+    try {
+      await conn.exec('EXAMINE', [mailbox(bigBox)]);
+      const chunks: Buffer[] = [];
+      const infos: LiteralStartInfo[] = [];
+      let ended = false;
+      const r = await conn.exec('FETCH', [seq(1), raw('(BODY.PEEK[])')], {
+        collect: ['FETCH'],
+        onLiteral: (info) => {
+          infos.push(info);
+          return { write: (c) => chunks.push(Buffer.from(c)), end: () => (ended = true) };
+        },
+      });
+      expect(infos).toHaveLength(1);
+      expect(infos[0]).toMatchObject({ size: bigMessage.length, seq: 1, name: 'FETCH' });
+      expect(ended).toBe(true);
+      expect(Buffer.concat(chunks).equals(bigMessage)).toBe(true);
+      const fetch = r.untagged[0] as Extract<UntaggedResponse, { name: 'FETCH' }>;
+      const section = fetch.attributes.sections?.get('BODY[]');
+      expect((section?.data as StreamedLiteral).streamed).toBe(true);
+      expect((section?.data as StreamedLiteral).size).toBe(bigMessage.length);
+    } finally {
+      conn.close();
+    }
+  });
+});
+
+describe('COMPRESS switch point (scripted server)', () => {
+  it('bytes after the OK in the same packet are compressed data and are inflated', async () => {
+    scripted = await startScriptedServer(async (c) => {
+      await c.write('* PREAUTH [CAPABILITY IMAP4rev1 COMPRESS=DEFLATE] hi\r\n');
+      await c.expect(/COMPRESS DEFLATE/);
+      const first = zlib.deflateRawSync(Buffer.from('* OK [ALERT] compressed hello\r\n'), {
+        finishFlush: zlib.constants.Z_SYNC_FLUSH,
+      });
+      c.socket.write(Buffer.concat([Buffer.from(`${c.tag} OK deflating\r\n`), first]));
+      await c.startCompress();
+      await c.expect(/NOOP/);
+      await c.write('$tag OK still compressed\r\n');
+      await c.closed();
+    });
+    const conn = await ImapConnection.connect({
+      host: '127.0.0.1',
+      port: scripted.port,
+      security: 'none',
+    });
+    const alerts: string[] = [];
+    conn.on('alert', (t) => alerts.push(t));
+    await conn.compress();
+    const r = await conn.exec('NOOP');
+    expect(r.tagged.text).toBe('still compressed');
+    expect(alerts).toEqual(['compressed hello']);
+    conn.close();
+  });
+
+  it('uncompressed bytes after the OK close the connection (COMPRESS_INJECTION)', async () => {
+    scripted = await startScriptedServer(async (c) => {
+      await c.write('* PREAUTH [CAPABILITY IMAP4rev1 COMPRESS=DEFLATE] hi\r\n');
+      await c.expect(/COMPRESS DEFLATE/);
+      await c.write('$tag OK deflating\r\n* OK this is not deflate data at all\r\n');
+      await c.closed();
+    });
+    const conn = await ImapConnection.connect({
+      host: '127.0.0.1',
+      port: scripted.port,
+      security: 'none',
+    });
+    const closed = new Promise<Error | null>((resolve) => conn.once('close', resolve));
+    await conn.compress().catch(() => undefined);
+    const err = (await closed) as ImapConnectionError;
+    expect(err).toBeInstanceOf(ImapConnectionError);
+    expect(['COMPRESS_INJECTION', 'PARSE']).toContain(err.code);
+  });
+});
