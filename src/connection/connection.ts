@@ -1146,7 +1146,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#greeting = r;
     this.#emit('untagged', r);
     if (r.name !== 'OK' && r.name !== 'PREAUTH' && r.name !== 'BYE') {
-      const err = new ImapConnectionError('PARSE', `unexpected greeting: ${r.name}`);
+      const err = new ImapConnectionError('PROTOCOL', `unexpected greeting: ${r.name}`);
       waiter?.reject(err);
       this.close(err);
       return;
@@ -1314,7 +1314,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     }
     this.close(
       new ImapConnectionError(
-        'PARSE',
+        'PROTOCOL',
         'protocol error: the server sent a continuation request no command was waiting for',
       ),
     );
@@ -1351,7 +1351,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     if (index === -1) {
       this.close(
         new ImapConnectionError(
-          'PARSE',
+          'PROTOCOL',
           `protocol desync: tagged response for unknown tag ${JSON.stringify(r.tag.slice(0, 40))}`,
         ),
       );

@@ -12,6 +12,7 @@ export type ImapErrorCode =
   | 'TLS_INJECTION'
   | 'COMPRESS_INJECTION'
   | 'PARSE'
+  | 'PROTOCOL'
   | 'LIMIT'
   | 'READ_ONLY'
   | 'CAPABILITY'

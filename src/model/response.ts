@@ -218,4 +218,10 @@ export type UntaggedResponse = ResponseBase &
 export type Response = TaggedResponse | ContinuationResponse | UntaggedResponse;
 
 /** Narrow an untagged response type by its name. */
-export type UntaggedOf<N extends UntaggedResponse['name']> = Extract<UntaggedResponse, { name: N }>;
+export type UntaggedOf<N extends UntaggedResponse['name']> = UntaggedResponse extends infer R
+  ? R extends { name: infer M }
+    ? N extends M
+      ? R
+      : never
+    : never
+  : never;

@@ -96,7 +96,7 @@ describe('tags', () => {
     const b = rejection(conn.noop());
     for (const err of [await a, await b]) {
       expect(err).toBeInstanceOf(ImapConnectionError);
-      expect((err as ImapConnectionError).code).toBe('PARSE');
+      expect((err as ImapConnectionError).code).toBe('PROTOCOL');
       expect(err.message).toMatch(/unknown tag "ZZZ9"/);
     }
     expect((await closed)?.message).toMatch(/unknown tag/);
@@ -118,7 +118,7 @@ describe('tags', () => {
     expect((await a).tagged.text).toBe('done');
     const err = await b;
     expect(err).toBeInstanceOf(ImapConnectionError);
-    expect((err as ImapConnectionError).code).toBe('PARSE');
+    expect((err as ImapConnectionError).code).toBe('PROTOCOL');
     expect(err.message).toMatch(/unknown tag/);
     expect(conn.closed).toBe(true);
   });
@@ -131,7 +131,7 @@ describe('tags', () => {
       { stall: true },
     ]);
     const conn = await connect(server);
-    await expectConnectionError(conn.noop(), 'PARSE', /continuation request no command/);
+    await expectConnectionError(conn.noop(), 'PROTOCOL', /continuation request no command/);
     expect(conn.closed).toBe(true);
   });
 });
