@@ -1,5 +1,13 @@
 /**
  * imapkit: a complete, fast and safe IMAP client.
+ *
+ * - {@link ImapConnection}: one connection (TLS, STARTTLS, pipelining, IDLE,
+ *   COMPRESS, SASL), with `run()` for any command.
+ * - `commands`: one typed function per IMAP command or extension.
+ * - `imapkit/imaplib`: the Python-imaplib-compatible facade.
+ * - `imapkit/wire`: the codec alone.
  * @packageDocumentation
  */
 export * from './model/index.js';
+export * from './connection/index.js';
+export * as commands from './commands/index.js';

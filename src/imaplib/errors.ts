@@ -12,7 +12,11 @@ export class ImaplibError extends ImapError {
 
 /** imaplib's `IMAP4.abort`: the connection is unusable (a subclass of `error`). */
 export class ImaplibAbort extends ImaplibError {
-  constructor(message: string, code: ImapErrorCode = 'CONNECTION_CLOSED', details?: ImapErrorDetails) {
+  constructor(
+    message: string,
+    code: ImapErrorCode = 'CONNECTION_CLOSED',
+    details?: ImapErrorDetails,
+  ) {
     super(message, code, details);
   }
 }

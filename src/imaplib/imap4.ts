@@ -144,8 +144,7 @@ export class IMAP4 {
       tls: this.options.tls,
       keepRaw: true,
       tagPrefix: this.tagpre.toString('latin1'),
-      timeouts:
-        ms === undefined ? undefined : { connect: ms, greeting: ms, tls: ms, command: ms },
+      timeouts: ms === undefined ? undefined : { connect: ms, greeting: ms, tls: ms, command: ms },
       logger: this.debug >= 4 ? (this.options.logger ?? stderrLogger()) : this.options.logger,
       streamThreshold: Number.POSITIVE_INFINITY,
     };
@@ -208,7 +207,8 @@ export class IMAP4 {
     if (err instanceof ImapConnectionError) {
       return new ImaplibAbort(prefix + message, err.code, { cause: err });
     }
-    if (err instanceof ImapError) return new ImaplibError(prefix + message, err.code, { cause: err });
+    if (err instanceof ImapError)
+      return new ImaplibError(prefix + message, err.code, { cause: err });
     return new ImaplibAbort(prefix + message, 'CONNECTION_FAILED', { cause: err });
   }
 
@@ -297,7 +297,8 @@ export class IMAP4 {
   private answerChallenge(authobject: Authobject, c: ContinuationResponse): string {
     const text = c.raw ? c.raw.pieces[0]!.subarray(2) : Buffer.from(c.text, 'latin1');
     this.continuation_response = text;
-    const challenge = text.length === 0 ? Buffer.alloc(0) : Buffer.from(text.toString('latin1'), 'base64');
+    const challenge =
+      text.length === 0 ? Buffer.alloc(0) : Buffer.from(text.toString('latin1'), 'base64');
     const answer = authobject(challenge);
     if (answer === null) return '*';
     return (typeof answer === 'string' ? Buffer.from(answer, 'utf8') : answer).toString('base64');
@@ -617,7 +618,13 @@ export class IMAP4 {
     charset: string,
     ...search_criteria: string[]
   ): Promise<ImaplibResult> {
-    return this.commandUntagged('THREAD', 'THREAD', threading_algorithm, charset, ...search_criteria);
+    return this.commandUntagged(
+      'THREAD',
+      'THREAD',
+      threading_algorithm,
+      charset,
+      ...search_criteria,
+    );
   }
 
   /** UID <command> ...: data from SEARCH/SORT/THREAD or FETCH responses. */
@@ -699,7 +706,9 @@ export class IMAP4 {
 
   /** Writes bytes to the server as they are. */
   async send(data: Buffer | string): Promise<void> {
-    this.requireConnection().writeRaw(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+    this.requireConnection().writeRaw(
+      typeof data === 'string' ? Buffer.from(data, 'latin1') : data,
+    );
   }
 
   /** The transport socket (a net.Socket or tls.TLSSocket). */

@@ -28,7 +28,8 @@ export interface Scenario {
   steps: Step[];
 }
 
-export type StepResult = { ok: Encoded } | { raised: 'error' | 'abort' | 'readonly'; message: string };
+export type StepResult =
+  { ok: Encoded } | { raised: 'error' | 'abort' | 'readonly'; message: string };
 
 const DRIVER = fileURLToPath(new URL('./driver.py', import.meta.url));
 
@@ -92,7 +93,17 @@ export async function runOurs(scenario: Scenario): Promise<StepResult[]> {
         let res = fn(...args.slice(1));
         if (res && typeof res === 'object' && 'tm_year' in res) {
           const t = res as imaplib.StructTime;
-          res = [t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, t.tm_wday, t.tm_yday, t.tm_isdst];
+          res = [
+            t.tm_year,
+            t.tm_mon,
+            t.tm_mday,
+            t.tm_hour,
+            t.tm_min,
+            t.tm_sec,
+            t.tm_wday,
+            t.tm_yday,
+            t.tm_isdst,
+          ];
         }
         out.push({ ok: encode(res) });
         continue;
@@ -100,9 +111,12 @@ export async function runOurs(scenario: Scenario): Promise<StepResult[]> {
       const method = (M as unknown as Record<string, AnyMethod>)[step.method]!;
       out.push({ ok: encode(await method.apply(M, args)) });
     } catch (err) {
-      if (err instanceof imaplib.ImaplibReadonly) out.push({ raised: 'readonly', message: err.message });
-      else if (err instanceof imaplib.ImaplibAbort) out.push({ raised: 'abort', message: err.message });
-      else if (err instanceof imaplib.ImaplibError) out.push({ raised: 'error', message: err.message });
+      if (err instanceof imaplib.ImaplibReadonly)
+        out.push({ raised: 'readonly', message: err.message });
+      else if (err instanceof imaplib.ImaplibAbort)
+        out.push({ raised: 'abort', message: err.message });
+      else if (err instanceof imaplib.ImaplibError)
+        out.push({ raised: 'error', message: err.message });
       else throw err;
     }
   }
