@@ -39,7 +39,8 @@ export interface AppendManyResult {
 /** One part of a CATENATE append (RFC 4469 5): literal text, or an IMAP URL of existing data. */
 export type CatenatePart = { text: Buffer | string } | { url: string };
 
-function messageArgs(ctx: CommandContext, item: AppendManyItem): CommandArg[] {
+/** The flags, date and literal arguments of one message (shared with REPLACE). */
+export function messageArgs(ctx: CommandContext, item: AppendManyItem): CommandArg[] {
   const args: CommandArg[] = [];
   if (item.flags !== undefined) args.push(list(item.flags.map((f) => flag(f))));
   if (item.internalDate !== undefined) args.push(datetime(item.internalDate));
@@ -54,7 +55,10 @@ function messageArgs(ctx: CommandContext, item: AppendManyItem): CommandArg[] {
   return args;
 }
 
-function appendUid(code: ResponseCode | null): { uidValidity: number; uids: number[] } | null {
+/** The UIDs of an `[APPENDUID]` code, or null (also shared with REPLACE). */
+export function appendUid(
+  code: ResponseCode | null,
+): { uidValidity: number; uids: number[] } | null {
   if (code?.name !== 'APPENDUID') return null;
   const size = code.uids.size;
   // Never expand a set the server could make huge: it should hold one UID per message sent.

@@ -63,6 +63,8 @@ export { getQuota, getQuotaRoot, setQuota } from './quota.js';
 export type { QuotaResource, QuotaResources, QuotaRootResult } from './quota.js';
 export { rawCommand } from './raw.js';
 export { rename } from './rename.js';
+export { replace } from './replace.js';
+export type { ReplaceOptions } from './replace.js';
 export { compileSearch } from './search-query.js';
 export type { SearchDate, SearchQuery, SearchQueryObject } from './search-query.js';
 export { search } from './search.js';

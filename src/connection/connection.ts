@@ -380,9 +380,13 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     return 'sync';
   }
 
-  /** UTF8=ACCEPT is enabled (RFC 6855): strings and mailbox names go as UTF-8. */
+  /** UTF8=ACCEPT (RFC 6855) or IMAP4rev2 (RFC 9051 appendix E) is enabled: mailbox names and strings go as UTF-8. */
   get utf8Enabled(): boolean {
-    return this.#enabled.has('UTF8=ACCEPT') || this.#enabled.has('UTF8=ONLY');
+    return (
+      this.#enabled.has('UTF8=ACCEPT') ||
+      this.#enabled.has('UTF8=ONLY') ||
+      this.#enabled.has('IMAP4REV2')
+    );
   }
 
   /** The connection is closed (after LOGOUT, close() or a failure). */
