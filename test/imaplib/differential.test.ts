@@ -9,7 +9,8 @@ function withoutUidValidity(results: ReturnType<typeof normalise>) {
   const text = JSON.stringify(results)
     .replace(/UIDVALIDITY \d+/g, 'UIDVALIDITY <v>')
     .replace(/\[(APPENDUID|COPYUID) \d+ /g, '[$1 <v> ')
-    .replace(/"UIDVALIDITY":\[\{"b":"\d+"\}\]/g, '"UIDVALIDITY":[{"b":"<v>"}]');
+    .replace(/"UIDVALIDITY":\[\{"b":"\d+"\}\]/g, '"UIDVALIDITY":[{"b":"<v>"}]')
+    .replace(/"(APPENDUID|COPYUID)":\[\{"b":"\d+ /g, '"$1":[{"b":"<v> ');
   return JSON.parse(text) as unknown;
 }
 
@@ -105,8 +106,12 @@ describe('imaplib facade gives the same [typ, data] as CPython imaplib', () => {
       { method: 'lsub', args: ['""', 'diff-*'] },
       { method: 'unsubscribe', args: ['diff-a'] },
       { method: 'append', args: ['diff-a', '(\\Flagged)', { date: 760000000 }, { bytes: MSG }] },
-      { method: 'append', args: ['diff-a', null, null, { bytes: MSG }] },
+      { method: 'append', args: ['diff-a', null, { date: 760000100 }, { bytes: MSG }] },
       { method: 'select', args: ['diff-a'] },
+      // An APPEND to the selected mailbox leaves EXISTS/RECENT pending for NOOP.
+      { method: 'append', args: ['diff-a', '\\Seen', { date: 760000200 }, { bytes: MSG }] },
+      { method: 'noop' },
+      { method: '_attr', args: ['untagged_responses'] },
       { method: 'fetch', args: ['1:*', '(FLAGS INTERNALDATE RFC822.SIZE)'] },
       { method: 'store', args: ['1', '+FLAGS', '\\Seen'] },
       { method: 'store', args: ['2', '+FLAGS.SILENT', '(\\Deleted)'] },
