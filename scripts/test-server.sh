@@ -560,8 +560,10 @@ do_start_locked() {
       die "invalid dovecot config: $(head -c 300 "$STATE/log/doveconf.err")"
     ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
     # Start the master (it daemonizes; the pid file is base_dir/master.pid).
-    # 9>&-: the daemon must not inherit (and so hold forever) our lock.
-    dovecot -c "$CONF" 9>&- || die "dovecot failed to start; see $STATE/log/dovecot.log"
+    # 9>&-: the daemon must not inherit (and so hold forever) our lock; nor
+    # may it keep the caller's stdio open (a caller waiting for EOF would hang).
+    dovecot -c "$CONF" 9>&- </dev/null >>"$STATE/log/startup.log" 2>&1 ||
+      die "dovecot failed to start; see $STATE/log/dovecot.log and $STATE/log/startup.log"
     local i ok=0
     for ((i = 0; i < 150; i++)); do
       if pid="$(running_pid)" && probe >/dev/null 2>&1; then

@@ -823,12 +823,17 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       this.#lastActivity = Date.now();
       this.#armTimer();
       for (const part of p.encoded.parts) {
-        if ((p.phase as Phase) === 'done' || this.#closed) break;
+        if (this.#closed) break;
+        // A refused synchronizing literal is never sent; but the bytes of a
+        // non-synchronizing literal and the rest of its line are, since the
+        // server reads them whatever it answered.
         if (part.type === 'data') {
           await this.#write(part.data);
         } else if (part.type === 'continue') {
+          if ((p.phase as Phase) === 'done') break;
           this.#compression?.flush();
           await this.#waitContinue(p);
+          if ((p.phase as Phase) === 'done') break;
         } else {
           await this.#pipeLiteral(part.stream, part.size);
         }
