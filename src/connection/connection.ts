@@ -1075,7 +1075,14 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     try {
       responses = this.#parser.push(buf);
     } catch (err) {
-      this.close(asConnectionError(err, 'unreadable server data'));
+      // Deliver what the server completed before the bad bytes, then fail.
+      if (err instanceof ImapConnectionError) {
+        for (const r of err.completed) {
+          if (this.#closed) break;
+          this.#dispatch(r);
+        }
+      }
+      if (!this.#closed) this.close(asConnectionError(err, 'unreadable server data'));
       return;
     }
     for (const r of responses) {

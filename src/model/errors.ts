@@ -1,3 +1,4 @@
+import type { Response } from './response.js';
 import type { ResponseCode } from './response-code.js';
 
 /** Stable machine-readable error codes. */
@@ -65,7 +66,14 @@ export class ImapProtocolError extends ImapError {
  * The connection is unusable: dropped, BYE, timeout, unparsable server data,
  * a limit exceeded, a TLS downgrade attempt (imaplib's `abort`).
  */
-export class ImapConnectionError extends ImapError {}
+export class ImapConnectionError extends ImapError {
+  /**
+   * Responses a parser completed from the same input before it failed, in
+   * order: the connection still delivers them, so nothing the server
+   * finished saying is lost.
+   */
+  completed: Response[] = [];
+}
 
 /** Server bytes that do not parse. The parser that threw is unusable afterwards. */
 export class ImapParseError extends ImapConnectionError {

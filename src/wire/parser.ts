@@ -103,8 +103,10 @@ export class ResponseParser {
     const buf = Buffer.isBuffer(chunk)
       ? chunk
       : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const out: Response[] = [];
     try {
-      return this.feed(buf);
+      this.feed(buf, out);
+      return out;
     } catch (caught) {
       let err = caught;
       if (err instanceof RangeError && /call stack/i.test(err.message)) {
@@ -122,6 +124,7 @@ export class ResponseParser {
       this.partsLen = 0;
       this.lits = EMPTY_LITS;
       this.sink = null;
+      if (err instanceof ImapConnectionError) err.completed = out;
       throw err;
     }
   }
@@ -153,8 +156,7 @@ export class ResponseParser {
     return !this.inLiteral && this.partsLen === 0 && this.lits.length === 0;
   }
 
-  private feed(chunk: Buffer): Response[] {
-    const out: Response[] = [];
+  private feed(chunk: Buffer, out: Response[]): void {
     const len = chunk.length;
     let p = 0;
     let seg = 0;
@@ -229,7 +231,6 @@ export class ResponseParser {
       this.parts.push(chunk.subarray(seg, len));
       this.partsLen += len - seg;
     }
-    return out;
   }
 
   /** Enforces maxLineLength and maxResponseBytes with the line reaching `off`. */

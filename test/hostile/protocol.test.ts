@@ -327,6 +327,22 @@ describe('unparsable data in the middle of a session', () => {
     expect(conn.closed).toBe(true);
   });
 
+  it('a completion arriving in the same packet as garbage is still delivered before the PARSE error', async () => {
+    const server = await serve([
+      { send: GREETING },
+      { expect: /^T\d+ NOOP$/ },
+      { send: '$tag OK done\r\n* 1 FETCH (UID 1\r\n' },
+      { stall: true },
+    ]);
+    const conn = await connect(server);
+    const closed = new Promise<Error | null>((resolve) => conn.once('close', resolve));
+    const first = await conn.noop();
+    expect(first.tagged).toMatchObject({ status: 'OK', text: 'done' });
+    const err = await closed;
+    expect(err).toBeInstanceOf(ImapParseError);
+    expect(conn.closed).toBe(true);
+  });
+
   it('a line over the configured limit closes the connection with LIMIT', async () => {
     const server = await serve([
       { send: GREETING },
