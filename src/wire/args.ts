@@ -240,6 +240,8 @@ export function literal(v: string | Buffer | Readable, options: LiteralOptions =
 export function mailbox(name: string): CommandArg {
   if (typeof name !== 'string') throw new ImapArgumentError('mailbox name must be a string');
   checkWellFormed(name, 'mailbox name');
+  // No IMAP string form can carry NUL (CHAR8 is %x01-ff), so no server can hold such a name.
+  if (name.includes('\0')) throw new ImapArgumentError('mailbox name contains a NUL character');
   return { type: 'mailbox', value: name };
 }
 
