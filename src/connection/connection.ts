@@ -953,6 +953,11 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       literalSink: (info) => this.#literalSink(info),
       keepRaw: this.#options.keepRaw === true,
       greeting,
+      // Dispatch each response before the rest of the chunk is parsed, so a
+      // large literal right after a completion is routed with current state.
+      onResponse: (r) => {
+        if (!this.#closed) this.#dispatch(r);
+      },
     });
   }
 
@@ -1071,23 +1076,12 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   }
 
   #feed(buf: Buffer): void {
-    let responses: Response[];
+    // Responses are dispatched by the parser's onResponse as each completes,
+    // so those finished before bad bytes are delivered before the failure.
     try {
-      responses = this.#parser.push(buf);
+      this.#parser.push(buf);
     } catch (err) {
-      // Deliver what the server completed before the bad bytes, then fail.
-      if (err instanceof ImapConnectionError) {
-        for (const r of err.completed) {
-          if (this.#closed) break;
-          this.#dispatch(r);
-        }
-      }
       if (!this.#closed) this.close(asConnectionError(err, 'unreadable server data'));
-      return;
-    }
-    for (const r of responses) {
-      if (this.#closed) return;
-      this.#dispatch(r);
     }
   }
 

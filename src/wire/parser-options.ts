@@ -1,3 +1,5 @@
+import type { Response } from '../model/response.js';
+
 /** Where the bytes of a streamed (large) literal go. */
 export interface LiteralSink {
   /** Receives the next piece of the literal; pieces arrive in order, without copies where possible. */
@@ -45,4 +47,11 @@ export interface ParserOptions extends ParserLimits {
   keepRaw?: boolean;
   /** Expect a greeting first (default false): the first response may be `* OK|PREAUTH|BYE` only. */
   greeting?: boolean;
+  /**
+   * Receive each response the moment it is complete, before the rest of the
+   * chunk is parsed (push() then returns an empty array). A consumer whose
+   * state decides where the next literal goes (e.g. a command completing just
+   * before the next one's large literal) needs this ordering.
+   */
+  onResponse?: (response: Response) => void;
 }

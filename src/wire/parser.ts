@@ -58,6 +58,7 @@ export class ResponseParser {
   private readonly streamThreshold: number;
   private readonly sinkFactory: ((info: LiteralStartInfo) => LiteralSink | null) | undefined;
   private readonly keepRaw: boolean;
+  private readonly onResponse: ((response: Response) => void) | undefined;
   private expectGreeting: boolean;
   private readonly scanner = new Scanner();
 
@@ -82,6 +83,7 @@ export class ResponseParser {
     this.sinkFactory = options.literalSink;
     this.keepRaw = options.keepRaw ?? false;
     this.expectGreeting = options.greeting ?? false;
+    this.onResponse = options.onResponse;
   }
 
   /**
@@ -225,7 +227,11 @@ export class ResponseParser {
       const lits = this.lits;
       if (lits.length > 0) this.lits = [];
       this.lineStart = 0;
-      if (contentEnd > 0) out.push(this.parseOne(buf, contentEnd, lits));
+      if (contentEnd > 0) {
+        const response = this.parseOne(buf, contentEnd, lits);
+        if (this.onResponse === undefined) out.push(response);
+        else this.onResponse(response);
+      }
     }
     if (seg < len) {
       this.parts.push(chunk.subarray(seg, len));

@@ -10,7 +10,10 @@ function withoutUidValidity(results: ReturnType<typeof normalise>) {
     .replace(/UIDVALIDITY \d+/g, 'UIDVALIDITY <v>')
     .replace(/\[(APPENDUID|COPYUID) \d+ /g, '[$1 <v> ')
     .replace(/"UIDVALIDITY":\[\{"b":"\d+"\}\]/g, '"UIDVALIDITY":[{"b":"<v>"}]')
-    .replace(/"(APPENDUID|COPYUID)":\[\{"b":"\d+ /g, '"$1":[{"b":"<v> ');
+    .replace(/"(APPENDUID|COPYUID)":\[\{"b":"\d+ /g, '"$1":[{"b":"<v> ')
+    // Dovecot adds \Marked / \UnMarked to LIST only until its indexes of a
+    // freshly seeded mailbox exist, so the first run may see them and not the second.
+    .replace(/ \\\\(?:Un)?Marked(?=[ )])/g, '');
   return JSON.parse(text) as unknown;
 }
 
@@ -77,7 +80,8 @@ describe('imaplib facade gives the same [typ, data] as CPython imaplib', () => {
       login(),
       { method: 'select', args: ['INBOX', 1] },
       { method: '_attr', args: ['untagged_responses'] },
-      { method: 'select' },
+      // Read-only, so fetching RFC822 does not set \Seen on the seeded mail.
+      { method: 'select', args: ['INBOX', 1] },
       { method: 'search', args: [null, 'ALL'] },
       { method: 'search', args: [null, 'FROM', '"billing@example.com"', 'SINCE', '1-Jan-2020'] },
       { method: 'search', args: ['UTF-8', 'OR', 'SEEN', 'FLAGGED'] },

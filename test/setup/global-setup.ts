@@ -42,6 +42,13 @@ export default function setup(project: TestProject): (() => void) | undefined {
       timeout: 900_000, // a first start may install Dovecot and seed mail
       cwd: root,
     });
+    // Tests assert the seeded state (counts, flags): start from it even when
+    // an earlier run, the demo or a person changed the mail.
+    execFileSync('bash', [script, 'reseed'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 300_000,
+      cwd: root,
+    });
   } catch (err) {
     const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
     const reason = stderr || (err as Error).message;

@@ -1,0 +1,1018 @@
+/**
+ * ImapClient: the typed, high-level face of imapkit. It composes one
+ * {@link ImapConnection} (replaced on reconnection) with the command modules
+ * of `src/commands`; it adds mailbox locks, events, automatic IDLE and
+ * automatic reconnection with QRESYNC resynchronisation, and no protocol
+ * logic of its own.
+ */
+import { EventEmitter } from 'node:events';
+import {
+  append,
+  type AppendMessage,
+  type AppendOptions,
+  type AppendResult,
+} from '../commands/append.js';
+import { copy, type CopyUid } from '../commands/copy.js';
+import { create, type CreateOptions, type CreateResult } from '../commands/create.js';
+import { deleteMailbox } from '../commands/delete.js';
+import { expunge, type ExpungeResult } from '../commands/expunge.js';
+import {
+  fetch as fetchCommand,
+  fetchAll as fetchAllCommand,
+  fetchOne as fetchOneCommand,
+  type FetchedMessage,
+  type MessageSet,
+} from '../commands/fetch.js';
+import type { FetchItems } from '../commands/fetch-items.js';
+import { list, type ListOptions, type MailboxEntry } from '../commands/list.js';
+import { sameMailbox } from '../commands/mailbox-name.js';
+import { move, type MoveResult } from '../commands/move.js';
+import { noop } from '../commands/noop.js';
+import { getQuotaRoot, type QuotaRootResult } from '../commands/quota.js';
+import { rename } from '../commands/rename.js';
+import { search as searchCommand } from '../commands/search.js';
+import type { SearchQuery } from '../commands/search-query.js';
+import { select } from '../commands/select.js';
+import { status, type StatusItem, type StatusResult } from '../commands/status.js';
+import { store, type StoreResult } from '../commands/store.js';
+import { subscribe, unsubscribe } from '../commands/subscribe.js';
+import { uidExpunge } from '../commands/uid-expunge.js';
+import { unselect } from '../commands/unselect.js';
+import { close as closeMailbox } from '../commands/close.js';
+import { ImapConnection } from '../connection/connection.js';
+import { safeLog } from '../connection/logging.js';
+import type { CommandContext } from '../connection/types.js';
+import { ImapCapabilityError, ImapConnectionError, ImapStateError } from '../model/errors.js';
+import type { UntaggedResponse } from '../model/response.js';
+import { SequenceSet } from '../model/sequence-set.js';
+import { download, type DownloadOptions, type DownloadResult } from './download.js';
+import type { ClientEvents, MailboxInfo } from './events.js';
+import { IdleController } from './idle.js';
+import { LockQueue, type MailboxLock } from './mailbox-lock.js';
+import {
+  extensionsToEnable,
+  resolveReconnect,
+  type ClientOptions,
+  type ResolvedReconnect,
+} from './options.js';
+import { backoffDelay, isFatalReconnectError, ReadyGate, sleep } from './reconnect.js';
+import {
+  condstoreSelectOptions,
+  needsUidTracker,
+  resync,
+  stateFromSelect,
+  uidSnapshot,
+  type SyncState,
+} from './resync.js';
+import { UidTracker } from './uid-tracker.js';
+
+/** Options of the message operations: `uid` (default true) says the set holds UIDs. */
+export interface MessageOptions {
+  /** The set holds UIDs (default true); false: sequence numbers. */
+  uid?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Options of {@link ImapClient.fetch}. */
+export interface ClientFetchOptions extends MessageOptions {
+  /** Only messages whose MODSEQ is higher (CONDSTORE). */
+  changedSince?: bigint;
+  /** Messages buffered before the connection's reading pauses (default 256). */
+  highWaterMark?: number;
+}
+
+/** Options of the flag operations. */
+export interface FlagOptions extends MessageOptions {
+  /** `.SILENT`: the server does not echo the new flags (default true). */
+  silent?: boolean;
+  /** Change only messages not modified since this MODSEQ (CONDSTORE); the others are in `modified`. */
+  unchangedSince?: bigint;
+}
+
+/** Options of {@link ImapClient.messageDelete}. */
+export interface DeleteOptions extends MessageOptions {
+  /**
+   * Without UIDPLUS the only way is `\Deleted` + a plain EXPUNGE, which also
+   * removes every other message already marked `\Deleted`: refused unless true.
+   */
+  allowExpungeAll?: boolean;
+}
+
+/** Options of {@link ImapClient.getMailboxLock} and {@link ImapClient.mailboxOpen}. */
+export interface MailboxOpenOptions {
+  /** Open with EXAMINE (no changes possible, `\Seen` not set by reading). */
+  readOnly?: boolean;
+  /** Stop waiting for the lock. */
+  signal?: AbortSignal;
+}
+
+/** The STATUS items asked for by default. */
+const DEFAULT_STATUS_ITEMS: readonly StatusItem[] = [
+  'MESSAGES',
+  'UIDNEXT',
+  'UIDVALIDITY',
+  'UNSEEN',
+];
+
+type Phase = 'new' | 'connecting' | 'ready' | 'reconnecting' | 'closed';
+
+function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * A high-level IMAP client.
+ *
+ * ```ts
+ * const client = await ImapClient.connect({ host, auth: { username, password } });
+ * const lock = await client.getMailboxLock('INBOX');
+ * try {
+ *   for await (const m of client.fetch('1:*', { envelope: true })) console.log(m.uid, m.envelope?.subject);
+ * } finally {
+ *   lock.release();
+ * }
+ * await client.logout();
+ * ```
+ *
+ * **Locks.** A connection has one selected mailbox. Work on a mailbox
+ * between `await getMailboxLock(path)` and `lock.release()`; other tasks
+ * asking for a lock (on any mailbox) wait in order. Message operations
+ * (fetch, search, flags, copy, move, delete, download) act on the selected
+ * mailbox: called while nobody holds a lock (or while a lock is still
+ * being granted) they queue for the lock and hold it for their own
+ * duration; called while a lock is held they run at once, on the holder's
+ * mailbox — meant for the holder (the client cannot tell callers apart:
+ * other tasks should take a lock). Mailbox-level commands (list, status,
+ * create, append...) need no lock. Locks also pause automatic IDLE.
+ *
+ * **Reconnection.** When the connection drops unexpectedly the client
+ * reconnects with exponential backoff and jitter, logs in, ENABLEs again,
+ * re-selects the mailbox that was selected — with QRESYNC when possible —
+ * and emits `resync` with what vanished and what changed meanwhile (or
+ * `uidValidityChange`). Commands that were in flight when the connection
+ * dropped reject with ImapConnectionError: they are not replayed, because
+ * the server may have executed them before the drop (a STORE, an APPEND or
+ * a MOVE sent twice is not the same as once), and only the caller knows
+ * whether repeating is safe. Commands issued while reconnecting wait for
+ * the new connection (up to `reconnect.waitTimeoutMs`) and then run.
+ * A held lock stays held across a reconnection: its mailbox is selected
+ * again before its next command runs.
+ */
+export class ImapClient extends EventEmitter<ClientEvents> {
+  readonly #options: ClientOptions;
+  readonly #reconnect: ResolvedReconnect;
+  #phase: Phase = 'new';
+  #conn: ImapConnection | null = null;
+  #connecting: Promise<void> | null = null;
+  #gate: ReadyGate<ImapConnection> | null = null;
+  /** logout() or close() was called. */
+  #closing = false;
+  readonly #stop = new AbortController();
+  #detach: (() => void) | null = null;
+  /** The selected mailbox as the client tracks it (kept while reconnecting, for the resync). */
+  #sync: SyncState | null = null;
+  readonly #locks: LockQueue;
+  readonly #idle: IdleController;
+
+  /** Creates a client; nothing happens until {@link ImapClient.connect}. */
+  constructor(options: ClientOptions) {
+    super();
+    this.#options = { ...options };
+    this.#reconnect = resolveReconnect(options.reconnect);
+    this.#locks = new LockQueue({
+      onBusy: () => this.#idle.pause(),
+      onFree: () => this.#idle.kick(),
+    });
+    this.#idle = new IdleController(
+      {
+        connection: () => (this.#phase === 'ready' ? this.#conn : null),
+        locked: () => this.#locks.held,
+        onError: (err) => this.#reportError(err),
+      },
+      options.autoIdle === true,
+    );
+  }
+
+  /** Creates a client and connects it. */
+  static async connect(options: ClientOptions): Promise<ImapClient> {
+    const client = new ImapClient(options);
+    await client.connect();
+    return client;
+  }
+
+  // ------------------------------------------------------------------
+  // Connection lifecycle
+
+  /**
+   * Connects, logs in (`auth`), ENABLEs CONDSTORE/QRESYNC (and `enable`)
+   * when offered. Rejects with the connection's typed error; the first
+   * connection is not retried.
+   */
+  async connect(): Promise<void> {
+    if (this.#phase === 'connecting') return this.#connecting!;
+    if (this.#phase !== 'new') throw new ImapStateError(`connect() when ${this.#phase}`);
+    this.#phase = 'connecting';
+    this.#connecting = (async () => {
+      try {
+        const conn = await this.#openConnection();
+        if (this.#closing) {
+          conn.close();
+          throw this.#closedError();
+        }
+        this.#use(conn);
+        this.#phase = 'ready';
+        this.#idle.kick();
+      } catch (err) {
+        this.#phase = 'closed';
+        this.#idle.dispose();
+        throw err;
+      }
+    })();
+    return this.#connecting;
+  }
+
+  /** LOGOUT and close for good (no reconnection). Never rejects. */
+  async logout(): Promise<void> {
+    if (this.#phase === 'closed') return;
+    this.#closing = true;
+    this.#stop.abort();
+    this.#idle.dispose();
+    const conn = this.#conn;
+    if (conn !== null && !conn.closed && this.#phase === 'ready') await conn.logout();
+    this.#finish(null);
+  }
+
+  /** Closes the connection now, without LOGOUT; pending commands reject. Idempotent. */
+  close(): void {
+    if (this.#phase === 'closed') return;
+    this.#closing = true;
+    this.#stop.abort();
+    this.#finish(null);
+  }
+
+  /** Connected (or reconnecting) and not closed. */
+  get usable(): boolean {
+    return this.#phase === 'ready' || this.#phase === 'reconnecting';
+  }
+
+  /** The client is reconnecting after a drop. */
+  get reconnecting(): boolean {
+    return this.#phase === 'reconnecting';
+  }
+
+  /** The server's capabilities (empty before connecting). */
+  get capabilities(): ReadonlySet<string> {
+    return this.#conn?.capabilities ?? new Set();
+  }
+
+  /** Extensions the server ENABLEd (CONDSTORE, QRESYNC, ...). */
+  get enabled(): ReadonlySet<string> {
+    return this.#conn?.enabled ?? new Set();
+  }
+
+  /**
+   * The current connection (replaced on reconnection), for what the client
+   * does not cover; prefer {@link ImapClient.command}.
+   */
+  get connection(): ImapConnection | null {
+    return this.#conn;
+  }
+
+  /** The selected mailbox, or null. */
+  get mailbox(): MailboxInfo | null {
+    const sync = this.#sync;
+    const sel = this.#conn?.selected ?? null;
+    if (sync === null) return null;
+    const live = sel !== null && sameMailbox(sel.name, sync.path) ? sel : null;
+    let modseq = sync.highestModseq;
+    if (live?.highestModseq != null && (modseq === null || live.highestModseq > modseq)) {
+      modseq = live.highestModseq;
+    }
+    return {
+      path: sync.path,
+      readOnly: live?.readOnly ?? sync.readOnly,
+      exists: live?.exists ?? sync.exists,
+      uidValidity: live?.uidValidity ?? sync.uidValidity,
+      uidNext: live?.uidNext ?? sync.uidNext,
+      highestModseq: modseq,
+      noModseq: live?.noModseq ?? sync.noModseq,
+      flags: [...(live?.flags ?? [])],
+      permanentFlags: live?.permanentFlags == null ? null : [...live.permanentFlags],
+    };
+  }
+
+  /** True while IDLE runs on the connection. */
+  get idling(): boolean {
+    return this.#idle.idling;
+  }
+
+  /**
+   * Runs `fn` with the current connection as a CommandContext, after any
+   * reconnection: the way to use any function of `src/commands` through the
+   * client, e.g. `client.command((ctx) => sort(ctx, ...))`. Not replayed
+   * when the connection drops, and not serialized with mailbox locks (take
+   * one first when `fn` depends on the selected mailbox).
+   */
+  async command<T>(fn: (ctx: CommandContext) => Promise<T>): Promise<T> {
+    return fn(await this.#ready());
+  }
+
+  // ------------------------------------------------------------------
+  // Mailboxes
+
+  /**
+   * Waits for the mailbox lock, then selects `path` (EXAMINE with
+   * `readOnly`) unless it is already selected that way. Release the lock in
+   * a `finally`. Locks are not re-entrant: asking again before releasing
+   * waits forever.
+   */
+  async getMailboxLock(path: string, options: MailboxOpenOptions = {}): Promise<MailboxLock> {
+    // Pending until its mailbox is selected: operations issued meanwhile
+    // cannot come from this holder (it is still waiting), so they queue.
+    const release = await this.#locks.acquire(options.signal, true);
+    const readOnly = options.readOnly === true;
+    try {
+      await this.#ensureMailbox(path, readOnly, false);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    this.#locks.markReady();
+    return { path, readOnly, release };
+  }
+
+  /**
+   * Selects `path` (EXAMINE with `readOnly`) and returns what the server
+   * reported. Takes the lock for the duration when nobody holds it.
+   */
+  async mailboxOpen(path: string, options: MailboxOpenOptions = {}): Promise<MailboxInfo> {
+    return this.#exclusive(
+      async () => {
+        await this.#ensureMailbox(path, options.readOnly === true, true);
+        return this.mailbox!;
+      },
+      { needsMailbox: false, signal: options.signal },
+    );
+  }
+
+  /** Leaves the selected mailbox (UNSELECT, or CLOSE without UNSELECT — which expunges). */
+  async mailboxClose(): Promise<void> {
+    await this.#exclusive(
+      async (conn) => {
+        if (conn.selected === null) return;
+        if (conn.hasCapability('UNSELECT') || conn.hasCapability('IMAP4rev2')) await unselect(conn);
+        else await closeMailbox(conn);
+        this.#setMailbox(null);
+      },
+      { needsMailbox: false },
+    );
+  }
+
+  /** LIST `reference` `pattern` (default `*`): the mailboxes, names decoded. */
+  async list(
+    pattern = '*',
+    options: ListOptions & { reference?: string } = {},
+  ): Promise<MailboxEntry[]> {
+    const { reference, ...rest } = options;
+    return list(await this.#ready(), reference ?? '', pattern, rest);
+  }
+
+  /** STATUS of a mailbox (default items MESSAGES UIDNEXT UIDVALIDITY UNSEEN), without selecting it. */
+  async status(
+    path: string,
+    items: readonly StatusItem[] = DEFAULT_STATUS_ITEMS,
+  ): Promise<StatusResult> {
+    return status(await this.#ready(), path, items);
+  }
+
+  /** CREATE. */
+  async mailboxCreate(path: string, options: CreateOptions = {}): Promise<CreateResult> {
+    return create(await this.#ready(), path, options);
+  }
+
+  /** DELETE. */
+  async mailboxDelete(path: string): Promise<void> {
+    await deleteMailbox(await this.#ready(), path);
+  }
+
+  /** RENAME. */
+  async mailboxRename(from: string, to: string): Promise<void> {
+    await rename(await this.#ready(), from, to);
+  }
+
+  /** SUBSCRIBE. */
+  async subscribe(path: string): Promise<void> {
+    await subscribe(await this.#ready(), path);
+  }
+
+  /** UNSUBSCRIBE. */
+  async unsubscribe(path: string): Promise<void> {
+    await unsubscribe(await this.#ready(), path);
+  }
+
+  /**
+   * APPEND a message (Buffer, string, or `{ stream, size }`) to `path`;
+   * returns its UID when the server reports it (UIDPLUS). Not replayed after
+   * a drop: the message may have been stored.
+   */
+  async append(
+    path: string,
+    message: AppendMessage,
+    options: AppendOptions = {},
+  ): Promise<AppendResult | null> {
+    return append(await this.#ready(), path, message, options);
+  }
+
+  /** GETQUOTAROOT (capability QUOTA): the quota roots of `path` and their usage and limits. */
+  async quota(path: string): Promise<QuotaRootResult> {
+    return getQuotaRoot(await this.#ready(), path);
+  }
+
+  /** NOOP: lets the server report changes (events). */
+  async noop(): Promise<void> {
+    await noop(await this.#ready());
+  }
+
+  // ------------------------------------------------------------------
+  // IDLE
+
+  /**
+   * Keeps the connection in IDLE (RFC 2177) whenever no lock is held and no
+   * command runs, until {@link ImapClient.stopIdle}; events (`exists`,
+   * `expunge`, `flags`...) then arrive as they happen. Commands issued
+   * meanwhile end IDLE themselves (DONE) and IDLE resumes when the client
+   * is quiet again, also after a reconnection. Resolves once IDLE runs (or
+   * right away when a lock defers it).
+   */
+  async idle(): Promise<void> {
+    await this.#ready();
+    await this.#idle.start();
+  }
+
+  /** Stops idling (DONE) — also the automatic IDLE of the `autoIdle` option. */
+  async stopIdle(): Promise<void> {
+    await this.#idle.stop();
+  }
+
+  // ------------------------------------------------------------------
+  // Messages (in the selected mailbox)
+
+  /**
+   * FETCH as an async iterator: each message is yielded as it arrives. UIDs
+   * by default (`{ uid: false }` for sequence numbers). Other commands may
+   * be issued inside the loop (a STORE per message, say). Breaking out of
+   * the loop discards the rest; the connection stays usable. Without a held
+   * lock the loop holds one until it ends: finish or break the loop.
+   */
+  async *fetch(
+    range: MessageSet,
+    items: FetchItems,
+    options: ClientFetchOptions = {},
+  ): AsyncGenerator<FetchedMessage, void, undefined> {
+    const release = await this.#enter(options.signal);
+    try {
+      const conn = await this.#selectedConnection();
+      yield* fetchCommand(conn, range, items, {
+        uid: options.uid !== false,
+        ...(options.changedSince === undefined ? {} : { changedSince: options.changedSince }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        ...(options.highWaterMark === undefined ? {} : { highWaterMark: options.highWaterMark }),
+      });
+    } finally {
+      release();
+    }
+  }
+
+  /** {@link ImapClient.fetch}, collected into an array. */
+  async fetchAll(
+    range: MessageSet,
+    items: FetchItems,
+    options: ClientFetchOptions = {},
+  ): Promise<FetchedMessage[]> {
+    return this.#exclusive((conn) =>
+      fetchAllCommand(conn, range, items, {
+        uid: options.uid !== false,
+        ...(options.changedSince === undefined ? {} : { changedSince: options.changedSince }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      }),
+    );
+  }
+
+  /** One message by UID (or sequence number with `{ uid: false }`); null when there is none. */
+  async fetchOne(
+    id: number,
+    items: FetchItems,
+    options: MessageOptions = {},
+  ): Promise<FetchedMessage | null> {
+    return this.#exclusive((conn) =>
+      fetchOneCommand(conn, id, items, {
+        uid: options.uid !== false,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      }),
+    );
+  }
+
+  /**
+   * Streams a message (`part` '') or one of its sections (`1`, `2.1`,
+   * `TEXT`...) with meta data from its body structure, in one round trip
+   * (no chunking: the literal flows from the socket into `content`). The
+   * lock (explicit or implicit) is held until `content` ends or is
+   * destroyed — consume or destroy it.
+   */
+  async download(id: number, part = '', options: DownloadOptions = {}): Promise<DownloadResult> {
+    const release = await this.#enter(options.signal);
+    try {
+      const conn = await this.#selectedConnection();
+      const result = await download(conn, id, part, options);
+      let released = false;
+      const done = (): void => {
+        if (released) return;
+        released = true;
+        release();
+      };
+      result.content.once('end', done);
+      result.content.once('close', done);
+      result.content.once('error', done);
+      return result;
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  /** SEARCH: the matching UIDs (or sequence numbers with `{ uid: false }`), ascending as sent. */
+  async search(
+    query: SearchQuery,
+    options: MessageOptions & { charset?: string } = {},
+  ): Promise<number[]> {
+    return this.#exclusive(async (conn) => {
+      const r = await searchCommand(conn, query, {
+        uid: options.uid !== false,
+        ...(options.charset === undefined ? {} : { charset: options.charset }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+      return r.numbers ?? [];
+    });
+  }
+
+  /** Adds flags (`+FLAGS`). */
+  messageFlagsAdd(
+    range: MessageSet,
+    flags: readonly string[],
+    options: FlagOptions = {},
+  ): Promise<StoreResult> {
+    return this.#store(range, { add: flags }, options);
+  }
+
+  /** Removes flags (`-FLAGS`). */
+  messageFlagsRemove(
+    range: MessageSet,
+    flags: readonly string[],
+    options: FlagOptions = {},
+  ): Promise<StoreResult> {
+    return this.#store(range, { remove: flags }, options);
+  }
+
+  /** Replaces the flags (`FLAGS`). */
+  messageFlagsSet(
+    range: MessageSet,
+    flags: readonly string[],
+    options: FlagOptions = {},
+  ): Promise<StoreResult> {
+    return this.#store(range, { set: flags }, options);
+  }
+
+  /** COPY to `destination`; the COPYUID mapping when the server sends it. */
+  async messageCopy(
+    range: MessageSet,
+    destination: string,
+    options: MessageOptions = {},
+  ): Promise<CopyUid | null> {
+    return this.#exclusive((conn) =>
+      copy(conn, range, destination, {
+        uid: options.uid !== false,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      }),
+    );
+  }
+
+  /** MOVE to `destination` (emulated with COPY + UID EXPUNGE where MOVE is missing). */
+  async messageMove(
+    range: MessageSet,
+    destination: string,
+    options: MessageOptions = {},
+  ): Promise<MoveResult> {
+    return this.#exclusive((conn) =>
+      move(conn, range, destination, {
+        uid: options.uid !== false,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      }),
+    );
+  }
+
+  /**
+   * Deletes messages: `\Deleted`, then UID EXPUNGE of exactly those (UIDPLUS),
+   * leaving other `\Deleted` messages alone. Without UIDPLUS a plain EXPUNGE
+   * is needed, which is refused unless `allowExpungeAll`.
+   */
+  async messageDelete(range: MessageSet, options: DeleteOptions = {}): Promise<ExpungeResult> {
+    const signal = options.signal === undefined ? {} : { signal: options.signal };
+    return this.#exclusive(async (conn) => {
+      const uidPlus = conn.hasCapability('UIDPLUS') || conn.hasCapability('IMAP4rev2');
+      if (!uidPlus) {
+        if (options.allowExpungeAll !== true) {
+          throw new ImapCapabilityError(
+            'UIDPLUS',
+            'server lacks UIDPLUS: deleting would need a plain EXPUNGE, which also removes ' +
+              'other messages marked \\Deleted; pass { allowExpungeAll: true } to accept that',
+          );
+        }
+        await store(conn, range, {
+          add: ['\\Deleted'],
+          silent: true,
+          uid: options.uid !== false,
+          ...signal,
+        });
+        return expunge(conn, signal);
+      }
+      let uids: SequenceSet;
+      if (options.uid !== false) {
+        uids = SequenceSet.from(range);
+      } else {
+        // Pin the messages by UID before anything can renumber them.
+        const found = await fetchAllCommand(conn, range, { uid: true }, signal);
+        const list = found.map((m) => m.uid).filter((u): u is number => u !== undefined);
+        if (list.length === 0) return { expunged: [], vanished: null };
+        uids = SequenceSet.fromNumbers(list);
+      }
+      await store(conn, uids, { add: ['\\Deleted'], silent: true, uid: true, ...signal });
+      return uidExpunge(conn, uids, signal);
+    });
+  }
+
+  // ------------------------------------------------------------------
+  // Internals: readiness, locks, mailbox state
+
+  #store(
+    range: MessageSet,
+    change: { add?: readonly string[]; remove?: readonly string[]; set?: readonly string[] },
+    options: FlagOptions,
+  ): Promise<StoreResult> {
+    return this.#exclusive((conn) =>
+      store(conn, range, {
+        ...change,
+        uid: options.uid !== false,
+        silent: options.silent !== false,
+        ...(options.unchangedSince === undefined ? {} : { unchangedSince: options.unchangedSince }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      }),
+    );
+  }
+
+  /** The ready connection, waiting for a reconnection when one is under way. */
+  #ready(): Promise<ImapConnection> {
+    switch (this.#phase) {
+      case 'ready':
+        return Promise.resolve(this.#conn!);
+      case 'reconnecting':
+        return this.#gate!.wait(this.#reconnect.waitTimeoutMs);
+      case 'connecting':
+        return this.#connecting!.then(() => this.#ready());
+      case 'new':
+        return Promise.reject(new ImapStateError('not connected: call connect() first'));
+      case 'closed':
+        return Promise.reject(this.#closedError());
+    }
+  }
+
+  /** The ready connection with a mailbox selected. */
+  async #selectedConnection(): Promise<ImapConnection> {
+    const conn = await this.#ready();
+    if (conn.selected === null || this.#sync === null) {
+      throw new ImapStateError(
+        'no mailbox is selected: take a lock with getMailboxLock() (or call mailboxOpen()) first',
+      );
+    }
+    return conn;
+  }
+
+  /**
+   * Enters a message operation: takes the lock when nobody holds it
+   * (released by the returned function), else runs within the holder's
+   * lock — except while a lock is being granted (its mailbox selected): its
+   * holder is still waiting for getMailboxLock(), so the caller is someone
+   * else and queues.
+   */
+  async #enter(signal?: AbortSignal): Promise<() => void> {
+    if (this.#locks.holderActive) return () => undefined;
+    return this.#locks.acquire(signal);
+  }
+
+  async #exclusive<T>(
+    fn: (conn: ImapConnection) => Promise<T>,
+    options: { needsMailbox?: boolean; signal?: AbortSignal | undefined } = {},
+  ): Promise<T> {
+    const release = await this.#enter(options.signal);
+    try {
+      const conn =
+        options.needsMailbox === false ? await this.#ready() : await this.#selectedConnection();
+      return await fn(conn);
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Makes `path` the selected mailbox in the mode asked for. A drop while
+   * selecting is retried on the new connection (SELECT is idempotent).
+   */
+  async #ensureMailbox(path: string, readOnly: boolean, force: boolean): Promise<void> {
+    for (;;) {
+      const conn = await this.#ready();
+      const sync = this.#sync;
+      if (
+        !force &&
+        sync !== null &&
+        conn.selected !== null &&
+        sameMailbox(sync.path, path) &&
+        sameMailbox(conn.selected.name, path) &&
+        sync.readOnly === readOnly
+      ) {
+        return;
+      }
+      try {
+        await this.#openMailbox(conn, path, readOnly);
+        return;
+      } catch (err) {
+        if (err instanceof ImapConnectionError && this.#phase === 'reconnecting') continue;
+        throw err;
+      }
+    }
+  }
+
+  async #openMailbox(conn: ImapConnection, path: string, readOnly: boolean): Promise<void> {
+    this.#setMailbox(null);
+    const r = await select(conn, path, condstoreSelectOptions(conn, readOnly));
+    let tracker: UidTracker | null = null;
+    if (this.#reconnect.enabled && needsUidTracker(conn, r)) {
+      tracker = new UidTracker(r.exists > 0 ? await uidSnapshot(conn) : []);
+    }
+    this.#setMailbox(stateFromSelect(path, readOnly, r, tracker));
+  }
+
+  /** Replaces the tracked mailbox, emitting mailboxClose / mailboxOpen. */
+  #setMailbox(state: SyncState | null): void {
+    const prev = this.#sync;
+    this.#sync = state;
+    if (prev !== null) this.#emitSafe('mailboxClose', { path: prev.path });
+    if (state !== null) {
+      const info = this.mailbox;
+      if (info !== null) this.#emitSafe('mailboxOpen', info);
+      this.#idle.kick();
+    }
+  }
+
+  // ------------------------------------------------------------------
+  // Internals: connections and events
+
+  #openConnection(): Promise<ImapConnection> {
+    const {
+      reconnect: _reconnect,
+      qresync: _qresync,
+      condstore: _condstore,
+      autoIdle: _autoIdle,
+      enable: _enable,
+      ...connectOptions
+    } = this.#options;
+    return ImapConnection.connect({ ...connectOptions, enable: extensionsToEnable(this.#options) });
+  }
+
+  /** Makes `conn` the client's connection and listens to it. */
+  #use(conn: ImapConnection): void {
+    this.#detach?.();
+    this.#conn = conn;
+    const selectedPath = (): string | null => {
+      const sel = conn.selected;
+      return sel === null ? null : sel.name;
+    };
+    const onExists = (count: number, prevCount: number): void => {
+      const path = selectedPath();
+      if (path === null) return;
+      const sync = this.#syncFor(conn);
+      if (sync !== null) {
+        sync.exists = count;
+        sync.tracker?.exists(count);
+      }
+      this.#emitSafe('exists', { path, count, prevCount });
+    };
+    const onExpunge = (seq: number): void => {
+      const path = selectedPath();
+      if (path === null) return;
+      const sync = this.#syncFor(conn);
+      const uid = sync?.tracker?.expunge(seq);
+      if (sync !== null) sync.exists = conn.selected?.exists ?? sync.exists;
+      this.#emitSafe('expunge', uid === undefined ? { path, seq } : { path, seq, uid });
+    };
+    const onVanished = (r: Extract<UntaggedResponse, { name: 'VANISHED' }>): void => {
+      const path = selectedPath();
+      // VANISHED (EARLIER) answers a QRESYNC SELECT or FETCH: reported by `resync`.
+      if (path === null || r.earlier) return;
+      const sync = this.#syncFor(conn);
+      if (sync !== null) sync.exists = conn.selected?.exists ?? sync.exists;
+      this.#emitSafe('vanished', { path, uids: r.uids });
+    };
+    const onFetch = (r: Extract<UntaggedResponse, { name: 'FETCH' }>): void => {
+      const path = selectedPath();
+      const a = r.attributes;
+      if (path === null || a.flags === undefined) return;
+      this.#emitSafe('flags', {
+        path,
+        seq: r.seq,
+        flags: new Set(a.flags),
+        ...(a.uid === undefined ? {} : { uid: a.uid }),
+        ...(a.modseq === undefined ? {} : { modseq: a.modseq }),
+      });
+    };
+    const onUntagged = (r: UntaggedResponse): void => {
+      if (r.name !== 'FETCH') return;
+      const sync = this.#syncFor(conn);
+      if (sync === null) return;
+      const { uid, modseq } = r.attributes;
+      if (modseq !== undefined && (sync.highestModseq === null || modseq > sync.highestModseq)) {
+        sync.highestModseq = modseq;
+      }
+      if (uid !== undefined) {
+        if (uid > sync.maxUid) sync.maxUid = uid;
+        sync.tracker?.fetched(r.seq, uid);
+      }
+    };
+    const onAlert = (message: string): void => this.#emitSafe('alert', { message });
+    const onClose = (err: Error | null): void => this.#onConnectionClose(conn, err);
+    conn.on('exists', onExists);
+    conn.on('expunge', onExpunge);
+    conn.on('vanished', onVanished);
+    conn.on('fetch', onFetch);
+    conn.on('untagged', onUntagged);
+    conn.on('alert', onAlert);
+    conn.on('close', onClose);
+    this.#detach = () => {
+      conn.off('exists', onExists);
+      conn.off('expunge', onExpunge);
+      conn.off('vanished', onVanished);
+      conn.off('fetch', onFetch);
+      conn.off('untagged', onUntagged);
+      conn.off('alert', onAlert);
+      conn.off('close', onClose);
+    };
+  }
+
+  /** The tracked mailbox when it is the one `conn` has selected (not while a SELECT runs). */
+  #syncFor(conn: ImapConnection): SyncState | null {
+    const sync = this.#sync;
+    const sel = conn.selected;
+    if (sync === null || sel === null || conn !== this.#conn) return null;
+    const modseq = sel.highestModseq;
+    if (modseq !== null && (sync.highestModseq === null || modseq > sync.highestModseq)) {
+      sync.highestModseq = modseq;
+    }
+    return sameMailbox(sel.name, sync.path) ? sync : null;
+  }
+
+  #onConnectionClose(conn: ImapConnection, err: Error | null): void {
+    if (conn !== this.#conn) return;
+    this.#idle.connectionLost();
+    // While connecting or reconnecting, the code that opened the connection handles it.
+    if (this.#phase !== 'ready') return;
+    // Remember the last MODSEQ the connection knew before it goes.
+    this.#syncFor(conn);
+    const reconnect = this.#reconnect.enabled && !this.#closing && err !== null;
+    if (err !== null && !this.#closing) {
+      this.#emitSafe('disconnect', { error: err, reconnecting: reconnect });
+    }
+    if (!reconnect) {
+      this.#finish(this.#closing ? null : err);
+      return;
+    }
+    this.#phase = 'reconnecting';
+    this.#gate = new ReadyGate();
+    void this.#reconnectLoop(err);
+  }
+
+  async #reconnectLoop(cause: Error): Promise<void> {
+    let lastError: Error = cause;
+    const max = this.#reconnect.maxAttempts;
+    let attempt = 0;
+    for (attempt = 1; attempt <= max; attempt++) {
+      const delay = backoffDelay(attempt, this.#reconnect);
+      this.#log('info', `connection lost (${lastError.message}); reconnecting in ${delay} ms`, {
+        attempt,
+      });
+      await sleep(delay, this.#stop.signal);
+      if (this.#closing || this.#phase !== 'reconnecting') return;
+      let conn: ImapConnection | null = null;
+      try {
+        conn = await this.#openConnection();
+        if (this.#closing || this.#phase !== 'reconnecting') {
+          conn.close();
+          return;
+        }
+        this.#use(conn);
+        await this.#restore(conn);
+        if (conn.closed)
+          throw new ImapConnectionError('CONNECTION_CLOSED', 'closed while restoring');
+        if (this.#closing || this.#phase !== 'reconnecting') return;
+        this.#phase = 'ready';
+        const gate = this.#gate;
+        this.#gate = null;
+        this.#log('info', 'reconnected', { attempt });
+        this.#emitSafe('reconnect', { attempt });
+        gate?.open(conn);
+        this.#idle.kick();
+        return;
+      } catch (err) {
+        lastError = toError(err);
+        this.#log('warn', `reconnection attempt failed: ${lastError.message}`, { attempt });
+        if (conn !== null && !conn.closed) conn.close();
+        if (isFatalReconnectError(err)) break;
+      }
+    }
+    if (this.#closing || this.#phase !== 'reconnecting') return;
+    const error = new ImapConnectionError(
+      'CONNECTION_CLOSED',
+      `the connection was lost and could not be restored (${Math.min(attempt, max)} attempts): ${lastError.message}`,
+      { cause: lastError },
+    );
+    this.#reportError(error);
+    this.#finish(error);
+  }
+
+  /** Re-selects the mailbox that was selected and reports what changed meanwhile. */
+  async #restore(conn: ImapConnection): Promise<void> {
+    const prev = this.#sync;
+    if (prev === null) return;
+    const outcome = await resync(conn, prev, { trackUids: this.#reconnect.enabled });
+    switch (outcome.kind) {
+      case 'gone':
+        this.#setMailbox(null);
+        this.#reportError(outcome.error);
+        return;
+      case 'uidValidityChanged':
+        this.#sync = outcome.state;
+        this.#emitSafe('uidValidityChange', {
+          path: prev.path,
+          previous: outcome.previous,
+          current: outcome.current,
+        });
+        return;
+      case 'resynced':
+        this.#sync = outcome.state;
+        this.#emitSafe('resync', outcome.event);
+        return;
+    }
+  }
+
+  /** Closes for good. */
+  #finish(error: Error | null): void {
+    if (this.#phase === 'closed') return;
+    this.#phase = 'closed';
+    this.#closing = true;
+    this.#stop.abort();
+    this.#idle.dispose();
+    const closed = error ?? this.#closedError();
+    const gate = this.#gate;
+    this.#gate = null;
+    gate?.fail(
+      error === null
+        ? closed
+        : new ImapConnectionError('CONNECTION_CLOSED', error.message, { cause: error }),
+    );
+    this.#locks.failWaiters(this.#closedError());
+    const conn = this.#conn;
+    this.#detach?.();
+    this.#detach = null;
+    if (conn !== null && !conn.closed) conn.close();
+    this.#emitSafe('close', { error });
+  }
+
+  #closedError(): ImapConnectionError {
+    return new ImapConnectionError('CONNECTION_CLOSED', 'the client is closed');
+  }
+
+  /** Emits `error` only when someone listens (an unheard `error` would throw). */
+  #reportError(err: Error): void {
+    this.#log('error', err.message, {});
+    if (this.listenerCount('error') > 0) this.#emitSafe('error', err);
+  }
+
+  #emitSafe<K extends keyof ClientEvents>(event: K, ...args: ClientEvents[K]): void {
+    try {
+      (this.emit as (name: string, ...rest: unknown[]) => boolean)(event, ...args);
+    } catch (err) {
+      this.#log('error', `a '${String(event)}' listener threw: ${toError(err).message}`, {});
+    }
+  }
+
+  #log(level: 'info' | 'warn' | 'error', msg: string, obj: object): void {
+    safeLog(this.#options.logger, level, { client: true, ...obj }, msg);
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * The high-level client: {@link ImapClient} with mailbox locks, events,
+ * streaming downloads, IDLE and automatic reconnection with QRESYNC resync.
+ */
+export {
+  ImapClient,
+  type ClientFetchOptions,
+  type DeleteOptions,
+  type FlagOptions,
+  type MailboxOpenOptions,
+  type MessageOptions,
+} from './client.js';
+export type { DownloadMeta, DownloadOptions, DownloadResult } from './download.js';
+export type {
+  ChangedMessage,
+  ClientEvents,
+  CloseEvent,
+  DisconnectEvent,
+  ExistsEvent,
+  ExpungeEvent,
+  FlagsEvent,
+  MailboxInfo,
+  ReconnectEvent,
+  ResyncEvent,
+  ResyncMethod,
+  UidValidityChangeEvent,
+  VanishedEvent,
+} from './events.js';
+export type { MailboxLock } from './mailbox-lock.js';
+export type { ClientOptions, ReconnectOptions } from './options.js';

@@ -1,0 +1,93 @@
+/**
+ * Options of {@link ImapClient}: the connection's options plus reconnection,
+ * CONDSTORE/QRESYNC and automatic IDLE.
+ */
+import type { ConnectOptions } from '../connection/types.js';
+import { ImapArgumentError } from '../model/errors.js';
+
+/** Automatic reconnection after the connection drops (not after logout() or close()). */
+export interface ReconnectOptions {
+  /** Reconnect at all (default true). */
+  enabled?: boolean;
+  /** Attempts before giving up and closing the client (default 10; `Infinity` never gives up). */
+  maxAttempts?: number;
+  /** Delay before the first attempt (ms, default 250); doubled for each further attempt. */
+  initialDelayMs?: number;
+  /** Cap of the delay between attempts (ms, default 30 000). */
+  maxDelayMs?: number;
+  /**
+   * How long a command issued while the client is reconnecting waits for the
+   * reconnection before failing with ImapConnectionError CONNECTION_TIMEOUT
+   * (ms, default 60 000).
+   */
+  waitTimeoutMs?: number;
+}
+
+/** Options of {@link ImapClient}. */
+export interface ClientOptions extends Omit<ConnectOptions, 'stream' | 'enable'> {
+  /** Automatic reconnection with exponential backoff and jitter; `false` turns it off. */
+  reconnect?: ReconnectOptions | boolean;
+  /**
+   * ENABLE QRESYNC (RFC 7162) after login when the server offers it (default
+   * true): reconnections then resynchronise the selected mailbox in one
+   * SELECT (VANISHED (EARLIER) and changed flags).
+   */
+  qresync?: boolean;
+  /**
+   * ENABLE CONDSTORE after login when offered (default true): MODSEQ values
+   * are tracked, and without QRESYNC a reconnection resynchronises with
+   * `UID FETCH 1:* (FLAGS) (CHANGEDSINCE modseq)` and a UID SEARCH diff.
+   */
+  condstore?: boolean;
+  /** Further extensions to ENABLE after login when offered (e.g. `UTF8=ACCEPT`). */
+  enable?: string[];
+  /**
+   * IDLE on the selected mailbox whenever no lock is held and no command
+   * runs, so `exists`, `expunge` and `flags` events arrive at once (default
+   * false). Commands end IDLE by themselves.
+   */
+  autoIdle?: boolean;
+}
+
+/** {@link ReconnectOptions} with every default applied. @internal */
+export interface ResolvedReconnect {
+  enabled: boolean;
+  maxAttempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+  waitTimeoutMs: number;
+}
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    throw new ImapArgumentError(`reconnect.${name} must be a number >= 0`);
+  }
+  return value;
+}
+
+/** Applies the defaults of {@link ReconnectOptions} and validates them. @internal */
+export function resolveReconnect(
+  option: ReconnectOptions | boolean | undefined,
+): ResolvedReconnect {
+  const o: ReconnectOptions =
+    option === undefined || option === true ? {} : option === false ? { enabled: false } : option;
+  const resolved: ResolvedReconnect = {
+    enabled: o.enabled !== false,
+    maxAttempts: nonNegative('maxAttempts', o.maxAttempts, 10),
+    initialDelayMs: nonNegative('initialDelayMs', o.initialDelayMs, 250),
+    maxDelayMs: nonNegative('maxDelayMs', o.maxDelayMs, 30_000),
+    waitTimeoutMs: nonNegative('waitTimeoutMs', o.waitTimeoutMs, 60_000),
+  };
+  if (resolved.maxDelayMs < resolved.initialDelayMs) resolved.maxDelayMs = resolved.initialDelayMs;
+  return resolved;
+}
+
+/** The extensions to ENABLE after login, in order, without duplicates. @internal */
+export function extensionsToEnable(options: ClientOptions): string[] {
+  const wanted: string[] = [];
+  if (options.condstore !== false) wanted.push('CONDSTORE');
+  if (options.qresync !== false) wanted.push('QRESYNC');
+  for (const e of options.enable ?? []) wanted.push(e.toUpperCase());
+  return [...new Set(wanted)];
+}

@@ -1,0 +1,116 @@
+/**
+ * Reconnection helpers: the backoff schedule, an abortable sleep, which
+ * failures are worth retrying, and the gate commands wait at while the
+ * client reconnects.
+ * @internal
+ */
+import { ImapConnectionError, ImapError, ImapProtocolError } from '../model/errors.js';
+import type { ResolvedReconnect } from './options.js';
+
+/**
+ * Delay before attempt `attempt` (from 1): exponential backoff from
+ * `initialDelayMs`, doubled each attempt, capped at `maxDelayMs`, with
+ * "equal jitter" (half fixed, half random) so many clients dropped at once
+ * do not come back in lockstep.
+ */
+export function backoffDelay(
+  attempt: number,
+  options: Pick<ResolvedReconnect, 'initialDelayMs' | 'maxDelayMs'>,
+  random: () => number = Math.random,
+): number {
+  const exp = options.initialDelayMs * 2 ** Math.min(Math.max(attempt - 1, 0), 30);
+  const capped = Math.min(options.maxDelayMs, exp);
+  return Math.round(capped / 2 + (capped / 2) * random());
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Response codes of a refused login that retrying cannot fix. */
+const FATAL_LOGIN_CODES = new Set([
+  'AUTHENTICATIONFAILED',
+  'AUTHORIZATIONFAILED',
+  'EXPIRED',
+  'PRIVACYREQUIRED',
+  'CONTACTADMIN',
+]);
+
+/**
+ * True when reconnecting again is pointless: the credentials were refused,
+ * or the error is not about the connection at all (a bug, bad options).
+ */
+export function isFatalReconnectError(err: unknown): boolean {
+  if (err instanceof ImapConnectionError) {
+    return err.code === 'TLS_REQUIRED' || err.code === 'AUTH';
+  }
+  if (err instanceof ImapProtocolError) {
+    const code = err.responseCode?.name;
+    return code !== undefined && FATAL_LOGIN_CODES.has(code);
+  }
+  // Argument, state, capability and SASL errors would fail the same way again.
+  return err instanceof ImapError;
+}
+
+/**
+ * Where commands issued while the client reconnects wait: each waiter gets
+ * the new connection when it is ready, or an error when the reconnection
+ * fails or takes longer than its timeout.
+ */
+export class ReadyGate<T> {
+  #waiters = new Set<{ resolve: (value: T) => void; reject: (err: Error) => void }>();
+
+  /** Waits at most `timeoutMs` for {@link open}. */
+  wait(timeoutMs: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const waiter = {
+        resolve: (value: T): void => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        reject: (err: Error): void => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(waiter);
+        reject(
+          new ImapConnectionError(
+            'CONNECTION_TIMEOUT',
+            `the connection was lost and not restored within ${timeoutMs} ms`,
+          ),
+        );
+      }, timeoutMs);
+      timer.unref?.();
+      this.#waiters.add(waiter);
+    });
+  }
+
+  /** Lets every waiter through with `value`. */
+  open(value: T): void {
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const w of waiters) w.resolve(value);
+  }
+
+  /** Fails every waiter with `err`. */
+  fail(err: Error): void {
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const w of waiters) w.reject(err);
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * Bringing the selected mailbox back up to date after a reconnection, from
+ * what the client knew before the drop (RFC 7162: QRESYNC, else CONDSTORE).
+ * @internal
+ */
+import { fetchAll } from '../commands/fetch.js';
+import { search } from '../commands/search.js';
+import { select, type SelectOptions, type SelectResult } from '../commands/select.js';
+import type { CommandContext } from '../connection/types.js';
+import { ImapProtocolError } from '../model/errors.js';
+import type { ChangedMessage, ResyncEvent } from './events.js';
+import { UidTracker } from './uid-tracker.js';
+
+/** What the client remembers about the selected mailbox, to resynchronise it later. */
+export interface SyncState {
+  path: string;
+  /** The mode asked for (the server may have made it read-only anyway). */
+  readOnly: boolean;
+  uidValidity: number | null;
+  uidNext: number | null;
+  /** The highest MODSEQ seen (SELECT, `[HIGHESTMODSEQ]` codes, FETCH MODSEQ). */
+  highestModseq: bigint | null;
+  noModseq: boolean;
+  /** The highest UID the client may know about (UIDNEXT − 1 at SELECT, or a higher FETCHed UID). */
+  maxUid: number;
+  /** Message count as last known. */
+  exists: number;
+  /** UIDs by sequence number, kept only when a resync would need them (no QRESYNC). */
+  tracker: UidTracker | null;
+}
+
+/** The result of {@link resync}. */
+export type ResyncOutcome =
+  | { kind: 'resynced'; state: SyncState; event: ResyncEvent }
+  | { kind: 'uidValidityChanged'; state: SyncState; previous: number; current: number }
+  /** SELECT was refused (the mailbox was deleted or renamed meanwhile). */
+  | { kind: 'gone'; error: ImapProtocolError };
+
+/** QRESYNC can resynchronise a mailbox of this state on this connection. */
+function canQresync(ctx: CommandContext, state: SyncState): boolean {
+  return (
+    ctx.enabled.has('QRESYNC') &&
+    state.uidValidity !== null &&
+    state.highestModseq !== null &&
+    !state.noModseq
+  );
+}
+
+/**
+ * A later resync of this mailbox will need the UIDs by sequence number: the
+ * connection cannot QRESYNC it, so what vanished must be found by diffing.
+ */
+export function needsUidTracker(ctx: CommandContext, r: SelectResult): boolean {
+  return !(ctx.enabled.has('QRESYNC') && r.uidValidity !== null && !r.noModseq);
+}
+
+/** The SELECT options that make the server report HIGHESTMODSEQ when it can. */
+export function condstoreSelectOptions(ctx: CommandContext, readOnly: boolean): SelectOptions {
+  const condstore =
+    ctx.hasCapability('CONDSTORE') && !ctx.enabled.has('CONDSTORE') && !ctx.enabled.has('QRESYNC');
+  return condstore ? { readOnly, condstore } : { readOnly };
+}
+
+/** Every UID in the selected mailbox (ESEARCH ranges when offered). */
+export async function uidSnapshot(ctx: CommandContext): Promise<number[]> {
+  if (ctx.hasCapability('ESEARCH') || ctx.hasCapability('IMAP4rev2')) {
+    const r = await search(ctx, { all: true }, { uid: true, return: ['ALL'] });
+    return r.all === undefined ? [] : [...r.all.values()];
+  }
+  const r = await search(ctx, { all: true }, { uid: true });
+  return r.numbers ?? [];
+}
+
+/** The state after a SELECT of `path`. */
+export function stateFromSelect(
+  path: string,
+  readOnly: boolean,
+  r: SelectResult,
+  tracker: UidTracker | null,
+): SyncState {
+  return {
+    path,
+    readOnly,
+    uidValidity: r.uidValidity,
+    uidNext: r.uidNext,
+    highestModseq: r.noModseq ? null : r.highestModseq,
+    noModseq: r.noModseq,
+    maxUid: r.uidNext === null ? 0 : Math.max(0, r.uidNext - 1),
+    exists: r.exists,
+    tracker,
+  };
+}
+
+function changedMessage(m: {
+  seq: number;
+  uid?: number;
+  flags?: Set<string> | readonly string[];
+  modseq?: bigint;
+}): ChangedMessage | null {
+  if (m.uid === undefined) return null;
+  const out: ChangedMessage = { uid: m.uid, seq: m.seq, flags: new Set(m.flags ?? []) };
+  if (m.modseq !== undefined) out.modseq = m.modseq;
+  return out;
+}
+
+/**
+ * Re-selects `prev.path` on a new connection and finds out what changed
+ * since `prev`:
+ * - QRESYNC enabled and a MODSEQ known: `SELECT path (QRESYNC (uidvalidity
+ *   modseq 1:maxUid))` — the server answers with `VANISHED (EARLIER)` for
+ *   the known UIDs expunged since, and a FETCH for every message changed
+ *   since (RFC 7162 3.2.5);
+ * - else, with CONDSTORE and a MODSEQ known: `UID FETCH 1:* (UID FLAGS
+ *   MODSEQ) (CHANGEDSINCE modseq)` for the changes, and `UID SEARCH ALL`
+ *   diffed with the UIDs the client tracked for what vanished;
+ * - else only what vanished (when UIDs were tracked).
+ * A changed UIDVALIDITY makes every cached UID meaningless: reported as
+ * such, with a fresh state. Connection errors propagate (the caller retries).
+ */
+export async function resync(
+  ctx: CommandContext,
+  prev: SyncState,
+  options: { trackUids: boolean },
+): Promise<ResyncOutcome> {
+  const useQresync = canQresync(ctx, prev);
+  let r: SelectResult;
+  try {
+    if (useQresync) {
+      r = await select(ctx, prev.path, {
+        readOnly: prev.readOnly,
+        qresync: {
+          uidValidity: prev.uidValidity!,
+          modseq: prev.highestModseq!,
+          ...(prev.maxUid > 0 ? { knownUids: `1:${prev.maxUid}` } : {}),
+        },
+      });
+    } else {
+      r = await select(ctx, prev.path, condstoreSelectOptions(ctx, prev.readOnly));
+    }
+  } catch (err) {
+    if (err instanceof ImapProtocolError) return { kind: 'gone', error: err };
+    throw err;
+  }
+
+  const track = options.trackUids && needsUidTracker(ctx, r);
+  if (prev.uidValidity !== null && r.uidValidity !== null && r.uidValidity !== prev.uidValidity) {
+    const tracker = track ? new UidTracker(await uidSnapshot(ctx)) : null;
+    return {
+      kind: 'uidValidityChanged',
+      state: stateFromSelect(prev.path, prev.readOnly, r, tracker),
+      previous: prev.uidValidity,
+      current: r.uidValidity,
+    };
+  }
+
+  const base = {
+    path: prev.path,
+    prevCount: prev.exists,
+    count: r.exists,
+    highestModseq: r.noModseq ? null : r.highestModseq,
+  };
+
+  if (useQresync) {
+    const changed = r.changed.map(changedMessage).filter((c): c is ChangedMessage => c !== null);
+    const tracker = track ? new UidTracker(await uidSnapshot(ctx)) : null;
+    return {
+      kind: 'resynced',
+      state: stateFromSelect(prev.path, prev.readOnly, r, tracker),
+      event: { ...base, method: 'qresync', vanished: r.vanished, changed },
+    };
+  }
+
+  let changed: ChangedMessage[] = [];
+  let method: ResyncEvent['method'] = 'none';
+  const modseq = prev.highestModseq;
+  if (
+    modseq !== null &&
+    !r.noModseq &&
+    (ctx.hasCapability('CONDSTORE') || ctx.hasCapability('QRESYNC'))
+  ) {
+    method = 'condstore';
+    if (r.exists > 0) {
+      const messages = await fetchAll(
+        ctx,
+        '1:*',
+        { uid: true, flags: true, modseq: true },
+        { uid: true, changedSince: modseq },
+      );
+      changed = messages.map(changedMessage).filter((c): c is ChangedMessage => c !== null);
+    }
+  }
+  let vanished = null;
+  let tracker: UidTracker | null = null;
+  if (prev.tracker !== null || track) {
+    const now = r.exists > 0 ? await uidSnapshot(ctx) : [];
+    if (prev.tracker !== null) vanished = prev.tracker.vanishedFrom(now);
+    if (track) tracker = new UidTracker(now);
+  }
+  return {
+    kind: 'resynced',
+    state: stateFromSelect(prev.path, prev.readOnly, r, tracker),
+    event: { ...base, method, vanished, changed },
+  };
+}

@@ -1,0 +1,477 @@
+/**
+ * ImapClient against the real Dovecot: connect/list/status, mailbox locks,
+ * the FETCH iterator with STOREs inside the loop, streaming downloads,
+ * events while idling, and automatic reconnection with QRESYNC (and
+ * CONDSTORE) resynchronisation after the server-side process of the
+ * client's connection is killed.
+ *
+ * Reads use alice's INBOX read-only (300 seeded messages, see
+ * scripts/test-server/SEED.md); writes use carol and scratch mailboxes
+ * `t-cli-<random>`, deleted afterwards.
+ */
+import { once } from 'node:events';
+import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ImapClient } from '../../src/client/client.js';
+import type { ClientEvents, ResyncEvent } from '../../src/client/events.js';
+import type { ClientOptions } from '../../src/client/options.js';
+import { select } from '../../src/commands/select.js';
+import { store } from '../../src/commands/store.js';
+import { uidExpunge } from '../../src/commands/uid-expunge.js';
+import { ImapConnection } from '../../src/connection/connection.js';
+import { ImapConnectionError, ImapStateError } from '../../src/model/errors.js';
+import { literal, list, mailbox } from '../../src/wire/args.js';
+import type { CommandArg } from '../../src/wire/command-arg.js';
+import {
+  captureLogger,
+  imapProcessFor,
+  plainOptions,
+  testMessage,
+  testServer,
+} from '../helpers/dovecot.js';
+
+const clients: ImapClient[] = [];
+const conns: ImapConnection[] = [];
+const created: string[] = [];
+let admin: ImapConnection;
+
+function clientOptions(user: string, extra: Partial<ClientOptions> = {}): ClientOptions {
+  const { auth, host, port, security } = plainOptions(user);
+  return { host, port, security, auth, ...extra };
+}
+
+async function connectClient(
+  user: string,
+  extra: Partial<ClientOptions> = {},
+): Promise<ImapClient> {
+  const client = await ImapClient.connect(clientOptions(user, extra));
+  clients.push(client);
+  return client;
+}
+
+async function connectCarol(): Promise<ImapConnection> {
+  const conn = await ImapConnection.connect(plainOptions('carol'));
+  conns.push(conn);
+  return conn;
+}
+
+/** A scratch mailbox of carol's with `count` messages (`cli 1`...), UIDs 1..count. */
+async function scratch(count: number): Promise<string> {
+  const name = `t-cli-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  created.push(name);
+  await admin.exec('CREATE', [mailbox(name)]);
+  if (count > 0) {
+    const args: CommandArg[] = [mailbox(name)];
+    for (let i = 1; i <= count; i++) args.push(list([]), literal(testMessage(`cli ${i}`)));
+    await admin.exec('APPEND', args); // MULTIAPPEND
+  }
+  return name;
+}
+
+/** The next `event` of `client` (fails after `timeoutMs`). */
+async function next<K extends keyof ClientEvents>(
+  client: ImapClient,
+  event: K,
+  timeoutMs = 10_000,
+): Promise<ClientEvents[K][0]> {
+  const [value] = (await once(client, event, { signal: AbortSignal.timeout(timeoutMs) })) as [
+    ClientEvents[K][0],
+  ];
+  return value;
+}
+
+async function readAll(stream: Readable): Promise<{ data: Buffer; chunks: number }> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return { data: Buffer.concat(chunks), chunks: chunks.length };
+}
+
+/** PID of the Dovecot imap process serving the client's current connection. */
+function serverPidOf(client: ImapClient): number {
+  const port = (client.connection!.socket as Socket).localPort!;
+  const pid = imapProcessFor(port);
+  if (pid === null) throw new Error('could not find the Dovecot imap process of the client');
+  return pid;
+}
+
+beforeAll(async () => {
+  testServer();
+  admin = await connectCarol();
+});
+
+afterEach(() => {
+  for (const c of clients.splice(0)) c.close();
+  for (const c of conns.splice(0)) if (c !== admin) c.close();
+});
+
+afterAll(async () => {
+  for (const name of created) await admin.run('DELETE', [mailbox(name)]).catch(() => undefined);
+  await admin.logout();
+});
+
+describe('ImapClient basics (Dovecot)', () => {
+  it('connects, ENABLEs CONDSTORE and QRESYNC, lists mailboxes and reads STATUS', async () => {
+    const client = await connectClient('alice');
+    expect(client.enabled.has('QRESYNC')).toBe(true);
+    expect(client.enabled.has('CONDSTORE')).toBe(true);
+    const names = (await client.list()).map((m) => m.name);
+    expect(names).toEqual(
+      expect.arrayContaining(['INBOX', 'Notes', 'Projects/Ärger', 'Archive/2024']),
+    );
+    const st = await client.status('INBOX', ['MESSAGES', 'UIDNEXT', 'UNSEEN']);
+    expect(st).toMatchObject({ name: 'INBOX', messages: 300, uidNext: 301 });
+    expect(typeof st.unseen).toBe('number');
+    const info = await client.mailboxOpen('INBOX', { readOnly: true });
+    expect(info).toMatchObject({ path: 'INBOX', readOnly: true, exists: 300, uidNext: 301 });
+    expect(typeof info.highestModseq).toBe('bigint');
+    expect(await client.search({ from: 'bob@example.com' })).toEqual([3, 5, 16, 18]);
+    const q = await client.quota('INBOX');
+    expect(q.roots.length).toBeGreaterThan(0);
+    await client.logout();
+    expect(client.usable).toBe(false);
+    await expect(client.noop()).rejects.toBeInstanceOf(ImapConnectionError);
+  });
+
+  it('message operations without a selected mailbox fail with ImapStateError', async () => {
+    const client = await connectClient('alice');
+    await expect(client.search({ all: true })).rejects.toBeInstanceOf(ImapStateError);
+  });
+
+  it('locks serialize tasks on different mailboxes in request order; mailbox commands need no lock', async () => {
+    const a = await scratch(2);
+    const b = await scratch(3);
+    const client = await connectClient('carol');
+    const log: string[] = [];
+    const taskA = (async () => {
+      const lock = await client.getMailboxLock(a);
+      try {
+        log.push(`A locked ${client.mailbox?.path === a}`);
+        log.push(`A search ${(await client.search({ all: true })).join(',')}`);
+        await new Promise((r) => setTimeout(r, 150));
+        log.push(`A still ${client.mailbox?.path === a}`);
+      } finally {
+        log.push('A release');
+        lock.release();
+      }
+    })();
+    const taskB = (async () => {
+      const lock = await client.getMailboxLock(b, { readOnly: true });
+      try {
+        log.push(`B locked ${client.mailbox?.path === b} ro=${client.mailbox?.readOnly}`);
+        log.push(`B search ${(await client.search({ all: true })).join(',')}`);
+      } finally {
+        log.push('B release');
+        lock.release();
+      }
+    })();
+    // A STATUS while A holds its lock runs at once (no lock needed).
+    const statusDone = (async () => {
+      await waitFor(() => log.includes('A search 1,2'));
+      log.push(`status ${(await client.status(b, ['MESSAGES'])).messages}`);
+    })();
+    // A lock-free message operation issued while A's lock is still being
+    // granted cannot be A's: it queues behind both locks and runs on B.
+    const implicit = client.search({ all: true }).then((r) => log.push(`implicit ${r.join(',')}`));
+    await Promise.all([taskA, taskB, statusDone, implicit]);
+    expect(log).toEqual([
+      'A locked true',
+      'A search 1,2',
+      'status 3',
+      'A still true',
+      'A release',
+      'B locked true ro=true',
+      'B search 1,2,3',
+      'B release',
+      'implicit 1,2,3',
+    ]);
+
+    // A message operation issued while nobody holds a lock takes it for its
+    // duration: a lock asked for meanwhile waits for the loop to end.
+    const order: string[] = [];
+    const loop = (async () => {
+      for await (const m of client.fetch('1:*', { flags: true })) {
+        order.push(`fetch ${m.uid}`);
+        await new Promise((r) => setTimeout(r, 30));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 10));
+    const lockA = client.getMailboxLock(a).then((l) => {
+      order.push(`locked ${client.mailbox?.path === a}`);
+      l.release();
+    });
+    await Promise.all([loop, lockA]);
+    expect(order).toEqual(['fetch 1', 'fetch 2', 'fetch 3', 'locked true']);
+  });
+
+  it('a FETCH loop can STORE inside the loop without deadlock (small highWaterMark)', async () => {
+    const box = await scratch(40);
+    const client = await connectClient('carol');
+    const lock = await client.getMailboxLock(box);
+    try {
+      const seen: number[] = [];
+      for await (const m of client.fetch('1:*', { flags: true }, { highWaterMark: 3 })) {
+        seen.push(m.uid!);
+        if (m.uid! % 2 === 0) await client.messageFlagsAdd(m.uid!, ['\\Flagged']);
+      }
+      expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      expect(await client.search({ flagged: true })).toEqual(
+        Array.from({ length: 20 }, (_, i) => 2 * (i + 1)),
+      );
+      // Breaking out early leaves the connection usable.
+      for await (const m of client.fetch('1:*', { uid: true })) if (m.uid === 3) break;
+      const one = await client.fetchOne(4, { flags: true });
+      expect(one?.flags?.has('\\Flagged')).toBe(true);
+      await client.messageFlagsRemove('1:*', ['\\Flagged']);
+      const del = await client.messageDelete([39, 40]);
+      expect(del.vanished?.toString()).toBe('39:40');
+      expect(client.mailbox?.exists).toBe(38);
+    } finally {
+      lock.release();
+    }
+  });
+
+  it('download streams a large part in one command, with back-pressure, equal byte for byte to a buffered fetch', async () => {
+    const log = captureLogger();
+    const client = await connectClient('alice', { logger: log.logger });
+    const lock = await client.getMailboxLock('INBOX', { readOnly: true });
+    try {
+      const raw = await client.download(160, '2', { decode: false, highWaterMark: 64 * 1024 });
+      expect(raw.meta).toEqual({
+        size: 1368422,
+        contentType: 'application/octet-stream',
+        filename: 'dataset.bin',
+        encoding: 'base64',
+        decoded: false,
+      });
+      // Streamed with back-pressure: unread, the part is never buffered whole.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(raw.content.readableLength).toBeLessThan(512 * 1024);
+      const rawBytes = await readAll(raw.content);
+      expect(rawBytes.data.length).toBe(1368422);
+      // One FETCH for the bytes (no chunked partial fetches), after the BODYSTRUCTURE.
+      const sent = log.lines
+        .filter((l) => l.startsWith('C: '))
+        .map((l) => l.replace(/^C: \S+ /, ''));
+      expect(sent.filter((l) => l.startsWith('UID FETCH 160'))).toEqual([
+        'UID FETCH 160 (BODYSTRUCTURE)',
+        'UID FETCH 160 (BODY.PEEK[2])',
+      ]);
+
+      const buffered = await client.fetchOne(160, { bodyParts: [{ section: '2' }] });
+      expect(rawBytes.data.equals(buffered!.parts.get('BODY[2]')!)).toBe(true);
+
+      const decoded = await client.download(160, '2');
+      expect(decoded.meta).toMatchObject({
+        size: 1_000_000,
+        decoded: true,
+        filename: 'dataset.bin',
+      });
+      const decodedBytes = await readAll(decoded.content);
+      expect(
+        decodedBytes.data.equals(Buffer.from(rawBytes.data.toString('latin1'), 'base64')),
+      ).toBe(true);
+
+      const pdf = await client.download(12, '2');
+      expect(pdf.meta).toMatchObject({
+        contentType: 'application/pdf',
+        filename: 'Vertrag Änderungen.pdf',
+        decoded: true,
+      });
+      expect((await readAll(pdf.content)).data.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+
+      const whole = await client.download(1);
+      expect(whole.meta).toMatchObject({
+        size: 680,
+        contentType: 'text/plain',
+        charset: 'us-ascii',
+      });
+      expect((await readAll(whole.content)).data.toString('latin1')).toContain(
+        'Welcome to imapkit',
+      );
+    } finally {
+      lock.release();
+    }
+  });
+});
+
+describe('ImapClient events while idling (Dovecot)', () => {
+  it('autoIdle: exists, flags and vanished arrive while idling; commands interrupt IDLE and it resumes', async () => {
+    const box = await scratch(3);
+    const client = await connectClient('carol', { autoIdle: true });
+    const opened = next(client, 'mailboxOpen');
+    await client.mailboxOpen(box);
+    expect((await opened).exists).toBe(3);
+    await waitFor(() => client.idling);
+
+    const other = await connectCarol();
+    await select(other, box);
+    const exists = next(client, 'exists');
+    await other.exec('APPEND', [mailbox(box), literal(testMessage('cli 4'))]);
+    expect(await exists).toEqual({ path: box, count: 4, prevCount: 3 });
+
+    const flags = next(client, 'flags');
+    await store(other, 2, { add: ['\\Flagged'], uid: true, silent: true });
+    const f = await flags;
+    expect(f).toMatchObject({ path: box, uid: 2 });
+    expect(f.flags.has('\\Flagged')).toBe(true);
+    expect(typeof f.modseq).toBe('bigint');
+
+    // A command while idling ends IDLE (DONE), runs, and IDLE resumes.
+    expect(await client.search({ flagged: true })).toEqual([2]);
+    await waitFor(() => client.idling);
+
+    const vanished = next(client, 'vanished');
+    await store(other, 1, { add: ['\\Deleted'], uid: true, silent: true });
+    await uidExpunge(other, 1);
+    expect((await vanished).uids.toString()).toBe('1');
+    expect(client.mailbox?.exists).toBe(3);
+
+    // A held lock stops IDLE; releasing it lets IDLE resume.
+    const lock = await client.getMailboxLock(box);
+    await waitFor(() => !client.idling);
+    lock.release();
+    await waitFor(() => client.idling);
+    await client.stopIdle();
+    expect(client.idling).toBe(false);
+  });
+});
+
+describe('ImapClient events without QRESYNC (Dovecot)', () => {
+  it('expunge events carry the UID the client tracked (CONDSTORE-resync mode)', async () => {
+    const box = await scratch(4);
+    const client = await connectClient('carol', { qresync: false });
+    await client.mailboxOpen(box);
+    const other = await connectCarol();
+    await select(other, box);
+    await store(other, 2, { add: ['\\Deleted'], uid: true, silent: true });
+    await uidExpunge(other, 2);
+    const expunged = next(client, 'expunge');
+    await client.noop();
+    expect(await expunged).toEqual({ path: box, seq: 2, uid: 2 });
+    const expungedAgain = next(client, 'expunge');
+    await store(other, 4, { add: ['\\Deleted'], uid: true, silent: true });
+    await uidExpunge(other, 4);
+    await client.noop();
+    expect(await expungedAgain).toEqual({ path: box, seq: 3, uid: 4 });
+    expect(client.mailbox?.exists).toBe(2);
+  });
+});
+
+async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('ImapClient auto-reconnect (Dovecot)', () => {
+  /**
+   * Kills the Dovecot process of the client's connection; while the client
+   * is down, another connection expunges UID 3 and flags UID 2; a search
+   * issued during the outage completes after the reconnection.
+   */
+  async function outage(
+    qresync: boolean,
+    mode: { lock?: boolean; autoIdle?: boolean } = {},
+  ): Promise<{ resync: ResyncEvent; searched: number[]; client: ImapClient; box: string }> {
+    const box = await scratch(5);
+    const client = await connectClient('carol', {
+      qresync,
+      autoIdle: mode.autoIdle === true,
+      reconnect: { initialDelayMs: 800, maxDelayMs: 800 }, // 400..800 ms: time for the changes
+    });
+    expect(client.enabled.has('QRESYNC')).toBe(qresync);
+    expect(client.enabled.has('CONDSTORE')).toBe(true);
+    const lock = mode.lock === true ? await client.getMailboxLock(box) : null;
+    if (lock === null) await client.mailboxOpen(box);
+    if (mode.autoIdle === true) await waitFor(() => client.idling);
+    const other = await connectCarol();
+    await select(other, box);
+
+    // A command in flight when the connection drops rejects (it is not replayed).
+    const pid = serverPidOf(client);
+    process.kill(pid, 'SIGSTOP');
+    const inFlight = client.noop();
+    const disconnected = next(client, 'disconnect');
+    await new Promise((r) => setTimeout(r, 50));
+    process.kill(pid, 'SIGKILL');
+    const d = await disconnected;
+    expect(d.reconnecting).toBe(true);
+    await expect(inFlight).rejects.toBeInstanceOf(ImapConnectionError);
+    expect(client.reconnecting).toBe(true);
+
+    const resynced = next(client, 'resync');
+    const reconnected = next(client, 'reconnect');
+    await store(other, 3, { add: ['\\Deleted'], uid: true, silent: true });
+    await uidExpunge(other, 3);
+    await store(other, 2, { add: ['\\Flagged'], uid: true, silent: true });
+    // Issued during the outage: waits for the reconnection, then runs on the restored mailbox.
+    const searched = await client.search({ all: true });
+    expect(client.reconnecting).toBe(false);
+    expect(await reconnected).toEqual({ attempt: 1 });
+    lock?.release();
+    return { resync: await resynced, searched, client, box };
+  }
+
+  it('QRESYNC: the resync event reports the vanished UID and the changed flags (lock held across the drop)', async () => {
+    const { resync, searched, client, box } = await outage(true, { lock: true });
+    expect(searched).toEqual([1, 2, 4, 5]);
+    expect(resync.method).toBe('qresync');
+    expect(resync.path).toBe(box);
+    expect(resync.vanished?.toString()).toBe('3');
+    expect(resync.changed.map((c) => c.uid)).toEqual([2]);
+    expect(resync.changed[0]!.flags.has('\\Flagged')).toBe(true);
+    expect(resync).toMatchObject({ prevCount: 5, count: 4 });
+    expect(client.mailbox).toMatchObject({
+      path: box,
+      exists: 4,
+      highestModseq: resync.highestModseq,
+    });
+    expect(await client.search({ flagged: true })).toEqual([2]);
+  });
+
+  it('CONDSTORE without QRESYNC: CHANGEDSINCE and a UID SEARCH diff report the same; autoIdle resumes', async () => {
+    const { resync, searched, client } = await outage(false, { autoIdle: true });
+    expect(searched).toEqual([1, 2, 4, 5]);
+    expect(resync.method).toBe('condstore');
+    expect(resync.vanished?.toString()).toBe('3');
+    expect(resync.changed.map((c) => c.uid)).toEqual([2]);
+    expect(resync.changed[0]!.flags.has('\\Flagged')).toBe(true);
+    await waitFor(() => client.idling);
+  });
+
+  it('a mailbox recreated during the outage is reported as uidValidityChange, not resync', async () => {
+    const box = await scratch(3);
+    const client = await connectClient('carol', {
+      reconnect: { initialDelayMs: 800, maxDelayMs: 800 },
+    });
+    const before = await client.mailboxOpen(box);
+    const resyncs: ResyncEvent[] = [];
+    client.on('resync', (e) => resyncs.push(e));
+    const changed = next(client, 'uidValidityChange');
+    const disconnected = next(client, 'disconnect');
+    process.kill(serverPidOf(client), 'SIGKILL');
+    await disconnected;
+    await admin.exec('DELETE', [mailbox(box)]);
+    await admin.exec('CREATE', [mailbox(box)]);
+    await admin.exec('APPEND', [mailbox(box), literal(testMessage('new 1'))]);
+    const e = await changed;
+    expect(e).toMatchObject({ path: box, previous: before.uidValidity });
+    expect(e.current).not.toBe(before.uidValidity);
+    expect(client.mailbox).toMatchObject({ path: box, exists: 1, uidValidity: e.current });
+    expect(await client.search({ all: true })).toEqual([1]);
+    expect(resyncs).toEqual([]);
+  });
+
+  it('logout() closes for good: a close event without error, no reconnection', async () => {
+    const client = await connectClient('carol', {
+      reconnect: { initialDelayMs: 10, maxDelayMs: 10, maxAttempts: 2 },
+    });
+    const closed = next(client, 'close');
+    await client.logout();
+    expect((await closed).error).toBeNull();
+    expect(client.reconnecting).toBe(false);
+  });
+});

@@ -1,0 +1,138 @@
+/**
+ * Reconnection edge cases a real server will not produce on demand, with the
+ * scripted server: a server that keeps refusing (BYE greeting) makes the
+ * client give up after maxAttempts; a refused login on reconnection stops at
+ * once; commands waiting for the reconnection reject when it fails; secrets
+ * never reach the logger.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ImapClient } from '../../src/client/client.js';
+import type { ClientEvents } from '../../src/client/events.js';
+import { ImapConnectionError } from '../../src/model/errors.js';
+import { captureLogger } from '../helpers/dovecot.js';
+import {
+  startScriptedServer,
+  type ScriptedConnection,
+  type ScriptedServer,
+} from '../helpers/scripted-server.js';
+
+let server: ScriptedServer | null = null;
+const clients: ImapClient[] = [];
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await server?.close();
+  server = null;
+});
+
+/** First connection: logs in, answers `NOOP` once, then resets; later ones run `later`. */
+async function start(later: (c: ScriptedConnection) => Promise<void>): Promise<ScriptedServer> {
+  let n = 0;
+  server = await startScriptedServer(async (c) => {
+    n++;
+    if (n > 1) {
+      await later(c);
+      return;
+    }
+    await c.write('* OK [CAPABILITY IMAP4rev1] scripted\r\n');
+    await c.expect(/^\S+ LOGIN /);
+    await c.write('$tag OK [CAPABILITY IMAP4rev1] logged in\r\n');
+    await c.expect(/^\S+ NOOP/);
+    await c.write('$tag OK noop\r\n');
+    await c.expect(/^\S+ NOOP/);
+    c.reset(); // the second NOOP is in flight when the connection drops
+  });
+  return server;
+}
+
+async function connect(
+  s: ScriptedServer,
+  extra: Partial<ConstructorParameters<typeof ImapClient>[0]> = {},
+): Promise<ImapClient> {
+  const client = await ImapClient.connect({
+    host: '127.0.0.1',
+    port: s.port,
+    security: 'none',
+    auth: { username: 'u', password: 'hunter2-secret' },
+    ...extra,
+  });
+  clients.push(client);
+  return client;
+}
+
+/** The next `event` (unlike events.once, an `error` event meanwhile does not reject). */
+function next<K extends keyof ClientEvents>(
+  client: ImapClient,
+  event: K,
+): Promise<ClientEvents[K]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${event} event`)), 5000);
+    client.once(event, ((...args: ClientEvents[K]) => {
+      clearTimeout(timer);
+      resolve(args);
+    }) as never);
+  });
+}
+
+describe('ImapClient reconnection (scripted server)', () => {
+  it('gives up after maxAttempts: waiting commands reject, close carries the error, error is emitted', async () => {
+    const s = await start(async (c) => {
+      await c.write('* BYE too busy\r\n');
+      await c.close();
+    });
+    const log = captureLogger();
+    const client = await connect(s, {
+      reconnect: { initialDelayMs: 5, maxDelayMs: 10, maxAttempts: 3 },
+      logger: log.logger,
+    });
+    const reconnectEvents: number[] = [];
+    client.on('reconnect', (e) => reconnectEvents.push(e.attempt));
+    const errors: Error[] = [];
+    client.on('error', (e) => errors.push(e));
+    await client.noop();
+    const closed = next(client, 'close');
+    const inFlight = client.noop();
+    await expect(inFlight).rejects.toBeInstanceOf(ImapConnectionError);
+    // Issued after the drop: waits for the reconnection, which fails.
+    const waiting = client.noop();
+    const [event] = await closed;
+    expect(event.error).toBeInstanceOf(ImapConnectionError);
+    expect(event.error?.message).toMatch(/could not be restored \(3 attempts\).*too busy/);
+    await expect(waiting).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    expect(errors).toHaveLength(1);
+    expect(reconnectEvents).toEqual([]);
+    expect(s.connections).toBe(4);
+    expect(client.usable).toBe(false);
+    expect(log.all()).not.toContain('hunter2-secret');
+  });
+
+  it('a refused login on reconnection is final: no further attempts', async () => {
+    const s = await start(async (c) => {
+      await c.write('* OK [CAPABILITY IMAP4rev1] again\r\n');
+      await c.expect(/^\S+ LOGIN /);
+      await c.write('$tag NO [AUTHENTICATIONFAILED] Authentication failed.\r\n');
+    });
+    const client = await connect(s, {
+      reconnect: { initialDelayMs: 5, maxDelayMs: 10, maxAttempts: 5 },
+    });
+    await client.noop();
+    const closed = next(client, 'close');
+    await expect(client.noop()).rejects.toBeInstanceOf(ImapConnectionError);
+    const [event] = await closed;
+    expect(event.error?.message).toMatch(/Authentication failed/);
+    expect(s.connections).toBe(2);
+  });
+
+  it('with reconnect disabled the drop closes the client', async () => {
+    const s = await start(async () => undefined);
+    const client = await connect(s, { reconnect: false });
+    await client.noop();
+    const disconnect = next(client, 'disconnect');
+    const closed = next(client, 'close');
+    await expect(client.noop()).rejects.toBeInstanceOf(ImapConnectionError);
+    expect((await disconnect)[0].reconnecting).toBe(false);
+    expect((await closed)[0].error).toBeInstanceOf(ImapConnectionError);
+    await expect(client.noop()).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    expect(s.connections).toBe(1);
+  });
+});

@@ -1,0 +1,242 @@
+/**
+ * The client's pure parts, without a server: the backoff schedule, the lock
+ * queue, the UID tracker used for CONDSTORE resyncs, MIME parameters of
+ * downloads, and option defaults.
+ */
+import { describe, expect, it } from 'vitest';
+import { findPart, mimeParam, partMeta } from '../../src/client/download.js';
+import { LockQueue } from '../../src/client/mailbox-lock.js';
+import { extensionsToEnable, resolveReconnect } from '../../src/client/options.js';
+import { backoffDelay, isFatalReconnectError, ReadyGate } from '../../src/client/reconnect.js';
+import { UidTracker } from '../../src/client/uid-tracker.js';
+import type { BodyStructure } from '../../src/model/body-structure.js';
+import {
+  ImapArgumentError,
+  ImapConnectionError,
+  ImapProtocolError,
+} from '../../src/model/errors.js';
+
+describe('backoff', () => {
+  const opts = { initialDelayMs: 100, maxDelayMs: 1000 };
+
+  it('doubles per attempt with equal jitter (between half and all of the step) and is capped', () => {
+    expect(backoffDelay(1, opts, () => 0)).toBe(50);
+    expect(backoffDelay(1, opts, () => 1)).toBe(100);
+    expect(backoffDelay(2, opts, () => 0)).toBe(100);
+    expect(backoffDelay(3, opts, () => 1)).toBe(400);
+    expect(backoffDelay(5, opts, () => 1)).toBe(1000);
+    expect(backoffDelay(50, opts, () => 0.5)).toBe(750);
+    for (let i = 0; i < 100; i++) {
+      const d = backoffDelay(4, opts);
+      expect(d).toBeGreaterThanOrEqual(400);
+      expect(d).toBeLessThanOrEqual(800);
+    }
+  });
+
+  it('a refused login and caller errors are fatal; network failures and BYE are retried', () => {
+    const authFailed = new ImapProtocolError('NO', 'LOGIN failed', {
+      responseCode: { name: 'AUTHENTICATIONFAILED' },
+    });
+    const unavailable = new ImapProtocolError('NO', 'LOGIN failed', {
+      responseCode: { name: 'UNAVAILABLE' },
+    });
+    expect(isFatalReconnectError(authFailed)).toBe(true);
+    expect(isFatalReconnectError(unavailable)).toBe(false);
+    expect(isFatalReconnectError(new ImapConnectionError('CONNECTION_FAILED', 'refused'))).toBe(
+      false,
+    );
+    expect(isFatalReconnectError(new ImapConnectionError('CONNECTION_BYE', 'bye'))).toBe(false);
+    expect(isFatalReconnectError(new ImapConnectionError('TLS_REQUIRED', 'no tls'))).toBe(true);
+    expect(isFatalReconnectError(new ImapArgumentError('bad'))).toBe(true);
+    expect(isFatalReconnectError(new Error('ECONNRESET'))).toBe(false);
+  });
+
+  it('the ready gate times out waiters with CONNECTION_TIMEOUT and lets the others through', async () => {
+    const gate = new ReadyGate<string>();
+    const slow = gate.wait(20);
+    const ok = gate.wait(5000);
+    await expect(slow).rejects.toMatchObject({ code: 'CONNECTION_TIMEOUT' });
+    gate.open('conn');
+    await expect(ok).resolves.toBe('conn');
+  });
+});
+
+describe('options', () => {
+  it('reconnects by default with bounded, validated delays', () => {
+    expect(resolveReconnect(undefined)).toEqual({
+      enabled: true,
+      maxAttempts: 10,
+      initialDelayMs: 250,
+      maxDelayMs: 30_000,
+      waitTimeoutMs: 60_000,
+    });
+    expect(resolveReconnect(false).enabled).toBe(false);
+    expect(resolveReconnect({ initialDelayMs: 5000, maxDelayMs: 10 }).maxDelayMs).toBe(5000);
+    expect(() => resolveReconnect({ maxAttempts: -1 })).toThrow(ImapArgumentError);
+  });
+
+  it('ENABLEs CONDSTORE and QRESYNC unless turned off, plus the extras once', () => {
+    expect(extensionsToEnable({})).toEqual(['CONDSTORE', 'QRESYNC']);
+    expect(extensionsToEnable({ qresync: false, enable: ['utf8=accept', 'CONDSTORE'] })).toEqual([
+      'CONDSTORE',
+      'UTF8=ACCEPT',
+    ]);
+    expect(extensionsToEnable({ qresync: false, condstore: false })).toEqual([]);
+  });
+});
+
+describe('LockQueue', () => {
+  it('grants in request order, one holder at a time, and reports busy/free', async () => {
+    const events: string[] = [];
+    const q = new LockQueue({
+      onBusy: () => events.push('busy'),
+      onFree: () => events.push('free'),
+    });
+    const r1 = await q.acquire();
+    const order: number[] = [];
+    const p2 = q.acquire().then((r) => {
+      order.push(2);
+      return r;
+    });
+    const p3 = q.acquire().then((r) => {
+      order.push(3);
+      return r;
+    });
+    await Promise.resolve();
+    expect(order).toEqual([]);
+    expect(q.waiting).toBe(2);
+    r1();
+    r1(); // idempotent: does not release the next holder
+    const r2 = await p2;
+    expect(order).toEqual([2]);
+    r2();
+    const r3 = await p3;
+    expect(order).toEqual([2, 3]);
+    expect(q.held).toBe(true);
+    r3();
+    expect(q.held).toBe(false);
+    expect(events).toEqual(['busy', 'free']);
+  });
+
+  it('a pending holder is not active until markReady; the next pending grant resets it', async () => {
+    const q = new LockQueue();
+    const r1 = await q.acquire(undefined, true);
+    expect(q.held).toBe(true);
+    expect(q.holderActive).toBe(false);
+    q.markReady();
+    expect(q.holderActive).toBe(true);
+    const p2 = q.acquire(undefined, true);
+    r1();
+    const r2 = await p2;
+    expect(q.holderActive).toBe(false);
+    r2();
+    expect(q.holderActive).toBe(false);
+    expect((await q.acquire()) && q.holderActive).toBe(true);
+  });
+
+  it('an aborted waiter leaves the queue; failWaiters rejects the rest', async () => {
+    const q = new LockQueue();
+    const r1 = await q.acquire();
+    const ac = new AbortController();
+    const aborted = q.acquire(ac.signal);
+    const failed = q.acquire();
+    ac.abort();
+    await expect(aborted).rejects.toMatchObject({ code: 'ABORTED' });
+    q.failWaiters(new ImapConnectionError('CONNECTION_CLOSED', 'closed'));
+    await expect(failed).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    r1();
+    expect(q.held).toBe(false);
+  });
+});
+
+describe('UidTracker', () => {
+  it('maps EXPUNGE sequence numbers to UIDs, learns new UIDs from FETCH, diffs what vanished', () => {
+    const t = new UidTracker([7, 3, 5, 9]);
+    expect(t.uids).toEqual([3, 5, 7, 9]);
+    expect(t.expunge(2)).toBe(5);
+    expect(t.uids).toEqual([3, 7, 9]);
+    t.exists(5); // two new messages, UIDs unknown
+    expect(t.expunge(5)).toBeUndefined(); // the second new one
+    t.fetched(4, 12);
+    expect(t.uids).toEqual([3, 7, 9, 12]);
+    expect(t.uidOf(4)).toBe(12);
+    expect(t.vanishedFrom([3, 12, 13])?.toString()).toBe('7,9');
+    expect(t.vanishedFrom([3, 7, 9, 12])).toBeNull();
+  });
+});
+
+describe('download meta', () => {
+  it('decodes RFC 2231 extended and continued parameters and RFC 2047 words', () => {
+    expect(
+      mimeParam(new Map([['filename*', "UTF-8''Vertrag%20%C3%84nderungen.pdf"]]), 'filename'),
+    ).toBe('Vertrag Änderungen.pdf');
+    expect(
+      mimeParam(
+        new Map([
+          ['name*0*', "iso-8859-1'de'R%E9sum"],
+          ['name*1', '%E9.txt'],
+        ]),
+        'name',
+      ),
+    ).toBe('Résum%E9.txt');
+    expect(mimeParam(new Map([['name', '=?UTF-8?Q?Caf=C3=A9.txt?=']]), 'name')).toBe('Café.txt');
+    expect(mimeParam(new Map(), 'name')).toBeUndefined();
+  });
+
+  it('finds parts by number, inside message/rfc822 too', () => {
+    const inner: BodyStructure = {
+      part: '2.1',
+      type: 'text',
+      subtype: 'html',
+      params: new Map([['charset', 'utf-8']]),
+      id: null,
+      description: null,
+      encoding: 'quoted-printable',
+      size: 10,
+    };
+    const structure: BodyStructure = {
+      part: '',
+      type: 'multipart',
+      subtype: 'mixed',
+      params: new Map(),
+      childNodes: [
+        {
+          part: '1',
+          type: 'text',
+          subtype: 'plain',
+          params: new Map([['charset', 'us-ascii']]),
+          id: null,
+          description: null,
+          encoding: '7bit',
+          size: 5,
+        },
+        {
+          part: '2',
+          type: 'message',
+          subtype: 'rfc822',
+          params: new Map(),
+          id: null,
+          description: null,
+          encoding: '7bit',
+          size: 50,
+          disposition: { type: 'attachment', params: new Map([['filename', 'fwd.eml']]) },
+          body: inner,
+        },
+      ],
+    };
+    expect(findPart(structure, '2.1')).toBe(inner);
+    expect(findPart(structure, '3')).toBeNull();
+    expect(partMeta(structure, '2')).toEqual({
+      contentType: 'message/rfc822',
+      filename: 'fwd.eml',
+      encoding: '7bit',
+    });
+    expect(partMeta(structure, '2.1')).toEqual({
+      contentType: 'text/html',
+      charset: 'utf-8',
+      encoding: 'quoted-printable',
+    });
+    expect(partMeta(structure, '')).toEqual({ contentType: 'multipart/mixed' });
+    expect(partMeta(structure, 'TEXT')).toEqual({});
+  });
+});
