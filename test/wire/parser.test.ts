@@ -381,7 +381,9 @@ describe('mailbox size and flags', () => {
   });
 
   it('FETCH and EXPUNGE need a non-zero sequence number (nz-number), EXISTS may be 0', () => {
-    expect(() => parse('* 0 EXPUNGE\r\n')).toThrow(/non-zero message sequence number before EXPUNGE at offset 2/);
+    expect(() => parse('* 0 EXPUNGE\r\n')).toThrow(
+      /non-zero message sequence number before EXPUNGE at offset 2/,
+    );
     expect(() => parse('* 0 FETCH (UID 1)\r\n')).toThrow(/non-zero/);
   });
 
