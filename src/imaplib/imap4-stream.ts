@@ -32,7 +32,11 @@ export class IMAP4_stream extends IMAP4 {
   }
 
   protected override async openConnection(): Promise<ImapConnection> {
-    const child = spawn('/bin/sh', ['-c', this.command], { stdio: ['pipe', 'pipe', 'inherit'] });
+    // Node's stdio pipes are socketpairs, and some servers (Dovecot's imap)
+    // refuse a socket on stdin: put real pipes in between, as Python's Popen has.
+    const child = spawn('/bin/sh', ['-c', `cat | { ${this.command}\n} | cat`], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     this.process = child;
     const stream = Duplex.from({ readable: child.stdout!, writable: child.stdin! });
     this.host = '';

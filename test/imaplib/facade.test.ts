@@ -1,0 +1,71 @@
+/**
+ * The facade beyond the differential scenarios: IMAP4_stream over a local
+ * command, the error hierarchy, argument safety and the debug trace.
+ */
+import { describe, expect, it } from 'vitest';
+import * as imaplib from '../../src/imaplib/index.js';
+import { testServer } from '../helpers/dovecot.js';
+
+describe('IMAP4_stream', () => {
+  it('talks IMAP over the stdio of a local command (a PREAUTH `doveadm exec imap`)', async () => {
+    const env = testServer();
+    const M = await imaplib.IMAP4_stream.connect(
+      `doveadm -c '${env.stateDir}/dovecot.conf' exec imap -u carol`,
+    );
+    expect(M.state).toBe('AUTH');
+    expect(M.PROTOCOL_VERSION).toBe('IMAP4REV1');
+    expect(M.capabilities).toContain('IDLE');
+    const [typ, data] = await M.select('INBOX', true);
+    expect(typ).toBe('OK');
+    expect(data).toEqual([Buffer.from('20')]);
+    const [, nums] = await M.search(null, 'ALL');
+    expect(String(nums[0]).split(' ')).toHaveLength(20);
+    const [bye] = await M.logout();
+    expect(bye).toBe('BYE');
+  });
+});
+
+describe('errors and argument safety', () => {
+  it('error, abort and readonly form the CPython hierarchy', () => {
+    expect(new imaplib.IMAP4.readonly('x')).toBeInstanceOf(imaplib.IMAP4.abort);
+    expect(new imaplib.IMAP4.abort('x')).toBeInstanceOf(imaplib.IMAP4.error);
+    expect(imaplib.error).toBe(imaplib.IMAP4.error);
+  });
+
+  it('an argument with CR LF is refused with IMAP4.error before anything is sent', async () => {
+    const env = testServer();
+    const M = await imaplib.IMAP4.connect(env.host, env.port);
+    await M.login('carol', env.users.carol!);
+    const err = await M.create('x\r\nA1 DELETE INBOX').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(imaplib.IMAP4.error);
+    expect((err as Error).message).toMatch(/CR|LF|line/i);
+    // The session is intact and INBOX still there.
+    const [typ, data] = await M.status('INBOX', '(MESSAGES)');
+    expect(typ).toBe('OK');
+    expect(String(data[0])).toMatch(/MESSAGES \d+/);
+    await M.logout();
+  });
+
+  it('a command in the wrong state raises error with CPython’s message', async () => {
+    const env = testServer();
+    const M = await imaplib.IMAP4.connect(env.host, env.port);
+    await expect(M.fetch('1', '(FLAGS)')).rejects.toThrow(
+      'command FETCH illegal in state NONAUTH, only allowed in states SELECTED',
+    );
+    await M.logout();
+  });
+
+  it('the debug trace never shows the password', async () => {
+    const env = testServer();
+    const lines: string[] = [];
+    const logger = {
+      trace: (o: object, m?: string) => lines.push(`${m ?? ''} ${JSON.stringify(o)}`),
+    };
+    const M = await imaplib.IMAP4.connect(env.host, env.port, { debug: 4, logger });
+    await M.login('carol', env.users.carol!);
+    await M.logout();
+    const all = lines.join('\n');
+    expect(all).toMatch(/LOGIN/);
+    expect(all).not.toContain(env.users.carol!);
+  });
+});
