@@ -34,6 +34,7 @@ import { ImapCapabilityError, ImapProtocolError } from '../../src/model/errors.j
 import type { FetchAttributes, UntaggedResponse } from '../../src/model/response.js';
 import { atom, flag, list as listArg, mailbox, raw, seq } from '../../src/wire/args.js';
 import { plainOptions, testMessage } from '../helpers/dovecot.js';
+import { rejection } from '../helpers/scripted-harness.js';
 
 const USER = 'carol';
 let conn: ImapConnection;
@@ -112,15 +113,6 @@ function hiding(c: ImapConnection, hidden: string[]): CommandContext & { calls: 
     },
   };
   return ctx;
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
 }
 
 beforeAll(async () => {

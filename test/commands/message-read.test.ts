@@ -16,7 +16,6 @@ import {
   type FetchedMessage,
   type MessageAddress,
   type MessageAddressGroup,
-  type PausableContext,
 } from '../../src/commands/fetch.js';
 import { partial } from '../../src/commands/partial.js';
 import { search } from '../../src/commands/search.js';
@@ -29,6 +28,7 @@ import type { ThreadNode } from '../../src/model/response.js';
 import { SequenceSet } from '../../src/model/sequence-set.js';
 import { mailbox } from '../../src/wire/args.js';
 import { connectAlice, testServer } from '../helpers/dovecot.js';
+import { countingContext } from '../helpers/pausable-context.js';
 
 interface Special {
   user: string;
@@ -89,36 +89,6 @@ function flagsOf(m: FetchedMessage): string[] {
 
 function utcDay(d: Date): string {
   return d.toISOString().slice(0, 10);
-}
-
-/** The connection as a context that counts pauseReading calls. */
-function counted(c: ImapConnection): PausableContext & { pauses: number } {
-  const ctx = {
-    pauses: 0,
-    get capabilities() {
-      return c.capabilities;
-    },
-    hasCapability: (n: string) => c.hasCapability(n),
-    get state() {
-      return c.state;
-    },
-    get selected() {
-      return c.selected;
-    },
-    get enabled() {
-      return c.enabled;
-    },
-    get utf8Enabled() {
-      return c.utf8Enabled;
-    },
-    run: c.run.bind(c),
-    exec: c.exec.bind(c),
-    pauseReading() {
-      ctx.pauses++;
-      return c.pauseReading();
-    },
-  };
-  return ctx;
 }
 
 async function drain(stream: NodeJS.ReadableStream): Promise<{ data: Buffer; chunks: number }> {
@@ -309,7 +279,7 @@ describe('FETCH on the seeded INBOX', () => {
   });
 
   it('a loop that is not consumed for a while pauses reading and still completes', async () => {
-    const ctx = counted(conn);
+    const ctx = countingContext(conn);
     const it = fetch(ctx, '1:*', { uid: true, flags: true }, { highWaterMark: 8 });
     const first = await it.next();
     expect(first.value!.seq).toBe(1);
@@ -362,7 +332,7 @@ describe('streamed FETCH of a large part', () => {
 
   it('the whole message streams like BODY.PEEK[], with back-pressure on a slow reader', async () => {
     const whole = (await fetchOne(big, uid, { source: true }, { uid: true }))!.source!;
-    const ctx = counted(big);
+    const ctx = countingContext(big);
     const { stream, size } = await fetchStream(ctx, uid, '', {
       uid: true,
       highWaterMark: 16 * 1024,

@@ -21,6 +21,7 @@ import { SequenceSet } from '../../src/model/sequence-set.js';
 import { atom, list, literal, mailbox } from '../../src/wire/args.js';
 import type { CommandArg } from '../../src/wire/command-arg.js';
 import { connectAlice, testMessage } from '../helpers/dovecot.js';
+import { countingContext } from '../helpers/pausable-context.js';
 
 let conn: ImapConnection;
 const created: string[] = [];
@@ -61,43 +62,6 @@ async function state(c: PausableContext): Promise<Map<number, Set<string>>> {
     out.set(m.uid!, new Set([...m.flags!].filter((f) => f !== '\\Recent')));
   }
   return out;
-}
-
-/**
- * The connection seen through a context without some capabilities (to
- * exercise fallbacks), counting pauseReading calls.
- */
-function withoutCapabilities(
-  c: ImapConnection,
-  hidden: string[],
-): PausableContext & { pauses: number } {
-  const h = new Set(hidden.map((n) => n.toUpperCase()));
-  const ctx = {
-    pauses: 0,
-    get capabilities() {
-      return new Set([...c.capabilities].filter((n) => !h.has(n.toUpperCase())));
-    },
-    hasCapability: (n: string) => !h.has(n.toUpperCase()) && c.hasCapability(n),
-    get state() {
-      return c.state;
-    },
-    get selected() {
-      return c.selected;
-    },
-    get enabled() {
-      return c.enabled;
-    },
-    get utf8Enabled() {
-      return c.utf8Enabled;
-    },
-    run: c.run.bind(c),
-    exec: c.exec.bind(c),
-    pauseReading() {
-      ctx.pauses++;
-      return c.pauseReading();
-    },
-  };
-  return ctx;
 }
 
 beforeAll(async () => {
@@ -172,7 +136,7 @@ describe('STORE', () => {
 describe('a STORE inside a FETCH loop', () => {
   it('UID FETCH loop with UID STORE inside completes (no deadlock), buffer bounded', async () => {
     await scratch(conn, 30);
-    const ctx = withoutCapabilities(conn, []);
+    const ctx = countingContext(conn);
     let n = 0;
     const loop = (async () => {
       for await (const m of fetch(
@@ -246,7 +210,7 @@ describe('COPY and MOVE', () => {
     await scratch(conn, 4);
     // Another message already marked \Deleted must survive the emulated move.
     await store(conn, 1, { add: ['\\Deleted'], uid: true, silent: true });
-    const ctx = withoutCapabilities(conn, ['MOVE']);
+    const ctx = countingContext(conn, ['MOVE']);
     const before = await messagesIn(conn, target);
     const r = await move(ctx, '3:4', target, { uid: true });
     expect(r.emulated).toBe(true);
@@ -260,7 +224,7 @@ describe('COPY and MOVE', () => {
 
   it('without MOVE, by sequence numbers: UIDs are pinned with FETCH first', async () => {
     await scratch(conn, 3);
-    const ctx = withoutCapabilities(conn, ['MOVE']);
+    const ctx = countingContext(conn, ['MOVE']);
     const r = await move(ctx, 2, target);
     expect(r.emulated).toBe(true);
     expect(r.copyUid!.source.toString()).toBe('2');
@@ -270,7 +234,7 @@ describe('COPY and MOVE', () => {
   it('without MOVE and UIDPLUS: refused unless allowExpungeAll, which also expunges other \\Deleted', async () => {
     await scratch(conn, 3);
     await store(conn, 1, { add: ['\\Deleted'], uid: true, silent: true });
-    const ctx = withoutCapabilities(conn, ['MOVE', 'UIDPLUS']);
+    const ctx = countingContext(conn, ['MOVE', 'UIDPLUS']);
     await expect(move(ctx, 2, target, { uid: true })).rejects.toBeInstanceOf(ImapCapabilityError);
     expect([...(await state(conn)).keys()]).toEqual([1, 2, 3]);
     const r = await move(ctx, 2, target, { uid: true, allowExpungeAll: true });

@@ -12,6 +12,7 @@ import {
   testServer,
   tlsOptions,
 } from '../helpers/dovecot.js';
+import { rejection } from '../helpers/scripted-harness.js';
 import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
 
 const open: ImapConnection[] = [];
@@ -27,15 +28,6 @@ afterEach(async () => {
   await scripted?.close();
   scripted = null;
 });
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e as Error,
-  );
-}
 
 describe('connecting to Dovecot', () => {
   it('reads the greeting and its CAPABILITY code, then refreshes capabilities after LOGIN', async () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImapConnection } from '../../src/connection/connection.js';
 import type { CommandResult, ConnectOptions } from '../../src/connection/types.js';
 import { ImapConnectionError } from '../../src/model/errors.js';
@@ -16,7 +16,8 @@ import {
   testMessage,
   uniqueMailbox,
 } from '../helpers/dovecot.js';
-import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
+import { closeEvent, rejection, useScriptedServers } from '../helpers/scripted-harness.js';
+import type { Script, ScriptedServer } from '../helpers/scripted-server.js';
 
 const box = uniqueMailbox('failures');
 const big = Buffer.concat([
@@ -40,46 +41,26 @@ afterAll(async () => {
   await admin.logout();
 });
 
+const { serve, connect, track } = useScriptedServers((server) => ({
+  host: '127.0.0.1',
+  port: server.port,
+  security: 'none',
+}));
+/** The server behind the latest `scriptedConn`. */
 let scripted: ScriptedServer | null = null;
-const conns: ImapConnection[] = [];
-afterEach(async () => {
-  for (const c of conns.splice(0)) c.close();
-  await scripted?.close();
-  scripted = null;
-});
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e as Error,
-  );
-}
 
 async function scriptedConn(
-  script: Parameters<typeof startScriptedServer>[0],
+  script: Script,
   extra: Partial<ConnectOptions> = {},
 ): Promise<ImapConnection> {
-  scripted = await startScriptedServer(script);
-  const conn = await ImapConnection.connect({
-    host: '127.0.0.1',
-    port: scripted.port,
-    security: 'none',
-    ...extra,
-  });
-  conns.push(conn);
-  return conn;
-}
-
-function closeEvent(conn: ImapConnection): Promise<Error | null> {
-  return new Promise((resolve) => conn.once('close', resolve));
+  scripted = await serve(script);
+  return connect(scripted, extra);
 }
 
 describe('the server goes away (Dovecot)', () => {
   it('killing the imap process mid-response fails every pending command and fires close', async () => {
     const { conn, pid } = await connectAliceWithPid();
-    conns.push(conn);
+    track(conn);
     await conn.exec('EXAMINE', [mailbox(box)]);
     const closed = closeEvent(conn);
     let killed = false;
@@ -121,7 +102,7 @@ describe('the server goes away (Dovecot)', () => {
 
   it('a stopped server, then killed: queued and in-flight commands (and IDLE) all reject', async () => {
     const { conn, pid } = await connectAliceWithPid();
-    conns.push(conn);
+    track(conn);
     const handle = await conn.idle();
     process.kill(pid, 'SIGSTOP');
     try {
@@ -147,7 +128,7 @@ describe('the server goes away (Dovecot)', () => {
 
   it('a server shutting down (BYE, then close) fails pending commands with CONNECTION_BYE and the text', async () => {
     const { conn, pid } = await connectAliceWithPid();
-    conns.push(conn);
+    track(conn);
     const byes: string[] = [];
     conn.on('bye', (t) => byes.push(t));
     const closed = closeEvent(conn);
@@ -411,7 +392,7 @@ describe('aborting and closing', () => {
 describe('back-pressure without deadlock (Dovecot)', () => {
   it('pauseReading() during a FETCH does not block a STORE issued from the consumer', async () => {
     const conn = await connectAlice();
-    conns.push(conn);
+    track(conn);
     await conn.exec('SELECT', [mailbox(box)]);
     let resume: (() => void) | null = null;
     const stores: Promise<CommandResult>[] = [];
@@ -441,7 +422,7 @@ describe('back-pressure without deadlock (Dovecot)', () => {
 
   it('pauseReading() holds back data until released', async () => {
     const conn = await connectAlice();
-    conns.push(conn);
+    track(conn);
     await conn.exec('EXAMINE', [mailbox(box)]);
     const release = conn.pauseReading();
     let done = false;

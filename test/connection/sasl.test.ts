@@ -8,6 +8,7 @@ import {
 } from '../../src/model/errors.js';
 import { Secret } from '../../src/model/secret.js';
 import { captureLogger, freshLoopback, testServer } from '../helpers/dovecot.js';
+import { rejection } from '../helpers/scripted-harness.js';
 import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
 
 const MECHANISMS = ['PLAIN', 'LOGIN', 'CRAM-MD5', 'SCRAM-SHA-1', 'SCRAM-SHA-256'] as const;
@@ -17,15 +18,6 @@ afterEach(async () => {
   await scripted?.close();
   scripted = null;
 });
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e as Error,
-  );
-}
 
 function base(localAddress?: string) {
   const env = testServer();

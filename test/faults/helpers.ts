@@ -22,7 +22,13 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { ImapConnection } from '../../src/connection/connection.js';
 import type { ConnectOptions } from '../../src/connection/types.js';
-import type { TestServerEnv } from '../helpers/dovecot.js';
+import {
+  ownPortsTo,
+  parentPid,
+  readTcpTable,
+  socketInodesOf,
+  type TestServerEnv,
+} from '../helpers/dovecot.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const script = join(root, 'scripts', 'test-server.sh');
@@ -178,74 +184,6 @@ export function optionsFor(
 // ----------------------------------------------------------------------
 // Finding the Dovecot imap process of one of our connections
 
-interface TcpEntry {
-  localPort: number;
-  remotePort: number;
-  inode: string;
-}
-
-function readTcpTable(): TcpEntry[] {
-  const out: TcpEntry[] = [];
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols.length < 10) continue;
-      const local = cols[1]!;
-      const remote = cols[2]!;
-      out.push({
-        localPort: parseInt(local.slice(local.lastIndexOf(':') + 1), 16),
-        remotePort: parseInt(remote.slice(remote.lastIndexOf(':') + 1), 16),
-        inode: cols[9]!,
-      });
-    }
-  }
-  return out;
-}
-
-function socketInodesOf(pid: number | 'self'): Set<string> {
-  const inodes = new Set<string>();
-  let fds: string[];
-  try {
-    fds = readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return inodes;
-  }
-  for (const fd of fds) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m) inodes.add(m[1]!);
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return inodes;
-}
-
-/** Local ports of this process's TCP connections to `serverPort`. */
-export function ownPortsTo(serverPort: number): Set<number> {
-  const mine = socketInodesOf('self');
-  const ports = new Set<number>();
-  for (const e of readTcpTable()) {
-    if (e.remotePort === serverPort && mine.has(e.inode)) ports.add(e.localPort);
-  }
-  return ports;
-}
-
-function parentPid(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return null;
-  }
-}
-
 let mailUid: number | null | undefined;
 
 /** The uid of the `imapkit` mail user the test Dovecot runs imap processes as. */
@@ -400,6 +338,16 @@ export function trackUnhandledRejections(): { reasons: unknown[]; stop(): void }
   };
   process.on('unhandledRejection', onRejection);
   return { reasons, stop: () => process.off('unhandledRejection', onRejection) };
+}
+
+/** What `p` rejects with; fails, naming the value, if it resolves. */
+export async function rejectionOf(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    (v) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(v)}`);
+    },
+    (err: unknown) => err,
+  );
 }
 
 /** Lets pending I/O callbacks and microtasks run (so late rejections surface). */

@@ -24,6 +24,7 @@ import {
   messageOfSize,
   optionsFor,
   processAlive,
+  rejectionOf,
   settle,
   slowMessageStream,
   trackUnhandledRejections,
@@ -91,16 +92,6 @@ async function victim(): Promise<{
     });
   });
   return { conn, pid, closes, closed };
-}
-
-/** The error a promise rejects with (fails the test when it resolves). */
-async function rejectionOf(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    (v) => {
-      throw new Error(`expected a rejection, got ${JSON.stringify(v)}`);
-    },
-    (err: unknown) => err,
-  );
 }
 
 function expectConnectionClosed(err: unknown): void {

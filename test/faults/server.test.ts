@@ -29,6 +29,7 @@ import {
   destroyPrivateServer,
   messageOfSize,
   optionsFor,
+  rejectionOf,
   restartPrivateServer,
   settle,
   slowMessageStream,
@@ -73,15 +74,6 @@ async function storage(conn: ImapConnection, box: string): Promise<QuotaResource
   const s = q.quotas.get('User quota')?.get('STORAGE');
   if (s === undefined) throw new Error('no STORAGE quota for the mailbox');
   return s;
-}
-
-async function rejectionOf(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    (v) => {
-      throw new Error(`expected a rejection, got ${JSON.stringify(v)}`);
-    },
-    (err: unknown) => err,
-  );
 }
 
 function expectOverQuota(err: unknown): void {

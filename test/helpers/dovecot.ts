@@ -103,13 +103,13 @@ export function testMessage(subject: string, body = 'Hello from imapkit tests.')
 // ----------------------------------------------------------------------
 // Finding the Dovecot imap process that serves one of our connections.
 
-interface TcpEntry {
+export interface TcpEntry {
   localPort: number;
   remotePort: number;
   inode: string;
 }
 
-function readTcpTable(): TcpEntry[] {
+export function readTcpTable(): TcpEntry[] {
   const out: TcpEntry[] = [];
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text: string;
@@ -133,7 +133,7 @@ function readTcpTable(): TcpEntry[] {
   return out;
 }
 
-function socketInodesOf(pid: number | 'self'): Set<string> {
+export function socketInodesOf(pid: number | 'self'): Set<string> {
   const inodes = new Set<string>();
   let fds: string[];
   try {
@@ -163,7 +163,7 @@ export function ownPortsTo(serverPort: number): Set<number> {
   return ports;
 }
 
-function parentPid(pid: number): number | null {
+export function parentPid(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -6,16 +6,12 @@
  */
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { inspect } from 'node:util';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ImapConnection } from '../../src/connection/connection.js';
-import type { AuthOptions, ConnectOptions, Logger } from '../../src/connection/types.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { ImapConnection } from '../../src/connection/connection.js';
+import type { AuthOptions, Logger } from '../../src/connection/types.js';
 import { ImapError, ImapProtocolError } from '../../src/model/errors.js';
-import {
-  startScriptedServer,
-  type Script,
-  type ScriptedConnection,
-  type ScriptedServer,
-} from '../helpers/scripted-server.js';
+import { useScriptedServers } from '../helpers/scripted-harness.js';
+import type { ScriptedConnection, ScriptedServer } from '../helpers/scripted-server.js';
 
 // Every case must end on its own, well before this (never a hang).
 vi.setConfig({ testTimeout: 5000 });
@@ -24,18 +20,7 @@ const PASSWORD = 'Pa55 w0rd"XYZZY\\é';
 const TOKEN = 'ya29.T0KEN-SECRET-QUUX';
 const USER = 'alice@example.com';
 
-const servers: ScriptedServer[] = [];
-const conns: ImapConnection[] = [];
-afterEach(async () => {
-  for (const c of conns.splice(0)) c.close();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-async function serve(script: Script): Promise<ScriptedServer> {
-  const s = await startScriptedServer(script);
-  servers.push(s);
-  return s;
-}
+const { serve, connect } = useScriptedServers();
 
 /** A logger keeping everything it is given, at every level, as text. */
 function recordingLogger(): Logger & { text(): string; entries: string[] } {
@@ -54,28 +39,6 @@ function recordingLogger(): Logger & { text(): string; entries: string[] } {
     error: record('error'),
     text: () => entries.join('\n'),
   };
-}
-
-function options(
-  server: ScriptedServer,
-  logger: Logger,
-  extra: Partial<ConnectOptions> = {},
-): ConnectOptions {
-  return {
-    host: server.host,
-    port: server.port,
-    security: 'none',
-    tagPrefix: 'T',
-    logger,
-    timeouts: { connect: 2000, greeting: 2000, tls: 2000, command: 2000 },
-    ...extra,
-  };
-}
-
-async function connect(server: ScriptedServer, logger: Logger) {
-  const c = await ImapConnection.connect(options(server, logger));
-  conns.push(c);
-  return c;
 }
 
 const b64 = (s: string | Buffer): string => Buffer.from(s).toString('base64');
@@ -149,7 +112,7 @@ async function authenticate(
     await c.closed();
   });
   const logger = recordingLogger();
-  const conn = await connect(server, logger);
+  const conn = await connect(server, { logger });
   let error: unknown = null;
   const t0 = Date.now();
   try {

@@ -4,54 +4,15 @@
  * parser limit with bounded memory instead of inflating gigabytes.
  */
 import zlib from 'node:zlib';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ImapConnection } from '../../src/connection/connection.js';
-import type { ConnectOptions } from '../../src/connection/types.js';
+import { describe, expect, it, vi } from 'vitest';
 import { ImapConnectionError, ImapLimitError, ImapProtocolError } from '../../src/model/errors.js';
-import {
-  startScriptedServer,
-  type Script,
-  type ScriptStep,
-  type ScriptedServer,
-} from '../helpers/scripted-server.js';
+import { closeEvent, useScriptedServers } from '../helpers/scripted-harness.js';
+import type { ScriptStep } from '../helpers/scripted-server.js';
 
 // Every case must end on its own, well before this (never a hang).
 vi.setConfig({ testTimeout: 5000 });
 
-const servers: ScriptedServer[] = [];
-const conns: ImapConnection[] = [];
-afterEach(async () => {
-  for (const c of conns.splice(0)) c.close();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-async function serve(script: Script): Promise<ScriptedServer> {
-  const s = await startScriptedServer(script);
-  servers.push(s);
-  return s;
-}
-
-function options(server: ScriptedServer, extra: Partial<ConnectOptions> = {}): ConnectOptions {
-  return {
-    host: server.host,
-    port: server.port,
-    security: 'none',
-    tagPrefix: 'T',
-    timeouts: { connect: 2000, greeting: 2000, tls: 2000, command: 2000 },
-    ...extra,
-  };
-}
-
-async function connect(server: ScriptedServer, extra: Partial<ConnectOptions> = {}) {
-  const c = await ImapConnection.connect(options(server, extra));
-  conns.push(c);
-  return c;
-}
-
-function closeEvent(conn: ImapConnection): Promise<Error | null> {
-  if (conn.closed) return Promise.resolve(null);
-  return new Promise((resolve) => conn.once('close', resolve));
-}
+const { serve, connect } = useScriptedServers();
 
 const GREETING = '* PREAUTH [CAPABILITY IMAP4rev1 COMPRESS=DEFLATE] ready\r\n';
 const SYNC = { finishFlush: zlib.constants.Z_SYNC_FLUSH };

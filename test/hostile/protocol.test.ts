@@ -4,61 +4,17 @@
  * FETCH, EXISTS going down, closing early, referrals. Each ends in a typed
  * error or a correct result, with every pending command settled.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ImapConnection } from '../../src/connection/connection.js';
-import type { ConnectOptions } from '../../src/connection/types.js';
 import { ImapConnectionError, ImapParseError, ImapProtocolError } from '../../src/model/errors.js';
 import { SequenceSet } from '../../src/model/sequence-set.js';
 import { mailbox, raw, seq } from '../../src/wire/args.js';
-import {
-  startScriptedServer,
-  type Script,
-  type ScriptedServer,
-} from '../helpers/scripted-server.js';
+import { closeEvent, useScriptedServers } from '../helpers/scripted-harness.js';
 
 // Every case must end on its own, well before this (never a hang).
 vi.setConfig({ testTimeout: 5000 });
 
-const servers: ScriptedServer[] = [];
-const conns: ImapConnection[] = [];
-afterEach(async () => {
-  for (const c of conns.splice(0)) c.close();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-async function serve(script: Script): Promise<ScriptedServer> {
-  const s = await startScriptedServer(script);
-  servers.push(s);
-  return s;
-}
-
-function options(server: ScriptedServer, extra: Partial<ConnectOptions> = {}): ConnectOptions {
-  return {
-    host: server.host,
-    port: server.port,
-    security: 'none',
-    tagPrefix: 'T',
-    timeouts: { connect: 2000, greeting: 2000, tls: 2000, command: 2000 },
-    ...extra,
-  };
-}
-
-async function connect(server: ScriptedServer, extra: Partial<ConnectOptions> = {}) {
-  const c = await ImapConnection.connect(options(server, extra));
-  conns.push(c);
-  return c;
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    const value = await p;
-    if (value instanceof ImapConnection) conns.push(value);
-  } catch (err) {
-    expect(err).toBeInstanceOf(Error);
-    return err as Error;
-  }
-  throw new Error('expected a rejection, the promise resolved');
-}
+const { serve, options, connect, rejection } = useScriptedServers();
 
 async function expectConnectionError(p: Promise<unknown>, code: string, message: RegExp) {
   const err = await rejection(p);
@@ -66,11 +22,6 @@ async function expectConnectionError(p: Promise<unknown>, code: string, message:
   expect((err as ImapConnectionError).code).toBe(code);
   expect(err.message).toMatch(message);
   return err as ImapConnectionError;
-}
-
-/** Resolves with the `close` event's error. */
-function closeEvent(conn: ImapConnection): Promise<Error | null> {
-  return new Promise((resolve) => conn.once('close', resolve));
 }
 
 const GREETING = '* PREAUTH [CAPABILITY IMAP4rev1 LITERAL+] ready\r\n';

@@ -4,60 +4,22 @@
  * clear after a refusal, bytes injected before the handshake are fatal, and
  * nothing learnt before the handshake is trusted after it.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ImapConnection } from '../../src/connection/connection.js';
-import type { ConnectOptions } from '../../src/connection/types.js';
 import { ImapConnectionError } from '../../src/model/errors.js';
-import {
-  startScriptedServer,
-  type Script,
-  type ScriptedServer,
-} from '../helpers/scripted-server.js';
+import { useScriptedServers } from '../helpers/scripted-harness.js';
 
 // Every case must end on its own, well before this (never a hang).
 vi.setConfig({ testTimeout: 5000 });
 
-const servers: ScriptedServer[] = [];
-const conns: ImapConnection[] = [];
-afterEach(async () => {
-  for (const c of conns.splice(0)) c.close();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-async function serve(script: Script, options?: { tls?: boolean }): Promise<ScriptedServer> {
-  const s = await startScriptedServer(script, options);
-  servers.push(s);
-  return s;
-}
-
-function options(server: ScriptedServer, extra: Partial<ConnectOptions> = {}): ConnectOptions {
-  return {
-    host: server.host,
-    port: server.port,
-    security: 'starttls',
-    tls: { ca: server.ca },
-    tagPrefix: 'T',
-    timeouts: { connect: 2000, greeting: 2000, tls: 2000, command: 2000 },
-    ...extra,
-  };
-}
-
-async function connect(opts: ConnectOptions): Promise<ImapConnection> {
-  const c = await ImapConnection.connect(opts);
-  conns.push(c);
-  return c;
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    const value = await p;
-    if (value instanceof ImapConnection) conns.push(value);
-  } catch (err) {
-    expect(err).toBeInstanceOf(Error);
-    return err as Error;
-  }
-  throw new Error('expected a rejection, the promise resolved');
-}
+const { serve, options, connect, rejection } = useScriptedServers((server) => ({
+  host: server.host,
+  port: server.port,
+  security: 'starttls',
+  tls: { ca: server.ca },
+  tagPrefix: 'T',
+  timeouts: { connect: 2000, greeting: 2000, tls: 2000, command: 2000 },
+}));
 
 async function expectConnectionError(
   p: Promise<unknown>,
@@ -205,7 +167,7 @@ describe('nothing from before the TLS handshake survives it', () => {
       { send: '$tag OK [CAPABILITY IMAP4rev1 X-AUTHED] logged in\r\n' },
       { stall: true },
     ]);
-    const conn = await connect(options(server, { auth: AUTH }));
+    const conn = await connect(server, { auth: AUTH });
     expect(conn.secure).toBe(true);
     expect(conn.state).toBe('authenticated');
     expect([...conn.capabilities].sort()).toEqual(['IMAP4REV1', 'X-AUTHED']);
@@ -224,7 +186,7 @@ describe('nothing from before the TLS handshake survives it', () => {
       { send: '* CAPABILITY IMAP4rev1 X-POST\r\n$tag OK done\r\n' },
       { stall: true },
     ]);
-    const conn = await connect(options(server));
+    const conn = await connect(server);
     expect([...conn.capabilities].sort()).toEqual(['IMAP4REV1', 'X-POST']);
     expect(server.receivedText()).toMatch(/^T\d+ STARTTLS\r\nT\d+ CAPABILITY\r\n$/);
   });
@@ -243,7 +205,7 @@ describe('nothing from before the TLS handshake survives it', () => {
       { send: '* CAPABILITY IMAP4rev1 X-POST\r\n$tag OK done\r\n' },
       { stall: true },
     ]);
-    const conn = await connect(options(server));
+    const conn = await connect(server);
     expect([...conn.capabilities].sort()).toEqual(['IMAP4REV1', 'X-POST']);
     expect(conn.hasCapability('X-INJECTED')).toBe(false);
     expect(conn.selected).toBeNull();
@@ -260,7 +222,7 @@ describe('nothing from before the TLS handshake survives it', () => {
       { send: '* CAPABILITY IMAP4rev1 X-POST\r\n$tag OK done\r\n' },
       { stall: true },
     ]);
-    const conn = await connect(options(server));
+    const conn = await connect(server);
     expect([...conn.enabled]).toEqual([]);
     expect(conn.utf8Enabled).toBe(false);
   });

@@ -3,52 +3,25 @@
  * CONNECTION_TIMEOUT within the configured time; an AbortSignal cancels a
  * command with ABORTED and leaves the connection usable when it can be.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ImapConnection } from '../../src/connection/connection.js';
-import type { ConnectOptions } from '../../src/connection/types.js';
 import { ImapConnectionError } from '../../src/model/errors.js';
 import { literal, mailbox, raw, seq } from '../../src/wire/args.js';
-import {
-  startScriptedServer,
-  type Script,
-  type ScriptedServer,
-} from '../helpers/scripted-server.js';
+import { useScriptedServers } from '../helpers/scripted-harness.js';
 
 // Every case must end on its own, well before this (never a hang).
 vi.setConfig({ testTimeout: 5000 });
 
-const servers: ScriptedServer[] = [];
-const conns: ImapConnection[] = [];
-afterEach(async () => {
-  for (const c of conns.splice(0)) c.close();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-async function serve(script: Script, tls = false): Promise<ScriptedServer> {
-  const s = await startScriptedServer(script, { tls });
-  servers.push(s);
-  return s;
-}
-
 const T = 300; // every timeout in this file, ms
 
-function options(server: ScriptedServer, extra: Partial<ConnectOptions> = {}): ConnectOptions {
-  return {
-    host: server.host,
-    port: server.port,
-    security: 'none',
-    tls: { ca: server.ca },
-    tagPrefix: 'T',
-    timeouts: { connect: T, greeting: T, tls: T, command: T },
-    ...extra,
-  };
-}
-
-async function connect(server: ScriptedServer, extra: Partial<ConnectOptions> = {}) {
-  const c = await ImapConnection.connect(options(server, extra));
-  conns.push(c);
-  return c;
-}
+const { serve, options, connect, track } = useScriptedServers((server) => ({
+  host: server.host,
+  port: server.port,
+  security: 'none',
+  tls: { ca: server.ca },
+  tagPrefix: 'T',
+  timeouts: { connect: T, greeting: T, tls: T, command: T },
+}));
 
 /** Settles `p` or fails after `ms` with a clear message (instead of a vitest timeout). */
 async function within<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -68,7 +41,7 @@ async function expectTimeout(p: Promise<unknown>, message: RegExp, maxMs = 2000)
   let err: unknown;
   try {
     const v = await within(p, maxMs + 1000);
-    if (v instanceof ImapConnection) conns.push(v);
+    if (v instanceof ImapConnection) track(v);
   } catch (e) {
     err = e;
   }

@@ -7,21 +7,11 @@ import {
   LoginSession,
   OAuthBearerSession,
   PlainSession,
-  SaslError,
   ScramSession,
   SUPPORTED_SASL_MECHANISMS,
   XOAuth2Session,
 } from '../../src/connection/sasl/index.js';
-
-function saslError(fn: () => unknown): SaslError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(SaslError);
-    return err as SaslError;
-  }
-  throw new Error('expected a SaslError');
-}
+import { saslError } from '../helpers/sasl.js';
 
 const caps = (...names: string[]): ReadonlySet<string> =>
   new Set(['IMAP4rev2', 'SASL-IR', ...names.map((n) => `AUTH=${n}`)]);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Secret } from '../../src/model/secret.js';
-import { SaslError } from '../../src/connection/sasl/mechanism.js';
 import { OAuthBearerSession } from '../../src/connection/sasl/oauthbearer.js';
 import { XOAuth2Session } from '../../src/connection/sasl/xoauth2.js';
+import { saslError } from '../helpers/sasl.js';
 
 const TOKEN = 'vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==';
 
@@ -11,16 +11,6 @@ const ERROR_CHALLENGE = Buffer.from(
   'eyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIiwic2NvcGUiOiJleGFtcGxlX3Njb3BlIiwib3BlbmlkLWNvbmZpZ3VyYXRpb24iOiJodHRwczovL2V4YW1wbGUuY29tLy53ZWxsLWtub3duL29wZW5pZC1jb25maWd1cmF0aW9uIn0=',
   'base64',
 );
-
-function saslError(fn: () => unknown): SaslError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(SaslError);
-    return err as SaslError;
-  }
-  throw new Error('expected a SaslError');
-}
 
 describe('OAUTHBEARER (RFC 7628)', () => {
   it('builds the RFC 7628 section 4.1 IMAP initial response', () => {

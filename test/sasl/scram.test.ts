@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Secret } from '../../src/model/secret.js';
-import { SaslError } from '../../src/connection/sasl/mechanism.js';
 import { DEFAULT_SCRAM_MAX_ITERATIONS, ScramSession } from '../../src/connection/sasl/scram.js';
+import { saslError } from '../helpers/sasl.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
 
@@ -31,17 +31,6 @@ function sha256(password = 'pencil', extra: { maxIterations?: number } = {}): Sc
     { username: 'user', password },
     { clientNonce: SHA256.nonce, ...extra },
   );
-}
-
-/** Runs `fn`, expecting a SaslError, and returns it. */
-function saslError(fn: () => unknown): SaslError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(SaslError);
-    return err as SaslError;
-  }
-  throw new Error('expected a SaslError');
 }
 
 describe('SCRAM-SHA-1 (RFC 5802 section 5)', () => {

@@ -2,18 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Secret } from '../../src/model/secret.js';
 import { CramMd5Session } from '../../src/connection/sasl/cram-md5.js';
 import { LoginSession } from '../../src/connection/sasl/login.js';
-import { SaslError } from '../../src/connection/sasl/mechanism.js';
 import { PlainSession } from '../../src/connection/sasl/plain.js';
-
-function saslError(fn: () => unknown): SaslError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(SaslError);
-    return err as SaslError;
-  }
-  throw new Error('expected a SaslError');
-}
+import { saslError } from '../helpers/sasl.js';
 
 describe('PLAIN (RFC 4616)', () => {
   it('sends "\\0tim\\0tanstaaftanstaaf" for the RFC 4616 section 4 example', () => {
