@@ -2,11 +2,12 @@ import { createHmac, randomInt } from 'node:crypto';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { ImapConnection } from '../connection/connection.js';
 import type { Logger, Security } from '../connection/types.js';
-import { ImapConnectionError, ImapError } from '../model/errors.js';
+import { ImapConnectionError, ImapError, ImapLimitError } from '../model/errors.js';
 import type { ContinuationResponse, UntaggedResponse } from '../model/response.js';
 import { Secret } from '../model/secret.js';
 import { raw as rawArg, literal, list, secret } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
+import type { LiteralSink, LiteralStartInfo } from '../wire/parser-options.js';
 import { COMMAND_STATES, type ImaplibState } from './commands-table.js';
 import { ImaplibAbort, ImaplibError, ImaplibReadonly } from './errors.js';
 import { Int2AP, Time2Internaldate, type StructTime } from './helpers.js';
@@ -41,6 +42,13 @@ export interface IMAP4Options {
 }
 
 const ALLOWED_VERSIONS = ['IMAP4REV1', 'IMAP4'];
+/** FETCH responses are recorded from the 'untagged' event; collecting them lets their literals stream. */
+const COLLECT_FETCH = ['FETCH'];
+const EMPTY = Buffer.alloc(0);
+/** The parser's default maxLiteralSize and maxResponseBytes, kept for streamed literals. */
+const MAX_LITERAL = 64 * 1024 * 1024;
+const MAX_RESPONSE = 256 * 1024 * 1024;
+function ignore(): void {}
 const MAP_CRLF = /\r\n|\r|\n/g;
 
 function toText(arg: string | Buffer): string {
@@ -98,6 +106,11 @@ export class IMAP4 {
   tagpre: Buffer = Buffer.alloc(0);
 
   protected options: IMAP4Options = {};
+  /** Literals of FETCH responses the engine streamed to us, oldest first (see literalSink). */
+  private streamedLiterals: Buffer[] = [];
+  private streamedHead = 0;
+  /** Bytes of the streamed literals not yet taken (those of the response being received). */
+  private streamedBytes = 0;
   protected connection: ImapConnection | null = null;
   protected tagnum = 0;
 
@@ -146,7 +159,10 @@ export class IMAP4 {
       tagPrefix: this.tagpre.toString('latin1'),
       timeouts: ms === undefined ? undefined : { connect: ms, greeting: ms, tls: ms, command: ms },
       logger: this.debug >= 4 ? (this.options.logger ?? stderrLogger()) : this.options.logger,
-      streamThreshold: Number.POSITIVE_INFINITY,
+      // Every FETCH literal of a command is streamed into one exactly-sized
+      // Buffer (literalSink), so the socket's chunks are not kept alive by
+      // the data handed out, nor concatenated into a second copy.
+      streamThreshold: 0,
     };
   }
 
@@ -177,7 +193,52 @@ export class IMAP4 {
   }
 
   private onUntagged(response: UntaggedResponse): void {
-    if (response.raw) recordUntagged(this.untagged_responses, response.raw);
+    if (response.raw) recordUntagged(this.untagged_responses, response.raw, this.takeLiteral);
+  }
+
+  /**
+   * Receives a streamed FETCH literal into one Buffer of its announced size
+   * (its only copy). The parser's default limits still hold: a literal over
+   * maxLiteralSize is left to the parser (which refuses it), and one that
+   * would take a response's streamed bytes over maxResponseBytes fails the
+   * command.
+   */
+  private readonly literalSink = (info: LiteralStartInfo): LiteralSink | null => {
+    const size = info.size;
+    if (size > MAX_LITERAL) return null;
+    if (this.streamedBytes + size > MAX_RESPONSE) {
+      throw new ImapLimitError(
+        'maxResponseBytes',
+        `response with literals over the ${MAX_RESPONSE}-byte limit (a ${size}-byte literal after ${this.streamedBytes} bytes)`,
+      );
+    }
+    const buf = Buffer.allocUnsafe(size);
+    this.streamedBytes += size;
+    let filled = 0;
+    return {
+      write: (chunk: Buffer): void => {
+        filled += chunk.copy(buf, filled);
+      },
+      end: (): void => {
+        this.streamedLiterals.push(filled === size ? buf : buf.subarray(0, filled));
+      },
+    };
+  };
+
+  /** The oldest streamed literal, for the response whose raw framing left it out. */
+  private readonly takeLiteral = (size: number): Buffer | undefined => {
+    const queue = this.streamedLiterals;
+    if (this.streamedHead >= queue.length) return undefined;
+    const buf = queue[this.streamedHead]!;
+    queue[this.streamedHead++] = EMPTY;
+    if (this.streamedHead === queue.length) this.resetStreamed();
+    return buf.length === size ? buf : undefined;
+  };
+
+  private resetStreamed(): void {
+    this.streamedLiterals = [];
+    this.streamedHead = 0;
+    this.streamedBytes = 0;
   }
 
   private async getCapabilities(): Promise<void> {
@@ -243,6 +304,7 @@ export class IMAP4 {
       throw new ImaplibReadonly('mailbox status changed to READ-ONLY');
     }
     const connection = this.requireConnection();
+    this.resetStreamed();
     const cmdArgs: CommandArg[] = [];
     try {
       for (const arg of args) {
@@ -261,6 +323,9 @@ export class IMAP4 {
     let result;
     try {
       result = await connection.run(name, cmdArgs, {
+        collect: COLLECT_FETCH,
+        onUntagged: ignore,
+        onLiteral: this.literalSink,
         onContinuation: authobject
           ? (c: ContinuationResponse) => this.answerChallenge(authobject, c)
           : undefined,
