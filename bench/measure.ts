@@ -15,7 +15,8 @@ import {
   statSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Job, WorkerResult } from './workloads.js';
 
 /** One run as the report sees it. */
@@ -188,10 +189,47 @@ export class SessionTracker {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** The command line of a worker: Node with tsx for `.ts`, python3 for `.py`. */
+const BENCH = dirname(fileURLToPath(import.meta.url));
+const REPO = dirname(BENCH);
+/** Where compileWorkers() puts the JavaScript of src/ and the Node workers. */
+const WORKER_JS = join(BENCH, '.cache', 'js');
+let compiled = false;
+
+/**
+ * Compiles src/ and the Node workers (bench/tsconfig.workers.json) to
+ * bench/.cache/js, so every Node contender runs as plain JavaScript under
+ * `node`, without tsx and its ~35 MB of resident memory: the peak RSS column
+ * then starts from Node's own floor (~40 MB) for all of them alike. Type
+ * errors do not stop the emit (another file may be mid-edit); a failure to
+ * emit falls back to tsx.
+ */
+export function compileWorkers(): boolean {
+  const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+  try {
+    execFileSync(process.execPath, [tsc, '-p', join(BENCH, 'tsconfig.workers.json')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (err) {
+    const out = String((err as { stdout?: Buffer }).stdout ?? '');
+    process.stderr.write(
+      `bench: type errors while compiling the workers (emitted anyway):\n${out.slice(0, 2000)}`,
+    );
+  }
+  compiled =
+    statSync(join(WORKER_JS, 'bench', 'contenders', 'common.js'), {
+      throwIfNoEntry: false,
+    })?.isFile() === true;
+  return compiled;
+}
+
+/** The command line of a worker: plain Node on the compiled `.js` (tsx before compileWorkers()), python3 for `.py`. */
 export function workerCommand(script: string, job: Job): [string, string[]] {
   const arg = JSON.stringify(job);
   if (script.endsWith('.py')) return ['python3', [script, arg]];
+  if (compiled) {
+    const js = join(WORKER_JS, relative(REPO, script)).replace(/\.ts$/, '.js');
+    return [process.execPath, [js, arg]];
+  }
   return [process.execPath, ['--import', 'tsx', script, arg]];
 }
 

@@ -18,7 +18,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SessionTracker, runJob, type DovecotInfo, type Measurement } from './measure.js';
+import {
+  SessionTracker,
+  compileWorkers,
+  runJob,
+  type DovecotInfo,
+  type Measurement,
+} from './measure.js';
 import {
   cellKey,
   markdownTable,
@@ -278,6 +284,7 @@ async function main(): Promise<void> {
     sessions: new SessionTracker(join(env.stateDir, 'log', 'dovecot.log'), BENCH_USER),
   };
   const prepared = await prepare(env, scale);
+  log(compileWorkers() ? 'Node workers compiled to bench/.cache/js' : 'Node workers run with tsx');
   const script = (c: Contender): string => join(BENCH_DIR, 'contenders', c.script);
   const runs = new Map<string, Measurement[]>();
   const record = (w: WorkloadId, c: string, m: Measurement): void => {

@@ -13,7 +13,7 @@ import type { FetchAttributes, UntaggedResponse } from '../model/response.js';
 import { SequenceSet } from '../model/sequence-set.js';
 import { atom, list, num, raw, seq } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
-import { parseImapDateTime } from '../wire/dates.js';
+import { daysInMonth, digitsAt, monthAt, parseImapDateTime } from '../wire/dates.js';
 import { decodeEncodedWords } from '../wire/encoded-words.js';
 import type { LiteralSink, LiteralStartInfo } from '../wire/parser-options.js';
 import { requireCapability } from './capability.js';
@@ -143,17 +143,6 @@ function decodeAddress(a: Address): MessageAddress {
   };
 }
 
-function decodeAddresses(
-  list: Array<Address | AddressGroup> | null,
-): Array<MessageAddress | MessageAddressGroup> {
-  if (list === null) return [];
-  return list.map((a) =>
-    'group' in a
-      ? { group: decodeEncodedWords(a.group), members: a.members.map(decodeAddress) }
-      : decodeAddress(a),
-  );
-}
-
 const ZONES: Record<string, string> = {
   UT: '+0000',
   GMT: '+0000',
@@ -177,6 +166,8 @@ const RFC5322_DATE =
  */
 export function parseMessageDate(s: string | null): Date | null {
   if (s === null) return null;
+  const fast = fastMessageDate(s);
+  if (fast === fast) return new Date(fast); // not NaN
   const m = RFC5322_DATE.exec(s);
   if (m !== null) {
     const month = MONTHS.indexOf(m[2]!.toLowerCase());
@@ -206,6 +197,68 @@ export function parseMessageDate(s: string | null): Date | null {
   return Number.isNaN(t) ? null : new Date(t);
 }
 
+/**
+ * The common form of a Date: header, `[Ddd, ]d[d] Mon yyyy hh:mm:ss +zzzz`
+ * (anything may follow, like the regular expression allows), without a
+ * regular expression: milliseconds since the epoch, or NaN to let
+ * {@link parseMessageDate}'s general path decide.
+ */
+function fastMessageDate(s: string): number {
+  let i = 0;
+  if (s.charCodeAt(3) === 0x2c && s.charCodeAt(4) === 0x20) i = 5; // "Tue, "
+  let day = digitsAt(s, i, 2);
+  if (day >= 0 && s.charCodeAt(i + 2) === 0x20) i += 3;
+  else if ((day = digitsAt(s, i, 1)) >= 0 && s.charCodeAt(i + 1) === 0x20) i += 2;
+  else return NaN;
+  const month = monthAt(s, i);
+  const year = digitsAt(s, i + 4, 4);
+  const hour = digitsAt(s, i + 9, 2);
+  const minute = digitsAt(s, i + 12, 2);
+  const second = digitsAt(s, i + 15, 2);
+  const sign = s.charCodeAt(i + 18);
+  const zh = digitsAt(s, i + 19, 2);
+  const zm = digitsAt(s, i + 21, 2);
+  if (
+    month === 0 ||
+    s.charCodeAt(i + 3) !== 0x20 ||
+    s.charCodeAt(i + 8) !== 0x20 ||
+    s.charCodeAt(i + 11) !== 0x3a ||
+    s.charCodeAt(i + 14) !== 0x3a ||
+    s.charCodeAt(i + 17) !== 0x20 ||
+    (sign !== 0x2b && sign !== 0x2d) ||
+    year < 1000 ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
+    hour < 0 ||
+    hour > 23 ||
+    minute < 0 ||
+    minute > 59 ||
+    second < 0 ||
+    second > 60 ||
+    zh < 0 ||
+    zm < 0
+  ) {
+    return NaN;
+  }
+  const offset = (sign === 0x2d ? -1 : 1) * (zh * 60 + zm);
+  return Date.UTC(year, month - 1, day, hour, minute - offset, second);
+}
+
+function decodeAddressList(
+  list: Array<Address | AddressGroup> | null,
+): Array<MessageAddress | MessageAddressGroup> {
+  if (list === null) return [];
+  const out = new Array<MessageAddress | MessageAddressGroup>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const a = list[i]!;
+    out[i] =
+      'group' in a
+        ? { group: decodeEncodedWords(a.group), members: a.members.map(decodeAddress) }
+        : decodeAddress(a);
+  }
+  return out;
+}
+
 /** An ENVELOPE with encoded words decoded and the date parsed. */
 export function decodeEnvelope(e: Envelope): MessageEnvelope {
   return {
@@ -213,12 +266,12 @@ export function decodeEnvelope(e: Envelope): MessageEnvelope {
     rawDate: e.date,
     subject: e.subject === null ? null : decodeEncodedWords(e.subject),
     rawSubject: e.subject,
-    from: decodeAddresses(e.from),
-    sender: decodeAddresses(e.sender),
-    replyTo: decodeAddresses(e.replyTo),
-    to: decodeAddresses(e.to),
-    cc: decodeAddresses(e.cc),
-    bcc: decodeAddresses(e.bcc),
+    from: decodeAddressList(e.from),
+    sender: decodeAddressList(e.sender),
+    replyTo: decodeAddressList(e.replyTo),
+    to: decodeAddressList(e.to),
+    cc: decodeAddressList(e.cc),
+    bcc: decodeAddressList(e.bcc),
     inReplyTo: e.inReplyTo,
     messageId: e.messageId,
   };

@@ -163,8 +163,96 @@ export function parseImapDateTimeParts(s: string): ImapDateTimeParts {
   return { year, month, day, hour, minute, second, zoneMinutes, date };
 }
 
+/** `jan`..`dec` (any case) packed as three 5-bit letters -> month 1-12. */
+const MONTH_CODE = new Map<number, number>(
+  MONTHS.map((m, i) => [monthCode(m.toLowerCase(), 0), i + 1]),
+);
+
+function monthCode(s: string, i: number): number {
+  return (
+    ((s.charCodeAt(i) | 0x20) << 16) |
+    ((s.charCodeAt(i + 1) | 0x20) << 8) |
+    (s.charCodeAt(i + 2) | 0x20)
+  );
+}
+
+/** The month (1-12) named by the three letters at `i`, case-insensitive; 0 when none. */
+export function monthAt(s: string, i: number): number {
+  return MONTH_CODE.get(monthCode(s, i)) ?? 0;
+}
+
+/** The value of the `n` ASCII digits at `i`; -1 when one is not a digit. */
+export function digitsAt(s: string, i: number, n: number): number {
+  let v = 0;
+  for (let k = 0; k < n; k++) {
+    const d = s.charCodeAt(i + k) - 0x30;
+    if (!(d >= 0 && d <= 9)) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** Days in `month` (1-12) of `year`. */
+export { daysInMonth };
+
+/**
+ * The usual IMAP `date-time` (`"dd-Mon-yyyy hh:mm:ss +zzzz"`, quotes and a
+ * leading space optional) without regular expressions or throwaway objects:
+ * milliseconds since the epoch, or NaN for anything else (then
+ * {@link parseImapDateTimeParts} decides). Years below 100 are left to it.
+ */
+function fastImapDateTime(s: string): number {
+  let i = 0;
+  let end = s.length;
+  if (end >= 2 && s.charCodeAt(0) === 0x22 && s.charCodeAt(end - 1) === 0x22) {
+    i = 1;
+    end--;
+  }
+  if (s.charCodeAt(i) === 0x20) i++;
+  let day = digitsAt(s, i, 2);
+  if (day >= 0 && s.charCodeAt(i + 2) === 0x2d) i += 3;
+  else if ((day = digitsAt(s, i, 1)) >= 0 && s.charCodeAt(i + 1) === 0x2d) i += 2;
+  else return NaN;
+  if (end - i !== 23) return NaN; // Mon-yyyy hh:mm:ss +zzzz
+  const month = monthAt(s, i);
+  const year = digitsAt(s, i + 4, 4);
+  const hour = digitsAt(s, i + 9, 2);
+  const minute = digitsAt(s, i + 12, 2);
+  const second = digitsAt(s, i + 15, 2);
+  const sign = s.charCodeAt(i + 18);
+  const zh = digitsAt(s, i + 19, 2);
+  const zm = digitsAt(s, i + 21, 2);
+  if (
+    month === 0 ||
+    s.charCodeAt(i + 3) !== 0x2d ||
+    s.charCodeAt(i + 8) !== 0x20 ||
+    s.charCodeAt(i + 11) !== 0x3a ||
+    s.charCodeAt(i + 14) !== 0x3a ||
+    s.charCodeAt(i + 17) !== 0x20 ||
+    (sign !== 0x2b && sign !== 0x2d) ||
+    year < 100 ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
+    hour < 0 ||
+    hour > 23 ||
+    minute < 0 ||
+    minute > 59 ||
+    second < 0 ||
+    second > 60 ||
+    zh < 0 ||
+    zm < 0 ||
+    zm > 59
+  ) {
+    return NaN;
+  }
+  const zoneMinutes = (sign === 0x2d ? -1 : 1) * (zh * 60 + zm);
+  return Date.UTC(year, month - 1, day, hour, minute - zoneMinutes, second);
+}
+
 /** Parses an IMAP `date-time` into the instant it names; see {@link parseImapDateTimeParts}. */
 export function parseImapDateTime(s: string): Date {
+  const t = fastImapDateTime(s);
+  if (t === t) return new Date(t); // not NaN
   return parseImapDateTimeParts(s).date;
 }
 
