@@ -195,6 +195,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #capabilities = new Set<string>();
   #enabled = new Set<string>();
   #greeting: UntaggedResponse | null = null;
+  /** Raw byte mode (imaplib's send/readline/read): incoming bytes bypass the parser. */
+  #raw: { chunks: Buffer[]; wake: (() => void) | null } | null = null;
   #greetingWaiter: {
     resolve: (greeting: UntaggedResponse) => void;
     reject: (err: Error) => void;
@@ -423,6 +425,54 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#traceClient(`[${data.length} raw bytes]`);
     this.#write(data).catch(() => undefined);
     this.#compression?.flush();
+  }
+
+  /**
+   * Raw byte mode, for imaplib's `send()` / `readline()` / `read()`: from now
+   * on the bytes the server sends are handed to {@link readRaw} instead of
+   * the parser, so a conversation the caller writes by hand (with tags the
+   * engine never issued) cannot desynchronise it. Only allowed when no
+   * command is queued or in flight. Idempotent.
+   */
+  beginRaw(): void {
+    if (this.#closed) throw this.#closedError();
+    if (this.#raw !== null) return;
+    if (this.#inFlight.length > 0 || this.#queue.length > 0 || this.#idle !== null) {
+      throw new ImapStateError('raw mode needs a connection with no command running');
+    }
+    this.#raw = { chunks: [], wake: null };
+  }
+
+  /** The next bytes received in raw mode; null once the connection is closed. */
+  async readRaw(): Promise<Buffer | null> {
+    const raw = this.#raw;
+    if (raw === null) throw new ImapStateError('readRaw() outside raw mode');
+    while (raw.chunks.length === 0) {
+      if (this.#closed) return null;
+      await new Promise<void>((resolve) => {
+        raw.wake = resolve;
+      });
+      raw.wake = null;
+    }
+    return raw.chunks.shift()!;
+  }
+
+  /**
+   * Leaves raw mode. `unconsumed` (bytes the caller read but did not use)
+   * and everything received since go back to the parser, which must find
+   * them at a response boundary.
+   */
+  endRaw(unconsumed: Buffer = Buffer.alloc(0)): void {
+    const raw = this.#raw;
+    if (raw === null) return;
+    this.#raw = null;
+    const rest = [unconsumed, ...raw.chunks].filter((b) => b.length > 0);
+    if (rest.length > 0 && !this.#closed) this.#onPlain(Buffer.concat(rest));
+  }
+
+  /** True while in raw byte mode. */
+  get rawMode(): boolean {
+    return this.#raw !== null;
   }
 
   // ------------------------------------------------------------------
@@ -678,6 +728,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       waiter?.reject(pendingError);
       this.#fail(p, pendingError);
     }
+    this.#raw?.wake?.();
     for (const listener of this.#closeListeners) listener(pendingError);
     this.#closeListeners.clear();
     const greeting = this.#greetingWaiter;
@@ -705,6 +756,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     hooks: Hooks,
   ): Promise<CommandResult> {
     if (this.#closed) return Promise.reject(this.#closedError());
+    // A command ends raw byte mode: what arrived since goes to the parser.
+    if (this.#raw !== null) this.endRaw();
     if (typeof command !== 'string' || !COMMAND_NAME.test(command)) {
       return Promise.reject(
         new ImapArgumentError(`invalid command name ${JSON.stringify(String(command))}`),
@@ -1105,6 +1158,13 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   /** Plain (decrypted, decompressed) server bytes. */
   #onPlain(buf: Buffer): void {
     if (this.#closed) return;
+    const raw = this.#raw;
+    if (raw !== null) {
+      this.#traceServerRaw(buf.length);
+      raw.chunks.push(buf);
+      raw.wake?.();
+      return;
+    }
     this.#trace?.push(buf);
     if (this.#switchCommand === null) {
       this.#feed(buf);
@@ -1762,6 +1822,12 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #traceClient(text: string): void {
     if (this.#logger?.trace === undefined) return;
     safeLog(this.#logger, 'trace', this.#logContext, clientTraceLine(text));
+  }
+
+  /** Raw-mode input is logged by size only: the caller may be mid-authentication. */
+  #traceServerRaw(bytes: number): void {
+    if (this.#logger?.trace === undefined) return;
+    safeLog(this.#logger, 'trace', this.#logContext, `S: [${bytes} raw bytes]`);
   }
 
   /** Emits without letting a throwing listener break the engine. */

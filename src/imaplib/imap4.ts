@@ -42,6 +42,8 @@ export interface IMAP4Options {
 }
 
 const ALLOWED_VERSIONS = ['IMAP4REV1', 'IMAP4'];
+/** imaplib's _MAXLINE. */
+const MAX_LINE = 1_000_000;
 /** FETCH responses are recorded from the 'untagged' event; collecting them lets their literals stream. */
 const COLLECT_FETCH = ['FETCH'];
 const EMPTY = Buffer.alloc(0);
@@ -304,6 +306,7 @@ export class IMAP4 {
       throw new ImaplibReadonly('mailbox status changed to READ-ONLY');
     }
     const connection = this.requireConnection();
+    this.leaveRawMode(connection);
     this.resetStreamed();
     const cmdArgs: CommandArg[] = [];
     try {
@@ -769,11 +772,76 @@ export class IMAP4 {
 
   // ---- low-level ----
 
-  /** Writes bytes to the server as they are. */
+  /**
+   * Writes bytes to the server as they are. Together with readline() and
+   * read() this is a hand-written conversation: until the next command
+   * method, the server's bytes go to readline()/read() and not to the
+   * engine, so tags the caller invents cannot confuse it.
+   */
   async send(data: Buffer | string): Promise<void> {
-    this.requireConnection().writeRaw(
-      typeof data === 'string' ? Buffer.from(data, 'latin1') : data,
-    );
+    const connection = this.requireConnection();
+    connection.beginRaw();
+    connection.writeRaw(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+  }
+
+  /** Reads one line from the server, CRLF included; `b''` at end of stream (Python's readline). */
+  async readline(): Promise<Buffer> {
+    const connection = this.requireConnection();
+    connection.beginRaw();
+    for (;;) {
+      const nl = this.rawInput.indexOf(0x0a);
+      if (nl !== -1) return this.takeRaw(nl + 1);
+      if (this.rawInput.length > MAX_LINE) {
+        throw new ImaplibError(`got more than ${MAX_LINE} bytes`, 'LIMIT');
+      }
+      if (!(await this.fillRaw(connection))) return this.takeRaw(this.rawInput.length);
+    }
+  }
+
+  /** Reads exactly `size` bytes from the server (fewer at end of stream), like Python's read(). */
+  async read(size: number): Promise<Buffer> {
+    const connection = this.requireConnection();
+    connection.beginRaw();
+    while (this.rawInput.length < size) {
+      if (!(await this.fillRaw(connection))) break;
+    }
+    return this.takeRaw(Math.min(size, this.rawInput.length));
+  }
+
+  /** Bytes read in raw mode and not yet returned by readline()/read(). */
+  private rawInput: Buffer = Buffer.alloc(0);
+
+  private async fillRaw(connection: ImapConnection): Promise<boolean> {
+    const ms = this.options.timeout === undefined ? undefined : this.options.timeout * 1000;
+    let timer: NodeJS.Timeout | undefined;
+    const chunk = await (ms === undefined
+      ? connection.readRaw()
+      : Promise.race([
+          connection.readRaw(),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(
+              () => reject(new ImaplibAbort('socket error: timed out', 'CONNECTION_TIMEOUT')),
+              ms,
+            );
+          }),
+        ]).finally(() => clearTimeout(timer)));
+    if (chunk === null) return false;
+    this.rawInput = this.rawInput.length === 0 ? chunk : Buffer.concat([this.rawInput, chunk]);
+    return true;
+  }
+
+  private takeRaw(n: number): Buffer {
+    const out = this.rawInput.subarray(0, n);
+    this.rawInput = this.rawInput.subarray(n);
+    return out;
+  }
+
+  /** Before a command: bytes read but not consumed by readline()/read() go back to the engine. */
+  private leaveRawMode(connection: ImapConnection): void {
+    if (!connection.rawMode) return;
+    const rest = this.rawInput;
+    this.rawInput = Buffer.alloc(0);
+    connection.endRaw(rest);
   }
 
   /** The transport socket (a net.Socket or tls.TLSSocket). */

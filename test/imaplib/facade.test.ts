@@ -69,3 +69,31 @@ describe('errors and argument safety', () => {
     expect(all).not.toContain(env.users.carol!);
   });
 });
+
+describe('send, readline and read', () => {
+  it('a hand-written conversation (IDLE by hand), then ordinary commands again', async () => {
+    const env = testServer();
+    const M = await imaplib.IMAP4.connect(env.host, env.port);
+    await M.login('carol', env.users.carol!);
+    await M.select('INBOX', true);
+    await M.send('X1 IDLE\r\n');
+    expect((await M.readline()).toString()).toMatch(/^\+ idling\r\n$/i);
+    await M.send('DONE\r\n');
+    expect((await M.readline()).toString()).toMatch(/^X1 OK .*\r\n$/);
+    await M.send('X2 NOOP\r\n');
+    const line = await M.readline();
+    expect(line.subarray(0, 6).toString()).toBe('X2 OK ');
+    // read() takes exact byte counts.
+    await M.send('X3 CAPABILITY\r\n');
+    const head = await M.read(13);
+    expect(head.toString()).toBe('* CAPABILITY ');
+    // Read the rest of X3 by hand: as in CPython, a completion nobody reads
+    // would reach the engine as an unknown tag and abort the session.
+    let rest = '';
+    while (!rest.includes('X3 OK')) rest += (await M.readline()).toString();
+    const [typ, data] = await M.status('INBOX', '(MESSAGES)');
+    expect(typ).toBe('OK');
+    expect(String(data[0])).toMatch(/MESSAGES 20/);
+    await M.logout();
+  });
+});
