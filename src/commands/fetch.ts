@@ -326,6 +326,33 @@ interface PreparedFetch {
   command: 'FETCH' | 'UID FETCH';
   args: CommandArg[];
   uid: boolean;
+  /** The requested messages, to tell this command's responses from unsolicited ones. */
+  set: SequenceSet;
+  /** Only UID / FLAGS / MODSEQ were asked for. */
+  onlyFlags: boolean;
+}
+
+/** Items a server may also send unsolicited (a flag update, RFC 7162 3.2.4). */
+const UNSOLICITED_ITEMS = /^(?:UID|FLAGS|MODSEQ)$/i;
+
+/**
+ * Whether a FETCH response answers this command rather than reporting a
+ * change to some message (RFC 9051 7.5.2: unsolicited FETCH may arrive at
+ * any time, and with QRESYNC they carry the UID too).
+ */
+function isOwnResponse(
+  r: Extract<UntaggedResponse, { name: 'FETCH' }>,
+  prepared: PreparedFetch,
+): boolean {
+  const a = r.attributes;
+  const id = prepared.uid ? a.uid : r.seq;
+  if (id === undefined) return false;
+  if (!prepared.set.isSaved && !prepared.set.has(id)) return false;
+  if (prepared.onlyFlags) return true;
+  for (const key of Object.keys(a)) {
+    if (key !== 'uid' && key !== 'flags' && key !== 'modseq') return true;
+  }
+  return false;
 }
 
 function prepareFetch(
@@ -357,7 +384,18 @@ function prepareFetch(
     modifiers.push(atom('VANISHED'));
   }
   if (modifiers.length > 0) args.push(list(modifiers));
-  return { command: uid ? 'UID FETCH' : 'FETCH', args, uid };
+  const names = compiled.text
+    .replace(/\[[^\]]*\]/g, '[]')
+    .replace(/[()]/g, ' ')
+    .split(/\s+/)
+    .filter((n) => n.length > 0);
+  return {
+    command: uid ? 'UID FETCH' : 'FETCH',
+    args,
+    uid,
+    set: SequenceSet.from(set),
+    onlyFlags: names.every((n) => UNSOLICITED_ITEMS.test(n)),
+  };
 }
 
 const DEFAULT_HIGH_WATER_MARK = 256;
@@ -403,7 +441,7 @@ class FetchIterator implements AsyncIterableIterator<FetchedMessage> {
     const { command, args, uid } = this.#prepared;
     const runOptions: RunOptions = {
       collect: ['FETCH', 'VANISHED'],
-      onUntagged: (r) => this.#onUntagged(r, uid),
+      onUntagged: (r) => this.#onUntagged(r),
       pipeline: uid,
     };
     if (this.#options.signal !== undefined) runOptions.signal = this.#options.signal;
@@ -414,20 +452,21 @@ class FetchIterator implements AsyncIterableIterator<FetchedMessage> {
     );
   }
 
-  #onUntagged(r: UntaggedResponse, uid: boolean): void {
+  #onUntagged(r: UntaggedResponse): boolean {
     if (r.name === 'VANISHED') {
       if (!this.#closed) this.#options.onVanished?.(r.uids);
-      return;
+      return true;
     }
-    if (r.name !== 'FETCH' || this.#closed) return;
-    // A UID command's own FETCH responses always carry the UID (RFC 9051 6.4.9);
-    // one without is an unsolicited flag update of another message.
-    if (uid && r.attributes.uid === undefined) return;
+    if (r.name !== 'FETCH') return false;
+    // Decline a flag update of some other message: the connection then
+    // reports it as unsolicited (its `fetch` event).
+    if (!isOwnResponse(r, this.#prepared)) return false;
+    if (this.#closed) return true;
     const message = toFetchedMessage(r.seq, r.attributes);
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
       waiter.resolve({ value: message, done: false });
-      return;
+      return true;
     }
     this.#queue.push(message);
     if (
@@ -437,6 +476,7 @@ class FetchIterator implements AsyncIterableIterator<FetchedMessage> {
     ) {
       this.#resume = this.#ctx.pauseReading();
     }
+    return true;
   }
 
   #releaseReading(): void {

@@ -1,5 +1,5 @@
 import type { CommandContext } from '../connection/types.js';
-import { ImapStateError } from '../model/errors.js';
+import { ImapArgumentError, ImapStateError } from '../model/errors.js';
 import type { FetchAttributes } from '../model/response.js';
 import { SequenceSet } from '../model/sequence-set.js';
 import { atom, list, mailbox, num, seq } from '../wire/args.js';
@@ -69,7 +69,11 @@ export interface SelectResult {
 function qresyncArg(p: QresyncParams): CommandArg {
   const items: CommandArg[] = [num(p.uidValidity), num(p.modseq)];
   if (p.knownUids !== undefined) items.push(seq(p.knownUids));
-  if (p.seqMatch !== undefined) items.push(list([seq(p.seqMatch.seqs), seq(p.seqMatch.uids)]));
+  if (p.seqMatch !== undefined) {
+    // RFC 7162 3.2.5: seq-match-data may only follow known-uids.
+    if (p.knownUids === undefined) throw new ImapArgumentError('QRESYNC seqMatch needs knownUids');
+    items.push(list([seq(p.seqMatch.seqs), seq(p.seqMatch.uids)]));
+  }
   return list([atom('QRESYNC'), list(items)]);
 }
 

@@ -62,9 +62,9 @@ const DEFAULT_COMMAND_TIMEOUT = 120_000;
 const DEFAULT_GREETING_TIMEOUT = 30_000;
 /** Default IDLE restart (ms): under the 29 minutes of RFC 2177. */
 const DEFAULT_IDLE_RESTART = 25 * 60_000;
-/** Default streaming threshold for literals (bytes). */
 /** Bytes a command writer may leave buffered in the socket before it waits for 'drain'. */
 const WRITE_BUFFER_LIMIT = 256 * 1024;
+/** Default streaming threshold for literals (bytes). */
 const DEFAULT_STREAM_THRESHOLD = 1 << 20;
 /** Bytes from the server that count as progress for the command timeout even without a complete response. */
 const PROGRESS_BYTES = 1024;
@@ -288,6 +288,12 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   static async connect(options: ConnectOptions): Promise<ImapConnection> {
     const host = options.host ?? 'localhost';
     const port = options.port ?? (options.security === 'tls' ? 993 : 143);
+    if (options.stream !== undefined && (options.security ?? 'none') !== 'none') {
+      // Never a silent plaintext session: a caller's stream cannot be upgraded here.
+      throw new ImapArgumentError(
+        `security '${options.security}' is impossible over a caller-given stream: wrap the stream in TLS first, or pass security: 'none'`,
+      );
+    }
     const security =
       options.stream !== undefined
         ? 'none'
@@ -330,7 +336,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
         if (options.id !== undefined && conn.hasCapability('ID')) await conn.id(options.id);
         if (options.enable !== undefined && options.enable.length > 0) {
           const wanted = options.enable.filter((e) => conn.hasCapability(e));
-          if (wanted.length > 0 && conn.hasCapability('ENABLE')) await conn.enable(wanted);
+          const canEnable = conn.hasCapability('ENABLE') || conn.hasCapability('IMAP4rev2');
+          if (wanted.length > 0 && canEnable) await conn.enable(wanted);
         }
       }
       return conn;
@@ -448,7 +455,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     const raw = this.#raw;
     if (raw === null) throw new ImapStateError('readRaw() outside raw mode');
     while (raw.chunks.length === 0) {
-      if (this.#closed) return null;
+      // Closed, or raw mode ended meanwhile (its bytes went to the parser).
+      if (this.#closed || this.#raw !== raw) return null;
       await new Promise<void>((resolve) => {
         raw.wake = resolve;
       });
@@ -466,6 +474,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     const raw = this.#raw;
     if (raw === null) return;
     this.#raw = null;
+    raw.wake?.();
     const rest = [unconsumed, ...raw.chunks].filter((b) => b.length > 0);
     if (rest.length > 0 && !this.#closed) this.#onPlain(Buffer.concat(rest));
   }
@@ -638,9 +647,12 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     return null;
   }
 
-  /** ENABLE (RFC 5161): returns the extensions the server confirmed. */
+  /** ENABLE (RFC 5161, RFC 9051 6.3.1): returns the extensions the server confirmed. */
   async enable(extensions: readonly string[]): Promise<ReadonlySet<string>> {
-    if (!this.hasCapability('ENABLE')) throw new ImapCapabilityError('ENABLE');
+    // ENABLE is part of IMAP4rev2 (RFC 9051 6.3.1), which need not list it.
+    if (!this.hasCapability('ENABLE') && !this.hasCapability('IMAP4rev2')) {
+      throw new ImapCapabilityError('ENABLE');
+    }
     const args: CommandArg[] = extensions.map((e) => ({ type: 'atom', value: e }));
     const result = await this.exec('ENABLE', args, { collect: ['ENABLED'] });
     const confirmed = new Set<string>();
@@ -1114,16 +1126,18 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       // last completions) before failing anything.
       if (this.#inflateEnding === 'no') {
         this.#inflateEnding = 'ending';
-        compression.input.once('end', () => {
-          this.#inflateEnding = 'ended';
-          this.#onEnd();
-        });
-        compression.input.end();
+        // Whichever comes first: the inflater's end, or a second's grace.
         const timer = setTimeout(() => {
           this.#inflateEnding = 'ended';
           this.#onEnd();
         }, 1000);
         timer.unref?.();
+        compression.input.once('end', () => {
+          clearTimeout(timer);
+          this.#inflateEnding = 'ended';
+          this.#onEnd();
+        });
+        compression.input.end();
       }
       return;
     }
@@ -1355,7 +1369,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     }
 
     const target = collectorFor(this.#inFlight, r);
-    if (target !== undefined) this.#deliver(target, r);
+    const taken = target !== undefined && this.#deliver(target, r);
 
     for (const ev of events) {
       switch (ev.type) {
@@ -1375,7 +1389,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
           break;
       }
     }
-    if (r.name === 'FETCH' && target === undefined) this.#emit('fetch', r);
+    if (r.name === 'FETCH' && !taken) this.#emit('fetch', r);
   }
 
   /** Extensions named by ENABLE commands in flight. */
@@ -1402,19 +1416,21 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     return [];
   }
 
-  #deliver(p: Pending, r: UntaggedResponse): void {
-    if (p.abandoned || p.settled) return;
+  /** Hands `r` to the command; false when its onUntagged declined it (then it is unsolicited). */
+  #deliver(p: Pending, r: UntaggedResponse): boolean {
+    if (p.abandoned || p.settled) return true;
     const onUntagged = p.options.onUntagged;
     if (onUntagged === undefined) {
       p.untagged.push(r);
-      return;
+      return true;
     }
     this.#delivering = p;
     try {
-      onUntagged(r);
+      return onUntagged(r) !== false;
     } catch (err) {
       p.abandoned = true;
       this.#fail(p, err instanceof Error ? err : new Error(String(err)));
+      return true;
     } finally {
       this.#delivering = null;
     }

@@ -31,7 +31,7 @@ export interface AuthOptions {
   accessToken?: SecretLike;
   /** A SASL mechanism name, `LOGIN-COMMAND` for the plain LOGIN command, or omitted for the best available. */
   mechanism?: string;
-  /** SASL authorization identity (PLAIN). */
+  /** SASL authorization identity (PLAIN, SCRAM, OAUTHBEARER; LOGIN, CRAM-MD5 and XOAUTH2 cannot carry one). */
   authzid?: string;
 }
 
@@ -43,7 +43,11 @@ export interface Timeouts {
   greeting?: number;
   /** TLS handshake (default 30 s). */
   tls?: number;
-  /** A command waiting with no bytes from the server (default 120 s; IDLE excluded). */
+  /**
+   * A command waiting without progress from the server — no complete
+   * response and under 1 KiB of data — for this long (default 120 s; IDLE
+   * excluded), so a server dripping bytes slowly times out too.
+   */
   command?: number;
   /** Restart IDLE before this (default 25 min, under the 29 min of RFC 2177). */
   idleRestart?: number;
@@ -111,8 +115,12 @@ export interface RunOptions {
    * in-flight command collecting its name; the rest become events.
    */
   collect?: readonly string[];
-  /** Receive collected responses as they arrive instead of in the result. */
-  onUntagged?: (response: UntaggedResponse) => void;
+  /**
+   * Receive collected responses as they arrive instead of in the result.
+   * Returning `false` declines one (e.g. an unsolicited FETCH flag update of
+   * another message): it is then treated as unsolicited (a `fetch` event).
+   */
+  onUntagged?: (response: UntaggedResponse) => void | boolean;
   /**
    * Answer a `+` continuation that is not a literal's (AUTHENTICATE, IDLE).
    * Return the line to send (without CRLF), or null to send nothing.

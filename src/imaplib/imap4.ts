@@ -759,10 +759,12 @@ export class IMAP4 {
         while (queue.length > 0) yield queue.shift()!;
         const left = deadline - Date.now();
         if (left <= 0) break;
+        let timer: NodeJS.Timeout | undefined;
         await new Promise<void>((resolve) => {
           wake = resolve;
-          if (left !== Infinity) setTimeout(resolve, left).unref();
+          if (left !== Infinity) timer = setTimeout(resolve, left);
         });
+        clearTimeout(timer);
         wake = null;
       }
     } finally {
@@ -780,14 +782,17 @@ export class IMAP4 {
    */
   async send(data: Buffer | string): Promise<void> {
     const connection = this.requireConnection();
-    connection.beginRaw();
-    connection.writeRaw(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+    try {
+      connection.beginRaw();
+      connection.writeRaw(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+    } catch (err) {
+      throw this.wrapError(err, null);
+    }
   }
 
   /** Reads one line from the server, CRLF included; `b''` at end of stream (Python's readline). */
   async readline(): Promise<Buffer> {
-    const connection = this.requireConnection();
-    connection.beginRaw();
+    const connection = this.enterRawMode();
     for (;;) {
       const nl = this.rawInput.indexOf(0x0a);
       if (nl !== -1) return this.takeRaw(nl + 1);
@@ -800,31 +805,52 @@ export class IMAP4 {
 
   /** Reads exactly `size` bytes from the server (fewer at end of stream), like Python's read(). */
   async read(size: number): Promise<Buffer> {
-    const connection = this.requireConnection();
-    connection.beginRaw();
+    const connection = this.enterRawMode();
     while (this.rawInput.length < size) {
       if (!(await this.fillRaw(connection))) break;
     }
     return this.takeRaw(Math.min(size, this.rawInput.length));
   }
 
+  private enterRawMode(): ImapConnection {
+    const connection = this.requireConnection();
+    try {
+      connection.beginRaw();
+    } catch (err) {
+      throw this.wrapError(err, null);
+    }
+    return connection;
+  }
+
   /** Bytes read in raw mode and not yet returned by readline()/read(). */
   private rawInput: Buffer = Buffer.alloc(0);
 
+  /** A raw read still waiting (kept across a timeout, so no chunk is taken by nobody). */
+  private pendingRead: Promise<Buffer | null> | null = null;
+
   private async fillRaw(connection: ImapConnection): Promise<boolean> {
     const ms = this.options.timeout === undefined ? undefined : this.options.timeout * 1000;
+    const read = (this.pendingRead ??= connection.readRaw());
     let timer: NodeJS.Timeout | undefined;
-    const chunk = await (ms === undefined
-      ? connection.readRaw()
-      : Promise.race([
-          connection.readRaw(),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(
-              () => reject(new ImaplibAbort('socket error: timed out', 'CONNECTION_TIMEOUT')),
-              ms,
-            );
-          }),
-        ]).finally(() => clearTimeout(timer)));
+    let chunk: Buffer | null;
+    try {
+      chunk = await (ms === undefined
+        ? read
+        : Promise.race([
+            read,
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(
+                () => reject(new ImaplibAbort('socket error: timed out', 'CONNECTION_TIMEOUT')),
+                ms,
+              );
+            }),
+          ]).finally(() => clearTimeout(timer)));
+    } catch (err) {
+      if (err instanceof ImaplibAbort) throw err;
+      this.pendingRead = null;
+      throw this.wrapError(err, null);
+    }
+    this.pendingRead = null;
     if (chunk === null) return false;
     this.rawInput = this.rawInput.length === 0 ? chunk : Buffer.concat([this.rawInput, chunk]);
     return true;
@@ -839,6 +865,7 @@ export class IMAP4 {
   /** Before a command: bytes read but not consumed by readline()/read() go back to the engine. */
   private leaveRawMode(connection: ImapConnection): void {
     if (!connection.rawMode) return;
+    this.pendingRead = null;
     const rest = this.rawInput;
     this.rawInput = Buffer.alloc(0);
     connection.endRaw(rest);

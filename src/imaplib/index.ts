@@ -20,4 +20,5 @@ export type { ResponseData, UntaggedItem, UntaggedResponses } from './response-l
 export type { ImaplibState } from './commands-table.js';
 /** imaplib's default ports. */
 export const IMAP4_PORT = 143;
+/** imaplib's default port of IMAP4_SSL. */
 export const IMAP4_SSL_PORT = 993;

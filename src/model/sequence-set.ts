@@ -116,6 +116,7 @@ export class SequenceSet {
    * Expanding a huge server-sent set is the caller's choice, never automatic.
    */
   *values(): IterableIterator<number> {
+    if (this.isSaved) throw new ImapArgumentError('cannot enumerate $, the saved search result');
     for (const [a, b] of this.ranges) {
       if (a === '*' || b === '*') throw new ImapArgumentError('cannot enumerate a set with *');
       const step = a <= b ? 1 : -1;

@@ -175,3 +175,30 @@ describe('UNAUTHENTICATE (RFC 8437) and CREATE-SPECIAL-USE (RFC 6154)', () => {
     await server.close();
   });
 });
+
+describe('unsolicited FETCH during a FETCH (RFC 9051 7.5.2, RFC 7162 3.2.4)', () => {
+  it('a flag update of another message is not yielded as a result but reported as a fetch event', async () => {
+    const { server, conn } = await scripted('CONDSTORE', [
+      { expect: /^A\d+ UID FETCH 1:3 \(UID ENVELOPE\)$/ },
+      {
+        send:
+          '* 1 FETCH (UID 1 ENVELOPE (NIL "one" NIL NIL NIL NIL NIL NIL NIL NIL))\r\n' +
+          '* 9 FETCH (UID 99 FLAGS (\\Seen) MODSEQ (12))\r\n' +
+          '* 2 FETCH (UID 2 FLAGS (\\Flagged))\r\n' +
+          '* 2 FETCH (UID 2 ENVELOPE (NIL "two" NIL NIL NIL NIL NIL NIL NIL NIL))\r\n' +
+          '$tag OK done\r\n',
+      },
+      { stall: true },
+    ]);
+    const events: number[] = [];
+    conn.on('fetch', (r) => events.push(r.attributes.uid ?? -1));
+    const got = await fetchAll(conn, '1:3', { uid: true, envelope: true }, { uid: true });
+    expect(got.map((m) => [m.uid, m.envelope?.subject])).toEqual([
+      [1, 'one'],
+      [2, 'two'],
+    ]);
+    expect(events).toEqual([99, 2]);
+    conn.close();
+    await server.close();
+  });
+});

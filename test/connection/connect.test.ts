@@ -1,8 +1,13 @@
 import { spawn } from 'node:child_process';
-import { Duplex } from 'node:stream';
+import { Duplex, PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImapConnection } from '../../src/connection/connection.js';
-import { ImapConnectionError, ImapProtocolError, ImapStateError } from '../../src/model/errors.js';
+import {
+  ImapArgumentError,
+  ImapConnectionError,
+  ImapProtocolError,
+  ImapStateError,
+} from '../../src/model/errors.js';
 import {
   captureLogger,
   connectAlice,
@@ -219,7 +224,7 @@ describe('connecting to Dovecot', () => {
       { stdio: ['pipe', 'pipe', 'ignore'] },
     );
     const stream = Duplex.from({ readable: child.stdout, writable: child.stdin });
-    const conn = track(await ImapConnection.connect({ stream, security: 'starttls' }));
+    const conn = track(await ImapConnection.connect({ stream, security: 'none' }));
     expect(conn.greeting?.name).toBe('PREAUTH');
     expect(conn.state).toBe('authenticated');
     const r = await conn.exec('SELECT', [{ type: 'mailbox', value: 'INBOX' }]);
@@ -229,6 +234,15 @@ describe('connecting to Dovecot', () => {
     await conn.logout();
     expect(conn.state).toBe('logout');
     await exited;
+  });
+
+  it('refuses TLS over a caller-given stream rather than silently running in plaintext', async () => {
+    const stream = new PassThrough();
+    for (const security of ['tls', 'starttls'] as const) {
+      const err = await ImapConnection.connect({ stream, security }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ImapArgumentError);
+      expect((err as Error).message).toMatch(/caller-given stream/);
+    }
   });
 
   it('logout() ends cleanly: BYE, OK, close event with null', async () => {

@@ -215,7 +215,9 @@ describe('routing and completion order (scripted server)', () => {
       conn.run('FETCH', [seq('1'), raw('(FLAGS)')], {
         pipeline: true,
         collect: ['FETCH'],
-        onUntagged: (r) => streamed.push((r as { seq: number }).seq),
+        onUntagged: (r) => {
+          streamed.push((r as { seq: number }).seq);
+        },
       }),
       conn.run('SEARCH', [raw('RETURN (ALL)'), raw('ALL')], {
         pipeline: true,
