@@ -3,14 +3,17 @@
  * the command queue and pipelining, continuations, routing of untagged data,
  * the connection state machine, IDLE, SASL and timeouts. It knows nothing of
  * the meaning of individual commands beyond what the state machine needs.
+ * It coordinates smaller pieces: queue.ts (the command record, pipelining
+ * rule), writer.ts (corked, back-pressured writes), receiver.ts (literal
+ * sinks, mailbox events), transitions.ts (the state machine),
+ * command-timer.ts (the command timeout), raw-mode.ts and errors.ts.
  */
 import { EventEmitter } from 'node:events';
-import type { Duplex, Readable, Writable } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 import {
   ImapArgumentError,
   ImapCapabilityError,
   ImapConnectionError,
-  ImapProtocolError,
   ImapStateError,
 } from '../model/errors.js';
 import type {
@@ -24,14 +27,35 @@ import type { SecretLike } from '../model/secret.js';
 import { astring, secret } from '../wire/args.js';
 import type { CommandArg, EncodedCommand, LiteralMode } from '../wire/command-arg.js';
 import { encodeCommand } from '../wire/encoder.js';
-import type { LiteralSink, LiteralStartInfo } from '../wire/parser-options.js';
 import { ResponseParser } from '../wire/parser.js';
 import { authenticate as saslAuthenticate, type AuthHost } from './auth.js';
+import { CommandTimer } from './command-timer.js';
 import { createCompression, type Compression } from './compress.js';
+import {
+  abortError,
+  asConnectionError,
+  asError,
+  byeError,
+  checkResult,
+  closedError,
+  pendingCloseError,
+  serverClosedError,
+} from './errors.js';
 import { IdleSession, type IdleHandle, type IdleHost, type IdleOptions } from './idle.js';
 import { clientTraceLine, REDACTED, safeLog, ServerTrace } from './logging.js';
-import { applyCode, applyUntagged, newMailbox, type MailboxEvent } from './mailbox-state.js';
-import { collectorByName, collectorFor } from './router.js';
+import {
+  COMMAND_NAME,
+  isBlocked,
+  rejectPending,
+  resolvePending,
+  TAG_PREFIX,
+  type Hooks,
+  type Pending,
+  type Phase,
+} from './queue.js';
+import { RawMode } from './raw-mode.js';
+import { applyMailbox, enableRequests, literalSinkFor, type Selecting } from './receiver.js';
+import { collectorFor } from './router.js';
 import {
   preauthWithStarttlsError,
   starttlsMissingError,
@@ -55,6 +79,8 @@ import type {
   RunOptions,
   SelectedMailbox,
 } from './types.js';
+import { applyTaggedCode, beforeSend, transition, type StateMachineHost } from './transitions.js';
+import { SocketWriter } from './writer.js';
 
 /** Default per-command idle timeout (ms). */
 const DEFAULT_COMMAND_TIMEOUT = 120_000;
@@ -62,103 +88,12 @@ const DEFAULT_COMMAND_TIMEOUT = 120_000;
 const DEFAULT_GREETING_TIMEOUT = 30_000;
 /** Default IDLE restart (ms): under the 29 minutes of RFC 2177. */
 const DEFAULT_IDLE_RESTART = 25 * 60_000;
-/** Bytes a command writer may leave buffered in the socket before it waits for 'drain'. */
-const WRITE_BUFFER_LIMIT = 256 * 1024;
 /** Default streaming threshold for literals (bytes). */
 const DEFAULT_STREAM_THRESHOLD = 1 << 20;
-/** Bytes from the server that count as progress for the command timeout even without a complete response. */
-const PROGRESS_BYTES = 1024;
 /** Default LOGOUT wait (ms). */
 const DEFAULT_LOGOUT_TIMEOUT = 10_000;
 
-const COMMAND_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*( [A-Za-z0-9][A-Za-z0-9._-]*)*$/;
-const TAG_PREFIX = /^[A-Za-z0-9._-]{1,16}$/;
-
 let connectionIds = 0;
-
-/** A literal sink that drops its bytes (for responses of abandoned commands). */
-const DISCARD_SINK: LiteralSink = {
-  write(): void {},
-  end(): void {},
-};
-
-/** Engine-internal options of one command. */
-interface Hooks {
-  /** Put the command at the head of the queue (capability refresh after LOGIN, STARTTLS). */
-  front?: boolean;
-  /** Log and report this instead of the encoder's redacted text. */
-  redacted?: string;
-  /** Log `+` lines from the server and our answers as `[redacted]` (AUTHENTICATE). */
-  redactContinuations?: boolean;
-  /** Answer `+` continuations (takes precedence over RunOptions.onContinuation). */
-  onContinuation?: (response: ContinuationResponse) => Promise<string | null> | string | null;
-  /** Called synchronously on the tagged OK before anything else; a throw closes the connection. */
-  onOk?: (tagged: TaggedResponse) => void;
-  /** Sees every untagged response while the command is in flight. */
-  observeUntagged?: (response: UntaggedResponse) => void;
-  /** While true, the command timeout does not run for this command (established IDLE). */
-  timeoutExempt?: () => boolean;
-}
-
-type Phase = 'queued' | 'sending' | 'sent' | 'done';
-
-/** A command from run() until it settles. */
-interface Pending {
-  readonly tag: string;
-  /** The command as given, upper-cased (`UID FETCH`). */
-  readonly command: string;
-  /** The command exactly as given to run(). */
-  readonly given: string;
-  /** Its first word (`UID`). */
-  readonly verb: string;
-  readonly args: readonly CommandArg[];
-  readonly options: RunOptions;
-  readonly hooks: Hooks;
-  readonly collect: ReadonlySet<string>;
-  readonly pipeline: boolean;
-  encoded: EncodedCommand;
-  encodedFor: string;
-  redacted: string;
-  untagged: UntaggedResponse[];
-  phase: Phase;
-  settled: boolean;
-  /** Rejected already (aborted or a callback threw); its responses are discarded when they come. */
-  abandoned: boolean;
-  /** An untagged CAPABILITY (or tagged code) arrived while it was in flight. */
-  sawCapability: boolean;
-  continueWaiter: { resolve: () => void; reject: (err: Error) => void } | null;
-  resolve: (result: CommandResult) => void;
-  reject: (err: Error) => void;
-  cleanup: (() => void) | null;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** Wraps anything thrown into an ImapConnectionError (kept as is when it already is one). */
-function asConnectionError(err: unknown, fallback: string): ImapConnectionError {
-  if (err instanceof ImapConnectionError) return err;
-  return new ImapConnectionError('CONNECTION_CLOSED', `${fallback}: ${errorMessage(err)}`, {
-    cause: err,
-  });
-}
-
-function mailboxNameOf(args: readonly CommandArg[]): string {
-  const first = args[0];
-  if (first === undefined) return '';
-  switch (first.type) {
-    case 'mailbox':
-    case 'atom':
-    case 'raw':
-      return first.value;
-    case 'astring':
-    case 'string':
-      return typeof first.value === 'string' ? first.value : first.value.toString('utf8');
-    default:
-      return '';
-  }
-}
 
 /**
  * One IMAP connection. Create it with {@link ImapConnection.connect}; run
@@ -183,7 +118,6 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   readonly #logger: Logger | undefined;
   readonly #logContext: { cid: number };
   readonly #tagPrefix: string;
-  readonly #commandTimeout: number;
   #socket: Transport['socket'];
   #secure: boolean;
   #parser: ResponseParser;
@@ -196,14 +130,14 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #enabled = new Set<string>();
   #greeting: UntaggedResponse | null = null;
   /** Raw byte mode (imaplib's send/readline/read): incoming bytes bypass the parser. */
-  #raw: { chunks: Buffer[]; wake: (() => void) | null } | null = null;
+  readonly #raw = new RawMode();
   #greetingWaiter: {
     resolve: (greeting: UntaggedResponse) => void;
     reject: (err: Error) => void;
   } | null = null;
   readonly #greetingPromise: Promise<UntaggedResponse>;
   #selected: SelectedMailbox | null = null;
-  #selecting: { command: Pending; mailbox: SelectedMailbox; examine: boolean } | null = null;
+  #selecting: Selecting | null = null;
 
   #tagCounter = 0;
   #queue: Pending[] = [];
@@ -213,8 +147,6 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #pumping = false;
   /** In-flight commands that are not pipelinable (a pipelinable one waits for them). */
   #exclusiveInFlight = 0;
-  /** The socket is corked until the next tick: writes of one tick leave as one. */
-  #corked = false;
   /** STARTTLS handshake in progress: nothing may be sent or read. */
   #switching = false;
   /** STARTTLS or COMPRESS in flight: read line by line to find the switch point. */
@@ -224,7 +156,6 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #authenticating = 0;
 
   #closed = false;
-  #closeListeners = new Set<(err: Error) => void>();
   readonly #closedPromise: Promise<void>;
   #markClosed!: () => void;
   #bye: { text: string; code: ResponseCode | null } | null = null;
@@ -235,17 +166,42 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   /** The command whose onUntagged callback is running. */
   #delivering: Pending | null = null;
   #readPaused = false;
-  /**
-   * Last progress: a complete response, literal/bulk data (PROGRESS_BYTES
-   * since the previous mark), or a write of ours. The command timeout runs
-   * from here, so a server dripping bytes (slowloris) still times out.
-   */
-  #lastActivity = Date.now();
-  /** Last byte from the server (for the timeout message). */
-  #lastByte = Date.now();
-  #bytesSinceProgress = 0;
-  #timer: ReturnType<typeof setTimeout> | null = null;
-  #timerDeadline = 0;
+  readonly #timer: CommandTimer;
+  /** The state machine's view of this connection. */
+  readonly #machine: StateMachineHost = {
+    state: () => this.#state,
+    setState: (state) => this.#setState(state),
+    selected: () => this.#selected,
+    setSelected: (mailbox) => {
+      this.#selected = mailbox;
+    },
+    selecting: () => this.#selecting,
+    setSelecting: (selecting) => {
+      this.#selecting = selecting;
+    },
+    setCapabilities: (caps) => this.#setCapabilities(caps),
+    clearEnabled: () => this.#enabled.clear(),
+    emitAlert: (text) => this.#emit('alert', text),
+    emitReadonly: () => this.#emit('readonly'),
+    startLogout: () => {
+      this.#loggingOut = true;
+    },
+    setSwitchCommand: (p) => {
+      this.#switchCommand = p;
+    },
+    startAuthenticating: () => {
+      this.#authenticating++;
+    },
+    refreshCapabilities: (p) => this.#refreshCapabilities(p),
+    beginTls: () => this.#beginTls(),
+    beginCompression: () => this.#beginCompression(),
+  };
+  readonly #writer = new SocketWriter({
+    output: () => this.#output(),
+    socket: () => this.#socket,
+    closed: () => this.#closed,
+    onActivity: () => this.#timer.markActivity(),
+  });
   #idle: IdleSession | null = null;
 
   private constructor(options: ConnectOptions, transport: Transport, host: string, port: number) {
@@ -261,7 +217,14 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       throw new ImapArgumentError(`invalid tag prefix ${JSON.stringify(prefix)}`);
     }
     this.#tagPrefix = prefix;
-    this.#commandTimeout = options.timeouts?.command ?? DEFAULT_COMMAND_TIMEOUT;
+    this.#timer = new CommandTimer(
+      {
+        inFlight: () => this.#inFlight,
+        inactive: () => this.#readPaused || this.#closed,
+        onTimeout: (err) => this.close(err),
+      },
+      options.timeouts?.command ?? DEFAULT_COMMAND_TIMEOUT,
+    );
     this.#socket = transport.socket;
     this.#secure = transport.secure;
     this.#parser = this.#newParser(true);
@@ -342,7 +305,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       }
       return conn;
     } catch (err) {
-      conn.close(err instanceof Error ? err : new Error(String(err)));
+      conn.close(asError(err));
       throw err;
     }
   }
@@ -428,9 +391,9 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
    * `C: [n raw bytes]`, never with its content.
    */
   writeRaw(data: Buffer): void {
-    if (this.#closed) throw this.#closedError();
+    if (this.#closed) throw closedError();
     this.#traceClient(`[${data.length} raw bytes]`);
-    this.#write(data).catch(() => undefined);
+    this.#writer.write(data).catch(() => undefined);
     this.#compression?.flush();
   }
 
@@ -442,27 +405,17 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
    * command is queued or in flight. Idempotent.
    */
   beginRaw(): void {
-    if (this.#closed) throw this.#closedError();
-    if (this.#raw !== null) return;
+    if (this.#closed) throw closedError();
+    if (this.#raw.active) return;
     if (this.#inFlight.length > 0 || this.#queue.length > 0 || this.#idle !== null) {
       throw new ImapStateError('raw mode needs a connection with no command running');
     }
-    this.#raw = { chunks: [], wake: null };
+    this.#raw.begin();
   }
 
   /** The next bytes received in raw mode; null once the connection is closed. */
-  async readRaw(): Promise<Buffer | null> {
-    const raw = this.#raw;
-    if (raw === null) throw new ImapStateError('readRaw() outside raw mode');
-    while (raw.chunks.length === 0) {
-      // Closed, or raw mode ended meanwhile (its bytes went to the parser).
-      if (this.#closed || this.#raw !== raw) return null;
-      await new Promise<void>((resolve) => {
-        raw.wake = resolve;
-      });
-      raw.wake = null;
-    }
-    return raw.chunks.shift()!;
+  readRaw(): Promise<Buffer | null> {
+    return this.#raw.read(() => this.#closed);
   }
 
   /**
@@ -471,17 +424,14 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
    * them at a response boundary.
    */
   endRaw(unconsumed: Buffer = Buffer.alloc(0)): void {
-    const raw = this.#raw;
-    if (raw === null) return;
-    this.#raw = null;
-    raw.wake?.();
-    const rest = [unconsumed, ...raw.chunks].filter((b) => b.length > 0);
+    const rest = this.#raw.end(unconsumed);
+    if (rest === null) return;
     if (rest.length > 0 && !this.#closed) this.#onPlain(Buffer.concat(rest));
   }
 
   /** True while in raw byte mode. */
   get rawMode(): boolean {
-    return this.#raw !== null;
+    return this.#raw.active;
   }
 
   // ------------------------------------------------------------------
@@ -526,7 +476,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     args: readonly CommandArg[] = [],
     options: RunOptions = {},
   ): Promise<CommandResult> {
-    return this.#check(command, await this.run(command, args, options));
+    return checkResult(command, await this.run(command, args, options));
   }
 
   /**
@@ -672,7 +622,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
    * `pollInterval` ms instead.
    */
   async idle(options: IdleOptions = {}): Promise<IdleHandle> {
-    if (this.#closed) throw this.#closedError();
+    if (this.#closed) throw closedError();
     if (this.#idle !== null) {
       throw new ImapStateError('already idling: call done() on the current IdleHandle first');
     }
@@ -721,15 +671,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     if (this.#closed) return;
     this.#closed = true;
     this.#state = 'logout';
-    this.#clearTimer();
-    const pendingError =
-      error === undefined
-        ? new ImapConnectionError('CONNECTION_CLOSED', 'the connection was closed')
-        : error instanceof ImapConnectionError
-          ? error
-          : new ImapConnectionError('CONNECTION_CLOSED', `connection closed: ${error.message}`, {
-              cause: error,
-            });
+    this.#timer.clear();
+    const pendingError = pendingCloseError(error);
     const pending = [...this.#inFlight, ...this.#queue];
     this.#inFlight = [];
     this.#exclusiveInFlight = 0;
@@ -738,11 +681,10 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       const waiter = p.continueWaiter;
       p.continueWaiter = null;
       waiter?.reject(pendingError);
-      this.#fail(p, pendingError);
+      rejectPending(p, pendingError);
     }
-    this.#raw?.wake?.();
-    for (const listener of this.#closeListeners) listener(pendingError);
-    this.#closeListeners.clear();
+    this.#raw.wake();
+    this.#writer.closed(pendingError);
     const greeting = this.#greetingWaiter;
     this.#greetingWaiter = null;
     greeting?.reject(pendingError);
@@ -767,9 +709,9 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     options: RunOptions,
     hooks: Hooks,
   ): Promise<CommandResult> {
-    if (this.#closed) return Promise.reject(this.#closedError());
+    if (this.#closed) return Promise.reject(closedError());
     // A command ends raw byte mode: what arrived since goes to the parser.
-    if (this.#raw !== null) this.endRaw();
+    if (this.#raw.active) this.endRaw();
     if (typeof command !== 'string' || !COMMAND_NAME.test(command)) {
       return Promise.reject(
         new ImapArgumentError(`invalid command name ${JSON.stringify(String(command))}`),
@@ -822,7 +764,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     const signal = options.signal;
     if (signal !== undefined) {
       if (signal.aborted) {
-        return Promise.reject(this.#abortError(p, signal));
+        return Promise.reject(abortError(p, signal));
       }
       const onAbort = (): void => this.#abort(p, signal);
       signal.addEventListener('abort', onAbort, { once: true });
@@ -843,26 +785,19 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     return { literalMode: this.literalMode, utf8: this.utf8Enabled };
   }
 
-  #abortError(p: Pending, signal: AbortSignal): ImapConnectionError {
-    return new ImapConnectionError('ABORTED', `${p.command} was aborted`, {
-      command: p.redacted,
-      cause: signal.reason,
-    });
-  }
-
   #abort(p: Pending, signal: AbortSignal): void {
     if (p.settled) return;
-    const err = this.#abortError(p, signal);
+    const err = abortError(p, signal);
     if (p.phase === 'queued') {
       const i = this.#queue.indexOf(p);
       if (i !== -1) this.#queue.splice(i, 1);
-      this.#fail(p, err);
+      rejectPending(p, err);
       this.#afterChange();
       return;
     }
     // Sent: IMAP cannot cancel it; discard its responses when they come.
     p.abandoned = true;
-    this.#fail(p, err);
+    rejectPending(p, err);
   }
 
   /**
@@ -879,7 +814,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       while (!this.#writing && !this.#closed && !this.#switching) {
         const next = this.#queue[0];
         if (next === undefined) return;
-        const blocked = next.pipeline ? this.#exclusiveInFlight > 0 : this.#inFlight.length > 0;
+        const blocked = isBlocked(next, this.#exclusiveInFlight, this.#inFlight.length);
         if (blocked) {
           this.#idle?.interrupt();
           return;
@@ -899,15 +834,15 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     if (!p.pipeline) this.#exclusiveInFlight++;
     for (const token of this.#pauses) if (token.owner === null) token.owner = p;
     this.#updateReading();
-    this.#beforeSend(p);
+    beforeSend(this.#machine, p);
     try {
       if (p.encodedFor !== this.#encodeMode()) {
         p.encoded = encodeCommand(p.tag, p.given, p.args, this.#encodeOptions());
         if (p.hooks.redacted === undefined) p.redacted = p.encoded.redacted;
       }
       this.#traceClient(p.redacted);
-      this.#lastActivity = Date.now();
-      this.#armTimer(p);
+      this.#timer.markActivity();
+      this.#timer.arm(p);
       for (const part of p.encoded.parts) {
         if (this.#closed) break;
         // A refused synchronizing literal is never sent; but the bytes of a
@@ -915,14 +850,14 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
         // server reads them whatever it answered.
         if (part.type === 'data') {
           // no await when nothing needs waiting for: see #pump
-          if (!this.#writeNow(part.data)) await this.#drained();
+          if (!this.#writer.writeNow(part.data)) await this.#writer.drained();
         } else if (part.type === 'continue') {
           if ((p.phase as Phase) === 'done') break;
           this.#compression?.flush();
           await this.#waitContinue(p);
           if ((p.phase as Phase) === 'done') break;
         } else {
-          await this.#pipeLiteral(part.stream, part.size);
+          await this.#writer.pipeLiteral(part.stream, part.size);
         }
       }
       this.#compression?.flush();
@@ -930,7 +865,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     } catch (err) {
       if (!this.#closed) {
         // Half a command is on the wire: the connection cannot be trusted any more.
-        this.#fail(p, err instanceof Error ? err : new Error(String(err)));
+        rejectPending(p, asError(err));
         this.close(asConnectionError(err, `sending ${p.command} failed`));
       }
     } finally {
@@ -939,86 +874,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#pump();
   }
 
-  #beforeSend(p: Pending): void {
-    switch (p.verb) {
-      case 'SELECT':
-      case 'EXAMINE': {
-        const examine = p.verb === 'EXAMINE';
-        this.#selected = null;
-        this.#selecting = {
-          command: p,
-          mailbox: newMailbox(mailboxNameOf(p.args), examine),
-          examine,
-        };
-        if (this.#state === 'selected') this.#setState('authenticated');
-        break;
-      }
-      case 'LOGOUT':
-        this.#loggingOut = true;
-        break;
-      case 'STARTTLS':
-      case 'COMPRESS':
-        this.#switchCommand = p;
-        break;
-      case 'AUTHENTICATE':
-        this.#authenticating++;
-        break;
-    }
-  }
-
   #output(): Writable {
     return this.#compression?.output ?? this.#socket;
-  }
-
-  /** Writes bytes, waiting for 'drain' when the stream asks to. */
-  #write(data: Buffer): Promise<void> {
-    return this.#writeNow(data) ? Promise.resolve() : this.#drained();
-  }
-
-  /**
-   * Writes bytes now; false when the caller must wait for {@link #drained}
-   * (back-pressure, or the connection is closed). The plain socket is corked
-   * on the first write of a tick and uncorked on the next tick, so the
-   * commands and lines written in one tick go out in one write (one TLS
-   * record, one segment) instead of one each.
-   */
-  #writeNow(data: Buffer): boolean {
-    if (this.#closed) return false;
-    this.#lastActivity = Date.now();
-    const out = this.#output();
-    if (out === this.#socket && !this.#corked) {
-      this.#corked = true;
-      out.cork();
-      process.nextTick(this.#uncork, out);
-    }
-    // A corked socket reaches its 16 KiB high-water mark after ~100 small
-    // commands; keep writing up to WRITE_BUFFER_LIMIT so a burst of
-    // pipelined commands leaves in one write. write() returned false, so
-    // 'drain' will come for the caller that waits.
-    return out.write(data) || out.writableLength < WRITE_BUFFER_LIMIT;
-  }
-
-  readonly #uncork = (out: Writable): void => {
-    this.#corked = false;
-    out.uncork();
-  };
-
-  /** Resolves on 'drain' of the output; rejects when the connection closes first (or is closed). */
-  #drained(): Promise<void> {
-    if (this.#closed) return Promise.reject(this.#closedError());
-    const out = this.#output();
-    return new Promise<void>((resolve, reject) => {
-      const onDrain = (): void => {
-        this.#closeListeners.delete(onClose);
-        resolve();
-      };
-      const onClose = (err: Error): void => {
-        out.off('drain', onDrain);
-        reject(err);
-      };
-      out.once('drain', onDrain);
-      this.#closeListeners.add(onClose);
-    });
   }
 
   /** Writes one line answering a continuation (or DONE). */
@@ -1031,34 +888,15 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       return;
     }
     this.#traceClient(redact ? REDACTED : line);
-    this.#write(Buffer.from(line + '\r\n', 'utf8')).catch(() => undefined);
+    this.#writer.write(Buffer.from(line + '\r\n', 'utf8')).catch(() => undefined);
     this.#compression?.flush();
-    this.#armTimer();
+    this.#timer.arm();
   }
 
   #waitContinue(p: Pending): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       p.continueWaiter = { resolve, reject };
     });
-  }
-
-  async #pipeLiteral(stream: Readable, size: number): Promise<void> {
-    let sent = 0;
-    for await (const chunk of stream) {
-      const buf: Buffer =
-        typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer);
-      if (sent + buf.length > size) {
-        throw new ImapArgumentError(`a literal stream is longer than its declared ${size} bytes`);
-      }
-      sent += buf.length;
-      await this.#write(buf);
-      if (this.#closed) throw this.#closedError();
-    }
-    if (sent !== size) {
-      throw new ImapArgumentError(
-        `a literal stream ended after ${sent} of its declared ${size} bytes`,
-      );
-    }
   }
 
   // ------------------------------------------------------------------
@@ -1068,7 +906,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     return new ResponseParser({
       ...this.#options.limits,
       streamThreshold: this.#options.streamThreshold ?? DEFAULT_STREAM_THRESHOLD,
-      literalSink: (info) => this.#literalSink(info),
+      literalSink: (info) => literalSinkFor(this.#inFlight, info),
       keepRaw: this.#options.keepRaw === true,
       greeting,
       // Dispatch each response before the rest of the chunk is parsed, so a
@@ -1104,13 +942,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   readonly #onData = (chunk: Buffer | string): void => {
     if (this.#closed) return;
     const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
-    const now = Date.now();
-    this.#lastByte = now;
-    this.#bytesSinceProgress += buf.length;
-    if (this.#bytesSinceProgress >= PROGRESS_BYTES) {
-      this.#lastActivity = now;
-      this.#bytesSinceProgress = 0;
-    }
+    this.#timer.onBytes(buf.length);
     if (this.#compression !== null) {
       this.#compression.input.write(buf);
       return;
@@ -1145,19 +977,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       this.close();
       return;
     }
-    const bye = this.#bye;
-    this.close(
-      bye !== null
-        ? new ImapConnectionError(
-            'CONNECTION_BYE',
-            `the server closed the connection: ${bye.text}`,
-            {
-              serverText: bye.text,
-              responseCode: bye.code,
-            },
-          )
-        : new ImapConnectionError('CONNECTION_CLOSED', 'the server closed the connection'),
-    );
+    this.close(serverClosedError(this.#bye));
   };
 
   readonly #onSocketError = (err: Error): void => {
@@ -1172,11 +992,9 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   /** Plain (decrypted, decompressed) server bytes. */
   #onPlain(buf: Buffer): void {
     if (this.#closed) return;
-    const raw = this.#raw;
-    if (raw !== null) {
+    if (this.#raw.active) {
       this.#traceServerRaw(buf.length);
-      raw.chunks.push(buf);
-      raw.wake?.();
+      this.#raw.push(buf);
       return;
     }
     this.#trace?.push(buf);
@@ -1215,66 +1033,17 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #afterData(): void {
     if (this.#closed) return;
     if (this.#bye !== null && !this.#loggingOut && this.#greetingWaiter === null) {
-      const bye = this.#bye;
-      this.close(
-        new ImapConnectionError('CONNECTION_BYE', `the server said BYE: ${bye.text}`, {
-          serverText: bye.text,
-          responseCode: bye.code,
-        }),
-      );
+      this.close(byeError(this.#bye));
       return;
     }
-    this.#armTimer();
+    this.#timer.arm();
   }
 
   #dispatch(r: Response): void {
-    this.#lastActivity = Date.now();
-    this.#bytesSinceProgress = 0;
+    this.#timer.onResponse();
     if (r.kind === 'tagged') this.#onTagged(r);
     else if (r.kind === 'continuation') this.#onContinuation(r);
     else this.#onUntagged(r);
-  }
-
-  #literalSink(info: LiteralStartInfo): LiteralSink | null {
-    if (info.name === null) return null;
-    const p = collectorByName(this.#inFlight, info.name);
-    if (p === undefined) return null;
-    if (p.abandoned) return DISCARD_SINK;
-    const onLiteral = p.options.onLiteral;
-    if (onLiteral === undefined) return null;
-    const abandon = (err: unknown): void => {
-      p.abandoned = true;
-      this.#fail(p, err instanceof Error ? err : new Error(String(err)));
-    };
-    let sink: LiteralSink | null;
-    try {
-      sink = onLiteral(info);
-    } catch (err) {
-      abandon(err);
-      return DISCARD_SINK;
-    }
-    if (sink === null) return null;
-    // A throwing sink fails its command, never the connection: the bytes
-    // still have to be read past to stay in sync.
-    const target = sink;
-    return {
-      write(chunk: Buffer): void {
-        if (p.abandoned) return;
-        try {
-          target.write(chunk);
-        } catch (err) {
-          abandon(err);
-        }
-      },
-      end(): void {
-        if (p.abandoned) return;
-        try {
-          target.end();
-        } catch (err) {
-          abandon(err);
-        }
-      },
-    };
   }
 
   #onGreeting(r: UntaggedResponse): void {
@@ -1334,7 +1103,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
         break;
       case 'ENABLED': {
         // Only what an ENABLE in flight asked for (RFC 5161 3.2: nothing else may be enabled).
-        const asked = this.#enableRequests();
+        const asked = enableRequests(this.#inFlight);
         for (const c of r.capabilities) {
           const name = c.toUpperCase();
           if (asked.has(name)) this.#enabled.add(name);
@@ -1356,7 +1125,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     }
     if ('code' in r && r.code?.name === 'ALERT') this.#emit('alert', r.text);
 
-    const events = this.#applyMailbox(r);
+    const events = applyMailbox(this.#selecting, this.#selected, r);
 
     for (const p of this.#inFlight) {
       const observe = p.hooks.observeUntagged;
@@ -1392,30 +1161,6 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     if (r.name === 'FETCH' && !taken) this.#emit('fetch', r);
   }
 
-  /** Extensions named by ENABLE commands in flight. */
-  #enableRequests(): Set<string> {
-    const asked = new Set<string>();
-    for (const p of this.#inFlight) {
-      if (p.verb !== 'ENABLE') continue;
-      for (const a of p.args) if (a.type === 'atom') asked.add(a.value.toUpperCase());
-    }
-    return asked;
-  }
-
-  #applyMailbox(r: UntaggedResponse): MailboxEvent[] {
-    const selecting = this.#selecting;
-    if (selecting !== null) {
-      const events = applyUntagged(selecting.mailbox, r, true);
-      if (events.some((e) => e.type === 'closed')) {
-        // [CLOSED]: what came before was about the previous mailbox.
-        selecting.mailbox = newMailbox(selecting.mailbox.name, selecting.examine);
-      }
-      return events.filter((e) => e.type === 'vanished');
-    }
-    if (this.#selected !== null) return applyUntagged(this.#selected, r, false);
-    return [];
-  }
-
   /** Hands `r` to the command; false when its onUntagged declined it (then it is unsolicited). */
   #deliver(p: Pending, r: UntaggedResponse): boolean {
     if (p.abandoned || p.settled) return true;
@@ -1429,7 +1174,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       return onUntagged(r) !== false;
     } catch (err) {
       p.abandoned = true;
-      this.#fail(p, err instanceof Error ? err : new Error(String(err)));
+      rejectPending(p, asError(err));
       return true;
     } finally {
       this.#delivering = null;
@@ -1466,7 +1211,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   ): void {
     const redact = p.hooks.redactContinuations === true;
     const fail = (err: unknown): void => {
-      this.#fail(p, err instanceof Error ? err : new Error(String(err)));
+      rejectPending(p, asError(err));
       this.close(asConnectionError(err, `answering a continuation of ${p.command} failed`));
     };
     let answer: Promise<string | null> | string | null;
@@ -1512,20 +1257,20 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
         p.hooks.onOk(r);
       } catch (err) {
         const e = asConnectionError(err, `${p.command} failed`);
-        this.#fail(p, e);
+        rejectPending(p, e);
         this.close(e);
         return;
       }
     }
-    this.#applyTaggedCode(p, r);
-    const post = this.#transition(p, r);
+    applyTaggedCode(this.#machine, p, r);
+    const post = transition(this.#machine, p, r);
     const result: CommandResult = { tagged: r, untagged: p.untagged, command: p.redacted };
     if (post === undefined) {
-      this.#succeed(p, result);
+      resolvePending(p, result);
     } else {
       post.then(
-        () => this.#succeed(p, result),
-        (err: unknown) => this.#fail(p, err instanceof Error ? err : new Error(String(err))),
+        () => resolvePending(p, result),
+        (err: unknown) => rejectPending(p, asError(err)),
       );
     }
     if (p.verb === 'LOGOUT' && r.status === 'OK') {
@@ -1533,70 +1278,6 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       return;
     }
     this.#afterChange();
-  }
-
-  #applyTaggedCode(p: Pending, r: TaggedResponse): void {
-    const code = r.code;
-    if (code === null) return;
-    if (code.name === 'CAPABILITY') {
-      this.#setCapabilities(code.capabilities);
-      p.sawCapability = true;
-    } else if (code.name === 'ALERT') {
-      this.#emit('alert', r.text);
-    } else if (this.#selected !== null && this.#selecting?.command !== p) {
-      for (const ev of applyCode(this.#selected, code, false)) {
-        if (ev.type === 'readonly') this.#emit('readonly');
-      }
-    }
-  }
-
-  /** State changes on a command's completion; a returned promise delays its result. */
-  #transition(p: Pending, r: TaggedResponse): Promise<void> | undefined {
-    const ok = r.status === 'OK';
-    switch (p.verb) {
-      case 'SELECT':
-      case 'EXAMINE': {
-        const selecting = this.#selecting;
-        if (selecting === null || selecting.command !== p) return undefined;
-        this.#selecting = null;
-        if (ok) {
-          const mb = selecting.mailbox;
-          if (r.code?.name === 'READ-ONLY') mb.readOnly = true;
-          else if (r.code?.name === 'READ-WRITE') mb.readOnly = false;
-          this.#selected = mb;
-          this.#setState('selected');
-        } else {
-          this.#selected = null;
-          if (this.#state === 'selected') this.#setState('authenticated');
-        }
-        return undefined;
-      }
-      case 'CLOSE':
-      case 'UNSELECT':
-        if (ok) {
-          this.#selected = null;
-          this.#setState('authenticated');
-        }
-        return undefined;
-      case 'LOGIN':
-      case 'AUTHENTICATE':
-        if (!ok) return undefined;
-        this.#setState('authenticated');
-        return this.#refreshCapabilities(p);
-      case 'UNAUTHENTICATE':
-        if (!ok) return undefined;
-        this.#selected = null;
-        this.#enabled.clear();
-        this.#setState('not-authenticated');
-        return this.#refreshCapabilities(p);
-      case 'STARTTLS':
-        return ok ? this.#beginTls() : undefined;
-      case 'COMPRESS':
-        if (ok) this.#beginCompression();
-        return undefined;
-      default:
-        return undefined;
-    }
   }
 
   /** After login: capabilities from the completion's code, an untagged CAPABILITY, or a new CAPABILITY command. */
@@ -1630,7 +1311,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
           (tlsSocket) => {
             if (this.#closed) {
               tlsSocket.destroy();
-              reject(this.#closedError());
+              reject(closedError());
               return;
             }
             // Nothing from before the handshake is trusted.
@@ -1693,37 +1374,13 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   // ------------------------------------------------------------------
   // Completion, timers, reading
 
-  #succeed(p: Pending, result: CommandResult): void {
-    if (p.settled) return;
-    p.settled = true;
-    p.cleanup?.();
-    p.resolve(result);
-  }
-
-  #fail(p: Pending, err: Error): void {
-    if (p.settled) return;
-    p.settled = true;
-    p.cleanup?.();
-    p.reject(err);
-  }
-
-  #check(command: string, result: CommandResult): CommandResult {
-    const t = result.tagged;
-    if (t.status === 'OK') return result;
-    throw new ImapProtocolError(t.status, `${command.toUpperCase()} failed: ${t.text}`, {
-      command: result.command,
-      serverText: t.text,
-      responseCode: t.code,
-    });
-  }
-
   /** After a completion or an abort: send more, update reading and timers, resume IDLE. */
   #afterChange(): void {
     if (this.#closed) return;
     this.#pump();
     this.#updateReading();
     // A completion only takes commands out of flight: a running timer's deadline stays the earliest.
-    if (this.#timer === null) this.#armTimer();
+    if (!this.#timer.running) this.#timer.arm();
     if (this.#queue.length === 0 && this.#inFlight.length === 0) this.#idle?.onQuiet();
   }
 
@@ -1735,10 +1392,10 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     if (pause) {
       this.#socket.pause();
     } else {
-      this.#lastActivity = Date.now();
+      this.#timer.markActivity();
       this.#socket.resume();
     }
-    this.#armTimer();
+    this.#timer.arm();
   }
 
   #readingPaused(): boolean {
@@ -1747,70 +1404,6 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       if (token.owner === null ? this.#inFlight.length === 0 : token.owner === only) return true;
     }
     return false;
-  }
-
-  /** The command timeout in force now, or null when nothing waits on the server. */
-  #currentTimeout(): number | null {
-    if (this.#readPaused || this.#closed) return null;
-    let timeout: number | null = null;
-    for (const p of this.#inFlight) {
-      if (p.hooks.timeoutExempt?.() === true) continue;
-      const t = p.options.timeout ?? this.#commandTimeout;
-      if (timeout === null || t < timeout) timeout = t;
-    }
-    return timeout;
-  }
-
-  /**
-   * Arms the command timer for the earliest deadline. With `added` (a
-   * command just sent) and a timer running, only that command can bring the
-   * deadline forward, so only it is looked at (not all in flight: 2,000
-   * pipelined commands would cost 2,000² checks).
-   */
-  #armTimer(added?: Pending): void {
-    if (added !== undefined && this.#timer !== null) {
-      if (this.#readPaused || this.#closed || added.hooks.timeoutExempt?.() === true) return;
-      const t = added.options.timeout ?? this.#commandTimeout;
-      if (this.#lastActivity + t >= this.#timerDeadline) return;
-    }
-    const timeout = this.#currentTimeout();
-    if (timeout === null) return; // a running timer re-checks when it fires
-    const deadline = this.#lastActivity + timeout;
-    if (this.#timer !== null) {
-      if (deadline >= this.#timerDeadline) return;
-      clearTimeout(this.#timer);
-    }
-    this.#timerDeadline = deadline;
-    this.#timer = setTimeout(this.#onTimer, Math.max(0, deadline - Date.now()));
-    this.#timer.unref?.();
-  }
-
-  readonly #onTimer = (): void => {
-    this.#timer = null;
-    const timeout = this.#currentTimeout();
-    if (timeout === null) return;
-    const idle = Date.now() - this.#lastActivity;
-    if (idle < timeout) {
-      this.#armTimer();
-      return;
-    }
-    const oldest = this.#inFlight.find((p) => p.hooks.timeoutExempt?.() !== true);
-    const waiting = oldest ? ` while waiting for ${oldest.command}` : '';
-    const silent = Date.now() - this.#lastByte >= timeout;
-    this.close(
-      new ImapConnectionError(
-        'CONNECTION_TIMEOUT',
-        silent
-          ? `no data from the server for ${timeout} ms${waiting}`
-          : `the server sent only ${this.#bytesSinceProgress} byte(s) and no complete response in ${timeout} ms${waiting} (too slow)`,
-        oldest ? { command: oldest.redacted } : {},
-      ),
-    );
-  };
-
-  #clearTimer(): void {
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
   }
 
   // ------------------------------------------------------------------
@@ -1825,10 +1418,6 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     if (this.#state === state) return;
     this.#state = state;
     this.#debug(`state: ${state}`);
-  }
-
-  #closedError(): ImapConnectionError {
-    return new ImapConnectionError('CONNECTION_CLOSED', 'the connection is closed');
   }
 
   #debug(msg: string): void {

@@ -1,0 +1,101 @@
+/**
+ * Building the connection layer's errors: wrapping anything thrown into an
+ * {@link ImapConnectionError}, and the messages for a closed connection, an
+ * aborted command, a server BYE and a command timeout.
+ */
+import { ImapConnectionError, ImapProtocolError } from '../model/errors.js';
+import type { ResponseCode } from '../model/response-code.js';
+import type { Pending } from './queue.js';
+import type { CommandResult } from './types.js';
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Wraps anything thrown into an ImapConnectionError (kept as is when it already is one). */
+export function asConnectionError(err: unknown, fallback: string): ImapConnectionError {
+  if (err instanceof ImapConnectionError) return err;
+  return new ImapConnectionError('CONNECTION_CLOSED', `${fallback}: ${errorMessage(err)}`, {
+    cause: err,
+  });
+}
+
+/** Anything thrown, as an Error. */
+export function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** The error for using a closed connection. */
+export function closedError(): ImapConnectionError {
+  return new ImapConnectionError('CONNECTION_CLOSED', 'the connection is closed');
+}
+
+/** The error commands pending at close() reject with. */
+export function pendingCloseError(error: Error | undefined): ImapConnectionError {
+  return error === undefined
+    ? new ImapConnectionError('CONNECTION_CLOSED', 'the connection was closed')
+    : error instanceof ImapConnectionError
+      ? error
+      : new ImapConnectionError('CONNECTION_CLOSED', `connection closed: ${error.message}`, {
+          cause: error,
+        });
+}
+
+/** The error of a command whose signal aborted. */
+export function abortError(p: Pending, signal: AbortSignal): ImapConnectionError {
+  return new ImapConnectionError('ABORTED', `${p.command} was aborted`, {
+    command: p.redacted,
+    cause: signal.reason,
+  });
+}
+
+/** The error when the server closed the connection (after a BYE, when it sent one). */
+export function serverClosedError(
+  bye: { text: string; code: ResponseCode | null } | null,
+): ImapConnectionError {
+  return bye !== null
+    ? new ImapConnectionError('CONNECTION_BYE', `the server closed the connection: ${bye.text}`, {
+        serverText: bye.text,
+        responseCode: bye.code,
+      })
+    : new ImapConnectionError('CONNECTION_CLOSED', 'the server closed the connection');
+}
+
+/** The error after an unsolicited BYE. */
+export function byeError(bye: { text: string; code: ResponseCode | null }): ImapConnectionError {
+  return new ImapConnectionError('CONNECTION_BYE', `the server said BYE: ${bye.text}`, {
+    serverText: bye.text,
+    responseCode: bye.code,
+  });
+}
+
+/**
+ * The command timeout's error: `silent` when no byte came for the whole
+ * timeout, else the server dripped `bytes` without a complete response.
+ */
+export function commandTimeoutError(
+  timeout: number,
+  oldest: Pending | undefined,
+  silent: boolean,
+  bytes: number,
+): ImapConnectionError {
+  const waiting = oldest ? ` while waiting for ${oldest.command}` : '';
+  return new ImapConnectionError(
+    'CONNECTION_TIMEOUT',
+    silent
+      ? `no data from the server for ${timeout} ms${waiting}`
+      : `the server sent only ${bytes} byte(s) and no complete response in ${timeout} ms${waiting} (too slow)`,
+    oldest ? { command: oldest.redacted } : {},
+  );
+}
+
+/** exec(): a NO or BAD completion as an ImapProtocolError. */
+export function checkResult(command: string, result: CommandResult): CommandResult {
+  const t = result.tagged;
+  if (t.status === 'OK') return result;
+  throw new ImapProtocolError(t.status, `${command.toUpperCase()} failed: ${t.text}`, {
+    command: result.command,
+    serverText: t.text,
+    responseCode: t.code,
+  });
+}

@@ -1,0 +1,87 @@
+/**
+ * The command queue's data: what one command carries from run() until it
+ * settles ({@link Pending}), the engine-internal options of a command
+ * ({@link Hooks}), the pipelining rule, and settling a command exactly once.
+ */
+import type { ContinuationResponse, TaggedResponse, UntaggedResponse } from '../model/response.js';
+import type { CommandArg, EncodedCommand } from '../wire/command-arg.js';
+import type { CommandResult, RunOptions } from './types.js';
+
+/** A valid command name: one or more atoms separated by single spaces (`UID FETCH`). */
+export const COMMAND_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*( [A-Za-z0-9][A-Za-z0-9._-]*)*$/;
+/** A valid tag prefix. */
+export const TAG_PREFIX = /^[A-Za-z0-9._-]{1,16}$/;
+
+/** Engine-internal options of one command. */
+export interface Hooks {
+  /** Put the command at the head of the queue (capability refresh after LOGIN, STARTTLS). */
+  front?: boolean;
+  /** Log and report this instead of the encoder's redacted text. */
+  redacted?: string;
+  /** Log `+` lines from the server and our answers as `[redacted]` (AUTHENTICATE). */
+  redactContinuations?: boolean;
+  /** Answer `+` continuations (takes precedence over RunOptions.onContinuation). */
+  onContinuation?: (response: ContinuationResponse) => Promise<string | null> | string | null;
+  /** Called synchronously on the tagged OK before anything else; a throw closes the connection. */
+  onOk?: (tagged: TaggedResponse) => void;
+  /** Sees every untagged response while the command is in flight. */
+  observeUntagged?: (response: UntaggedResponse) => void;
+  /** While true, the command timeout does not run for this command (established IDLE). */
+  timeoutExempt?: () => boolean;
+}
+
+export type Phase = 'queued' | 'sending' | 'sent' | 'done';
+
+/** A command from run() until it settles. */
+export interface Pending {
+  readonly tag: string;
+  /** The command as given, upper-cased (`UID FETCH`). */
+  readonly command: string;
+  /** The command exactly as given to run(). */
+  readonly given: string;
+  /** Its first word (`UID`). */
+  readonly verb: string;
+  readonly args: readonly CommandArg[];
+  readonly options: RunOptions;
+  readonly hooks: Hooks;
+  readonly collect: ReadonlySet<string>;
+  readonly pipeline: boolean;
+  encoded: EncodedCommand;
+  encodedFor: string;
+  redacted: string;
+  untagged: UntaggedResponse[];
+  phase: Phase;
+  settled: boolean;
+  /** Rejected already (aborted or a callback threw); its responses are discarded when they come. */
+  abandoned: boolean;
+  /** An untagged CAPABILITY (or tagged code) arrived while it was in flight. */
+  sawCapability: boolean;
+  continueWaiter: { resolve: () => void; reject: (err: Error) => void } | null;
+  resolve: (result: CommandResult) => void;
+  reject: (err: Error) => void;
+  cleanup: (() => void) | null;
+}
+
+/**
+ * RFC 9051 5.5: a pipelinable command waits only for non-pipelinable ones in
+ * flight; any other command waits until nothing is in flight.
+ */
+export function isBlocked(next: Pending, exclusiveInFlight: number, inFlight: number): boolean {
+  return next.pipeline ? exclusiveInFlight > 0 : inFlight > 0;
+}
+
+/** Resolves the command (once). */
+export function resolvePending(p: Pending, result: CommandResult): void {
+  if (p.settled) return;
+  p.settled = true;
+  p.cleanup?.();
+  p.resolve(result);
+}
+
+/** Rejects the command (once). */
+export function rejectPending(p: Pending, err: Error): void {
+  if (p.settled) return;
+  p.settled = true;
+  p.cleanup?.();
+  p.reject(err);
+}

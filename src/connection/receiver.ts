@@ -1,0 +1,103 @@
+/**
+ * Helpers for receiving: the literal sink a big literal streams into (the
+ * collecting command's `onLiteral`, guarded so a throwing sink fails only its
+ * command), the extensions ENABLE commands in flight asked for, and the
+ * mailbox events of an untagged response.
+ */
+import type { UntaggedResponse } from '../model/response.js';
+import type { LiteralSink, LiteralStartInfo } from '../wire/parser-options.js';
+import { asError } from './errors.js';
+import { applyUntagged, newMailbox, type MailboxEvent } from './mailbox-state.js';
+import { rejectPending, type Pending } from './queue.js';
+import { collectorByName } from './router.js';
+import type { SelectedMailbox } from './types.js';
+
+/** A literal sink that drops its bytes (for responses of abandoned commands). */
+export const DISCARD_SINK: LiteralSink = {
+  write(): void {},
+  end(): void {},
+};
+
+/** The sink for a literal announced by `info`; null to let the parser buffer it. */
+export function literalSinkFor(
+  inFlight: readonly Pending[],
+  info: LiteralStartInfo,
+): LiteralSink | null {
+  if (info.name === null) return null;
+  const p = collectorByName(inFlight, info.name);
+  if (p === undefined) return null;
+  if (p.abandoned) return DISCARD_SINK;
+  const onLiteral = p.options.onLiteral;
+  if (onLiteral === undefined) return null;
+  const abandon = (err: unknown): void => {
+    p.abandoned = true;
+    rejectPending(p, asError(err));
+  };
+  let sink: LiteralSink | null;
+  try {
+    sink = onLiteral(info);
+  } catch (err) {
+    abandon(err);
+    return DISCARD_SINK;
+  }
+  if (sink === null) return null;
+  // A throwing sink fails its command, never the connection: the bytes
+  // still have to be read past to stay in sync.
+  const target = sink;
+  return {
+    write(chunk: Buffer): void {
+      if (p.abandoned) return;
+      try {
+        target.write(chunk);
+      } catch (err) {
+        abandon(err);
+      }
+    },
+    end(): void {
+      if (p.abandoned) return;
+      try {
+        target.end();
+      } catch (err) {
+        abandon(err);
+      }
+    },
+  };
+}
+
+/** Extensions named by ENABLE commands in flight. */
+export function enableRequests(inFlight: readonly Pending[]): Set<string> {
+  const asked = new Set<string>();
+  for (const p of inFlight) {
+    if (p.verb !== 'ENABLE') continue;
+    for (const a of p.args) if (a.type === 'atom') asked.add(a.value.toUpperCase());
+  }
+  return asked;
+}
+
+/** A SELECT/EXAMINE in flight and the mailbox it is building. */
+export interface Selecting {
+  command: Pending;
+  mailbox: SelectedMailbox;
+  examine: boolean;
+}
+
+/**
+ * Applies `r` to the mailbox being selected (only VANISHED is reported then)
+ * or else to the selected one, and returns the events to emit.
+ */
+export function applyMailbox(
+  selecting: Selecting | null,
+  selected: SelectedMailbox | null,
+  r: UntaggedResponse,
+): MailboxEvent[] {
+  if (selecting !== null) {
+    const events = applyUntagged(selecting.mailbox, r, true);
+    if (events.some((e) => e.type === 'closed')) {
+      // [CLOSED]: what came before was about the previous mailbox.
+      selecting.mailbox = newMailbox(selecting.mailbox.name, selecting.examine);
+    }
+    return events.filter((e) => e.type === 'vanished');
+  }
+  if (selected !== null) return applyUntagged(selected, r, false);
+  return [];
+}

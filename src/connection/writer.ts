@@ -1,0 +1,112 @@
+/**
+ * Writing to the server: corking the socket for one tick so the writes of a
+ * tick leave together, back-pressure ('drain') with a bounded buffer, and
+ * streaming a literal of declared size.
+ */
+import type { Readable, Writable } from 'node:stream';
+import { ImapArgumentError } from '../model/errors.js';
+import { closedError } from './errors.js';
+
+/** Bytes a command writer may leave buffered in the socket before it waits for 'drain'. */
+export const WRITE_BUFFER_LIMIT = 256 * 1024;
+
+/** What the writer needs from its connection. */
+export interface SocketWriterHost {
+  /** Where bytes go: the compressor when COMPRESS is active, else the socket. */
+  output(): Writable;
+  /** The plain socket (only it is corked). */
+  socket(): Writable;
+  closed(): boolean;
+  /** A write of ours counts as progress for the command timeout. */
+  onActivity(): void;
+}
+
+/** Writes to the server with corking and back-pressure. */
+export class SocketWriter {
+  readonly #host: SocketWriterHost;
+  /** The socket is corked until the next tick: writes of one tick leave as one. */
+  #corked = false;
+  /** Writers waiting for 'drain', rejected when the connection closes. */
+  readonly #closeListeners = new Set<(err: Error) => void>();
+
+  constructor(host: SocketWriterHost) {
+    this.#host = host;
+  }
+
+  /** Writes bytes, waiting for 'drain' when the stream asks to. */
+  write(data: Buffer): Promise<void> {
+    return this.writeNow(data) ? Promise.resolve() : this.drained();
+  }
+
+  /**
+   * Writes bytes now; false when the caller must wait for {@link drained}
+   * (back-pressure, or the connection is closed). The plain socket is corked
+   * on the first write of a tick and uncorked on the next tick, so the
+   * commands and lines written in one tick go out in one write (one TLS
+   * record, one segment) instead of one each.
+   */
+  writeNow(data: Buffer): boolean {
+    if (this.#host.closed()) return false;
+    this.#host.onActivity();
+    const out = this.#host.output();
+    if (out === this.#host.socket() && !this.#corked) {
+      this.#corked = true;
+      out.cork();
+      process.nextTick(this.#uncork, out);
+    }
+    // A corked socket reaches its 16 KiB high-water mark after ~100 small
+    // commands; keep writing up to WRITE_BUFFER_LIMIT so a burst of
+    // pipelined commands leaves in one write. write() returned false, so
+    // 'drain' will come for the caller that waits.
+    return out.write(data) || out.writableLength < WRITE_BUFFER_LIMIT;
+  }
+
+  readonly #uncork = (out: Writable): void => {
+    this.#corked = false;
+    out.uncork();
+  };
+
+  /** Resolves on 'drain' of the output; rejects when the connection closes first (or is closed). */
+  drained(): Promise<void> {
+    if (this.#host.closed()) return Promise.reject(closedError());
+    const out = this.#host.output();
+    return new Promise<void>((resolve, reject) => {
+      const onDrain = (): void => {
+        this.#closeListeners.delete(onClose);
+        resolve();
+      };
+      const onClose = (err: Error): void => {
+        out.off('drain', onDrain);
+        reject(err);
+      };
+      out.once('drain', onDrain);
+      this.#closeListeners.add(onClose);
+    });
+  }
+
+  /** The connection closed: every writer waiting for 'drain' rejects with `err`. */
+  closed(err: Error): void {
+    for (const listener of this.#closeListeners) listener(err);
+    this.#closeListeners.clear();
+  }
+
+  /** Streams a literal, checking it is exactly `size` bytes long. */
+  async pipeLiteral(stream: Readable, size: number): Promise<void> {
+    let sent = 0;
+    for await (const chunk of stream) {
+      const buf: Buffer =
+        typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer);
+      if (sent + buf.length > size) {
+        throw new ImapArgumentError(`a literal stream is longer than its declared ${size} bytes`);
+      }
+      sent += buf.length;
+      await this.write(buf);
+      if (this.#host.closed()) throw closedError();
+    }
+    if (sent !== size) {
+      throw new ImapArgumentError(
+        `a literal stream ended after ${sent} of its declared ${size} bytes`,
+      );
+    }
+  }
+}
