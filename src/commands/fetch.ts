@@ -13,7 +13,7 @@ import type { FetchAttributes, UntaggedResponse } from '../model/response.js';
 import { SequenceSet } from '../model/sequence-set.js';
 import { atom, list, num, raw, seq } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
-import { daysInMonth, digitsAt, monthAt, parseImapDateTime } from '../wire/dates.js';
+import { dateTimeTail, daysInMonth, digitsAt, parseImapDateTime } from '../wire/dates.js';
 import { decodeEncodedWords } from '../wire/encoded-words.js';
 import type { LiteralSink, LiteralStartInfo } from '../wire/parser-options.js';
 import { requireCapability } from './capability.js';
@@ -182,16 +182,15 @@ export function parseMessageDate(s: string | null): Date | null {
     const hour = Number(m[4]);
     const minute = Number(m[5]);
     const second = m[6] === undefined ? 0 : Number(m[6]);
-    if (month >= 0 && day >= 1 && day <= 31 && hour < 24 && minute < 60 && second <= 60) {
-      const t = Date.UTC(year, month, day, hour, minute - offset, second);
-      const d = new Date(t);
-      if (
-        !Number.isNaN(t) &&
-        d.getUTCDate() === new Date(Date.UTC(year, month, day)).getUTCDate()
-      ) {
-        return d;
-      }
-    }
+    const valid =
+      month >= 0 &&
+      day >= 1 &&
+      day <= daysInMonth(year, month + 1) &&
+      hour < 24 &&
+      minute < 60 &&
+      second <= 60;
+    // The grammar matched: a day that does not exist is no date, never a roll-over.
+    return valid ? new Date(Date.UTC(year, month, day, hour, minute - offset, second)) : null;
   }
   const t = Date.parse(s);
   return Number.isNaN(t) ? null : new Date(t);
@@ -210,38 +209,7 @@ function fastMessageDate(s: string): number {
   if (day >= 0 && s.charCodeAt(i + 2) === 0x20) i += 3;
   else if ((day = digitsAt(s, i, 1)) >= 0 && s.charCodeAt(i + 1) === 0x20) i += 2;
   else return NaN;
-  const month = monthAt(s, i);
-  const year = digitsAt(s, i + 4, 4);
-  const hour = digitsAt(s, i + 9, 2);
-  const minute = digitsAt(s, i + 12, 2);
-  const second = digitsAt(s, i + 15, 2);
-  const sign = s.charCodeAt(i + 18);
-  const zh = digitsAt(s, i + 19, 2);
-  const zm = digitsAt(s, i + 21, 2);
-  if (
-    month === 0 ||
-    s.charCodeAt(i + 3) !== 0x20 ||
-    s.charCodeAt(i + 8) !== 0x20 ||
-    s.charCodeAt(i + 11) !== 0x3a ||
-    s.charCodeAt(i + 14) !== 0x3a ||
-    s.charCodeAt(i + 17) !== 0x20 ||
-    (sign !== 0x2b && sign !== 0x2d) ||
-    year < 1000 ||
-    day < 1 ||
-    day > daysInMonth(year, month) ||
-    hour < 0 ||
-    hour > 23 ||
-    minute < 0 ||
-    minute > 59 ||
-    second < 0 ||
-    second > 60 ||
-    zh < 0 ||
-    zm < 0
-  ) {
-    return NaN;
-  }
-  const offset = (sign === 0x2d ? -1 : 1) * (zh * 60 + zm);
-  return Date.UTC(year, month - 1, day, hour, minute - offset, second);
+  return dateTimeTail(s, i, day, 0x20, 1000);
 }
 
 function decodeAddressList(

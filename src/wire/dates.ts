@@ -214,6 +214,22 @@ function fastImapDateTime(s: string): number {
   else if ((day = digitsAt(s, i, 1)) >= 0 && s.charCodeAt(i + 1) === 0x2d) i += 2;
   else return NaN;
   if (end - i !== 23) return NaN; // Mon-yyyy hh:mm:ss +zzzz
+  return dateTimeTail(s, i, day, 0x2d, 100);
+}
+
+/**
+ * The `Mon?yyyy hh:mm:ss +zzzz` tail at `i`, shared by IMAP date-times (`-`
+ * between month and year) and RFC 5322 Date: headers (a space): the instant in
+ * epoch milliseconds for day `day`, or NaN when anything is off.
+ * @internal
+ */
+export function dateTimeTail(
+  s: string,
+  i: number,
+  day: number,
+  separator: number,
+  minYear: number,
+): number {
   const month = monthAt(s, i);
   const year = digitsAt(s, i + 4, 4);
   const hour = digitsAt(s, i + 9, 2);
@@ -224,13 +240,13 @@ function fastImapDateTime(s: string): number {
   const zm = digitsAt(s, i + 21, 2);
   if (
     month === 0 ||
-    s.charCodeAt(i + 3) !== 0x2d ||
+    s.charCodeAt(i + 3) !== separator ||
     s.charCodeAt(i + 8) !== 0x20 ||
     s.charCodeAt(i + 11) !== 0x3a ||
     s.charCodeAt(i + 14) !== 0x3a ||
     s.charCodeAt(i + 17) !== 0x20 ||
     (sign !== 0x2b && sign !== 0x2d) ||
-    year < 100 ||
+    year < minYear ||
     day < 1 ||
     day > daysInMonth(year, month) ||
     hour < 0 ||

@@ -543,6 +543,17 @@ describe('envelope and dates', () => {
     expect(parseMessageDate(null)).toBeNull();
   });
 
+  it('parses the common form fast and exactly, with or without the weekday and a trailing comment', () => {
+    expect(parseMessageDate('Wed, 31 Dec 2025 23:59:59 +0530 (IST)')!.toISOString()).toBe(
+      '2025-12-31T18:29:59.000Z',
+    );
+    expect(parseMessageDate('29 Feb 2024 00:00:00 -0045')!.toISOString()).toBe(
+      '2024-02-29T00:45:00.000Z',
+    );
+    // Not a real day: no silent roll-over into March.
+    expect(parseMessageDate('30 Feb 2024 00:00:00 +0000')).toBeNull();
+  });
+
   it('an envelope of NILs decodes to nulls and empty lists', () => {
     const e = decodeEnvelope({
       date: null,
