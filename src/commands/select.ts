@@ -1,3 +1,4 @@
+import { newMailbox } from '../connection/mailbox-state.js';
 import type { CommandContext } from '../connection/types.js';
 import { ImapArgumentError, ImapStateError } from '../model/errors.js';
 import type { FetchAttributes } from '../model/response.js';
@@ -83,20 +84,7 @@ function union(a: SequenceSet | null, b: SequenceSet): SequenceSet {
 }
 
 function emptyResult(name: string, readOnly: boolean): SelectResult {
-  return {
-    name,
-    readOnly,
-    exists: 0,
-    recent: 0,
-    flags: [],
-    permanentFlags: null,
-    uidValidity: null,
-    uidNext: null,
-    highestModseq: null,
-    noModseq: false,
-    vanished: null,
-    changed: [],
-  };
+  return { ...newMailbox(name, readOnly), vanished: null, changed: [] };
 }
 
 /**
