@@ -84,12 +84,9 @@ function status(s: Scanner): UntaggedOf<'STATUS'> {
   s.spaces();
   const box = mailbox(s);
   s.skipSpaces();
-  s.checkDepth(1);
-  s.expect(0x28, '( before the STATUS items');
+  s.openList(1, '( before the STATUS items');
   const items = new Map<string, number | bigint | string | null>();
-  s.skipSpaces();
-  while (s.peek() !== 0x29) {
-    if (s.atEnd()) s.fail('unterminated STATUS item list');
+  while (s.nextInList('STATUS item list')) {
     const item = s.keyword();
     s.spaces();
     if (STATUS_U32.has(item)) {
@@ -120,9 +117,7 @@ function status(s: Scanner): UntaggedOf<'STATUS'> {
         items.set(item, s.astring());
       }
     }
-    s.skipSpaces();
   }
-  s.pos++;
   return { kind: 'untagged', name: 'STATUS', mailbox: box, items };
 }
 
@@ -164,18 +159,13 @@ function esearch(s: Scanner): UntaggedOf<'ESEARCH'> {
   };
   s.skipSpaces();
   if (s.peek() === 0x28) {
-    s.checkDepth(1);
-    s.pos++;
-    s.skipSpaces();
-    while (s.peek() !== 0x29) {
-      if (s.atEnd()) s.fail('unterminated search correlator');
+    s.openList(1, '( of the search correlator');
+    while (s.nextInList('search correlator')) {
       const key = s.keyword();
       s.spaces();
       const value = s.astring();
       if (key === 'TAG') r.tag = value;
-      s.skipSpaces();
     }
-    s.pos++;
   }
   for (;;) {
     s.skipSpaces();
@@ -290,18 +280,13 @@ function namespaceList(s: Scanner): NamespaceEntry[] | null {
 
 function idParams(s: Scanner): Map<string, string | null> | null {
   if (s.nil()) return null;
-  s.checkDepth(1);
-  s.expect(0x28, '( in ID');
+  s.openList(1, '( in ID');
   const params = new Map<string, string | null>();
-  s.skipSpaces();
-  while (s.peek() !== 0x29) {
-    if (s.atEnd()) s.fail('unterminated ID list');
+  while (s.nextInList('ID list')) {
     const key = s.string().toLowerCase();
     s.spaces();
     params.set(key, s.nstring());
-    s.skipSpaces();
   }
-  s.pos++;
   return params;
 }
 
@@ -311,18 +296,13 @@ function metadata(s: Scanner): UntaggedOf<'METADATA'> {
   s.spaces();
   const entries = new Map<string, Buffer | null | undefined>();
   if (s.peek() === 0x28) {
-    s.checkDepth(1);
-    s.pos++;
-    s.skipSpaces();
-    while (s.peek() !== 0x29) {
-      if (s.atEnd()) s.fail('unterminated METADATA list');
+    s.openList(1, '( of METADATA entries');
+    while (s.nextInList('METADATA list')) {
       const entry = s.astring();
       s.spaces();
       const value = s.nbytes(true);
       entries.set(entry, value !== null && !Buffer.isBuffer(value) ? Buffer.alloc(0) : value);
-      s.skipSpaces();
     }
-    s.pos++;
   } else {
     while (!s.atEnd()) {
       entries.set(s.astring(), undefined);
@@ -472,21 +452,16 @@ function untagged(s: Scanner): UntaggedResponse {
       s.spaces();
       const root = s.astring();
       s.skipSpaces();
-      s.checkDepth(1);
-      s.expect(0x28, '( in QUOTA');
+      s.openList(1, '( in QUOTA');
       const resources = new Map<string, { usage: bigint; limit: bigint }>();
-      s.skipSpaces();
-      while (s.peek() !== 0x29) {
-        if (s.atEnd()) s.fail('unterminated QUOTA list');
+      while (s.nextInList('QUOTA list')) {
         const res = s.keyword();
         s.spaces();
         const usage = s.number64();
         s.spaces();
         const limit = s.number64();
         resources.set(res, { usage, limit });
-        s.skipSpaces();
       }
-      s.pos++;
       r = { kind: 'untagged', name, root, resources };
       break;
     }

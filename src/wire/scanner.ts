@@ -269,6 +269,31 @@ export class Scanner {
     }
   }
 
+  /**
+   * Opens a `(` list nested at `depth` (maxDepth checked first); `what`
+   * names the expected `(` in the error when it is missing.
+   */
+  openList(depth: number, what: string): void {
+    this.checkDepth(depth);
+    this.expect(0x28, what);
+    this.skipSpaces();
+  }
+
+  /**
+   * Before each item of a list opened with {@link openList}: true when an
+   * item follows; at the closing `)` consumes it and returns false. The end
+   * of the response inside the list fails as `unterminated <what>`.
+   */
+  nextInList(what: string): boolean {
+    this.skipSpaces();
+    if (this.pos < this.end && this.buf[this.pos] === 0x29) {
+      this.pos++;
+      return false;
+    }
+    if (this.pos >= this.end) this.fail(`unterminated ${what}`);
+    return true;
+  }
+
   atEnd(): boolean {
     return this.pos >= this.end;
   }
