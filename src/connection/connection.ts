@@ -728,6 +728,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       return Promise.reject(err); // nothing sent, no tag used
     }
     this.#tagCounter++;
+    options.onTag?.(tag);
     const continuation = hooks.onContinuation ?? options.onContinuation;
     const collect = new Set((options.collect ?? []).map((n) => n.toUpperCase()));
     // A command answering continuations must be alone on the wire.

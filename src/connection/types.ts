@@ -128,6 +128,8 @@ export interface RunOptions {
   onContinuation?: (response: ContinuationResponse) => Promise<string | null> | string | null;
   /** Offered literals over the stream threshold that belong to this command's responses. */
   onLiteral?: (info: LiteralStartInfo) => LiteralSink | null;
+  /** Told the command's tag as soon as it is assigned (before anything is sent). */
+  onTag?: (tag: string) => void;
   /** Cancel the command: it rejects with code ABORTED (the connection stays usable when it can). */
   signal?: AbortSignal;
   /** Per-command idle timeout override (ms). */

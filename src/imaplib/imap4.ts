@@ -114,7 +114,6 @@ export class IMAP4 {
   /** Bytes of the streamed literals not yet taken (those of the response being received). */
   private streamedBytes = 0;
   protected connection: ImapConnection | null = null;
-  protected tagnum = 0;
 
   /** Default port of this class. */
   protected static defaultPort = 143;
@@ -318,8 +317,8 @@ export class IMAP4 {
       throw this.wrapError(err, name);
     }
     if (extra.literal) cmdArgs.push(extra.literal);
-    const tag = `${this.tagpre.toString('latin1')}${this.tagnum++}`;
-    this.tagged_commands[tag] = null;
+    // The engine's tag, as sent: imaplib's tagged_commands holds it while pending.
+    let tag = '';
     const logout = name === 'LOGOUT';
     if (!logout) this.checkBye();
     const authobject = extra.onContinuation;
@@ -329,6 +328,10 @@ export class IMAP4 {
         collect: COLLECT_FETCH,
         onUntagged: ignore,
         onLiteral: this.literalSink,
+        onTag: (t: string) => {
+          tag = t;
+          this.tagged_commands[t] = null;
+        },
         onContinuation: authobject
           ? (c: ContinuationResponse) => this.answerChallenge(authobject, c)
           : undefined,

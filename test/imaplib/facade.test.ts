@@ -55,6 +55,27 @@ describe('errors and argument safety', () => {
     await M.logout();
   });
 
+  it('tagged_commands holds the tag actually on the wire while a command is pending', async () => {
+    const env = testServer();
+    const seen: Array<{ line: string; pending: string[] }> = [];
+    let M: imaplib.IMAP4 | null = null;
+    const logger = {
+      trace: (_o: object, m?: string) => {
+        if (M !== null && m !== undefined && /^C: \S+ NOOP$/.test(m)) {
+          seen.push({ line: m, pending: Object.keys(M.tagged_commands) });
+        }
+      },
+    };
+    M = await imaplib.IMAP4.connect(env.host, env.port, { debug: 4, logger });
+    await M.noop();
+    expect(seen).toHaveLength(1);
+    const wireTag = /C: (\S+) NOOP/.exec(seen[0]!.line)![1]!;
+    expect(wireTag.startsWith(M.tagpre.toString())).toBe(true);
+    expect(seen[0]!.pending).toEqual([wireTag]);
+    expect(Object.keys(M.tagged_commands)).toEqual([]);
+    await M.logout();
+  });
+
   it('the debug trace never shows the password', async () => {
     const env = testServer();
     const lines: string[] = [];
