@@ -95,6 +95,14 @@ const DEFAULT_LOGOUT_TIMEOUT = 10_000;
 
 let connectionIds = 0;
 
+/** The tag prefix to use (default `A`); throws ImapArgumentError when it is not a safe atom. */
+function checkedTagPrefix(prefix: string = 'A'): string {
+  if (!TAG_PREFIX.test(prefix)) {
+    throw new ImapArgumentError(`invalid tag prefix ${JSON.stringify(prefix)}`);
+  }
+  return prefix;
+}
+
 /**
  * One IMAP connection. Create it with {@link ImapConnection.connect}; run
  * commands with {@link ImapConnection.run} / {@link ImapConnection.exec};
@@ -212,11 +220,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#port = port;
     this.#logger = options.logger;
     this.#logContext = { cid: this.connectionId };
-    const prefix = options.tagPrefix ?? 'A';
-    if (!TAG_PREFIX.test(prefix)) {
-      throw new ImapArgumentError(`invalid tag prefix ${JSON.stringify(prefix)}`);
-    }
-    this.#tagPrefix = prefix;
+    this.#tagPrefix = checkedTagPrefix(options.tagPrefix);
     this.#timer = new CommandTimer(
       {
         inFlight: () => this.#inFlight,
@@ -249,6 +253,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
    * TLS_INJECTION, ...) or {@link ImapProtocolError} for a refused login.
    */
   static async connect(options: ConnectOptions): Promise<ImapConnection> {
+    checkedTagPrefix(options.tagPrefix); // caller errors before any connection is made
     const host = options.host ?? 'localhost';
     const port = options.port ?? (options.security === 'tls' ? 993 : 143);
     if (options.stream !== undefined && (options.security ?? 'none') !== 'none') {

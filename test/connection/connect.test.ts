@@ -236,6 +236,18 @@ describe('connecting to Dovecot', () => {
     await exited;
   });
 
+  it('an unsafe tag prefix is refused before any connection is made', async () => {
+    // Port 9 on loopback: nothing listens, so reaching the network would fail differently.
+    const err = await ImapConnection.connect({
+      host: '127.0.0.1',
+      port: 9,
+      security: 'none',
+      tagPrefix: 'A B',
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImapArgumentError);
+    expect((err as Error).message).toMatch(/invalid tag prefix "A B"/);
+  });
+
   it('refuses TLS over a caller-given stream rather than silently running in plaintext', async () => {
     const stream = new PassThrough();
     for (const security of ['tls', 'starttls'] as const) {
