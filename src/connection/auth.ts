@@ -19,6 +19,7 @@ import {
   chooseMechanism,
   createSaslSession,
   SaslError,
+  type OAuthErrorDetails,
   type SaslCredentials,
   type SaslSession,
 } from './sasl/index.js';
@@ -153,11 +154,21 @@ export async function authenticate(
     });
   }
   if (tagged.status !== 'OK') {
-    throw new ImapProtocolError(tagged.status, `AUTHENTICATE ${mechanism} failed: ${tagged.text}`, {
-      command: result.command,
-      serverText: tagged.text,
-      responseCode: tagged.code,
-    });
+    // XOAUTH2 / OAUTHBEARER: the server's JSON error says why the token failed.
+    const oauth = 'lastError' in session ? (session.lastError as OAuthErrorDetails | null) : null;
+    const why =
+      oauth === null
+        ? ''
+        : ` (OAuth status ${oauth.status ?? 'unknown'}${oauth.scope ? `, scope ${oauth.scope}` : ''})`;
+    throw new ImapProtocolError(
+      tagged.status,
+      `AUTHENTICATE ${mechanism} failed: ${tagged.text}${why}`,
+      {
+        command: result.command,
+        serverText: tagged.text,
+        responseCode: tagged.code,
+      },
+    );
   }
   return result;
 }

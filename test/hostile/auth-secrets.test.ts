@@ -292,6 +292,10 @@ describe('no secret in logs or errors', () => {
     );
     expect(second).toBe('');
     expect(error).toBeInstanceOf(ImapProtocolError);
+    // The server's JSON reason reaches the caller.
+    expect((error as Error).message).toMatch(
+      /OAuth status 401, scope https:\/\/mail\.google\.com\//,
+    );
     expectNoSecrets(log, server, error);
   });
 
