@@ -317,7 +317,7 @@ function isOwnResponse(
   if (id === undefined) return false;
   if (!prepared.set.isSaved && !prepared.set.has(id)) return false;
   if (prepared.onlyFlags) return true;
-  for (const key of Object.keys(a)) {
+  for (const key in a) {
     if (key !== 'uid' && key !== 'flags' && key !== 'modseq') return true;
   }
   return false;
