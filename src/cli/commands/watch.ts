@@ -1,0 +1,118 @@
+/**
+ * `imapkit watch <mailbox>`: IDLE on a mailbox and print new, expunged and
+ * re-flagged messages as the server reports them, until Ctrl-C (then
+ * LOGOUT and exit 0). Reconnects after a dropped connection.
+ */
+import type { ImapClient } from '../../index.js';
+import type { CommandSpec, RunContext } from '../command.js';
+import { CliError, EXIT, toCliError } from '../errors.js';
+import { printable } from '../output.js';
+import { SUMMARY_ITEMS, summarize } from '../summary.js';
+
+/** One line of `watch --json` (JSON Lines). */
+export type WatchRecord =
+  | { event: 'watching'; mailbox: string; exists: number; uidNext: number | null }
+  | ({ event: 'new' } & ReturnType<typeof summarize>)
+  | { event: 'expunge'; seq: number; uid?: number }
+  | { event: 'vanished'; uids: string }
+  | { event: 'flags'; seq: number; uid?: number; flags: string[] }
+  | { event: 'reconnected'; attempt: number };
+
+function humanLine(r: WatchRecord): string {
+  const time = new Date().toISOString().slice(11, 19);
+  switch (r.event) {
+    case 'watching':
+      return `${time} watching ${r.mailbox} (${r.exists} messages); Ctrl-C to stop`;
+    case 'new':
+      return `${time} new      uid ${r.uid ?? '?'}  ${printable(r.from ?? '')}  ${printable(r.subject ?? '(no subject)')}`;
+    case 'expunge':
+      return `${time} expunge  ${r.uid === undefined ? `seq ${r.seq}` : `uid ${r.uid}`}`;
+    case 'vanished':
+      return `${time} vanished uid ${r.uids}`;
+    case 'flags':
+      return `${time} flags    ${r.uid === undefined ? `seq ${r.seq}` : `uid ${r.uid}`}  ${r.flags.join(' ') || '(none)'}`;
+    case 'reconnected':
+      return `${time} reconnected (attempt ${r.attempt})`;
+  }
+}
+
+/** Waits for Ctrl-C (resolves) or the client closing for good (rejects). */
+function untilStopped(client: ImapClient, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted === true) return resolve();
+    signal?.addEventListener('abort', () => resolve(), { once: true });
+    client.once('close', (e) => {
+      reject(e.error ?? new CliError('the connection was closed', EXIT.CONNECTION));
+    });
+  });
+}
+
+async function watch(ctx: RunContext, mailbox: string): Promise<void> {
+  const client = await ctx.connect({ reconnect: { maxAttempts: 20 } });
+  const emit = (r: WatchRecord): Promise<void> =>
+    r.event === 'watching' && !ctx.out.json
+      ? ctx.out.note(humanLine(r))
+      : ctx.out.json
+        ? ctx.out.record(r)
+        : ctx.out.line(humanLine(r));
+  // Events are handled in order; a failure ends the watch.
+  let chain: Promise<void> = Promise.resolve();
+  let failure: unknown = null;
+  const enqueue = (fn: () => Promise<void>): void => {
+    chain = chain.then(fn).catch((err: unknown) => {
+      failure ??= err;
+      client.close();
+    });
+  };
+  client.on('exists', (e) => {
+    if (e.count <= e.prevCount) return;
+    enqueue(async () => {
+      const found = await client.fetchAll(`${e.prevCount + 1}:${e.count}`, SUMMARY_ITEMS, { uid: false });
+      for (const m of found) await emit({ event: 'new', ...summarize(m) });
+    });
+  });
+  client.on('expunge', (e) =>
+    enqueue(() => emit({ event: 'expunge', seq: e.seq, ...(e.uid === undefined ? {} : { uid: e.uid }) })),
+  );
+  client.on('vanished', (e) => enqueue(() => emit({ event: 'vanished', uids: e.uids.toString() })));
+  client.on('flags', (e) =>
+    enqueue(() =>
+      emit({ event: 'flags', seq: e.seq, ...(e.uid === undefined ? {} : { uid: e.uid }), flags: [...e.flags] }),
+    ),
+  );
+  client.on('disconnect', (e) => {
+    if (e.reconnecting) void ctx.out.warn(`connection lost (${e.error.message}); reconnecting`);
+  });
+  client.on('reconnect', (e) => enqueue(() => emit({ event: 'reconnected', attempt: e.attempt })));
+  client.on('error', (err) => void ctx.out.warn(err.message));
+
+  const info = await client.mailboxOpen(mailbox, { readOnly: true });
+  await client.idle();
+  await emit({ event: 'watching', mailbox, exists: info.exists, uidNext: info.uidNext });
+  try {
+    await untilStopped(client, ctx.signal);
+  } catch (err) {
+    throw toCliError(failure ?? err, 'command');
+  }
+  await chain;
+  if (failure !== null) throw toCliError(failure, 'command');
+}
+
+export const watchCommand: CommandSpec = {
+  name: 'watch',
+  summary: 'print new, expunged and flag-changed messages as they happen (IDLE)',
+  usage: 'watch <mailbox>',
+  description: [
+    'Opens a mailbox read-only and waits in IDLE; each change the server reports is',
+    'printed as it comes: new messages (UID, sender, subject), expunged ones, and flag',
+    'changes. --json prints JSON Lines: {"event":"watching"...} once IDLE runs, then',
+    '{"event":"new"|"expunge"|"vanished"|"flags"|"reconnected",...}. A dropped',
+    'connection is re-established. Ctrl-C logs out and exits 0.',
+  ].join('\n'),
+  examples: ['imapkit watch INBOX', 'imapkit watch INBOX --json | jq .subject'],
+  options: {},
+  args: { min: 1, max: 1 },
+  async run(ctx) {
+    await watch(ctx, ctx.args[0]!);
+  },
+};

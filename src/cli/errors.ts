@@ -1,0 +1,119 @@
+/**
+ * CLI errors and exit codes: every failure becomes one line on stderr and a
+ * distinct exit status, so scripts can tell a typo from a wrong password
+ * from a dead server.
+ */
+import {
+  ImapCapabilityError,
+  ImapConnectionError,
+  ImapError,
+  ImapProtocolError,
+} from '../index.js';
+
+/** Exit statuses of `imapkit`. */
+export const EXIT = {
+  OK: 0,
+  /** Anything not covered below (a bug, an unexpected error). */
+  FAILURE: 1,
+  /** Bad command line: unknown command or option, missing argument, bad query. */
+  USAGE: 2,
+  /** Login refused, or no password available. */
+  AUTH: 3,
+  /** Could not connect, TLS failure, connection lost, timeout. */
+  CONNECTION: 4,
+  /** The server answered NO or BAD (unknown mailbox, over quota...) or lacks a needed capability. */
+  SERVER: 5,
+  /** A local file could not be read or written (export/import). */
+  LOCAL_IO: 6,
+  /** Interrupted (Ctrl-C) before the command finished. */
+  INTERRUPTED: 130,
+} as const;
+
+/** One of the {@link EXIT} statuses. */
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** An error the CLI reports as one line with a given exit status. */
+export class CliError extends Error {
+  readonly exitCode: ExitCode;
+
+  constructor(message: string, exitCode: ExitCode, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CliError';
+    this.exitCode = exitCode;
+  }
+}
+
+/** A bad command line (exit 2). */
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, EXIT.USAGE);
+    this.name = 'UsageError';
+  }
+}
+
+/** Ctrl-C before the command finished (exit 130). */
+export class InterruptedError extends CliError {
+  constructor() {
+    super('interrupted', EXIT.INTERRUPTED);
+    this.name = 'InterruptedError';
+  }
+}
+
+/** Throws {@link InterruptedError} when `signal` is aborted. */
+export function checkInterrupted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw new InterruptedError();
+}
+
+/** Where the error happened: while connecting and logging in, or running the command. */
+export type Phase = 'connect' | 'command';
+
+function serverMessage(err: ImapError): string {
+  const code = err.responseCode === null ? '' : ` [${err.responseCode.name}]`;
+  const text = err.serverText ?? err.message;
+  return `${text}${code}`;
+}
+
+/**
+ * Maps any error to a {@link CliError}. During `connect`, a NO/BAD is the
+ * login being refused (exit 3); later it is the server refusing the command
+ * (exit 5). Messages come from imapkit's errors, which never hold secrets.
+ */
+export function toCliError(err: unknown, phase: Phase): CliError {
+  if (err instanceof CliError) return err;
+  if (err instanceof ImapProtocolError) {
+    if (phase === 'connect') {
+      return new CliError(`login failed: ${serverMessage(err)}`, EXIT.AUTH, { cause: err });
+    }
+    const what = err.command === undefined ? '' : `${err.command.split(' ')[0]} `;
+    return new CliError(`server refused ${what}(${err.status}): ${serverMessage(err)}`, EXIT.SERVER, {
+      cause: err,
+    });
+  }
+  if (err instanceof ImapError && err.code === 'AUTH') {
+    return new CliError(`login failed: ${err.message}`, EXIT.AUTH, { cause: err });
+  }
+  if (err instanceof ImapConnectionError) {
+    return new CliError(`connection error: ${err.message}`, EXIT.CONNECTION, { cause: err });
+  }
+  if (err instanceof ImapCapabilityError) {
+    return new CliError(`the server cannot do this: ${err.message}`, EXIT.SERVER, { cause: err });
+  }
+  if (err instanceof ImapError && err.code === 'ARGUMENT') {
+    return new CliError(err.message, EXIT.USAGE, { cause: err });
+  }
+  if (err instanceof ImapError) {
+    return new CliError(err.message, EXIT.FAILURE, { cause: err });
+  }
+  const sys = err as NodeJS.ErrnoException;
+  if (err instanceof Error && typeof sys.code === 'string' && typeof sys.syscall === 'string') {
+    return new CliError(err.message, EXIT.LOCAL_IO, { cause: err });
+  }
+  return new CliError(err instanceof Error ? err.message : String(err), EXIT.FAILURE, {
+    cause: err,
+  });
+}
+
+/** The one line printed on stderr for an error: no newlines inside. */
+export function errorLine(err: CliError): string {
+  return `imapkit: ${err.message.replace(/\s*[\r\n]+\s*/g, ' ')}\n`;
+}

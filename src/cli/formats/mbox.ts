@@ -1,0 +1,179 @@
+/**
+ * mboxrd (the `From `-quoting mbox variant): each message starts with a
+ * `From sender asctime-date` line and ends with an empty line; lines of the
+ * message matching `>*From ` get one more `>` on writing and lose one on
+ * reading, so the round trip is exact. Files use LF line ends; messages go
+ * to and come from IMAP with CRLF.
+ */
+import { createReadStream } from 'node:fs';
+import { pipeline, type Readable, type Transform } from 'node:stream';
+import { LineSplitter, LineTransform, withoutCr } from './lines.js';
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** A date in C's asctime() form, in UTC: `Mon Jan  1 08:01:37 2024`. */
+export function asctime(date: Date): string {
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return (
+    `${DAYS[date.getUTCDay()]} ${MONTHS[date.getUTCMonth()]} ${String(date.getUTCDate()).padStart(2, ' ')} ` +
+    `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} ${date.getUTCFullYear()}`
+  );
+}
+
+/** The `From ` line starting a message (with its LF). The sender has no spaces. */
+export function fromLine(sender: string | null, date: Date): string {
+  const who = sender === null || sender === '' ? 'MAILER-DAEMON' : sender.replace(/\s+/g, '_');
+  return `From ${who} ${asctime(date)}\n`;
+}
+
+const FROM_LINE =
+  /^From (\S*)\s+(?:[A-Z][a-z]{2}\s+)?([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s+(?:([A-Z]{3,4}|[+-]\d{4})\s+)?(\d{4})(?:\s+([+-]\d{4}))?\s*$/;
+
+/** The sender and date of a `From ` line (date null when it does not parse; taken as UTC). */
+export function parseFromLine(line: string): { sender: string; date: Date | null } {
+  const m = FROM_LINE.exec(line.replace(/\r?\n$/, ''));
+  if (m === null) return { sender: /^From (\S*)/.exec(line)?.[1] ?? '', date: null };
+  const month = MONTHS.indexOf(m[2]!);
+  const zone = m[9] ?? (m[7] !== undefined && /^[+-]/.test(m[7]) ? m[7] : '+0000');
+  const sign = zone[0] === '-' ? -1 : 1;
+  const offset = sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(3, 5)));
+  const [day, hour, minute, second] = [Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0)];
+  const t = Date.UTC(Number(m[8]), month, day, hour, minute - offset, second);
+  const valid = month >= 0 && day >= 1 && day <= 31 && hour < 24 && minute < 60 && second < 61;
+  return { sender: m[1]!, date: valid && Number.isFinite(t) ? new Date(t) : null };
+}
+
+const FROM = Buffer.from('From ');
+const GT = Buffer.from('>');
+const LF = Buffer.from('\n');
+const CRLF = Buffer.from('\r\n');
+
+/** Whether `line` starts with `>*From ` (`quoted`: at least one `>`). */
+export function isQuotedFrom(line: Buffer, quoted: boolean): boolean {
+  let i = 0;
+  while (i < line.length && line[i] === 0x3e) i++;
+  if (quoted && i === 0) return false;
+  return line.length - i >= FROM.length && line.subarray(i, i + FROM.length).equals(FROM);
+}
+
+/** Whether `line` is a message separator (`From ` at the start). */
+export function isFromLine(line: Buffer): boolean {
+  return line.length >= FROM.length && line.subarray(0, FROM.length).equals(FROM);
+}
+
+/** A message (CRLF) → mboxrd body lines (LF, `>*From ` quoted). `endsWithLf()` tells whether it ended a line. */
+export function mboxrdEscape(): Transform & { endsWithLf(): boolean } {
+  let last = true;
+  const t = new LineTransform((line, hasLf, continued) => {
+    const out: Buffer[] = [];
+    const body = hasLf ? withoutCr(line) : line;
+    if (!continued && isQuotedFrom(body, false)) out.push(GT);
+    out.push(body);
+    if (hasLf) out.push(LF);
+    if (hasLf || body.length > 0) last = hasLf;
+    return out;
+  });
+  return Object.assign(t, { endsWithLf: () => last });
+}
+
+/** mboxrd body lines → the message as IMAP wants it (CRLF, one `>` removed from `>+From `). */
+export function mboxrdUnescape(): Transform {
+  return new LineTransform((line, hasLf, continued) => {
+    let body = hasLf ? withoutCr(line) : line;
+    if (!continued && isQuotedFrom(body, true)) body = body.subarray(1);
+    return hasLf ? [body, CRLF] : [body];
+  });
+}
+
+/** The size {@link mboxrdUnescape} makes of one line. */
+function unescapedSize(line: Buffer, hasLf: boolean, continued: boolean): number {
+  const body = hasLf ? withoutCr(line) : line;
+  const quoted = !continued && isQuotedFrom(body, true) ? 1 : 0;
+  return body.length - quoted + (hasLf ? 2 : 0);
+}
+
+/** One message found in an mbox file. */
+export interface MboxEntry {
+  /** Byte offset of the message's first line (after the `From ` line). */
+  start: number;
+  /** Byte offset just past its last line (the separating empty line excluded). */
+  end: number;
+  /** Its size once unescaped with CRLF line ends (the APPEND literal's size). */
+  size: number;
+  /** The date of its `From ` line, null when absent or unparsable. */
+  date: Date | null;
+  /** The sender of its `From ` line. */
+  sender: string;
+}
+
+/**
+ * Finds the messages of an mbox file in one streaming pass. A `From ` line
+ * separates messages when it is the first line or follows an empty line.
+ * Throws when the file does not start with a `From ` line.
+ */
+export async function* scanMbox(path: string): AsyncGenerator<MboxEntry> {
+  let offset = 0;
+  let current: MboxEntry | null = null;
+  let prevBlank = false;
+  let prevBlankStart = 0;
+  let first = true;
+  const done: MboxEntry[] = [];
+  let fromText = '';
+  const splitter = new LineSplitter((line, hasLf, continued) => {
+    const lineStart = offset;
+    offset += line.length + (hasLf ? 1 : 0);
+    const body = withoutCr(line);
+    if (!continued && isFromLine(body) && (first || prevBlank)) {
+      if (current !== null) {
+        if (prevBlank) {
+          current.end = prevBlankStart;
+          current.size -= 2; // the separating empty line is not part of the message
+        } else {
+          current.end = lineStart;
+        }
+        done.push(current);
+      }
+      fromText = body.toString('latin1');
+      const { sender, date } = parseFromLine(fromText);
+      current = { start: offset, end: offset, size: 0, date, sender };
+      first = false;
+      prevBlank = false;
+      return;
+    }
+    if (first) {
+      throw new Error('not an mbox file: it does not start with a "From " line');
+    }
+    current!.size += unescapedSize(line, hasLf, continued);
+    current!.end = offset;
+    const blank = !continued && hasLf && body.length === 0;
+    prevBlank = blank;
+    if (blank) prevBlankStart = lineStart;
+  });
+  const input = createReadStream(path);
+  for await (const chunk of input as AsyncIterable<Buffer>) {
+    splitter.push(chunk);
+    yield* done.splice(0);
+  }
+  splitter.end();
+  yield* done.splice(0);
+  const last = current as MboxEntry | null;
+  if (last !== null) {
+    if (prevBlank) {
+      last.end = prevBlankStart;
+      last.size -= 2;
+    }
+    yield last;
+  }
+}
+
+/** The bytes of one message of an mbox file, unescaped, with CRLF line ends. */
+export function mboxMessageStream(path: string, entry: MboxEntry): Readable {
+  if (entry.end <= entry.start) {
+    const empty = mboxrdUnescape();
+    empty.end();
+    return empty;
+  }
+  const file = createReadStream(path, { start: entry.start, end: entry.end - 1 });
+  return pipeline(file, mboxrdUnescape(), () => undefined);
+}
