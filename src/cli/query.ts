@@ -14,7 +14,8 @@
  *   deleted undeleted draft undraft new old recent.
  * - A bare word (or "quoted phrase") searches the whole message (TEXT).
  * - Values may be quoted: `subject:"foo bar"`; one shell argument `subject:foo bar`
- *   (already split by the shell) is taken whole.
+ *   (the shell removed the quotes) is taken whole unless more query syntax
+ *   follows the space (`from:a OR from:b` in one argument is a query).
  */
 import type { commands } from '../index.js';
 import { UsageError } from './errors.js';
@@ -97,13 +98,16 @@ function pushWord(word: string, quoted: boolean, out: Token[]): void {
   out.push({ kind: 'term', key: null, value: word, negated: false });
 }
 
+/** Query syntax after a space: then an argument is a query, not one value with spaces. */
+const QUERY_SYNTAX = /\s(?:-?[a-zA-Z][a-zA-Z-]*:|OR(?:\s|$)|NOT\s|\||\()|\)/;
+
 /** Tokens of the whole command line: each shell argument is tokenized on its own. */
 export function tokenize(args: readonly string[]): Token[] {
   const out: Token[] = [];
   for (const arg of args) {
     const m = KEYED_ARG.exec(arg);
     // `subject:foo bar` arrived as one argument (the shell removed the quotes): keep it whole.
-    if (m !== null && /\s/.test(m[3]!) && !m[3]!.includes('"')) {
+    if (m !== null && /\s/.test(m[3]!) && !m[3]!.includes('"') && !QUERY_SYNTAX.test(m[3]!)) {
       out.push({ kind: 'term', key: m[2]!.toLowerCase(), value: m[3]!, negated: m[1] === '-' });
     } else {
       tokenizeText(arg, out);
