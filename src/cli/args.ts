@@ -85,8 +85,24 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
-/** Parses `argv` against the global options and `specs`; unknown options are usage errors. */
-export function parseCommandArgs(argv: readonly string[], specs: OptionSpecs): ParsedArgs {
+/** Marks a negated query term (`-seen`, `-from:bob`) so the option parser leaves it alone. */
+const NEGATED_TERM = '\u0000';
+
+/** `-word` (two or more letters): a negated search term, not an option. */
+function isNegatedTerm(token: string): boolean {
+  return /^-[A-Za-z(][^=]+$/.test(token) || /^-[A-Za-z][A-Za-z-]*:/.test(token);
+}
+
+/**
+ * Parses `argv` against the global options and `specs`; unknown options are
+ * usage errors. With `queryTerms`, `-word` positionals are negated search
+ * terms (kept in place), not bundled short options.
+ */
+export function parseCommandArgs(
+  argv: readonly string[],
+  specs: OptionSpecs,
+  queryTerms = false,
+): ParsedArgs {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> =
     {};
   for (const [name, spec] of Object.entries({ ...GLOBAL_OPTIONS, ...specs })) {
@@ -97,13 +113,20 @@ export function parseCommandArgs(argv: readonly string[], specs: OptionSpecs): P
     };
   }
   try {
+    const dashDash = argv.indexOf('--');
+    const args = argv.map((a, i) =>
+      queryTerms && (dashDash === -1 || i < dashDash) && isNegatedTerm(a) ? NEGATED_TERM + a : a,
+    );
     const { values, positionals } = parseArgs({
-      args: [...argv],
+      args,
       options,
       allowPositionals: true,
       strict: true,
     });
-    return { values: values as OptionValues, positionals };
+    return {
+      values: values as OptionValues,
+      positionals: positionals.map((p) => (p.startsWith(NEGATED_TERM) ? p.slice(1) : p)),
+    };
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message.split('\n')[0]! : String(err));
   }

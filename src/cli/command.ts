@@ -35,6 +35,8 @@ export interface CommandSpec {
   description: string;
   examples?: readonly string[];
   options: OptionSpecs;
+  /** Positionals may be search terms, so `-word` is a negated term rather than options. */
+  queryTerms?: boolean;
   /** How many positional arguments it takes. */
   args: { min: number; max: number };
   /** Runs the command; the exit status (0 when nothing is returned). */

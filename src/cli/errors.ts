@@ -67,6 +67,14 @@ export function checkInterrupted(signal: AbortSignal | undefined): void {
 /** Where the error happened: while connecting and logging in, or running the command. */
 export type Phase = 'connect' | 'command';
 
+/** `STATUS ` or `UID FETCH ` from a redacted command line (`A4 STATUS ...`), else ''. */
+function commandName(command: string | undefined): string {
+  const words = (command ?? '').split(' ');
+  const name = words[1]?.toUpperCase();
+  if (name === undefined || !/^[A-Z]+$/.test(name)) return '';
+  return name === 'UID' && words[2] !== undefined ? `UID ${words[2].toUpperCase()} ` : `${name} `;
+}
+
 function serverMessage(err: ImapError): string {
   const code = err.responseCode === null ? '' : ` [${err.responseCode.name}]`;
   const text = err.serverText ?? err.message;
@@ -84,7 +92,7 @@ export function toCliError(err: unknown, phase: Phase): CliError {
     if (phase === 'connect') {
       return new CliError(`login failed: ${serverMessage(err)}`, EXIT.AUTH, { cause: err });
     }
-    const what = err.command === undefined ? '' : `${err.command.split(' ')[0]} `;
+    const what = commandName(err.command);
     return new CliError(`server refused ${what}(${err.status}): ${serverMessage(err)}`, EXIT.SERVER, {
       cause: err,
     });

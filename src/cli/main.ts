@@ -68,7 +68,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if (command === undefined) {
       throw new UsageError(`unknown command ${JSON.stringify(name)} (see imapkit --help)`);
     }
-    const { values, positionals } = parseCommandArgs(rest, command.options);
+    const { values, positionals } = parseCommandArgs(rest, command.options, command.queryTerms === true);
     if (boolOpt(values, 'help')) {
       await write(io.stdout, commandHelp(command));
       return EXIT.OK;

@@ -268,6 +268,7 @@ export const exportCommand: CommandSpec = {
     out: { type: 'string', short: 'o', value: 'PATH', description: 'the mbox file, Maildir or .eml directory' },
     force: { type: 'boolean', description: 'overwrite an mbox file that is not an earlier export of this mailbox' },
   },
+  queryTerms: true,
   args: { min: 1, max: Infinity },
   async run(ctx) {
     const [mailbox, ...criteria] = ctx.args as [string, ...string[]];

@@ -39,6 +39,7 @@ export const searchCommand: CommandSpec = {
     summary: { type: 'boolean', short: 's', description: 'print date, sender, subject and flags' },
     limit: { type: 'string', short: 'n', value: 'N', description: 'only the last N matches (the newest UIDs)' },
   },
+  queryTerms: true,
   args: { min: 1, max: Infinity },
   async run(ctx) {
     const [mailbox, ...criteria] = ctx.args as [string, ...string[]];

@@ -1,0 +1,475 @@
+/**
+ * The imapkit command line, in-process (`main(argv, io)`), against the real
+ * test Dovecot over STARTTLS verified with the test CA.
+ *
+ * Reads use alice's seeded mailboxes (see scripts/test-server/SEED.md);
+ * writes go to carol's scratch mailboxes `t-cli-<random>`, deleted at the
+ * end. Round trips export alice's INBOX (300 messages, one of 1.3 MB) and
+ * import it into a scratch mailbox, then compare every message's bytes,
+ * INTERNALDATE and flags with the original.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchAll } from '../../src/commands/fetch.js';
+import { examine } from '../../src/commands/select.js';
+import { store } from '../../src/commands/store.js';
+import { ImapConnection } from '../../src/connection/connection.js';
+import { literal, mailbox } from '../../src/wire/args.js';
+import {
+  createMailboxWith,
+  deleteMailboxes,
+  freshLoopback,
+  plainOptions,
+  testMessage,
+  testServer,
+} from '../helpers/dovecot.js';
+import { cliEnv, jsonLines, runCli } from './helpers.js';
+
+interface Stored {
+  uid: number;
+  source: Buffer;
+  internalDate: number;
+  flags: string[];
+}
+
+let carol: ImapConnection;
+const created: string[] = [];
+let inbox: Stored[];
+const dir = mkdtempSync(join(tmpdir(), 'imapkit-cli-'));
+
+function scratchName(): string {
+  const name = `t-cli-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  created.push(name);
+  return name;
+}
+
+/** Every message of `box` as stored, in UID order (flags without \Recent). */
+async function messagesOf(conn: ImapConnection, box: string): Promise<Stored[]> {
+  await examine(conn, box);
+  const found = await fetchAll(conn, '1:*', { uid: true, flags: true, internalDate: true, source: true }, { uid: true });
+  return found
+    .map((m) => ({
+      uid: m.uid!,
+      source: m.source!,
+      internalDate: m.internalDate!.getTime(),
+      flags: [...(m.flags ?? [])].filter((f) => f !== '\\Recent').sort(),
+    }))
+    .sort((a, b) => a.uid - b.uid);
+}
+
+beforeAll(async () => {
+  const alice = await ImapConnection.connect(plainOptions('alice'));
+  inbox = await messagesOf(alice, 'INBOX');
+  await alice.logout();
+  carol = await ImapConnection.connect(plainOptions('carol'));
+});
+
+afterAll(async () => {
+  await deleteMailboxes(carol, created);
+  await carol.logout();
+});
+
+describe('reading', () => {
+  it('list --json: every mailbox with its special use; --status adds counts', async () => {
+    const r = await runCli(['list', '--status', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const boxes = JSON.parse(r.stdout) as Array<{ name: string; specialUse: string | null; status?: { messages: number; unseen: number } }>;
+    const byName = new Map(boxes.map((b) => [b.name, b]));
+    expect(byName.get('INBOX')?.status).toMatchObject({ messages: 300, unseen: 45 });
+    expect(byName.get('Sent')?.specialUse).toBe('\\Sent');
+    expect(byName.get('Projects/日本語')?.status).toMatchObject({ messages: 2, unseen: 1 });
+    expect(byName.get('shared')?.status).toBeUndefined(); // \Noselect
+  });
+
+  it('list (human): a table with the special-use column', async () => {
+    const r = await runCli(['list']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(/^MAILBOX\s+SPECIAL$/);
+    expect(r.stdout).toMatch(/^Trash\s+\\Trash$/m);
+    expect(r.stdout).toMatch(/^Projects\/Ärger$/m);
+  });
+
+  it('status: counts of one mailbox, as text and as JSON', async () => {
+    const r = await runCli(['status', 'INBOX', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      name: 'INBOX',
+      messages: 300,
+      unseen: 45,
+      uidNext: 301,
+      uidValidity: 1700000000,
+      size: 5380831,
+    });
+    const text = await runCli(['status', 'Archive/2024']);
+    expect(text.stdout).toMatch(/^messages:\s+10$/m);
+    expect(text.stdout).toMatch(/^uidvalidity:\s+1700000006$/m);
+  });
+
+  it('search: UIDs one per line, for the seeded answers', async () => {
+    const uids = async (...criteria: string[]): Promise<number[]> => {
+      const r = await runCli(['search', 'INBOX', ...criteria]);
+      expect(r.code).toBe(0);
+      return r.stdout.split('\n').filter(Boolean).map(Number);
+    };
+    expect(await uids('from:billing@example.com')).toEqual([21, 25, 50, 75, 100, 125, 150, 175, 200, 225, 250, 275, 300]);
+    expect(await uids('subject:"Planning the offsite"')).toEqual([16, 17, 18]);
+    expect(await uids('subject:Planning the offsite')).toEqual([16, 17, 18]);
+    expect(await uids('before:2024-02-01')).toHaveLength(21);
+    expect(await uids('since:2025-01-01', 'unseen')).toEqual(Array.from({ length: 40 }, (_, i) => 261 + i));
+    expect(await uids('from:bob@example.com', 'OR', 'subject:Grüße')).toEqual([3, 5, 6, 16, 18]);
+    expect(await uids('larger:1M')).toEqual([160]);
+    expect(await uids('keyword:Work', '-seen')).toEqual([276, 299]);
+    expect(await uids('header:X-Long-Unfolded:')).toEqual([10]);
+    expect(await uids('body:日本語')).toEqual([9]);
+  });
+
+  it('search --summary --json: one JSON line per message; --limit keeps the newest', async () => {
+    const r = await runCli(['search', 'INBOX', 'from:billing@example.com', '--summary', '--json', '--limit', '2']);
+    expect(r.code).toBe(0);
+    expect(jsonLines(r.stdout)).toEqual([
+      expect.objectContaining({ uid: 275, subject: 'Invoice INV-0011 for February 2025', flags: ['\\Answered'] }),
+      expect.objectContaining({ uid: 300, from: 'Example Billing <billing@example.com>', flags: [] }),
+    ]);
+    const table = await runCli(['search', 'INBOX', 'subject:"Planning the offsite"', '--summary']);
+    expect(table.stdout.split('\n')[0]).toMatch(/^UID\s+DATE\s+FROM\s+SUBJECT\s+FLAGS$/);
+    expect(table.stdout).toMatch(/^17\s+2024-01-25 \d\d:\d\d\s+.*Re: Planning the offsite\s+\\Answered \\Seen$/m);
+  });
+
+  it('show: header summary and the decoded text body', async () => {
+    const r = await runCli(['show', 'INBOX', '6']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Subject: Grüße aus München ☕');
+    expect(r.stdout).toContain('From: Jürgen Müller <juergen.mueller@example.de>');
+    expect(r.stdout).toContain('viele Grüße aus München!'); // quoted-printable UTF-8, decoded
+    const latin1 = await runCli(['show', 'INBOX', '8', '--json']);
+    const doc = JSON.parse(latin1.stdout) as { subject: string; text: string; uid: number };
+    expect(doc.uid).toBe(8);
+    expect(doc.subject).toBe('Résumé de la réunion');
+    expect(doc.text).toMatch(/réunion/);
+    const attached = await runCli(['show', 'INBOX', '3']);
+    expect(attached.stdout).toMatch(/^Attachment: part 2 report-q1\.pdf \(application\/pdf, /m);
+  });
+
+  it('show --raw streams the message exactly as stored (1.3 MB message)', async () => {
+    const r = await runCli(['fetch', 'INBOX', '160', '--raw']);
+    expect(r.code).toBe(0);
+    expect(r.stdoutBytes.equals(inbox[159]!.source)).toBe(true);
+    const part = await runCli(['show', 'INBOX', '160', '--part', '2']);
+    expect(part.stdoutBytes.length).toBe(1_000_000); // the attachment, base64-decoded by the server
+  });
+
+  it('show of a UID that does not exist: exit 5', async () => {
+    const r = await runCli(['show', 'INBOX', '9999']);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe('imapkit: no message with UID 9999 in INBOX\n');
+  });
+});
+
+describe('export and import round trips', () => {
+  async function roundTrip(format: 'mbox' | 'maildir' | 'eml'): Promise<{ out: string; target: Stored[] }> {
+    const out = join(dir, `inbox-${format}`);
+    const exported = await runCli(['export', 'INBOX', '--format', format, '--out', out, '--json']);
+    expect(exported.stderr).toBe('');
+    expect(exported.code).toBe(0);
+    expect(JSON.parse(exported.stdout)).toMatchObject({ exported: 300, skipped: 0 });
+    const box = scratchName();
+    const imported = await runCli(['import', box, out, '--create', '--json'], { env: cliEnv('carol') });
+    expect(imported.stderr).toBe('');
+    expect(imported.code).toBe(0);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ format, imported: 300, created: true });
+    return { out, target: await messagesOf(carol, box) };
+  }
+
+  function expectSameMessages(target: Stored[], withFlags: boolean): void {
+    expect(target).toHaveLength(inbox.length);
+    target.forEach((m, i) => {
+      const original = inbox[i]!;
+      expect(m.source.equals(original.source), `message ${original.uid} bytes`).toBe(true);
+      expect(m.internalDate, `message ${original.uid} INTERNALDATE`).toBe(original.internalDate);
+      expect(m.flags, `message ${original.uid} flags`).toEqual(withFlags ? original.flags : []);
+    });
+  }
+
+  it('mbox: bytes and INTERNALDATE survive; "From " lines are quoted in the file', async () => {
+    const { out, target } = await roundTrip('mbox');
+    expectSameMessages(target, false);
+    const text = readFileSync(out, 'latin1');
+    expect(text.startsWith('From team@imapkit.test Mon Jan  1 08:01:37 2024\nReturn-Path:')).toBe(true);
+    expect(text).not.toContain('\r\n');
+    expect((text.match(/^From /gm) ?? []).length).toBe(300);
+  });
+
+  it('Maildir: bytes, INTERNALDATE, flags and keywords survive', async () => {
+    const { out, target } = await roundTrip('maildir');
+    expectSameMessages(target, true);
+    expect(readdirSync(join(out, 'cur'))).toHaveLength(300);
+    expect(readdirSync(join(out, 'tmp'))).toEqual([]);
+    expect(readdirSync(join(out, 'cur'))).toContain('1704096097.M1V1700000000.imapkit:2,S');
+    expect(readdirSync(join(out, 'cur')).find((n) => n.includes('.M11V'))).toMatch(/:2,FSa$/);
+    expect(readFileSync(join(out, 'dovecot-keywords'), 'utf8')).toBe('0 Work\n');
+  });
+
+  it('.eml: one file per message, the stored bytes, INTERNALDATE as mtime', async () => {
+    const { out, target } = await roundTrip('eml');
+    expectSameMessages(target, false);
+    expect(readFileSync(join(out, '1700000000-6.eml')).equals(inbox[5]!.source)).toBe(true);
+    expect(statSync(join(out, '1700000000-1.eml')).mtime.toISOString()).toBe('2024-01-01T08:01:37.000Z');
+  });
+
+  it('mbox "From " quoting both ways through the server', async () => {
+    const body =
+      'From here\r\n>From there\r\n>>From far\r\nFromage\r\n\r\nFrom after an empty line\r\n';
+    const message = testMessage('quoting', body);
+    const source = scratchName();
+    await createMailboxWith(carol, source, [message]);
+    const out = join(dir, 'quoting.mbox');
+    const env = cliEnv('carol');
+    expect((await runCli(['export', source, '--format', 'mbox', '--out', out], { env })).code).toBe(0);
+    const text = readFileSync(out, 'utf8');
+    expect(text).toContain('\n>From here\n>>From there\n>>>From far\nFromage\n\n>From after an empty line\n\n');
+    const target = scratchName();
+    expect((await runCli(['import', target, out, '--create'], { env })).code).toBe(0);
+    const [copy] = await messagesOf(carol, target);
+    expect(copy!.source.toString()).toBe(message);
+  });
+
+  it('export again: nothing re-downloaded; an mbox export resumes after the last UID', async () => {
+    const out = join(dir, 'incremental.mbox');
+    const first = await runCli(['export', 'INBOX', 'uid:1:10', '--format', 'mbox', '--out', out, '--json']);
+    expect(JSON.parse(first.stdout)).toMatchObject({ exported: 10 });
+    const second = await runCli(['export', 'INBOX', '--format', 'mbox', '--out', out, '--json']);
+    expect(JSON.parse(second.stdout)).toMatchObject({ exported: 290, skipped: 10 });
+    const third = await runCli(['export', 'INBOX', '--format', 'mbox', '--out', out, '--json']);
+    expect(JSON.parse(third.stdout)).toMatchObject({ exported: 0, skipped: 300, bytes: 0 });
+    // The same file as one complete export.
+    expect(readFileSync(out).equals(readFileSync(join(dir, 'inbox-mbox')))).toBe(true);
+  });
+
+  it('an mbox file that is not an earlier export of this mailbox is not overwritten without --force', async () => {
+    const out = join(dir, 'inbox-mbox');
+    const r = await runCli(['export', 'Sent', '--format', 'mbox', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/is not an earlier export of this mailbox.*--force/);
+  });
+
+  it('Maildir export again: new messages added, changed flags renamed', async () => {
+    const env = cliEnv('carol');
+    const box = scratchName();
+    await createMailboxWith(carol, box, [testMessage('one'), testMessage('two')]);
+    const out = join(dir, 'flags-maildir');
+    expect((await runCli(['export', box, '--format', 'maildir', '--out', out], { env })).code).toBe(0);
+    await carol.exec('SELECT', [mailbox(box)]);
+    await store(carol, 2, { add: ['\\Flagged', 'Later'] }, );
+    await carol.exec('APPEND', [mailbox(box), literal(testMessage('three'))]);
+    const again = await runCli(['export', box, '--format', 'maildir', '--out', out, '--json'], { env });
+    expect(JSON.parse(again.stdout)).toMatchObject({ exported: 1, skipped: 2 });
+    const names = readdirSync(join(out, 'cur')).sort();
+    expect(names.map((n) => n.replace(/^\d+\./, ''))).toEqual([
+      'M1V' + names[0]!.split('V')[1]!.split('.')[0] + '.imapkit:2,',
+      expect.stringMatching(/^M2V\d+\.imapkit:2,Fa$/),
+      expect.stringMatching(/^M3V\d+\.imapkit:2,$/),
+    ]);
+    expect(readFileSync(join(out, 'dovecot-keywords'), 'utf8')).toBe('0 Later\n');
+  });
+
+  it('progress bars go to stderr only when it is a terminal', async () => {
+    const out = join(dir, 'progress');
+    const tty = await runCli(['export', 'Archive/2025', '--format', 'eml', '--out', out], { stderrIsTTY: true });
+    expect(tty.code).toBe(0);
+    expect(tty.stderr).toMatch(/\r\x1b\[Kexport Archive\/2025 \[#+\] 5\/5 messages/);
+    expect(tty.stderr.endsWith('\r\x1b[K')).toBe(true); // cleared at the end
+    const quiet = await runCli(['export', 'Archive/2024', '--format', 'eml', '--out', join(dir, 'quiet')]);
+    expect(quiet.stderr).toBe('');
+  });
+
+  it('import of a single .eml file into an existing mailbox', async () => {
+    const env = cliEnv('carol');
+    const box = scratchName();
+    await carol.exec('CREATE', [mailbox(box)]);
+    const r = await runCli(['import', box, join(dir, 'inbox-eml', '1700000000-9.eml')], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^imported 1 message\(s\)/);
+    const [m] = await messagesOf(carol, box);
+    expect(m!.source.equals(inbox[8]!.source)).toBe(true);
+  });
+
+  it('import into a mailbox that does not exist, without --create: exit 5 with TRYCREATE', async () => {
+    const file = join(dir, 'lonely.eml');
+    writeFileSync(file, testMessage('nowhere to go'));
+    const r = await runCli(['import', 'no-such-box-' + Date.now(), file], {
+      env: cliEnv('carol'),
+    });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/^imapkit: server refused APPEND \(NO\): .*\[TRYCREATE\]\n$/);
+  });
+});
+
+describe('watch', () => {
+  it('prints an APPEND and a flag change from another connection, then Ctrl-C logs out with exit 0', async () => {
+    const env = cliEnv('carol');
+    const box = scratchName();
+    await createMailboxWith(carol, box, [testMessage('before')]);
+    const controller = new AbortController();
+    let buffered = '';
+    const waiters: Array<{ test: (r: Record<string, unknown>) => boolean; resolve: (r: Record<string, unknown>) => void }> = [];
+    const records: Array<Record<string, unknown>> = [];
+    const waitFor = (test: (r: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> =>
+      new Promise((resolve) => {
+        const found = records.find(test);
+        if (found !== undefined) resolve(found);
+        else waiters.push({ test, resolve });
+      });
+    const run = runCli(['watch', box, '--json'], {
+      env,
+      signal: controller.signal,
+      onStdout: (text) => {
+        buffered += text;
+        let nl;
+        while ((nl = buffered.indexOf('\n')) !== -1) {
+          const record = JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>;
+          buffered = buffered.slice(nl + 1);
+          records.push(record);
+          for (const w of waiters.filter((w) => w.test(record))) w.resolve(record);
+        }
+      },
+    });
+    expect(await waitFor((r) => r.event === 'watching')).toMatchObject({ mailbox: box, exists: 1 });
+    const other = await ImapConnection.connect(plainOptions('carol'));
+    try {
+      await other.exec('APPEND', [mailbox(box), literal(testMessage('arrived while watching'))]);
+      expect(await waitFor((r) => r.event === 'new')).toMatchObject({
+        uid: 2,
+        subject: 'arrived while watching',
+        from: 'Tests <tests@example.com>',
+      });
+      await other.exec('SELECT', [mailbox(box)]);
+      await store(other, 1, { add: ['\\Flagged'] }, { uid: true });
+      expect(await waitFor((r) => r.event === 'flags')).toMatchObject({ uid: 1, flags: expect.arrayContaining(['\\Flagged']) });
+    } finally {
+      await other.logout();
+    }
+    controller.abort();
+    const r = await run;
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+});
+
+describe('errors and secrets', () => {
+  it('a wrong password: exit 3, one line, the password nowhere (also not in --debug)', async () => {
+    const secret = 'wrong-Secret-9f3k';
+    const env = { ...cliEnv(), IMAPKIT_PASSWORD: secret };
+    const r = await runCli(['list', '--debug', '--local-address', freshLoopback()], { env });
+    expect(r.code).toBe(3);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('imapkit:'));
+    expect(lines).toEqual([expect.stringMatching(/^imapkit: login failed: .*AUTHENTICATIONFAILED/)]);
+    expect(r.stderr).toContain('[trace] C: A'); // the trace was printed
+    for (const text of [r.stdout, r.stderr]) {
+      expect(text).not.toContain(secret);
+      expect(text).not.toContain(Buffer.from(`\0alice\0${secret}`).toString('base64'));
+    }
+  });
+
+  it('a correct password is not printed by --debug either', async () => {
+    const password = testServer().users.alice!;
+    const r = await runCli(['status', 'INBOX', '--debug']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/\[trace\] C: A\d+ STATUS INBOX/);
+    expect(r.stderr + r.stdout).not.toContain(password);
+  });
+
+  it('--password on argv works but is warned about, without echoing it', async () => {
+    const { IMAPKIT_PASSWORD: password, ...env } = cliEnv();
+    const r = await runCli(['status', 'Notes', '--password', password!], { env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^imapkit: warning: a password given with --password is visible/);
+    expect(r.stderr).not.toContain(password);
+  });
+
+  it('--password-file is read (without its final newline)', async () => {
+    const { IMAPKIT_PASSWORD: password, ...env } = cliEnv();
+    const file = join(dir, 'password');
+    writeFileSync(file, `${password}\n`, { mode: 0o600 });
+    const r = await runCli(['status', 'Notes', '--password-file', file], { env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+  });
+
+  it('no password and no terminal: exit 3 saying where a password can come from', async () => {
+    const { IMAPKIT_PASSWORD: _, ...env } = cliEnv();
+    const r = await runCli(['list'], { env });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(
+      'imapkit: no password: set IMAPKIT_PASSWORD, use --password-file FILE, or run on a terminal to be asked\n',
+    );
+  });
+
+  it('an unknown mailbox: exit 5 with the server\'s text', async () => {
+    const r = await runCli(['status', 'No/Such/Box']);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/^imapkit: server refused STATUS \(NO\): Mailbox doesn't exist: No\/Such\/Box.*\n$/);
+  });
+
+  it('a bad query: exit 2 before connecting', async () => {
+    const r = await runCli(['search', 'INBOX', 'colour:red'], { env: {} });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('imapkit: unknown search key "colour:" (see imapkit search --help)\n');
+  });
+
+  it.each([
+    [[], /^Usage: imapkit <command>/],
+    [['frobnicate'], /^imapkit: unknown command "frobnicate"/],
+    [['list', '--bogus'], /^imapkit: Unknown option '--bogus'/],
+    [['status'], /^imapkit: usage: imapkit status <mailbox>/],
+    [['show', 'INBOX', 'abc'], /^imapkit: the UID must be a whole number/],
+    [['export', 'INBOX', '--format', 'mbox'], /^imapkit: give --out PATH/],
+    [['export', 'INBOX', '--format', 'zip', '--out', 'x'], /^imapkit: --format must be mbox, maildir or eml/],
+    [['list', '--tls', '--plain'], /^imapkit: --tls and --plain exclude each other/],
+  ])('usage error %j: exit 2', async (args, message) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it('nobody listening: exit 4', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const r = await runCli(['list', '--port', String(port), '--starttls']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/^imapkit: connection error: .*ECONNREFUSED/);
+  });
+
+  it('a certificate that cannot be verified: exit 4; --insecure connects with a loud warning', async () => {
+    const { IMAPKIT_CA: _, ...env } = cliEnv();
+    const r = await runCli(['status', 'Notes', '--tls', '--port', String(testServer().tlsPort)], { env });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/^imapkit: connection error: TLS handshake .*certificate/);
+    const insecure = await runCli(['status', 'Notes', '--tls', '--port', String(testServer().tlsPort), '--insecure'], { env });
+    expect(insecure.code).toBe(0);
+    expect(insecure.stderr).toMatch(/^imapkit: warning: --insecure: the server certificate is NOT verified/);
+  });
+
+  it('--help for the program and each command', async () => {
+    const top = await runCli(['--help']);
+    expect(top.code).toBe(0);
+    for (const name of ['list', 'status', 'search', 'show', 'export', 'import', 'watch']) {
+      expect(top.stdout).toMatch(new RegExp(`^  ${name}\\s`, 'm'));
+      const r = await runCli([name, '--help'], { env: {} });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^Usage: imapkit ${name}`));
+      expect(r.stdout).toContain('--json');
+    }
+  });
+});
+
+it('no scratch file is left behind by an export (tmp/ and .part files)', () => {
+  expect(existsSync(join(dir, 'inbox-eml'))).toBe(true);
+  expect(readdirSync(join(dir, 'inbox-eml')).filter((n) => n.startsWith('.'))).toEqual([]);
+});
