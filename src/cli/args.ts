@@ -19,7 +19,9 @@ export interface OptionSpec {
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
 /** Parsed option values by long name. */
-export type OptionValues = Readonly<Record<string, string | boolean | Array<string | boolean> | undefined>>;
+export type OptionValues = Readonly<
+  Record<string, string | boolean | Array<string | boolean> | undefined>
+>;
 
 /** Options every command accepts. */
 export const GLOBAL_OPTIONS: OptionSpecs = {
@@ -32,7 +34,10 @@ export const GLOBAL_OPTIONS: OptionSpecs = {
   },
   tls: { type: 'boolean', description: 'implicit TLS (the default on port 993)' },
   starttls: { type: 'boolean', description: 'plain connect, then STARTTLS, required (default)' },
-  plain: { type: 'boolean', description: 'no TLS at all (env IMAPKIT_SECURITY=tls|starttls|plain)' },
+  plain: {
+    type: 'boolean',
+    description: 'no TLS at all (env IMAPKIT_SECURITY=tls|starttls|plain)',
+  },
   user: { type: 'string', short: 'u', value: 'USER', description: 'login name (env IMAPKIT_USER)' },
   'password-file': {
     type: 'string',
@@ -44,11 +49,26 @@ export const GLOBAL_OPTIONS: OptionSpecs = {
     value: 'PASSWORD',
     description: 'the password on argv: discouraged, warned (prefer env IMAPKIT_PASSWORD)',
   },
-  ca: { type: 'string', value: 'FILE', description: 'trust this CA certificate (PEM; env IMAPKIT_CA)' },
+  ca: {
+    type: 'string',
+    value: 'FILE',
+    description: 'trust this CA certificate (PEM; env IMAPKIT_CA)',
+  },
   insecure: { type: 'boolean', description: 'do NOT verify the TLS certificate (dangerous)' },
-  'local-address': { type: 'string', value: 'ADDR', description: 'connect from this local address' },
-  timeout: { type: 'string', value: 'SECONDS', description: 'connect and command timeout (default 60)' },
-  json: { type: 'boolean', description: 'machine-readable output (JSON, or JSON Lines for streams)' },
+  'local-address': {
+    type: 'string',
+    value: 'ADDR',
+    description: 'connect from this local address',
+  },
+  timeout: {
+    type: 'string',
+    value: 'SECONDS',
+    description: 'connect and command timeout (default 60)',
+  },
+  json: {
+    type: 'boolean',
+    description: 'machine-readable output (JSON, or JSON Lines for streams)',
+  },
   debug: { type: 'boolean', description: 'trace the IMAP session on stderr (secrets redacted)' },
   help: { type: 'boolean', short: 'h', description: 'show help' },
 };
@@ -103,8 +123,10 @@ export function parseCommandArgs(
   specs: OptionSpecs,
   queryTerms = false,
 ): ParsedArgs {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> =
-    {};
+  const options: Record<
+    string,
+    { type: 'string' | 'boolean'; short?: string; multiple?: boolean }
+  > = {};
   for (const [name, spec] of Object.entries({ ...GLOBAL_OPTIONS, ...specs })) {
     options[name] = {
       type: spec.type,
@@ -151,7 +173,12 @@ export function listOpt(values: OptionValues, name: string): string[] {
 }
 
 /** A positive integer option (or undefined when absent). */
-export function intOpt(values: OptionValues, name: string, min = 1, max = 0xffffffff): number | undefined {
+export function intOpt(
+  values: OptionValues,
+  name: string,
+  min = 1,
+  max = 0xffffffff,
+): number | undefined {
   const v = stringOpt(values, name);
   if (v === undefined) return undefined;
   return parseIntArg(v, `--${name}`, min, max);
@@ -159,7 +186,8 @@ export function intOpt(values: OptionValues, name: string, min = 1, max = 0xffff
 
 /** Parses an integer argument, with a usage error naming `what`. */
 export function parseIntArg(text: string, what: string, min = 1, max = 0xffffffff): number {
-  if (!/^\d+$/.test(text)) throw new UsageError(`${what} must be a whole number, not ${JSON.stringify(text)}`);
+  if (!/^\d+$/.test(text))
+    throw new UsageError(`${what} must be a whole number, not ${JSON.stringify(text)}`);
   const n = Number(text);
   if (n < min || n > max) throw new UsageError(`${what} must be between ${min} and ${max}`);
   return n;

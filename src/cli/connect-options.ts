@@ -27,7 +27,9 @@ export function securityFrom(values: OptionValues, env: CliIo['env']): Security 
   if (chosen === undefined || chosen === '') return undefined;
   if (chosen === 'tls' || chosen === 'starttls') return chosen;
   if (chosen === 'plain' || chosen === 'none') return 'none';
-  throw new UsageError(`IMAPKIT_SECURITY must be tls, starttls or plain, not ${JSON.stringify(chosen)}`);
+  throw new UsageError(
+    `IMAPKIT_SECURITY must be tls, starttls or plain, not ${JSON.stringify(chosen)}`,
+  );
 }
 
 /** A logger printing the wire trace (already redacted by imapkit) on stderr. */

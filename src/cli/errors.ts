@@ -93,9 +93,13 @@ export function toCliError(err: unknown, phase: Phase): CliError {
       return new CliError(`login failed: ${serverMessage(err)}`, EXIT.AUTH, { cause: err });
     }
     const what = commandName(err.command);
-    return new CliError(`server refused ${what}(${err.status}): ${serverMessage(err)}`, EXIT.SERVER, {
-      cause: err,
-    });
+    return new CliError(
+      `server refused ${what}(${err.status}): ${serverMessage(err)}`,
+      EXIT.SERVER,
+      {
+        cause: err,
+      },
+    );
   }
   if (err instanceof ImapError && err.code === 'AUTH') {
     return new CliError(`login failed: ${err.message}`, EXIT.AUTH, { cause: err });

@@ -68,7 +68,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if (command === undefined) {
       throw new UsageError(`unknown command ${JSON.stringify(name)} (see imapkit --help)`);
     }
-    const { values, positionals } = parseCommandArgs(rest, command.options, command.queryTerms === true);
+    const { values, positionals } = parseCommandArgs(
+      rest,
+      command.options,
+      command.queryTerms === true,
+    );
     if (boolOpt(values, 'help')) {
       await write(io.stdout, commandHelp(command));
       return EXIT.OK;
@@ -106,7 +110,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const cliError = toCliError(err, 'command');
     exitCode = cliError.exitCode;
     await write(io.stderr, errorLine(cliError)).catch(() => undefined);
-    if (cliError.exitCode === EXIT.FAILURE && !(err instanceof CliError) && argv.includes('--debug')) {
+    if (
+      cliError.exitCode === EXIT.FAILURE &&
+      !(err instanceof CliError) &&
+      argv.includes('--debug')
+    ) {
       await write(io.stderr, `${(err as Error).stack ?? ''}\n`).catch(() => undefined);
     }
   } finally {

@@ -82,6 +82,11 @@ export function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
 
+/** Multi-line text (a message body) with control characters other than LF and TAB shown as `?`. */
+export function printableText(text: string): string {
+  return text.replace(/\r\n/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
+}
+
 /** Display width of a string, approximating East Asian wide characters as 2 columns. */
 export function displayWidth(text: string): number {
   let w = 0;

@@ -45,9 +45,7 @@ export async function obtainPassword(
     return new Secret(text.replace(/\r?\n$/, ''));
   }
   if (io.stdinIsTTY === true && typeof (io.stdin as ReadStream).setRawMode === 'function') {
-    return new Secret(
-      await promptHidden(io, `Password for ${sources.user}@${sources.host}: `),
-    );
+    return new Secret(await promptHidden(io, `Password for ${sources.user}@${sources.host}: `));
   }
   throw new CliError(
     'no password: set IMAPKIT_PASSWORD, use --password-file FILE, or run on a terminal to be asked',

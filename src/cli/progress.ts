@@ -59,7 +59,8 @@ class TerminalProgress implements Progress {
           : 0;
     const filled = Math.round(fraction * WIDTH);
     const bar = '#'.repeat(filled) + '-'.repeat(WIDTH - filled);
-    const bytes = total > 0 ? `${formatBytes(this.#bytes)}/${formatBytes(total)}` : formatBytes(this.#bytes);
+    const bytes =
+      total > 0 ? `${formatBytes(this.#bytes)}/${formatBytes(total)}` : formatBytes(this.#bytes);
     this.stream.write(
       `\r\x1b[K${this.label} [${bar}] ${this.#messages}/${this.totalMessages} messages, ${bytes}`,
     );

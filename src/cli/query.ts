@@ -153,25 +153,38 @@ function parseDay(key: string, value: string): Date {
       Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - Number(rel[1])),
     );
   }
-  throw new UsageError(`${key}: needs a date YYYY-MM-DD (or Nd for N days ago), not ${JSON.stringify(value)}`);
+  throw new UsageError(
+    `${key}: needs a date YYYY-MM-DD (or Nd for N days ago), not ${JSON.stringify(value)}`,
+  );
 }
 
 const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
 function parseSize(key: string, value: string): number {
   const m = /^(\d+(?:\.\d+)?)([kmg]?)b?$/i.exec(value);
-  if (m === null) throw new UsageError(`${key}: needs a size like 5000, 100k or 2M, not ${JSON.stringify(value)}`);
+  if (m === null)
+    throw new UsageError(
+      `${key}: needs a size like 5000, 100k or 2M, not ${JSON.stringify(value)}`,
+    );
   const n = Math.round(Number(m[1]) * SIZE_UNITS[m[2]!.toLowerCase()]!);
   if (n > 0xffffffff) throw new UsageError(`${key}: size too large`);
   return n;
 }
 
-const DURATION_UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+const DURATION_UNITS: Readonly<Record<string, number>> = {
+  s: 1,
+  m: 60,
+  h: 3600,
+  d: 86_400,
+  w: 604_800,
+};
 
 function parseDuration(key: string, value: string): number {
   const m = /^(\d+)([smhdw]?)$/.exec(value);
   if (m === null || Number(m[1]) === 0) {
-    throw new UsageError(`${key}: needs a duration like 30m, 12h or 7d, not ${JSON.stringify(value)}`);
+    throw new UsageError(
+      `${key}: needs a duration like 30m, 12h or 7d, not ${JSON.stringify(value)}`,
+    );
   }
   return Number(m[1]) * DURATION_UNITS[m[2] || 's']!;
 }
@@ -203,16 +216,16 @@ export function termQuery(key: string | null, value: string): SearchQueryObject 
       const colon = value.indexOf(':');
       const name = colon === -1 ? value : value.slice(0, colon);
       if (!/^[!-9;-~]+$/.test(name)) {
-        throw new UsageError('header: needs header:Name:value (or header:Name: for "has the field")');
+        throw new UsageError(
+          'header: needs header:Name:value (or header:Name: for "has the field")',
+        );
       }
       return { header: [[name, colon === -1 ? '' : value.slice(colon + 1)]] };
     }
     case 'keyword':
     case 'unkeyword':
     case 'flag':
-      return key === 'flag'
-        ? flagTerm(needValue(key, value))
-        : { [key]: needValue(key, value) };
+      return key === 'flag' ? flagTerm(needValue(key, value)) : { [key]: needValue(key, value) };
     case 'since':
     case 'before':
     case 'on':
@@ -233,12 +246,15 @@ export function termQuery(key: string | null, value: string): SearchQueryObject 
     case 'younger':
       return { [key]: parseDuration(key, value) };
     case 'uid':
-      if (!UID_SET.test(value)) throw new UsageError(`uid: needs a UID set like 1:100,200, not ${JSON.stringify(value)}`);
+      if (!UID_SET.test(value))
+        throw new UsageError(`uid: needs a UID set like 1:100,200, not ${JSON.stringify(value)}`);
       return { uid: value };
     case 'is':
       return termQuery(null, needValue(key, value));
     default:
-      throw new UsageError(`unknown search key ${JSON.stringify(key + ':')} (see imapkit search --help)`);
+      throw new UsageError(
+        `unknown search key ${JSON.stringify(key + ':')} (see imapkit search --help)`,
+      );
   }
 }
 
@@ -289,7 +305,8 @@ class QueryParser {
         return { not: this.#unary() };
       case 'open': {
         const inner = this.#and();
-        if (this.tokens[this.#pos]?.kind !== 'close') throw new UsageError('missing ")" in search query');
+        if (this.tokens[this.#pos]?.kind !== 'close')
+          throw new UsageError('missing ")" in search query');
         this.#pos++;
         return inner;
       }

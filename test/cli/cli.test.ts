@@ -8,7 +8,14 @@
  * import it into a scratch mailbox, then compare every message's bytes,
  * INTERNALDATE and flags with the original.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,7 +56,12 @@ function scratchName(): string {
 /** Every message of `box` as stored, in UID order (flags without \Recent). */
 async function messagesOf(conn: ImapConnection, box: string): Promise<Stored[]> {
   await examine(conn, box);
-  const found = await fetchAll(conn, '1:*', { uid: true, flags: true, internalDate: true, source: true }, { uid: true });
+  const found = await fetchAll(
+    conn,
+    '1:*',
+    { uid: true, flags: true, internalDate: true, source: true },
+    { uid: true },
+  );
   return found
     .map((m) => ({
       uid: m.uid!,
@@ -77,7 +89,11 @@ describe('reading', () => {
     const r = await runCli(['list', '--status', '--json']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
-    const boxes = JSON.parse(r.stdout) as Array<{ name: string; specialUse: string | null; status?: { messages: number; unseen: number } }>;
+    const boxes = JSON.parse(r.stdout) as Array<{
+      name: string;
+      specialUse: string | null;
+      status?: { messages: number; unseen: number };
+    }>;
     const byName = new Map(boxes.map((b) => [b.name, b]));
     expect(byName.get('INBOX')?.status).toMatchObject({ messages: 300, unseen: 45 });
     expect(byName.get('Sent')?.specialUse).toBe('\\Sent');
@@ -115,11 +131,15 @@ describe('reading', () => {
       expect(r.code).toBe(0);
       return r.stdout.split('\n').filter(Boolean).map(Number);
     };
-    expect(await uids('from:billing@example.com')).toEqual([21, 25, 50, 75, 100, 125, 150, 175, 200, 225, 250, 275, 300]);
+    expect(await uids('from:billing@example.com')).toEqual([
+      21, 25, 50, 75, 100, 125, 150, 175, 200, 225, 250, 275, 300,
+    ]);
     expect(await uids('subject:"Planning the offsite"')).toEqual([16, 17, 18]);
     expect(await uids('subject:Planning the offsite')).toEqual([16, 17, 18]);
     expect(await uids('before:2024-02-01')).toHaveLength(21);
-    expect(await uids('since:2025-01-01', 'unseen')).toEqual(Array.from({ length: 40 }, (_, i) => 261 + i));
+    expect(await uids('since:2025-01-01', 'unseen')).toEqual(
+      Array.from({ length: 40 }, (_, i) => 261 + i),
+    );
     expect(await uids('from:bob@example.com', 'OR', 'subject:Grüße')).toEqual([3, 5, 6, 16, 18]);
     expect(await uids('larger:1M')).toEqual([160]);
     expect(await uids('keyword:Work', '-seen')).toEqual([276, 299]);
@@ -128,15 +148,33 @@ describe('reading', () => {
   });
 
   it('search --summary --json: one JSON line per message; --limit keeps the newest', async () => {
-    const r = await runCli(['search', 'INBOX', 'from:billing@example.com', '--summary', '--json', '--limit', '2']);
+    const r = await runCli([
+      'search',
+      'INBOX',
+      'from:billing@example.com',
+      '--summary',
+      '--json',
+      '--limit',
+      '2',
+    ]);
     expect(r.code).toBe(0);
     expect(jsonLines(r.stdout)).toEqual([
-      expect.objectContaining({ uid: 275, subject: 'Invoice INV-0011 for February 2025', flags: ['\\Answered'] }),
-      expect.objectContaining({ uid: 300, from: 'Example Billing <billing@example.com>', flags: [] }),
+      expect.objectContaining({
+        uid: 275,
+        subject: 'Invoice INV-0011 for February 2025',
+        flags: ['\\Answered'],
+      }),
+      expect.objectContaining({
+        uid: 300,
+        from: 'Example Billing <billing@example.com>',
+        flags: [],
+      }),
     ]);
     const table = await runCli(['search', 'INBOX', 'subject:"Planning the offsite"', '--summary']);
     expect(table.stdout.split('\n')[0]).toMatch(/^UID\s+DATE\s+FROM\s+SUBJECT\s+FLAGS$/);
-    expect(table.stdout).toMatch(/^17\s+2024-01-25 \d\d:\d\d\s+.*Re: Planning the offsite\s+\\Answered \\Seen$/m);
+    expect(table.stdout).toMatch(
+      /^17\s+2024-01-25 \d\d:\d\d\s+.*Re: Planning the offsite\s+\\Answered \\Seen$/m,
+    );
   });
 
   it('show: header summary and the decoded text body', async () => {
@@ -170,14 +208,18 @@ describe('reading', () => {
 });
 
 describe('export and import round trips', () => {
-  async function roundTrip(format: 'mbox' | 'maildir' | 'eml'): Promise<{ out: string; target: Stored[] }> {
+  async function roundTrip(
+    format: 'mbox' | 'maildir' | 'eml',
+  ): Promise<{ out: string; target: Stored[] }> {
     const out = join(dir, `inbox-${format}`);
     const exported = await runCli(['export', 'INBOX', '--format', format, '--out', out, '--json']);
     expect(exported.stderr).toBe('');
     expect(exported.code).toBe(0);
     expect(JSON.parse(exported.stdout)).toMatchObject({ exported: 300, skipped: 0 });
     const box = scratchName();
-    const imported = await runCli(['import', box, out, '--create', '--json'], { env: cliEnv('carol') });
+    const imported = await runCli(['import', box, out, '--create', '--json'], {
+      env: cliEnv('carol'),
+    });
     expect(imported.stderr).toBe('');
     expect(imported.code).toBe(0);
     expect(JSON.parse(imported.stdout)).toMatchObject({ format, imported: 300, created: true });
@@ -198,7 +240,9 @@ describe('export and import round trips', () => {
     const { out, target } = await roundTrip('mbox');
     expectSameMessages(target, false);
     const text = readFileSync(out, 'latin1');
-    expect(text.startsWith('From team@imapkit.test Mon Jan  1 08:01:37 2024\nReturn-Path:')).toBe(true);
+    expect(text.startsWith('From team@imapkit.test Mon Jan  1 08:01:37 2024\nReturn-Path:')).toBe(
+      true,
+    );
     expect(text).not.toContain('\r\n');
     expect((text.match(/^From /gm) ?? []).length).toBe(300);
   });
@@ -217,7 +261,9 @@ describe('export and import round trips', () => {
     const { out, target } = await roundTrip('eml');
     expectSameMessages(target, false);
     expect(readFileSync(join(out, '1700000000-6.eml')).equals(inbox[5]!.source)).toBe(true);
-    expect(statSync(join(out, '1700000000-1.eml')).mtime.toISOString()).toBe('2024-01-01T08:01:37.000Z');
+    expect(statSync(join(out, '1700000000-1.eml')).mtime.toISOString()).toBe(
+      '2024-01-01T08:01:37.000Z',
+    );
   });
 
   it('mbox "From " quoting both ways through the server', async () => {
@@ -228,9 +274,13 @@ describe('export and import round trips', () => {
     await createMailboxWith(carol, source, [message]);
     const out = join(dir, 'quoting.mbox');
     const env = cliEnv('carol');
-    expect((await runCli(['export', source, '--format', 'mbox', '--out', out], { env })).code).toBe(0);
+    expect((await runCli(['export', source, '--format', 'mbox', '--out', out], { env })).code).toBe(
+      0,
+    );
     const text = readFileSync(out, 'utf8');
-    expect(text).toContain('\n>From here\n>>From there\n>>>From far\nFromage\n\n>From after an empty line\n\n');
+    expect(text).toContain(
+      '\n>From here\n>>From there\n>>>From far\nFromage\n\n>From after an empty line\n\n',
+    );
     const target = scratchName();
     expect((await runCli(['import', target, out, '--create'], { env })).code).toBe(0);
     const [copy] = await messagesOf(carol, target);
@@ -239,7 +289,16 @@ describe('export and import round trips', () => {
 
   it('export again: nothing re-downloaded; an mbox export resumes after the last UID', async () => {
     const out = join(dir, 'incremental.mbox');
-    const first = await runCli(['export', 'INBOX', 'uid:1:10', '--format', 'mbox', '--out', out, '--json']);
+    const first = await runCli([
+      'export',
+      'INBOX',
+      'uid:1:10',
+      '--format',
+      'mbox',
+      '--out',
+      out,
+      '--json',
+    ]);
     expect(JSON.parse(first.stdout)).toMatchObject({ exported: 10 });
     const second = await runCli(['export', 'INBOX', '--format', 'mbox', '--out', out, '--json']);
     expect(JSON.parse(second.stdout)).toMatchObject({ exported: 290, skipped: 10 });
@@ -261,11 +320,15 @@ describe('export and import round trips', () => {
     const box = scratchName();
     await createMailboxWith(carol, box, [testMessage('one'), testMessage('two')]);
     const out = join(dir, 'flags-maildir');
-    expect((await runCli(['export', box, '--format', 'maildir', '--out', out], { env })).code).toBe(0);
+    expect((await runCli(['export', box, '--format', 'maildir', '--out', out], { env })).code).toBe(
+      0,
+    );
     await carol.exec('SELECT', [mailbox(box)]);
-    await store(carol, 2, { add: ['\\Flagged', 'Later'] }, );
+    await store(carol, 2, { add: ['\\Flagged', 'Later'] });
     await carol.exec('APPEND', [mailbox(box), literal(testMessage('three'))]);
-    const again = await runCli(['export', box, '--format', 'maildir', '--out', out, '--json'], { env });
+    const again = await runCli(['export', box, '--format', 'maildir', '--out', out, '--json'], {
+      env,
+    });
     expect(JSON.parse(again.stdout)).toMatchObject({ exported: 1, skipped: 2 });
     const names = readdirSync(join(out, 'cur')).sort();
     expect(names.map((n) => n.replace(/^\d+\./, ''))).toEqual([
@@ -278,11 +341,20 @@ describe('export and import round trips', () => {
 
   it('progress bars go to stderr only when it is a terminal', async () => {
     const out = join(dir, 'progress');
-    const tty = await runCli(['export', 'Archive/2025', '--format', 'eml', '--out', out], { stderrIsTTY: true });
+    const tty = await runCli(['export', 'Archive/2025', '--format', 'eml', '--out', out], {
+      stderrIsTTY: true,
+    });
     expect(tty.code).toBe(0);
     expect(tty.stderr).toMatch(/\r\x1b\[Kexport Archive\/2025 \[#+\] 5\/5 messages/);
     expect(tty.stderr.endsWith('\r\x1b[K')).toBe(true); // cleared at the end
-    const quiet = await runCli(['export', 'Archive/2024', '--format', 'eml', '--out', join(dir, 'quiet')]);
+    const quiet = await runCli([
+      'export',
+      'Archive/2024',
+      '--format',
+      'eml',
+      '--out',
+      join(dir, 'quiet'),
+    ]);
     expect(quiet.stderr).toBe('');
   });
 
@@ -315,9 +387,14 @@ describe('watch', () => {
     await createMailboxWith(carol, box, [testMessage('before')]);
     const controller = new AbortController();
     let buffered = '';
-    const waiters: Array<{ test: (r: Record<string, unknown>) => boolean; resolve: (r: Record<string, unknown>) => void }> = [];
+    const waiters: Array<{
+      test: (r: Record<string, unknown>) => boolean;
+      resolve: (r: Record<string, unknown>) => void;
+    }> = [];
     const records: Array<Record<string, unknown>> = [];
-    const waitFor = (test: (r: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> =>
+    const waitFor = (
+      test: (r: Record<string, unknown>) => boolean,
+    ): Promise<Record<string, unknown>> =>
       new Promise((resolve) => {
         const found = records.find(test);
         if (found !== undefined) resolve(found);
@@ -347,8 +424,11 @@ describe('watch', () => {
         from: 'Tests <tests@example.com>',
       });
       await other.exec('SELECT', [mailbox(box)]);
-      await store(other, 1, { add: ['\\Flagged'] }, { uid: true });
-      expect(await waitFor((r) => r.event === 'flags')).toMatchObject({ uid: 1, flags: expect.arrayContaining(['\\Flagged']) });
+      await store(other, 1, { add: ['\\Flagged'], uid: true });
+      expect(await waitFor((r) => r.event === 'flags')).toMatchObject({
+        uid: 1,
+        flags: expect.arrayContaining(['\\Flagged']),
+      });
     } finally {
       await other.logout();
     }
@@ -366,7 +446,9 @@ describe('errors and secrets', () => {
     const r = await runCli(['list', '--debug', '--local-address', freshLoopback()], { env });
     expect(r.code).toBe(3);
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('imapkit:'));
-    expect(lines).toEqual([expect.stringMatching(/^imapkit: login failed: .*AUTHENTICATIONFAILED/)]);
+    expect(lines).toEqual([
+      expect.stringMatching(/^imapkit: login failed: .*AUTHENTICATIONFAILED/),
+    ]);
     expect(r.stderr).toContain('[trace] C: A'); // the trace was printed
     for (const text of [r.stdout, r.stderr]) {
       expect(text).not.toContain(secret);
@@ -408,10 +490,12 @@ describe('errors and secrets', () => {
     );
   });
 
-  it('an unknown mailbox: exit 5 with the server\'s text', async () => {
+  it("an unknown mailbox: exit 5 with the server's text", async () => {
     const r = await runCli(['status', 'No/Such/Box']);
     expect(r.code).toBe(5);
-    expect(r.stderr).toMatch(/^imapkit: server refused STATUS \(NO\): Mailbox doesn't exist: No\/Such\/Box.*\n$/);
+    expect(r.stderr).toMatch(
+      /^imapkit: server refused STATUS \(NO\): Mailbox doesn't exist: No\/Such\/Box.*\n$/,
+    );
   });
 
   it('a bad query: exit 2 before connecting', async () => {
@@ -427,7 +511,10 @@ describe('errors and secrets', () => {
     [['status'], /^imapkit: usage: imapkit status <mailbox>/],
     [['show', 'INBOX', 'abc'], /^imapkit: the UID must be a whole number/],
     [['export', 'INBOX', '--format', 'mbox'], /^imapkit: give --out PATH/],
-    [['export', 'INBOX', '--format', 'zip', '--out', 'x'], /^imapkit: --format must be mbox, maildir or eml/],
+    [
+      ['export', 'INBOX', '--format', 'zip', '--out', 'x'],
+      /^imapkit: --format must be mbox, maildir or eml/,
+    ],
     [['list', '--tls', '--plain'], /^imapkit: --tls and --plain exclude each other/],
   ])('usage error %j: exit 2', async (args, message) => {
     const r = await runCli(args);
@@ -448,12 +535,19 @@ describe('errors and secrets', () => {
 
   it('a certificate that cannot be verified: exit 4; --insecure connects with a loud warning', async () => {
     const { IMAPKIT_CA: _, ...env } = cliEnv();
-    const r = await runCli(['status', 'Notes', '--tls', '--port', String(testServer().tlsPort)], { env });
+    const r = await runCli(['status', 'Notes', '--tls', '--port', String(testServer().tlsPort)], {
+      env,
+    });
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/^imapkit: connection error: TLS handshake .*certificate/);
-    const insecure = await runCli(['status', 'Notes', '--tls', '--port', String(testServer().tlsPort), '--insecure'], { env });
+    const insecure = await runCli(
+      ['status', 'Notes', '--tls', '--port', String(testServer().tlsPort), '--insecure'],
+      { env },
+    );
     expect(insecure.code).toBe(0);
-    expect(insecure.stderr).toMatch(/^imapkit: warning: --insecure: the server certificate is NOT verified/);
+    expect(insecure.stderr).toMatch(
+      /^imapkit: warning: --insecure: the server certificate is NOT verified/,
+    );
   });
 
   it('--help for the program and each command', async () => {

@@ -88,7 +88,11 @@ describe('mboxrd quoting', () => {
   });
 
   it('an over-long line passes in pieces and only its start is quoted', async () => {
-    const long = Buffer.concat([Buffer.from('From '), Buffer.alloc(MAX_CARRY + 10, 0x61), Buffer.from('From x\r\n')]);
+    const long = Buffer.concat([
+      Buffer.from('From '),
+      Buffer.alloc(MAX_CARRY + 10, 0x61),
+      Buffer.from('From x\r\n'),
+    ]);
     const escaped = await through(mboxrdEscape(), long, 65536);
     expect(escaped.length).toBe(long.length); // +1 for ">", -1 for the CR
     expect(escaped.subarray(0, 6).toString()).toBe('>From ');
@@ -114,7 +118,9 @@ describe('From_ lines', () => {
     expect(parseFromLine('From x Sat Jul 20 10:00:00 +0200 2024').date).toEqual(
       new Date(Date.UTC(2024, 6, 20, 8, 0, 0)),
     );
-    expect(parseFromLine('From x Sat Jul 20 10:00 2024').date).toEqual(new Date(Date.UTC(2024, 6, 20, 10, 0)));
+    expect(parseFromLine('From x Sat Jul 20 10:00 2024').date).toEqual(
+      new Date(Date.UTC(2024, 6, 20, 10, 0)),
+    );
     expect(parseFromLine('From someone who wrote this')).toEqual({ sender: 'someone', date: null });
   });
 });
@@ -159,6 +165,21 @@ describe('scanning an mbox file', () => {
     );
   });
 
+  it('flags stated by Status, X-Status and X-Keywords headers are picked up (headers only)', async () => {
+    const path = join(tmp(), 'mutt.mbox');
+    writeFileSync(
+      path,
+      'From x Mon Jan  1 00:00:00 2024\nSubject: a\nStatus: RO\nX-Status: AF\nX-Keywords: Work, $Later\n\n' +
+        'Status: RO in the body is text\n\nFrom y Mon Jan  1 00:00:00 2024\nX-Status: T\n\nbody\n',
+    );
+    const entries = [];
+    for await (const e of scanMbox(path)) entries.push(e);
+    expect(entries.map((e) => e.flags)).toEqual([
+      ['\\Seen', '\\Answered', '\\Flagged', 'Work', '$Later'],
+      ['\\Draft'],
+    ]);
+  });
+
   it('a file not starting with "From " is refused', async () => {
     const path = join(tmp(), 'not.mbox');
     writeFileSync(path, 'Subject: hello\n\nbody\n');
@@ -173,7 +194,9 @@ describe('line ends', () => {
     const input = Buffer.from('a\nb\r\nc\r\r\n\nlast');
     const out = await through(toCrlf(), input, 3);
     expect(out.toString()).toBe('a\r\nb\r\nc\r\r\n\r\nlast');
-    expect(await crlfSize(Readable.from([input.subarray(0, 4), input.subarray(4)]))).toBe(out.length);
+    expect(await crlfSize(Readable.from([input.subarray(0, 4), input.subarray(4)]))).toBe(
+      out.length,
+    );
   });
 
   it('toLf turns CRLF into LF', async () => {
@@ -184,7 +207,9 @@ describe('line ends', () => {
 describe('Maildir', () => {
   it('system flags map to info letters, sorted; keywords get letters from a', () => {
     const letters: KeywordLetters = new Map();
-    expect(flagsToInfo(['\\Seen', '\\Flagged', '\\Answered', '\\Draft', '\\Deleted'], letters)).toBe(':2,DFRST');
+    expect(
+      flagsToInfo(['\\Seen', '\\Flagged', '\\Answered', '\\Draft', '\\Deleted'], letters),
+    ).toBe(':2,DFRST');
     expect(flagsToInfo(['$Forwarded', 'Work', '\\Recent', '$Junk'], letters)).toBe(':2,Pab');
     expect([...letters]).toEqual([
       ['a', 'Work'],
@@ -211,7 +236,13 @@ describe('Maildir', () => {
   it('keywords survive the dovecot-keywords file; messages list oldest first with mtime dates', async () => {
     const dir = tmp();
     ensureMaildir(dir);
-    await writeKeywords(dir, new Map([['a', 'Work'], ['b', '$Junk']]));
+    await writeKeywords(
+      dir,
+      new Map([
+        ['a', 'Work'],
+        ['b', '$Junk'],
+      ]),
+    );
     expect([...(await readKeywords(dir))]).toEqual([
       ['a', 'Work'],
       ['b', '$Junk'],

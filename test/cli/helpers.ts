@@ -59,7 +59,12 @@ export async function runCli(args: readonly string[], options: RunOptions = {}):
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
   const stdoutBytes = Buffer.concat(out);
-  return { code, stdout: stdoutBytes.toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), stdoutBytes };
+  return {
+    code,
+    stdout: stdoutBytes.toString('utf8'),
+    stderr: Buffer.concat(err).toString('utf8'),
+    stdoutBytes,
+  };
 }
 
 /** Parses JSON Lines output. */

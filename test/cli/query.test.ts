@@ -23,7 +23,9 @@ describe('query syntax', () => {
     expect(parseQuery(['from:alice', 'since:2024-01-01', 'unseen'])).toEqual({
       and: [{ from: 'alice' }, { since: new Date(Date.UTC(2024, 0, 1)) }, { unseen: true }],
     });
-    expect(wire(['from:alice', 'since:2024-01-01', 'unseen'])).toBe('FROM alice SINCE 1-Jan-2024 UNSEEN');
+    expect(wire(['from:alice', 'since:2024-01-01', 'unseen'])).toBe(
+      'FROM alice SINCE 1-Jan-2024 UNSEEN',
+    );
   });
 
   it('a quoted value keeps its spaces, in one argument or as the shell left it', () => {
@@ -72,7 +74,9 @@ describe('query syntax', () => {
     expect(parseQuery(['flag:\\Flagged'])).toEqual({ flagged: true });
     expect(parseQuery(['flag:$Junk'])).toEqual({ keyword: '$Junk' });
     expect(parseQuery(['uid:1:100,200'])).toEqual({ uid: '1:100,200' });
-    expect(wire(['header:X-Long-Unfolded:', 'larger:100k'])).toBe('HEADER X-Long-Unfolded "" LARGER 102400');
+    expect(wire(['header:X-Long-Unfolded:', 'larger:100k'])).toBe(
+      'HEADER X-Long-Unfolded "" LARGER 102400',
+    );
   });
 
   it('non-ASCII values are kept (the builder adds CHARSET UTF-8)', () => {

@@ -7,7 +7,17 @@
  * state file says it stopped.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, stat, truncate, utimes, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  stat,
+  truncate,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { commands, ImapArgumentError, type ImapClient } from '../../index.js';
@@ -78,13 +88,20 @@ export function mboxStatePath(out: string): string {
 async function readMboxState(out: string): Promise<MboxState | null> {
   try {
     const s = JSON.parse(await readFile(mboxStatePath(out), 'utf8')) as MboxState;
-    return s.format === 'mbox' && Number.isInteger(s.lastUid) && Number.isInteger(s.size) ? s : null;
+    return s.format === 'mbox' && Number.isInteger(s.lastUid) && Number.isInteger(s.size)
+      ? s
+      : null;
   } catch {
     return null;
   }
 }
 
-async function mboxSink(out: string, mailbox: string, uidValidity: number, force: boolean): Promise<ExportSink> {
+async function mboxSink(
+  out: string,
+  mailbox: string,
+  uidValidity: number,
+  force: boolean,
+): Promise<ExportSink> {
   let state: MboxState = { format: 'mbox', mailbox, uidValidity, lastUid: 0, size: 0 };
   if (existsSync(out) && !force) {
     const previous = await readMboxState(out);
@@ -97,7 +114,10 @@ async function mboxSink(out: string, mailbox: string, uidValidity: number, force
       );
     }
     if (size < previous.size) {
-      throw new CliError(`${out} is shorter than its state file says; use --force to start over`, EXIT.LOCAL_IO);
+      throw new CliError(
+        `${out} is shorter than its state file says; use --force to start over`,
+        EXIT.LOCAL_IO,
+      );
     }
     if (size > previous.size) await truncate(out, previous.size); // drop a half-written message
     state = previous;
@@ -151,7 +171,9 @@ async function maildirSink(out: string, uidValidity: number): Promise<ExportSink
     async refresh(meta) {
       const file = existing.get(meta.uid);
       if (file === undefined) return;
-      const name = maildirBaseName(meta.internalDate, uidValidity, meta.uid) + flagsToInfo(meta.flags, letters);
+      const name =
+        maildirBaseName(meta.internalDate, uidValidity, meta.uid) +
+        flagsToInfo(meta.flags, letters);
       if (file.dir === 'cur' && file.name === name) return;
       await rename(join(out, file.dir, file.name), join(out, 'cur', name));
     },
@@ -170,7 +192,10 @@ async function maildirSink(out: string, uidValidity: number): Promise<ExportSink
       existing.set(meta.uid, { dir: 'cur', name });
     },
     async close() {
-      if (letters.size !== lettersBefore || (letters.size > 0 && !existsSync(join(out, 'dovecot-keywords')))) {
+      if (
+        letters.size !== lettersBefore ||
+        (letters.size > 0 && !existsSync(join(out, 'dovecot-keywords')))
+      ) {
         await writeKeywords(out, letters);
       }
     },
@@ -210,16 +235,27 @@ async function emlSink(out: string, uidValidity: number): Promise<ExportSink> {
 // ---------------------------------------------------------------------
 
 /** Meta data of `uids`, fetched in chunks, in UID order. */
-async function fetchMeta(client: ImapClient, uids: readonly number[], sender: boolean): Promise<ExportMeta[]> {
+async function fetchMeta(
+  client: ImapClient,
+  uids: readonly number[],
+  sender: boolean,
+): Promise<ExportMeta[]> {
   const out: ExportMeta[] = [];
   for (let i = 0; i < uids.length; i += META_CHUNK) {
     const chunk = uids.slice(i, i + META_CHUNK);
-    for await (const m of client.fetch(chunk, { uid: true, flags: true, internalDate: true, size: true, envelope: sender })) {
+    for await (const m of client.fetch(chunk, {
+      uid: true,
+      flags: true,
+      internalDate: true,
+      size: true,
+      envelope: sender,
+    })) {
       if (m.uid === undefined) continue;
       const from = m.envelope?.from[0];
       out.push({
         uid: m.uid,
-        flags: m.flags === undefined ? [] : [...m.flags].filter((f) => f.toLowerCase() !== '\\recent'),
+        flags:
+          m.flags === undefined ? [] : [...m.flags].filter((f) => f.toLowerCase() !== '\\recent'),
         internalDate: m.internalDate ?? new Date(0),
         size: m.size ?? 0,
         sender: from !== undefined && 'address' in from ? from.address : null,
@@ -265,8 +301,16 @@ export const exportCommand: CommandSpec = {
   ],
   options: {
     format: { type: 'string', short: 'f', value: 'FORMAT', description: 'mbox, maildir or eml' },
-    out: { type: 'string', short: 'o', value: 'PATH', description: 'the mbox file, Maildir or .eml directory' },
-    force: { type: 'boolean', description: 'overwrite an mbox file that is not an earlier export of this mailbox' },
+    out: {
+      type: 'string',
+      short: 'o',
+      value: 'PATH',
+      description: 'the mbox file, Maildir or .eml directory',
+    },
+    force: {
+      type: 'boolean',
+      description: 'overwrite an mbox file that is not an earlier export of this mailbox',
+    },
   },
   queryTerms: true,
   args: { min: 1, max: Infinity },
@@ -294,7 +338,13 @@ export const exportCommand: CommandSpec = {
             : await emlSink(out, uidValidity);
       const todo = metas.filter((m) => !sink.has(m.uid));
       const totalBytes = todo.reduce((sum, m) => sum + m.size, 0);
-      const progress = createProgress(ctx.io.stderr, ctx.progress, `export ${mailbox}`, todo.length, totalBytes);
+      const progress = createProgress(
+        ctx.io.stderr,
+        ctx.progress,
+        `export ${mailbox}`,
+        todo.length,
+        totalBytes,
+      );
       try {
         for (const meta of metas) {
           if (!sink.has(meta.uid)) continue;

@@ -57,7 +57,12 @@ export async function detectFormat(path: string): Promise<ImportFormat> {
 }
 
 /** A message file normalised to CRLF line ends. */
-function fileSource(path: string, diskSize: number, date: Date | null, flags: string[]): ImportSource {
+function fileSource(
+  path: string,
+  diskSize: number,
+  date: Date | null,
+  flags: string[],
+): ImportSource {
   return {
     diskSize,
     date,
@@ -76,7 +81,7 @@ export async function importSources(path: string, format: ImportFormat): Promise
         out.push({
           diskSize: entry.end - entry.start,
           date: entry.date,
-          flags: [],
+          flags: entry.flags,
           size: () => Promise.resolve(entry.size),
           open: () => mboxMessageStream(path, entry),
         });
@@ -167,7 +172,12 @@ export const importCommand: CommandSpec = {
     'imapkit import INBOX message.eml',
   ],
   options: {
-    format: { type: 'string', short: 'f', value: 'FORMAT', description: 'mbox, maildir or eml (default: guessed)' },
+    format: {
+      type: 'string',
+      short: 'f',
+      value: 'FORMAT',
+      description: 'mbox, maildir or eml (default: guessed)',
+    },
     create: { type: 'boolean', description: 'create the mailbox when it does not exist' },
   },
   args: { min: 2, max: 2 },
@@ -184,12 +194,20 @@ export const importCommand: CommandSpec = {
       sources = await importSources(path, format);
     } catch (err) {
       if (err instanceof CliError) throw err;
-      throw new CliError(`cannot read ${path}: ${(err as Error).message}`, EXIT.LOCAL_IO, { cause: err });
+      throw new CliError(`cannot read ${path}: ${(err as Error).message}`, EXIT.LOCAL_IO, {
+        cause: err,
+      });
     }
     const client = await ctx.connect();
     const created = boolOpt(ctx.values, 'create') ? await ensureMailbox(client, mailbox) : false;
     const totalBytes = sources.reduce((sum, s) => sum + s.diskSize, 0);
-    const progress = createProgress(ctx.io.stderr, ctx.progress, `import ${mailbox}`, sources.length, totalBytes);
+    const progress = createProgress(
+      ctx.io.stderr,
+      ctx.progress,
+      `import ${mailbox}`,
+      sources.length,
+      totalBytes,
+    );
     let imported = 0;
     let bytes = 0;
     const uids: number[] = [];
@@ -209,7 +227,10 @@ export const importCommand: CommandSpec = {
         batchBytes = 0;
       };
       for (const source of sources) {
-        if (batch.length >= BATCH_MESSAGES || (batch.length > 0 && batchBytes + source.diskSize > BATCH_BYTES)) {
+        if (
+          batch.length >= BATCH_MESSAGES ||
+          (batch.length > 0 && batchBytes + source.diskSize > BATCH_BYTES)
+        ) {
           await flush();
         }
         batch.push(source);

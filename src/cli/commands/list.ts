@@ -24,7 +24,8 @@ function selectable(attributes: Iterable<string>): boolean {
 
 function statusItems(client: ImapClient): StatusItem[] {
   const items: StatusItem[] = ['MESSAGES', 'UNSEEN'];
-  if (client.capabilities.has('STATUS=SIZE') || client.capabilities.has('IMAP4REV2')) items.push('SIZE');
+  if (client.capabilities.has('STATUS=SIZE') || client.capabilities.has('IMAP4REV2'))
+    items.push('SIZE');
   return items;
 }
 
@@ -66,7 +67,9 @@ async function listMailboxes(
     }
     out.push(m);
   }
-  return out.sort((a, b) => (a.name === 'INBOX' ? -1 : b.name === 'INBOX' ? 1 : a.name.localeCompare(b.name)));
+  return out.sort((a, b) =>
+    a.name === 'INBOX' ? -1 : b.name === 'INBOX' ? 1 : a.name.localeCompare(b.name),
+  );
 }
 
 export const listCommand: CommandSpec = {

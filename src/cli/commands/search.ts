@@ -2,7 +2,13 @@
 import { boolOpt, intOpt } from '../args.js';
 import type { CommandSpec } from '../command.js';
 import { parseQuery } from '../query.js';
-import { SUMMARY_HEADERS, SUMMARY_ITEMS, summarize, summaryRow, type MessageSummary } from '../summary.js';
+import {
+  SUMMARY_HEADERS,
+  SUMMARY_ITEMS,
+  summarize,
+  summaryRow,
+  type MessageSummary,
+} from '../summary.js';
 
 /** UIDs fetched per FETCH for the summary. */
 const CHUNK = 500;
@@ -37,7 +43,12 @@ export const searchCommand: CommandSpec = {
   ],
   options: {
     summary: { type: 'boolean', short: 's', description: 'print date, sender, subject and flags' },
-    limit: { type: 'string', short: 'n', value: 'N', description: 'only the last N matches (the newest UIDs)' },
+    limit: {
+      type: 'string',
+      short: 'n',
+      value: 'N',
+      description: 'only the last N matches (the newest UIDs)',
+    },
   },
   queryTerms: true,
   args: { min: 1, max: Infinity },

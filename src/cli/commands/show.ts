@@ -10,7 +10,7 @@ import { decodeCharset } from '../../wire/index.js';
 import { boolOpt, parseIntArg, stringOpt } from '../args.js';
 import type { CommandSpec } from '../command.js';
 import { CliError, EXIT, UsageError } from '../errors.js';
-import { formatBytes, printable } from '../output.js';
+import { formatBytes, printable, printableText } from '../output.js';
 import { formatAddress, summarize } from '../summary.js';
 
 /** Text parts larger than this are not printed whole by the default view. */
@@ -32,14 +32,22 @@ export function findTextPart(node: BodyStructure, subtype: string): BodyStructur
 }
 
 /** Parts with a file name or an attachment disposition. */
-function attachments(node: BodyStructure, out: Array<{ part: string; name: string; type: string; size: number }> = []) {
+function attachments(
+  node: BodyStructure,
+  out: Array<{ part: string; name: string; type: string; size: number }> = [],
+) {
   if ('childNodes' in node) {
     for (const child of node.childNodes) attachments(child, out);
     return out;
   }
   const name = node.disposition?.params.get('filename') ?? node.params.get('name');
   if (node.disposition?.type === 'attachment' || name !== undefined) {
-    out.push({ part: node.part, name: name ?? '', type: `${node.type}/${node.subtype}`, size: node.size });
+    out.push({
+      part: node.part,
+      name: name ?? '',
+      type: `${node.type}/${node.subtype}`,
+      size: node.size,
+    });
   }
   return out;
 }
@@ -98,7 +106,9 @@ async function partText(client: ImapClient, uid: number, part: BodyStructure): P
     content.destroy();
     return `(text part of ${formatBytes(meta.size)} not shown; use --part ${part.part})`;
   }
-  const data = meta.decoded ? await collect(content) : decodeTransfer(await collect(content), meta.encoding);
+  const data = meta.decoded
+    ? await collect(content)
+    : decodeTransfer(await collect(content), meta.encoding);
   return decodeCharset(data, meta.charset ?? 'utf-8') ?? data.toString('utf8');
 }
 
@@ -123,7 +133,11 @@ export const showCommand: CommandSpec = {
   options: {
     raw: { type: 'boolean', short: 'r', description: 'the whole message as stored, to stdout' },
     headers: { type: 'boolean', description: 'the raw header section' },
-    part: { type: 'string', value: 'N', description: 'one MIME part (e.g. 2 or 1.2), decoded, to stdout' },
+    part: {
+      type: 'string',
+      value: 'N',
+      description: 'one MIME part (e.g. 2 or 1.2), decoded, to stdout',
+    },
     'mark-seen': { type: 'boolean', description: 'set \\Seen on the message' },
   },
   args: { min: 2, max: 2 },
@@ -143,7 +157,10 @@ export const showCommand: CommandSpec = {
     const client = await ctx.connect();
     const lock = await client.getMailboxLock(mailbox, { readOnly: !markSeen });
     try {
-      const msg = await client.fetchOne(uid, { ...{ uid: true, flags: true, envelope: true, size: true, internalDate: true }, bodyStructure: true });
+      const msg = await client.fetchOne(uid, {
+        ...{ uid: true, flags: true, envelope: true, size: true, internalDate: true },
+        bodyStructure: true,
+      });
       if (msg === null) {
         throw new CliError(`no message with UID ${uid} in ${mailbox}`, EXIT.SERVER);
       }
@@ -152,7 +169,8 @@ export const showCommand: CommandSpec = {
         const { content } =
           part === undefined
             ? await client.command(async (c) => ({
-                content: (await commands.fetchStream(c, uid, section, { uid: true, markSeen })).stream,
+                content: (await commands.fetchStream(c, uid, section, { uid: true, markSeen }))
+                  .stream,
               }))
             : await client.download(uid, part, { markSeen });
         await pipeline(content, ctx.out.stdout, { end: false });
@@ -162,7 +180,8 @@ export const showCommand: CommandSpec = {
       const env = msg.envelope;
       const structure = msg.bodyStructure;
       const textPart = structure === undefined ? null : findTextPart(structure, 'plain');
-      const htmlPart = textPart !== null || structure === undefined ? null : findTextPart(structure, 'html');
+      const htmlPart =
+        textPart !== null || structure === undefined ? null : findTextPart(structure, 'html');
       let text: string | null = null;
       if (textPart !== null) text = await partText(client, uid, textPart);
       else if (htmlPart !== null) text = htmlToText(await partText(client, uid, htmlPart));
@@ -191,10 +210,12 @@ export const showCommand: CommandSpec = {
       ];
       for (const [k, v] of header) if (v !== null) await ctx.out.line(`${k}: ${printable(v)}`);
       for (const f of files) {
-        await ctx.out.line(`Attachment: part ${f.part} ${printable(f.name)} (${f.type}, ${formatBytes(f.size)})`);
+        await ctx.out.line(
+          `Attachment: part ${f.part} ${printable(f.name)} (${f.type}, ${formatBytes(f.size)})`,
+        );
       }
       await ctx.out.line();
-      await ctx.out.line(text ?? '(no text part)');
+      await ctx.out.line(text === null ? '(no text part)' : printableText(text));
     } finally {
       lock.release();
     }

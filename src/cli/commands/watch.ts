@@ -67,17 +67,26 @@ async function watch(ctx: RunContext, mailbox: string): Promise<void> {
   client.on('exists', (e) => {
     if (e.count <= e.prevCount) return;
     enqueue(async () => {
-      const found = await client.fetchAll(`${e.prevCount + 1}:${e.count}`, SUMMARY_ITEMS, { uid: false });
+      const found = await client.fetchAll(`${e.prevCount + 1}:${e.count}`, SUMMARY_ITEMS, {
+        uid: false,
+      });
       for (const m of found) await emit({ event: 'new', ...summarize(m) });
     });
   });
   client.on('expunge', (e) =>
-    enqueue(() => emit({ event: 'expunge', seq: e.seq, ...(e.uid === undefined ? {} : { uid: e.uid }) })),
+    enqueue(() =>
+      emit({ event: 'expunge', seq: e.seq, ...(e.uid === undefined ? {} : { uid: e.uid }) }),
+    ),
   );
   client.on('vanished', (e) => enqueue(() => emit({ event: 'vanished', uids: e.uids.toString() })));
   client.on('flags', (e) =>
     enqueue(() =>
-      emit({ event: 'flags', seq: e.seq, ...(e.uid === undefined ? {} : { uid: e.uid }), flags: [...e.flags] }),
+      emit({
+        event: 'flags',
+        seq: e.seq,
+        ...(e.uid === undefined ? {} : { uid: e.uid }),
+        flags: [...e.flags],
+      }),
     ),
   );
   client.on('disconnect', (e) => {

@@ -34,7 +34,8 @@ export async function listEml(dir: string): Promise<EmlEntry[]> {
     for (const e of entries) {
       const path = join(d, e.name);
       if (e.isDirectory()) await walk(path);
-      else if (e.isFile() && /\.eml$/i.test(e.name)) out.push({ path, date: (await stat(path)).mtime });
+      else if (e.isFile() && /\.eml$/i.test(e.name))
+        out.push({ path, date: (await stat(path)).mtime });
     }
   };
   await walk(dir);

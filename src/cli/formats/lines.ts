@@ -55,7 +55,9 @@ export class LineSplitter {
 
 /** The line without a trailing CR. */
 export function withoutCr(line: Buffer): Buffer {
-  return line.length > 0 && line[line.length - 1] === 0x0d ? line.subarray(0, line.length - 1) : line;
+  return line.length > 0 && line[line.length - 1] === 0x0d
+    ? line.subarray(0, line.length - 1)
+    : line;
 }
 
 const LF = Buffer.from('\n');

@@ -94,7 +94,8 @@ export async function readKeywords(dir: string): Promise<KeywordLetters> {
   }
   for (const line of text.split('\n')) {
     const m = /^(\d+) (\S+)$/.exec(line.trim());
-    if (m !== null && Number(m[1]) < 26) letters.set(String.fromCharCode(0x61 + Number(m[1])), m[2]!);
+    if (m !== null && Number(m[1]) < 26)
+      letters.set(String.fromCharCode(0x61 + Number(m[1])), m[2]!);
   }
   return letters;
 }

@@ -3,7 +3,9 @@
  * `From sender asctime-date` line and ends with an empty line; lines of the
  * message matching `>*From ` get one more `>` on writing and lose one on
  * reading, so the round trip is exact. Files use LF line ends; messages go
- * to and come from IMAP with CRLF.
+ * to and come from IMAP with CRLF. On reading, flags stated by `Status:`,
+ * `X-Status:` and `X-Keywords:` headers (as mutt and Thunderbird write
+ * them) are picked up; the headers stay in the message.
  */
 import { createReadStream } from 'node:fs';
 import { pipeline, type Readable, type Transform } from 'node:stream';
@@ -105,6 +107,35 @@ export interface MboxEntry {
   date: Date | null;
   /** The sender of its `From ` line. */
   sender: string;
+  /** Flags from `Status:`, `X-Status:` and `X-Keywords:` headers (mutt, Thunderbird), if any. */
+  flags: string[];
+}
+
+/** `Status:` letters: R = read. */
+const STATUS_FLAGS: Readonly<Record<string, string>> = { R: '\\Seen' };
+/** `X-Status:` letters (mutt): A answered, F flagged, T draft, D deleted. */
+const X_STATUS_FLAGS: Readonly<Record<string, string>> = {
+  A: '\\Answered',
+  F: '\\Flagged',
+  T: '\\Draft',
+  D: '\\Deleted',
+};
+
+/** Adds the flags a header line of an mbox message states (Status, X-Status, X-Keywords). */
+export function flagsFromHeader(line: string, flags: string[]): void {
+  const m = /^(Status|X-Status|X-Keywords):[ \t]*(.*)$/i.exec(line);
+  if (m === null) return;
+  const name = m[1]!.toLowerCase();
+  const value = m[2]!.trim();
+  const add = (f: string): void => {
+    if (!flags.includes(f)) flags.push(f);
+  };
+  if (name === 'x-keywords') {
+    for (const k of value.split(/[\s,]+/)) if (/^[^\s()\\{%*"\]]+$/.test(k)) add(k);
+    return;
+  }
+  const table = name === 'status' ? STATUS_FLAGS : X_STATUS_FLAGS;
+  for (const ch of value) if (table[ch] !== undefined) add(table[ch]);
 }
 
 /**
@@ -118,6 +149,7 @@ export async function* scanMbox(path: string): AsyncGenerator<MboxEntry> {
   let prevBlank = false;
   let prevBlankStart = 0;
   let first = true;
+  let inHeader = false;
   const done: MboxEntry[] = [];
   let fromText = '';
   const splitter = new LineSplitter((line, hasLf, continued) => {
@@ -136,9 +168,10 @@ export async function* scanMbox(path: string): AsyncGenerator<MboxEntry> {
       }
       fromText = body.toString('latin1');
       const { sender, date } = parseFromLine(fromText);
-      current = { start: offset, end: offset, size: 0, date, sender };
+      current = { start: offset, end: offset, size: 0, date, sender, flags: [] };
       first = false;
       prevBlank = false;
+      inHeader = true;
       return;
     }
     if (first) {
@@ -147,6 +180,10 @@ export async function* scanMbox(path: string): AsyncGenerator<MboxEntry> {
     current!.size += unescapedSize(line, hasLf, continued);
     current!.end = offset;
     const blank = !continued && hasLf && body.length === 0;
+    if (blank) inHeader = false;
+    else if (inHeader && !continued && body.length < 1000) {
+      flagsFromHeader(body.toString('latin1'), current!.flags);
+    }
     prevBlank = blank;
     if (blank) prevBlankStart = lineStart;
   });
