@@ -56,7 +56,6 @@ export async function obtainPassword(
 /** Asks on stderr and reads one line from the terminal without echoing it. */
 export function promptHidden(io: CliIo, prompt: string): Promise<string> {
   const stdin = io.stdin as ReadStream;
-  io.stderr.write(prompt);
   return new Promise<string>((resolve, reject) => {
     let value = '';
     const finish = (err: Error | null): void => {
@@ -75,7 +74,9 @@ export function promptHidden(io: CliIo, prompt: string): Promise<string> {
         else if (ch >= ' ') value += ch;
       }
     };
+    // Echo off before asking, so nothing typed is ever shown.
     stdin.setRawMode(true);
+    io.stderr.write(prompt);
     stdin.on('data', onData);
     stdin.resume();
   });

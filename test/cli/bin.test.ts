@@ -180,4 +180,36 @@ describe('the imapkit program', () => {
       await deleteMailboxes(carol, [bigBox]);
     }
   }, 120_000);
+
+  it('on a terminal, the password is asked for without echo', () => {
+    // Python's pty gives the program a terminal: wait for the prompt, type, read the rest.
+    const driver = [
+      'import os, pty, select, sys, time',
+      'pid, fd = pty.fork()',
+      'if pid == 0: os.execv(sys.argv[1], sys.argv[1:])',
+      'out = b""',
+      'def read(stop):',
+      '    global out',
+      '    end = time.time() + 20',
+      '    while time.time() < end and (stop is None or stop not in out):',
+      '        if select.select([fd], [], [], 0.2)[0]:',
+      '            try: data = os.read(fd, 4096)',
+      '            except OSError: return',
+      '            if not data: return',
+      '            out += data',
+      'read(b": ")',
+      'os.write(fd, os.environ["TYPED"].encode() + b"\\r")',
+      'read(None)',
+      'sys.stdout.write(out.decode())',
+      'sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))',
+    ].join('\n');
+    const { IMAPKIT_PASSWORD: password, ...env } = cliEnv();
+    const output = execFileSync('python3', ['-c', driver, bin, 'status', 'Notes'], {
+      env: { PATH: process.env.PATH ?? '', ...env, TYPED: password! },
+      encoding: 'utf8',
+    });
+    expect(output).toMatch(/^Password for alice@127\.0\.0\.1: \r?\n/);
+    expect(output).toMatch(/messages:\s+1/);
+    expect(output).not.toContain(password);
+  });
 });
