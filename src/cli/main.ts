@@ -6,7 +6,7 @@
  * process's streams, turns Ctrl-C into a clean stop, and exits with that
  * status.
  */
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ImapClient, type ClientOptions } from '../index.js';
 import { boolOpt, parseCommandArgs, splitCommand } from './args.js';
@@ -39,8 +39,19 @@ function findCommand(name: string): CommandSpec | undefined {
   return COMMANDS.find((c) => c.name === name || c.aliases?.includes(name) === true);
 }
 
-/** The package version, for `--version`. */
-const VERSION = '0.1.0';
+/** The package version, for `--version` (package.json is two levels up from src/cli and dist/cli). */
+function version(): string {
+  try {
+    const pkg = JSON.parse(
+      readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+    ) as {
+      version?: string;
+    };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
 
 /**
  * Runs the CLI with `argv` (without the node and script paths) and resolves
@@ -53,7 +64,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const { command: name, rest } = splitCommand(argv);
     if (name === null) {
       if (rest.includes('--version')) {
-        await write(io.stdout, `imapkit ${VERSION}\n`);
+        await write(io.stdout, `imapkit ${version()}\n`);
         return EXIT.OK;
       }
       const wantsHelp = rest.includes('--help') || rest.includes('-h');

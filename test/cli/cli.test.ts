@@ -308,6 +308,28 @@ describe('export and import round trips', () => {
     expect(readFileSync(out).equals(readFileSync(join(dir, 'inbox-mbox')))).toBe(true);
   });
 
+  it('Ctrl-C stops an export between messages (exit 130); running it again completes it', async () => {
+    const out = join(dir, 'interrupted.mbox');
+    // A signal that reports Ctrl-C from its 4th look on: the export checks it once per message.
+    let looks = 0;
+    const signal = {
+      get aborted() {
+        return ++looks > 3;
+      },
+      addEventListener: () => undefined,
+      removeEventListener: () => undefined,
+    } as unknown as AbortSignal;
+    const stopped = await runCli(['export', 'INBOX', '--format', 'mbox', '--out', out], { signal });
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr).toBe('imapkit: interrupted\n');
+    expect(JSON.parse(readFileSync(`${out}.imapkit-state.json`, 'utf8'))).toMatchObject({
+      lastUid: 3,
+    });
+    const resumed = await runCli(['export', 'INBOX', '--format', 'mbox', '--out', out, '--json']);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ exported: 297, skipped: 3 });
+    expect(readFileSync(out).equals(readFileSync(join(dir, 'inbox-mbox')))).toBe(true);
+  });
+
   it('an mbox file that is not an earlier export of this mailbox is not overwritten without --force', async () => {
     const out = join(dir, 'inbox-mbox');
     const r = await runCli(['export', 'Sent', '--format', 'mbox', '--out', out]);
@@ -548,6 +570,15 @@ describe('errors and secrets', () => {
     expect(insecure.stderr).toMatch(
       /^imapkit: warning: --insecure: the server certificate is NOT verified/,
     );
+  });
+
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(
+      readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+    ) as { version: string };
+    const r = await runCli(['--version'], { env: {} });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`imapkit ${version}\n`);
   });
 
   it('--help for the program and each command', async () => {
