@@ -11,6 +11,8 @@ export {
   type MessageOptions,
 } from './client.js';
 export type { DownloadMeta, DownloadOptions, DownloadResult } from './download.js';
+/** A MIME parameter (e.g. a body part's `filename`) with RFC 2231 and RFC 2047 encodings undone. */
+export { mimeParam } from './download.js';
 export type {
   ChangedMessage,
   ClientEvents,

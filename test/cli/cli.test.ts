@@ -190,6 +190,10 @@ describe('reading', () => {
     expect(doc.text).toMatch(/réunion/);
     const attached = await runCli(['show', 'INBOX', '3']);
     expect(attached.stdout).toMatch(/^Attachment: part 2 report-q1\.pdf \(application\/pdf, /m);
+    const encodedName = await runCli(['show', 'INBOX', '12']);
+    expect(encodedName.stdout).toMatch(
+      /^Attachment: part 2 Vertrag Änderungen\.pdf \(application\/pdf, /m,
+    );
   });
 
   it('show --raw streams the message exactly as stored (1.3 MB message)', async () => {

@@ -5,13 +5,13 @@
  */
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { commands, type BodyStructure, type ImapClient } from '../../index.js';
+import { commands, mimeParam, type BodyStructure, type ImapClient } from '../../index.js';
 import { decodeCharset } from '../../wire/index.js';
 import { boolOpt, parseIntArg, stringOpt } from '../args.js';
 import type { CommandSpec } from '../command.js';
 import { CliError, EXIT, UsageError } from '../errors.js';
 import { formatBytes, printable, printableText } from '../output.js';
-import { formatAddress, summarize } from '../summary.js';
+import { formatAddress, SUMMARY_ITEMS, summarize } from '../summary.js';
 
 /** Text parts larger than this are not printed whole by the default view. */
 const MAX_TEXT = 4 * 1024 * 1024;
@@ -31,16 +31,28 @@ export function findTextPart(node: BodyStructure, subtype: string): BodyStructur
   return null;
 }
 
+/** An attachment as `show` lists it. */
+export interface AttachmentInfo {
+  /** Its part number, for `--part`. */
+  part: string;
+  /** Its file name ('' when it has none). */
+  name: string;
+  /** `type/subtype`. */
+  type: string;
+  /** Encoded size in bytes. */
+  size: number;
+}
+
 /** Parts with a file name or an attachment disposition. */
-function attachments(
-  node: BodyStructure,
-  out: Array<{ part: string; name: string; type: string; size: number }> = [],
-) {
+function attachments(node: BodyStructure, out: AttachmentInfo[] = []): AttachmentInfo[] {
   if ('childNodes' in node) {
     for (const child of node.childNodes) attachments(child, out);
     return out;
   }
-  const name = node.disposition?.params.get('filename') ?? node.params.get('name');
+  const name =
+    (node.disposition?.params === undefined
+      ? undefined
+      : mimeParam(node.disposition.params, 'filename')) ?? mimeParam(node.params, 'name');
   if (node.disposition?.type === 'attachment' || name !== undefined) {
     out.push({
       part: node.part,
@@ -101,7 +113,7 @@ async function collect(stream: Readable): Promise<Buffer> {
 
 /** The text of a part, transfer- and charset-decoded. */
 async function partText(client: ImapClient, uid: number, part: BodyStructure): Promise<string> {
-  const { meta, content } = await client.download(uid, part.part || '1');
+  const { meta, content } = await client.download(uid, part.part);
   if (meta.size > MAX_TEXT) {
     content.destroy();
     return `(text part of ${formatBytes(meta.size)} not shown; use --part ${part.part})`;
@@ -157,10 +169,7 @@ export const showCommand: CommandSpec = {
     const client = await ctx.connect();
     const lock = await client.getMailboxLock(mailbox, { readOnly: !markSeen });
     try {
-      const msg = await client.fetchOne(uid, {
-        ...{ uid: true, flags: true, envelope: true, size: true, internalDate: true },
-        bodyStructure: true,
-      });
+      const msg = await client.fetchOne(uid, { ...SUMMARY_ITEMS, bodyStructure: true });
       if (msg === null) {
         throw new CliError(`no message with UID ${uid} in ${mailbox}`, EXIT.SERVER);
       }
