@@ -3,7 +3,7 @@
  * discouraged `--password` (warned), or an interactive prompt without echo
  * when stdin is a terminal. The value is wrapped in a {@link Secret} at once.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { ReadStream } from 'node:tty';
 import { Secret } from '../index.js';
 import { CliError, EXIT, InterruptedError } from './errors.js';
@@ -37,6 +37,9 @@ export async function obtainPassword(
   if (sources.file !== undefined) {
     let text: string;
     try {
+      if (((await stat(sources.file)).mode & 0o077) !== 0) {
+        await warn(`${sources.file} can be read by other users; chmod 600 it`);
+      }
       text = await readFile(sources.file, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'error';

@@ -14,6 +14,7 @@ import {
   readdirSync,
   readFileSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
@@ -29,6 +30,8 @@ import {
   createMailboxWith,
   deleteMailboxes,
   freshLoopback,
+  imapProcessFor,
+  ownPortsTo,
   plainOptions,
   testMessage,
   testServer,
@@ -395,6 +398,19 @@ describe('export and import round trips', () => {
     expect(m!.source.equals(inbox[8]!.source)).toBe(true);
   });
 
+  it('import --server-date: the server dates the messages instead of the file mtime', async () => {
+    const env = cliEnv('carol');
+    const box = scratchName();
+    const started = Date.now() - 60_000;
+    const file = join(dir, 'dated.eml');
+    writeFileSync(file, testMessage('dated'));
+    utimesSync(file, new Date('2020-01-01T00:00:00Z'), new Date('2020-01-01T00:00:00Z'));
+    const r = await runCli(['import', box, file, '--create', '--server-date'], { env });
+    expect(r.code).toBe(0);
+    const [m] = await messagesOf(carol, box);
+    expect(m!.internalDate).toBeGreaterThan(started); // not 2020, the file's mtime
+  });
+
   it('import into a mailbox that does not exist, without --create: exit 5 with TRYCREATE', async () => {
     const file = join(dir, 'lonely.eml');
     writeFileSync(file, testMessage('nowhere to go'));
@@ -406,62 +422,106 @@ describe('export and import round trips', () => {
   });
 });
 
-describe('watch', () => {
-  it('prints an APPEND and a flag change from another connection, then Ctrl-C logs out with exit 0', async () => {
-    const env = cliEnv('carol');
-    const box = scratchName();
-    await createMailboxWith(carol, box, [testMessage('before')]);
-    const controller = new AbortController();
-    let buffered = '';
-    const waiters: Array<{
-      test: (r: Record<string, unknown>) => boolean;
-      resolve: (r: Record<string, unknown>) => void;
-    }> = [];
-    const records: Array<Record<string, unknown>> = [];
-    const waitFor = (
-      test: (r: Record<string, unknown>) => boolean,
-    ): Promise<Record<string, unknown>> =>
+type WatchRecord = Record<string, unknown>;
+
+/** Runs `watch` in-process and lets the test wait for its JSON Lines records. */
+function startWatch(
+  args: string[],
+  env: Record<string, string>,
+): {
+  waitFor(test: (r: WatchRecord) => boolean): Promise<WatchRecord>;
+  stop(): Promise<Awaited<ReturnType<typeof runCli>>>;
+} {
+  const controller = new AbortController();
+  const records: WatchRecord[] = [];
+  const waiters: Array<{ test: (r: WatchRecord) => boolean; resolve: (r: WatchRecord) => void }> =
+    [];
+  let buffered = '';
+  const run = runCli(['watch', ...args, '--json'], {
+    env,
+    signal: controller.signal,
+    onStdout: (text) => {
+      buffered += text;
+      let nl;
+      while ((nl = buffered.indexOf('\n')) !== -1) {
+        const record = JSON.parse(buffered.slice(0, nl)) as WatchRecord;
+        buffered = buffered.slice(nl + 1);
+        records.push(record);
+        for (const w of waiters.filter((w) => w.test(record))) w.resolve(record);
+      }
+    },
+  });
+  return {
+    waitFor: (test) =>
       new Promise((resolve) => {
         const found = records.find(test);
         if (found !== undefined) resolve(found);
         else waiters.push({ test, resolve });
-      });
-    const run = runCli(['watch', box, '--json'], {
-      env,
-      signal: controller.signal,
-      onStdout: (text) => {
-        buffered += text;
-        let nl;
-        while ((nl = buffered.indexOf('\n')) !== -1) {
-          const record = JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>;
-          buffered = buffered.slice(nl + 1);
-          records.push(record);
-          for (const w of waiters.filter((w) => w.test(record))) w.resolve(record);
-        }
-      },
+      }),
+    stop: () => {
+      controller.abort();
+      return run;
+    },
+  };
+}
+
+describe('watch', () => {
+  it('prints an APPEND and a flag change from another connection, then Ctrl-C logs out with exit 0', async () => {
+    const box = scratchName();
+    await createMailboxWith(carol, box, [testMessage('before')]);
+    const watch = startWatch([box], cliEnv('carol'));
+    expect(await watch.waitFor((r) => r.event === 'watching')).toMatchObject({
+      mailbox: box,
+      exists: 1,
     });
-    expect(await waitFor((r) => r.event === 'watching')).toMatchObject({ mailbox: box, exists: 1 });
     const other = await ImapConnection.connect(plainOptions('carol'));
     try {
       await other.exec('APPEND', [mailbox(box), literal(testMessage('arrived while watching'))]);
-      expect(await waitFor((r) => r.event === 'new')).toMatchObject({
+      expect(await watch.waitFor((r) => r.event === 'new')).toMatchObject({
         uid: 2,
         subject: 'arrived while watching',
         from: 'Tests <tests@example.com>',
       });
       await other.exec('SELECT', [mailbox(box)]);
       await store(other, 1, { add: ['\\Flagged'], uid: true });
-      expect(await waitFor((r) => r.event === 'flags')).toMatchObject({
+      expect(await watch.waitFor((r) => r.event === 'flags')).toMatchObject({
         uid: 1,
         flags: expect.arrayContaining(['\\Flagged']),
       });
     } finally {
       await other.logout();
     }
-    controller.abort();
-    const r = await run;
+    const r = await watch.stop();
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+  });
+
+  it('after the server drops the connection it reconnects, reports the resync, and goes on', async () => {
+    const box = scratchName();
+    await createMailboxWith(carol, box, [testMessage('before')]);
+    const server = testServer();
+    const before = ownPortsTo(server.port);
+    // --plain: Dovecot hands a plaintext session's socket to the imap process we kill.
+    const watch = startWatch([box, '--plain'], cliEnv('carol'));
+    await watch.waitFor((r) => r.event === 'watching');
+    const ports = [...ownPortsTo(server.port)].filter((p) => !before.has(p));
+    expect(ports).toHaveLength(1);
+    const pid = imapProcessFor(ports[0]!);
+    expect(pid).not.toBe(null);
+    process.kill(pid!, 'SIGKILL');
+    expect(await watch.waitFor((r) => r.event === 'reconnected')).toMatchObject({ attempt: 1 });
+    expect(await watch.waitFor((r) => r.event === 'resync')).toMatchObject({
+      exists: 1,
+      vanished: null,
+    });
+    await carol.exec('APPEND', [mailbox(box), literal(testMessage('after the drop'))]);
+    expect(await watch.waitFor((r) => r.event === 'new')).toMatchObject({
+      uid: 2,
+      subject: 'after the drop',
+    });
+    const r = await watch.stop();
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^imapkit: warning: connection lost \(.*\); reconnecting\n$/);
   });
 });
 
@@ -505,6 +565,15 @@ describe('errors and secrets', () => {
     const r = await runCli(['status', 'Notes', '--password-file', file], { env });
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
+  });
+
+  it('a password file other users can read is warned about', async () => {
+    const { IMAPKIT_PASSWORD: password, ...env } = cliEnv();
+    const file = join(dir, 'password-readable');
+    writeFileSync(file, password!, { mode: 0o644 });
+    const r = await runCli(['status', 'Notes', '--password-file', file], { env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(`imapkit: warning: ${file} can be read by other users; chmod 600 it\n`);
   });
 
   it('no password and no terminal: exit 3 saying where a password can come from', async () => {

@@ -161,7 +161,8 @@ export const importCommand: CommandSpec = {
     'a Maildir (cur/ and new/; flags from the :2, info, keywords from dovecot-keywords),',
     'a single .eml file, or a directory of .eml files (recursively). The format is',
     'guessed unless --format is given. INTERNALDATE comes from the mbox From_ line or',
-    "the file's mtime (as 'imapkit export' writes them). Line ends become CRLF.",
+    "the file's mtime (as 'imapkit export' writes them), unless --server-date. Line ends",
+    'become CRLF.',
     '',
     'Messages go in batches of up to 50 per APPEND with MULTIAPPEND (each batch all or',
     'nothing), one by one otherwise; each message is streamed from disk.',
@@ -179,6 +180,10 @@ export const importCommand: CommandSpec = {
       description: 'mbox, maildir or eml (default: guessed)',
     },
     create: { type: 'boolean', description: 'create the mailbox when it does not exist' },
+    'server-date': {
+      type: 'boolean',
+      description: 'let the server date the messages (now) instead of From_ line / mtime',
+    },
   },
   args: { min: 2, max: 2 },
   async run(ctx) {
@@ -187,11 +192,13 @@ export const importCommand: CommandSpec = {
     if (given !== undefined && given !== 'mbox' && given !== 'maildir' && given !== 'eml') {
       throw new UsageError(`--format must be mbox, maildir or eml, not ${JSON.stringify(given)}`);
     }
+    const serverDate = boolOpt(ctx.values, 'server-date');
     let format: ImportFormat;
     let sources: ImportSource[];
     try {
       format = given ?? (await detectFormat(path));
       sources = await importSources(path, format);
+      if (serverDate) sources = sources.map((source) => ({ ...source, date: null }));
     } catch (err) {
       if (err instanceof CliError) throw err;
       throw new CliError(`cannot read ${path}: ${(err as Error).message}`, EXIT.LOCAL_IO, {

@@ -16,7 +16,15 @@ export type WatchRecord =
   | { event: 'expunge'; seq: number; uid?: number }
   | { event: 'vanished'; uids: string }
   | { event: 'flags'; seq: number; uid?: number; flags: string[] }
-  | { event: 'reconnected'; attempt: number };
+  | { event: 'reconnected'; attempt: number }
+  | {
+      event: 'resync';
+      /** UIDs expunged while disconnected, null when none. */
+      vanished: string | null;
+      /** Messages whose flags changed (or that arrived) while disconnected. */
+      changed: Array<{ uid: number; flags: string[] }>;
+      exists: number;
+    };
 
 function humanLine(r: WatchRecord): string {
   const time = new Date().toISOString().slice(11, 19);
@@ -33,6 +41,11 @@ function humanLine(r: WatchRecord): string {
       return `${time} flags    ${r.uid === undefined ? `seq ${r.seq}` : `uid ${r.uid}`}  ${r.flags.join(' ') || '(none)'}`;
     case 'reconnected':
       return `${time} reconnected (attempt ${r.attempt})`;
+    case 'resync':
+      return (
+        `${time} resync   ${r.exists} messages; while disconnected: ${r.changed.length} changed` +
+        (r.vanished === null ? '' : `, vanished uid ${r.vanished}`)
+      );
   }
 }
 
@@ -93,6 +106,16 @@ async function watch(ctx: RunContext, mailbox: string): Promise<void> {
     if (e.reconnecting) void ctx.out.warn(`connection lost (${e.error.message}); reconnecting`);
   });
   client.on('reconnect', (e) => enqueue(() => emit({ event: 'reconnected', attempt: e.attempt })));
+  client.on('resync', (e) =>
+    enqueue(() =>
+      emit({
+        event: 'resync',
+        vanished: e.vanished === null ? null : e.vanished.toString(),
+        changed: e.changed.map((m) => ({ uid: m.uid, flags: [...m.flags] })),
+        exists: e.count,
+      }),
+    ),
+  );
   client.on('error', (err) => void ctx.out.warn(err.message));
 
   const info = await client.mailboxOpen(mailbox, { readOnly: true });
@@ -115,8 +138,9 @@ export const watchCommand: CommandSpec = {
     'Opens a mailbox read-only and waits in IDLE; each change the server reports is',
     'printed as it comes: new messages (UID, sender, subject), expunged ones, and flag',
     'changes. --json prints JSON Lines: {"event":"watching"...} once IDLE runs, then',
-    '{"event":"new"|"expunge"|"vanished"|"flags"|"reconnected",...}. A dropped',
-    'connection is re-established. Ctrl-C logs out and exits 0.',
+    '{"event":"new"|"expunge"|"vanished"|"flags"|"reconnected"|"resync",...}. A dropped',
+    'connection is re-established and what changed meanwhile is reported (resync).',
+    'Ctrl-C logs out and exits 0.',
   ].join('\n'),
   examples: ['imapkit watch INBOX', 'imapkit watch INBOX --json | jq .subject'],
   options: {},
