@@ -125,7 +125,13 @@ export function toCliError(err: unknown, phase: Phase): CliError {
   });
 }
 
-/** The one line printed on stderr for an error: no newlines inside. */
+/**
+ * The one line printed on stderr for an error: no line breaks inside, and
+ * no control characters (server text must not drive the terminal).
+ */
 export function errorLine(err: CliError): string {
-  return `imapkit: ${err.message.replace(/\s*[\r\n]+\s*/g, ' ')}\n`;
+  const text = err.message
+    .replace(/\s*[\r\n]+\s*/g, ' ')
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return `imapkit: ${text}\n`;
 }

@@ -1,9 +1,10 @@
 /**
- * The search query syntax of `imapkit search`: each form maps onto the
- * search builder's query object, and what it compiles to on the wire.
+ * The search query syntax of `imapkit search` (each form maps onto the
+ * search builder's query object, and what it compiles to on the wire), and
+ * the CLI's one-line error messages.
  */
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { CliError, errorLine, EXIT, UsageError } from '../../src/cli/errors.js';
 import { parseQuery, tokenize } from '../../src/cli/query.js';
 import { compileSearch } from '../../src/commands/search-query.js';
 import { encodeCommand } from '../../src/wire/encoder.js';
@@ -106,5 +107,15 @@ describe('query syntax', () => {
 
   it('tokenizes parentheses glued to words', () => {
     expect(tokenize(['(from:a)']).map((t) => t.kind)).toEqual(['open', 'term', 'close']);
+  });
+});
+
+describe('error lines', () => {
+  it('are one line without control characters, whatever the server said', () => {
+    const err = new CliError(
+      'server refused STATUS (NO): evil\r\n\x1b[31mred\x07 text',
+      EXIT.SERVER,
+    );
+    expect(errorLine(err)).toBe('imapkit: server refused STATUS (NO): evil ?[31mred? text\n');
   });
 });

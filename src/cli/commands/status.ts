@@ -1,7 +1,7 @@
 /** `imapkit status <mailbox>`: counts of one mailbox, without selecting it. */
 import type { commands } from '../../index.js';
 import type { CommandSpec } from '../command.js';
-import { formatBytes } from '../output.js';
+import { formatBytes, printable } from '../output.js';
 
 export const statusCommand: CommandSpec = {
   name: 'status',
@@ -32,6 +32,6 @@ export const statusCommand: CommandSpec = {
     if (s.uidNext !== undefined) rows.push(['uidnext', String(s.uidNext)]);
     if (s.uidValidity !== undefined) rows.push(['uidvalidity', String(s.uidValidity)]);
     if (s.highestModseq !== undefined) rows.push(['highestmodseq', String(s.highestModseq)]);
-    for (const [k, v] of rows) await ctx.out.line(`${(k + ':').padEnd(15)}${v}`);
+    for (const [k, v] of rows) await ctx.out.line(`${(k + ':').padEnd(15)}${printable(v)}`);
   },
 };
