@@ -6,233 +6,24 @@
  * are brought up to date, and an interrupted mbox export resumes where its
  * state file says it stopped.
  */
-import { existsSync } from 'node:fs';
-import {
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  rename,
-  stat,
-  truncate,
-  utimes,
-  writeFile,
-} from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { commands, ImapArgumentError, type ImapClient } from '../../index.js';
 import { boolOpt, stringOpt } from '../args.js';
 import type { CommandSpec } from '../command.js';
-import { checkInterrupted, CliError, EXIT, UsageError } from '../errors.js';
-import { emlFileName, exportedUid as emlUid } from '../formats/eml.js';
-import { writeStreamTo } from '../formats/file-writer.js';
-import { toLf } from '../formats/lines.js';
-import {
-  ensureMaildir,
-  exportedUid as maildirUid,
-  flagsToInfo,
-  maildirBaseName,
-  readKeywords,
-  writeKeywords,
-} from '../formats/maildir.js';
-import { fromLine, mboxrdEscape } from '../formats/mbox.js';
+import { checkInterrupted, UsageError } from '../errors.js';
 import { formatBytes } from '../output.js';
 import { createProgress } from '../progress.js';
 import { parseQuery } from '../query.js';
+import { emlSink } from '../sinks/eml.js';
+import { maildirSink } from '../sinks/maildir.js';
+import { mboxSink } from '../sinks/mbox.js';
+import type { ExportMeta } from '../sinks/sink.js';
 
 /** The export formats. */
 export type ExportFormat = 'mbox' | 'maildir' | 'eml';
 
-/** What is known of a message before its bytes are fetched. */
-export interface ExportMeta {
-  uid: number;
-  flags: string[];
-  internalDate: Date;
-  size: number;
-  /** The envelope sender's address (mbox `From ` line). */
-  sender: string | null;
-}
-
-/** Where messages go. */
-interface ExportSink {
-  /** Already exported (skipped this time). */
-  has(uid: number): boolean;
-  /** A message that is skipped: Maildir updates its flags. */
-  refresh(meta: ExportMeta): Promise<void>;
-  /** Writes one message; `onBytes` counts what is read from the server. */
-  write(meta: ExportMeta, content: Readable, onBytes: (n: number) => void): Promise<void>;
-  close(): Promise<void>;
-}
-
 /** UIDs whose meta data is fetched per FETCH. */
 const META_CHUNK = 1000;
-
-// ---------------------------------------------------------------------
-// mbox
-
-interface MboxState {
-  format: 'mbox';
-  mailbox: string;
-  uidValidity: number;
-  /** The highest UID written completely. */
-  lastUid: number;
-  /** The file's size after that message. */
-  size: number;
-}
-
-/** The state file next to an mbox export (how far it got). */
-export function mboxStatePath(out: string): string {
-  return `${out}.imapkit-state.json`;
-}
-
-async function readMboxState(out: string): Promise<MboxState | null> {
-  try {
-    const s = JSON.parse(await readFile(mboxStatePath(out), 'utf8')) as MboxState;
-    return s.format === 'mbox' && Number.isInteger(s.lastUid) && Number.isInteger(s.size)
-      ? s
-      : null;
-  } catch {
-    return null;
-  }
-}
-
-async function mboxSink(
-  out: string,
-  mailbox: string,
-  uidValidity: number,
-  force: boolean,
-): Promise<ExportSink> {
-  let state: MboxState = { format: 'mbox', mailbox, uidValidity, lastUid: 0, size: 0 };
-  if (existsSync(out) && !force) {
-    const previous = await readMboxState(out);
-    const size = (await stat(out)).size;
-    if (previous === null || previous.mailbox !== mailbox || previous.uidValidity !== uidValidity) {
-      throw new CliError(
-        `${out} exists and is not an earlier export of this mailbox (UIDVALIDITY ${uidValidity}); ` +
-          'use --force to overwrite it',
-        EXIT.USAGE,
-      );
-    }
-    if (size < previous.size) {
-      throw new CliError(
-        `${out} is shorter than its state file says; use --force to start over`,
-        EXIT.LOCAL_IO,
-      );
-    }
-    if (size > previous.size) await truncate(out, previous.size); // drop a half-written message
-    state = previous;
-  } else {
-    await writeFile(out, '');
-  }
-  const file = await open(out, 'a');
-  let sinceSave = 0;
-  const save = async (): Promise<void> => {
-    await file.datasync();
-    await writeFile(mboxStatePath(out), JSON.stringify(state) + '\n');
-    sinceSave = 0;
-  };
-  return {
-    has: (uid) => uid <= state.lastUid,
-    refresh: async () => undefined,
-    async write(meta, content, onBytes) {
-      const head = Buffer.from(fromLine(meta.sender, meta.internalDate), 'latin1');
-      await file.write(head);
-      const escaper = mboxrdEscape();
-      let n = head.length + (await writeStreamTo(file, content, escaper, onBytes));
-      const tail = Buffer.from(escaper.endsWithLf() ? '\n' : '\n\n');
-      await file.write(tail);
-      n += tail.length;
-      state = { ...state, lastUid: meta.uid, size: state.size + n };
-      if (++sinceSave >= 100) await save();
-    },
-    async close() {
-      await save();
-      await file.close();
-    },
-  };
-}
-
-// ---------------------------------------------------------------------
-// Maildir
-
-async function maildirSink(out: string, uidValidity: number): Promise<ExportSink> {
-  ensureMaildir(out);
-  const letters = await readKeywords(out);
-  const lettersBefore = letters.size;
-  const existing = new Map<number, { dir: string; name: string }>();
-  for (const dir of ['cur', 'new']) {
-    for (const name of await readdir(join(out, dir))) {
-      const uid = maildirUid(name, uidValidity);
-      if (uid !== null) existing.set(uid, { dir, name });
-    }
-  }
-  return {
-    has: (uid) => existing.has(uid),
-    async refresh(meta) {
-      const file = existing.get(meta.uid);
-      if (file === undefined) return;
-      const name =
-        maildirBaseName(meta.internalDate, uidValidity, meta.uid) +
-        flagsToInfo(meta.flags, letters);
-      if (file.dir === 'cur' && file.name === name) return;
-      await rename(join(out, file.dir, file.name), join(out, 'cur', name));
-    },
-    async write(meta, content, onBytes) {
-      const base = maildirBaseName(meta.internalDate, uidValidity, meta.uid);
-      const tmp = join(out, 'tmp', base);
-      const file = await open(tmp, 'w');
-      try {
-        await writeStreamTo(file, content, toLf(), onBytes);
-      } finally {
-        await file.close();
-      }
-      await utimes(tmp, meta.internalDate, meta.internalDate);
-      const name = base + flagsToInfo(meta.flags, letters);
-      await rename(tmp, join(out, 'cur', name));
-      existing.set(meta.uid, { dir: 'cur', name });
-    },
-    async close() {
-      if (
-        letters.size !== lettersBefore ||
-        (letters.size > 0 && !existsSync(join(out, 'dovecot-keywords')))
-      ) {
-        await writeKeywords(out, letters);
-      }
-    },
-  };
-}
-
-// ---------------------------------------------------------------------
-// .eml
-
-async function emlSink(out: string, uidValidity: number): Promise<ExportSink> {
-  await mkdir(out, { recursive: true });
-  const existing = new Set<number>();
-  for (const name of await readdir(out)) {
-    const uid = emlUid(name, uidValidity);
-    if (uid !== null) existing.add(uid);
-  }
-  return {
-    has: (uid) => existing.has(uid),
-    refresh: async () => undefined,
-    async write(meta, content, onBytes) {
-      const name = emlFileName(uidValidity, meta.uid);
-      const partial = join(out, `.${name}.part`);
-      const file = await open(partial, 'w');
-      try {
-        await writeStreamTo(file, content, null, onBytes);
-      } finally {
-        await file.close();
-      }
-      await utimes(partial, meta.internalDate, meta.internalDate);
-      await rename(partial, join(out, name));
-      existing.add(meta.uid);
-    },
-    close: async () => undefined,
-  };
-}
-
-// ---------------------------------------------------------------------
 
 /** Meta data of `uids`, fetched in chunks, in UID order. */
 async function fetchMeta(

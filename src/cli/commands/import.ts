@@ -6,103 +6,19 @@
  * literal; Maildir flags and keywords, and the mbox From_ date or the file
  * mtime as INTERNALDATE, are kept.
  */
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
-import { pipeline, Transform, type Readable } from 'node:stream';
+import { pipeline, Transform } from 'node:stream';
 import { commands, ImapProtocolError, type ImapClient } from '../../index.js';
 import { boolOpt, stringOpt } from '../args.js';
 import type { CommandSpec } from '../command.js';
 import { checkInterrupted, CliError, EXIT, UsageError } from '../errors.js';
-import { listEml } from '../formats/eml.js';
-import { crlfSize, toCrlf } from '../formats/lines.js';
-import { isMaildir, listMaildir } from '../formats/maildir.js';
-import { mboxMessageStream, scanMbox } from '../formats/mbox.js';
 import { formatBytes } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
-
-/** The import formats. */
-export type ImportFormat = 'mbox' | 'maildir' | 'eml';
-
-/** One message to import. */
-interface ImportSource {
-  /** Its bytes on disk (for progress). */
-  diskSize: number;
-  /** INTERNALDATE to set, null for the server's time. */
-  date: Date | null;
-  flags: string[];
-  /** The exact size of {@link open}'s bytes (the literal's size). */
-  size(): Promise<number>;
-  /** The bytes with CRLF line ends. */
-  open(): Readable;
-}
+import { detectFormat, importSources, type ImportFormat, type ImportSource } from '../sources.js';
 
 /** Messages per APPEND (MULTIAPPEND makes a batch atomic). */
 const BATCH_MESSAGES = 50;
 /** Bytes per APPEND batch. */
 const BATCH_BYTES = 32 * 1024 * 1024;
-
-/** Guesses the format of `path`: a Maildir, a directory of .eml files, an mbox or one .eml file. */
-export async function detectFormat(path: string): Promise<ImportFormat> {
-  const st = await stat(path);
-  if (st.isDirectory()) return (await isMaildir(path)) ? 'maildir' : 'eml';
-  if (/\.eml$/i.test(path)) return 'eml';
-  const file = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(5);
-    const { bytesRead } = await file.read(head, 0, 5, 0);
-    return bytesRead === 5 && head.toString('latin1') === 'From ' ? 'mbox' : 'eml';
-  } finally {
-    await file.close();
-  }
-}
-
-/** A message file normalised to CRLF line ends. */
-function fileSource(
-  path: string,
-  diskSize: number,
-  date: Date | null,
-  flags: string[],
-): ImportSource {
-  return {
-    diskSize,
-    date,
-    flags,
-    size: () => crlfSize(createReadStream(path) as AsyncIterable<Buffer>),
-    open: () => pipeline(createReadStream(path), toCrlf(), () => undefined),
-  };
-}
-
-/** The messages found at `path`. */
-export async function importSources(path: string, format: ImportFormat): Promise<ImportSource[]> {
-  switch (format) {
-    case 'mbox': {
-      const out: ImportSource[] = [];
-      for await (const entry of scanMbox(path)) {
-        out.push({
-          diskSize: entry.end - entry.start,
-          date: entry.date,
-          flags: entry.flags,
-          size: () => Promise.resolve(entry.size),
-          open: () => mboxMessageStream(path, entry),
-        });
-      }
-      return out;
-    }
-    case 'maildir': {
-      const entries = await listMaildir(path);
-      return Promise.all(
-        entries.map(async (e) => fileSource(e.path, (await stat(e.path)).size, e.date, e.flags)),
-      );
-    }
-    case 'eml': {
-      const st = await stat(path);
-      const entries = st.isDirectory() ? await listEml(path) : [{ path, date: st.mtime }];
-      return Promise.all(
-        entries.map(async (e) => fileSource(e.path, (await stat(e.path)).size, e.date, [])),
-      );
-    }
-  }
-}
 
 /** Creates `mailbox` unless it exists. */
 async function ensureMailbox(client: ImapClient, mailbox: string): Promise<boolean> {

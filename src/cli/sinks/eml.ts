@@ -1,0 +1,37 @@
+/** The .eml export sink. */
+import { mkdir, open, readdir, rename, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { emlFileName, exportedUid } from '../formats/eml.js';
+import { writeStreamTo } from '../formats/file-writer.js';
+import type { ExportSink } from './sink.js';
+
+/**
+ * A directory of `<uidvalidity>-<uid>.eml` files, each written as
+ * `.name.part` and renamed; files already there are skipped.
+ */
+export async function emlSink(out: string, uidValidity: number): Promise<ExportSink> {
+  await mkdir(out, { recursive: true });
+  const existing = new Set<number>();
+  for (const name of await readdir(out)) {
+    const uid = exportedUid(name, uidValidity);
+    if (uid !== null) existing.add(uid);
+  }
+  return {
+    has: (uid) => existing.has(uid),
+    refresh: async () => undefined,
+    async write(meta, content, onBytes) {
+      const name = emlFileName(uidValidity, meta.uid);
+      const partial = join(out, `.${name}.part`);
+      const file = await open(partial, 'w');
+      try {
+        await writeStreamTo(file, content, null, onBytes);
+      } finally {
+        await file.close();
+      }
+      await utimes(partial, meta.internalDate, meta.internalDate);
+      await rename(partial, join(out, name));
+      existing.add(meta.uid);
+    },
+    close: async () => undefined,
+  };
+}

@@ -1,0 +1,67 @@
+/** The Maildir export sink. */
+import { existsSync } from 'node:fs';
+import { open, readdir, rename, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeStreamTo } from '../formats/file-writer.js';
+import { toLf } from '../formats/lines.js';
+import {
+  ensureMaildir,
+  exportedUid,
+  flagsToInfo,
+  maildirBaseName,
+  readKeywords,
+  writeKeywords,
+} from '../formats/maildir.js';
+import type { ExportSink } from './sink.js';
+
+/**
+ * A Maildir: messages written to `tmp/` and renamed into `cur/` with their
+ * flags; messages already there (same UIDVALIDITY) are skipped, their
+ * flags brought up to date.
+ */
+export async function maildirSink(out: string, uidValidity: number): Promise<ExportSink> {
+  ensureMaildir(out);
+  const letters = await readKeywords(out);
+  const lettersBefore = letters.size;
+  const existing = new Map<number, { dir: string; name: string }>();
+  for (const dir of ['cur', 'new']) {
+    for (const name of await readdir(join(out, dir))) {
+      const uid = exportedUid(name, uidValidity);
+      if (uid !== null) existing.set(uid, { dir, name });
+    }
+  }
+  return {
+    has: (uid) => existing.has(uid),
+    async refresh(meta) {
+      const file = existing.get(meta.uid);
+      if (file === undefined) return;
+      const name =
+        maildirBaseName(meta.internalDate, uidValidity, meta.uid) +
+        flagsToInfo(meta.flags, letters);
+      if (file.dir === 'cur' && file.name === name) return;
+      await rename(join(out, file.dir, file.name), join(out, 'cur', name));
+    },
+    async write(meta, content, onBytes) {
+      const base = maildirBaseName(meta.internalDate, uidValidity, meta.uid);
+      const tmp = join(out, 'tmp', base);
+      const file = await open(tmp, 'w');
+      try {
+        await writeStreamTo(file, content, toLf(), onBytes);
+      } finally {
+        await file.close();
+      }
+      await utimes(tmp, meta.internalDate, meta.internalDate);
+      const name = base + flagsToInfo(meta.flags, letters);
+      await rename(tmp, join(out, 'cur', name));
+      existing.set(meta.uid, { dir: 'cur', name });
+    },
+    async close() {
+      if (
+        letters.size !== lettersBefore ||
+        (letters.size > 0 && !existsSync(join(out, 'dovecot-keywords')))
+      ) {
+        await writeKeywords(out, letters);
+      }
+    },
+  };
+}
