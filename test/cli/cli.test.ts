@@ -24,6 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchAll } from '../../src/commands/fetch.js';
 import { examine } from '../../src/commands/select.js';
 import { store } from '../../src/commands/store.js';
+import { uidExpunge } from '../../src/commands/uid-expunge.js';
 import { ImapConnection } from '../../src/connection/connection.js';
 import { literal, mailbox } from '../../src/wire/args.js';
 import {
@@ -466,7 +467,7 @@ function startWatch(
 }
 
 describe('watch', () => {
-  it('prints an APPEND and a flag change from another connection, then Ctrl-C logs out with exit 0', async () => {
+  it('prints an APPEND, a flag change and an expunge by another session; Ctrl-C logs out with exit 0', async () => {
     const box = scratchName();
     await createMailboxWith(carol, box, [testMessage('before')]);
     const watch = startWatch([box], cliEnv('carol'));
@@ -487,6 +488,13 @@ describe('watch', () => {
       expect(await watch.waitFor((r) => r.event === 'flags')).toMatchObject({
         uid: 1,
         flags: expect.arrayContaining(['\\Flagged']),
+      });
+      // QRESYNC is enabled, so an expunge is reported as VANISHED UIDs.
+      await store(other, 1, { add: ['\\Deleted'], uid: true, silent: true });
+      await uidExpunge(other, 1);
+      expect(await watch.waitFor((r) => r.event === 'vanished')).toEqual({
+        event: 'vanished',
+        uids: '1',
       });
     } finally {
       await other.logout();
