@@ -10,6 +10,7 @@
  */
 import {
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -111,6 +112,11 @@ describe('reading', () => {
     expect(r.stdout.split('\n')[0]).toMatch(/^MAILBOX\s+SPECIAL$/);
     expect(r.stdout).toMatch(/^Trash\s+\\Trash$/m);
     expect(r.stdout).toMatch(/^Projects\/Ärger$/m);
+    const archive = await runCli(['list', '--pattern', 'Archive/%', '--json']);
+    expect((JSON.parse(archive.stdout) as Array<{ name: string }>).map((b) => b.name)).toEqual([
+      'Archive/2024',
+      'Archive/2025',
+    ]);
   });
 
   it('status: counts of one mailbox, as text and as JSON', async () => {
@@ -410,6 +416,46 @@ describe('export and import round trips', () => {
     expect(r.code).toBe(0);
     const [m] = await messagesOf(carol, box);
     expect(m!.internalDate).toBeGreaterThan(started); // not 2020, the file's mtime
+  });
+
+  it("import of another tool's Maildir and mbox keeps their flags and dates", async () => {
+    const env = cliEnv('carol');
+    const maildir = join(dir, 'foreign-maildir');
+    for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, sub), { recursive: true });
+    writeFileSync(join(maildir, 'dovecot-keywords'), '0 Project\n');
+    writeFileSync(
+      join(maildir, 'new', '1600000000.A.host'),
+      testMessage('unread, LF ends').replace(/\r\n/g, '\n'),
+    );
+    writeFileSync(
+      join(maildir, 'cur', '1600000001.B.host:2,FRSa'),
+      testMessage('read and replied'),
+    );
+    utimesSync(join(maildir, 'cur', '1600000001.B.host:2,FRSa'), 1600000001, 1600000001);
+    const box = scratchName();
+    const r = await runCli(['import', box, maildir, '--create', '--json'], { env });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ format: 'maildir', imported: 2 });
+    const [unread, replied] = await messagesOf(carol, box);
+    expect(unread!.flags).toEqual([]);
+    expect(unread!.source.toString()).toContain('\r\n\r\nHello from imapkit tests.\r\n'); // LF -> CRLF
+    expect(replied!.flags).toEqual(['Project', '\\Answered', '\\Flagged', '\\Seen']);
+    expect(replied!.internalDate).toBe(1600000001_000);
+
+    const mbox = join(dir, 'mutt.mbox');
+    writeFileSync(
+      mbox,
+      'From someone@example.com Sat Sep 12 12:26:40 2020\n' +
+        testMessage('from mutt')
+          .replace('\r\n\r\n', '\r\nStatus: RO\r\nX-Status: A\r\n\r\n')
+          .replace(/\r\n/g, '\n') +
+        '\n',
+    );
+    const box2 = scratchName();
+    expect((await runCli(['import', box2, mbox, '--create'], { env })).code).toBe(0);
+    const [fromMutt] = await messagesOf(carol, box2);
+    expect(fromMutt!.flags).toEqual(['\\Answered', '\\Seen']);
+    expect(fromMutt!.internalDate).toBe(Date.UTC(2020, 8, 12, 12, 26, 40));
   });
 
   it('import into a mailbox that does not exist, without --create: exit 5 with TRYCREATE', async () => {
