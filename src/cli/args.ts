@@ -30,10 +30,13 @@ export const GLOBAL_OPTIONS: OptionSpecs = {
     type: 'string',
     short: 'p',
     value: 'PORT',
-    description: 'port (env IMAPKIT_PORT; default 993 with --tls, else 143)',
+    description: 'port (env IMAPKIT_PORT; default 993, or 143 with --starttls/--plain)',
   },
   tls: { type: 'boolean', description: 'implicit TLS (the default on port 993)' },
-  starttls: { type: 'boolean', description: 'plain connect, then STARTTLS, required (default)' },
+  starttls: {
+    type: 'boolean',
+    description: 'plain connect, then STARTTLS, required (the default on any port but 993)',
+  },
   plain: {
     type: 'boolean',
     description: 'no TLS at all (env IMAPKIT_SECURITY=tls|starttls|plain)',
