@@ -135,3 +135,9 @@ export function errorLine(err: CliError): string {
     .replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
   return `imapkit: ${text}\n`;
 }
+
+/** `err` as a {@link CliError} with `note` added to its message (e.g. how far a run got). */
+export function withNote(err: unknown, note: string): CliError {
+  const e = toCliError(err, 'command');
+  return new CliError(`${e.message} (${note})`, e.exitCode, { cause: e.cause ?? e });
+}

@@ -335,7 +335,9 @@ describe('export and import round trips', () => {
     } as unknown as AbortSignal;
     const stopped = await runCli(['export', 'INBOX', '--format', 'mbox', '--out', out], { signal });
     expect(stopped.code).toBe(130);
-    expect(stopped.stderr).toBe('imapkit: interrupted\n');
+    expect(stopped.stderr).toBe(
+      'imapkit: interrupted (3 message(s) exported before; run the same export again to resume)\n',
+    );
     expect(JSON.parse(readFileSync(`${out}.imapkit-state.json`, 'utf8'))).toMatchObject({
       lastUid: 3,
     });
@@ -465,7 +467,9 @@ describe('export and import round trips', () => {
       env: cliEnv('carol'),
     });
     expect(r.code).toBe(5);
-    expect(r.stderr).toMatch(/^imapkit: server refused APPEND \(NO\): .*\[TRYCREATE\]\n$/);
+    expect(r.stderr).toMatch(
+      /^imapkit: server refused APPEND \(NO\): .*\[TRYCREATE\] \(the mailbox does not exist: use --create\)\n$/,
+    );
   });
 });
 

@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { commands, ImapArgumentError, type ImapClient } from '../../index.js';
 import { boolOpt, stringOpt } from '../args.js';
 import type { CommandSpec } from '../command.js';
-import { checkInterrupted, UsageError } from '../errors.js';
+import { InterruptedError, UsageError, withNote } from '../errors.js';
 import { formatBytes } from '../output.js';
 import { createProgress } from '../progress.js';
 import { parseQuery } from '../query.js';
@@ -54,6 +54,11 @@ async function fetchMeta(
     }
   }
   return out.sort((a, b) => a.uid - b.uid);
+}
+
+/** What an export stopped early has done, and that running it again goes on. */
+function interruptedNote(format: ExportFormat, exported: number): string {
+  return `${exported} message(s) exported before; run the same export again to ${format === 'mbox' ? 'resume' : 'complete it'}`;
 }
 
 /** The format from `--format` or the output path's extension. */
@@ -143,7 +148,9 @@ export const exportCommand: CommandSpec = {
           skipped++;
         }
         for (const meta of todo) {
-          checkInterrupted(ctx.signal);
+          if (ctx.signal?.aborted === true) {
+            throw withNote(new InterruptedError(), interruptedNote(format, exported));
+          }
           let content: Readable;
           try {
             content = await client.command(
@@ -155,10 +162,14 @@ export const exportCommand: CommandSpec = {
             vanished++;
             continue;
           }
-          await sink.write(meta, content, (n) => {
-            bytes += n;
-            progress.addBytes(n);
-          });
+          try {
+            await sink.write(meta, content, (n) => {
+              bytes += n;
+              progress.addBytes(n);
+            });
+          } catch (err) {
+            throw withNote(err, interruptedNote(format, exported));
+          }
           exported++;
           progress.addMessage();
         }

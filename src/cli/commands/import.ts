@@ -10,7 +10,7 @@ import { pipeline, Transform } from 'node:stream';
 import { commands, ImapProtocolError, type ImapClient } from '../../index.js';
 import { boolOpt, stringOpt } from '../args.js';
 import type { CommandSpec } from '../command.js';
-import { checkInterrupted, CliError, EXIT, UsageError } from '../errors.js';
+import { checkInterrupted, CliError, EXIT, UsageError, withNote } from '../errors.js';
 import { formatBytes } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
 import { detectFormat, importSources, type ImportFormat, type ImportSource } from '../sources.js';
@@ -141,7 +141,19 @@ export const importCommand: CommandSpec = {
       const flush = async (): Promise<void> => {
         if (batch.length === 0) return;
         checkInterrupted(ctx.signal);
-        const got = await appendBatch(client, mailbox, batch, progress, (n) => (bytes += n));
+        let got: number[] | null;
+        try {
+          got = await appendBatch(client, mailbox, batch, progress, (n) => (bytes += n));
+        } catch (err) {
+          const missing =
+            err instanceof ImapProtocolError && err.responseCode?.name === 'TRYCREATE';
+          throw withNote(
+            err,
+            missing
+              ? 'the mailbox does not exist: use --create'
+              : `${imported} of ${sources.length} message(s) were imported before`,
+          );
+        }
         if (got === null) uidsComplete = false;
         else uids.push(...got);
         imported += batch.length;
