@@ -8,7 +8,7 @@
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ImapClient, type ClientOptions } from '../index.js';
+import { ImapClient, ImapConnectionError, type ClientOptions } from '../index.js';
 import { boolOpt, parseCommandArgs, splitCommand } from './args.js';
 import type { CommandSpec, RunContext } from './command.js';
 import { exportCommand } from './commands/export.js';
@@ -101,17 +101,19 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       signal: io.signal,
       progress: io.stderrIsTTY === true && !json,
       async connect(extra: Partial<ClientOptions> = {}) {
+        let security: ClientOptions['security'];
         try {
           const options = await resolveConnectOptions({
             io,
             values,
             warn: (text) => output.warn(text),
           });
+          security = options.security;
           client = new ImapClient({ ...options, ...extra });
           await client.connect();
           return client;
         } catch (err) {
-          throw toCliError(err, 'connect');
+          throw withTlsPortHint(toCliError(err, 'connect'), err, security);
         }
       },
     };
@@ -137,6 +139,28 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
   }
   return exitCode;
+}
+
+/**
+ * A plaintext or STARTTLS session that never sees a greeting is most often
+ * pointed at an implicit-TLS port (the server waits for a TLS handshake):
+ * say so, since the timeout alone does not explain it.
+ */
+function withTlsPortHint(
+  error: CliError,
+  cause: unknown,
+  security: ClientOptions['security'],
+): CliError {
+  const noGreeting =
+    cause instanceof ImapConnectionError &&
+    cause.code === 'CONNECTION_TIMEOUT' &&
+    cause.message.startsWith('no greeting');
+  if (!noGreeting || security === 'tls') return error;
+  return new CliError(
+    `${error.message} (if this port expects TLS from the start, such as 993, add --tls)`,
+    error.exitCode,
+    { cause },
+  );
 }
 
 /** True when this module is the program being run (also through npm's bin symlink). */

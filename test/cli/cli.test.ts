@@ -703,6 +703,21 @@ describe('errors and secrets', () => {
     );
   });
 
+  it('STARTTLS pointed at the implicit-TLS port: exit 4 with a hint to add --tls', async () => {
+    const r = await runCli([
+      'list',
+      '--starttls',
+      '--port',
+      String(testServer().tlsPort),
+      '--timeout',
+      '1',
+    ]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toBe(
+      'imapkit: connection error: no greeting from the server within 1000 ms ' +
+        '(if this port expects TLS from the start, such as 993, add --tls)\n',
+    );
+  });
   it('--version prints the package version', async () => {
     const { version } = JSON.parse(
       readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
