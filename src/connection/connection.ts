@@ -25,7 +25,12 @@ import type {
 import type { ResponseCode } from '../model/response-code.js';
 import type { SecretLike } from '../model/secret.js';
 import { astring, secret } from '../wire/args.js';
-import type { CommandArg, EncodedCommand, LiteralMode } from '../wire/command-arg.js';
+import type {
+  CommandArg,
+  EncodedCommand,
+  EncodeOptions,
+  LiteralMode,
+} from '../wire/command-arg.js';
 import { encodeCommand } from '../wire/encoder.js';
 import { ResponseParser } from '../wire/parser.js';
 import { authenticate as saslAuthenticate, type AuthHost } from './auth.js';
@@ -44,7 +49,9 @@ import {
 import { IdleSession, type IdleHandle, type IdleHost, type IdleOptions } from './idle.js';
 import { clientTraceLine, REDACTED, safeLog, ServerTrace } from './logging.js';
 import {
+  collectSet,
   COMMAND_NAME,
+  ENCODE_OPTIONS,
   isBlocked,
   rejectPending,
   resolvePending,
@@ -54,6 +61,7 @@ import {
   type Phase,
 } from './queue.js';
 import { RawMode } from './raw-mode.js';
+import type { BatchedReader } from './reader.js';
 import { applyMailbox, enableRequests, literalSinkFor, type Selecting } from './receiver.js';
 import { collectorFor } from './router.js';
 import {
@@ -127,6 +135,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   readonly #logContext: { cid: number };
   readonly #tagPrefix: string;
   #socket: Transport['socket'];
+  /** Batches the socket's bytes when it was opened with `onread` (see reader.ts). */
+  #reader: BatchedReader | null;
   #secure: boolean;
   #parser: ResponseParser;
   #trace: ServerTrace | null;
@@ -155,6 +165,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #pumping = false;
   /** In-flight commands that are not pipelinable (a pipelinable one waits for them). */
   #exclusiveInFlight = 0;
+  /** In-flight commands with an observeUntagged hook (most have none: no loop per response). */
+  #observers = 0;
   /** STARTTLS handshake in progress: nothing may be sent or read. */
   #switching = false;
   /** STARTTLS or COMPRESS in flight: read line by line to find the switch point. */
@@ -230,6 +242,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       options.timeouts?.command ?? DEFAULT_COMMAND_TIMEOUT,
     );
     this.#socket = transport.socket;
+    this.#reader = transport.reader ?? null;
     this.#secure = transport.secure;
     this.#parser = this.#newParser(true);
     this.#trace = this.#newTrace();
@@ -681,6 +694,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     const pending = [...this.#inFlight, ...this.#queue];
     this.#inFlight = [];
     this.#exclusiveInFlight = 0;
+    this.#observers = 0;
     this.#queue = [];
     for (const p of pending) {
       const waiter = p.continueWaiter;
@@ -723,19 +737,20 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       );
     }
     const upper = command.toUpperCase();
-    const verb = upper.split(' ', 1)[0]!;
+    const space = upper.indexOf(' ');
+    const verb = space === -1 ? upper : upper.slice(0, space);
     const tag = `${this.#tagPrefix}${this.#tagCounter}`;
-    const mode = this.#encodeMode();
+    const mode = this.#encodeOptions();
     let encoded: EncodedCommand;
     try {
-      encoded = encodeCommand(tag, command, args, this.#encodeOptions());
+      encoded = encodeCommand(tag, command, args, mode);
     } catch (err) {
       return Promise.reject(err); // nothing sent, no tag used
     }
     this.#tagCounter++;
     options.onTag?.(tag);
     const continuation = hooks.onContinuation ?? options.onContinuation;
-    const collect = new Set((options.collect ?? []).map((n) => n.toUpperCase()));
+    const collect = collectSet(options.collect);
     // A command answering continuations must be alone on the wire.
     const pipeline = options.pipeline === true && continuation === undefined;
     let resolve!: (r: CommandResult) => void;
@@ -783,12 +798,9 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     return promise;
   }
 
-  #encodeMode(): string {
-    return `${this.literalMode}/${this.utf8Enabled ? 'utf8' : 'ascii'}`;
-  }
-
-  #encodeOptions(): { literalMode: LiteralMode; utf8: boolean } {
-    return { literalMode: this.literalMode, utf8: this.utf8Enabled };
+  /** The encoder's options now: one shared object per combination, so a change is seen by identity. */
+  #encodeOptions(): EncodeOptions {
+    return ENCODE_OPTIONS[this.literalMode][this.utf8Enabled ? 1 : 0];
   }
 
   #abort(p: Pending, signal: AbortSignal): void {
@@ -826,36 +838,71 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
           return;
         }
         this.#queue.shift();
-        void this.#send(next);
+        this.#send(next);
       }
     } finally {
       this.#pumping = false;
     }
   }
 
-  async #send(p: Pending): Promise<void> {
+  /**
+   * Sends one command. The usual case (data parts only, no back-pressure)
+   * runs synchronously, without a promise; a part that must wait (drain, a
+   * synchronizing literal's `+`, a stream literal) hands the rest over to
+   * {@link #sendRest}.
+   */
+  #send(p: Pending): void {
     this.#writing = true;
     p.phase = 'sending';
     this.#inFlight.push(p);
     if (!p.pipeline) this.#exclusiveInFlight++;
+    if (p.hooks.observeUntagged !== undefined) this.#observers++;
     for (const token of this.#pauses) if (token.owner === null) token.owner = p;
     this.#updateReading();
     beforeSend(this.#machine, p);
     try {
-      if (p.encodedFor !== this.#encodeMode()) {
-        p.encoded = encodeCommand(p.tag, p.given, p.args, this.#encodeOptions());
+      const mode = this.#encodeOptions();
+      if (p.encodedFor !== mode) {
+        p.encoded = encodeCommand(p.tag, p.given, p.args, mode);
         if (p.hooks.redacted === undefined) p.redacted = p.encoded.redacted;
       }
       this.#traceClient(p.redacted);
       this.#timer.markActivity();
       this.#timer.arm(p);
-      for (const part of p.encoded.parts) {
+      const parts = p.encoded.parts;
+      for (let i = 0; i < parts.length; i++) {
         if (this.#closed) break;
+        const part = parts[i]!;
+        if (part.type !== 'data') {
+          void this.#sendRest(p, i, null);
+          return;
+        }
+        if (!this.#writer.writeNow(part.data)) {
+          void this.#sendRest(p, i + 1, this.#writer.drained());
+          return;
+        }
+      }
+      this.#compression?.flush();
+      if (p.phase === 'sending') p.phase = 'sent';
+    } catch (err) {
+      this.#sendFailed(p, err);
+    }
+    this.#writing = false;
+    this.#pump();
+  }
+
+  /** The rest of {@link #send} from part `from`, once `waiting` (a drain) is over. */
+  async #sendRest(p: Pending, from: number, waiting: Promise<void> | null): Promise<void> {
+    try {
+      if (waiting !== null) await waiting;
+      const parts = p.encoded.parts;
+      for (let i = from; i < parts.length; i++) {
+        if (this.#closed) break;
+        const part = parts[i]!;
         // A refused synchronizing literal is never sent; but the bytes of a
         // non-synchronizing literal and the rest of its line are, since the
         // server reads them whatever it answered.
         if (part.type === 'data') {
-          // no await when nothing needs waiting for: see #pump
           if (!this.#writer.writeNow(part.data)) await this.#writer.drained();
         } else if (part.type === 'continue') {
           if ((p.phase as Phase) === 'done') break;
@@ -869,15 +916,18 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       this.#compression?.flush();
       if (p.phase === 'sending') p.phase = 'sent';
     } catch (err) {
-      if (!this.#closed) {
-        // Half a command is on the wire: the connection cannot be trusted any more.
-        rejectPending(p, asError(err));
-        this.close(asConnectionError(err, `sending ${p.command} failed`));
-      }
+      this.#sendFailed(p, err);
     } finally {
       this.#writing = false;
     }
     this.#pump();
+  }
+
+  /** Half a command is on the wire: the connection cannot be trusted any more. */
+  #sendFailed(p: Pending, err: unknown): void {
+    if (this.#closed) return;
+    rejectPending(p, asError(err));
+    this.close(asConnectionError(err, `sending ${p.command} failed`));
   }
 
   #output(): Writable {
@@ -932,13 +982,15 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   }
 
   #attach(socket: Transport['socket']): void {
-    socket.on('data', this.#onData);
+    if (this.#reader !== null) this.#reader.attach(this.#onData);
+    else socket.on('data', this.#onData);
     socket.on('end', this.#onEnd);
     socket.on('close', this.#onEnd);
     socket.on('error', this.#onSocketError);
   }
 
   #detach(socket: Transport['socket']): void {
+    this.#reader?.detach();
     socket.off('data', this.#onData);
     socket.off('end', this.#onEnd);
     socket.off('close', this.#onEnd);
@@ -957,6 +1009,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   };
 
   readonly #onEnd = (): void => {
+    if (this.#closed) return;
+    this.#reader?.flush(); // what the server sent before it closed comes first
     if (this.#closed) return;
     const compression = this.#compression;
     if (compression !== null && this.#inflateEnding !== 'ended') {
@@ -987,6 +1041,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   };
 
   readonly #onSocketError = (err: Error): void => {
+    if (this.#closed) return;
+    this.#reader?.flush();
     if (this.#closed) return;
     this.close(
       new ImapConnectionError('CONNECTION_CLOSED', `connection error: ${err.message}`, {
@@ -1042,7 +1098,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       this.close(byeError(this.#bye));
       return;
     }
-    this.#timer.arm();
+    // Data adds no command: a running timer's deadline stays the earliest.
+    if (!this.#timer.running) this.#timer.arm();
   }
 
   #dispatch(r: Response): void {
@@ -1133,13 +1190,15 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
 
     const events = applyMailbox(this.#selecting, this.#selected, r);
 
-    for (const p of this.#inFlight) {
-      const observe = p.hooks.observeUntagged;
-      if (observe === undefined) continue;
-      try {
-        observe(r);
-      } catch (err) {
-        safeLog(this.#logger, 'error', { ...this.#logContext, err }, 'onUntagged threw');
+    if (this.#observers > 0) {
+      for (const p of this.#inFlight) {
+        const observe = p.hooks.observeUntagged;
+        if (observe === undefined) continue;
+        try {
+          observe(r);
+        } catch (err) {
+          safeLog(this.#logger, 'error', { ...this.#logContext, err }, 'onUntagged threw');
+        }
       }
     }
 
@@ -1251,6 +1310,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     if (index === 0) this.#inFlight.shift();
     else this.#inFlight.splice(index, 1);
     if (!p.pipeline) this.#exclusiveInFlight--;
+    if (p.hooks.observeUntagged !== undefined) this.#observers--;
     p.phase = 'done';
     const waiter = p.continueWaiter;
     p.continueWaiter = null;
@@ -1298,8 +1358,11 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       this.#switchAction = (rest: Buffer) => {
         const plain = this.#socket;
         plain.pause();
+        // Bytes already read but not yet parsed came before the handshake too.
+        const unread = this.#reader?.pending ?? 0;
         this.#detach(plain);
-        const buffered = rest.length + plain.readableLength;
+        this.#reader = null; // the TLS socket over `plain` is read through 'data' events
+        const buffered = rest.length + unread + plain.readableLength;
         if (buffered > 0) {
           const err = tlsInjectionError(buffered);
           reject(err);
@@ -1397,9 +1460,11 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#readPaused = pause;
     if (pause) {
       this.#socket.pause();
+      this.#reader?.pause();
     } else {
       this.#timer.markActivity();
       this.#socket.resume();
+      this.#reader?.resume();
     }
     this.#timer.arm();
   }

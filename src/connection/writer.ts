@@ -10,6 +10,9 @@ import { closedError } from './errors.js';
 /** Bytes a command writer may leave buffered in the socket before it waits for 'drain'. */
 export const WRITE_BUFFER_LIMIT = 256 * 1024;
 
+/** Bytes a corked socket collects before they are sent without waiting for the next tick. */
+export const CORK_FLUSH = 16 * 1024;
+
 /** What the writer needs from its connection. */
 export interface SocketWriterHost {
   /** Where bytes go: the compressor when COMPRESS is active, else the socket. */
@@ -49,10 +52,17 @@ export class SocketWriter {
     if (this.#host.closed()) return false;
     this.#host.onActivity();
     const out = this.#host.output();
-    if (out === this.#host.socket() && !this.#corked) {
-      this.#corked = true;
-      out.cork();
-      process.nextTick(this.#uncork, out);
+    if (out === this.#host.socket()) {
+      if (!this.#corked) {
+        this.#corked = true;
+        out.cork();
+        process.nextTick(this.#uncork, out);
+      } else if (out.writableLength >= CORK_FLUSH) {
+        // A long burst: let what is written so far leave now (one full TLS
+        // record), so the server starts on it while the rest is encoded.
+        out.uncork();
+        out.cork();
+      }
     }
     // A corked socket reaches its 16 KiB high-water mark after ~100 small
     // commands; keep writing up to WRITE_BUFFER_LIMIT so a burst of
