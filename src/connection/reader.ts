@@ -5,7 +5,8 @@
  * and a trip through the engine and the parser. With the socket's `onread`
  * option (`net.connect` / `tls.connect`) the bytes are instead copied
  * straight into a large slab, and what arrived during one event-loop turn
- * is handed over as one Buffer in a `setImmediate` callback: the same single
+ * is handed over as one Buffer in a `setImmediate` callback (a full slab
+ * or a lone small read at once, see {@link SMALL_READ}): the same single
  * copy (OpenSSL's output into our memory), a few times fewer deliveries, no
  * per-record Buffer.
  *
@@ -16,8 +17,18 @@
 
 /** Size of one slab (bytes). */
 export const SLAB_SIZE = 64 * 1024;
-/** A new slab is started when less than this is left (one TLS record's plaintext). */
-const MIN_READ = 16 * 1024;
+/**
+ * A new slab is started when less than this is left. Small, so little of a
+ * slab is wasted: a TLS record that does not fit is handed over in two reads.
+ */
+const MIN_READ = 1024;
+
+/**
+ * A read this small with nothing else pending is handed over at once: it is
+ * most likely a whole reply (a round trip), and waiting for the end of the
+ * event-loop turn would cost more than it saves.
+ */
+const SMALL_READ = 1024;
 
 /** The `onread` option of `net.connect` / `tls.connect`. */
 export interface OnReadOption {
@@ -46,8 +57,17 @@ export class BatchedReader {
   readonly onread: OnReadOption = {
     buffer: () => this.#nextBuffer(),
     callback: (n) => {
+      const idle = this.#end === this.#start && this.#held.length === 0;
       this.#end += n;
-      this.#schedule();
+      if (this.#paused || this.#consumer === null) return true; // kept for resume() / attach()
+      if ((idle && n < SMALL_READ) || SLAB_SIZE - this.#end < MIN_READ) {
+        // A lone small read (a reply to one command): no batch to wait for.
+        // A full slab: hand it over now, so that a consumer (a stream's
+        // reader) takes one slab at a time instead of a concatenation.
+        this.flush();
+      } else {
+        this.#schedule();
+      }
       return true;
     },
   };

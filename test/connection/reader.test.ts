@@ -48,6 +48,24 @@ describe('BatchedReader', () => {
     expect(got[1]!.equals(a)).toBe(true);
   });
 
+  it('a lone small read (a reply to one command) is handed over at once', () => {
+    const reader = new BatchedReader();
+    const got: string[] = [];
+    reader.attach((b) => got.push(b.toString()));
+    read(reader, Buffer.from('T1 OK done\r\n'));
+    expect(got).toEqual(['T1 OK done\r\n']);
+  });
+
+  it('a full slab is handed over at once, without waiting for the end of the turn', () => {
+    const reader = new BatchedReader();
+    const got: Buffer[] = [];
+    reader.attach((b) => got.push(b));
+    const data = bytes(SLAB_SIZE, 5);
+    read(reader, data);
+    expect(got).toHaveLength(1);
+    expect(got[0]!.equals(data)).toBe(true);
+  });
+
   it('keeps what arrives before a consumer is attached, then hands it over', async () => {
     const reader = new BatchedReader();
     read(reader, Buffer.from('* OK ready\r\n'));
@@ -95,7 +113,7 @@ describe('BatchedReader', () => {
     const got: string[] = [];
     reader.attach((b) => got.push(b.toString()));
     reader.pause();
-    read(reader, Buffer.from('one'));
+    read(reader, Buffer.from('one')); // small, but paused: held
     await turn();
     expect(got).toEqual([]);
     reader.resume();
@@ -111,7 +129,7 @@ describe('BatchedReader', () => {
     const reader = new BatchedReader();
     const got: string[] = [];
     reader.attach((b) => got.push(b.toString()));
-    read(reader, Buffer.from('dropped'));
+    read(reader, bytes(4000, 1));
     reader.detach();
     await turn();
     read(reader, Buffer.from('later'));
