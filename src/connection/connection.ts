@@ -46,6 +46,7 @@ import {
   pendingCloseError,
   serverClosedError,
 } from './errors.js';
+import { GreetingWaiter, refusedGreetingError } from './greeting.js';
 import { IdleSession, type IdleHandle, type IdleHost, type IdleOptions } from './idle.js';
 import { clientTraceLine, REDACTED, safeLog, ServerTrace } from './logging.js';
 import {
@@ -149,11 +150,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #greeting: UntaggedResponse | null = null;
   /** Raw byte mode (imaplib's send/readline/read): incoming bytes bypass the parser. */
   readonly #raw = new RawMode();
-  #greetingWaiter: {
-    resolve: (greeting: UntaggedResponse) => void;
-    reject: (err: Error) => void;
-  } | null = null;
-  readonly #greetingPromise: Promise<UntaggedResponse>;
+  readonly #greetingWait = new GreetingWaiter();
   #selected: SelectedMailbox | null = null;
   #selecting: Selecting | null = null;
 
@@ -249,10 +246,6 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#closedPromise = new Promise<void>((resolve) => {
       this.#markClosed = resolve;
     });
-    this.#greetingPromise = new Promise<UntaggedResponse>((resolve, reject) => {
-      this.#greetingWaiter = { resolve, reject };
-    });
-    this.#greetingPromise.catch(() => undefined);
     this.#attach(this.#socket);
   }
 
@@ -297,7 +290,9 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       throw err;
     }
     try {
-      await conn.#waitGreeting(options.timeouts?.greeting ?? DEFAULT_GREETING_TIMEOUT);
+      await conn.#greetingWait.wait(options.timeouts?.greeting ?? DEFAULT_GREETING_TIMEOUT, (err) =>
+        conn.close(err),
+      );
       if (security === 'starttls' && conn.#state !== 'not-authenticated') {
         throw preauthWithStarttlsError();
       }
@@ -704,9 +699,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     }
     this.#raw.wake();
     this.#writer.closed(pendingError);
-    const greeting = this.#greetingWaiter;
-    this.#greetingWaiter = null;
-    greeting?.reject(pendingError);
+    this.#greetingWait.take()?.reject(pendingError);
     const idle = this.#idle;
     this.#idle = null;
     idle?.abandon();
@@ -1094,7 +1087,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
 
   #afterData(): void {
     if (this.#closed) return;
-    if (this.#bye !== null && !this.#loggingOut && this.#greetingWaiter === null) {
+    if (this.#bye !== null && !this.#loggingOut && !this.#greetingWait.pending) {
       this.close(byeError(this.#bye));
       return;
     }
@@ -1110,51 +1103,27 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   }
 
   #onGreeting(r: UntaggedResponse): void {
-    const waiter = this.#greetingWaiter;
-    this.#greetingWaiter = null;
+    const waiter = this.#greetingWait.take();
     this.#greeting = r;
     this.#emit('untagged', r);
-    if (r.name !== 'OK' && r.name !== 'PREAUTH' && r.name !== 'BYE') {
-      const err = new ImapConnectionError('PROTOCOL', `unexpected greeting: ${r.name}`);
-      waiter?.reject(err);
-      this.close(err);
+    if (r.name === 'OK' || r.name === 'PREAUTH') {
+      if (r.code?.name === 'ALERT') this.#emit('alert', r.text);
+      if (r.code?.name === 'CAPABILITY') this.#setCapabilities(r.code.capabilities);
+      if (r.name === 'PREAUTH') this.#setState('authenticated');
+      waiter?.resolve(r);
       return;
     }
-    if (r.code?.name === 'ALERT') this.#emit('alert', r.text);
     if (r.name === 'BYE') {
+      if (r.code?.name === 'ALERT') this.#emit('alert', r.text);
       this.#emit('bye', r.text);
-      const err = new ImapConnectionError(
-        'CONNECTION_BYE',
-        `the server refused the connection: ${r.text}`,
-        { serverText: r.text, responseCode: r.code },
-      );
-      waiter?.reject(err);
-      this.close(err);
-      return;
     }
-    if (r.code?.name === 'CAPABILITY') this.#setCapabilities(r.code.capabilities);
-    if (r.name === 'PREAUTH') this.#setState('authenticated');
-    waiter?.resolve(r);
-  }
-
-  #waitGreeting(timeoutMs: number): Promise<UntaggedResponse> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const err = new ImapConnectionError(
-          'CONNECTION_TIMEOUT',
-          `no greeting from the server within ${timeoutMs} ms`,
-        );
-        reject(err);
-        this.close(err);
-      }, timeoutMs);
-      timer.unref?.();
-    });
-    return Promise.race([this.#greetingPromise, timeout]).finally(() => clearTimeout(timer));
+    const err = refusedGreetingError(r);
+    waiter?.reject(err);
+    this.close(err);
   }
 
   #onUntagged(r: UntaggedResponse): void {
-    if (this.#greetingWaiter !== null) {
+    if (this.#greetingWait.pending) {
       this.#onGreeting(r);
       return;
     }
