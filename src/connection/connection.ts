@@ -25,7 +25,12 @@ import type {
 import type { ResponseCode } from '../model/response-code.js';
 import type { SecretLike } from '../model/secret.js';
 import { astring, secret } from '../wire/args.js';
-import type { CommandArg, EncodedCommand, LiteralMode } from '../wire/command-arg.js';
+import type {
+  CommandArg,
+  EncodedCommand,
+  EncodeOptions,
+  LiteralMode,
+} from '../wire/command-arg.js';
 import { encodeCommand } from '../wire/encoder.js';
 import { ResponseParser } from '../wire/parser.js';
 import { authenticate as saslAuthenticate, type AuthHost } from './auth.js';
@@ -41,10 +46,13 @@ import {
   pendingCloseError,
   serverClosedError,
 } from './errors.js';
+import { GreetingWaiter, refusedGreetingError } from './greeting.js';
 import { IdleSession, type IdleHandle, type IdleHost, type IdleOptions } from './idle.js';
 import { clientTraceLine, REDACTED, safeLog, ServerTrace } from './logging.js';
 import {
+  collectSet,
   COMMAND_NAME,
+  ENCODE_OPTIONS,
   isBlocked,
   rejectPending,
   resolvePending,
@@ -54,6 +62,7 @@ import {
   type Phase,
 } from './queue.js';
 import { RawMode } from './raw-mode.js';
+import type { BatchedReader } from './reader.js';
 import { applyMailbox, enableRequests, literalSinkFor, type Selecting } from './receiver.js';
 import { collectorFor } from './router.js';
 import {
@@ -127,6 +136,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   readonly #logContext: { cid: number };
   readonly #tagPrefix: string;
   #socket: Transport['socket'];
+  /** Batches the socket's bytes when it was opened with `onread` (see reader.ts). */
+  #reader: BatchedReader | null;
   #secure: boolean;
   #parser: ResponseParser;
   #trace: ServerTrace | null;
@@ -139,11 +150,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #greeting: UntaggedResponse | null = null;
   /** Raw byte mode (imaplib's send/readline/read): incoming bytes bypass the parser. */
   readonly #raw = new RawMode();
-  #greetingWaiter: {
-    resolve: (greeting: UntaggedResponse) => void;
-    reject: (err: Error) => void;
-  } | null = null;
-  readonly #greetingPromise: Promise<UntaggedResponse>;
+  readonly #greetingWait = new GreetingWaiter();
   #selected: SelectedMailbox | null = null;
   #selecting: Selecting | null = null;
 
@@ -155,6 +162,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #pumping = false;
   /** In-flight commands that are not pipelinable (a pipelinable one waits for them). */
   #exclusiveInFlight = 0;
+  /** In-flight commands with an observeUntagged hook (most have none: no loop per response). */
+  #observers = 0;
   /** STARTTLS handshake in progress: nothing may be sent or read. */
   #switching = false;
   /** STARTTLS or COMPRESS in flight: read line by line to find the switch point. */
@@ -230,16 +239,13 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       options.timeouts?.command ?? DEFAULT_COMMAND_TIMEOUT,
     );
     this.#socket = transport.socket;
+    this.#reader = transport.reader ?? null;
     this.#secure = transport.secure;
     this.#parser = this.#newParser(true);
     this.#trace = this.#newTrace();
     this.#closedPromise = new Promise<void>((resolve) => {
       this.#markClosed = resolve;
     });
-    this.#greetingPromise = new Promise<UntaggedResponse>((resolve, reject) => {
-      this.#greetingWaiter = { resolve, reject };
-    });
-    this.#greetingPromise.catch(() => undefined);
     this.#attach(this.#socket);
   }
 
@@ -284,7 +290,9 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       throw err;
     }
     try {
-      await conn.#waitGreeting(options.timeouts?.greeting ?? DEFAULT_GREETING_TIMEOUT);
+      await conn.#greetingWait.wait(options.timeouts?.greeting ?? DEFAULT_GREETING_TIMEOUT, (err) =>
+        conn.close(err),
+      );
       if (security === 'starttls' && conn.#state !== 'not-authenticated') {
         throw preauthWithStarttlsError();
       }
@@ -681,6 +689,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     const pending = [...this.#inFlight, ...this.#queue];
     this.#inFlight = [];
     this.#exclusiveInFlight = 0;
+    this.#observers = 0;
     this.#queue = [];
     for (const p of pending) {
       const waiter = p.continueWaiter;
@@ -690,9 +699,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     }
     this.#raw.wake();
     this.#writer.closed(pendingError);
-    const greeting = this.#greetingWaiter;
-    this.#greetingWaiter = null;
-    greeting?.reject(pendingError);
+    this.#greetingWait.take()?.reject(pendingError);
     const idle = this.#idle;
     this.#idle = null;
     idle?.abandon();
@@ -723,19 +730,20 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       );
     }
     const upper = command.toUpperCase();
-    const verb = upper.split(' ', 1)[0]!;
+    const space = upper.indexOf(' ');
+    const verb = space === -1 ? upper : upper.slice(0, space);
     const tag = `${this.#tagPrefix}${this.#tagCounter}`;
-    const mode = this.#encodeMode();
+    const mode = this.#encodeOptions();
     let encoded: EncodedCommand;
     try {
-      encoded = encodeCommand(tag, command, args, this.#encodeOptions());
+      encoded = encodeCommand(tag, command, args, mode);
     } catch (err) {
       return Promise.reject(err); // nothing sent, no tag used
     }
     this.#tagCounter++;
     options.onTag?.(tag);
     const continuation = hooks.onContinuation ?? options.onContinuation;
-    const collect = new Set((options.collect ?? []).map((n) => n.toUpperCase()));
+    const collect = collectSet(options.collect);
     // A command answering continuations must be alone on the wire.
     const pipeline = options.pipeline === true && continuation === undefined;
     let resolve!: (r: CommandResult) => void;
@@ -783,12 +791,9 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     return promise;
   }
 
-  #encodeMode(): string {
-    return `${this.literalMode}/${this.utf8Enabled ? 'utf8' : 'ascii'}`;
-  }
-
-  #encodeOptions(): { literalMode: LiteralMode; utf8: boolean } {
-    return { literalMode: this.literalMode, utf8: this.utf8Enabled };
+  /** The encoder's options now: one shared object per combination, so a change is seen by identity. */
+  #encodeOptions(): EncodeOptions {
+    return ENCODE_OPTIONS[this.literalMode][this.utf8Enabled ? 1 : 0];
   }
 
   #abort(p: Pending, signal: AbortSignal): void {
@@ -826,36 +831,71 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
           return;
         }
         this.#queue.shift();
-        void this.#send(next);
+        this.#send(next);
       }
     } finally {
       this.#pumping = false;
     }
   }
 
-  async #send(p: Pending): Promise<void> {
+  /**
+   * Sends one command. The usual case (data parts only, no back-pressure)
+   * runs synchronously, without a promise; a part that must wait (drain, a
+   * synchronizing literal's `+`, a stream literal) hands the rest over to
+   * {@link #sendRest}.
+   */
+  #send(p: Pending): void {
     this.#writing = true;
     p.phase = 'sending';
     this.#inFlight.push(p);
     if (!p.pipeline) this.#exclusiveInFlight++;
+    if (p.hooks.observeUntagged !== undefined) this.#observers++;
     for (const token of this.#pauses) if (token.owner === null) token.owner = p;
     this.#updateReading();
     beforeSend(this.#machine, p);
     try {
-      if (p.encodedFor !== this.#encodeMode()) {
-        p.encoded = encodeCommand(p.tag, p.given, p.args, this.#encodeOptions());
+      const mode = this.#encodeOptions();
+      if (p.encodedFor !== mode) {
+        p.encoded = encodeCommand(p.tag, p.given, p.args, mode);
         if (p.hooks.redacted === undefined) p.redacted = p.encoded.redacted;
       }
       this.#traceClient(p.redacted);
       this.#timer.markActivity();
       this.#timer.arm(p);
-      for (const part of p.encoded.parts) {
+      const parts = p.encoded.parts;
+      for (let i = 0; i < parts.length; i++) {
         if (this.#closed) break;
+        const part = parts[i]!;
+        if (part.type !== 'data') {
+          void this.#sendRest(p, i, null);
+          return;
+        }
+        if (!this.#writer.writeNow(part.data)) {
+          void this.#sendRest(p, i + 1, this.#writer.drained());
+          return;
+        }
+      }
+      this.#compression?.flush();
+      if (p.phase === 'sending') p.phase = 'sent';
+    } catch (err) {
+      this.#sendFailed(p, err);
+    }
+    this.#writing = false;
+    this.#pump();
+  }
+
+  /** The rest of {@link #send} from part `from`, once `waiting` (a drain) is over. */
+  async #sendRest(p: Pending, from: number, waiting: Promise<void> | null): Promise<void> {
+    try {
+      if (waiting !== null) await waiting;
+      const parts = p.encoded.parts;
+      for (let i = from; i < parts.length; i++) {
+        if (this.#closed) break;
+        const part = parts[i]!;
         // A refused synchronizing literal is never sent; but the bytes of a
         // non-synchronizing literal and the rest of its line are, since the
         // server reads them whatever it answered.
         if (part.type === 'data') {
-          // no await when nothing needs waiting for: see #pump
           if (!this.#writer.writeNow(part.data)) await this.#writer.drained();
         } else if (part.type === 'continue') {
           if ((p.phase as Phase) === 'done') break;
@@ -869,15 +909,18 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       this.#compression?.flush();
       if (p.phase === 'sending') p.phase = 'sent';
     } catch (err) {
-      if (!this.#closed) {
-        // Half a command is on the wire: the connection cannot be trusted any more.
-        rejectPending(p, asError(err));
-        this.close(asConnectionError(err, `sending ${p.command} failed`));
-      }
+      this.#sendFailed(p, err);
     } finally {
       this.#writing = false;
     }
     this.#pump();
+  }
+
+  /** Half a command is on the wire: the connection cannot be trusted any more. */
+  #sendFailed(p: Pending, err: unknown): void {
+    if (this.#closed) return;
+    rejectPending(p, asError(err));
+    this.close(asConnectionError(err, `sending ${p.command} failed`));
   }
 
   #output(): Writable {
@@ -932,13 +975,15 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   }
 
   #attach(socket: Transport['socket']): void {
-    socket.on('data', this.#onData);
+    if (this.#reader !== null) this.#reader.attach(this.#onData);
+    else socket.on('data', this.#onData);
     socket.on('end', this.#onEnd);
     socket.on('close', this.#onEnd);
     socket.on('error', this.#onSocketError);
   }
 
   #detach(socket: Transport['socket']): void {
+    this.#reader?.detach();
     socket.off('data', this.#onData);
     socket.off('end', this.#onEnd);
     socket.off('close', this.#onEnd);
@@ -957,6 +1002,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   };
 
   readonly #onEnd = (): void => {
+    if (this.#closed) return;
+    this.#reader?.flush(); // what the server sent before it closed comes first
     if (this.#closed) return;
     const compression = this.#compression;
     if (compression !== null && this.#inflateEnding !== 'ended') {
@@ -987,6 +1034,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   };
 
   readonly #onSocketError = (err: Error): void => {
+    if (this.#closed) return;
+    this.#reader?.flush();
     if (this.#closed) return;
     this.close(
       new ImapConnectionError('CONNECTION_CLOSED', `connection error: ${err.message}`, {
@@ -1038,11 +1087,12 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
 
   #afterData(): void {
     if (this.#closed) return;
-    if (this.#bye !== null && !this.#loggingOut && this.#greetingWaiter === null) {
+    if (this.#bye !== null && !this.#loggingOut && !this.#greetingWait.pending) {
       this.close(byeError(this.#bye));
       return;
     }
-    this.#timer.arm();
+    // Data adds no command: a running timer's deadline stays the earliest.
+    if (!this.#timer.running) this.#timer.arm();
   }
 
   #dispatch(r: Response): void {
@@ -1053,51 +1103,27 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   }
 
   #onGreeting(r: UntaggedResponse): void {
-    const waiter = this.#greetingWaiter;
-    this.#greetingWaiter = null;
+    const waiter = this.#greetingWait.take();
     this.#greeting = r;
     this.#emit('untagged', r);
-    if (r.name !== 'OK' && r.name !== 'PREAUTH' && r.name !== 'BYE') {
-      const err = new ImapConnectionError('PROTOCOL', `unexpected greeting: ${r.name}`);
-      waiter?.reject(err);
-      this.close(err);
+    if (r.name === 'OK' || r.name === 'PREAUTH') {
+      if (r.code?.name === 'ALERT') this.#emit('alert', r.text);
+      if (r.code?.name === 'CAPABILITY') this.#setCapabilities(r.code.capabilities);
+      if (r.name === 'PREAUTH') this.#setState('authenticated');
+      waiter?.resolve(r);
       return;
     }
-    if (r.code?.name === 'ALERT') this.#emit('alert', r.text);
     if (r.name === 'BYE') {
+      if (r.code?.name === 'ALERT') this.#emit('alert', r.text);
       this.#emit('bye', r.text);
-      const err = new ImapConnectionError(
-        'CONNECTION_BYE',
-        `the server refused the connection: ${r.text}`,
-        { serverText: r.text, responseCode: r.code },
-      );
-      waiter?.reject(err);
-      this.close(err);
-      return;
     }
-    if (r.code?.name === 'CAPABILITY') this.#setCapabilities(r.code.capabilities);
-    if (r.name === 'PREAUTH') this.#setState('authenticated');
-    waiter?.resolve(r);
-  }
-
-  #waitGreeting(timeoutMs: number): Promise<UntaggedResponse> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const err = new ImapConnectionError(
-          'CONNECTION_TIMEOUT',
-          `no greeting from the server within ${timeoutMs} ms`,
-        );
-        reject(err);
-        this.close(err);
-      }, timeoutMs);
-      timer.unref?.();
-    });
-    return Promise.race([this.#greetingPromise, timeout]).finally(() => clearTimeout(timer));
+    const err = refusedGreetingError(r);
+    waiter?.reject(err);
+    this.close(err);
   }
 
   #onUntagged(r: UntaggedResponse): void {
-    if (this.#greetingWaiter !== null) {
+    if (this.#greetingWait.pending) {
       this.#onGreeting(r);
       return;
     }
@@ -1133,13 +1159,15 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
 
     const events = applyMailbox(this.#selecting, this.#selected, r);
 
-    for (const p of this.#inFlight) {
-      const observe = p.hooks.observeUntagged;
-      if (observe === undefined) continue;
-      try {
-        observe(r);
-      } catch (err) {
-        safeLog(this.#logger, 'error', { ...this.#logContext, err }, 'onUntagged threw');
+    if (this.#observers > 0) {
+      for (const p of this.#inFlight) {
+        const observe = p.hooks.observeUntagged;
+        if (observe === undefined) continue;
+        try {
+          observe(r);
+        } catch (err) {
+          safeLog(this.#logger, 'error', { ...this.#logContext, err }, 'onUntagged threw');
+        }
       }
     }
 
@@ -1251,6 +1279,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     if (index === 0) this.#inFlight.shift();
     else this.#inFlight.splice(index, 1);
     if (!p.pipeline) this.#exclusiveInFlight--;
+    if (p.hooks.observeUntagged !== undefined) this.#observers--;
     p.phase = 'done';
     const waiter = p.continueWaiter;
     p.continueWaiter = null;
@@ -1298,8 +1327,11 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       this.#switchAction = (rest: Buffer) => {
         const plain = this.#socket;
         plain.pause();
+        // Bytes already read but not yet parsed came before the handshake too.
+        const unread = this.#reader?.pending ?? 0;
         this.#detach(plain);
-        const buffered = rest.length + plain.readableLength;
+        this.#reader = null; // the TLS socket over `plain` is read through 'data' events
+        const buffered = rest.length + unread + plain.readableLength;
         if (buffered > 0) {
           const err = tlsInjectionError(buffered);
           reject(err);
@@ -1397,9 +1429,11 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#readPaused = pause;
     if (pause) {
       this.#socket.pause();
+      this.#reader?.pause();
     } else {
       this.#timer.markActivity();
       this.#socket.resume();
+      this.#reader?.resume();
     }
     this.#timer.arm();
   }

@@ -18,6 +18,9 @@ export type MailboxEvent =
   | { type: 'closed' };
 
 /** A fresh mailbox state for SELECT / EXAMINE of `name`. */
+/** No events (shared: most responses change nothing worth an event). */
+const NO_EVENTS: readonly MailboxEvent[] = Object.freeze([]);
+
 export function newMailbox(name: string, readOnly: boolean): SelectedMailbox {
   return {
     name,
@@ -42,39 +45,39 @@ export function applyCode(
   mb: SelectedMailbox,
   code: ResponseCode,
   selecting: boolean,
-): MailboxEvent[] {
+): readonly MailboxEvent[] {
   switch (code.name) {
     case 'PERMANENTFLAGS':
       mb.permanentFlags = [...code.flags];
-      return [];
+      return NO_EVENTS;
     case 'UIDVALIDITY':
       mb.uidValidity = code.value;
-      return [];
+      return NO_EVENTS;
     case 'UIDNEXT':
       mb.uidNext = code.value;
-      return [];
+      return NO_EVENTS;
     case 'HIGHESTMODSEQ':
       mb.highestModseq = code.value;
       mb.noModseq = false;
-      return [];
+      return NO_EVENTS;
     case 'NOMODSEQ':
       mb.noModseq = true;
       mb.highestModseq = null;
-      return [];
+      return NO_EVENTS;
     case 'READ-WRITE':
       mb.readOnly = false;
-      return [];
+      return NO_EVENTS;
     case 'READ-ONLY':
       if (selecting || mb.readOnly) {
         mb.readOnly = true;
-        return [];
+        return NO_EVENTS;
       }
       mb.readOnly = true;
       return [{ type: 'readonly' }];
     case 'CLOSED':
       return [{ type: 'closed' }];
     default:
-      return [];
+      return NO_EVENTS;
   }
 }
 
@@ -86,16 +89,16 @@ export function applyUntagged(
   mb: SelectedMailbox,
   response: UntaggedResponse,
   selecting: boolean,
-): MailboxEvent[] {
+): readonly MailboxEvent[] {
   switch (response.name) {
     case 'EXISTS': {
       const previous = mb.exists;
       mb.exists = response.number;
-      return selecting ? [] : [{ type: 'exists', count: response.number, previous }];
+      return selecting ? NO_EVENTS : [{ type: 'exists', count: response.number, previous }];
     }
     case 'RECENT':
       mb.recent = response.number;
-      return [];
+      return NO_EVENTS;
     case 'EXPUNGE':
       if (mb.exists > 0) mb.exists--;
       return [{ type: 'expunge', seq: response.number }];
@@ -108,12 +111,12 @@ export function applyUntagged(
     }
     case 'FLAGS':
       mb.flags = [...response.flags];
-      return [];
+      return NO_EVENTS;
     case 'OK':
     case 'NO':
     case 'BAD':
       return response.code === null ? [] : applyCode(mb, response.code, selecting);
     default:
-      return [];
+      return NO_EVENTS;
   }
 }

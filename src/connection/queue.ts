@@ -4,7 +4,12 @@
  * ({@link Hooks}), the pipelining rule, and settling a command exactly once.
  */
 import type { ContinuationResponse, TaggedResponse, UntaggedResponse } from '../model/response.js';
-import type { CommandArg, EncodedCommand } from '../wire/command-arg.js';
+import type {
+  CommandArg,
+  EncodedCommand,
+  EncodeOptions,
+  LiteralMode,
+} from '../wire/command-arg.js';
 import type { CommandResult, RunOptions } from './types.js';
 
 /** A valid command name: one or more atoms separated by single spaces (`UID FETCH`). */
@@ -47,7 +52,8 @@ export interface Pending {
   readonly collect: ReadonlySet<string>;
   readonly pipeline: boolean;
   encoded: EncodedCommand;
-  encodedFor: string;
+  /** The options it was encoded with (one of {@link ENCODE_OPTIONS}): re-encoded when they changed. */
+  encodedFor: EncodeOptions;
   redacted: string;
   untagged: UntaggedResponse[];
   phase: Phase;
@@ -60,6 +66,43 @@ export interface Pending {
   resolve: (result: CommandResult) => void;
   reject: (err: Error) => void;
   cleanup: (() => void) | null;
+}
+
+/** The encoder options, one frozen object per literal mode and UTF-8 setting ([ascii, utf8]). */
+export const ENCODE_OPTIONS: Readonly<
+  Record<LiteralMode, readonly [EncodeOptions, EncodeOptions]>
+> = {
+  sync: [
+    Object.freeze({ literalMode: 'sync', utf8: false }),
+    Object.freeze({ literalMode: 'sync', utf8: true }),
+  ],
+  plus: [
+    Object.freeze({ literalMode: 'plus', utf8: false }),
+    Object.freeze({ literalMode: 'plus', utf8: true }),
+  ],
+  minus: [
+    Object.freeze({ literalMode: 'minus', utf8: false }),
+    Object.freeze({ literalMode: 'minus', utf8: true }),
+  ],
+};
+
+const NO_NAMES: ReadonlySet<string> = new Set();
+/** Sets of one response name, shared between commands (most collect one kind). */
+const singleNames = new Map<string, ReadonlySet<string>>();
+
+/** The upper-cased set of response names a command collects (shared, never mutated). */
+export function collectSet(names: readonly string[] | undefined): ReadonlySet<string> {
+  if (names === undefined || names.length === 0) return NO_NAMES;
+  if (names.length === 1) {
+    const name = names[0]!;
+    let set = singleNames.get(name);
+    if (set === undefined) {
+      set = new Set([name.toUpperCase()]);
+      if (singleNames.size < 256) singleNames.set(name, set);
+    }
+    return set;
+  }
+  return new Set(names.map((n) => n.toUpperCase()));
 }
 
 /**

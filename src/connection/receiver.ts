@@ -74,6 +74,8 @@ export function enableRequests(inFlight: readonly Pending[]): Set<string> {
   return asked;
 }
 
+const NO_EVENTS: readonly MailboxEvent[] = Object.freeze([]);
+
 /** A SELECT/EXAMINE in flight and the mailbox it is building. */
 export interface Selecting {
   command: Pending;
@@ -89,7 +91,7 @@ export function applyMailbox(
   selecting: Selecting | null,
   selected: SelectedMailbox | null,
   r: UntaggedResponse,
-): MailboxEvent[] {
+): readonly MailboxEvent[] {
   if (selecting !== null) {
     const events = applyUntagged(selecting.mailbox, r, true);
     if (events.some((e) => e.type === 'closed')) {
@@ -99,5 +101,5 @@ export function applyMailbox(
     return events.filter((e) => e.type === 'vanished');
   }
   if (selected !== null) return applyUntagged(selected, r, false);
-  return [];
+  return NO_EVENTS;
 }

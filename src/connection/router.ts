@@ -40,9 +40,6 @@ export function collectorFor<T extends Collector>(
     const byTag = inFlight.find((c) => c.tag === tag && c.collect.has('ESEARCH'));
     if (byTag !== undefined) return byTag;
   }
-  for (const name of responseNames(response)) {
-    const found = collectorByName(inFlight, name);
-    if (found !== undefined) return found;
-  }
-  return undefined;
+  if (response.name !== 'OTHER') return collectorByName(inFlight, response.name);
+  return collectorByName(inFlight, response.atom) ?? collectorByName(inFlight, 'OTHER');
 }

@@ -9,6 +9,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { ImapConnectionError } from '../model/errors.js';
+import { BatchedReader } from './reader.js';
 import type { Security } from './types.js';
 
 /** Default timeouts (ms). */
@@ -33,6 +34,11 @@ export interface Transport {
   socket: Duplex;
   /** TLS is on (implicit TLS). */
   secure: boolean;
+  /**
+   * Where the socket's bytes arrive, when it was opened with `onread` (TCP
+   * and implicit TLS); absent (a caller's stream): read its 'data' events.
+   */
+  reader?: BatchedReader;
 }
 
 /** TLS options for a host: SNI only for names (never for IP addresses), identity checked against `host`. */
@@ -102,24 +108,29 @@ export async function openTransport(options: TransportOptions): Promise<Transpor
   if (options.stream !== undefined) return { socket: options.stream, secure: false };
   const { host, port } = options;
   if (options.security === 'tls') {
-    const socket = tls.connect({
+    const reader = new BatchedReader();
+    const connectOptions: tls.ConnectionOptions & net.ConnectOpts = {
       ...tlsOptionsFor(host, options.tls),
       port,
       ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
-    });
+      onread: reader.onread,
+    };
+    const socket = tls.connect(connectOptions);
     socket.setNoDelay(true);
     await waitFor(socket, 'connect', options.connectTimeout, `connecting to ${host}:${port}`);
     await waitFor(socket, 'secureConnect', options.tlsTimeout, `TLS handshake with ${host}`);
-    return { socket, secure: true };
+    return { socket, secure: true, reader };
   }
+  const reader = new BatchedReader();
   const socket = net.connect({
     host,
     port,
     ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+    onread: reader.onread,
   });
   socket.setNoDelay(true);
   await waitFor(socket, 'connect', options.connectTimeout, `connecting to ${host}:${port}`);
-  return { socket, secure: false };
+  return { socket, secure: false, reader };
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
- * Writing to the server: corking the socket for one tick so the writes of a
- * tick leave together, back-pressure ('drain') with a bounded buffer, and
- * streaming a literal of declared size.
+ * Writing to the server: the first write of a tick at once, the rest of the
+ * tick corked so the writes of a burst leave together; back-pressure
+ * ('drain') with a bounded buffer; streaming a literal of declared size.
  */
 import type { Readable, Writable } from 'node:stream';
 import { ImapArgumentError } from '../model/errors.js';
@@ -9,6 +9,9 @@ import { closedError } from './errors.js';
 
 /** Bytes a command writer may leave buffered in the socket before it waits for 'drain'. */
 export const WRITE_BUFFER_LIMIT = 256 * 1024;
+
+/** Bytes a corked socket collects before they are sent without waiting for the next tick. */
+export const CORK_FLUSH = 16 * 1024;
 
 /** What the writer needs from its connection. */
 export interface SocketWriterHost {
@@ -24,8 +27,11 @@ export interface SocketWriterHost {
 /** Writes to the server with corking and back-pressure. */
 export class SocketWriter {
   readonly #host: SocketWriterHost;
-  /** The socket is corked until the next tick: writes of one tick leave as one. */
-  #corked = false;
+  /**
+   * This tick's writes: none yet; one, sent at once; more, corked until the
+   * next tick so that they leave as one.
+   */
+  #tick: 'idle' | 'wrote' | 'corked' = 'idle';
   /** Writers waiting for 'drain', rejected when the connection closes. */
   readonly #closeListeners = new Set<(err: Error) => void>();
 
@@ -40,19 +46,30 @@ export class SocketWriter {
 
   /**
    * Writes bytes now; false when the caller must wait for {@link drained}
-   * (back-pressure, or the connection is closed). The plain socket is corked
-   * on the first write of a tick and uncorked on the next tick, so the
-   * commands and lines written in one tick go out in one write (one TLS
-   * record, one segment) instead of one each.
+   * (back-pressure, or the connection is closed). The first write of a tick
+   * is sent at once; from the second on, the plain socket is corked until
+   * the next tick, so a burst of commands written in one tick goes out in
+   * a few writes (TLS records, segments) instead of one each.
    */
   writeNow(data: Buffer): boolean {
     if (this.#host.closed()) return false;
     this.#host.onActivity();
     const out = this.#host.output();
-    if (out === this.#host.socket() && !this.#corked) {
-      this.#corked = true;
-      out.cork();
-      process.nextTick(this.#uncork, out);
+    if (out === this.#host.socket()) {
+      if (this.#tick === 'idle') {
+        // The first write of a tick goes out as it is: corking a lone
+        // command (a round trip) costs more than it saves.
+        this.#tick = 'wrote';
+        process.nextTick(this.#endTick, out);
+      } else if (this.#tick === 'wrote') {
+        this.#tick = 'corked';
+        out.cork();
+      } else if (out.writableLength >= CORK_FLUSH) {
+        // A long burst: let what is written so far leave now (one full TLS
+        // record), so the server starts on it while the rest is encoded.
+        out.uncork();
+        out.cork();
+      }
     }
     // A corked socket reaches its 16 KiB high-water mark after ~100 small
     // commands; keep writing up to WRITE_BUFFER_LIMIT so a burst of
@@ -61,9 +78,9 @@ export class SocketWriter {
     return out.write(data) || out.writableLength < WRITE_BUFFER_LIMIT;
   }
 
-  readonly #uncork = (out: Writable): void => {
-    this.#corked = false;
-    out.uncork();
+  readonly #endTick = (out: Writable): void => {
+    if (this.#tick === 'corked') out.uncork();
+    this.#tick = 'idle';
   };
 
   /** Resolves on 'drain' of the output; rejects when the connection closes first (or is closed). */

@@ -181,7 +181,7 @@ export class IMAP4 {
     connection.on('untagged', (response: UntaggedResponse) => this.onUntagged(response));
     const greeting = connection.greeting;
     if (greeting?.raw) {
-      this.welcome = greeting.raw.pieces[0]!;
+      this.welcome = Buffer.from(greeting.raw.pieces[0]!);
       recordUntagged(this.untagged_responses, greeting.raw);
     }
     if ('PREAUTH' in this.untagged_responses) this.state = 'AUTH';
@@ -366,7 +366,7 @@ export class IMAP4 {
   }
 
   private answerChallenge(authobject: Authobject, c: ContinuationResponse): string {
-    const text = c.raw ? c.raw.pieces[0]!.subarray(2) : Buffer.from(c.text, 'latin1');
+    const text = c.raw ? Buffer.from(c.raw.pieces[0]!.subarray(2)) : Buffer.from(c.text, 'latin1');
     this.continuation_response = text;
     const challenge =
       text.length === 0 ? Buffer.alloc(0) : Buffer.from(text.toString('latin1'), 'base64');

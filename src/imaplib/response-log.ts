@@ -101,7 +101,16 @@ function splitFirstFast(line: Buffer): [string, Buffer] | null | undefined {
   while (p < n && isNameByte(line[p]!)) p++;
   if (p < n && line[p] !== 0x20) return undefined;
   const typ = line.toString('latin1', 2, p);
-  return [typ, p >= n ? EMPTY : line.subarray(p + 1)];
+  // A copy: the line is a view into a socket read, which it would keep alive.
+  return [typ, p >= n ? EMPTY : Buffer.from(line.subarray(p + 1))];
+}
+
+/**
+ * A copy of a raw piece (a view into the socket's read buffer: kept as it
+ * is, the whole read would stay alive as long as the caller keeps the data).
+ */
+function own(piece: Buffer | undefined): Buffer {
+  return piece === undefined || piece.length === 0 ? EMPTY : Buffer.from(piece);
 }
 
 /** Splits the first line of an untagged response into its name and data (CPython's two regexes). */
@@ -139,8 +148,9 @@ export function recordUntagged(
   while (i < pieces.length && (size = literalSize(dat)) >= 0) {
     let lit = pieces[i]!;
     if (lit.length === 0 && size > 0 && streamed) lit = streamed(size) ?? lit;
+    else lit = own(lit); // a literal the parser kept: a view into the read
     appendUntagged(ur, typ, [dat, lit]);
-    dat = pieces[i + 1] ?? EMPTY;
+    dat = own(pieces[i + 1]);
     i += 2;
   }
   appendUntagged(ur, typ, dat);

@@ -86,6 +86,30 @@ describe('imaplib response log', () => {
     ]);
   });
 
+  it('keeps no view into the socket read: a small piece of data never holds the whole read alive', () => {
+    // The pieces as the parser hands them out: views into one 64 KiB read.
+    const read = Buffer.alloc(64 * 1024, 0x20);
+    const text = '* 1 FETCH (BODY[] {5}hello UID 7)* OK [ALERT] look';
+    read.write(text, 'latin1');
+    const piece = (from: number, to: number): Buffer => read.subarray(from, to);
+    const ur = emptyResponses();
+    recordUntagged(ur, { pieces: [piece(0, 21), piece(21, 26), piece(26, 33)] });
+    recordUntagged(ur, { pieces: [piece(33, 50)] });
+    const kept: Buffer[] = [];
+    const walk = (v: unknown): void => {
+      if (Buffer.isBuffer(v)) kept.push(v);
+      else if (Array.isArray(v)) v.forEach(walk);
+    };
+    walk(Object.values(ur));
+    expect(kept.length).toBeGreaterThanOrEqual(5);
+    for (const buf of kept) expect(buf.buffer).not.toBe(read.buffer);
+    expect(ur['FETCH']).toEqual([[b('1 (BODY[] {5}'), b('hello')], b(' UID 7)')]);
+    expect(ur['OK']).toEqual([b('[ALERT] look')]);
+    // Changing the read afterwards (a reused buffer) changes nothing kept.
+    read.fill(0x58);
+    expect(ur['FETCH']).toEqual([[b('1 (BODY[] {5}'), b('hello')], b(' UID 7)')]);
+  });
+
   it('a tagged line splits into status and text, recording its response code', () => {
     const ur = emptyResponses();
     const fallback = { status: 'OK', text: 'x' };
