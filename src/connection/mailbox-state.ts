@@ -42,7 +42,7 @@ export function applyCode(
   mb: SelectedMailbox,
   code: ResponseCode,
   selecting: boolean,
-): MailboxEvent[] {
+): readonly MailboxEvent[] {
   switch (code.name) {
     case 'PERMANENTFLAGS':
       mb.permanentFlags = [...code.flags];
@@ -74,7 +74,7 @@ export function applyCode(
     case 'CLOSED':
       return [{ type: 'closed' }];
     default:
-      return [];
+      return NO_EVENTS;
   }
 }
 
@@ -86,7 +86,7 @@ export function applyUntagged(
   mb: SelectedMailbox,
   response: UntaggedResponse,
   selecting: boolean,
-): MailboxEvent[] {
+): readonly MailboxEvent[] {
   switch (response.name) {
     case 'EXISTS': {
       const previous = mb.exists;
@@ -114,6 +114,9 @@ export function applyUntagged(
     case 'BAD':
       return response.code === null ? [] : applyCode(mb, response.code, selecting);
     default:
-      return [];
+      return NO_EVENTS; // FETCH and the like: one per message, so no array each
   }
 }
+
+/** The shared empty result of {@link applyUntagged}. */
+const NO_EVENTS: readonly MailboxEvent[] = Object.freeze([]);

@@ -89,7 +89,7 @@ export function applyMailbox(
   selecting: Selecting | null,
   selected: SelectedMailbox | null,
   r: UntaggedResponse,
-): MailboxEvent[] {
+): readonly MailboxEvent[] {
   if (selecting !== null) {
     const events = applyUntagged(selecting.mailbox, r, true);
     if (events.some((e) => e.type === 'closed')) {

@@ -231,15 +231,19 @@ export function dateTimeTail(
   minYear: number,
 ): number {
   const month = monthAt(s, i);
-  const year = digitsAt(s, i + 4, 4);
-  const hour = digitsAt(s, i + 9, 2);
-  const minute = digitsAt(s, i + 12, 2);
-  const second = digitsAt(s, i + 15, 2);
+  const century = twoDigits(s, i + 4);
+  const yy = twoDigits(s, i + 6);
+  const hour = twoDigits(s, i + 9);
+  const minute = twoDigits(s, i + 12);
+  const second = twoDigits(s, i + 15);
   const sign = s.charCodeAt(i + 18);
-  const zh = digitsAt(s, i + 19, 2);
-  const zm = digitsAt(s, i + 21, 2);
+  const zh = twoDigits(s, i + 19);
+  const zm = twoDigits(s, i + 21);
+  const year = century * 100 + yy;
   if (
     month === 0 ||
+    century < 0 ||
+    yy < 0 ||
     s.charCodeAt(i + 3) !== separator ||
     s.charCodeAt(i + 8) !== 0x20 ||
     s.charCodeAt(i + 11) !== 0x3a ||
@@ -262,7 +266,28 @@ export function dateTimeTail(
     return NaN;
   }
   const zoneMinutes = (sign === 0x2d ? -1 : 1) * (zh * 60 + zm);
-  return Date.UTC(year, month - 1, day, hour, minute - zoneMinutes, second);
+  // Date.UTC(year, month - 1, day, hour, minute - zoneMinutes, second), in plain arithmetic.
+  return (
+    (daysFromCivil(year, month, day) * 86400 + hour * 3600 + (minute - zoneMinutes) * 60 + second) *
+    1000
+  );
+}
+
+/** The value of the two ASCII digits at `i`; -1 when either is not a digit. */
+function twoDigits(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 0x30;
+  const b = s.charCodeAt(i + 1) - 0x30;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/** Days from 1970-01-01 to `year`-`month`-`day` (proleptic Gregorian; H. Hinnant's algorithm). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
 }
 
 /** Parses an IMAP `date-time` into the instant it names; see {@link parseImapDateTimeParts}. */

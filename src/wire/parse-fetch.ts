@@ -188,37 +188,67 @@ export function bodyStructure(
   return node;
 }
 
-/** An address list (NIL or `(` addresses `)`), folding RFC 5322 groups. */
+/** Addresses of the list being parsed (reused: address lists do not nest). */
+const addressScratch: Address[] = [];
+
+/** One address at pos (`(`): name, adl, mailbox, host. */
+function address(s: Scanner, depth: number): Address {
+  s.checkDepth(depth);
+  s.expect(0x28, 'an address');
+  s.skipSpaces();
+  const name = s.nstring();
+  s.skipSpaces();
+  const adl = s.nstring();
+  s.skipSpaces();
+  const mailbox = s.nstring();
+  s.skipSpaces();
+  const host = s.nstring();
+  s.skipSpaces();
+  s.expect(0x29, ') after an address');
+  return { name, adl, mailbox, host };
+}
+
+/**
+ * An address list (NIL or `(` addresses `)`), folding RFC 5322 groups. The
+ * array has exactly its items (most lists hold one address).
+ */
 function addressList(s: Scanner, depth: number): Array<Address | AddressGroup> | null {
   if (s.nil()) return null;
   s.checkDepth(depth);
   s.expect(0x28, 'an address list');
+  const scratch = addressScratch;
+  let n = 0;
+  let groups = false;
+  s.skipSpaces();
+  while (s.peek() !== 0x29) {
+    const addr = address(s, depth + 1);
+    if (addr.host === null) groups = true;
+    scratch[n++] = addr;
+    s.skipSpaces();
+  }
+  s.pos++;
+  if (!groups) return n === 1 ? [scratch[0]!] : scratch.slice(0, n);
+  return foldGroups(scratch, n);
+}
+
+/**
+ * Folds group syntax (a start `(NIL NIL "name" NIL)`, members, an end
+ * `(NIL NIL NIL NIL)`) of the first `n` addresses into groups.
+ */
+function foldGroups(addrs: readonly Address[], n: number): Array<Address | AddressGroup> {
   const out: Array<Address | AddressGroup> = [];
   let group: AddressGroup | null = null;
   let groupStart: Address | null = null;
-  s.skipSpaces();
-  while (s.peek() !== 0x29) {
-    s.checkDepth(depth + 1);
-    s.expect(0x28, 'an address');
-    s.skipSpaces();
-    const name = s.nstring();
-    s.skipSpaces();
-    const adl = s.nstring();
-    s.skipSpaces();
-    const mailbox = s.nstring();
-    s.skipSpaces();
-    const host = s.nstring();
-    s.skipSpaces();
-    s.expect(0x29, ') after an address');
-    const addr: Address = { name, adl, mailbox, host };
-    if (host === null) {
-      if (mailbox === null) {
+  for (let i = 0; i < n; i++) {
+    const addr = addrs[i]!;
+    if (addr.host === null) {
+      if (addr.mailbox === null) {
         if (group !== null) out.push(group);
         group = null;
         groupStart = null;
       } else {
         if (group !== null) out.push(groupStart!, ...group.members);
-        group = { group: mailbox, members: [] };
+        group = { group: addr.mailbox, members: [] };
         groupStart = addr;
       }
     } else if (group !== null) {
@@ -226,9 +256,7 @@ function addressList(s: Scanner, depth: number): Array<Address | AddressGroup> |
     } else {
       out.push(addr);
     }
-    s.skipSpaces();
   }
-  s.pos++;
   // A group never closed was not a group: keep what the server sent as addresses.
   if (group !== null) out.push(groupStart!, ...group.members);
   return out;

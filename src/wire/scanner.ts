@@ -711,18 +711,68 @@ export class Scanner {
     return out;
   }
 
-  /** `(` flag *(SP flag) `)`: atoms (`\Seen`, `\*`, `$Junk`), strings tolerated. */
+  /**
+   * `(` flag *(SP flag) `)`: atoms (`\Seen`, `\*`, `$Junk`), strings tolerated.
+   * Common flags are shared constants; the array has exactly its items.
+   */
   flagList(depth: number, table: Uint8Array = ATOM_STOP): string[] {
     this.checkDepth(depth);
     this.expect(0x28, '(');
-    const out: string[] = [];
+    const scratch = this.scratch;
+    let n = 0;
     this.skipSpaces();
     while (this.peek() !== 0x29) {
       if (this.pos >= this.end) this.fail('unterminated list');
-      out.push(this.astring(table));
+      const s = this.pos;
+      const e = this.atomEnd(table);
+      // An atom ends at a delimiter; anything else (a string) takes the general path.
+      const flag = e > s ? internedFlag(this.buf, s, e) : undefined;
+      if (flag !== undefined) {
+        this.pos = e;
+        scratch[n++] = flag;
+      } else {
+        scratch[n++] = this.astring(table);
+      }
       this.skipSpaces();
     }
     this.pos++;
-    return out;
+    return n === 0 ? [] : scratch.slice(0, n);
   }
+
+  /** Reused by {@link flagList} (never re-entered while in use). */
+  private readonly scratch: string[] = [];
+}
+
+/** Flags seen in almost every FETCH, as shared strings (exact bytes, case kept). */
+const FLAGS: Array<Array<{ bytes: Uint8Array; text: string }> | undefined> = [];
+for (const flag of [
+  '\\Seen',
+  '\\Answered',
+  '\\Flagged',
+  '\\Deleted',
+  '\\Draft',
+  '\\Recent',
+  '$Forwarded',
+  '$Junk',
+  '$NotJunk',
+  'NonJunk',
+  'Junk',
+  '$MDNSent',
+  '$Phishing',
+  '\\*',
+]) {
+  (FLAGS[flag.length] ??= []).push({ bytes: Buffer.from(flag, 'latin1'), text: flag });
+}
+
+/** The shared string for the flag at [s, e) when it is a common one. */
+function internedFlag(buf: Buffer, s: number, e: number): string | undefined {
+  const cands = FLAGS[e - s];
+  if (cands === undefined) return undefined;
+  for (let c = 0; c < cands.length; c++) {
+    const bytes = cands[c]!.bytes;
+    let i = 0;
+    while (i < bytes.length && buf[s + i] === bytes[i]) i++;
+    if (i === bytes.length) return cands[c]!.text;
+  }
+  return undefined;
 }
