@@ -163,11 +163,7 @@ export function parseImapDateTimeParts(s: string): ImapDateTimeParts {
   return { year, month, day, hour, minute, second, zoneMinutes, date };
 }
 
-/** `jan`..`dec` (any case) packed as three 5-bit letters -> month 1-12. */
-const MONTH_CODE = new Map<number, number>(
-  MONTHS.map((m, i) => [monthCode(m.toLowerCase(), 0), i + 1]),
-);
-
+/** The three letters at `i`, lower-cased, packed into one number (`jan` -> 0x6a616e). */
 function monthCode(s: string, i: number): number {
   return (
     ((s.charCodeAt(i) | 0x20) << 16) |
@@ -178,7 +174,34 @@ function monthCode(s: string, i: number): number {
 
 /** The month (1-12) named by the three letters at `i`, case-insensitive; 0 when none. */
 export function monthAt(s: string, i: number): number {
-  return MONTH_CODE.get(monthCode(s, i)) ?? 0;
+  switch (monthCode(s, i)) {
+    case 0x6a616e: // jan
+      return 1;
+    case 0x666562: // feb
+      return 2;
+    case 0x6d6172: // mar
+      return 3;
+    case 0x617072: // apr
+      return 4;
+    case 0x6d6179: // may
+      return 5;
+    case 0x6a756e: // jun
+      return 6;
+    case 0x6a756c: // jul
+      return 7;
+    case 0x617567: // aug
+      return 8;
+    case 0x736570: // sep
+      return 9;
+    case 0x6f6374: // oct
+      return 10;
+    case 0x6e6f76: // nov
+      return 11;
+    case 0x646563: // dec
+      return 12;
+    default:
+      return 0;
+  }
 }
 
 /** The value of the `n` ASCII digits at `i`; -1 when one is not a digit. */

@@ -18,6 +18,7 @@
  * text after a status, unknown or malformed response codes (kept as `OTHER`),
  * odd BODYSTRUCTURE variants, unknown responses and FETCH items (kept raw).
  */
+import { isAscii } from 'node:buffer';
 import {
   ImapConnectionError,
   ImapLimitError,
@@ -162,6 +163,8 @@ export class ResponseParser {
     const len = chunk.length;
     let p = 0;
     let seg = 0;
+    /** Whether the whole chunk is ASCII: -1 not yet known (checked once, for all its responses). */
+    let chunkAscii = -1;
     while (p < len) {
       if (this.inLiteral) {
         const n = Math.min(this.litRemaining, len - p);
@@ -214,6 +217,19 @@ export class ResponseParser {
         continue;
       }
       // The response is complete.
+      if (this.partsLen === 0 && this.lits.length === 0 && !this.keepRaw) {
+        // Within this chunk and without literals: parsed in place, no Buffer view.
+        const start = seg;
+        seg = p;
+        this.lineStart = 0;
+        if (contentEnd > 0) {
+          if (chunkAscii === -1) chunkAscii = isAscii(chunk) ? 1 : 0;
+          const response = this.parseAt(chunk, start, start + contentEnd, chunkAscii === 1);
+          if (this.onResponse === undefined) out.push(response);
+          else this.onResponse(response);
+        }
+        continue;
+      }
       let buf: Buffer;
       if (this.partsLen === 0) {
         buf = chunk.subarray(seg, p);
@@ -363,19 +379,34 @@ export class ResponseParser {
     return describeBytes(this.slice(chunk, seg, from, contentEnd), 48);
   }
 
+  /**
+   * Parses the response at [start, end) of `chunk` (no literals, not kept
+   * raw); `ascii` when the chunk is all ASCII (else the response is checked).
+   */
+  private parseAt(chunk: Buffer, start: number, end: number, ascii: boolean): Response {
+    const s = this.scanner;
+    s.reset(chunk, end, EMPTY_LITS, start, ascii ? true : undefined);
+    const r = parseResponse(s);
+    if (this.expectGreeting) this.checkGreeting(r, chunk.subarray(start, start + 48));
+    return r;
+  }
+
+  /** The first response must be a greeting. */
+  private checkGreeting(r: Response, head: Buffer): void {
+    this.expectGreeting = false;
+    if (r.kind !== 'untagged' || (r.name !== 'OK' && r.name !== 'PREAUTH' && r.name !== 'BYE')) {
+      throw new ImapParseError(
+        `expected a greeting (* OK, * PREAUTH or * BYE) at offset 0 (found "${describeBytes(head, 48)}")`,
+        0,
+      );
+    }
+  }
+
   private parseOne(buf: Buffer, contentEnd: number, lits: LiteralSpan[]): Response {
     const s = this.scanner;
     s.reset(buf, contentEnd, lits);
     const r = parseResponse(s);
-    if (this.expectGreeting) {
-      this.expectGreeting = false;
-      if (r.kind !== 'untagged' || (r.name !== 'OK' && r.name !== 'PREAUTH' && r.name !== 'BYE')) {
-        throw new ImapParseError(
-          `expected a greeting (* OK, * PREAUTH or * BYE) at offset 0 (found "${describeBytes(buf.subarray(0, 48), 48)}")`,
-          0,
-        );
-      }
-    }
+    if (this.expectGreeting) this.checkGreeting(r, buf.subarray(0, 48));
     if (this.keepRaw) {
       const pieces: Buffer[] = [];
       let t = 0;

@@ -140,9 +140,16 @@ for (const word of [
 const MAX_U32 = 0xffffffff;
 const MAX_I63 = 0x7fffffffffffffffn;
 
-/** A tokenizer over one framed response. Reused across responses. */
+/**
+ * A tokenizer over one framed response. Reused across responses. Offsets
+ * (`pos`, `end`, literal spans) index `buf`; the response starts at `base`
+ * (a response without literals is scanned in place in the received chunk).
+ * Offsets in errors are relative to the response's start.
+ */
 export class Scanner {
   buf: Buffer = EMPTY;
+  /** Where the response starts in `buf`. */
+  base = 0;
   pos = 0;
   end = 0;
   lits: LiteralSpan[] = [];
@@ -159,22 +166,30 @@ export class Scanner {
   /** `text` is set and every text byte is ASCII: substrings are the decoded leaves. */
   ascii = false;
 
-  reset(buf: Buffer, end: number, lits: LiteralSpan[]): void {
+  /**
+   * Starts on the response at [start, end) of `buf` (literal spans need
+   * start 0). `ascii`, when known, says whether those bytes are all ASCII.
+   */
+  reset(buf: Buffer, end: number, lits: LiteralSpan[], start = 0, ascii?: boolean): void {
     this.buf = buf;
-    this.pos = 0;
+    this.base = start;
+    this.pos = start;
     this.end = end;
     this.lits = lits;
     this.litIdx = 0;
     this.fast = false;
     this.ascii = false;
     this.text = '';
-    if (end === 0) return;
+    if (end === start) return;
     if (lits.length === 0) {
       this.fast = true;
-      this.ascii = buf.length === end ? isAscii(buf) : isAscii(buf.subarray(0, end));
-      this.text = (buf as FastBuffer).latin1Slice(0, end);
+      this.ascii =
+        ascii ??
+        (start === 0 && buf.length === end ? isAscii(buf) : isAscii(buf.subarray(start, end)));
+      this.text = (buf as FastBuffer).latin1Slice(start, end);
       return;
     }
+    if (start !== 0) throw new Error('Scanner.reset: literal spans need the response at offset 0');
     // With small literals: decode all once, check the text between them for 8-bit bytes.
     let total = 0;
     for (let i = 0; i < lits.length; i++) total += lits[i]!.dataEnd - lits[i]!.dataStart;
@@ -193,12 +208,14 @@ export class Scanner {
 
   /** Decodes [s, e) of the response's text (not of a literal). */
   leaf(s: number, e: number): string {
-    if (this.ascii) return this.text.substring(s, e);
+    if (this.ascii) return this.text.substring(s - this.base, e - this.base);
     const buf = this.buf;
     for (let i = s; i < e; i++) {
       if (buf[i]! > 0x7f) return (buf as FastBuffer).utf8Slice(s, e);
     }
-    return this.fast ? this.text.substring(s, e) : (buf as FastBuffer).latin1Slice(s, e);
+    return this.fast
+      ? this.text.substring(s - this.base, e - this.base)
+      : (buf as FastBuffer).latin1Slice(s, e);
   }
 
   /** [s, e) lower-cased, as an interned constant when it is a common MIME keyword. */
@@ -256,7 +273,8 @@ export class Scanner {
       at >= this.end
         ? 'end of response'
         : `"${describeBytes(this.buf.subarray(at, stop), 48)}${stop < this.end ? '...' : ''}"`;
-    throw new ImapParseError(`${what} at offset ${at} (found ${shown})`, at);
+    const offset = at - this.base;
+    throw new ImapParseError(`${what} at offset ${offset} (found ${shown})`, offset);
   }
 
   /** Enforces maxDepth for a list about to be opened at `depth`. */
@@ -264,7 +282,7 @@ export class Scanner {
     if (depth > this.maxDepth) {
       throw new ImapLimitError(
         'maxDepth',
-        `response nests parentheses deeper than ${this.maxDepth} at offset ${this.pos}`,
+        `response nests parentheses deeper than ${this.maxDepth} at offset ${this.pos - this.base}`,
       );
     }
   }
@@ -506,7 +524,7 @@ export class Scanner {
       this.pos = close + 1;
       if (this.quotedHigh) return (this.buf as FastBuffer).utf8Slice(s, close);
       return this.fast
-        ? this.text.substring(s, close)
+        ? this.text.substring(s - this.base, close - this.base)
         : (this.buf as FastBuffer).latin1Slice(s, close);
     }
     const e = this.scanQuoted();
