@@ -18,7 +18,6 @@
  * text after a status, unknown or malformed response codes (kept as `OTHER`),
  * odd BODYSTRUCTURE variants, unknown responses and FETCH items (kept raw).
  */
-import { isAscii } from 'node:buffer';
 import {
   ImapConnectionError,
   ImapLimitError,
@@ -163,8 +162,6 @@ export class ResponseParser {
     const len = chunk.length;
     let p = 0;
     let seg = 0;
-    /** Whether the whole chunk is ASCII: -1 not yet known (checked once, for all its responses). */
-    let chunkAscii = -1;
     while (p < len) {
       if (this.inLiteral) {
         const n = Math.min(this.litRemaining, len - p);
@@ -223,8 +220,7 @@ export class ResponseParser {
         seg = p;
         this.lineStart = 0;
         if (contentEnd > 0) {
-          if (chunkAscii === -1) chunkAscii = isAscii(chunk) ? 1 : 0;
-          const response = this.parseAt(chunk, start, start + contentEnd, chunkAscii === 1);
+          const response = this.parseAt(chunk, start, start + contentEnd);
           if (this.onResponse === undefined) out.push(response);
           else this.onResponse(response);
         }
@@ -379,13 +375,10 @@ export class ResponseParser {
     return describeBytes(this.slice(chunk, seg, from, contentEnd), 48);
   }
 
-  /**
-   * Parses the response at [start, end) of `chunk` (no literals, not kept
-   * raw); `ascii` when the chunk is all ASCII (else the response is checked).
-   */
-  private parseAt(chunk: Buffer, start: number, end: number, ascii: boolean): Response {
+  /** Parses the response at [start, end) of `chunk` (no literals, not kept raw). */
+  private parseAt(chunk: Buffer, start: number, end: number): Response {
     const s = this.scanner;
-    s.reset(chunk, end, EMPTY_LITS, start, ascii ? true : undefined);
+    s.reset(chunk, end, EMPTY_LITS, start);
     const r = parseResponse(s);
     if (this.expectGreeting) this.checkGreeting(r, chunk.subarray(start, start + 48));
     return r;

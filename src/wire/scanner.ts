@@ -7,7 +7,6 @@
  * excluded. It never decodes more than a leaf value and never allocates per
  * byte.
  */
-import { isAscii } from 'node:buffer';
 import type { RawValue } from '../model/body-structure.js';
 import { ImapLimitError, ImapParseError, describeBytes } from '../model/errors.js';
 import type { StreamedLiteral } from '../model/response.js';
@@ -166,11 +165,8 @@ export class Scanner {
   /** `text` is set and every text byte is ASCII: substrings are the decoded leaves. */
   ascii = false;
 
-  /**
-   * Starts on the response at [start, end) of `buf` (literal spans need
-   * start 0). `ascii`, when known, says whether those bytes are all ASCII.
-   */
-  reset(buf: Buffer, end: number, lits: LiteralSpan[], start = 0, ascii?: boolean): void {
+  /** Starts on the response at [start, end) of `buf` (literal spans need start 0). */
+  reset(buf: Buffer, end: number, lits: LiteralSpan[], start = 0): void {
     this.buf = buf;
     this.base = start;
     this.pos = start;
@@ -182,10 +178,9 @@ export class Scanner {
     this.text = '';
     if (end === start) return;
     if (lits.length === 0) {
+      // Not checked for 8-bit bytes as a whole: quoted strings find out while
+      // scanning, and the few atoms decoded check their own bytes (leaf()).
       this.fast = true;
-      this.ascii =
-        ascii ??
-        (start === 0 && buf.length === end ? isAscii(buf) : isAscii(buf.subarray(start, end)));
       this.text = (buf as FastBuffer).latin1Slice(start, end);
       return;
     }
