@@ -28,7 +28,11 @@ import {
 /** A set of messages: a {@link SequenceSet}, wire text (`1:5,9`), a number or numbers. */
 export type MessageSet = SequenceSet | string | number | readonly number[];
 
-/** An address with its RFC 2047 display name decoded. */
+/**
+ * An address with its RFC 2047 display name decoded. The typed envelope
+ * shares these objects (and whole lists) with `attributes.envelope` when no
+ * display name needed decoding: the envelope is built once.
+ */
 export interface MessageAddress {
   /** Display name, encoded words decoded; null when none. */
   name: string | null;
@@ -36,6 +40,8 @@ export interface MessageAddress {
   address: string | null;
   mailbox: string | null;
   host: string | null;
+  /** Source route (obsolete, almost always null). */
+  adl: string | null;
 }
 
 /** A group (`undisclosed-recipients: ;`) with its name decoded. */
@@ -132,15 +138,12 @@ export function canPauseReading(ctx: CommandContext): ctx is PausableContext {
   return typeof (ctx as Partial<PausableContext>).pauseReading === 'function';
 }
 
+/** `a` itself when its name has no encoded word, else a copy with the name decoded. */
 function decodeAddress(a: Address): MessageAddress {
-  const mailbox = a.mailbox;
-  const host = a.host;
-  return {
-    name: a.name === null ? null : decodeEncodedWords(a.name),
-    address: mailbox === null ? null : host === null ? mailbox : `${mailbox}@${host}`,
-    mailbox,
-    host,
-  };
+  const name = a.name;
+  if (name === null) return a;
+  const decoded = decodeEncodedWords(name);
+  return decoded === name ? a : { ...a, name: decoded };
 }
 
 const ZONES: Record<string, string> = {
@@ -212,19 +215,41 @@ function fastMessageDate(s: string): number {
   return dateTimeTail(s, i, day, 0x20, 1000);
 }
 
+/** `list` itself when no name in it needs decoding, else a copy with those decoded. */
+function decodeMembers(list: Address[]): MessageAddress[] {
+  let out: MessageAddress[] | null = null;
+  for (let i = 0; i < list.length; i++) {
+    const a = list[i]!;
+    const d = decodeAddress(a);
+    if (d !== a) out ??= list.slice(0, i);
+    out?.push(d);
+  }
+  return out ?? list;
+}
+
+/** `g` itself when neither its name nor a member needs decoding, else a decoded copy. */
+function decodeGroup(g: AddressGroup): MessageAddressGroup {
+  const group = decodeEncodedWords(g.group);
+  const members = decodeMembers(g.members);
+  return group === g.group && members === g.members ? g : { group, members };
+}
+
+/**
+ * An address list for the typed envelope: `[]` for NIL; the parser's list
+ * itself when nothing in it needs decoding (no copy), else a copy.
+ */
 function decodeAddressList(
   list: Array<Address | AddressGroup> | null,
 ): Array<MessageAddress | MessageAddressGroup> {
   if (list === null) return [];
-  const out = new Array<MessageAddress | MessageAddressGroup>(list.length);
+  let out: Array<MessageAddress | MessageAddressGroup> | null = null;
   for (let i = 0; i < list.length; i++) {
     const a = list[i]!;
-    out[i] =
-      'group' in a
-        ? { group: decodeEncodedWords(a.group), members: a.members.map(decodeAddress) }
-        : decodeAddress(a);
+    const d = 'group' in a ? decodeGroup(a) : decodeAddress(a);
+    if (d !== a) out ??= list.slice(0, i);
+    out?.push(d);
   }
-  return out;
+  return out ?? list;
 }
 
 /** An ENVELOPE with encoded words decoded and the date parsed. */

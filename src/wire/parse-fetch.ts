@@ -205,7 +205,8 @@ function address(s: Scanner, depth: number): Address {
   const host = s.nstring();
   s.skipSpaces();
   s.expect(0x29, ') after an address');
-  return { name, adl, mailbox, host };
+  const address = mailbox === null ? null : host === null ? mailbox : `${mailbox}@${host}`;
+  return { name, adl, mailbox, host, address };
 }
 
 /**

@@ -255,6 +255,7 @@ describe('fetch: command and folding', () => {
                 adl: null,
                 mailbox: 'zoe',
                 host: 'example.se',
+                address: 'zoe@example.se',
               },
             ],
             sender: null,
@@ -262,7 +263,15 @@ describe('fetch: command and folding', () => {
             to: [
               {
                 group: 'Team',
-                members: [{ name: null, adl: null, mailbox: 'alice', host: 'example.com' }],
+                members: [
+                  {
+                    name: null,
+                    adl: null,
+                    mailbox: 'alice',
+                    host: 'example.com',
+                    address: 'alice@example.com',
+                  },
+                ],
               },
             ],
             cc: null,
@@ -289,13 +298,25 @@ describe('fetch: command and folding', () => {
     expect(m!.envelope!.rawSubject).toBe('=?UTF-8?B?R3LDvMOfZSBhdXMgTcO8bmNoZW4g4piV?=');
     expect(m!.envelope!.date!.toISOString()).toBe('1996-07-17T09:23:25.000Z');
     expect(m!.envelope!.from).toEqual([
-      { name: 'Zoë Åberg', address: 'zoe@example.se', mailbox: 'zoe', host: 'example.se' },
+      {
+        name: 'Zoë Åberg',
+        address: 'zoe@example.se',
+        mailbox: 'zoe',
+        host: 'example.se',
+        adl: null,
+      },
     ]);
     expect(m!.envelope!.to).toEqual([
       {
         group: 'Team',
         members: [
-          { name: null, address: 'alice@example.com', mailbox: 'alice', host: 'example.com' },
+          {
+            name: null,
+            address: 'alice@example.com',
+            mailbox: 'alice',
+            host: 'example.com',
+            adl: null,
+          },
         ],
       },
     ]);
@@ -552,6 +573,56 @@ describe('envelope and dates', () => {
     );
     // Not a real day: no silent roll-over into March.
     expect(parseMessageDate('30 Feb 2024 00:00:00 +0000')).toBeNull();
+  });
+
+  it('the decoded envelope shares the parsed addresses, copying only what it decodes', () => {
+    const ann = {
+      name: 'Ann',
+      adl: null,
+      mailbox: 'ann',
+      host: 'a.example',
+      address: 'ann@a.example',
+    };
+    const bob = {
+      name: '=?UTF-8?Q?B=C3=B6b?=',
+      adl: null,
+      mailbox: 'bob',
+      host: 'b.example',
+      address: 'bob@b.example',
+    };
+    const nobody = { name: null, adl: null, mailbox: 'root', host: null, address: 'root' };
+    const plainGroup = { group: 'Team', members: [ann] };
+    const encodedGroup = { group: '=?UTF-8?Q?J=C3=BCry?=', members: [ann, bob] };
+    const from = [ann, nobody];
+    const to = [ann, bob, nobody];
+    const cc = [plainGroup];
+    const bcc = [encodedGroup];
+    const e = decodeEnvelope({
+      date: null,
+      subject: 'plain',
+      from,
+      sender: null,
+      replyTo: from,
+      to,
+      cc,
+      bcc,
+      inReplyTo: null,
+      messageId: null,
+    });
+    // Nothing to decode: the very same list and objects.
+    expect(e.from).toBe(from);
+    expect(e.replyTo).toBe(from);
+    expect(e.cc).toBe(cc);
+    expect(e.sender).toEqual([]);
+    // An encoded name: a new list and a new object for it alone; the input is untouched.
+    expect(e.to).not.toBe(to);
+    expect(e.to[0]).toBe(ann);
+    expect(e.to[1]).toEqual({ ...bob, name: 'Böb' });
+    expect(e.to[2]).toBe(nobody);
+    expect(bob.name).toBe('=?UTF-8?Q?B=C3=B6b?=');
+    expect(e.bcc).toEqual([{ group: 'Jüry', members: [ann, { ...bob, name: 'Böb' }] }]);
+    expect((e.bcc[0] as { members: unknown[] }).members[0]).toBe(ann);
+    expect(encodedGroup.group).toBe('=?UTF-8?Q?J=C3=BCry?=');
   });
 
   it('an envelope of NILs decodes to nulls and empty lists', () => {
