@@ -136,6 +136,12 @@ for (const word of [
   (INTERN[word.length] ??= []).push({ bytes: Buffer.from(word, 'latin1'), text: word });
 }
 
+/** Response names and status words, matched case-insensitively as shared constants. */
+const KEYWORDS: Array<Array<{ bytes: Uint8Array; text: string }> | undefined> = [];
+for (const word of ['FETCH', 'EXISTS', 'EXPUNGE', 'RECENT', 'OK', 'NO', 'BAD', 'BYE', 'FLAGS']) {
+  (KEYWORDS[word.length] ??= []).push({ bytes: Buffer.from(word, 'latin1'), text: word });
+}
+
 const MAX_U32 = 0xffffffff;
 const MAX_I63 = 0x7fffffffffffffffn;
 
@@ -251,9 +257,18 @@ export class Scanner {
     return -1;
   }
 
-  /** [s, e) of the response, ASCII upper-cased (keywords). */
+  /** [s, e) of the response, ASCII upper-cased (keywords); common response names shared. */
   upperLeaf(s: number, e: number): string {
     const buf = this.buf;
+    const cands = KEYWORDS[e - s];
+    if (cands !== undefined) {
+      for (let c = 0; c < cands.length; c++) {
+        const bytes = cands[c]!.bytes;
+        let i = 0;
+        while (i < bytes.length && (buf[s + i]! & 0xdf) === bytes[i]) i++;
+        if (i === bytes.length) return cands[c]!.text;
+      }
+    }
     for (let i = s; i < e; i++) {
       const b = buf[i]!;
       if (b >= 0x61 && b <= 0x7a) return this.leaf(s, e).toUpperCase();
