@@ -254,14 +254,16 @@ function decodeAddressList(
 
 /** An ENVELOPE with encoded words decoded and the date parsed. */
 export function decodeEnvelope(e: Envelope): MessageEnvelope {
+  const from = decodeAddressList(e.from);
   return {
     date: parseMessageDate(e.date),
     rawDate: e.date,
     subject: e.subject === null ? null : decodeEncodedWords(e.subject),
     rawSubject: e.subject,
-    from: decodeAddressList(e.from),
-    sender: decodeAddressList(e.sender),
-    replyTo: decodeAddressList(e.replyTo),
+    from,
+    // The parser shares one list when Sender / Reply-To repeat From.
+    sender: e.sender === e.from && from.length > 0 ? from : decodeAddressList(e.sender),
+    replyTo: e.replyTo === e.from && from.length > 0 ? from : decodeAddressList(e.replyTo),
     to: decodeAddressList(e.to),
     cc: decodeAddressList(e.cc),
     bcc: decodeAddressList(e.bcc),

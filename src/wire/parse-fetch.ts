@@ -263,6 +263,23 @@ function foldGroups(addrs: readonly Address[], n: number): Array<Address | Addre
   return out;
 }
 
+/**
+ * True when the bytes at pos repeat [start, end) (a parenthesised list
+ * without literals; end -1 when there is none); pos then moves past them.
+ */
+function repeats(s: Scanner, start: number, end: number): boolean {
+  if (end === -1) return false;
+  const p = s.pos;
+  const len = end - start;
+  if (p + len > s.end) return false;
+  const buf = s.buf;
+  for (let i = 0; i < len; i++) {
+    if (buf[p + i] !== buf[start + i]) return false;
+  }
+  s.pos = p + len;
+  return true;
+}
+
 /** An ENVELOPE at pos (`(`). */
 export function envelope(s: Scanner, depth: number): Envelope {
   s.checkDepth(depth);
@@ -272,11 +289,16 @@ export function envelope(s: Scanner, depth: number): Envelope {
   s.skipSpaces();
   const subject = s.nstring();
   s.skipSpaces();
+  const fromStart = s.pos;
+  const litIdx = s.litIdx;
   const from = addressList(s, depth + 1);
+  // Sender and Reply-To are usually From again (servers fill them in from
+  // it): byte-identical lists are parsed once and share one array.
+  const fromEnd = from !== null && s.litIdx === litIdx ? s.pos : -1;
   s.skipSpaces();
-  const sender = addressList(s, depth + 1);
+  const sender = repeats(s, fromStart, fromEnd) ? from : addressList(s, depth + 1);
   s.skipSpaces();
-  const replyTo = addressList(s, depth + 1);
+  const replyTo = repeats(s, fromStart, fromEnd) ? from : addressList(s, depth + 1);
   s.skipSpaces();
   const to = addressList(s, depth + 1);
   s.skipSpaces();

@@ -296,6 +296,44 @@ describe('ENVELOPE', () => {
     });
   });
 
+  it('Sender and Reply-To repeating From are parsed once and share its list', () => {
+    const ann = '(("Ann" NIL "ann" "a.example"))';
+    const a = fetchOf(
+      `* 1 FETCH (ENVELOPE (NIL "s" ${ann} ${ann} ${ann} ${ann} NIL NIL NIL NIL))\r\n`,
+    );
+    const e = a.envelope!;
+    expect(e.from).toEqual([
+      { name: 'Ann', adl: null, mailbox: 'ann', host: 'a.example', address: 'ann@a.example' },
+    ]);
+    expect(e.sender).toBe(e.from);
+    expect(e.replyTo).toBe(e.from);
+    // To is parsed on its own even when it is the same.
+    expect(e.to).toEqual(e.from);
+    expect(e.to).not.toBe(e.from);
+  });
+
+  it('a Sender that differs from From by one byte, or From with a literal, is parsed on its own', () => {
+    const a = fetchOf(
+      '* 1 FETCH (ENVELOPE (NIL NIL (("Ann" NIL "ann" "a.example")) (("Ann" NIL "ann" "a.examplf")) NIL NIL NIL NIL NIL NIL))\r\n',
+    );
+    expect(a.envelope!.sender).toEqual([
+      { name: 'Ann', adl: null, mailbox: 'ann', host: 'a.examplf', address: 'ann@a.examplf' },
+    ]);
+    expect(a.envelope!.replyTo).toBeNull();
+    const b = fetchOf(
+      '* 1 FETCH (ENVELOPE (NIL NIL (({3}\r\nAnn NIL "ann" "a.example")) (({3}\r\nAnn NIL "ann" "a.example")) NIL NIL NIL NIL NIL NIL))\r\n',
+    );
+    expect(b.envelope!.sender).toEqual(b.envelope!.from);
+    expect(b.envelope!.sender).not.toBe(b.envelope!.from);
+    expect(b.envelope!.from![0]).toMatchObject({ name: 'Ann', address: 'ann@a.example' });
+  });
+
+  it('a repeated From cut short by the end of the response is an error', () => {
+    expect(() =>
+      parse('* 1 FETCH (ENVELOPE (NIL NIL (("Ann" NIL "ann" "a.example")) (("Ann" NIL "ann"\r\n'),
+    ).toThrow(/unterminated|expected/);
+  });
+
   it('NIL and "" are different', () => {
     const a = fetchOf('* 1 FETCH (ENVELOPE (NIL "" NIL NIL NIL NIL NIL NIL NIL NIL))\r\n');
     expect(a.envelope?.date).toBeNull();
