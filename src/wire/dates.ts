@@ -253,6 +253,9 @@ export function dateTimeTail(
   separator: number,
   minYear: number,
 ): number {
+  // Everything is computed for every date, without branches that only some
+  // dates take: optimized code then never meets an untried path (a
+  // deoptimization and a recompilation) as a mailbox's dates go by.
   const month = monthAt(s, i);
   const century = twoDigits(s, i + 4);
   const yy = twoDigits(s, i + 6);
@@ -263,6 +266,8 @@ export function dateTimeTail(
   const zh = twoDigits(s, i + 19);
   const zm = twoDigits(s, i + 21);
   const year = century * 100 + yy;
+  const leap = +(year % 4 === 0) - +(year % 100 === 0) + +(year % 400 === 0);
+  const monthDays = MONTH_DAYS[month]! + +(month === 2) * leap;
   if (
     month === 0 ||
     century < 0 ||
@@ -275,7 +280,7 @@ export function dateTimeTail(
     (sign !== 0x2b && sign !== 0x2d) ||
     year < minYear ||
     day < 1 ||
-    day > daysInMonth(year, month) ||
+    day > monthDays ||
     hour < 0 ||
     hour > 23 ||
     minute < 0 ||
@@ -288,29 +293,30 @@ export function dateTimeTail(
   ) {
     return NaN;
   }
-  const zoneMinutes = (sign === 0x2d ? -1 : 1) * (zh * 60 + zm);
+  const zoneMinutes = (0x2c - sign) * (zh * 60 + zm); // `+` is 0x2b, `-` 0x2d
+  // Days since 1970-01-01: whole years, their leap days, then this year's.
+  const before = year - 1;
+  const days =
+    (year - 1970) * 365 +
+    (Math.floor(before / 4) - Math.floor(before / 100) + Math.floor(before / 400) - 477) +
+    DAYS_BEFORE[month]! +
+    +(month > 2) * leap +
+    day -
+    1;
   // Date.UTC(year, month - 1, day, hour, minute - zoneMinutes, second), in plain arithmetic.
-  return (
-    (daysFromCivil(year, month, day) * 86400 + hour * 3600 + (minute - zoneMinutes) * 60 + second) *
-    1000
-  );
+  return (days * 86400 + hour * 3600 + (minute - zoneMinutes) * 60 + second) * 1000;
 }
+
+/** Days of each month (1-12) in a common year; [0] is 0. */
+const MONTH_DAYS = Uint8Array.of(0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31);
+/** Days of a common year before each month (1-12). */
+const DAYS_BEFORE = Uint16Array.of(0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334);
 
 /** The value of the two ASCII digits at `i`; -1 when either is not a digit. */
 function twoDigits(s: string, i: number): number {
   const a = s.charCodeAt(i) - 0x30;
   const b = s.charCodeAt(i + 1) - 0x30;
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
-}
-
-/** Days from 1970-01-01 to `year`-`month`-`day` (proleptic Gregorian; H. Hinnant's algorithm). */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
 }
 
 /** Parses an IMAP `date-time` into the instant it names; see {@link parseImapDateTimeParts}. */

@@ -564,6 +564,43 @@ describe('envelope and dates', () => {
     expect(parseMessageDate(null)).toBeNull();
   });
 
+  it('one- and two-digit days, every month, leap years and zones agree with Date.UTC', () => {
+    const months = [
+      'Jan',
+      'Feb',
+      'Mar',
+      'Apr',
+      'May',
+      'Jun',
+      'Jul',
+      'Aug',
+      'Sep',
+      'Oct',
+      'Nov',
+      'Dec',
+    ];
+    const two = (n: number): string => String(n).padStart(2, '0');
+    for (const year of [1999, 2000, 2015, 2016, 2100]) {
+      for (let month = 0; month < 12; month++) {
+        const last = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+        for (const day of [1, 9, 10, last]) {
+          const zone = ((day * 37 + month * 11) % 1500) - 750;
+          const z = `${zone < 0 ? '-' : '+'}${two(Math.floor(Math.abs(zone) / 60))}${two(Math.abs(zone) % 60)}`;
+          const text = `Fri, ${day} ${months[month]} ${year} 13:07:59 ${z}`;
+          expect(parseMessageDate(text)?.getTime(), text).toBe(
+            Date.UTC(year, month, day, 13, 7 - zone, 59),
+          );
+          expect(parseMessageDate(text.slice(5))?.getTime(), text).toBe(
+            Date.UTC(year, month, day, 13, 7 - zone, 59),
+          );
+        }
+      }
+    }
+    expect(parseMessageDate('Fri, 29 Feb 2015 13:07:59 +0000')).toBeNull();
+    expect(parseMessageDate('Fri, 32 Jan 2015 13:07:59 +0000')).toBeNull();
+    expect(parseMessageDate('Fri, 0 Jan 2015 13:07:59 +0000')).toBeNull();
+  });
+
   it('parses the common form fast and exactly, with or without the weekday and a trailing comment', () => {
     expect(parseMessageDate('Wed, 31 Dec 2025 23:59:59 +0530 (IST)')!.toISOString()).toBe(
       '2025-12-31T18:29:59.000Z',
