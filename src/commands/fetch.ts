@@ -347,6 +347,10 @@ function isOwnResponse(
   if (id === undefined) return false;
   if (!prepared.set.isSaved && !prepared.set.has(id)) return false;
   if (prepared.onlyFlags) return true;
+  // The usual items first, then anything else but a flag update's.
+  if (a.envelope !== undefined || a.bodyStructure !== undefined || a.sections !== undefined) {
+    return true;
+  }
   for (const key in a) {
     if (key !== 'uid' && key !== 'flags' && key !== 'modseq') return true;
   }

@@ -298,7 +298,7 @@ export function dateTimeTail(
   const before = year - 1;
   const days =
     (year - 1970) * 365 +
-    (Math.floor(before / 4) - Math.floor(before / 100) + Math.floor(before / 400) - 477) +
+    (((before / 4) | 0) - ((before / 100) | 0) + ((before / 400) | 0) - 477) + // before >= 99
     DAYS_BEFORE[month]! +
     +(month > 2) * leap +
     day -
