@@ -39,6 +39,11 @@ const EMPTY = Buffer.alloc(0);
 export const ATOM_STOP = new Uint8Array(256);
 /** Same, and `]` (atoms inside a response code). */
 export const ATOM_STOP_BRACKET = new Uint8Array(256);
+/** 1 for the bytes that end the quick scan of a quoted string: `"`, `\`, CTLs. */
+const QUOTED_STOP = new Uint8Array(256);
+for (let i = 0; i < 0x20; i++) QUOTED_STOP[i] = 1;
+QUOTED_STOP[0x22] = 1;
+QUOTED_STOP[0x5c] = 1;
 /** Same as ATOM_STOP plus `[` (FETCH item names). */
 export const NAME_STOP = new Uint8Array(256);
 for (let i = 0; i < 0x20; i++) ATOM_STOP[i] = 1;
@@ -246,11 +251,11 @@ export class Scanner {
     let hi = 0;
     while (p < end) {
       const b = buf[p]!;
-      if (b === 0x22) {
+      if (QUOTED_STOP[b] !== 0) {
+        if (b !== 0x22) return -1;
         this.quotedHigh = hi > 0x7f;
         return p;
       }
-      if (b === 0x5c || b < 0x20) return -1;
       hi |= b;
       p++;
     }
