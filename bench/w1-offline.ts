@@ -8,8 +8,9 @@
  * `--record`), or, with `--corpus`, bench/parser-corpus.ts's generated
  * responses (encoded words, literals, message/rfc822: more varied than the
  * seeded mail). The bytes are fed in 2 KiB chunks (`--chunk N`; what Node's
- * TLS socket hands over for Dovecot's FETCH) through three stages, each
- * measured in CPU time:
+ * TLS socket hands over for Dovecot's FETCH) through four stages, each
+ * measured in process CPU time (the first run of each is a cold JIT, as in
+ * the real benchmark's fresh worker; later runs are warm):
  *
  * - `stream`: the scripted server's chunks consumed by a no-op listener (the
  *   transport's own cost, subtracted from `full`);
@@ -24,7 +25,7 @@
  * connection routing plus iterator.
  *
  *   npx tsx bench/w1-offline.ts --record          # once: needs the bench Dovecot
- *   npx tsx bench/w1-offline.ts [--runs 5] [--stage parse|fold|full] [--corpus] [--chunk 2048]
+ *   npx tsx bench/w1-offline.ts [--runs 5] [--stage stream|parse|fold|full] [--corpus] [--chunk 2048]
  *   node --cpu-prof --import tsx bench/w1-offline.ts --stage full --runs 3
  *   node --trace-gc --import tsx bench/w1-offline.ts --stage full --runs 1   # scavenges
  *
