@@ -504,6 +504,29 @@ describe('malformed input', () => {
     expect(deep.message).toMatch(/deeper than 2 at offset 14/);
   });
 
+  it('responses split across chunks keep their bytes when later split responses arrive', () => {
+    const parser = new ResponseParser();
+    const text =
+      '* 1 FETCH (BODY[1] "hello" UID 1)\r\n* 2 XFOO "abc" ("def")\r\n* 3 FETCH (BODY[1] "world" UID 3)\r\n';
+    const got: Response[] = [];
+    // Every response straddles a chunk boundary.
+    for (let i = 0; i < text.length; i += 7) got.push(...parser.push(bytes(text.slice(i, i + 7))));
+    expect(got).toHaveLength(3);
+    const body = (r: Response): unknown =>
+      r.kind === 'untagged' && r.name === 'FETCH'
+        ? r.attributes.sections?.get('BODY[1]')?.data
+        : null;
+    expect(body(got[0]!)).toEqual(Buffer.from('hello'));
+    expect(body(got[2]!)).toEqual(Buffer.from('world'));
+    expect(got[1]).toEqual({
+      kind: 'untagged',
+      name: 'OTHER',
+      atom: 'XFOO',
+      number: 2,
+      data: [Buffer.from('abc'), [Buffer.from('def')]],
+    });
+  });
+
   it('non-ASCII text in a chunk with other responses is decoded as UTF-8', () => {
     const [a, b] = new ResponseParser().push(
       Buffer.from('* 1 FETCH (UID 1)\r\n* 2 FETCH (PREVIEW "Grüße" UID 2)\r\n', 'utf8'),
