@@ -13,10 +13,6 @@ import type { Address, AddressGroup, Envelope } from '../model/envelope.js';
 import type { FetchAttributes, FetchedSection } from '../model/response.js';
 import { NAME_STOP, Scanner, upperText } from './scanner.js';
 
-function nstringOrAtomLower(s: Scanner): string | null {
-  return s.nstringOrAtomLower();
-}
-
 /** body-fld-param: `(` name value ... `)` or NIL; names lower-cased. */
 function params(s: Scanner, depth: number): Map<string, string> {
   const map = new Map<string, string>();
@@ -44,7 +40,7 @@ function disposition(s: Scanner, depth: number): Disposition | null {
   s.checkDepth(depth);
   s.expect(0x28, 'a disposition');
   s.skipSpaces();
-  const type = nstringOrAtomLower(s) ?? '';
+  const type = s.nstringOrAtomLower() ?? '';
   s.skipSpaces();
   const p = s.peek() === 0x29 ? new Map<string, string>() : params(s, depth + 1);
   s.skipSpaces();
@@ -110,7 +106,7 @@ export function bodyStructure(
       childNodes.push(bodyStructure(s, depth + 1, part, part));
       s.skipSpaces();
     } while (s.peek() === 0x28);
-    const subtype = s.peek() === 0x29 ? 'mixed' : (nstringOrAtomLower(s) ?? 'mixed');
+    const subtype = s.peek() === 0x29 ? 'mixed' : (s.nstringOrAtomLower() ?? 'mixed');
     const node: MultiPart = {
       part: multi,
       type: 'multipart',
@@ -127,7 +123,7 @@ export function bodyStructure(
     return node;
   }
 
-  const type = nstringOrAtomLower(s) ?? '';
+  const type = s.nstringOrAtomLower() ?? '';
   s.skipSpaces();
   let b = s.peek();
   if (b === 0x28 || b === 0x29) {
@@ -146,7 +142,7 @@ export function bodyStructure(
     s.expect(0x29, ') after a multipart body');
     return node;
   }
-  const subtype = nstringOrAtomLower(s) ?? (type === 'text' ? 'plain' : '');
+  const subtype = s.nstringOrAtomLower() ?? (type === 'text' ? 'plain' : '');
   s.skipSpaces();
   const p = params(s, depth + 1);
   s.skipSpaces();
@@ -154,7 +150,7 @@ export function bodyStructure(
   s.skipSpaces();
   const description = s.nstring();
   s.skipSpaces();
-  const encoding = nstringOrAtomLower(s) ?? '7bit';
+  const encoding = s.nstringOrAtomLower() ?? '7bit';
   s.skipSpaces();
   const size = s.nil() ? 0 : s.number();
   const node: SinglePart = {

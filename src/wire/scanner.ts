@@ -769,7 +769,7 @@ export class Scanner {
       this.skipSpaces();
     }
     this.pos++;
-    return n === 0 ? [] : scratch.slice(0, n);
+    return n === 0 ? [] : n === 1 ? [scratch[0]!] : scratch.slice(0, n);
   }
 
   /** Reused by {@link flagList} (never re-entered while in use). */
