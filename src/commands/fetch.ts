@@ -13,7 +13,7 @@ import type { FetchAttributes, UntaggedResponse } from '../model/response.js';
 import { SequenceSet } from '../model/sequence-set.js';
 import { atom, list, num, raw, seq } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
-import { dateTimeTail, daysInMonth, digitsAt, parseImapDateTime } from '../wire/dates.js';
+import { dateTimeTail, daysInMonth, parseImapDateTime } from '../wire/dates.js';
 import { decodeEncodedWords } from '../wire/encoded-words.js';
 import type { LiteralSink, LiteralStartInfo } from '../wire/parser-options.js';
 import { requireCapability } from './capability.js';
@@ -28,7 +28,11 @@ import {
 /** A set of messages: a {@link SequenceSet}, wire text (`1:5,9`), a number or numbers. */
 export type MessageSet = SequenceSet | string | number | readonly number[];
 
-/** An address with its RFC 2047 display name decoded. */
+/**
+ * An address with its RFC 2047 display name decoded. The typed envelope
+ * shares these objects (and whole lists) with `attributes.envelope` when no
+ * display name needed decoding: the envelope is built once.
+ */
 export interface MessageAddress {
   /** Display name, encoded words decoded; null when none. */
   name: string | null;
@@ -36,6 +40,8 @@ export interface MessageAddress {
   address: string | null;
   mailbox: string | null;
   host: string | null;
+  /** Source route (obsolete, almost always null). */
+  adl: string | null;
 }
 
 /** A group (`undisclosed-recipients: ;`) with its name decoded. */
@@ -132,15 +138,12 @@ export function canPauseReading(ctx: CommandContext): ctx is PausableContext {
   return typeof (ctx as Partial<PausableContext>).pauseReading === 'function';
 }
 
+/** `a` itself when its name has no encoded word, else a copy with the name decoded. */
 function decodeAddress(a: Address): MessageAddress {
-  const mailbox = a.mailbox;
-  const host = a.host;
-  return {
-    name: a.name === null ? null : decodeEncodedWords(a.name),
-    address: mailbox === null ? null : host === null ? mailbox : `${mailbox}@${host}`,
-    mailbox,
-    host,
-  };
+  const name = a.name;
+  if (name === null) return a;
+  const decoded = decodeEncodedWords(name);
+  return decoded === name ? a : { ...a, name: decoded };
 }
 
 const ZONES: Record<string, string> = {
@@ -205,38 +208,65 @@ export function parseMessageDate(s: string | null): Date | null {
 function fastMessageDate(s: string): number {
   let i = 0;
   if (s.charCodeAt(3) === 0x2c && s.charCodeAt(4) === 0x20) i = 5; // "Tue, "
-  let day = digitsAt(s, i, 2);
-  if (day >= 0 && s.charCodeAt(i + 2) === 0x20) i += 3;
-  else if ((day = digitsAt(s, i, 1)) >= 0 && s.charCodeAt(i + 1) === 0x20) i += 2;
-  else return NaN;
-  return dateTimeTail(s, i, day, 0x20, 1000);
+  // One or two digits, taken without a branch per case (days 1-9 come
+  // before 10-31 in a mailbox: no deoptimization when the first 10 shows up).
+  const d0 = s.charCodeAt(i) - 0x30;
+  const d1 = s.charCodeAt(i + 1) - 0x30;
+  const two = +(d1 >>> 0 <= 9);
+  const day = d0 * (1 + 9 * two) + d1 * two;
+  if (d0 >>> 0 > 9 || s.charCodeAt(i + 1 + two) !== 0x20) return NaN;
+  return dateTimeTail(s, i + 2 + two, day, 0x20, 1000);
 }
 
+/** `list` itself when no name in it needs decoding, else a copy with those decoded. */
+function decodeMembers(list: Address[]): MessageAddress[] {
+  let out: MessageAddress[] | null = null;
+  for (let i = 0; i < list.length; i++) {
+    const a = list[i]!;
+    const d = decodeAddress(a);
+    if (d !== a) out ??= list.slice(0, i);
+    out?.push(d);
+  }
+  return out ?? list;
+}
+
+/** `g` itself when neither its name nor a member needs decoding, else a decoded copy. */
+function decodeGroup(g: AddressGroup): MessageAddressGroup {
+  const group = decodeEncodedWords(g.group);
+  const members = decodeMembers(g.members);
+  return group === g.group && members === g.members ? g : { group, members };
+}
+
+/**
+ * An address list for the typed envelope: `[]` for NIL; the parser's list
+ * itself when nothing in it needs decoding (no copy), else a copy.
+ */
 function decodeAddressList(
   list: Array<Address | AddressGroup> | null,
 ): Array<MessageAddress | MessageAddressGroup> {
   if (list === null) return [];
-  const out = new Array<MessageAddress | MessageAddressGroup>(list.length);
+  let out: Array<MessageAddress | MessageAddressGroup> | null = null;
   for (let i = 0; i < list.length; i++) {
     const a = list[i]!;
-    out[i] =
-      'group' in a
-        ? { group: decodeEncodedWords(a.group), members: a.members.map(decodeAddress) }
-        : decodeAddress(a);
+    const d = 'group' in a ? decodeGroup(a) : decodeAddress(a);
+    if (d !== a) out ??= list.slice(0, i);
+    out?.push(d);
   }
-  return out;
+  return out ?? list;
 }
 
 /** An ENVELOPE with encoded words decoded and the date parsed. */
 export function decodeEnvelope(e: Envelope): MessageEnvelope {
+  const from = decodeAddressList(e.from);
   return {
     date: parseMessageDate(e.date),
     rawDate: e.date,
     subject: e.subject === null ? null : decodeEncodedWords(e.subject),
     rawSubject: e.subject,
-    from: decodeAddressList(e.from),
-    sender: decodeAddressList(e.sender),
-    replyTo: decodeAddressList(e.replyTo),
+    from,
+    // The parser shares one list when Sender / Reply-To repeat From.
+    sender: e.sender === e.from && from.length > 0 ? from : decodeAddressList(e.sender),
+    replyTo: e.replyTo === e.from && from.length > 0 ? from : decodeAddressList(e.replyTo),
     to: decodeAddressList(e.to),
     cc: decodeAddressList(e.cc),
     bcc: decodeAddressList(e.bcc),
@@ -317,6 +347,10 @@ function isOwnResponse(
   if (id === undefined) return false;
   if (!prepared.set.isSaved && !prepared.set.has(id)) return false;
   if (prepared.onlyFlags) return true;
+  // The usual items first, then anything else but a flag update's.
+  if (a.envelope !== undefined || a.bodyStructure !== undefined || a.sections !== undefined) {
+    return true;
+  }
   for (const key in a) {
     if (key !== 'uid' && key !== 'flags' && key !== 'modseq') return true;
   }

@@ -36,6 +36,12 @@ export class CommandTimer {
   #bytesSinceProgress = 0;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #timerDeadline = 0;
+  /**
+   * A complete response arrived since `#lastActivity` was last set: the
+   * clock is read when it matters (arming, firing), not once per response
+   * (a FETCH of 100,000 messages is 100,000 responses in a few thousand reads).
+   */
+  #responded = false;
 
   constructor(host: CommandTimerHost, commandTimeout: number) {
     this.#host = host;
@@ -49,6 +55,7 @@ export class CommandTimer {
 
   /** Progress now (a write of ours, reading resumed). */
   markActivity(): void {
+    this.#responded = false;
     this.#lastActivity = Date.now();
   }
 
@@ -63,10 +70,18 @@ export class CommandTimer {
     }
   }
 
-  /** A complete response: progress. */
+  /** A complete response: progress (its time is taken at the next arm or timer check). */
   onResponse(): void {
-    this.#lastActivity = Date.now();
+    this.#responded = true;
     this.#bytesSinceProgress = 0;
+  }
+
+  /** Settles a pending response mark: the responses count as progress now. */
+  #settle(): void {
+    if (this.#responded) {
+      this.#responded = false;
+      this.#lastActivity = Date.now();
+    }
   }
 
   /** The command timeout in force now, or null when nothing waits on the server. */
@@ -88,6 +103,7 @@ export class CommandTimer {
    * pipelined commands would cost 2,000² checks).
    */
   arm(added?: Pending): void {
+    this.#settle();
     if (added !== undefined && this.#timer !== null) {
       if (this.#host.inactive() || added.hooks.timeoutExempt?.() === true) return;
       const t = added.options.timeout ?? this.#commandTimeout;
@@ -107,6 +123,7 @@ export class CommandTimer {
 
   readonly #onTimer = (): void => {
     this.#timer = null;
+    this.#settle();
     const timeout = this.#currentTimeout();
     if (timeout === null) return;
     const idle = Date.now() - this.#lastActivity;

@@ -1477,6 +1477,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
 
   /** Emits without letting a throwing listener break the engine. */
   #emit<K extends keyof ConnectionEvents>(event: K, ...args: ConnectionEvents[K]): void {
+    if (this.listenerCount(event) === 0) return; // 'untagged' fires per response; usually unheard
     try {
       (this.emit as (name: string, ...rest: unknown[]) => boolean)(event, ...args);
     } catch (err) {

@@ -117,6 +117,6 @@ export function applyUntagged(
     case 'BAD':
       return response.code === null ? [] : applyCode(mb, response.code, selecting);
     default:
-      return NO_EVENTS;
+      return NO_EVENTS; // FETCH and the like: one per message, so no array each
   }
 }

@@ -24,7 +24,8 @@ export function collectorByName<T extends Collector>(
   inFlight: readonly T[],
   name: string,
 ): T | undefined {
-  for (const command of inFlight) {
+  for (let i = 0; i < inFlight.length; i++) {
+    const command = inFlight[i]!;
     if (command.collect.has(name)) return command;
   }
   return undefined;
@@ -40,6 +41,7 @@ export function collectorFor<T extends Collector>(
     const byTag = inFlight.find((c) => c.tag === tag && c.collect.has('ESEARCH'));
     if (byTag !== undefined) return byTag;
   }
+  // As responseNames() orders them, without an array per response.
   if (response.name !== 'OTHER') return collectorByName(inFlight, response.name);
   return collectorByName(inFlight, response.atom) ?? collectorByName(inFlight, 'OTHER');
 }

@@ -9,6 +9,11 @@ export interface Address {
   adl: string | null;
   mailbox: string | null;
   host: string | null;
+  /**
+   * `mailbox@host`, or the mailbox alone when there is no host; null when
+   * neither (computed once, by the parser).
+   */
+  address: string | null;
 }
 
 /** An RFC 5322 group (`undisclosed-recipients: ;`) inside an address list. */

@@ -103,13 +103,19 @@ export class SequenceSet {
 
   /** True when `n` is in the set (`*` ends count as unbounded). */
   has(n: number): boolean {
-    for (const [a, b] of this.ranges) {
+    const ranges = this.ranges;
+    if (ranges.length > 8) return hasIn((this.#bounds ??= sortedBounds(ranges)), n);
+    for (let i = 0; i < ranges.length; i++) {
+      const [a, b] = ranges[i]!;
       const lo = a === '*' ? Infinity : a;
       const hi = b === '*' ? Infinity : b;
       if (n >= Math.min(lo, hi) && n <= Math.max(lo, hi)) return true;
     }
     return false;
   }
+
+  /** Sorted, merged [lo, hi] pairs for {@link has} on sets of many ranges (built on first use). */
+  #bounds: Float64Array | undefined;
 
   /**
    * Iterates the members lazily, in range order. Refuses sets with `*` or `$`.
@@ -148,4 +154,34 @@ function parseSeqNumber(text: string, whole: string): SeqNumber {
     throw new ImapArgumentError(`invalid sequence set: ${JSON.stringify(whole.slice(0, 80))}`);
   }
   return n;
+}
+
+/** The ranges as sorted, merged [lo, hi] pairs (`*` as Infinity). */
+function sortedBounds(ranges: readonly SeqRange[]): Float64Array {
+  const pairs = ranges.map(([a, b]): [number, number] => {
+    const x = a === '*' ? Infinity : a;
+    const y = b === '*' ? Infinity : b;
+    return x <= y ? [x, y] : [y, x];
+  });
+  pairs.sort((p, q) => p[0] - q[0]);
+  const out: number[] = [];
+  for (const [lo, hi] of pairs) {
+    const last = out.length - 1;
+    if (last > 0 && lo <= out[last]! + 1) out[last] = Math.max(out[last]!, hi);
+    else out.push(lo, hi);
+  }
+  return Float64Array.from(out);
+}
+
+/** Binary search of `n` in sorted, merged bounds. */
+function hasIn(bounds: Float64Array, n: number): boolean {
+  let lo = 0;
+  let hi = bounds.length / 2 - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (n < bounds[2 * mid]!) hi = mid - 1;
+    else if (n > bounds[2 * mid + 1]!) lo = mid + 1;
+    else return true;
+  }
+  return false;
 }

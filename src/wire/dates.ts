@@ -163,11 +163,7 @@ export function parseImapDateTimeParts(s: string): ImapDateTimeParts {
   return { year, month, day, hour, minute, second, zoneMinutes, date };
 }
 
-/** `jan`..`dec` (any case) packed as three 5-bit letters -> month 1-12. */
-const MONTH_CODE = new Map<number, number>(
-  MONTHS.map((m, i) => [monthCode(m.toLowerCase(), 0), i + 1]),
-);
-
+/** The three letters at `i`, lower-cased, packed into one number (`jan` -> 0x6a616e). */
 function monthCode(s: string, i: number): number {
   return (
     ((s.charCodeAt(i) | 0x20) << 16) |
@@ -178,7 +174,34 @@ function monthCode(s: string, i: number): number {
 
 /** The month (1-12) named by the three letters at `i`, case-insensitive; 0 when none. */
 export function monthAt(s: string, i: number): number {
-  return MONTH_CODE.get(monthCode(s, i)) ?? 0;
+  switch (monthCode(s, i)) {
+    case 0x6a616e: // jan
+      return 1;
+    case 0x666562: // feb
+      return 2;
+    case 0x6d6172: // mar
+      return 3;
+    case 0x617072: // apr
+      return 4;
+    case 0x6d6179: // may
+      return 5;
+    case 0x6a756e: // jun
+      return 6;
+    case 0x6a756c: // jul
+      return 7;
+    case 0x617567: // aug
+      return 8;
+    case 0x736570: // sep
+      return 9;
+    case 0x6f6374: // oct
+      return 10;
+    case 0x6e6f76: // nov
+      return 11;
+    case 0x646563: // dec
+      return 12;
+    default:
+      return 0;
+  }
 }
 
 /** The value of the `n` ASCII digits at `i`; -1 when one is not a digit. */
@@ -230,16 +253,25 @@ export function dateTimeTail(
   separator: number,
   minYear: number,
 ): number {
+  // Everything is computed for every date, without branches that only some
+  // dates take: optimized code then never meets an untried path (a
+  // deoptimization and a recompilation) as a mailbox's dates go by.
   const month = monthAt(s, i);
-  const year = digitsAt(s, i + 4, 4);
-  const hour = digitsAt(s, i + 9, 2);
-  const minute = digitsAt(s, i + 12, 2);
-  const second = digitsAt(s, i + 15, 2);
+  const century = twoDigits(s, i + 4);
+  const yy = twoDigits(s, i + 6);
+  const hour = twoDigits(s, i + 9);
+  const minute = twoDigits(s, i + 12);
+  const second = twoDigits(s, i + 15);
   const sign = s.charCodeAt(i + 18);
-  const zh = digitsAt(s, i + 19, 2);
-  const zm = digitsAt(s, i + 21, 2);
+  const zh = twoDigits(s, i + 19);
+  const zm = twoDigits(s, i + 21);
+  const year = century * 100 + yy;
+  const leap = +(year % 4 === 0) - +(year % 100 === 0) + +(year % 400 === 0);
+  const monthDays = MONTH_DAYS[month]! + +(month === 2) * leap;
   if (
     month === 0 ||
+    century < 0 ||
+    yy < 0 ||
     s.charCodeAt(i + 3) !== separator ||
     s.charCodeAt(i + 8) !== 0x20 ||
     s.charCodeAt(i + 11) !== 0x3a ||
@@ -248,7 +280,7 @@ export function dateTimeTail(
     (sign !== 0x2b && sign !== 0x2d) ||
     year < minYear ||
     day < 1 ||
-    day > daysInMonth(year, month) ||
+    day > monthDays ||
     hour < 0 ||
     hour > 23 ||
     minute < 0 ||
@@ -261,8 +293,30 @@ export function dateTimeTail(
   ) {
     return NaN;
   }
-  const zoneMinutes = (sign === 0x2d ? -1 : 1) * (zh * 60 + zm);
-  return Date.UTC(year, month - 1, day, hour, minute - zoneMinutes, second);
+  const zoneMinutes = (0x2c - sign) * (zh * 60 + zm); // `+` is 0x2b, `-` 0x2d
+  // Days since 1970-01-01: whole years, their leap days, then this year's.
+  const before = year - 1;
+  const days =
+    (year - 1970) * 365 +
+    (((before / 4) | 0) - ((before / 100) | 0) + ((before / 400) | 0) - 477) + // before >= 99
+    DAYS_BEFORE[month]! +
+    +(month > 2) * leap +
+    day -
+    1;
+  // Date.UTC(year, month - 1, day, hour, minute - zoneMinutes, second), in plain arithmetic.
+  return (days * 86400 + hour * 3600 + (minute - zoneMinutes) * 60 + second) * 1000;
+}
+
+/** Days of each month (1-12) in a common year; [0] is 0. */
+const MONTH_DAYS = Uint8Array.of(0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31);
+/** Days of a common year before each month (1-12). */
+const DAYS_BEFORE = Uint16Array.of(0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334);
+
+/** The value of the two ASCII digits at `i`; -1 when either is not a digit. */
+function twoDigits(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 0x30;
+  const b = s.charCodeAt(i + 1) - 0x30;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
 }
 
 /** Parses an IMAP `date-time` into the instant it names; see {@link parseImapDateTimeParts}. */

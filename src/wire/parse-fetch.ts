@@ -13,10 +13,6 @@ import type { Address, AddressGroup, Envelope } from '../model/envelope.js';
 import type { FetchAttributes, FetchedSection } from '../model/response.js';
 import { NAME_STOP, Scanner, upperText } from './scanner.js';
 
-function nstringOrAtomLower(s: Scanner): string | null {
-  return s.nstringOrAtomLower();
-}
-
 /** body-fld-param: `(` name value ... `)` or NIL; names lower-cased. */
 function params(s: Scanner, depth: number): Map<string, string> {
   const map = new Map<string, string>();
@@ -44,7 +40,7 @@ function disposition(s: Scanner, depth: number): Disposition | null {
   s.checkDepth(depth);
   s.expect(0x28, 'a disposition');
   s.skipSpaces();
-  const type = nstringOrAtomLower(s) ?? '';
+  const type = s.nstringOrAtomLower() ?? '';
   s.skipSpaces();
   const p = s.peek() === 0x29 ? new Map<string, string>() : params(s, depth + 1);
   s.skipSpaces();
@@ -110,7 +106,7 @@ export function bodyStructure(
       childNodes.push(bodyStructure(s, depth + 1, part, part));
       s.skipSpaces();
     } while (s.peek() === 0x28);
-    const subtype = s.peek() === 0x29 ? 'mixed' : (nstringOrAtomLower(s) ?? 'mixed');
+    const subtype = s.peek() === 0x29 ? 'mixed' : (s.nstringOrAtomLower() ?? 'mixed');
     const node: MultiPart = {
       part: multi,
       type: 'multipart',
@@ -127,7 +123,7 @@ export function bodyStructure(
     return node;
   }
 
-  const type = nstringOrAtomLower(s) ?? '';
+  const type = s.nstringOrAtomLower() ?? '';
   s.skipSpaces();
   let b = s.peek();
   if (b === 0x28 || b === 0x29) {
@@ -146,7 +142,7 @@ export function bodyStructure(
     s.expect(0x29, ') after a multipart body');
     return node;
   }
-  const subtype = nstringOrAtomLower(s) ?? (type === 'text' ? 'plain' : '');
+  const subtype = s.nstringOrAtomLower() ?? (type === 'text' ? 'plain' : '');
   s.skipSpaces();
   const p = params(s, depth + 1);
   s.skipSpaces();
@@ -154,7 +150,7 @@ export function bodyStructure(
   s.skipSpaces();
   const description = s.nstring();
   s.skipSpaces();
-  const encoding = nstringOrAtomLower(s) ?? '7bit';
+  const encoding = s.nstringOrAtomLower() ?? '7bit';
   s.skipSpaces();
   const size = s.nil() ? 0 : s.number();
   const node: SinglePart = {
@@ -188,37 +184,68 @@ export function bodyStructure(
   return node;
 }
 
-/** An address list (NIL or `(` addresses `)`), folding RFC 5322 groups. */
+/** Addresses of the list being parsed (reused: address lists do not nest). */
+const addressScratch: Address[] = [];
+
+/** One address at pos (`(`): name, adl, mailbox, host. */
+function address(s: Scanner, depth: number): Address {
+  s.checkDepth(depth);
+  s.expect(0x28, 'an address');
+  s.skipSpaces();
+  const name = s.nstring();
+  s.skipSpaces();
+  const adl = s.nstring();
+  s.skipSpaces();
+  const mailbox = s.nstring();
+  s.skipSpaces();
+  const host = s.nstring();
+  s.skipSpaces();
+  s.expect(0x29, ') after an address');
+  const address = mailbox === null ? null : host === null ? mailbox : `${mailbox}@${host}`;
+  return { name, adl, mailbox, host, address };
+}
+
+/**
+ * An address list (NIL or `(` addresses `)`), folding RFC 5322 groups. The
+ * array has exactly its items (most lists hold one address).
+ */
 function addressList(s: Scanner, depth: number): Array<Address | AddressGroup> | null {
   if (s.nil()) return null;
   s.checkDepth(depth);
   s.expect(0x28, 'an address list');
+  const scratch = addressScratch;
+  let n = 0;
+  let groups = false;
+  s.skipSpaces();
+  while (s.peek() !== 0x29) {
+    const addr = address(s, depth + 1);
+    if (addr.host === null) groups = true;
+    scratch[n++] = addr;
+    s.skipSpaces();
+  }
+  s.pos++;
+  if (!groups) return n === 1 ? [scratch[0]!] : scratch.slice(0, n);
+  return foldGroups(scratch, n);
+}
+
+/**
+ * Folds group syntax (a start `(NIL NIL "name" NIL)`, members, an end
+ * `(NIL NIL NIL NIL)`) of the first `n` addresses into groups.
+ */
+function foldGroups(addrs: readonly Address[], n: number): Array<Address | AddressGroup> {
   const out: Array<Address | AddressGroup> = [];
   let group: AddressGroup | null = null;
   let groupStart: Address | null = null;
-  s.skipSpaces();
-  while (s.peek() !== 0x29) {
-    s.checkDepth(depth + 1);
-    s.expect(0x28, 'an address');
-    s.skipSpaces();
-    const name = s.nstring();
-    s.skipSpaces();
-    const adl = s.nstring();
-    s.skipSpaces();
-    const mailbox = s.nstring();
-    s.skipSpaces();
-    const host = s.nstring();
-    s.skipSpaces();
-    s.expect(0x29, ') after an address');
-    const addr: Address = { name, adl, mailbox, host };
-    if (host === null) {
-      if (mailbox === null) {
+  for (let i = 0; i < n; i++) {
+    const addr = addrs[i]!;
+    if (addr.host === null) {
+      if (addr.mailbox === null) {
         if (group !== null) out.push(group);
         group = null;
         groupStart = null;
       } else {
         if (group !== null) out.push(groupStart!, ...group.members);
-        group = { group: mailbox, members: [] };
+        group = { group: addr.mailbox, members: [] };
         groupStart = addr;
       }
     } else if (group !== null) {
@@ -226,12 +253,27 @@ function addressList(s: Scanner, depth: number): Array<Address | AddressGroup> |
     } else {
       out.push(addr);
     }
-    s.skipSpaces();
   }
-  s.pos++;
   // A group never closed was not a group: keep what the server sent as addresses.
   if (group !== null) out.push(groupStart!, ...group.members);
   return out;
+}
+
+/**
+ * True when the bytes at pos repeat [start, end) (a parenthesised list
+ * without literals; end -1 when there is none); pos then moves past them.
+ */
+function repeats(s: Scanner, start: number, end: number): boolean {
+  if (end === -1) return false;
+  const p = s.pos;
+  const len = end - start;
+  if (p + len > s.end) return false;
+  const buf = s.buf;
+  for (let i = 0; i < len; i++) {
+    if (buf[p + i] !== buf[start + i]) return false;
+  }
+  s.pos = p + len;
+  return true;
 }
 
 /** An ENVELOPE at pos (`(`). */
@@ -243,11 +285,16 @@ export function envelope(s: Scanner, depth: number): Envelope {
   s.skipSpaces();
   const subject = s.nstring();
   s.skipSpaces();
+  const fromStart = s.pos;
+  const litIdx = s.litIdx;
   const from = addressList(s, depth + 1);
+  // Sender and Reply-To are usually From again (servers fill them in from
+  // it): byte-identical lists are parsed once and share one array.
+  const fromEnd = from !== null && s.litIdx === litIdx ? s.pos : -1;
   s.skipSpaces();
-  const sender = addressList(s, depth + 1);
+  const sender = repeats(s, fromStart, fromEnd) ? from : addressList(s, depth + 1);
   s.skipSpaces();
-  const replyTo = addressList(s, depth + 1);
+  const replyTo = repeats(s, fromStart, fromEnd) ? from : addressList(s, depth + 1);
   s.skipSpaces();
   const to = addressList(s, depth + 1);
   s.skipSpaces();

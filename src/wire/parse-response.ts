@@ -348,14 +348,14 @@ function other(s: Scanner, atom: string, number: number | null): UntaggedRespons
 }
 
 function untagged(s: Scanner): UntaggedResponse {
-  s.pos = 1;
+  s.pos = s.base + 1;
   s.sp();
   if (isDigit(s.peek())) {
     const n = s.number();
     s.sp();
     const name = s.keyword();
     if (n === 0 && (name === 'FETCH' || name === 'EXPUNGE')) {
-      s.fail(`expected a non-zero message sequence number before ${name}`, 2);
+      s.fail(`expected a non-zero message sequence number before ${name}`, s.base + 2);
     }
     switch (name) {
       case 'FETCH': {
@@ -520,11 +520,11 @@ function untagged(s: Scanner): UntaggedResponse {
 }
 
 function continuation(s: Scanner): Response {
-  s.pos = 1;
+  s.pos = s.base + 1;
   if (s.atEnd()) return { kind: 'continuation', code: null, text: '' };
   // Lenient: `+text` without the space.
   if (s.peek() !== 0x20) return { kind: 'continuation', code: null, text: s.rest() };
-  if (s.end > 2 && s.buf[2] === 0x5b) {
+  if (s.end > s.base + 2 && s.buf[s.base + 2] === 0x5b) {
     try {
       const { code, text } = respText(s);
       return { kind: 'continuation', code, text };
@@ -534,14 +534,14 @@ function continuation(s: Scanner): Response {
       s.litIdx = 0;
     }
   }
-  s.pos = 2;
+  s.pos = s.base + 2;
   return { kind: 'continuation', code: null, text: s.rest() };
 }
 
 function tagged(s: Scanner): Response {
   const tagEnd = s.atomEnd(ATOM_STOP);
-  if (tagEnd === 0) s.fail('expected a tag, * or +');
-  const tag = s.leaf(0, tagEnd);
+  if (tagEnd === s.base) s.fail('expected a tag, * or +');
+  const tag = s.leaf(s.base, tagEnd);
   s.pos = tagEnd;
   s.sp();
   const statusStart = s.pos;
@@ -555,7 +555,7 @@ function tagged(s: Scanner): Response {
 
 /** Parses the response framed in `s` (already reset). */
 export function parseResponse(s: Scanner): Response {
-  const b = s.buf[0];
+  const b = s.buf[s.base];
   if (b === 0x2a) return untagged(s);
   if (b === 0x2b) return continuation(s);
   return tagged(s);

@@ -214,6 +214,18 @@ export class ResponseParser {
         continue;
       }
       // The response is complete.
+      if (this.partsLen === 0 && this.lits.length === 0 && !this.keepRaw) {
+        // Within this chunk and without literals: parsed in place, no Buffer view.
+        const start = seg;
+        seg = p;
+        this.lineStart = 0;
+        if (contentEnd > 0) {
+          const response = this.parseAt(chunk, start, start + contentEnd);
+          if (this.onResponse === undefined) out.push(response);
+          else this.onResponse(response);
+        }
+        continue;
+      }
       let buf: Buffer;
       if (this.partsLen === 0) {
         buf = chunk.subarray(seg, p);
@@ -363,19 +375,31 @@ export class ResponseParser {
     return describeBytes(this.slice(chunk, seg, from, contentEnd), 48);
   }
 
+  /** Parses the response at [start, end) of `chunk` (no literals, not kept raw). */
+  private parseAt(chunk: Buffer, start: number, end: number): Response {
+    const s = this.scanner;
+    s.reset(chunk, end, EMPTY_LITS, start);
+    const r = parseResponse(s);
+    if (this.expectGreeting) this.checkGreeting(r, chunk.subarray(start, start + 48));
+    return r;
+  }
+
+  /** The first response must be a greeting. */
+  private checkGreeting(r: Response, head: Buffer): void {
+    this.expectGreeting = false;
+    if (r.kind !== 'untagged' || (r.name !== 'OK' && r.name !== 'PREAUTH' && r.name !== 'BYE')) {
+      throw new ImapParseError(
+        `expected a greeting (* OK, * PREAUTH or * BYE) at offset 0 (found "${describeBytes(head, 48)}")`,
+        0,
+      );
+    }
+  }
+
   private parseOne(buf: Buffer, contentEnd: number, lits: LiteralSpan[]): Response {
     const s = this.scanner;
     s.reset(buf, contentEnd, lits);
     const r = parseResponse(s);
-    if (this.expectGreeting) {
-      this.expectGreeting = false;
-      if (r.kind !== 'untagged' || (r.name !== 'OK' && r.name !== 'PREAUTH' && r.name !== 'BYE')) {
-        throw new ImapParseError(
-          `expected a greeting (* OK, * PREAUTH or * BYE) at offset 0 (found "${describeBytes(buf.subarray(0, 48), 48)}")`,
-          0,
-        );
-      }
-    }
+    if (this.expectGreeting) this.checkGreeting(r, buf.subarray(0, 48));
     if (this.keepRaw) {
       const pieces: Buffer[] = [];
       let t = 0;

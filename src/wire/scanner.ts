@@ -7,7 +7,6 @@
  * excluded. It never decodes more than a leaf value and never allocates per
  * byte.
  */
-import { isAscii } from 'node:buffer';
 import type { RawValue } from '../model/body-structure.js';
 import { ImapLimitError, ImapParseError, describeBytes } from '../model/errors.js';
 import type { StreamedLiteral } from '../model/response.js';
@@ -40,6 +39,11 @@ const EMPTY = Buffer.alloc(0);
 export const ATOM_STOP = new Uint8Array(256);
 /** Same, and `]` (atoms inside a response code). */
 export const ATOM_STOP_BRACKET = new Uint8Array(256);
+/** 1 for the bytes that end the quick scan of a quoted string: `"`, `\`, CTLs. */
+const QUOTED_STOP = new Uint8Array(256);
+for (let i = 0; i < 0x20; i++) QUOTED_STOP[i] = 1;
+QUOTED_STOP[0x22] = 1;
+QUOTED_STOP[0x5c] = 1;
 /** Same as ATOM_STOP plus `[` (FETCH item names). */
 export const NAME_STOP = new Uint8Array(256);
 for (let i = 0; i < 0x20; i++) ATOM_STOP[i] = 1;
@@ -137,12 +141,25 @@ for (const word of [
   (INTERN[word.length] ??= []).push({ bytes: Buffer.from(word, 'latin1'), text: word });
 }
 
+/** Response names and status words, matched case-insensitively as shared constants. */
+const KEYWORDS: Array<Array<{ bytes: Uint8Array; text: string }> | undefined> = [];
+for (const word of ['FETCH', 'EXISTS', 'EXPUNGE', 'RECENT', 'OK', 'NO', 'BAD', 'BYE', 'FLAGS']) {
+  (KEYWORDS[word.length] ??= []).push({ bytes: Buffer.from(word, 'latin1'), text: word });
+}
+
 const MAX_U32 = 0xffffffff;
 const MAX_I63 = 0x7fffffffffffffffn;
 
-/** A tokenizer over one framed response. Reused across responses. */
+/**
+ * A tokenizer over one framed response. Reused across responses. Offsets
+ * (`pos`, `end`, literal spans) index `buf`; the response starts at `base`
+ * (a response without literals is scanned in place in the received chunk).
+ * Offsets in errors are relative to the response's start.
+ */
 export class Scanner {
   buf: Buffer = EMPTY;
+  /** Where the response starts in `buf`. */
+  base = 0;
   pos = 0;
   end = 0;
   lits: LiteralSpan[] = [];
@@ -159,22 +176,26 @@ export class Scanner {
   /** `text` is set and every text byte is ASCII: substrings are the decoded leaves. */
   ascii = false;
 
-  reset(buf: Buffer, end: number, lits: LiteralSpan[]): void {
+  /** Starts on the response at [start, end) of `buf` (literal spans need start 0). */
+  reset(buf: Buffer, end: number, lits: LiteralSpan[], start = 0): void {
     this.buf = buf;
-    this.pos = 0;
+    this.base = start;
+    this.pos = start;
     this.end = end;
     this.lits = lits;
     this.litIdx = 0;
     this.fast = false;
     this.ascii = false;
     this.text = '';
-    if (end === 0) return;
+    if (end === start) return;
     if (lits.length === 0) {
+      // Not checked for 8-bit bytes as a whole: quoted strings find out while
+      // scanning, and the few atoms decoded check their own bytes (leaf()).
       this.fast = true;
-      this.ascii = buf.length === end ? isAscii(buf) : isAscii(buf.subarray(0, end));
-      this.text = (buf as FastBuffer).latin1Slice(0, end);
+      this.text = (buf as FastBuffer).latin1Slice(start, end);
       return;
     }
+    if (start !== 0) throw new Error('Scanner.reset: literal spans need the response at offset 0');
     // With small literals: decode all once, check the text between them for 8-bit bytes.
     let total = 0;
     for (let i = 0; i < lits.length; i++) total += lits[i]!.dataEnd - lits[i]!.dataStart;
@@ -193,12 +214,14 @@ export class Scanner {
 
   /** Decodes [s, e) of the response's text (not of a literal). */
   leaf(s: number, e: number): string {
-    if (this.ascii) return this.text.substring(s, e);
+    if (this.ascii) return this.text.substring(s - this.base, e - this.base);
     const buf = this.buf;
     for (let i = s; i < e; i++) {
       if (buf[i]! > 0x7f) return (buf as FastBuffer).utf8Slice(s, e);
     }
-    return this.fast ? this.text.substring(s, e) : (buf as FastBuffer).latin1Slice(s, e);
+    return this.fast
+      ? this.text.substring(s - this.base, e - this.base)
+      : (buf as FastBuffer).latin1Slice(s, e);
   }
 
   /** [s, e) lower-cased, as an interned constant when it is a common MIME keyword. */
@@ -228,20 +251,29 @@ export class Scanner {
     let hi = 0;
     while (p < end) {
       const b = buf[p]!;
-      if (b === 0x22) {
+      if (QUOTED_STOP[b] !== 0) {
+        if (b !== 0x22) return -1;
         this.quotedHigh = hi > 0x7f;
         return p;
       }
-      if (b === 0x5c || b < 0x20) return -1;
       hi |= b;
       p++;
     }
     return -1;
   }
 
-  /** [s, e) of the response, ASCII upper-cased (keywords). */
+  /** [s, e) of the response, ASCII upper-cased (keywords); common response names shared. */
   upperLeaf(s: number, e: number): string {
     const buf = this.buf;
+    const cands = KEYWORDS[e - s];
+    if (cands !== undefined) {
+      for (let c = 0; c < cands.length; c++) {
+        const bytes = cands[c]!.bytes;
+        let i = 0;
+        while (i < bytes.length && (buf[s + i]! & 0xdf) === bytes[i]) i++;
+        if (i === bytes.length) return cands[c]!.text;
+      }
+    }
     for (let i = s; i < e; i++) {
       const b = buf[i]!;
       if (b >= 0x61 && b <= 0x7a) return this.leaf(s, e).toUpperCase();
@@ -256,7 +288,8 @@ export class Scanner {
       at >= this.end
         ? 'end of response'
         : `"${describeBytes(this.buf.subarray(at, stop), 48)}${stop < this.end ? '...' : ''}"`;
-    throw new ImapParseError(`${what} at offset ${at} (found ${shown})`, at);
+    const offset = at - this.base;
+    throw new ImapParseError(`${what} at offset ${offset} (found ${shown})`, offset);
   }
 
   /** Enforces maxDepth for a list about to be opened at `depth`. */
@@ -264,7 +297,7 @@ export class Scanner {
     if (depth > this.maxDepth) {
       throw new ImapLimitError(
         'maxDepth',
-        `response nests parentheses deeper than ${this.maxDepth} at offset ${this.pos}`,
+        `response nests parentheses deeper than ${this.maxDepth} at offset ${this.pos - this.base}`,
       );
     }
   }
@@ -506,7 +539,7 @@ export class Scanner {
       this.pos = close + 1;
       if (this.quotedHigh) return (this.buf as FastBuffer).utf8Slice(s, close);
       return this.fast
-        ? this.text.substring(s, close)
+        ? this.text.substring(s - this.base, close - this.base)
         : (this.buf as FastBuffer).latin1Slice(s, close);
     }
     const e = this.scanQuoted();
@@ -711,18 +744,68 @@ export class Scanner {
     return out;
   }
 
-  /** `(` flag *(SP flag) `)`: atoms (`\Seen`, `\*`, `$Junk`), strings tolerated. */
+  /**
+   * `(` flag *(SP flag) `)`: atoms (`\Seen`, `\*`, `$Junk`), strings tolerated.
+   * Common flags are shared constants; the array has exactly its items.
+   */
   flagList(depth: number, table: Uint8Array = ATOM_STOP): string[] {
     this.checkDepth(depth);
     this.expect(0x28, '(');
-    const out: string[] = [];
+    const scratch = this.scratch;
+    let n = 0;
     this.skipSpaces();
     while (this.peek() !== 0x29) {
       if (this.pos >= this.end) this.fail('unterminated list');
-      out.push(this.astring(table));
+      const s = this.pos;
+      const e = this.atomEnd(table);
+      // An atom ends at a delimiter; anything else (a string) takes the general path.
+      const flag = e > s ? internedFlag(this.buf, s, e) : undefined;
+      if (flag !== undefined) {
+        this.pos = e;
+        scratch[n++] = flag;
+      } else {
+        scratch[n++] = this.astring(table);
+      }
       this.skipSpaces();
     }
     this.pos++;
-    return out;
+    return n === 0 ? [] : n === 1 ? [scratch[0]!] : scratch.slice(0, n);
   }
+
+  /** Reused by {@link flagList} (never re-entered while in use). */
+  private readonly scratch: string[] = [];
+}
+
+/** Flags seen in almost every FETCH, as shared strings (exact bytes, case kept). */
+const FLAGS: Array<Array<{ bytes: Uint8Array; text: string }> | undefined> = [];
+for (const flag of [
+  '\\Seen',
+  '\\Answered',
+  '\\Flagged',
+  '\\Deleted',
+  '\\Draft',
+  '\\Recent',
+  '$Forwarded',
+  '$Junk',
+  '$NotJunk',
+  'NonJunk',
+  'Junk',
+  '$MDNSent',
+  '$Phishing',
+  '\\*',
+]) {
+  (FLAGS[flag.length] ??= []).push({ bytes: Buffer.from(flag, 'latin1'), text: flag });
+}
+
+/** The shared string for the flag at [s, e) when it is a common one. */
+function internedFlag(buf: Buffer, s: number, e: number): string | undefined {
+  const cands = FLAGS[e - s];
+  if (cands === undefined) return undefined;
+  for (let c = 0; c < cands.length; c++) {
+    const bytes = cands[c]!.bytes;
+    let i = 0;
+    while (i < bytes.length && buf[s + i] === bytes[i]) i++;
+    if (i === bytes.length) return cands[c]!.text;
+  }
+  return undefined;
 }

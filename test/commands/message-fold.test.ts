@@ -255,6 +255,7 @@ describe('fetch: command and folding', () => {
                 adl: null,
                 mailbox: 'zoe',
                 host: 'example.se',
+                address: 'zoe@example.se',
               },
             ],
             sender: null,
@@ -262,7 +263,15 @@ describe('fetch: command and folding', () => {
             to: [
               {
                 group: 'Team',
-                members: [{ name: null, adl: null, mailbox: 'alice', host: 'example.com' }],
+                members: [
+                  {
+                    name: null,
+                    adl: null,
+                    mailbox: 'alice',
+                    host: 'example.com',
+                    address: 'alice@example.com',
+                  },
+                ],
               },
             ],
             cc: null,
@@ -289,13 +298,25 @@ describe('fetch: command and folding', () => {
     expect(m!.envelope!.rawSubject).toBe('=?UTF-8?B?R3LDvMOfZSBhdXMgTcO8bmNoZW4g4piV?=');
     expect(m!.envelope!.date!.toISOString()).toBe('1996-07-17T09:23:25.000Z');
     expect(m!.envelope!.from).toEqual([
-      { name: 'Zoë Åberg', address: 'zoe@example.se', mailbox: 'zoe', host: 'example.se' },
+      {
+        name: 'Zoë Åberg',
+        address: 'zoe@example.se',
+        mailbox: 'zoe',
+        host: 'example.se',
+        adl: null,
+      },
     ]);
     expect(m!.envelope!.to).toEqual([
       {
         group: 'Team',
         members: [
-          { name: null, address: 'alice@example.com', mailbox: 'alice', host: 'example.com' },
+          {
+            name: null,
+            address: 'alice@example.com',
+            mailbox: 'alice',
+            host: 'example.com',
+            adl: null,
+          },
         ],
       },
     ]);
@@ -543,6 +564,43 @@ describe('envelope and dates', () => {
     expect(parseMessageDate(null)).toBeNull();
   });
 
+  it('one- and two-digit days, every month, leap years and zones agree with Date.UTC', () => {
+    const months = [
+      'Jan',
+      'Feb',
+      'Mar',
+      'Apr',
+      'May',
+      'Jun',
+      'Jul',
+      'Aug',
+      'Sep',
+      'Oct',
+      'Nov',
+      'Dec',
+    ];
+    const two = (n: number): string => String(n).padStart(2, '0');
+    for (const year of [1999, 2000, 2015, 2016, 2100]) {
+      for (let month = 0; month < 12; month++) {
+        const last = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+        for (const day of [1, 9, 10, last]) {
+          const zone = ((day * 37 + month * 11) % 1500) - 750;
+          const z = `${zone < 0 ? '-' : '+'}${two(Math.floor(Math.abs(zone) / 60))}${two(Math.abs(zone) % 60)}`;
+          const text = `Fri, ${day} ${months[month]} ${year} 13:07:59 ${z}`;
+          expect(parseMessageDate(text)?.getTime(), text).toBe(
+            Date.UTC(year, month, day, 13, 7 - zone, 59),
+          );
+          expect(parseMessageDate(text.slice(5))?.getTime(), text).toBe(
+            Date.UTC(year, month, day, 13, 7 - zone, 59),
+          );
+        }
+      }
+    }
+    expect(parseMessageDate('Fri, 29 Feb 2015 13:07:59 +0000')).toBeNull();
+    expect(parseMessageDate('Fri, 32 Jan 2015 13:07:59 +0000')).toBeNull();
+    expect(parseMessageDate('Fri, 0 Jan 2015 13:07:59 +0000')).toBeNull();
+  });
+
   it('parses the common form fast and exactly, with or without the weekday and a trailing comment', () => {
     expect(parseMessageDate('Wed, 31 Dec 2025 23:59:59 +0530 (IST)')!.toISOString()).toBe(
       '2025-12-31T18:29:59.000Z',
@@ -552,6 +610,56 @@ describe('envelope and dates', () => {
     );
     // Not a real day: no silent roll-over into March.
     expect(parseMessageDate('30 Feb 2024 00:00:00 +0000')).toBeNull();
+  });
+
+  it('the decoded envelope shares the parsed addresses, copying only what it decodes', () => {
+    const ann = {
+      name: 'Ann',
+      adl: null,
+      mailbox: 'ann',
+      host: 'a.example',
+      address: 'ann@a.example',
+    };
+    const bob = {
+      name: '=?UTF-8?Q?B=C3=B6b?=',
+      adl: null,
+      mailbox: 'bob',
+      host: 'b.example',
+      address: 'bob@b.example',
+    };
+    const nobody = { name: null, adl: null, mailbox: 'root', host: null, address: 'root' };
+    const plainGroup = { group: 'Team', members: [ann] };
+    const encodedGroup = { group: '=?UTF-8?Q?J=C3=BCry?=', members: [ann, bob] };
+    const from = [ann, nobody];
+    const to = [ann, bob, nobody];
+    const cc = [plainGroup];
+    const bcc = [encodedGroup];
+    const e = decodeEnvelope({
+      date: null,
+      subject: 'plain',
+      from,
+      sender: null,
+      replyTo: from,
+      to,
+      cc,
+      bcc,
+      inReplyTo: null,
+      messageId: null,
+    });
+    // Nothing to decode: the very same list and objects.
+    expect(e.from).toBe(from);
+    expect(e.replyTo).toBe(from);
+    expect(e.cc).toBe(cc);
+    expect(e.sender).toEqual([]);
+    // An encoded name: a new list and a new object for it alone; the input is untouched.
+    expect(e.to).not.toBe(to);
+    expect(e.to[0]).toBe(ann);
+    expect(e.to[1]).toEqual({ ...bob, name: 'Böb' });
+    expect(e.to[2]).toBe(nobody);
+    expect(bob.name).toBe('=?UTF-8?Q?B=C3=B6b?=');
+    expect(e.bcc).toEqual([{ group: 'Jüry', members: [ann, { ...bob, name: 'Böb' }] }]);
+    expect((e.bcc[0] as { members: unknown[] }).members[0]).toBe(ann);
+    expect(encodedGroup.group).toBe('=?UTF-8?Q?J=C3=BCry?=');
   });
 
   it('an envelope of NILs decodes to nulls and empty lists', () => {

@@ -191,3 +191,25 @@ describe('other builders', () => {
     expect(() => datetime(new Date('x'))).toThrow(ImapArgumentError);
   });
 });
+
+describe('SequenceSet.has', () => {
+  it('agrees with a plain scan for sets of many ranges, in any order, with * and reversed ranges', () => {
+    const wire = '900:*,5,17:9,3,40:41,100,200:150,7,60,61,62,63,1000,20:30';
+    const set = SequenceSet.parse(wire);
+    const inRange = (n: number): boolean =>
+      n === 5 ||
+      n === 3 ||
+      n === 7 ||
+      n === 100 ||
+      n === 1000 ||
+      n >= 900 ||
+      (n >= 9 && n <= 17) ||
+      (n >= 40 && n <= 41) ||
+      (n >= 150 && n <= 200) ||
+      (n >= 60 && n <= 63) ||
+      (n >= 20 && n <= 30);
+    for (let n = 1; n < 1200; n++) expect(set.has(n), String(n)).toBe(inRange(n));
+    expect(set.has(2 ** 32 - 1)).toBe(true);
+    expect(SequenceSet.parse('1:3,5,7,9,11,13,15,17,19').has(18)).toBe(false);
+  });
+});

@@ -77,6 +77,43 @@ describe('parseImapDateTime', () => {
     );
   });
 
+  it('gives the same instant as Date.UTC for every month, leap days and zones from 1601 to 9999', () => {
+    const months = [
+      'Jan',
+      'Feb',
+      'Mar',
+      'Apr',
+      'May',
+      'Jun',
+      'Jul',
+      'Aug',
+      'Sep',
+      'Oct',
+      'Nov',
+      'Dec',
+    ];
+    const two = (n: number): string => String(n).padStart(2, '0');
+    let seed = 7;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const years = [1601, 1899, 1900, 1970, 1999, 2000, 2004, 2024, 2100, 2400, 9999];
+    for (let k = 0; k < 2000; k++) {
+      const year = k < years.length * 12 ? years[k % years.length]! : 1601 + rand(8399);
+      const month = k % 12;
+      const last = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+      const day = k % 3 === 0 ? last : 1 + rand(last);
+      const [h, m, sec] = [rand(24), rand(60), rand(60)];
+      const zone = (rand(2) === 0 ? -1 : 1) * (rand(15) * 60 + rand(60));
+      const z = `${zone < 0 ? '-' : '+'}${two(Math.floor(Math.abs(zone) / 60))}${two(Math.abs(zone) % 60)}`;
+      const text = `${two(day)}-${months[month]}-${year} ${two(h)}:${two(m)}:${two(sec)} ${z}`;
+      expect(parseImapDateTime(text).getTime(), text).toBe(
+        Date.UTC(year, month, day, h, m - zone, sec),
+      );
+    }
+  });
+
   it('round-trips with formatImapDateTime', () => {
     const d = new Date(Date.UTC(2031, 4, 9, 13, 7, 59));
     for (const off of [0, 60, -300, 345, -720, 840]) {

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { BodyStructure } from '../../src/model/body-structure.js';
 import { bytes, fetchOf, parse } from './fixtures/parser-helpers.js';
 
-const terry = { name: 'Terry Gray', adl: null, mailbox: 'gray', host: 'cac.washington.edu' };
+const terry = {
+  name: 'Terry Gray',
+  adl: null,
+  mailbox: 'gray',
+  host: 'cac.washington.edu',
+  address: 'gray@cac.washington.edu',
+};
 
 describe('FETCH simple items (RFC 9051 7.5.2)', () => {
   it('RFC 9051 example: FLAGS, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODY', () => {
@@ -23,10 +29,30 @@ describe('FETCH simple items (RFC 9051 7.5.2)', () => {
           from: [terry],
           sender: [terry],
           replyTo: [terry],
-          to: [{ name: null, adl: null, mailbox: 'imap', host: 'cac.washington.edu' }],
+          to: [
+            {
+              name: null,
+              adl: null,
+              mailbox: 'imap',
+              host: 'cac.washington.edu',
+              address: 'imap@cac.washington.edu',
+            },
+          ],
           cc: [
-            { name: null, adl: null, mailbox: 'minutes', host: 'CNRI.Reston.VA.US' },
-            { name: 'John Klensin', adl: null, mailbox: 'KLENSIN', host: 'MIT.EDU' },
+            {
+              name: null,
+              adl: null,
+              mailbox: 'minutes',
+              host: 'CNRI.Reston.VA.US',
+              address: 'minutes@CNRI.Reston.VA.US',
+            },
+            {
+              name: 'John Klensin',
+              adl: null,
+              mailbox: 'KLENSIN',
+              host: 'MIT.EDU',
+              address: 'KLENSIN@MIT.EDU',
+            },
           ],
           bcc: null,
           inReplyTo: null,
@@ -215,11 +241,23 @@ describe('ENVELOPE', () => {
       {
         group: 'team',
         members: [
-          { name: 'Bob', adl: null, mailbox: 'bob', host: 'example.com' },
-          { name: 'Carol', adl: null, mailbox: 'carol', host: 'example.com' },
+          {
+            name: 'Bob',
+            adl: null,
+            mailbox: 'bob',
+            host: 'example.com',
+            address: 'bob@example.com',
+          },
+          {
+            name: 'Carol',
+            adl: null,
+            mailbox: 'carol',
+            host: 'example.com',
+            address: 'carol@example.com',
+          },
         ],
       },
-      { name: 'Dan', adl: null, mailbox: 'dan', host: 'example.org' },
+      { name: 'Dan', adl: null, mailbox: 'dan', host: 'example.org', address: 'dan@example.org' },
     ]);
   });
 
@@ -227,7 +265,9 @@ describe('ENVELOPE', () => {
     const a = fetchOf(
       '* 1 FETCH (ENVELOPE (NIL NIL NIL NIL NIL ((NIL NIL "root" NIL)) NIL NIL NIL NIL))\r\n',
     );
-    expect(a.envelope?.to).toEqual([{ name: null, adl: null, mailbox: 'root', host: null }]);
+    expect(a.envelope?.to).toEqual([
+      { name: null, adl: null, mailbox: 'root', host: null, address: 'root' },
+    ]);
   });
 
   it('UTF-8 and literals in envelope strings; encoded words left as sent', () => {
@@ -237,7 +277,15 @@ describe('ENVELOPE', () => {
     expect(a.envelope).toEqual({
       date: 'd',
       subject: '=?UTF-8?B?w6nDqQ==?=',
-      from: [{ name: 'José', adl: null, mailbox: 'jose', host: 'example.com' }],
+      from: [
+        {
+          name: 'José',
+          adl: null,
+          mailbox: 'jose',
+          host: 'example.com',
+          address: 'jose@example.com',
+        },
+      ],
       sender: null,
       replyTo: null,
       to: null,
@@ -246,6 +294,44 @@ describe('ENVELOPE', () => {
       inReplyTo: '<a@b>',
       messageId: '',
     });
+  });
+
+  it('Sender and Reply-To repeating From are parsed once and share its list', () => {
+    const ann = '(("Ann" NIL "ann" "a.example"))';
+    const a = fetchOf(
+      `* 1 FETCH (ENVELOPE (NIL "s" ${ann} ${ann} ${ann} ${ann} NIL NIL NIL NIL))\r\n`,
+    );
+    const e = a.envelope!;
+    expect(e.from).toEqual([
+      { name: 'Ann', adl: null, mailbox: 'ann', host: 'a.example', address: 'ann@a.example' },
+    ]);
+    expect(e.sender).toBe(e.from);
+    expect(e.replyTo).toBe(e.from);
+    // To is parsed on its own even when it is the same.
+    expect(e.to).toEqual(e.from);
+    expect(e.to).not.toBe(e.from);
+  });
+
+  it('a Sender that differs from From by one byte, or From with a literal, is parsed on its own', () => {
+    const a = fetchOf(
+      '* 1 FETCH (ENVELOPE (NIL NIL (("Ann" NIL "ann" "a.example")) (("Ann" NIL "ann" "a.examplf")) NIL NIL NIL NIL NIL NIL))\r\n',
+    );
+    expect(a.envelope!.sender).toEqual([
+      { name: 'Ann', adl: null, mailbox: 'ann', host: 'a.examplf', address: 'ann@a.examplf' },
+    ]);
+    expect(a.envelope!.replyTo).toBeNull();
+    const b = fetchOf(
+      '* 1 FETCH (ENVELOPE (NIL NIL (({3}\r\nAnn NIL "ann" "a.example")) (({3}\r\nAnn NIL "ann" "a.example")) NIL NIL NIL NIL NIL NIL))\r\n',
+    );
+    expect(b.envelope!.sender).toEqual(b.envelope!.from);
+    expect(b.envelope!.sender).not.toBe(b.envelope!.from);
+    expect(b.envelope!.from![0]).toMatchObject({ name: 'Ann', address: 'ann@a.example' });
+  });
+
+  it('a repeated From cut short by the end of the response is an error', () => {
+    expect(() =>
+      parse('* 1 FETCH (ENVELOPE (NIL NIL (("Ann" NIL "ann" "a.example")) (("Ann" NIL "ann"\r\n'),
+    ).toThrow(/unterminated|expected/);
   });
 
   it('NIL and "" are different', () => {

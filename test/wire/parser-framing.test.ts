@@ -482,6 +482,64 @@ describe('malformed input', () => {
     ).toMatch(/expected a number/);
   });
 
+  it('responses parsed in place in one chunk: values and error offsets count from each response', () => {
+    const parser = new ResponseParser();
+    const good = parser.push(
+      bytes('* 1 FETCH (UID 7 FLAGS (\\Seen))\r\nA1 OK done\r\n+ go on\r\n* 2 EXISTS\r\n'),
+    );
+    expect(good).toEqual([
+      { kind: 'untagged', name: 'FETCH', seq: 1, attributes: { uid: 7, flags: ['\\Seen'] } },
+      { kind: 'tagged', tag: 'A1', status: 'OK', code: null, text: 'done' },
+      { kind: 'continuation', code: null, text: 'go on' },
+      { kind: 'untagged', name: 'EXISTS', number: 2 },
+    ]);
+    const err = thrown(() =>
+      new ResponseParser().push(bytes('* 1 EXISTS\r\n* 2 FETCH (UID 5))\r\n')),
+    ) as ImapParseError;
+    expect(err.message).toMatch(/unexpected bytes after FETCH at offset 17 \(found "\)"\)/);
+    expect(err.offset).toBe(17);
+    const deep = thrown(() =>
+      new ResponseParser({ maxDepth: 2 }).push(bytes('* 1 EXISTS\r\n* 2 FETCH (X ((1)))\r\n')),
+    );
+    expect(deep.message).toMatch(/deeper than 2 at offset 14/);
+  });
+
+  it('responses split across chunks keep their bytes when later split responses arrive', () => {
+    const parser = new ResponseParser();
+    const text =
+      '* 1 FETCH (BODY[1] "hello" UID 1)\r\n* 2 XFOO "abc" ("def")\r\n* 3 FETCH (BODY[1] "world" UID 3)\r\n';
+    const got: Response[] = [];
+    // Every response straddles a chunk boundary.
+    for (let i = 0; i < text.length; i += 7) got.push(...parser.push(bytes(text.slice(i, i + 7))));
+    expect(got).toHaveLength(3);
+    const body = (r: Response): unknown =>
+      r.kind === 'untagged' && r.name === 'FETCH'
+        ? r.attributes.sections?.get('BODY[1]')?.data
+        : null;
+    expect(body(got[0]!)).toEqual(Buffer.from('hello'));
+    expect(body(got[2]!)).toEqual(Buffer.from('world'));
+    expect(got[1]).toEqual({
+      kind: 'untagged',
+      name: 'OTHER',
+      atom: 'XFOO',
+      number: 2,
+      data: [Buffer.from('abc'), [Buffer.from('def')]],
+    });
+  });
+
+  it('non-ASCII text in a chunk with other responses is decoded as UTF-8', () => {
+    const [a, b] = new ResponseParser().push(
+      Buffer.from('* 1 FETCH (UID 1)\r\n* 2 FETCH (PREVIEW "Grüße" UID 2)\r\n', 'utf8'),
+    );
+    expect(a).toEqual({ kind: 'untagged', name: 'FETCH', seq: 1, attributes: { uid: 1 } });
+    expect(b).toEqual({
+      kind: 'untagged',
+      name: 'FETCH',
+      seq: 2,
+      attributes: { preview: 'Grüße', uid: 2 },
+    });
+  });
+
   it('garbage after a response', () => {
     expect(parseError('* 1 EXISTS garbage\r\n').message).toMatch(
       /unexpected bytes after EXISTS at offset 11 \(found "garbage"\)/,
