@@ -35,19 +35,19 @@ export type MessageSet = SequenceSet | string | number | readonly number[];
  */
 export interface MessageAddress {
   /** Display name, encoded words decoded; null when none. */
-  name: string | null;
+  readonly name: string | null;
   /** `mailbox@host`, or the mailbox alone when there is no host; null when neither. */
-  address: string | null;
-  mailbox: string | null;
-  host: string | null;
+  readonly address: string | null;
+  readonly mailbox: string | null;
+  readonly host: string | null;
   /** Source route (obsolete, almost always null). */
-  adl: string | null;
+  readonly adl: string | null;
 }
 
 /** A group (`undisclosed-recipients: ;`) with its name decoded. */
 export interface MessageAddressGroup {
-  group: string;
-  members: MessageAddress[];
+  readonly group: string;
+  readonly members: readonly MessageAddress[];
 }
 
 /** An ENVELOPE with RFC 2047 words decoded and the date parsed. */
@@ -60,13 +60,16 @@ export interface MessageEnvelope {
   subject: string | null;
   /** The subject as sent. */
   rawSubject: string | null;
-  /** Address lists; empty when the server sent NIL. */
-  from: Array<MessageAddress | MessageAddressGroup>;
-  sender: Array<MessageAddress | MessageAddressGroup>;
-  replyTo: Array<MessageAddress | MessageAddressGroup>;
-  to: Array<MessageAddress | MessageAddressGroup>;
-  cc: Array<MessageAddress | MessageAddressGroup>;
-  bcc: Array<MessageAddress | MessageAddressGroup>;
+  /**
+   * Address lists; empty when the server sent NIL. Read-only: they may be
+   * the very lists of `attributes.envelope` (built once, not copied).
+   */
+  from: readonly (MessageAddress | MessageAddressGroup)[];
+  sender: readonly (MessageAddress | MessageAddressGroup)[];
+  replyTo: readonly (MessageAddress | MessageAddressGroup)[];
+  to: readonly (MessageAddress | MessageAddressGroup)[];
+  cc: readonly (MessageAddress | MessageAddressGroup)[];
+  bcc: readonly (MessageAddress | MessageAddressGroup)[];
   inReplyTo: string | null;
   messageId: string | null;
 }

@@ -658,7 +658,7 @@ describe('envelope and dates', () => {
     expect(e.to[2]).toBe(nobody);
     expect(bob.name).toBe('=?UTF-8?Q?B=C3=B6b?=');
     expect(e.bcc).toEqual([{ group: 'Jüry', members: [ann, { ...bob, name: 'Böb' }] }]);
-    expect((e.bcc[0] as { members: unknown[] }).members[0]).toBe(ann);
+    expect((e.bcc[0] as { members: readonly unknown[] }).members[0]).toBe(ann);
     expect(encodedGroup.group).toBe('=?UTF-8?Q?J=C3=BCry?=');
   });
 
