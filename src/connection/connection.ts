@@ -16,12 +16,7 @@ import {
   ImapConnectionError,
   ImapStateError,
 } from '../model/errors.js';
-import type {
-  ContinuationResponse,
-  Response,
-  TaggedResponse,
-  UntaggedResponse,
-} from '../model/response.js';
+import type { Response, TaggedResponse, UntaggedResponse } from '../model/response.js';
 import type { ResponseCode } from '../model/response-code.js';
 import type { SecretLike } from '../model/secret.js';
 import { astring, secret } from '../wire/args.js';
@@ -36,6 +31,7 @@ import { ResponseParser } from '../wire/parser.js';
 import { authenticate as saslAuthenticate, type AuthHost } from './auth.js';
 import { CommandTimer } from './command-timer.js';
 import { createCompression, type Compression } from './compress.js';
+import { onContinuation, waitContinue, type ContinuationHost } from './continuations.js';
 import {
   abortError,
   asConnectionError,
@@ -65,12 +61,8 @@ import { RawMode } from './raw-mode.js';
 import type { BatchedReader } from './reader.js';
 import { applyMailbox, enableRequests, literalSinkFor, type Selecting } from './receiver.js';
 import { collectorFor } from './router.js';
-import {
-  preauthWithStarttlsError,
-  starttlsMissingError,
-  starttlsRefusedError,
-  tlsInjectionError,
-} from './starttls.js';
+import { resolveEndpoint, setUpSession } from './setup.js';
+import { starttlsMissingError, starttlsRefusedError, tlsInjectionError } from './starttls.js';
 import {
   DEFAULT_CONNECT_TIMEOUT,
   DEFAULT_TLS_TIMEOUT,
@@ -219,6 +211,12 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     closed: () => this.#closed,
     onActivity: () => this.#timer.markActivity(),
   });
+  /** Answering the server's continuation requests (continuations.ts). */
+  readonly #continuations: ContinuationHost = {
+    closed: () => this.#closed,
+    writeLine: (line, redact) => this.#writeLine(line, redact),
+    close: (error) => this.close(error),
+  };
   #idle: IdleSession | null = null;
 
   private constructor(options: ConnectOptions, transport: Transport, host: string, port: number) {
@@ -260,18 +258,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
    */
   static async connect(options: ConnectOptions): Promise<ImapConnection> {
     checkedTagPrefix(options.tagPrefix); // caller errors before any connection is made
-    const host = options.host ?? 'localhost';
-    const port = options.port ?? (options.security === 'tls' ? 993 : 143);
-    if (options.stream !== undefined && (options.security ?? 'none') !== 'none') {
-      // Never a silent plaintext session: a caller's stream cannot be upgraded here.
-      throw new ImapArgumentError(
-        `security '${options.security}' is impossible over a caller-given stream: wrap the stream in TLS first, or pass security: 'none'`,
-      );
-    }
-    const security =
-      options.stream !== undefined
-        ? 'none'
-        : (options.security ?? (port === 993 ? 'tls' : 'starttls'));
+    const { host, port, security } = resolveEndpoint(options);
     const transport = await openTransport({
       host,
       port,
@@ -293,29 +280,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       await conn.#greetingWait.wait(options.timeouts?.greeting ?? DEFAULT_GREETING_TIMEOUT, (err) =>
         conn.close(err),
       );
-      if (security === 'starttls' && conn.#state !== 'not-authenticated') {
-        throw preauthWithStarttlsError();
-      }
-      if (conn.#capabilities.size === 0) await conn.capability();
-      if (security === 'starttls') {
-        if (!conn.hasCapability('STARTTLS')) throw starttlsMissingError();
-        await conn.starttls();
-      }
-      const auth = options.auth;
-      if (auth !== undefined && conn.#state === 'not-authenticated') {
-        await conn.authenticate(auth);
-      }
-      if (conn.#state === 'authenticated') {
-        if (options.compress === true && conn.hasCapability('COMPRESS=DEFLATE')) {
-          await conn.compress();
-        }
-        if (options.id !== undefined && conn.hasCapability('ID')) await conn.id(options.id);
-        if (options.enable !== undefined && options.enable.length > 0) {
-          const wanted = options.enable.filter((e) => conn.hasCapability(e));
-          const canEnable = conn.hasCapability('ENABLE') || conn.hasCapability('IMAP4rev2');
-          if (wanted.length > 0 && canEnable) await conn.enable(wanted);
-        }
-      }
+      await setUpSession(conn, options, security);
       return conn;
     } catch (err) {
       conn.close(asError(err));
@@ -900,7 +865,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
         } else if (part.type === 'continue') {
           if ((p.phase as Phase) === 'done') break;
           this.#compression?.flush();
-          await this.#waitContinue(p);
+          await waitContinue(p);
           if ((p.phase as Phase) === 'done') break;
         } else {
           await this.#writer.pipeLiteral(part.stream, part.size);
@@ -940,12 +905,6 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#writer.write(Buffer.from(line + '\r\n', 'utf8')).catch(() => undefined);
     this.#compression?.flush();
     this.#timer.arm();
-  }
-
-  #waitContinue(p: Pending): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      p.continueWaiter = { resolve, reject };
-    });
   }
 
   // ------------------------------------------------------------------
@@ -1098,7 +1057,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #dispatch(r: Response): void {
     this.#timer.onResponse();
     if (r.kind === 'tagged') this.#onTagged(r);
-    else if (r.kind === 'continuation') this.#onContinuation(r);
+    else if (r.kind === 'continuation') onContinuation(this.#inFlight, r, this.#continuations);
     else this.#onUntagged(r);
   }
 
@@ -1213,55 +1172,6 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     } finally {
       this.#delivering = null;
     }
-  }
-
-  #onContinuation(r: ContinuationResponse): void {
-    const writer = this.#inFlight.find((p) => p.continueWaiter !== null);
-    if (writer !== undefined) {
-      const waiter = writer.continueWaiter!;
-      writer.continueWaiter = null;
-      waiter.resolve();
-      return;
-    }
-    for (let i = this.#inFlight.length - 1; i >= 0; i--) {
-      const p = this.#inFlight[i]!;
-      const handler = p.hooks.onContinuation ?? p.options.onContinuation;
-      if (handler === undefined || p.phase === 'done') continue;
-      this.#answerContinuation(p, handler, r);
-      return;
-    }
-    this.close(
-      new ImapConnectionError(
-        'PROTOCOL',
-        'protocol error: the server sent a continuation request no command was waiting for',
-      ),
-    );
-  }
-
-  #answerContinuation(
-    p: Pending,
-    handler: NonNullable<Hooks['onContinuation']>,
-    r: ContinuationResponse,
-  ): void {
-    const redact = p.hooks.redactContinuations === true;
-    const fail = (err: unknown): void => {
-      rejectPending(p, asError(err));
-      this.close(asConnectionError(err, `answering a continuation of ${p.command} failed`));
-    };
-    let answer: Promise<string | null> | string | null;
-    try {
-      answer = handler(r);
-    } catch (err) {
-      fail(err);
-      return;
-    }
-    if (typeof answer === 'string' || answer === null) {
-      if (answer !== null) this.#writeLine(answer, redact);
-      return;
-    }
-    answer.then((line) => {
-      if (line !== null && !this.#closed && p.phase !== 'done') this.#writeLine(line, redact);
-    }, fail);
   }
 
   #onTagged(r: TaggedResponse): void {
