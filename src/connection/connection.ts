@@ -30,7 +30,7 @@ import { encodeCommand } from '../wire/encoder.js';
 import { ResponseParser } from '../wire/parser.js';
 import { authenticate as saslAuthenticate, type AuthHost } from './auth.js';
 import { CommandTimer } from './command-timer.js';
-import { createCompression, type Compression } from './compress.js';
+import { startCompression, type StartedCompression } from './compress.js';
 import { onContinuation, waitContinue, type ContinuationHost } from './continuations.js';
 import {
   abortError,
@@ -44,12 +44,13 @@ import {
 } from './errors.js';
 import { GreetingWaiter, refusedGreetingError } from './greeting.js';
 import { IdleSession, type IdleHandle, type IdleHost, type IdleOptions } from './idle.js';
-import { clientTraceLine, REDACTED, safeLog, ServerTrace } from './logging.js';
+import { ConnectionLog, REDACTED, type ServerTrace } from './logging.js';
 import {
   collectSet,
   COMMAND_NAME,
   ENCODE_OPTIONS,
   isBlocked,
+  rejectAll,
   rejectPending,
   resolvePending,
   TAG_PREFIX,
@@ -58,6 +59,7 @@ import {
   type Phase,
 } from './queue.js';
 import { RawMode } from './raw-mode.js';
+import { ReadPauses } from './read-pauses.js';
 import type { BatchedReader } from './reader.js';
 import { applyMailbox, enableRequests, literalSinkFor, type Selecting } from './receiver.js';
 import { collectorFor } from './router.js';
@@ -76,7 +78,6 @@ import type {
   ConnectionEvents,
   ConnectionState,
   ConnectOptions,
-  Logger,
   RunOptions,
   SelectedMailbox,
 } from './types.js';
@@ -124,8 +125,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   readonly #options: ConnectOptions;
   readonly #host: string;
   readonly #port: number;
-  readonly #logger: Logger | undefined;
-  readonly #logContext: { cid: number };
+  readonly #log: ConnectionLog;
   readonly #tagPrefix: string;
   #socket: Transport['socket'];
   /** Batches the socket's bytes when it was opened with `onread` (see reader.ts). */
@@ -133,8 +133,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #secure: boolean;
   #parser: ResponseParser;
   #trace: ServerTrace | null;
-  #compression: Compression | null = null;
-  #inflateEnding: 'no' | 'ending' | 'ended' = 'no';
+  #compression: StartedCompression | null = null;
 
   #state: ConnectionState = 'not-authenticated';
   #capabilities = new Set<string>();
@@ -171,7 +170,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #loggingOut = false;
 
   /** Pauses from pauseReading(), each tied to the command it bounds (null: the next one sent). */
-  #pauses = new Set<{ owner: Pending | null }>();
+  readonly #pauses = new ReadPauses();
   /** The command whose onUntagged callback is running. */
   #delivering: Pending | null = null;
   #readPaused = false;
@@ -225,8 +224,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#options = options;
     this.#host = host;
     this.#port = port;
-    this.#logger = options.logger;
-    this.#logContext = { cid: this.connectionId };
+    this.#log = new ConnectionLog(options.logger, this.connectionId);
     this.#tagPrefix = checkedTagPrefix(options.tagPrefix);
     this.#timer = new CommandTimer(
       {
@@ -240,7 +238,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#reader = transport.reader ?? null;
     this.#secure = transport.secure;
     this.#parser = this.#newParser(true);
-    this.#trace = this.#newTrace();
+    this.#trace = this.#log.serverTrace(() => this.#authenticating > 0);
     this.#closedPromise = new Promise<void>((resolve) => {
       this.#markClosed = resolve;
     });
@@ -370,7 +368,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
    */
   writeRaw(data: Buffer): void {
     if (this.#closed) throw closedError();
-    this.#traceClient(`[${data.length} raw bytes]`);
+    this.#log.client(`[${data.length} raw bytes]`);
     this.#writer.write(data).catch(() => undefined);
     this.#compression?.flush();
   }
@@ -473,11 +471,10 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
    * The command timeout does not run while reading is paused.
    */
   pauseReading(): () => void {
-    const token = { owner: this.#delivering ?? this.#inFlight[0] ?? null };
-    this.#pauses.add(token);
+    const pause = this.#pauses.take(this.#delivering ?? this.#inFlight[0] ?? null);
     this.#updateReading();
     return () => {
-      if (!this.#pauses.delete(token)) return;
+      if (!this.#pauses.release(pause)) return;
       this.#updateReading();
     };
   }
@@ -656,12 +653,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#exclusiveInFlight = 0;
     this.#observers = 0;
     this.#queue = [];
-    for (const p of pending) {
-      const waiter = p.continueWaiter;
-      p.continueWaiter = null;
-      waiter?.reject(pendingError);
-      rejectPending(p, pendingError);
-    }
+    rejectAll(pending, pendingError);
     this.#raw.wake();
     this.#writer.closed(pendingError);
     this.#greetingWait.take()?.reject(pendingError);
@@ -672,7 +664,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#socket.on('error', () => undefined); // late socket errors must not crash the process
     this.#compression?.destroy();
     this.#socket.destroy();
-    this.#debug(error === undefined ? 'closed' : `closed: ${error.message}`);
+    this.#log.debug(error === undefined ? 'closed' : `closed: ${error.message}`);
     this.#markClosed();
     this.#emit('close', error ?? null);
   }
@@ -815,7 +807,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#inFlight.push(p);
     if (!p.pipeline) this.#exclusiveInFlight++;
     if (p.hooks.observeUntagged !== undefined) this.#observers++;
-    for (const token of this.#pauses) if (token.owner === null) token.owner = p;
+    this.#pauses.claim(p);
     this.#updateReading();
     beforeSend(this.#machine, p);
     try {
@@ -824,7 +816,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
         p.encoded = encodeCommand(p.tag, p.given, p.args, mode);
         if (p.hooks.redacted === undefined) p.redacted = p.encoded.redacted;
       }
-      this.#traceClient(p.redacted);
+      this.#log.client(p.redacted);
       this.#timer.markActivity();
       this.#timer.arm(p);
       const parts = p.encoded.parts;
@@ -901,7 +893,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       );
       return;
     }
-    this.#traceClient(redact ? REDACTED : line);
+    this.#log.client(redact ? REDACTED : line);
     this.#writer.write(Buffer.from(line + '\r\n', 'utf8')).catch(() => undefined);
     this.#compression?.flush();
     this.#timer.arm();
@@ -923,14 +915,6 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
         if (!this.#closed) this.#dispatch(r);
       },
     });
-  }
-
-  #newTrace(): ServerTrace | null {
-    if (this.#logger?.trace === undefined) return null;
-    return new ServerTrace(
-      (line) => safeLog(this.#logger, 'trace', this.#logContext, line),
-      () => this.#authenticating > 0,
-    );
   }
 
   #attach(socket: Transport['socket']): void {
@@ -965,26 +949,9 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#reader?.flush(); // what the server sent before it closed comes first
     if (this.#closed) return;
     const compression = this.#compression;
-    if (compression !== null && this.#inflateEnding !== 'ended') {
-      // Let the inflater hand over what it still holds (e.g. BYE and the
-      // last completions) before failing anything.
-      if (this.#inflateEnding === 'no') {
-        this.#inflateEnding = 'ending';
-        // Whichever comes first: the inflater's end, or a second's grace.
-        const timer = setTimeout(() => {
-          this.#inflateEnding = 'ended';
-          this.#onEnd();
-        }, 1000);
-        timer.unref?.();
-        compression.input.once('end', () => {
-          clearTimeout(timer);
-          this.#inflateEnding = 'ended';
-          this.#onEnd();
-        });
-        compression.input.end();
-      }
-      return;
-    }
+    // Let the inflater hand over what it still holds (e.g. BYE and the last
+    // completions) before failing anything.
+    if (compression !== null && !compression.endInput()) return;
     if (this.#loggingOut) {
       this.close();
       return;
@@ -1007,7 +974,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #onPlain(buf: Buffer): void {
     if (this.#closed) return;
     if (this.#raw.active) {
-      this.#traceServerRaw(buf.length);
+      this.#log.serverRaw(buf.length);
       this.#raw.push(buf);
       return;
     }
@@ -1125,7 +1092,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
         try {
           observe(r);
         } catch (err) {
-          safeLog(this.#logger, 'error', { ...this.#logContext, err }, 'onUntagged threw');
+          this.#log.error(err, 'onUntagged threw');
         }
       }
     }
@@ -1249,7 +1216,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
           return;
         }
         plain.on('error', () => undefined); // errors surface through the TLS socket
-        this.#debug('starting TLS');
+        this.#log.debug('starting TLS');
         upgradeToTls(
           plain,
           this.#host,
@@ -1266,13 +1233,13 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
             this.#socket = tlsSocket;
             this.#secure = true;
             this.#parser = this.#newParser(false);
-            this.#trace = this.#newTrace();
+            this.#trace = this.#log.serverTrace(() => this.#authenticating > 0);
             this.#capabilities = new Set();
             this.#enabled = new Set();
             this.#readPaused = false;
             this.#attach(tlsSocket);
             this.#switching = false;
-            this.#debug('TLS established');
+            this.#log.debug('TLS established');
             this.#enqueue('CAPABILITY', [], {}, { front: true }).then(() => resolve(), reject);
             this.#updateReading();
           },
@@ -1290,29 +1257,13 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#switching = true; // nothing may be sent until the streams are in place
     this.#switchAction = (rest: Buffer) => {
       this.#switching = false;
-      const compression = createCompression();
-      this.#compression = compression;
-      const onError = (err: Error): void =>
-        this.close(
-          new ImapConnectionError(
-            'COMPRESS_INJECTION',
-            `compressed stream is corrupt (uncompressed or injected data after COMPRESS?): ${err.message}`,
-            { cause: err },
-          ),
-        );
-      compression.output.on('error', onError);
-      compression.input.on('error', (err: Error) => {
-        if (this.#inflateEnding === 'no') {
-          onError(err);
-          return;
-        }
-        // The server closed without a final deflate block: that is only the end.
-        this.#inflateEnding = 'ended';
-        this.#onEnd();
+      const compression = startCompression(this.#socket, {
+        onPlain: (plain) => this.#onPlain(plain),
+        onCorrupt: (err) => this.close(err),
+        onEnded: this.#onEnd,
       });
-      compression.output.pipe(this.#socket, { end: false });
-      compression.input.on('data', (plain: Buffer) => this.#onPlain(plain));
-      this.#debug('COMPRESS DEFLATE active');
+      this.#compression = compression;
+      this.#log.debug('COMPRESS DEFLATE active');
       // RFC 4978: everything after the OK's CRLF is compressed.
       if (rest.length > 0) compression.input.write(rest);
       this.#afterChange();
@@ -1334,7 +1285,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
 
   #updateReading(): void {
     if (this.#closed || this.#switching) return;
-    const pause = this.#queue.length === 0 && this.#readingPaused();
+    const pause = this.#queue.length === 0 && this.#pauses.hold(this.#inFlight);
     if (pause === this.#readPaused) return;
     this.#readPaused = pause;
     if (pause) {
@@ -1348,41 +1299,18 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#timer.arm();
   }
 
-  #readingPaused(): boolean {
-    const only = this.#inFlight.length === 1 ? this.#inFlight[0] : undefined;
-    for (const token of this.#pauses) {
-      if (token.owner === null ? this.#inFlight.length === 0 : token.owner === only) return true;
-    }
-    return false;
-  }
-
   // ------------------------------------------------------------------
   // Helpers
 
   #setCapabilities(caps: readonly string[]): void {
     this.#capabilities = new Set(caps.map((c) => c.toUpperCase()));
-    this.#debug(`capabilities: ${[...this.#capabilities].join(' ')}`);
+    this.#log.debug(`capabilities: ${[...this.#capabilities].join(' ')}`);
   }
 
   #setState(state: ConnectionState): void {
     if (this.#state === state) return;
     this.#state = state;
-    this.#debug(`state: ${state}`);
-  }
-
-  #debug(msg: string): void {
-    safeLog(this.#logger, 'debug', this.#logContext, msg);
-  }
-
-  #traceClient(text: string): void {
-    if (this.#logger?.trace === undefined) return;
-    safeLog(this.#logger, 'trace', this.#logContext, clientTraceLine(text));
-  }
-
-  /** Raw-mode input is logged by size only: the caller may be mid-authentication. */
-  #traceServerRaw(bytes: number): void {
-    if (this.#logger?.trace === undefined) return;
-    safeLog(this.#logger, 'trace', this.#logContext, `S: [${bytes} raw bytes]`);
+    this.#log.debug(`state: ${state}`);
   }
 
   /** Emits without letting a throwing listener break the engine. */
@@ -1391,12 +1319,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     try {
       (this.emit as (name: string, ...rest: unknown[]) => boolean)(event, ...args);
     } catch (err) {
-      safeLog(
-        this.#logger,
-        'error',
-        { ...this.#logContext, err },
-        `a '${String(event)}' listener threw`,
-      );
+      this.#log.error(err, `a '${String(event)}' listener threw`);
     }
   }
 
