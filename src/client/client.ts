@@ -15,7 +15,7 @@ import {
 import { copy, type CopyUid } from '../commands/copy.js';
 import { create, type CreateOptions, type CreateResult } from '../commands/create.js';
 import { deleteMailbox } from '../commands/delete.js';
-import { expunge, type ExpungeResult } from '../commands/expunge.js';
+import type { ExpungeResult } from '../commands/expunge.js';
 import {
   fetch as fetchCommand,
   fetchAll as fetchAllCommand,
@@ -34,21 +34,28 @@ import { search as searchCommand } from '../commands/search.js';
 import type { SearchQuery } from '../commands/search-query.js';
 import { select } from '../commands/select.js';
 import { status, type StatusItem, type StatusResult } from '../commands/status.js';
-import { store, type StoreResult } from '../commands/store.js';
+import type { StoreResult } from '../commands/store.js';
 import { subscribe, unsubscribe } from '../commands/subscribe.js';
-import { uidExpunge } from '../commands/uid-expunge.js';
 import { unselect } from '../commands/unselect.js';
 import { close as closeMailbox } from '../commands/close.js';
 import { ImapConnection } from '../connection/connection.js';
 import { safeLog } from '../connection/logging.js';
 import type { CommandContext } from '../connection/types.js';
-import { ImapCapabilityError, ImapConnectionError, ImapStateError } from '../model/errors.js';
-import type { UntaggedResponse } from '../model/response.js';
-import { SequenceSet } from '../model/sequence-set.js';
+import { ImapConnectionError, ImapStateError } from '../model/errors.js';
+import { followConnection, type ConnectionFollower } from './connection-events.js';
 import { download, type DownloadOptions, type DownloadResult } from './download.js';
 import type { ClientEvents, MailboxInfo } from './events.js';
 import { IdleController } from './idle.js';
 import { LockQueue, type MailboxLock } from './mailbox-lock.js';
+import {
+  deleteMessages,
+  storeFlags,
+  type ClientFetchOptions,
+  type DeleteOptions,
+  type FlagChange,
+  type FlagOptions,
+  type MessageOptions,
+} from './messages.js';
 import {
   extensionsToEnable,
   resolveReconnect,
@@ -65,38 +72,6 @@ import {
   type SyncState,
 } from './resync.js';
 import { UidTracker } from './uid-tracker.js';
-
-/** Options of the message operations: `uid` (default true) says the set holds UIDs. */
-export interface MessageOptions {
-  /** The set holds UIDs (default true); false: sequence numbers. */
-  uid?: boolean;
-  signal?: AbortSignal;
-}
-
-/** Options of {@link ImapClient.fetch}. */
-export interface ClientFetchOptions extends MessageOptions {
-  /** Only messages whose MODSEQ is higher (CONDSTORE). */
-  changedSince?: bigint;
-  /** Messages buffered before the connection's reading pauses (default 256). */
-  highWaterMark?: number;
-}
-
-/** Options of the flag operations. */
-export interface FlagOptions extends MessageOptions {
-  /** `.SILENT`: the server does not echo the new flags (default true). */
-  silent?: boolean;
-  /** Change only messages not modified since this MODSEQ (CONDSTORE); the others are in `modified`. */
-  unchangedSince?: bigint;
-}
-
-/** Options of {@link ImapClient.messageDelete}. */
-export interface DeleteOptions extends MessageOptions {
-  /**
-   * Without UIDPLUS the only way is `\Deleted` + a plain EXPUNGE, which also
-   * removes every other message already marked `\Deleted`: refused unless true.
-   */
-  allowExpungeAll?: boolean;
-}
 
 /** Options of {@link ImapClient.getMailboxLock} and {@link ImapClient.mailboxOpen}. */
 export interface MailboxOpenOptions {
@@ -173,6 +148,12 @@ export class ImapClient extends EventEmitter<ClientEvents> {
   #sync: SyncState | null = null;
   readonly #locks: LockQueue;
   readonly #idle: IdleController;
+  /** What followConnection() calls back (bound once: it runs per untagged response). */
+  readonly #follower: ConnectionFollower = {
+    syncFor: this.#syncFor.bind(this),
+    emit: this.#emitSafe.bind(this),
+    onClose: (conn, err) => this.#onConnectionClose(conn, err),
+  };
 
   /** Creates a client; nothing happens until {@link ImapClient.connect}. */
   constructor(options: ClientOptions) {
@@ -616,57 +597,14 @@ export class ImapClient extends EventEmitter<ClientEvents> {
    * is needed, which is refused unless `allowExpungeAll`.
    */
   async messageDelete(range: MessageSet, options: DeleteOptions = {}): Promise<ExpungeResult> {
-    const signal = options.signal === undefined ? {} : { signal: options.signal };
-    return this.#exclusive(async (conn) => {
-      const uidPlus = conn.hasCapability('UIDPLUS') || conn.hasCapability('IMAP4rev2');
-      if (!uidPlus) {
-        if (options.allowExpungeAll !== true) {
-          throw new ImapCapabilityError(
-            'UIDPLUS',
-            'server lacks UIDPLUS: deleting would need a plain EXPUNGE, which also removes ' +
-              'other messages marked \\Deleted; pass { allowExpungeAll: true } to accept that',
-          );
-        }
-        await store(conn, range, {
-          add: ['\\Deleted'],
-          silent: true,
-          uid: options.uid !== false,
-          ...signal,
-        });
-        return expunge(conn, signal);
-      }
-      let uids: SequenceSet;
-      if (options.uid !== false) {
-        uids = SequenceSet.from(range);
-      } else {
-        // Pin the messages by UID before anything can renumber them.
-        const found = await fetchAllCommand(conn, range, { uid: true }, signal);
-        const list = found.map((m) => m.uid).filter((u): u is number => u !== undefined);
-        if (list.length === 0) return { expunged: [], vanished: null };
-        uids = SequenceSet.fromNumbers(list);
-      }
-      await store(conn, uids, { add: ['\\Deleted'], silent: true, uid: true, ...signal });
-      return uidExpunge(conn, uids, signal);
-    });
+    return this.#exclusive((conn) => deleteMessages(conn, range, options));
   }
 
   // ------------------------------------------------------------------
   // Internals: readiness, locks, mailbox state
 
-  #store(
-    range: MessageSet,
-    change: { add?: readonly string[]; remove?: readonly string[]; set?: readonly string[] },
-    options: FlagOptions,
-  ): Promise<StoreResult> {
-    return this.#exclusive((conn) =>
-      store(conn, range, {
-        ...change,
-        uid: options.uid !== false,
-        silent: options.silent !== false,
-        ...(options.unchangedSince === undefined ? {} : { unchangedSince: options.unchangedSince }),
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      }),
-    );
+  #store(range: MessageSet, change: FlagChange, options: FlagOptions): Promise<StoreResult> {
+    return this.#exclusive((conn) => storeFlags(conn, range, change, options));
   }
 
   /** The ready connection, waiting for a reconnection when one is under way. */
@@ -791,79 +729,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
   #use(conn: ImapConnection): void {
     this.#detach?.();
     this.#conn = conn;
-    const selectedPath = (): string | null => {
-      const sel = conn.selected;
-      return sel === null ? null : sel.name;
-    };
-    const onExists = (count: number, prevCount: number): void => {
-      const path = selectedPath();
-      if (path === null) return;
-      const sync = this.#syncFor(conn);
-      if (sync !== null) {
-        sync.exists = count;
-        sync.tracker?.exists(count);
-      }
-      this.#emitSafe('exists', { path, count, prevCount });
-    };
-    const onExpunge = (seq: number): void => {
-      const path = selectedPath();
-      if (path === null) return;
-      const sync = this.#syncFor(conn);
-      const uid = sync?.tracker?.expunge(seq);
-      if (sync !== null) sync.exists = conn.selected?.exists ?? sync.exists;
-      this.#emitSafe('expunge', uid === undefined ? { path, seq } : { path, seq, uid });
-    };
-    const onVanished = (r: Extract<UntaggedResponse, { name: 'VANISHED' }>): void => {
-      const path = selectedPath();
-      // VANISHED (EARLIER) answers a QRESYNC SELECT or FETCH: reported by `resync`.
-      if (path === null || r.earlier) return;
-      const sync = this.#syncFor(conn);
-      if (sync !== null) sync.exists = conn.selected?.exists ?? sync.exists;
-      this.#emitSafe('vanished', { path, uids: r.uids });
-    };
-    const onFetch = (r: Extract<UntaggedResponse, { name: 'FETCH' }>): void => {
-      const path = selectedPath();
-      const a = r.attributes;
-      if (path === null || a.flags === undefined) return;
-      this.#emitSafe('flags', {
-        path,
-        seq: r.seq,
-        flags: new Set(a.flags),
-        ...(a.uid === undefined ? {} : { uid: a.uid }),
-        ...(a.modseq === undefined ? {} : { modseq: a.modseq }),
-      });
-    };
-    const onUntagged = (r: UntaggedResponse): void => {
-      if (r.name !== 'FETCH') return;
-      const sync = this.#syncFor(conn);
-      if (sync === null) return;
-      const { uid, modseq } = r.attributes;
-      if (modseq !== undefined && (sync.highestModseq === null || modseq > sync.highestModseq)) {
-        sync.highestModseq = modseq;
-      }
-      if (uid !== undefined) {
-        if (uid > sync.maxUid) sync.maxUid = uid;
-        sync.tracker?.fetched(r.seq, uid);
-      }
-    };
-    const onAlert = (message: string): void => this.#emitSafe('alert', { message });
-    const onClose = (err: Error | null): void => this.#onConnectionClose(conn, err);
-    conn.on('exists', onExists);
-    conn.on('expunge', onExpunge);
-    conn.on('vanished', onVanished);
-    conn.on('fetch', onFetch);
-    conn.on('untagged', onUntagged);
-    conn.on('alert', onAlert);
-    conn.on('close', onClose);
-    this.#detach = () => {
-      conn.off('exists', onExists);
-      conn.off('expunge', onExpunge);
-      conn.off('vanished', onVanished);
-      conn.off('fetch', onFetch);
-      conn.off('untagged', onUntagged);
-      conn.off('alert', onAlert);
-      conn.off('close', onClose);
-    };
+    this.#detach = followConnection(conn, this.#follower);
   }
 
   /** The tracked mailbox when it is the one `conn` has selected (not while a SELECT runs). */
