@@ -57,7 +57,7 @@ import {
   type MessageOptions,
 } from './messages.js';
 import {
-  extensionsToEnable,
+  connectOptions,
   resolveReconnect,
   type ClientOptions,
   type ResolvedReconnect,
@@ -65,6 +65,7 @@ import {
 import { backoffDelay, isFatalReconnectError, ReadyGate, sleep } from './reconnect.js';
 import {
   condstoreSelectOptions,
+  mailboxInfo,
   needsUidTracker,
   resync,
   stateFromSelect,
@@ -261,25 +262,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
 
   /** The selected mailbox, or null. */
   get mailbox(): MailboxInfo | null {
-    const sync = this.#sync;
-    const sel = this.#conn?.selected ?? null;
-    if (sync === null) return null;
-    const live = sel !== null && sameMailbox(sel.name, sync.path) ? sel : null;
-    let modseq = sync.highestModseq;
-    if (live?.highestModseq != null && (modseq === null || live.highestModseq > modseq)) {
-      modseq = live.highestModseq;
-    }
-    return {
-      path: sync.path,
-      readOnly: live?.readOnly ?? sync.readOnly,
-      exists: live?.exists ?? sync.exists,
-      uidValidity: live?.uidValidity ?? sync.uidValidity,
-      uidNext: live?.uidNext ?? sync.uidNext,
-      highestModseq: modseq,
-      noModseq: live?.noModseq ?? sync.noModseq,
-      flags: [...(live?.flags ?? [])],
-      permanentFlags: live?.permanentFlags == null ? null : [...live.permanentFlags],
-    };
+    return this.#sync === null ? null : mailboxInfo(this.#sync, this.#conn?.selected ?? null);
   }
 
   /** True while IDLE runs on the connection. */
@@ -714,15 +697,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
   // Internals: connections and events
 
   #openConnection(): Promise<ImapConnection> {
-    const {
-      reconnect: _reconnect,
-      qresync: _qresync,
-      condstore: _condstore,
-      autoIdle: _autoIdle,
-      enable: _enable,
-      ...connectOptions
-    } = this.#options;
-    return ImapConnection.connect({ ...connectOptions, enable: extensionsToEnable(this.#options) });
+    return ImapConnection.connect(connectOptions(this.#options));
   }
 
   /** Makes `conn` the client's connection and listens to it. */
