@@ -20,15 +20,11 @@ import type { Response, TaggedResponse, UntaggedResponse } from '../model/respon
 import type { ResponseCode } from '../model/response-code.js';
 import type { SecretLike } from '../model/secret.js';
 import { astring, secret } from '../wire/args.js';
-import type {
-  CommandArg,
-  EncodedCommand,
-  EncodeOptions,
-  LiteralMode,
-} from '../wire/command-arg.js';
+import type { CommandArg, EncodedCommand, LiteralMode } from '../wire/command-arg.js';
 import { encodeCommand } from '../wire/encoder.js';
 import { ResponseParser } from '../wire/parser.js';
 import { authenticate as saslAuthenticate, type AuthHost } from './auth.js';
+import { Capabilities } from './capabilities.js';
 import { CommandTimer } from './command-timer.js';
 import { startCompression, type StartedCompression } from './compress.js';
 import { onContinuation, waitContinue, type ContinuationHost } from './continuations.js';
@@ -48,7 +44,6 @@ import { ConnectionLog, REDACTED, type ServerTrace } from './logging.js';
 import {
   collectSet,
   COMMAND_NAME,
-  ENCODE_OPTIONS,
   isBlocked,
   rejectAll,
   rejectPending,
@@ -136,8 +131,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #compression: StartedCompression | null = null;
 
   #state: ConnectionState = 'not-authenticated';
-  #capabilities = new Set<string>();
-  #enabled = new Set<string>();
+  readonly #caps: Capabilities;
   #greeting: UntaggedResponse | null = null;
   /** Raw byte mode (imaplib's send/readline/read): incoming bytes bypass the parser. */
   readonly #raw = new RawMode();
@@ -187,8 +181,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     setSelecting: (selecting) => {
       this.#selecting = selecting;
     },
-    setCapabilities: (caps) => this.#setCapabilities(caps),
-    clearEnabled: () => this.#enabled.clear(),
+    setCapabilities: (caps) => this.#caps.set(caps),
+    clearEnabled: () => this.#caps.enabled.clear(),
     emitAlert: (text) => this.#emit('alert', text),
     emitReadonly: () => this.#emit('readonly'),
     startLogout: () => {
@@ -225,6 +219,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#host = host;
     this.#port = port;
     this.#log = new ConnectionLog(options.logger, this.connectionId);
+    this.#caps = new Capabilities(this.#log);
     this.#tagPrefix = checkedTagPrefix(options.tagPrefix);
     this.#timer = new CommandTimer(
       {
@@ -291,12 +286,12 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
 
   /** The server's capabilities, upper-cased (refreshed after STARTTLS and login). */
   get capabilities(): ReadonlySet<string> {
-    return this.#capabilities;
+    return this.#caps.announced;
   }
 
   /** Whether the server announced `name` (case-insensitive). */
   hasCapability(name: string): boolean {
-    return this.#capabilities.has(name.toUpperCase());
+    return this.#caps.announced.has(name.toUpperCase());
   }
 
   /** The connection state (RFC 9051 3). */
@@ -311,7 +306,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
 
   /** Extensions the server confirmed with `* ENABLED` (upper-cased). */
   get enabled(): ReadonlySet<string> {
-    return this.#enabled;
+    return this.#caps.enabled;
   }
 
   /** The selected mailbox, kept up to date from untagged data; null when none. Do not mutate. */
@@ -331,18 +326,12 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
 
   /** How literals are sent, from LITERAL+ / LITERAL- (IMAP4rev2 implies LITERAL-). */
   get literalMode(): LiteralMode {
-    if (this.#capabilities.has('LITERAL+')) return 'plus';
-    if (this.#capabilities.has('LITERAL-') || this.#capabilities.has('IMAP4REV2')) return 'minus';
-    return 'sync';
+    return this.#caps.literalMode;
   }
 
   /** UTF8=ACCEPT (RFC 6855) or IMAP4rev2 (RFC 9051 appendix E) is enabled: mailbox names and strings go as UTF-8. */
   get utf8Enabled(): boolean {
-    return (
-      this.#enabled.has('UTF8=ACCEPT') ||
-      this.#enabled.has('UTF8=ONLY') ||
-      this.#enabled.has('IMAP4REV2')
-    );
+    return this.#caps.utf8;
   }
 
   /** The connection is closed (after LOGOUT, close() or a failure). */
@@ -485,7 +474,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   /** CAPABILITY: refreshes and returns {@link ImapConnection.capabilities}. */
   async capability(): Promise<ReadonlySet<string>> {
     await this.exec('CAPABILITY', [], { collect: ['CAPABILITY'] });
-    return this.#capabilities;
+    return this.#caps.announced;
   }
 
   /** NOOP (pipelinable): lets the server report mailbox changes. */
@@ -690,7 +679,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     const space = upper.indexOf(' ');
     const verb = space === -1 ? upper : upper.slice(0, space);
     const tag = `${this.#tagPrefix}${this.#tagCounter}`;
-    const mode = this.#encodeOptions();
+    const mode = this.#caps.encodeOptions();
     let encoded: EncodedCommand;
     try {
       encoded = encodeCommand(tag, command, args, mode);
@@ -746,11 +735,6 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#updateReading();
     this.#pump();
     return promise;
-  }
-
-  /** The encoder's options now: one shared object per combination, so a change is seen by identity. */
-  #encodeOptions(): EncodeOptions {
-    return ENCODE_OPTIONS[this.literalMode][this.utf8Enabled ? 1 : 0];
   }
 
   #abort(p: Pending, signal: AbortSignal): void {
@@ -811,7 +795,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#updateReading();
     beforeSend(this.#machine, p);
     try {
-      const mode = this.#encodeOptions();
+      const mode = this.#caps.encodeOptions();
       if (p.encodedFor !== mode) {
         p.encoded = encodeCommand(p.tag, p.given, p.args, mode);
         if (p.hooks.redacted === undefined) p.redacted = p.encoded.redacted;
@@ -1034,7 +1018,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#emit('untagged', r);
     if (r.name === 'OK' || r.name === 'PREAUTH') {
       if (r.code?.name === 'ALERT') this.#emit('alert', r.text);
-      if (r.code?.name === 'CAPABILITY') this.#setCapabilities(r.code.capabilities);
+      if (r.code?.name === 'CAPABILITY') this.#caps.set(r.code.capabilities);
       if (r.name === 'PREAUTH') this.#setState('authenticated');
       waiter?.resolve(r);
       return;
@@ -1056,16 +1040,12 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#emit('untagged', r);
     switch (r.name) {
       case 'CAPABILITY':
-        this.#setCapabilities(r.capabilities);
+        this.#caps.set(r.capabilities);
         for (const p of this.#inFlight) p.sawCapability = true;
         break;
       case 'ENABLED': {
         // Only what an ENABLE in flight asked for (RFC 5161 3.2: nothing else may be enabled).
-        const asked = enableRequests(this.#inFlight);
-        for (const c of r.capabilities) {
-          const name = c.toUpperCase();
-          if (asked.has(name)) this.#enabled.add(name);
-        }
+        this.#caps.confirm(r.capabilities, enableRequests(this.#inFlight));
         break;
       }
       case 'BYE':
@@ -1076,7 +1056,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       case 'NO':
       case 'BAD':
         if (r.code?.name === 'CAPABILITY') {
-          this.#setCapabilities(r.code.capabilities);
+          this.#caps.set(r.code.capabilities);
           for (const p of this.#inFlight) p.sawCapability = true;
         }
         break;
@@ -1234,8 +1214,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
             this.#secure = true;
             this.#parser = this.#newParser(false);
             this.#trace = this.#log.serverTrace(() => this.#authenticating > 0);
-            this.#capabilities = new Set();
-            this.#enabled = new Set();
+            this.#caps.forget();
             this.#readPaused = false;
             this.#attach(tlsSocket);
             this.#switching = false;
@@ -1302,11 +1281,6 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   // ------------------------------------------------------------------
   // Helpers
 
-  #setCapabilities(caps: readonly string[]): void {
-    this.#capabilities = new Set(caps.map((c) => c.toUpperCase()));
-    this.#log.debug(`capabilities: ${[...this.#capabilities].join(' ')}`);
-  }
-
   #setState(state: ConnectionState): void {
     if (this.#state === state) return;
     this.#state = state;
@@ -1325,7 +1299,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
 
   #authHost(): AuthHost {
     return {
-      capabilities: this.#capabilities,
+      capabilities: this.#caps.announced,
       host: this.#host,
       port: this.#port,
       maxScramIterations: this.#options.maxScramIterations,
