@@ -48,7 +48,9 @@ import type { ClientEvents, MailboxInfo } from './events.js';
 import { IdleController } from './idle.js';
 import { LockQueue, type MailboxLock } from './mailbox-lock.js';
 import {
+  byUid,
   deleteMessages,
+  fetchOptions,
   storeFlags,
   type ClientFetchOptions,
   type DeleteOptions,
@@ -436,12 +438,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     const release = await this.#enter(options.signal);
     try {
       const conn = await this.#selectedConnection();
-      yield* fetchCommand(conn, range, items, {
-        uid: options.uid !== false,
-        ...(options.changedSince === undefined ? {} : { changedSince: options.changedSince }),
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-        ...(options.highWaterMark === undefined ? {} : { highWaterMark: options.highWaterMark }),
-      });
+      yield* fetchCommand(conn, range, items, fetchOptions(options, true));
     } finally {
       release();
     }
@@ -454,11 +451,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     options: ClientFetchOptions = {},
   ): Promise<FetchedMessage[]> {
     return this.#exclusive((conn) =>
-      fetchAllCommand(conn, range, items, {
-        uid: options.uid !== false,
-        ...(options.changedSince === undefined ? {} : { changedSince: options.changedSince }),
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      }),
+      fetchAllCommand(conn, range, items, fetchOptions(options, false)),
     );
   }
 
@@ -468,12 +461,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     items: FetchItems,
     options: MessageOptions = {},
   ): Promise<FetchedMessage | null> {
-    return this.#exclusive((conn) =>
-      fetchOneCommand(conn, id, items, {
-        uid: options.uid !== false,
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      }),
-    );
+    return this.#exclusive((conn) => fetchOneCommand(conn, id, items, byUid(options)));
   }
 
   /**
@@ -511,9 +499,8 @@ export class ImapClient extends EventEmitter<ClientEvents> {
   ): Promise<number[]> {
     return this.#exclusive(async (conn) => {
       const r = await searchCommand(conn, query, {
-        uid: options.uid !== false,
+        ...byUid(options),
         ...(options.charset === undefined ? {} : { charset: options.charset }),
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
       return r.numbers ?? [];
     });
@@ -552,12 +539,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     destination: string,
     options: MessageOptions = {},
   ): Promise<CopyUid | null> {
-    return this.#exclusive((conn) =>
-      copy(conn, range, destination, {
-        uid: options.uid !== false,
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      }),
-    );
+    return this.#exclusive((conn) => copy(conn, range, destination, byUid(options)));
   }
 
   /** MOVE to `destination` (emulated with COPY + UID EXPUNGE where MOVE is missing). */
@@ -566,12 +548,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     destination: string,
     options: MessageOptions = {},
   ): Promise<MoveResult> {
-    return this.#exclusive((conn) =>
-      move(conn, range, destination, {
-        uid: options.uid !== false,
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      }),
-    );
+    return this.#exclusive((conn) => move(conn, range, destination, byUid(options)));
   }
 
   /**

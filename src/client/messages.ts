@@ -5,7 +5,7 @@
  * @internal
  */
 import { expunge, type ExpungeResult } from '../commands/expunge.js';
-import { fetchAll, type MessageSet } from '../commands/fetch.js';
+import { fetchAll, type FetchOptions, type MessageSet } from '../commands/fetch.js';
 import { store, type StoreResult } from '../commands/store.js';
 import { uidExpunge } from '../commands/uid-expunge.js';
 import type { CommandContext } from '../connection/types.js';
@@ -42,6 +42,26 @@ export interface DeleteOptions extends MessageOptions {
    * removes every other message already marked `\Deleted`: refused unless true.
    */
   allowExpungeAll?: boolean;
+}
+
+/** The command modules' options for a message operation: UIDs unless `uid: false`, and the signal. */
+export function byUid(options: MessageOptions): { uid: boolean; signal?: AbortSignal } {
+  return {
+    uid: options.uid !== false,
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  };
+}
+
+/** FETCH's options for `options`; `highWaterMark` only for a `streamed` fetch (the iterator). */
+export function fetchOptions(options: ClientFetchOptions, streamed: boolean): FetchOptions {
+  return {
+    uid: options.uid !== false,
+    ...(options.changedSince === undefined ? {} : { changedSince: options.changedSince }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(!streamed || options.highWaterMark === undefined
+      ? {}
+      : { highWaterMark: options.highWaterMark }),
+  };
 }
 
 /** A change of flags: add, remove, or replace them. */
