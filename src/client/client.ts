@@ -64,7 +64,7 @@ import {
   type ClientOptions,
   type ResolvedReconnect,
 } from './options.js';
-import { backoffDelay, isFatalReconnectError, ReadyGate, sleep } from './reconnect.js';
+import { ReadyGate, reconnect } from './reconnect.js';
 import {
   condstoreSelectOptions,
   mailboxInfo,
@@ -716,29 +716,16 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     void this.#reconnectLoop(err);
   }
 
-  async #reconnectLoop(cause: Error): Promise<void> {
-    let lastError: Error = cause;
-    const max = this.#reconnect.maxAttempts;
-    let attempt = 0;
-    for (attempt = 1; attempt <= max; attempt++) {
-      const delay = backoffDelay(attempt, this.#reconnect);
-      this.#log('info', `connection lost (${lastError.message}); reconnecting in ${delay} ms`, {
-        attempt,
-      });
-      await sleep(delay, this.#stop.signal);
-      if (this.#closing || this.#phase !== 'reconnecting') return;
-      let conn: ImapConnection | null = null;
-      try {
-        conn = await this.#openConnection();
-        if (this.#closing || this.#phase !== 'reconnecting') {
-          conn.close();
-          return;
-        }
+  #reconnectLoop(cause: Error): Promise<void> {
+    const wanted = (): boolean => !this.#closing && this.#phase === 'reconnecting';
+    return reconnect(cause, this.#reconnect, this.#stop.signal, {
+      wanted,
+      open: () => this.#openConnection(),
+      restore: async (conn) => {
         this.#use(conn);
         await this.#restore(conn);
-        if (conn.closed)
-          throw new ImapConnectionError('CONNECTION_CLOSED', 'closed while restoring');
-        if (this.#closing || this.#phase !== 'reconnecting') return;
+      },
+      reconnected: (conn, attempt) => {
         this.#phase = 'ready';
         const gate = this.#gate;
         this.#gate = null;
@@ -746,22 +733,13 @@ export class ImapClient extends EventEmitter<ClientEvents> {
         this.#emitSafe('reconnect', { attempt });
         gate?.open(conn);
         this.#idle.kick();
-        return;
-      } catch (err) {
-        lastError = toError(err);
-        this.#log('warn', `reconnection attempt failed: ${lastError.message}`, { attempt });
-        if (conn !== null && !conn.closed) conn.close();
-        if (isFatalReconnectError(err)) break;
-      }
-    }
-    if (this.#closing || this.#phase !== 'reconnecting') return;
-    const error = new ImapConnectionError(
-      'CONNECTION_CLOSED',
-      `the connection was lost and could not be restored (${Math.min(attempt, max)} attempts): ${lastError.message}`,
-      { cause: lastError },
-    );
-    this.#reportError(error);
-    this.#finish(error);
+      },
+      gaveUp: (error) => {
+        this.#reportError(error);
+        this.#finish(error);
+      },
+      log: (level, msg, obj) => this.#log(level, msg, obj),
+    });
   }
 
   /** Re-selects the mailbox that was selected and reports what changed meanwhile. */

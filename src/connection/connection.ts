@@ -3,10 +3,15 @@
  * the command queue and pipelining, continuations, routing of untagged data,
  * the connection state machine, IDLE, SASL and timeouts. It knows nothing of
  * the meaning of individual commands beyond what the state machine needs.
- * It coordinates smaller pieces: queue.ts (the command record, pipelining
- * rule), writer.ts (corked, back-pressured writes), receiver.ts (literal
- * sinks, mailbox events), transitions.ts (the state machine),
- * command-timer.ts (the command timeout), raw-mode.ts and errors.ts.
+ * It coordinates smaller pieces: setup.ts (endpoint and post-greeting
+ * negotiation), queue.ts (the command record, pipelining rule), writer.ts
+ * (corked, back-pressured writes), receiver.ts (literal sinks, mailbox
+ * events), router.ts (which command collects a response), continuations.ts
+ * (answering `+`), capabilities.ts (announced and enabled capabilities),
+ * read-pauses.ts (pauseReading), transitions.ts (the state machine),
+ * command-timer.ts (the command timeout), compress.ts and starttls.ts (the
+ * stream switches), greeting.ts, idle.ts, auth.ts, raw-mode.ts, logging.ts
+ * and errors.ts.
  */
 import { EventEmitter } from 'node:events';
 import type { Duplex, Writable } from 'node:stream';
