@@ -46,7 +46,12 @@ import { followConnection, type ConnectionFollower } from './connection-events.j
 import { download, type DownloadOptions, type DownloadResult } from './download.js';
 import type { ClientEvents, MailboxInfo } from './events.js';
 import { IdleController } from './idle.js';
-import { LockQueue, type MailboxLock } from './mailbox-lock.js';
+import {
+  LockQueue,
+  releaseWhenDone,
+  type MailboxLock,
+  type MailboxOpenOptions,
+} from './mailbox-lock.js';
 import {
   byUid,
   deleteMessages,
@@ -75,14 +80,6 @@ import {
   type SyncState,
 } from './resync.js';
 import { UidTracker } from './uid-tracker.js';
-
-/** Options of {@link ImapClient.getMailboxLock} and {@link ImapClient.mailboxOpen}. */
-export interface MailboxOpenOptions {
-  /** Open with EXAMINE (no changes possible, `\Seen` not set by reading). */
-  readOnly?: boolean;
-  /** Stop waiting for the lock. */
-  signal?: AbortSignal;
-}
 
 /** The STATUS items asked for by default. */
 const DEFAULT_STATUS_ITEMS: readonly StatusItem[] = [
@@ -476,15 +473,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     try {
       const conn = await this.#selectedConnection();
       const result = await download(conn, id, part, options);
-      let released = false;
-      const done = (): void => {
-        if (released) return;
-        released = true;
-        release();
-      };
-      result.content.once('end', done);
-      result.content.once('close', done);
-      result.content.once('error', done);
+      releaseWhenDone(result.content, release);
       return result;
     } catch (err) {
       release();
