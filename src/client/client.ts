@@ -32,7 +32,6 @@ import { getQuotaRoot, type QuotaRootResult } from '../commands/quota.js';
 import { rename } from '../commands/rename.js';
 import { search as searchCommand } from '../commands/search.js';
 import type { SearchQuery } from '../commands/search-query.js';
-import { select } from '../commands/select.js';
 import { status, type StatusItem, type StatusResult } from '../commands/status.js';
 import type { StoreResult } from '../commands/store.js';
 import { subscribe, unsubscribe } from '../commands/subscribe.js';
@@ -70,16 +69,7 @@ import {
   type ResolvedReconnect,
 } from './options.js';
 import { ReadyGate, reconnect } from './reconnect.js';
-import {
-  condstoreSelectOptions,
-  mailboxInfo,
-  needsUidTracker,
-  resync,
-  stateFromSelect,
-  uidSnapshot,
-  type SyncState,
-} from './resync.js';
-import { UidTracker } from './uid-tracker.js';
+import { mailboxInfo, resync, selectTracked, type SyncState } from './resync.js';
 
 /** The STATUS items asked for by default. */
 const DEFAULT_STATUS_ITEMS: readonly StatusItem[] = [
@@ -639,12 +629,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
 
   async #openMailbox(conn: ImapConnection, path: string, readOnly: boolean): Promise<void> {
     this.#setMailbox(null);
-    const r = await select(conn, path, condstoreSelectOptions(conn, readOnly));
-    let tracker: UidTracker | null = null;
-    if (this.#reconnect.enabled && needsUidTracker(conn, r)) {
-      tracker = new UidTracker(r.exists > 0 ? await uidSnapshot(conn) : []);
-    }
-    this.#setMailbox(stateFromSelect(path, readOnly, r, tracker));
+    this.#setMailbox(await selectTracked(conn, path, readOnly, this.#reconnect.enabled));
   }
 
   /** Replaces the tracked mailbox, emitting mailboxClose / mailboxOpen. */

@@ -92,6 +92,26 @@ export function stateFromSelect(
   };
 }
 
+/**
+ * SELECTs (EXAMINEs with `readOnly`) `path` so that the server reports
+ * HIGHESTMODSEQ when it can, and returns the state to track; with
+ * `trackUids`, also the UIDs by sequence number when a later resync would
+ * need them.
+ */
+export async function selectTracked(
+  ctx: CommandContext,
+  path: string,
+  readOnly: boolean,
+  trackUids: boolean,
+): Promise<SyncState> {
+  const r = await select(ctx, path, condstoreSelectOptions(ctx, readOnly));
+  let tracker: UidTracker | null = null;
+  if (trackUids && needsUidTracker(ctx, r)) {
+    tracker = new UidTracker(r.exists > 0 ? await uidSnapshot(ctx) : []);
+  }
+  return stateFromSelect(path, readOnly, r, tracker);
+}
+
 /** What `ImapClient.mailbox` reports for `sync`: the live state of `selected` when it is the same mailbox. */
 export function mailboxInfo(
   sync: SyncState,
