@@ -15,7 +15,7 @@ import {
 import { copy, type CopyUid } from '../commands/copy.js';
 import { create, type CreateOptions, type CreateResult } from '../commands/create.js';
 import { deleteMailbox } from '../commands/delete.js';
-import { expunge, type ExpungeResult } from '../commands/expunge.js';
+import type { ExpungeResult } from '../commands/expunge.js';
 import {
   fetch as fetchCommand,
   fetchAll as fetchAllCommand,
@@ -32,79 +32,44 @@ import { getQuotaRoot, type QuotaRootResult } from '../commands/quota.js';
 import { rename } from '../commands/rename.js';
 import { search as searchCommand } from '../commands/search.js';
 import type { SearchQuery } from '../commands/search-query.js';
-import { select } from '../commands/select.js';
 import { status, type StatusItem, type StatusResult } from '../commands/status.js';
-import { store, type StoreResult } from '../commands/store.js';
+import type { StoreResult } from '../commands/store.js';
 import { subscribe, unsubscribe } from '../commands/subscribe.js';
-import { uidExpunge } from '../commands/uid-expunge.js';
 import { unselect } from '../commands/unselect.js';
 import { close as closeMailbox } from '../commands/close.js';
 import { ImapConnection } from '../connection/connection.js';
 import { safeLog } from '../connection/logging.js';
 import type { CommandContext } from '../connection/types.js';
-import { ImapCapabilityError, ImapConnectionError, ImapStateError } from '../model/errors.js';
-import type { UntaggedResponse } from '../model/response.js';
-import { SequenceSet } from '../model/sequence-set.js';
+import { ImapConnectionError, ImapStateError } from '../model/errors.js';
+import { followConnection, type ConnectionFollower } from './connection-events.js';
 import { download, type DownloadOptions, type DownloadResult } from './download.js';
 import type { ClientEvents, MailboxInfo } from './events.js';
 import { IdleController } from './idle.js';
-import { LockQueue, type MailboxLock } from './mailbox-lock.js';
 import {
-  extensionsToEnable,
+  LockQueue,
+  releaseWhenDone,
+  type MailboxLock,
+  type MailboxOpenOptions,
+} from './mailbox-lock.js';
+import {
+  byUid,
+  deleteMessages,
+  fetchOptions,
+  storeFlags,
+  type ClientFetchOptions,
+  type DeleteOptions,
+  type FlagChange,
+  type FlagOptions,
+  type MessageOptions,
+} from './messages.js';
+import {
+  connectOptions,
   resolveReconnect,
   type ClientOptions,
   type ResolvedReconnect,
 } from './options.js';
-import { backoffDelay, isFatalReconnectError, ReadyGate, sleep } from './reconnect.js';
-import {
-  condstoreSelectOptions,
-  needsUidTracker,
-  resync,
-  stateFromSelect,
-  uidSnapshot,
-  type SyncState,
-} from './resync.js';
-import { UidTracker } from './uid-tracker.js';
-
-/** Options of the message operations: `uid` (default true) says the set holds UIDs. */
-export interface MessageOptions {
-  /** The set holds UIDs (default true); false: sequence numbers. */
-  uid?: boolean;
-  signal?: AbortSignal;
-}
-
-/** Options of {@link ImapClient.fetch}. */
-export interface ClientFetchOptions extends MessageOptions {
-  /** Only messages whose MODSEQ is higher (CONDSTORE). */
-  changedSince?: bigint;
-  /** Messages buffered before the connection's reading pauses (default 256). */
-  highWaterMark?: number;
-}
-
-/** Options of the flag operations. */
-export interface FlagOptions extends MessageOptions {
-  /** `.SILENT`: the server does not echo the new flags (default true). */
-  silent?: boolean;
-  /** Change only messages not modified since this MODSEQ (CONDSTORE); the others are in `modified`. */
-  unchangedSince?: bigint;
-}
-
-/** Options of {@link ImapClient.messageDelete}. */
-export interface DeleteOptions extends MessageOptions {
-  /**
-   * Without UIDPLUS the only way is `\Deleted` + a plain EXPUNGE, which also
-   * removes every other message already marked `\Deleted`: refused unless true.
-   */
-  allowExpungeAll?: boolean;
-}
-
-/** Options of {@link ImapClient.getMailboxLock} and {@link ImapClient.mailboxOpen}. */
-export interface MailboxOpenOptions {
-  /** Open with EXAMINE (no changes possible, `\Seen` not set by reading). */
-  readOnly?: boolean;
-  /** Stop waiting for the lock. */
-  signal?: AbortSignal;
-}
+import { ReadyGate, reconnect } from './reconnect.js';
+import { mailboxInfo, resync, selectTracked, type SyncState } from './resync.js';
 
 /** The STATUS items asked for by default. */
 const DEFAULT_STATUS_ITEMS: readonly StatusItem[] = [
@@ -173,6 +138,12 @@ export class ImapClient extends EventEmitter<ClientEvents> {
   #sync: SyncState | null = null;
   readonly #locks: LockQueue;
   readonly #idle: IdleController;
+  /** What followConnection() calls back (bound once: it runs per untagged response). */
+  readonly #follower: ConnectionFollower = {
+    syncFor: this.#syncFor.bind(this),
+    emit: this.#emitSafe.bind(this),
+    onClose: (conn, err) => this.#onConnectionClose(conn, err),
+  };
 
   /** Creates a client; nothing happens until {@link ImapClient.connect}. */
   constructor(options: ClientOptions) {
@@ -280,25 +251,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
 
   /** The selected mailbox, or null. */
   get mailbox(): MailboxInfo | null {
-    const sync = this.#sync;
-    const sel = this.#conn?.selected ?? null;
-    if (sync === null) return null;
-    const live = sel !== null && sameMailbox(sel.name, sync.path) ? sel : null;
-    let modseq = sync.highestModseq;
-    if (live?.highestModseq != null && (modseq === null || live.highestModseq > modseq)) {
-      modseq = live.highestModseq;
-    }
-    return {
-      path: sync.path,
-      readOnly: live?.readOnly ?? sync.readOnly,
-      exists: live?.exists ?? sync.exists,
-      uidValidity: live?.uidValidity ?? sync.uidValidity,
-      uidNext: live?.uidNext ?? sync.uidNext,
-      highestModseq: modseq,
-      noModseq: live?.noModseq ?? sync.noModseq,
-      flags: [...(live?.flags ?? [])],
-      permanentFlags: live?.permanentFlags == null ? null : [...live.permanentFlags],
-    };
+    return this.#sync === null ? null : mailboxInfo(this.#sync, this.#conn?.selected ?? null);
   }
 
   /** True while IDLE runs on the connection. */
@@ -472,12 +425,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     const release = await this.#enter(options.signal);
     try {
       const conn = await this.#selectedConnection();
-      yield* fetchCommand(conn, range, items, {
-        uid: options.uid !== false,
-        ...(options.changedSince === undefined ? {} : { changedSince: options.changedSince }),
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-        ...(options.highWaterMark === undefined ? {} : { highWaterMark: options.highWaterMark }),
-      });
+      yield* fetchCommand(conn, range, items, fetchOptions(options, true));
     } finally {
       release();
     }
@@ -490,11 +438,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     options: ClientFetchOptions = {},
   ): Promise<FetchedMessage[]> {
     return this.#exclusive((conn) =>
-      fetchAllCommand(conn, range, items, {
-        uid: options.uid !== false,
-        ...(options.changedSince === undefined ? {} : { changedSince: options.changedSince }),
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      }),
+      fetchAllCommand(conn, range, items, fetchOptions(options, false)),
     );
   }
 
@@ -504,12 +448,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     items: FetchItems,
     options: MessageOptions = {},
   ): Promise<FetchedMessage | null> {
-    return this.#exclusive((conn) =>
-      fetchOneCommand(conn, id, items, {
-        uid: options.uid !== false,
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      }),
-    );
+    return this.#exclusive((conn) => fetchOneCommand(conn, id, items, byUid(options)));
   }
 
   /**
@@ -524,15 +463,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     try {
       const conn = await this.#selectedConnection();
       const result = await download(conn, id, part, options);
-      let released = false;
-      const done = (): void => {
-        if (released) return;
-        released = true;
-        release();
-      };
-      result.content.once('end', done);
-      result.content.once('close', done);
-      result.content.once('error', done);
+      releaseWhenDone(result.content, release);
       return result;
     } catch (err) {
       release();
@@ -547,9 +478,8 @@ export class ImapClient extends EventEmitter<ClientEvents> {
   ): Promise<number[]> {
     return this.#exclusive(async (conn) => {
       const r = await searchCommand(conn, query, {
-        uid: options.uid !== false,
+        ...byUid(options),
         ...(options.charset === undefined ? {} : { charset: options.charset }),
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
       return r.numbers ?? [];
     });
@@ -588,12 +518,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     destination: string,
     options: MessageOptions = {},
   ): Promise<CopyUid | null> {
-    return this.#exclusive((conn) =>
-      copy(conn, range, destination, {
-        uid: options.uid !== false,
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      }),
-    );
+    return this.#exclusive((conn) => copy(conn, range, destination, byUid(options)));
   }
 
   /** MOVE to `destination` (emulated with COPY + UID EXPUNGE where MOVE is missing). */
@@ -602,12 +527,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     destination: string,
     options: MessageOptions = {},
   ): Promise<MoveResult> {
-    return this.#exclusive((conn) =>
-      move(conn, range, destination, {
-        uid: options.uid !== false,
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      }),
-    );
+    return this.#exclusive((conn) => move(conn, range, destination, byUid(options)));
   }
 
   /**
@@ -616,57 +536,14 @@ export class ImapClient extends EventEmitter<ClientEvents> {
    * is needed, which is refused unless `allowExpungeAll`.
    */
   async messageDelete(range: MessageSet, options: DeleteOptions = {}): Promise<ExpungeResult> {
-    const signal = options.signal === undefined ? {} : { signal: options.signal };
-    return this.#exclusive(async (conn) => {
-      const uidPlus = conn.hasCapability('UIDPLUS') || conn.hasCapability('IMAP4rev2');
-      if (!uidPlus) {
-        if (options.allowExpungeAll !== true) {
-          throw new ImapCapabilityError(
-            'UIDPLUS',
-            'server lacks UIDPLUS: deleting would need a plain EXPUNGE, which also removes ' +
-              'other messages marked \\Deleted; pass { allowExpungeAll: true } to accept that',
-          );
-        }
-        await store(conn, range, {
-          add: ['\\Deleted'],
-          silent: true,
-          uid: options.uid !== false,
-          ...signal,
-        });
-        return expunge(conn, signal);
-      }
-      let uids: SequenceSet;
-      if (options.uid !== false) {
-        uids = SequenceSet.from(range);
-      } else {
-        // Pin the messages by UID before anything can renumber them.
-        const found = await fetchAllCommand(conn, range, { uid: true }, signal);
-        const list = found.map((m) => m.uid).filter((u): u is number => u !== undefined);
-        if (list.length === 0) return { expunged: [], vanished: null };
-        uids = SequenceSet.fromNumbers(list);
-      }
-      await store(conn, uids, { add: ['\\Deleted'], silent: true, uid: true, ...signal });
-      return uidExpunge(conn, uids, signal);
-    });
+    return this.#exclusive((conn) => deleteMessages(conn, range, options));
   }
 
   // ------------------------------------------------------------------
   // Internals: readiness, locks, mailbox state
 
-  #store(
-    range: MessageSet,
-    change: { add?: readonly string[]; remove?: readonly string[]; set?: readonly string[] },
-    options: FlagOptions,
-  ): Promise<StoreResult> {
-    return this.#exclusive((conn) =>
-      store(conn, range, {
-        ...change,
-        uid: options.uid !== false,
-        silent: options.silent !== false,
-        ...(options.unchangedSince === undefined ? {} : { unchangedSince: options.unchangedSince }),
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      }),
-    );
+  #store(range: MessageSet, change: FlagChange, options: FlagOptions): Promise<StoreResult> {
+    return this.#exclusive((conn) => storeFlags(conn, range, change, options));
   }
 
   /** The ready connection, waiting for a reconnection when one is under way. */
@@ -752,12 +629,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
 
   async #openMailbox(conn: ImapConnection, path: string, readOnly: boolean): Promise<void> {
     this.#setMailbox(null);
-    const r = await select(conn, path, condstoreSelectOptions(conn, readOnly));
-    let tracker: UidTracker | null = null;
-    if (this.#reconnect.enabled && needsUidTracker(conn, r)) {
-      tracker = new UidTracker(r.exists > 0 ? await uidSnapshot(conn) : []);
-    }
-    this.#setMailbox(stateFromSelect(path, readOnly, r, tracker));
+    this.#setMailbox(await selectTracked(conn, path, readOnly, this.#reconnect.enabled));
   }
 
   /** Replaces the tracked mailbox, emitting mailboxClose / mailboxOpen. */
@@ -776,94 +648,14 @@ export class ImapClient extends EventEmitter<ClientEvents> {
   // Internals: connections and events
 
   #openConnection(): Promise<ImapConnection> {
-    const {
-      reconnect: _reconnect,
-      qresync: _qresync,
-      condstore: _condstore,
-      autoIdle: _autoIdle,
-      enable: _enable,
-      ...connectOptions
-    } = this.#options;
-    return ImapConnection.connect({ ...connectOptions, enable: extensionsToEnable(this.#options) });
+    return ImapConnection.connect(connectOptions(this.#options));
   }
 
   /** Makes `conn` the client's connection and listens to it. */
   #use(conn: ImapConnection): void {
     this.#detach?.();
     this.#conn = conn;
-    const selectedPath = (): string | null => {
-      const sel = conn.selected;
-      return sel === null ? null : sel.name;
-    };
-    const onExists = (count: number, prevCount: number): void => {
-      const path = selectedPath();
-      if (path === null) return;
-      const sync = this.#syncFor(conn);
-      if (sync !== null) {
-        sync.exists = count;
-        sync.tracker?.exists(count);
-      }
-      this.#emitSafe('exists', { path, count, prevCount });
-    };
-    const onExpunge = (seq: number): void => {
-      const path = selectedPath();
-      if (path === null) return;
-      const sync = this.#syncFor(conn);
-      const uid = sync?.tracker?.expunge(seq);
-      if (sync !== null) sync.exists = conn.selected?.exists ?? sync.exists;
-      this.#emitSafe('expunge', uid === undefined ? { path, seq } : { path, seq, uid });
-    };
-    const onVanished = (r: Extract<UntaggedResponse, { name: 'VANISHED' }>): void => {
-      const path = selectedPath();
-      // VANISHED (EARLIER) answers a QRESYNC SELECT or FETCH: reported by `resync`.
-      if (path === null || r.earlier) return;
-      const sync = this.#syncFor(conn);
-      if (sync !== null) sync.exists = conn.selected?.exists ?? sync.exists;
-      this.#emitSafe('vanished', { path, uids: r.uids });
-    };
-    const onFetch = (r: Extract<UntaggedResponse, { name: 'FETCH' }>): void => {
-      const path = selectedPath();
-      const a = r.attributes;
-      if (path === null || a.flags === undefined) return;
-      this.#emitSafe('flags', {
-        path,
-        seq: r.seq,
-        flags: new Set(a.flags),
-        ...(a.uid === undefined ? {} : { uid: a.uid }),
-        ...(a.modseq === undefined ? {} : { modseq: a.modseq }),
-      });
-    };
-    const onUntagged = (r: UntaggedResponse): void => {
-      if (r.name !== 'FETCH') return;
-      const sync = this.#syncFor(conn);
-      if (sync === null) return;
-      const { uid, modseq } = r.attributes;
-      if (modseq !== undefined && (sync.highestModseq === null || modseq > sync.highestModseq)) {
-        sync.highestModseq = modseq;
-      }
-      if (uid !== undefined) {
-        if (uid > sync.maxUid) sync.maxUid = uid;
-        sync.tracker?.fetched(r.seq, uid);
-      }
-    };
-    const onAlert = (message: string): void => this.#emitSafe('alert', { message });
-    const onClose = (err: Error | null): void => this.#onConnectionClose(conn, err);
-    conn.on('exists', onExists);
-    conn.on('expunge', onExpunge);
-    conn.on('vanished', onVanished);
-    conn.on('fetch', onFetch);
-    conn.on('untagged', onUntagged);
-    conn.on('alert', onAlert);
-    conn.on('close', onClose);
-    this.#detach = () => {
-      conn.off('exists', onExists);
-      conn.off('expunge', onExpunge);
-      conn.off('vanished', onVanished);
-      conn.off('fetch', onFetch);
-      conn.off('untagged', onUntagged);
-      conn.off('alert', onAlert);
-      conn.off('close', onClose);
-    };
+    this.#detach = followConnection(conn, this.#follower);
   }
 
   /** The tracked mailbox when it is the one `conn` has selected (not while a SELECT runs). */
@@ -898,29 +690,16 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     void this.#reconnectLoop(err);
   }
 
-  async #reconnectLoop(cause: Error): Promise<void> {
-    let lastError: Error = cause;
-    const max = this.#reconnect.maxAttempts;
-    let attempt = 0;
-    for (attempt = 1; attempt <= max; attempt++) {
-      const delay = backoffDelay(attempt, this.#reconnect);
-      this.#log('info', `connection lost (${lastError.message}); reconnecting in ${delay} ms`, {
-        attempt,
-      });
-      await sleep(delay, this.#stop.signal);
-      if (this.#closing || this.#phase !== 'reconnecting') return;
-      let conn: ImapConnection | null = null;
-      try {
-        conn = await this.#openConnection();
-        if (this.#closing || this.#phase !== 'reconnecting') {
-          conn.close();
-          return;
-        }
+  #reconnectLoop(cause: Error): Promise<void> {
+    const wanted = (): boolean => !this.#closing && this.#phase === 'reconnecting';
+    return reconnect(cause, this.#reconnect, this.#stop.signal, {
+      wanted,
+      open: () => this.#openConnection(),
+      restore: async (conn) => {
         this.#use(conn);
         await this.#restore(conn);
-        if (conn.closed)
-          throw new ImapConnectionError('CONNECTION_CLOSED', 'closed while restoring');
-        if (this.#closing || this.#phase !== 'reconnecting') return;
+      },
+      reconnected: (conn, attempt) => {
         this.#phase = 'ready';
         const gate = this.#gate;
         this.#gate = null;
@@ -928,22 +707,13 @@ export class ImapClient extends EventEmitter<ClientEvents> {
         this.#emitSafe('reconnect', { attempt });
         gate?.open(conn);
         this.#idle.kick();
-        return;
-      } catch (err) {
-        lastError = toError(err);
-        this.#log('warn', `reconnection attempt failed: ${lastError.message}`, { attempt });
-        if (conn !== null && !conn.closed) conn.close();
-        if (isFatalReconnectError(err)) break;
-      }
-    }
-    if (this.#closing || this.#phase !== 'reconnecting') return;
-    const error = new ImapConnectionError(
-      'CONNECTION_CLOSED',
-      `the connection was lost and could not be restored (${Math.min(attempt, max)} attempts): ${lastError.message}`,
-      { cause: lastError },
-    );
-    this.#reportError(error);
-    this.#finish(error);
+      },
+      gaveUp: (error) => {
+        this.#reportError(error);
+        this.#finish(error);
+      },
+      log: (level, msg, obj) => this.#log(level, msg, obj),
+    });
   }
 
   /** Re-selects the mailbox that was selected and reports what changed meanwhile. */

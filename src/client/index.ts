@@ -2,14 +2,8 @@
  * The high-level client: {@link ImapClient} with mailbox locks, events,
  * streaming downloads, IDLE and automatic reconnection with QRESYNC resync.
  */
-export {
-  ImapClient,
-  type ClientFetchOptions,
-  type DeleteOptions,
-  type FlagOptions,
-  type MailboxOpenOptions,
-  type MessageOptions,
-} from './client.js';
+export { ImapClient } from './client.js';
+export type { ClientFetchOptions, DeleteOptions, FlagOptions, MessageOptions } from './messages.js';
 export type { DownloadMeta, DownloadOptions, DownloadResult } from './download.js';
 /** A MIME parameter (e.g. a body part's `filename`) with RFC 2231 and RFC 2047 encodings undone. */
 export { mimeParam } from './download.js';
@@ -28,5 +22,5 @@ export type {
   UidValidityChangeEvent,
   VanishedEvent,
 } from './events.js';
-export type { MailboxLock } from './mailbox-lock.js';
+export type { MailboxLock, MailboxOpenOptions } from './mailbox-lock.js';
 export type { ClientOptions, ReconnectOptions } from './options.js';

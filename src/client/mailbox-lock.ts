@@ -4,7 +4,16 @@
  * granted first come, first served; a task asking for a lock (on any
  * mailbox) waits until the holder releases it.
  */
+import type { Readable } from 'node:stream';
 import { ImapConnectionError } from '../model/errors.js';
+
+/** Options of {@link ImapClient.getMailboxLock} and {@link ImapClient.mailboxOpen}. */
+export interface MailboxOpenOptions {
+  /** Open with EXAMINE (no changes possible, `\Seen` not set by reading). */
+  readOnly?: boolean;
+  /** Stop waiting for the lock. */
+  signal?: AbortSignal;
+}
 
 /** A held mailbox lock: the mailbox stays selected until {@link MailboxLock.release}. */
 export interface MailboxLock {
@@ -133,4 +142,17 @@ function abortError(signal: AbortSignal): ImapConnectionError {
   return new ImapConnectionError('ABORTED', 'waiting for the mailbox lock was aborted', {
     cause: signal.reason,
   });
+}
+
+/** Releases a lock once `stream` (a download holding it) ends, closes or fails. @internal */
+export function releaseWhenDone(stream: Readable, release: () => void): void {
+  let released = false;
+  const done = (): void => {
+    if (released) return;
+    released = true;
+    release();
+  };
+  stream.once('end', done);
+  stream.once('close', done);
+  stream.once('error', done);
 }

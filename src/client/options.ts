@@ -83,6 +83,19 @@ export function resolveReconnect(
   return resolved;
 }
 
+/** The options of the client's connections: its own options, with the client's extensions to ENABLE. @internal */
+export function connectOptions(options: ClientOptions): ConnectOptions {
+  const {
+    reconnect: _reconnect,
+    qresync: _qresync,
+    condstore: _condstore,
+    autoIdle: _autoIdle,
+    enable: _enable,
+    ...connect
+  } = options;
+  return { ...connect, enable: extensionsToEnable(options) };
+}
+
 /** The extensions to ENABLE after login, in order, without duplicates. @internal */
 export function extensionsToEnable(options: ClientOptions): string[] {
   const wanted: string[] = [];

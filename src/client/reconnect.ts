@@ -1,7 +1,7 @@
 /**
- * Reconnection helpers: the backoff schedule, an abortable sleep, which
- * failures are worth retrying, and the gate commands wait at while the
- * client reconnects.
+ * Reconnection: the backoff schedule, an abortable sleep, which failures
+ * are worth retrying, the attempts loop, and the gate commands wait at while
+ * the client reconnects.
  * @internal
  */
 import { ImapConnectionError, ImapError, ImapProtocolError } from '../model/errors.js';
@@ -113,4 +113,70 @@ export class ReadyGate<T> {
     this.#waiters.clear();
     for (const w of waiters) w.reject(err);
   }
+}
+
+/** What {@link reconnect} does through the client. */
+export interface ReconnectHost<C extends { readonly closed: boolean; close(): void }> {
+  /** The client still wants this reconnection (not closed, still reconnecting). */
+  wanted(): boolean;
+  /** Opens a new connection (logged in, extensions enabled). */
+  open(): Promise<C>;
+  /** Makes `conn` the client's connection and restores the selected mailbox on it. */
+  restore(conn: C): Promise<void>;
+  /** `conn` is ready: the reconnection succeeded at attempt `attempt`. */
+  reconnected(conn: C, attempt: number): void;
+  /** Every attempt failed (or a failure is not worth retrying). */
+  gaveUp(error: ImapConnectionError): void;
+  log(level: 'info' | 'warn', msg: string, obj: object): void;
+}
+
+/**
+ * Reconnects after `cause` dropped the connection: up to
+ * `options.maxAttempts` attempts with {@link backoffDelay} between them,
+ * until one opens and restores a connection; stops quietly when the client
+ * no longer wants it (closed meanwhile, `signal` aborts the wait).
+ */
+export async function reconnect<C extends { readonly closed: boolean; close(): void }>(
+  cause: Error,
+  options: ResolvedReconnect,
+  signal: AbortSignal,
+  host: ReconnectHost<C>,
+): Promise<void> {
+  let lastError: Error = cause;
+  const max = options.maxAttempts;
+  let attempt = 0;
+  for (attempt = 1; attempt <= max; attempt++) {
+    const delay = backoffDelay(attempt, options);
+    host.log('info', `connection lost (${lastError.message}); reconnecting in ${delay} ms`, {
+      attempt,
+    });
+    await sleep(delay, signal);
+    if (!host.wanted()) return;
+    let conn: C | null = null;
+    try {
+      conn = await host.open();
+      if (!host.wanted()) {
+        conn.close();
+        return;
+      }
+      await host.restore(conn);
+      if (conn.closed) throw new ImapConnectionError('CONNECTION_CLOSED', 'closed while restoring');
+      if (!host.wanted()) return;
+      host.reconnected(conn, attempt);
+      return;
+    } catch (err) {
+      lastError = err instanceof Error ? err : new Error(String(err));
+      host.log('warn', `reconnection attempt failed: ${lastError.message}`, { attempt });
+      if (conn !== null && !conn.closed) conn.close();
+      if (isFatalReconnectError(err)) break;
+    }
+  }
+  if (!host.wanted()) return;
+  host.gaveUp(
+    new ImapConnectionError(
+      'CONNECTION_CLOSED',
+      `the connection was lost and could not be restored (${Math.min(attempt, max)} attempts): ${lastError.message}`,
+      { cause: lastError },
+    ),
+  );
 }

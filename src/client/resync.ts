@@ -6,9 +6,10 @@
 import { fetchAll } from '../commands/fetch.js';
 import { search } from '../commands/search.js';
 import { select, type SelectOptions, type SelectResult } from '../commands/select.js';
-import type { CommandContext } from '../connection/types.js';
+import { sameMailbox } from '../commands/mailbox-name.js';
+import type { CommandContext, SelectedMailbox } from '../connection/types.js';
 import { ImapProtocolError } from '../model/errors.js';
-import type { ChangedMessage, ResyncEvent } from './events.js';
+import type { ChangedMessage, MailboxInfo, ResyncEvent } from './events.js';
 import { UidTracker } from './uid-tracker.js';
 
 /** What the client remembers about the selected mailbox, to resynchronise it later. */
@@ -88,6 +89,49 @@ export function stateFromSelect(
     maxUid: r.uidNext === null ? 0 : Math.max(0, r.uidNext - 1),
     exists: r.exists,
     tracker,
+  };
+}
+
+/**
+ * SELECTs (EXAMINEs with `readOnly`) `path` so that the server reports
+ * HIGHESTMODSEQ when it can, and returns the state to track; with
+ * `trackUids`, also the UIDs by sequence number when a later resync would
+ * need them.
+ */
+export async function selectTracked(
+  ctx: CommandContext,
+  path: string,
+  readOnly: boolean,
+  trackUids: boolean,
+): Promise<SyncState> {
+  const r = await select(ctx, path, condstoreSelectOptions(ctx, readOnly));
+  let tracker: UidTracker | null = null;
+  if (trackUids && needsUidTracker(ctx, r)) {
+    tracker = new UidTracker(r.exists > 0 ? await uidSnapshot(ctx) : []);
+  }
+  return stateFromSelect(path, readOnly, r, tracker);
+}
+
+/** What `ImapClient.mailbox` reports for `sync`: the live state of `selected` when it is the same mailbox. */
+export function mailboxInfo(
+  sync: SyncState,
+  selected: Readonly<SelectedMailbox> | null,
+): MailboxInfo {
+  const live = selected !== null && sameMailbox(selected.name, sync.path) ? selected : null;
+  let modseq = sync.highestModseq;
+  if (live?.highestModseq != null && (modseq === null || live.highestModseq > modseq)) {
+    modseq = live.highestModseq;
+  }
+  return {
+    path: sync.path,
+    readOnly: live?.readOnly ?? sync.readOnly,
+    exists: live?.exists ?? sync.exists,
+    uidValidity: live?.uidValidity ?? sync.uidValidity,
+    uidNext: live?.uidNext ?? sync.uidNext,
+    highestModseq: modseq,
+    noModseq: live?.noModseq ?? sync.noModseq,
+    flags: [...(live?.flags ?? [])],
+    permanentFlags: live?.permanentFlags == null ? null : [...live.permanentFlags],
   };
 }
 

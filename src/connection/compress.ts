@@ -12,7 +12,12 @@
  * consumer's to bound.
  * @internal
  */
+import type { Writable } from 'node:stream';
 import zlib from 'node:zlib';
+import { ImapConnectionError } from '../model/errors.js';
+
+/** How long the inflater may take to hand over what it holds once the server closed (ms). */
+const END_GRACE = 1000;
 
 /** The two deflate streams of a compressed connection. */
 export interface Compression {
@@ -24,6 +29,28 @@ export interface Compression {
   flush(): void;
   /** Frees both streams. */
   destroy(): void;
+}
+
+/** What a started compression reports to the connection. */
+export interface CompressionHandlers {
+  /** Inflated bytes from the server. */
+  onPlain(plain: Buffer): void;
+  /** A stream failed: the connection must close with this error (COMPRESS_INJECTION). */
+  onCorrupt(error: ImapConnectionError): void;
+  /** The inflater ended after the server closed (see {@link StartedCompression.endInput}). */
+  onEnded(): void;
+}
+
+/** A compression in place on a connection. */
+export interface StartedCompression extends Compression {
+  /**
+   * The server closed the connection: true once the inflater has handed over
+   * everything it held (then the connection may fail what is left). Else it
+   * starts ending the inflater — so that a BYE and the last completions
+   * still arrive — and `onEnded` is called when it has, or after a second's
+   * grace, whichever comes first.
+   */
+  endInput(): boolean;
 }
 
 /** Creates the deflate/inflate pair for COMPRESS DEFLATE. */
@@ -39,6 +66,60 @@ export function createCompression(): Compression {
     destroy(): void {
       output.destroy();
       input.destroy();
+    },
+  };
+}
+
+/**
+ * Starts COMPRESS DEFLATE on `socket`: what is written to `output` goes out
+ * compressed, what arrives on `input` comes back to `handlers.onPlain`.
+ */
+export function startCompression(
+  socket: Writable,
+  handlers: CompressionHandlers,
+): StartedCompression {
+  const compression = createCompression();
+  let ending: 'no' | 'ending' | 'ended' = 'no';
+  const onError = (err: Error): void =>
+    handlers.onCorrupt(
+      new ImapConnectionError(
+        'COMPRESS_INJECTION',
+        `compressed stream is corrupt (uncompressed or injected data after COMPRESS?): ${err.message}`,
+        { cause: err },
+      ),
+    );
+  compression.output.on('error', onError);
+  compression.input.on('error', (err: Error) => {
+    if (ending === 'no') {
+      onError(err);
+      return;
+    }
+    // The server closed without a final deflate block: that is only the end.
+    ending = 'ended';
+    handlers.onEnded();
+  });
+  compression.output.pipe(socket, { end: false });
+  compression.input.on('data', handlers.onPlain);
+  return {
+    ...compression,
+    endInput(): boolean {
+      if (ending === 'ended') return true;
+      if (ending === 'no') {
+        ending = 'ending';
+        // Whichever comes first: the inflater's end, or a second's grace.
+        const timer = setTimeout(() => {
+          ending = 'ended';
+          handlers.onEnded();
+        }, END_GRACE);
+        timer.unref?.();
+        compression.input.once('end', () => {
+          clearTimeout(timer);
+          ending = 'ended';
+          handlers.onEnded();
+        });
+        compression.input.end();
+      }
+      return false;
     },
   };
 }

@@ -3,10 +3,15 @@
  * the command queue and pipelining, continuations, routing of untagged data,
  * the connection state machine, IDLE, SASL and timeouts. It knows nothing of
  * the meaning of individual commands beyond what the state machine needs.
- * It coordinates smaller pieces: queue.ts (the command record, pipelining
- * rule), writer.ts (corked, back-pressured writes), receiver.ts (literal
- * sinks, mailbox events), transitions.ts (the state machine),
- * command-timer.ts (the command timeout), raw-mode.ts and errors.ts.
+ * It coordinates smaller pieces: setup.ts (endpoint and post-greeting
+ * negotiation), queue.ts (the command record, pipelining rule), writer.ts
+ * (corked, back-pressured writes), receiver.ts (literal sinks, mailbox
+ * events), router.ts (which command collects a response), continuations.ts
+ * (answering `+`), capabilities.ts (announced and enabled capabilities),
+ * read-pauses.ts (pauseReading), transitions.ts (the state machine),
+ * command-timer.ts (the command timeout), compress.ts and starttls.ts (the
+ * stream switches), greeting.ts, idle.ts, auth.ts, raw-mode.ts, logging.ts
+ * and errors.ts.
  */
 import { EventEmitter } from 'node:events';
 import type { Duplex, Writable } from 'node:stream';
@@ -16,26 +21,18 @@ import {
   ImapConnectionError,
   ImapStateError,
 } from '../model/errors.js';
-import type {
-  ContinuationResponse,
-  Response,
-  TaggedResponse,
-  UntaggedResponse,
-} from '../model/response.js';
+import type { Response, TaggedResponse, UntaggedResponse } from '../model/response.js';
 import type { ResponseCode } from '../model/response-code.js';
 import type { SecretLike } from '../model/secret.js';
 import { astring, secret } from '../wire/args.js';
-import type {
-  CommandArg,
-  EncodedCommand,
-  EncodeOptions,
-  LiteralMode,
-} from '../wire/command-arg.js';
+import type { CommandArg, EncodedCommand, LiteralMode } from '../wire/command-arg.js';
 import { encodeCommand } from '../wire/encoder.js';
 import { ResponseParser } from '../wire/parser.js';
 import { authenticate as saslAuthenticate, type AuthHost } from './auth.js';
+import { Capabilities } from './capabilities.js';
 import { CommandTimer } from './command-timer.js';
-import { createCompression, type Compression } from './compress.js';
+import { startCompression, type StartedCompression } from './compress.js';
+import { onContinuation, waitContinue, type ContinuationHost } from './continuations.js';
 import {
   abortError,
   asConnectionError,
@@ -48,12 +45,12 @@ import {
 } from './errors.js';
 import { GreetingWaiter, refusedGreetingError } from './greeting.js';
 import { IdleSession, type IdleHandle, type IdleHost, type IdleOptions } from './idle.js';
-import { clientTraceLine, REDACTED, safeLog, ServerTrace } from './logging.js';
+import { ConnectionLog, REDACTED, type ServerTrace } from './logging.js';
 import {
   collectSet,
   COMMAND_NAME,
-  ENCODE_OPTIONS,
   isBlocked,
+  rejectAll,
   rejectPending,
   resolvePending,
   TAG_PREFIX,
@@ -62,15 +59,12 @@ import {
   type Phase,
 } from './queue.js';
 import { RawMode } from './raw-mode.js';
+import { ReadPauses } from './read-pauses.js';
 import type { BatchedReader } from './reader.js';
 import { applyMailbox, enableRequests, literalSinkFor, type Selecting } from './receiver.js';
 import { collectorFor } from './router.js';
-import {
-  preauthWithStarttlsError,
-  starttlsMissingError,
-  starttlsRefusedError,
-  tlsInjectionError,
-} from './starttls.js';
+import { resolveEndpoint, setUpSession } from './setup.js';
+import { starttlsMissingError, starttlsRefusedError, tlsInjectionError } from './starttls.js';
 import {
   DEFAULT_CONNECT_TIMEOUT,
   DEFAULT_TLS_TIMEOUT,
@@ -84,7 +78,6 @@ import type {
   ConnectionEvents,
   ConnectionState,
   ConnectOptions,
-  Logger,
   RunOptions,
   SelectedMailbox,
 } from './types.js';
@@ -132,8 +125,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   readonly #options: ConnectOptions;
   readonly #host: string;
   readonly #port: number;
-  readonly #logger: Logger | undefined;
-  readonly #logContext: { cid: number };
+  readonly #log: ConnectionLog;
   readonly #tagPrefix: string;
   #socket: Transport['socket'];
   /** Batches the socket's bytes when it was opened with `onread` (see reader.ts). */
@@ -141,12 +133,10 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #secure: boolean;
   #parser: ResponseParser;
   #trace: ServerTrace | null;
-  #compression: Compression | null = null;
-  #inflateEnding: 'no' | 'ending' | 'ended' = 'no';
+  #compression: StartedCompression | null = null;
 
   #state: ConnectionState = 'not-authenticated';
-  #capabilities = new Set<string>();
-  #enabled = new Set<string>();
+  readonly #caps: Capabilities;
   #greeting: UntaggedResponse | null = null;
   /** Raw byte mode (imaplib's send/readline/read): incoming bytes bypass the parser. */
   readonly #raw = new RawMode();
@@ -179,7 +169,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #loggingOut = false;
 
   /** Pauses from pauseReading(), each tied to the command it bounds (null: the next one sent). */
-  #pauses = new Set<{ owner: Pending | null }>();
+  readonly #pauses = new ReadPauses();
   /** The command whose onUntagged callback is running. */
   #delivering: Pending | null = null;
   #readPaused = false;
@@ -196,8 +186,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     setSelecting: (selecting) => {
       this.#selecting = selecting;
     },
-    setCapabilities: (caps) => this.#setCapabilities(caps),
-    clearEnabled: () => this.#enabled.clear(),
+    setCapabilities: (caps) => this.#caps.set(caps),
+    clearEnabled: () => this.#caps.enabled.clear(),
     emitAlert: (text) => this.#emit('alert', text),
     emitReadonly: () => this.#emit('readonly'),
     startLogout: () => {
@@ -219,6 +209,12 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     closed: () => this.#closed,
     onActivity: () => this.#timer.markActivity(),
   });
+  /** Answering the server's continuation requests (continuations.ts). */
+  readonly #continuations: ContinuationHost = {
+    closed: () => this.#closed,
+    writeLine: (line, redact) => this.#writeLine(line, redact),
+    close: (error) => this.close(error),
+  };
   #idle: IdleSession | null = null;
 
   private constructor(options: ConnectOptions, transport: Transport, host: string, port: number) {
@@ -227,8 +223,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#options = options;
     this.#host = host;
     this.#port = port;
-    this.#logger = options.logger;
-    this.#logContext = { cid: this.connectionId };
+    this.#log = new ConnectionLog(options.logger, this.connectionId);
+    this.#caps = new Capabilities(this.#log);
     this.#tagPrefix = checkedTagPrefix(options.tagPrefix);
     this.#timer = new CommandTimer(
       {
@@ -242,7 +238,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#reader = transport.reader ?? null;
     this.#secure = transport.secure;
     this.#parser = this.#newParser(true);
-    this.#trace = this.#newTrace();
+    this.#trace = this.#log.serverTrace(() => this.#authenticating > 0);
     this.#closedPromise = new Promise<void>((resolve) => {
       this.#markClosed = resolve;
     });
@@ -260,18 +256,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
    */
   static async connect(options: ConnectOptions): Promise<ImapConnection> {
     checkedTagPrefix(options.tagPrefix); // caller errors before any connection is made
-    const host = options.host ?? 'localhost';
-    const port = options.port ?? (options.security === 'tls' ? 993 : 143);
-    if (options.stream !== undefined && (options.security ?? 'none') !== 'none') {
-      // Never a silent plaintext session: a caller's stream cannot be upgraded here.
-      throw new ImapArgumentError(
-        `security '${options.security}' is impossible over a caller-given stream: wrap the stream in TLS first, or pass security: 'none'`,
-      );
-    }
-    const security =
-      options.stream !== undefined
-        ? 'none'
-        : (options.security ?? (port === 993 ? 'tls' : 'starttls'));
+    const { host, port, security } = resolveEndpoint(options);
     const transport = await openTransport({
       host,
       port,
@@ -293,29 +278,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       await conn.#greetingWait.wait(options.timeouts?.greeting ?? DEFAULT_GREETING_TIMEOUT, (err) =>
         conn.close(err),
       );
-      if (security === 'starttls' && conn.#state !== 'not-authenticated') {
-        throw preauthWithStarttlsError();
-      }
-      if (conn.#capabilities.size === 0) await conn.capability();
-      if (security === 'starttls') {
-        if (!conn.hasCapability('STARTTLS')) throw starttlsMissingError();
-        await conn.starttls();
-      }
-      const auth = options.auth;
-      if (auth !== undefined && conn.#state === 'not-authenticated') {
-        await conn.authenticate(auth);
-      }
-      if (conn.#state === 'authenticated') {
-        if (options.compress === true && conn.hasCapability('COMPRESS=DEFLATE')) {
-          await conn.compress();
-        }
-        if (options.id !== undefined && conn.hasCapability('ID')) await conn.id(options.id);
-        if (options.enable !== undefined && options.enable.length > 0) {
-          const wanted = options.enable.filter((e) => conn.hasCapability(e));
-          const canEnable = conn.hasCapability('ENABLE') || conn.hasCapability('IMAP4rev2');
-          if (wanted.length > 0 && canEnable) await conn.enable(wanted);
-        }
-      }
+      await setUpSession(conn, options, security);
       return conn;
     } catch (err) {
       conn.close(asError(err));
@@ -328,12 +291,12 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
 
   /** The server's capabilities, upper-cased (refreshed after STARTTLS and login). */
   get capabilities(): ReadonlySet<string> {
-    return this.#capabilities;
+    return this.#caps.announced;
   }
 
   /** Whether the server announced `name` (case-insensitive). */
   hasCapability(name: string): boolean {
-    return this.#capabilities.has(name.toUpperCase());
+    return this.#caps.announced.has(name.toUpperCase());
   }
 
   /** The connection state (RFC 9051 3). */
@@ -348,7 +311,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
 
   /** Extensions the server confirmed with `* ENABLED` (upper-cased). */
   get enabled(): ReadonlySet<string> {
-    return this.#enabled;
+    return this.#caps.enabled;
   }
 
   /** The selected mailbox, kept up to date from untagged data; null when none. Do not mutate. */
@@ -368,18 +331,12 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
 
   /** How literals are sent, from LITERAL+ / LITERAL- (IMAP4rev2 implies LITERAL-). */
   get literalMode(): LiteralMode {
-    if (this.#capabilities.has('LITERAL+')) return 'plus';
-    if (this.#capabilities.has('LITERAL-') || this.#capabilities.has('IMAP4REV2')) return 'minus';
-    return 'sync';
+    return this.#caps.literalMode;
   }
 
   /** UTF8=ACCEPT (RFC 6855) or IMAP4rev2 (RFC 9051 appendix E) is enabled: mailbox names and strings go as UTF-8. */
   get utf8Enabled(): boolean {
-    return (
-      this.#enabled.has('UTF8=ACCEPT') ||
-      this.#enabled.has('UTF8=ONLY') ||
-      this.#enabled.has('IMAP4REV2')
-    );
+    return this.#caps.utf8;
   }
 
   /** The connection is closed (after LOGOUT, close() or a failure). */
@@ -405,7 +362,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
    */
   writeRaw(data: Buffer): void {
     if (this.#closed) throw closedError();
-    this.#traceClient(`[${data.length} raw bytes]`);
+    this.#log.client(`[${data.length} raw bytes]`);
     this.#writer.write(data).catch(() => undefined);
     this.#compression?.flush();
   }
@@ -508,11 +465,10 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
    * The command timeout does not run while reading is paused.
    */
   pauseReading(): () => void {
-    const token = { owner: this.#delivering ?? this.#inFlight[0] ?? null };
-    this.#pauses.add(token);
+    const pause = this.#pauses.take(this.#delivering ?? this.#inFlight[0] ?? null);
     this.#updateReading();
     return () => {
-      if (!this.#pauses.delete(token)) return;
+      if (!this.#pauses.release(pause)) return;
       this.#updateReading();
     };
   }
@@ -523,7 +479,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   /** CAPABILITY: refreshes and returns {@link ImapConnection.capabilities}. */
   async capability(): Promise<ReadonlySet<string>> {
     await this.exec('CAPABILITY', [], { collect: ['CAPABILITY'] });
-    return this.#capabilities;
+    return this.#caps.announced;
   }
 
   /** NOOP (pipelinable): lets the server report mailbox changes. */
@@ -691,12 +647,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#exclusiveInFlight = 0;
     this.#observers = 0;
     this.#queue = [];
-    for (const p of pending) {
-      const waiter = p.continueWaiter;
-      p.continueWaiter = null;
-      waiter?.reject(pendingError);
-      rejectPending(p, pendingError);
-    }
+    rejectAll(pending, pendingError);
     this.#raw.wake();
     this.#writer.closed(pendingError);
     this.#greetingWait.take()?.reject(pendingError);
@@ -707,7 +658,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#socket.on('error', () => undefined); // late socket errors must not crash the process
     this.#compression?.destroy();
     this.#socket.destroy();
-    this.#debug(error === undefined ? 'closed' : `closed: ${error.message}`);
+    this.#log.debug(error === undefined ? 'closed' : `closed: ${error.message}`);
     this.#markClosed();
     this.#emit('close', error ?? null);
   }
@@ -733,7 +684,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     const space = upper.indexOf(' ');
     const verb = space === -1 ? upper : upper.slice(0, space);
     const tag = `${this.#tagPrefix}${this.#tagCounter}`;
-    const mode = this.#encodeOptions();
+    const mode = this.#caps.encodeOptions();
     let encoded: EncodedCommand;
     try {
       encoded = encodeCommand(tag, command, args, mode);
@@ -791,11 +742,6 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     return promise;
   }
 
-  /** The encoder's options now: one shared object per combination, so a change is seen by identity. */
-  #encodeOptions(): EncodeOptions {
-    return ENCODE_OPTIONS[this.literalMode][this.utf8Enabled ? 1 : 0];
-  }
-
   #abort(p: Pending, signal: AbortSignal): void {
     if (p.settled) return;
     const err = abortError(p, signal);
@@ -850,16 +796,16 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#inFlight.push(p);
     if (!p.pipeline) this.#exclusiveInFlight++;
     if (p.hooks.observeUntagged !== undefined) this.#observers++;
-    for (const token of this.#pauses) if (token.owner === null) token.owner = p;
+    this.#pauses.claim(p);
     this.#updateReading();
     beforeSend(this.#machine, p);
     try {
-      const mode = this.#encodeOptions();
+      const mode = this.#caps.encodeOptions();
       if (p.encodedFor !== mode) {
         p.encoded = encodeCommand(p.tag, p.given, p.args, mode);
         if (p.hooks.redacted === undefined) p.redacted = p.encoded.redacted;
       }
-      this.#traceClient(p.redacted);
+      this.#log.client(p.redacted);
       this.#timer.markActivity();
       this.#timer.arm(p);
       const parts = p.encoded.parts;
@@ -900,7 +846,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
         } else if (part.type === 'continue') {
           if ((p.phase as Phase) === 'done') break;
           this.#compression?.flush();
-          await this.#waitContinue(p);
+          await waitContinue(p);
           if ((p.phase as Phase) === 'done') break;
         } else {
           await this.#writer.pipeLiteral(part.stream, part.size);
@@ -936,16 +882,10 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       );
       return;
     }
-    this.#traceClient(redact ? REDACTED : line);
+    this.#log.client(redact ? REDACTED : line);
     this.#writer.write(Buffer.from(line + '\r\n', 'utf8')).catch(() => undefined);
     this.#compression?.flush();
     this.#timer.arm();
-  }
-
-  #waitContinue(p: Pending): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      p.continueWaiter = { resolve, reject };
-    });
   }
 
   // ------------------------------------------------------------------
@@ -964,14 +904,6 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
         if (!this.#closed) this.#dispatch(r);
       },
     });
-  }
-
-  #newTrace(): ServerTrace | null {
-    if (this.#logger?.trace === undefined) return null;
-    return new ServerTrace(
-      (line) => safeLog(this.#logger, 'trace', this.#logContext, line),
-      () => this.#authenticating > 0,
-    );
   }
 
   #attach(socket: Transport['socket']): void {
@@ -1006,26 +938,9 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#reader?.flush(); // what the server sent before it closed comes first
     if (this.#closed) return;
     const compression = this.#compression;
-    if (compression !== null && this.#inflateEnding !== 'ended') {
-      // Let the inflater hand over what it still holds (e.g. BYE and the
-      // last completions) before failing anything.
-      if (this.#inflateEnding === 'no') {
-        this.#inflateEnding = 'ending';
-        // Whichever comes first: the inflater's end, or a second's grace.
-        const timer = setTimeout(() => {
-          this.#inflateEnding = 'ended';
-          this.#onEnd();
-        }, 1000);
-        timer.unref?.();
-        compression.input.once('end', () => {
-          clearTimeout(timer);
-          this.#inflateEnding = 'ended';
-          this.#onEnd();
-        });
-        compression.input.end();
-      }
-      return;
-    }
+    // Let the inflater hand over what it still holds (e.g. BYE and the last
+    // completions) before failing anything.
+    if (compression !== null && !compression.endInput()) return;
     if (this.#loggingOut) {
       this.close();
       return;
@@ -1048,7 +963,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #onPlain(buf: Buffer): void {
     if (this.#closed) return;
     if (this.#raw.active) {
-      this.#traceServerRaw(buf.length);
+      this.#log.serverRaw(buf.length);
       this.#raw.push(buf);
       return;
     }
@@ -1098,7 +1013,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #dispatch(r: Response): void {
     this.#timer.onResponse();
     if (r.kind === 'tagged') this.#onTagged(r);
-    else if (r.kind === 'continuation') this.#onContinuation(r);
+    else if (r.kind === 'continuation') onContinuation(this.#inFlight, r, this.#continuations);
     else this.#onUntagged(r);
   }
 
@@ -1108,7 +1023,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#emit('untagged', r);
     if (r.name === 'OK' || r.name === 'PREAUTH') {
       if (r.code?.name === 'ALERT') this.#emit('alert', r.text);
-      if (r.code?.name === 'CAPABILITY') this.#setCapabilities(r.code.capabilities);
+      if (r.code?.name === 'CAPABILITY') this.#caps.set(r.code.capabilities);
       if (r.name === 'PREAUTH') this.#setState('authenticated');
       waiter?.resolve(r);
       return;
@@ -1130,16 +1045,12 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#emit('untagged', r);
     switch (r.name) {
       case 'CAPABILITY':
-        this.#setCapabilities(r.capabilities);
+        this.#caps.set(r.capabilities);
         for (const p of this.#inFlight) p.sawCapability = true;
         break;
       case 'ENABLED': {
         // Only what an ENABLE in flight asked for (RFC 5161 3.2: nothing else may be enabled).
-        const asked = enableRequests(this.#inFlight);
-        for (const c of r.capabilities) {
-          const name = c.toUpperCase();
-          if (asked.has(name)) this.#enabled.add(name);
-        }
+        this.#caps.confirm(r.capabilities, enableRequests(this.#inFlight));
         break;
       }
       case 'BYE':
@@ -1150,7 +1061,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       case 'NO':
       case 'BAD':
         if (r.code?.name === 'CAPABILITY') {
-          this.#setCapabilities(r.code.capabilities);
+          this.#caps.set(r.code.capabilities);
           for (const p of this.#inFlight) p.sawCapability = true;
         }
         break;
@@ -1166,7 +1077,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
         try {
           observe(r);
         } catch (err) {
-          safeLog(this.#logger, 'error', { ...this.#logContext, err }, 'onUntagged threw');
+          this.#log.error(err, 'onUntagged threw');
         }
       }
     }
@@ -1213,55 +1124,6 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     } finally {
       this.#delivering = null;
     }
-  }
-
-  #onContinuation(r: ContinuationResponse): void {
-    const writer = this.#inFlight.find((p) => p.continueWaiter !== null);
-    if (writer !== undefined) {
-      const waiter = writer.continueWaiter!;
-      writer.continueWaiter = null;
-      waiter.resolve();
-      return;
-    }
-    for (let i = this.#inFlight.length - 1; i >= 0; i--) {
-      const p = this.#inFlight[i]!;
-      const handler = p.hooks.onContinuation ?? p.options.onContinuation;
-      if (handler === undefined || p.phase === 'done') continue;
-      this.#answerContinuation(p, handler, r);
-      return;
-    }
-    this.close(
-      new ImapConnectionError(
-        'PROTOCOL',
-        'protocol error: the server sent a continuation request no command was waiting for',
-      ),
-    );
-  }
-
-  #answerContinuation(
-    p: Pending,
-    handler: NonNullable<Hooks['onContinuation']>,
-    r: ContinuationResponse,
-  ): void {
-    const redact = p.hooks.redactContinuations === true;
-    const fail = (err: unknown): void => {
-      rejectPending(p, asError(err));
-      this.close(asConnectionError(err, `answering a continuation of ${p.command} failed`));
-    };
-    let answer: Promise<string | null> | string | null;
-    try {
-      answer = handler(r);
-    } catch (err) {
-      fail(err);
-      return;
-    }
-    if (typeof answer === 'string' || answer === null) {
-      if (answer !== null) this.#writeLine(answer, redact);
-      return;
-    }
-    answer.then((line) => {
-      if (line !== null && !this.#closed && p.phase !== 'done') this.#writeLine(line, redact);
-    }, fail);
   }
 
   #onTagged(r: TaggedResponse): void {
@@ -1339,7 +1201,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
           return;
         }
         plain.on('error', () => undefined); // errors surface through the TLS socket
-        this.#debug('starting TLS');
+        this.#log.debug('starting TLS');
         upgradeToTls(
           plain,
           this.#host,
@@ -1356,13 +1218,12 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
             this.#socket = tlsSocket;
             this.#secure = true;
             this.#parser = this.#newParser(false);
-            this.#trace = this.#newTrace();
-            this.#capabilities = new Set();
-            this.#enabled = new Set();
+            this.#trace = this.#log.serverTrace(() => this.#authenticating > 0);
+            this.#caps.forget();
             this.#readPaused = false;
             this.#attach(tlsSocket);
             this.#switching = false;
-            this.#debug('TLS established');
+            this.#log.debug('TLS established');
             this.#enqueue('CAPABILITY', [], {}, { front: true }).then(() => resolve(), reject);
             this.#updateReading();
           },
@@ -1380,29 +1241,13 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#switching = true; // nothing may be sent until the streams are in place
     this.#switchAction = (rest: Buffer) => {
       this.#switching = false;
-      const compression = createCompression();
-      this.#compression = compression;
-      const onError = (err: Error): void =>
-        this.close(
-          new ImapConnectionError(
-            'COMPRESS_INJECTION',
-            `compressed stream is corrupt (uncompressed or injected data after COMPRESS?): ${err.message}`,
-            { cause: err },
-          ),
-        );
-      compression.output.on('error', onError);
-      compression.input.on('error', (err: Error) => {
-        if (this.#inflateEnding === 'no') {
-          onError(err);
-          return;
-        }
-        // The server closed without a final deflate block: that is only the end.
-        this.#inflateEnding = 'ended';
-        this.#onEnd();
+      const compression = startCompression(this.#socket, {
+        onPlain: (plain) => this.#onPlain(plain),
+        onCorrupt: (err) => this.close(err),
+        onEnded: this.#onEnd,
       });
-      compression.output.pipe(this.#socket, { end: false });
-      compression.input.on('data', (plain: Buffer) => this.#onPlain(plain));
-      this.#debug('COMPRESS DEFLATE active');
+      this.#compression = compression;
+      this.#log.debug('COMPRESS DEFLATE active');
       // RFC 4978: everything after the OK's CRLF is compressed.
       if (rest.length > 0) compression.input.write(rest);
       this.#afterChange();
@@ -1424,7 +1269,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
 
   #updateReading(): void {
     if (this.#closed || this.#switching) return;
-    const pause = this.#queue.length === 0 && this.#readingPaused();
+    const pause = this.#queue.length === 0 && this.#pauses.hold(this.#inFlight);
     if (pause === this.#readPaused) return;
     this.#readPaused = pause;
     if (pause) {
@@ -1438,41 +1283,13 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#timer.arm();
   }
 
-  #readingPaused(): boolean {
-    const only = this.#inFlight.length === 1 ? this.#inFlight[0] : undefined;
-    for (const token of this.#pauses) {
-      if (token.owner === null ? this.#inFlight.length === 0 : token.owner === only) return true;
-    }
-    return false;
-  }
-
   // ------------------------------------------------------------------
   // Helpers
-
-  #setCapabilities(caps: readonly string[]): void {
-    this.#capabilities = new Set(caps.map((c) => c.toUpperCase()));
-    this.#debug(`capabilities: ${[...this.#capabilities].join(' ')}`);
-  }
 
   #setState(state: ConnectionState): void {
     if (this.#state === state) return;
     this.#state = state;
-    this.#debug(`state: ${state}`);
-  }
-
-  #debug(msg: string): void {
-    safeLog(this.#logger, 'debug', this.#logContext, msg);
-  }
-
-  #traceClient(text: string): void {
-    if (this.#logger?.trace === undefined) return;
-    safeLog(this.#logger, 'trace', this.#logContext, clientTraceLine(text));
-  }
-
-  /** Raw-mode input is logged by size only: the caller may be mid-authentication. */
-  #traceServerRaw(bytes: number): void {
-    if (this.#logger?.trace === undefined) return;
-    safeLog(this.#logger, 'trace', this.#logContext, `S: [${bytes} raw bytes]`);
+    this.#log.debug(`state: ${state}`);
   }
 
   /** Emits without letting a throwing listener break the engine. */
@@ -1481,18 +1298,13 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     try {
       (this.emit as (name: string, ...rest: unknown[]) => boolean)(event, ...args);
     } catch (err) {
-      safeLog(
-        this.#logger,
-        'error',
-        { ...this.#logContext, err },
-        `a '${String(event)}' listener threw`,
-      );
+      this.#log.error(err, `a '${String(event)}' listener threw`);
     }
   }
 
   #authHost(): AuthHost {
     return {
-      capabilities: this.#capabilities,
+      capabilities: this.#caps.announced,
       host: this.#host,
       port: this.#port,
       maxScramIterations: this.#options.maxScramIterations,

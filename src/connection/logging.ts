@@ -135,3 +135,44 @@ export function safeLog(
     // A logger that throws must not take the connection down.
   }
 }
+
+/** One connection's log: every entry carries its `cid`; a faulty logger never breaks the engine. */
+export class ConnectionLog {
+  readonly #logger: Logger | undefined;
+  readonly #context: { cid: number };
+
+  constructor(logger: Logger | undefined, cid: number) {
+    this.#logger = logger;
+    this.#context = { cid };
+  }
+
+  debug(msg: string): void {
+    safeLog(this.#logger, 'debug', this.#context, msg);
+  }
+
+  /** An error a callback or listener threw, which the engine survived. */
+  error(err: unknown, msg: string): void {
+    safeLog(this.#logger, 'error', { ...this.#context, err }, msg);
+  }
+
+  /** A line the client sent (or its redacted text), as `C: ...`. */
+  client(text: string): void {
+    if (this.#logger?.trace === undefined) return;
+    safeLog(this.#logger, 'trace', this.#context, clientTraceLine(text));
+  }
+
+  /** Raw-mode input is logged by size only: the caller may be mid-authentication. */
+  serverRaw(bytes: number): void {
+    if (this.#logger?.trace === undefined) return;
+    safeLog(this.#logger, 'trace', this.#context, `S: [${bytes} raw bytes]`);
+  }
+
+  /** A trace of the server's bytes (redacted while `authenticating()`); null when nobody traces. */
+  serverTrace(authenticating: () => boolean): ServerTrace | null {
+    if (this.#logger?.trace === undefined) return null;
+    return new ServerTrace(
+      (line) => safeLog(this.#logger, 'trace', this.#context, line),
+      authenticating,
+    );
+  }
+}

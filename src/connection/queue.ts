@@ -128,3 +128,13 @@ export function rejectPending(p: Pending, err: Error): void {
   p.cleanup?.();
   p.reject(err);
 }
+
+/** Rejects every command in `pending`, and any literal of theirs waiting for a `+` (the connection closed). */
+export function rejectAll(pending: readonly Pending[], err: Error): void {
+  for (const p of pending) {
+    const waiter = p.continueWaiter;
+    p.continueWaiter = null;
+    waiter?.reject(err);
+    rejectPending(p, err);
+  }
+}

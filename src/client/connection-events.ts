@@ -1,0 +1,99 @@
+/**
+ * How the client follows one connection: its mailbox events (`exists`,
+ * `expunge`, `vanished`, unsolicited FETCH as `flags`) become the client's
+ * events, with the mailbox path and, where the client tracks them, UIDs; the
+ * tracked mailbox (EXISTS, highest MODSEQ and UID, sequence-to-UID map) is
+ * kept current from untagged data; alerts and the close are passed on.
+ * @internal
+ */
+import type { ImapConnection } from '../connection/connection.js';
+import type { UntaggedResponse } from '../model/response.js';
+import type { ClientEvents } from './events.js';
+import type { SyncState } from './resync.js';
+
+/** What the client gives {@link followConnection}. */
+export interface ConnectionFollower {
+  /** The tracked mailbox when it is the one `conn` has selected (not while a SELECT runs). */
+  syncFor(conn: ImapConnection): SyncState | null;
+  /** Emits a client event (a throwing listener is logged, not thrown). */
+  emit<K extends keyof ClientEvents>(event: K, ...args: ClientEvents[K]): void;
+  /** `conn` closed, with `err` when it failed. */
+  onClose(conn: ImapConnection, err: Error | null): void;
+}
+
+/** Listens to `conn` for `client`; returns the function that stops listening. */
+export function followConnection(conn: ImapConnection, client: ConnectionFollower): () => void {
+  const selectedPath = (): string | null => {
+    const sel = conn.selected;
+    return sel === null ? null : sel.name;
+  };
+  const onExists = (count: number, prevCount: number): void => {
+    const path = selectedPath();
+    if (path === null) return;
+    const sync = client.syncFor(conn);
+    if (sync !== null) {
+      sync.exists = count;
+      sync.tracker?.exists(count);
+    }
+    client.emit('exists', { path, count, prevCount });
+  };
+  const onExpunge = (seq: number): void => {
+    const path = selectedPath();
+    if (path === null) return;
+    const sync = client.syncFor(conn);
+    const uid = sync?.tracker?.expunge(seq);
+    if (sync !== null) sync.exists = conn.selected?.exists ?? sync.exists;
+    client.emit('expunge', uid === undefined ? { path, seq } : { path, seq, uid });
+  };
+  const onVanished = (r: Extract<UntaggedResponse, { name: 'VANISHED' }>): void => {
+    const path = selectedPath();
+    // VANISHED (EARLIER) answers a QRESYNC SELECT or FETCH: reported by `resync`.
+    if (path === null || r.earlier) return;
+    const sync = client.syncFor(conn);
+    if (sync !== null) sync.exists = conn.selected?.exists ?? sync.exists;
+    client.emit('vanished', { path, uids: r.uids });
+  };
+  const onFetch = (r: Extract<UntaggedResponse, { name: 'FETCH' }>): void => {
+    const path = selectedPath();
+    const a = r.attributes;
+    if (path === null || a.flags === undefined) return;
+    client.emit('flags', {
+      path,
+      seq: r.seq,
+      flags: new Set(a.flags),
+      ...(a.uid === undefined ? {} : { uid: a.uid }),
+      ...(a.modseq === undefined ? {} : { modseq: a.modseq }),
+    });
+  };
+  const onUntagged = (r: UntaggedResponse): void => {
+    if (r.name !== 'FETCH') return;
+    const sync = client.syncFor(conn);
+    if (sync === null) return;
+    const { uid, modseq } = r.attributes;
+    if (modseq !== undefined && (sync.highestModseq === null || modseq > sync.highestModseq)) {
+      sync.highestModseq = modseq;
+    }
+    if (uid !== undefined) {
+      if (uid > sync.maxUid) sync.maxUid = uid;
+      sync.tracker?.fetched(r.seq, uid);
+    }
+  };
+  const onAlert = (message: string): void => client.emit('alert', { message });
+  const onClose = (err: Error | null): void => client.onClose(conn, err);
+  conn.on('exists', onExists);
+  conn.on('expunge', onExpunge);
+  conn.on('vanished', onVanished);
+  conn.on('fetch', onFetch);
+  conn.on('untagged', onUntagged);
+  conn.on('alert', onAlert);
+  conn.on('close', onClose);
+  return () => {
+    conn.off('exists', onExists);
+    conn.off('expunge', onExpunge);
+    conn.off('vanished', onVanished);
+    conn.off('fetch', onFetch);
+    conn.off('untagged', onUntagged);
+    conn.off('alert', onAlert);
+    conn.off('close', onClose);
+  };
+}

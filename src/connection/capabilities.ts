@@ -1,0 +1,65 @@
+/**
+ * Capability bookkeeping for one connection: the capabilities the server
+ * announced (upper-cased, replaced by each CAPABILITY response or code,
+ * forgotten after STARTTLS), the extensions it confirmed with ENABLED, and
+ * what they mean for the encoder — the literal mode (LITERAL+, LITERAL-,
+ * IMAP4rev2) and UTF-8 (UTF8=ACCEPT, IMAP4rev2).
+ * @internal
+ */
+import type { EncodeOptions, LiteralMode } from '../wire/command-arg.js';
+import type { ConnectionLog } from './logging.js';
+import { ENCODE_OPTIONS } from './queue.js';
+
+/** What the server announced and what is enabled. */
+export class Capabilities {
+  /** Announced by the server, upper-cased (a new set each time: a set once handed out never changes). */
+  announced: ReadonlySet<string> = new Set();
+  /** Confirmed with `* ENABLED`, upper-cased. */
+  enabled = new Set<string>();
+  readonly #log: ConnectionLog;
+
+  constructor(log: ConnectionLog) {
+    this.#log = log;
+  }
+
+  /** The server announced `caps` (a CAPABILITY response or code). */
+  set(caps: readonly string[]): void {
+    this.announced = new Set(caps.map((c) => c.toUpperCase()));
+    this.#log.debug(`capabilities: ${[...this.announced].join(' ')}`);
+  }
+
+  /** `* ENABLED`: only what an ENABLE in flight asked for (RFC 5161 3.2: nothing else may be enabled). */
+  confirm(names: readonly string[], asked: ReadonlySet<string>): void {
+    for (const c of names) {
+      const name = c.toUpperCase();
+      if (asked.has(name)) this.enabled.add(name);
+    }
+  }
+
+  /** After the TLS handshake nothing from before is trusted. */
+  forget(): void {
+    this.announced = new Set();
+    this.enabled = new Set();
+  }
+
+  /** How literals are sent, from LITERAL+ / LITERAL- (IMAP4rev2 implies LITERAL-). */
+  get literalMode(): LiteralMode {
+    if (this.announced.has('LITERAL+')) return 'plus';
+    if (this.announced.has('LITERAL-') || this.announced.has('IMAP4REV2')) return 'minus';
+    return 'sync';
+  }
+
+  /** UTF8=ACCEPT (RFC 6855) or IMAP4rev2 (RFC 9051 appendix E) is enabled. */
+  get utf8(): boolean {
+    return (
+      this.enabled.has('UTF8=ACCEPT') ||
+      this.enabled.has('UTF8=ONLY') ||
+      this.enabled.has('IMAP4REV2')
+    );
+  }
+
+  /** The encoder's options now: one shared object per combination, so a change is seen by identity. */
+  encodeOptions(): EncodeOptions {
+    return ENCODE_OPTIONS[this.literalMode][this.utf8 ? 1 : 0];
+  }
+}
