@@ -6,7 +6,7 @@
  * are brought up to date, and an interrupted mbox export resumes where its
  * state file says it stopped.
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { commands, ImapArgumentError, type ImapClient } from '../../index.js';
 import { boolOpt, stringOpt } from '../args.js';
 import type { CommandSpec } from '../command.js';
@@ -24,6 +24,86 @@ export type ExportFormat = 'mbox' | 'maildir' | 'eml';
 
 /** UIDs whose meta data is fetched per FETCH. */
 const META_CHUNK = 1000;
+
+/**
+ * Messages up to this size are fetched many per FETCH (one round trip for
+ * a batch instead of one per message); larger ones are streamed one by one
+ * and never held whole.
+ */
+const BATCH_MESSAGE_MAX = 1024 * 1024;
+/** A batch FETCH asks for at most this many messages... */
+const BATCH_COUNT = 500;
+/** ...and this many bytes (RFC822.SIZE): what a batch may hold in memory. */
+const BATCH_BYTES = 16 * 1024 * 1024;
+
+/** One step of an export: a batch of small messages, or one large message to stream. */
+type ExportStep = { batch: ExportMeta[] } | { large: ExportMeta };
+
+/** Groups `todo` (in UID order) into batches of small messages and single large ones. */
+export function exportSteps(todo: readonly ExportMeta[]): ExportStep[] {
+  const steps: ExportStep[] = [];
+  let batch: ExportMeta[] = [];
+  let bytes = 0;
+  const close = (): void => {
+    if (batch.length > 0) steps.push({ batch });
+    batch = [];
+    bytes = 0;
+  };
+  for (const meta of todo) {
+    if (meta.size > BATCH_MESSAGE_MAX) {
+      close();
+      steps.push({ large: meta });
+      continue;
+    }
+    if (batch.length >= BATCH_COUNT || bytes + meta.size > BATCH_BYTES) close();
+    batch.push(meta);
+    bytes += meta.size;
+  }
+  close();
+  return steps;
+}
+
+/**
+ * Fetches a batch of messages in one FETCH and writes them in the batch's
+ * (UID) order as they arrive — one held back until those before it are
+ * written, so an mbox export's "last UID written" stays exact. Stops
+ * between messages when `stopped()` says so. Resolves with the number of
+ * messages the server did not send (expunged since the meta data).
+ */
+async function exportBatch(
+  client: ImapClient,
+  batch: readonly ExportMeta[],
+  write: (meta: ExportMeta, content: Readable) => Promise<void>,
+  stopped: () => boolean,
+): Promise<number> {
+  const arrived = new Map<number, Buffer>();
+  let next = 0;
+  const writeReady = async (): Promise<void> => {
+    for (let meta = batch[next]; meta !== undefined; meta = batch[next]) {
+      const source = arrived.get(meta.uid);
+      if (source === undefined || stopped()) return;
+      arrived.delete(meta.uid);
+      next++;
+      await write(meta, Readable.from([source]));
+    }
+  };
+  const uids = batch.map((m) => m.uid);
+  for await (const m of client.fetch(uids, { uid: true, source: true })) {
+    if (m.uid === undefined || m.source === undefined) continue;
+    arrived.set(m.uid, m.source);
+    await writeReady();
+    if (stopped()) return 0;
+  }
+  // What never came was expunged meanwhile; the rest follows in order.
+  let vanished = 0;
+  for (; next < batch.length && !stopped(); next++) {
+    const meta = batch[next]!;
+    const source = arrived.get(meta.uid);
+    if (source === undefined) vanished++;
+    else await write(meta, Readable.from([source]));
+  }
+  return vanished;
+}
 
 /** Meta data of `uids`, fetched in chunks, in UID order. */
 async function fetchMeta(
@@ -147,21 +227,8 @@ export const exportCommand: CommandSpec = {
           await sink.refresh(meta);
           skipped++;
         }
-        for (const meta of todo) {
-          if (ctx.signal?.aborted === true) {
-            throw withNote(new InterruptedError(), interruptedNote(format, exported));
-          }
-          let content: Readable;
-          try {
-            content = await client.command(
-              async (c) => (await commands.fetchStream(c, meta.uid, '', { uid: true })).stream,
-            );
-          } catch (err) {
-            // Expunged by someone else since the meta data was fetched.
-            if (!(err instanceof ImapArgumentError)) throw err;
-            vanished++;
-            continue;
-          }
+        const stopped = (): boolean => ctx.signal?.aborted === true;
+        const write = async (meta: ExportMeta, content: Readable): Promise<void> => {
           try {
             await sink.write(meta, content, (n) => {
               bytes += n;
@@ -172,6 +239,29 @@ export const exportCommand: CommandSpec = {
           }
           exported++;
           progress.addMessage();
+        };
+        for (const step of exportSteps(todo)) {
+          if (stopped()) break;
+          if ('batch' in step) {
+            vanished += await exportBatch(client, step.batch, write, stopped);
+            continue;
+          }
+          let content: Readable;
+          try {
+            content = await client.command(
+              async (c) =>
+                (await commands.fetchStream(c, step.large.uid, '', { uid: true })).stream,
+            );
+          } catch (err) {
+            // Expunged by someone else since the meta data was fetched.
+            if (!(err instanceof ImapArgumentError)) throw err;
+            vanished++;
+            continue;
+          }
+          await write(step.large, content);
+        }
+        if (stopped() && exported + vanished < todo.length) {
+          throw withNote(new InterruptedError(), interruptedNote(format, exported));
         }
       } finally {
         progress.finish();

@@ -3,7 +3,8 @@
  * file making a later run incremental and an interrupted one resumable.
  */
 import { existsSync } from 'node:fs';
-import { open, readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { CliError, EXIT } from '../errors.js';
 import { writeStreamTo } from '../formats/file-writer.js';
 import { fromLine, mboxrdEscape } from '../formats/mbox.js';
@@ -66,6 +67,7 @@ export async function mboxSink(
     if (size > previous.size) await truncate(out, previous.size); // drop a half-written message
     state = previous;
   } else {
+    await mkdir(dirname(out), { recursive: true });
     await writeFile(out, '');
   }
   const file = await open(out, 'a');
