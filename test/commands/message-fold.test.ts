@@ -564,6 +564,17 @@ describe('envelope and dates', () => {
     expect(parseMessageDate(null)).toBeNull();
   });
 
+  it('parses a short or non-ASCII Date: header without reading past it or aliasing characters', () => {
+    expect(parseMessageDate('Tue, 1 Jul 2003 10:52')!.toISOString()).toBe(
+      '2003-07-01T10:52:00.000Z',
+    );
+    expect(parseMessageDate('Tue, 1 Jul 2003 10:52:37 +0200 (CEST)')!.toISOString()).toBe(
+      '2003-07-01T08:52:37.000Z',
+    );
+    expect(parseMessageDate('Tue, 1 J\u0175l 2003 10:52:37 +0000')).toBeNull();
+    expect(parseMessageDate('Tue, 1 Jul 2003 1\u0130:52:37 +0000')).toBeNull();
+  });
+
   it('one- and two-digit days, every month, leap years and zones agree with Date.UTC', () => {
     const months = [
       'Jan',
