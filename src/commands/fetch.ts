@@ -61,8 +61,9 @@ export interface MessageEnvelope {
   /** The subject as sent. */
   rawSubject: string | null;
   /**
-   * Address lists; empty when the server sent NIL. Read-only: they may be
-   * the very lists of `attributes.envelope` (built once, not copied).
+   * Address lists; empty when the server sent NIL (one shared, frozen empty
+   * array). Read-only: they may be the very lists of `attributes.envelope`
+   * (built once, not copied).
    */
   from: readonly (MessageAddress | MessageAddressGroup)[];
   sender: readonly (MessageAddress | MessageAddressGroup)[];
@@ -240,14 +241,19 @@ function decodeGroup(g: AddressGroup): MessageAddressGroup {
   return group === g.group && members === g.members ? g : { group, members };
 }
 
+/** The typed envelope's list for NIL: one shared, frozen empty array. */
+const NO_ADDRESSES: Array<MessageAddress | MessageAddressGroup> = Object.freeze(
+  [],
+) as unknown as Array<MessageAddress | MessageAddressGroup>;
+
 /**
- * An address list for the typed envelope: `[]` for NIL; the parser's list
- * itself when nothing in it needs decoding (no copy), else a copy.
+ * An address list for the typed envelope: {@link NO_ADDRESSES} for NIL; the
+ * parser's list itself when nothing in it needs decoding (no copy), else a copy.
  */
 function decodeAddressList(
   list: Array<Address | AddressGroup> | null,
 ): Array<MessageAddress | MessageAddressGroup> {
-  if (list === null) return [];
+  if (list === null) return NO_ADDRESSES;
   let out: Array<MessageAddress | MessageAddressGroup> | null = null;
   for (let i = 0; i < list.length; i++) {
     const a = list[i]!;

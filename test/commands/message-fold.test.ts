@@ -609,6 +609,15 @@ describe('toFetchedMessage', () => {
     expect({ ...g, modseq: undefined, attributes: null }).toEqual({ ...m, attributes: null });
   });
 
+  it('gives NIL address lists as one shared, frozen empty array', () => {
+    const a = toFetchedMessage(1, usual()).envelope!;
+    const b = toFetchedMessage(2, usual()).envelope!;
+    expect(a.cc).toEqual([]);
+    expect(a.cc).toBe(b.bcc);
+    expect(Object.isFrozen(a.to)).toBe(true);
+    expect(() => (a.to as unknown[]).push(1)).toThrow(TypeError);
+  });
+
   it('leaves out an INTERNALDATE that does not parse, as the general path does', () => {
     const m = toFetchedMessage(3, usual({ internalDate: '31-Feb-2015 06:01:00 +0000' }));
     expect('internalDate' in m).toBe(false);
