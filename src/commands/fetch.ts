@@ -61,8 +61,9 @@ export interface MessageEnvelope {
   /** The subject as sent. */
   rawSubject: string | null;
   /**
-   * Address lists; empty when the server sent NIL. Read-only: they may be
-   * the very lists of `attributes.envelope` (built once, not copied).
+   * Address lists; empty when the server sent NIL (one shared, frozen empty
+   * array). Read-only: they may be the very lists of `attributes.envelope`
+   * (built once, not copied).
    */
   from: readonly (MessageAddress | MessageAddressGroup)[];
   sender: readonly (MessageAddress | MessageAddressGroup)[];
@@ -240,14 +241,19 @@ function decodeGroup(g: AddressGroup): MessageAddressGroup {
   return group === g.group && members === g.members ? g : { group, members };
 }
 
+/** The typed envelope's list for NIL: one shared, frozen empty array. */
+const NO_ADDRESSES: Array<MessageAddress | MessageAddressGroup> = Object.freeze(
+  [],
+) as unknown as Array<MessageAddress | MessageAddressGroup>;
+
 /**
- * An address list for the typed envelope: `[]` for NIL; the parser's list
- * itself when nothing in it needs decoding (no copy), else a copy.
+ * An address list for the typed envelope: {@link NO_ADDRESSES} for NIL; the
+ * parser's list itself when nothing in it needs decoding (no copy), else a copy.
  */
 function decodeAddressList(
   list: Array<Address | AddressGroup> | null,
 ): Array<MessageAddress | MessageAddressGroup> {
-  if (list === null) return [];
+  if (list === null) return NO_ADDRESSES;
   let out: Array<MessageAddress | MessageAddressGroup> | null = null;
   for (let i = 0; i < list.length; i++) {
     const a = list[i]!;
@@ -288,6 +294,39 @@ function parseDateTime(s: string): Date | undefined {
 
 /** Folds one FETCH response into a {@link FetchedMessage}. */
 export function toFetchedMessage(seqNumber: number, a: FetchAttributes): FetchedMessage {
+  const structure = a.bodyStructure ?? a.body;
+  if (
+    a.uid !== undefined &&
+    a.flags !== undefined &&
+    a.internalDate !== undefined &&
+    a.rfc822Size !== undefined &&
+    a.envelope !== undefined &&
+    structure !== undefined &&
+    a.modseq === undefined &&
+    a.emailId === undefined &&
+    a.threadId === undefined &&
+    a.saveDate === undefined &&
+    a.preview === undefined &&
+    a.sections === undefined
+  ) {
+    // The usual listing (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE
+    // BODYSTRUCTURE) as one object literal, in the order the general path
+    // adds the properties: no property store grown one property at a time.
+    const internalDate = parseDateTime(a.internalDate);
+    if (internalDate !== undefined) {
+      return {
+        seq: seqNumber,
+        parts: new Map(),
+        attributes: a,
+        uid: a.uid,
+        flags: new Set(a.flags),
+        internalDate,
+        size: a.rfc822Size,
+        envelope: decodeEnvelope(a.envelope),
+        bodyStructure: structure,
+      };
+    }
+  }
   const m: FetchedMessage = { seq: seqNumber, parts: new Map(), attributes: a };
   if (a.uid !== undefined) m.uid = a.uid;
   if (a.flags !== undefined) m.flags = new Set(a.flags);
@@ -297,7 +336,6 @@ export function toFetchedMessage(seqNumber: number, a: FetchAttributes): Fetched
   }
   if (a.rfc822Size !== undefined) m.size = a.rfc822Size;
   if (a.envelope !== undefined) m.envelope = decodeEnvelope(a.envelope);
-  const structure = a.bodyStructure ?? a.body;
   if (structure !== undefined) m.bodyStructure = structure;
   if (a.modseq !== undefined) m.modseq = a.modseq;
   if (a.emailId !== undefined) m.emailId = a.emailId;

@@ -14,6 +14,7 @@ import {
   fetchOne,
   fetchStream,
   parseMessageDate,
+  toFetchedMessage,
 } from '../../src/commands/fetch.js';
 import { move } from '../../src/commands/move.js';
 import { partial } from '../../src/commands/partial.js';
@@ -551,6 +552,80 @@ describe('fetchStream', () => {
   });
 });
 
+describe('toFetchedMessage', () => {
+  const envelope = {
+    date: 'Thu, 1 Jan 2015 06:00:00 +0000',
+    subject: 'hi',
+    from: null,
+    sender: null,
+    replyTo: null,
+    to: null,
+    cc: null,
+    bcc: null,
+    inReplyTo: null,
+    messageId: null,
+  };
+  const structure = {
+    part: '1',
+    type: 'text',
+    subtype: 'plain',
+    params: new Map<string, string>(),
+    id: null,
+    description: null,
+    encoding: '7bit',
+    size: 3,
+  };
+  const usual = (over: Partial<FetchAttributes> = {}): FetchAttributes => ({
+    uid: 7,
+    flags: ['\\Seen'],
+    internalDate: '01-Jan-2015 06:01:00 +0000',
+    rfc822Size: 10,
+    envelope,
+    bodyStructure: structure,
+    ...over,
+  });
+
+  it('folds the usual listing with the same properties, in the same order, as the general path', () => {
+    const m = toFetchedMessage(3, usual());
+    expect(Object.keys(m)).toEqual([
+      'seq',
+      'parts',
+      'attributes',
+      'uid',
+      'flags',
+      'internalDate',
+      'size',
+      'envelope',
+      'bodyStructure',
+    ]);
+    expect(m.flags).toEqual(new Set(['\\Seen']));
+    expect(m.internalDate!.toISOString()).toBe('2015-01-01T06:01:00.000Z');
+    expect(m.envelope!.date!.toISOString()).toBe('2015-01-01T06:00:00.000Z');
+    expect(m.bodyStructure).toBe(structure);
+    expect(m.parts.size).toBe(0);
+    // One more item takes the general path: same values, the extra one added.
+    const g = toFetchedMessage(3, usual({ modseq: 5n }));
+    expect(Object.keys(g)).toEqual([...Object.keys(m), 'modseq']);
+    expect({ ...g, modseq: undefined, attributes: null }).toEqual({ ...m, attributes: null });
+  });
+
+  it('gives NIL address lists as one shared, frozen empty array', () => {
+    const a = toFetchedMessage(1, usual()).envelope!;
+    const b = toFetchedMessage(2, usual()).envelope!;
+    expect(a.cc).toEqual([]);
+    expect(a.cc).toBe(b.bcc);
+    expect(Object.isFrozen(a.to)).toBe(true);
+    expect(() => (a.to as unknown[]).push(1)).toThrow(TypeError);
+  });
+
+  it('leaves out an INTERNALDATE that does not parse, as the general path does', () => {
+    const m = toFetchedMessage(3, usual({ internalDate: '31-Feb-2015 06:01:00 +0000' }));
+    expect('internalDate' in m).toBe(false);
+    expect(m.uid).toBe(7);
+    expect(m.size).toBe(10);
+  });
+});
+
 describe('envelope and dates', () => {
   it('parses RFC 5322 dates with obsolete zones and two-digit years', () => {
     expect(parseMessageDate('Mon, 7 Feb 1994 21:52:25 -0800')!.toISOString()).toBe(
@@ -562,6 +637,17 @@ describe('envelope and dates', () => {
     );
     expect(parseMessageDate('not a date')).toBeNull();
     expect(parseMessageDate(null)).toBeNull();
+  });
+
+  it('parses a short or non-ASCII Date: header without reading past it or aliasing characters', () => {
+    expect(parseMessageDate('Tue, 1 Jul 2003 10:52')!.toISOString()).toBe(
+      '2003-07-01T10:52:00.000Z',
+    );
+    expect(parseMessageDate('Tue, 1 Jul 2003 10:52:37 +0200 (CEST)')!.toISOString()).toBe(
+      '2003-07-01T08:52:37.000Z',
+    );
+    expect(parseMessageDate('Tue, 1 J\u0175l 2003 10:52:37 +0000')).toBeNull();
+    expect(parseMessageDate('Tue, 1 Jul 2003 1\u0130:52:37 +0000')).toBeNull();
   });
 
   it('one- and two-digit days, every month, leap years and zones agree with Date.UTC', () => {

@@ -139,6 +139,12 @@ describe('parseImapDateTime', () => {
     '01-Feb-1994  21:22:23 +0000',
     '01-Feb-1994 21:22:23 +0000 ',
     '"01-Feb-1994 21:22:23 +0000',
+    '01-Feb-1994 21:22:23 +000',
+    '01-Feb-1994 21:22',
+    '01-\u0166eb-1994 21:22:23 +0000',
+    '01-F\u0165b-1994 21:22:23 +0000',
+    '01-Feb-1994 21\u003a22:23 \u012b0000',
+    '01-Feb-1994 2\u01311:22:23 +0000',
   ])('throws ImapParseError on %j', (s) => {
     expect(() => parseImapDateTime(s)).toThrow(ImapParseError);
   });
