@@ -242,9 +242,7 @@ function decodeGroup(g: AddressGroup): MessageAddressGroup {
 }
 
 /** The typed envelope's list for NIL: one shared, frozen empty array. */
-const NO_ADDRESSES: Array<MessageAddress | MessageAddressGroup> = Object.freeze(
-  [],
-) as unknown as Array<MessageAddress | MessageAddressGroup>;
+const NO_ADDRESSES: readonly (MessageAddress | MessageAddressGroup)[] = Object.freeze([]);
 
 /**
  * An address list for the typed envelope: {@link NO_ADDRESSES} for NIL; the
@@ -252,7 +250,7 @@ const NO_ADDRESSES: Array<MessageAddress | MessageAddressGroup> = Object.freeze(
  */
 function decodeAddressList(
   list: Array<Address | AddressGroup> | null,
-): Array<MessageAddress | MessageAddressGroup> {
+): readonly (MessageAddress | MessageAddressGroup)[] {
   if (list === null) return NO_ADDRESSES;
   let out: Array<MessageAddress | MessageAddressGroup> | null = null;
   for (let i = 0; i < list.length; i++) {
