@@ -44,6 +44,7 @@ import { select } from '../src/commands/select.js';
 import { fetch, toFetchedMessage } from '../src/commands/fetch.js';
 import type { Response } from '../src/model/response.js';
 import { ResponseParser } from '../src/wire/parser.js';
+import { W1Check } from './contenders/common.js';
 import { buildParserCorpus } from './parser-corpus.js';
 
 const args = process.argv.slice(2);
@@ -124,27 +125,6 @@ function split(buf: Buffer): Buffer[] {
   return out;
 }
 
-/** W1's checksum (as bench/contenders/common.ts computes it). */
-class Check {
-  n = 0;
-  uids = 0;
-  subjects = 0;
-  add(uid: number, subject: string | null | undefined): void {
-    this.n++;
-    this.uids += uid;
-    let h = 0x811c9dc5;
-    const s = subject ?? '';
-    for (let i = 0; i < s.length; i++) {
-      h ^= s.charCodeAt(i);
-      h = Math.imul(h, 0x01000193) >>> 0;
-    }
-    this.subjects = (this.subjects + h) >>> 0;
-  }
-  toString(): string {
-    return `n=${this.n} uids=${this.uids} subj=${this.subjects.toString(16)}`;
-  }
-}
-
 function stageParse(chunks: Buffer[]): string {
   const parser = new ResponseParser();
   let n = 0;
@@ -154,7 +134,7 @@ function stageParse(chunks: Buffer[]): string {
 }
 
 function stageFold(chunks: Buffer[]): string {
-  const check = new Check();
+  const check = new W1Check();
   const parser = new ResponseParser({
     onResponse: (r: Response) => {
       if (r.kind === 'untagged' && r.name === 'FETCH') {
@@ -263,7 +243,7 @@ async function stageFull(chunks: Buffer[]): Promise<string> {
     auth: { username: 'bench', password: 'bench-pass' },
   });
   await select(conn, 'INBOX');
-  const check = new Check();
+  const check = new W1Check();
   const items = {
     uid: true,
     flags: true,

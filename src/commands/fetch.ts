@@ -292,39 +292,6 @@ function parseDateTime(s: string): Date | undefined {
 
 /** Folds one FETCH response into a {@link FetchedMessage}. */
 export function toFetchedMessage(seqNumber: number, a: FetchAttributes): FetchedMessage {
-  const structure = a.bodyStructure ?? a.body;
-  if (
-    a.uid !== undefined &&
-    a.flags !== undefined &&
-    a.internalDate !== undefined &&
-    a.rfc822Size !== undefined &&
-    a.envelope !== undefined &&
-    structure !== undefined &&
-    a.modseq === undefined &&
-    a.emailId === undefined &&
-    a.threadId === undefined &&
-    a.saveDate === undefined &&
-    a.preview === undefined &&
-    a.sections === undefined
-  ) {
-    // The usual listing (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE
-    // BODYSTRUCTURE) as one object literal, in the order the general path
-    // adds the properties: no property store grown one property at a time.
-    const internalDate = parseDateTime(a.internalDate);
-    if (internalDate !== undefined) {
-      return {
-        seq: seqNumber,
-        parts: new Map(),
-        attributes: a,
-        uid: a.uid,
-        flags: new Set(a.flags),
-        internalDate,
-        size: a.rfc822Size,
-        envelope: decodeEnvelope(a.envelope),
-        bodyStructure: structure,
-      };
-    }
-  }
   const m: FetchedMessage = { seq: seqNumber, parts: new Map(), attributes: a };
   if (a.uid !== undefined) m.uid = a.uid;
   if (a.flags !== undefined) m.flags = new Set(a.flags);
@@ -334,6 +301,7 @@ export function toFetchedMessage(seqNumber: number, a: FetchAttributes): Fetched
   }
   if (a.rfc822Size !== undefined) m.size = a.rfc822Size;
   if (a.envelope !== undefined) m.envelope = decodeEnvelope(a.envelope);
+  const structure = a.bodyStructure ?? a.body;
   if (structure !== undefined) m.bodyStructure = structure;
   if (a.modseq !== undefined) m.modseq = a.modseq;
   if (a.emailId !== undefined) m.emailId = a.emailId;

@@ -75,11 +75,6 @@ function commonExtensions(s: Scanner, node: SinglePart | MultiPart, depth: numbe
   node.location = location(s, depth);
   s.skipSpaces();
   if (s.peek() === 0x29) return;
-  extensionValues(s, node, depth);
-}
-
-/** Extension values after location, up to the node's `)` (pos at the first). */
-function extensionValues(s: Scanner, node: SinglePart | MultiPart, depth: number): void {
   const ext: RawValue[] = [];
   while (s.peek() !== 0x29) {
     if (s.atEnd()) s.fail('unterminated body structure');
@@ -156,132 +151,34 @@ export function bodyStructure(
   const encoding = s.nstringOrAtomLower() ?? '7bit';
   s.skipSpaces();
   const size = s.nil() ? 0 : s.number();
+  const node: SinglePart = {
+    part: single,
+    type,
+    subtype,
+    params: p,
+    id,
+    description,
+    encoding,
+    size,
+  };
   s.skipSpaces();
   b = s.peek();
   if (type === 'message' && (subtype === 'rfc822' || subtype === 'global') && b === 0x28) {
-    const node: SinglePart = {
-      part: single,
-      type,
-      subtype,
-      params: p,
-      id,
-      description,
-      encoding,
-      size,
-    };
     node.envelope = envelope(s, depth + 1);
     s.skipSpaces();
     node.body = bodyStructure(s, depth + 1, single + '.1', single);
     s.skipSpaces();
     b = s.peek();
     if (b >= 0x30 && b <= 0x39) node.lines = s.number();
-    s.skipSpaces();
-    if (s.peek() !== 0x29) {
-      node.md5 = s.nstring();
-      commonExtensions(s, node, depth + 1);
-    }
-    s.expect(0x29, ') after a body part');
-    return node;
+  } else if (b >= 0x30 && b <= 0x39 && (type === 'text' || type === 'message')) {
+    node.lines = s.number();
   }
-  let lines = -1;
-  if (b >= 0x30 && b <= 0x39 && (type === 'text' || type === 'message')) {
-    lines = s.number();
-    s.skipSpaces();
-    b = s.peek();
+  s.skipSpaces();
+  if (s.peek() !== 0x29) {
+    node.md5 = s.nstring();
+    commonExtensions(s, node, depth + 1);
   }
-  if (b !== 0x29) {
-    // The usual BODYSTRUCTURE: md5, disposition, language and location, then
-    // `)`. Parsed first and built as one object literal (no properties added
-    // one by one, which grows a separate property store per part).
-    const md5 = s.nstring();
-    s.skipSpaces();
-    if (s.peek() !== 0x29) {
-      const disp = disposition(s, depth + 1);
-      s.skipSpaces();
-      if (s.peek() !== 0x29) {
-        const lang = language(s, depth + 1);
-        s.skipSpaces();
-        if (s.peek() !== 0x29) {
-          const loc = location(s, depth + 1);
-          s.skipSpaces();
-          if (s.peek() === 0x29) {
-            s.pos++;
-            return lines === -1
-              ? {
-                  part: single,
-                  type,
-                  subtype,
-                  params: p,
-                  id,
-                  description,
-                  encoding,
-                  size,
-                  md5,
-                  disposition: disp,
-                  language: lang,
-                  location: loc,
-                }
-              : {
-                  part: single,
-                  type,
-                  subtype,
-                  params: p,
-                  id,
-                  description,
-                  encoding,
-                  size,
-                  lines,
-                  md5,
-                  disposition: disp,
-                  language: lang,
-                  location: loc,
-                };
-          }
-          const node = singlePart(single, type, subtype, p, id, description, encoding, size, lines);
-          node.md5 = md5;
-          node.disposition = disp;
-          node.language = lang;
-          node.location = loc;
-          extensionValues(s, node, depth + 1);
-          s.expect(0x29, ') after a body part');
-          return node;
-        }
-        const node = singlePart(single, type, subtype, p, id, description, encoding, size, lines);
-        node.md5 = md5;
-        node.disposition = disp;
-        node.language = lang;
-        s.expect(0x29, ') after a body part');
-        return node;
-      }
-      const node = singlePart(single, type, subtype, p, id, description, encoding, size, lines);
-      node.md5 = md5;
-      node.disposition = disp;
-      s.expect(0x29, ') after a body part');
-      return node;
-    }
-    const node = singlePart(single, type, subtype, p, id, description, encoding, size, lines);
-    node.md5 = md5;
-    s.expect(0x29, ') after a body part');
-    return node;
-  }
-  s.pos++;
-  return singlePart(single, type, subtype, p, id, description, encoding, size, lines);
-}
-
-/** A single part without extension data (`lines` -1 when absent). */
-function singlePart(
-  part: string,
-  type: string,
-  subtype: string,
-  params: Map<string, string>,
-  id: string | null,
-  description: string | null,
-  encoding: string,
-  size: number,
-  lines: number,
-): SinglePart {
-  const node: SinglePart = { part, type, subtype, params, id, description, encoding, size };
-  if (lines !== -1) node.lines = lines;
+  s.expect(0x29, ') after a body part');
   return node;
 }
 

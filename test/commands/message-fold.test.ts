@@ -651,20 +651,7 @@ describe('envelope and dates', () => {
   });
 
   it('one- and two-digit days, every month, leap years and zones agree with Date.UTC', () => {
-    const months = [
-      'Jan',
-      'Feb',
-      'Mar',
-      'Apr',
-      'May',
-      'Jun',
-      'Jul',
-      'Aug',
-      'Sep',
-      'Oct',
-      'Nov',
-      'Dec',
-    ];
+    const months = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ');
     const two = (n: number): string => String(n).padStart(2, '0');
     for (const year of [1999, 2000, 2015, 2016, 2100]) {
       for (let month = 0; month < 12; month++) {

@@ -78,20 +78,7 @@ describe('parseImapDateTime', () => {
   });
 
   it('gives the same instant as Date.UTC for every month, leap days and zones from 1601 to 9999', () => {
-    const months = [
-      'Jan',
-      'Feb',
-      'Mar',
-      'Apr',
-      'May',
-      'Jun',
-      'Jul',
-      'Aug',
-      'Sep',
-      'Oct',
-      'Nov',
-      'Dec',
-    ];
+    const months = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ');
     const two = (n: number): string => String(n).padStart(2, '0');
     let seed = 7;
     const rand = (n: number): number => {
