@@ -31,11 +31,17 @@
  *   npx tsx bench/w1-offline.ts [--runs 5] [--stage stream|parse|fold|full] [--corpus] [--chunk 2048]
  *   node --cpu-prof --import tsx bench/w1-offline.ts --stage full --runs 3
  *   node --trace-gc --import tsx bench/w1-offline.ts --stage full --runs 1   # scavenges
+ *   node --import tsx bench/w1-offline.ts --stage fold --runs 1 --curve 1000 --threads
+ *
+ * `--curve N` prints the CPU time of every N messages of the first run of
+ * `fold` or `full` (how long a fresh process takes to reach its warm speed);
+ * `--threads` prints, at exit, the CPU time of the main thread and of the
+ * other threads (V8's compiler and GC helpers) from /proc (Linux).
  *
  * Record from another instance with IMAPKIT_TEST_PORT (default 14144) and
  * BENCH_USER / BENCH_PASS (default bench / bench-pass).
  */
-import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -111,6 +117,57 @@ async function record(): Promise<void> {
   console.log(`recorded ${end + 2} bytes of FETCH responses into ${RECORDING}`);
 }
 
+/** `--curve N`: CPU per N messages of a stage's first run (the warm-up ramp). */
+const CURVE = Number(opt('--curve') ?? 0);
+
+/** Records the CPU time of every {@link CURVE} messages (only during the first run). */
+class Curve {
+  private static firstRun = true;
+  private readonly on = CURVE > 0 && Curve.firstRun;
+  private n = 0;
+  private last = process.cpuUsage();
+  private readonly blocks: number[] = [];
+
+  constructor() {
+    Curve.firstRun = false;
+  }
+
+  /** One message done. */
+  tick(): void {
+    if (!this.on || ++this.n % CURVE !== 0) return;
+    const c = process.cpuUsage(this.last);
+    this.last = process.cpuUsage();
+    this.blocks.push((c.user + c.system) / 1000);
+  }
+
+  /** Prints the blocks, if any. */
+  print(): void {
+    if (this.blocks.length === 0) return;
+    const shown = this.blocks.map((ms) => ms.toFixed(0)).join(' ');
+    console.log(`first run, CPU ms per ${CURVE} messages: ${shown}`);
+  }
+}
+
+/** `--threads`: prints the CPU time of each thread of this process at exit (Linux /proc). */
+function printThreadsAtExit(): void {
+  process.on('exit', () => {
+    let main = 0;
+    const others: number[] = [];
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'latin1');
+      // utime and stime (clock ticks, 100 per second) are fields 14 and 15.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = (Number(fields[11]) + Number(fields[12])) * 10;
+      if (Number(tid) === process.pid) main = ms;
+      else if (ms > 0) others.push(ms);
+    }
+    const total = others.reduce((a, b) => a + b, 0);
+    console.log(
+      `process CPU by thread (whole life): main ${main} ms, others ${total} ms [${others.join(', ')}]`,
+    );
+  });
+}
+
 function loadInput(): Buffer {
   if (args.includes('--corpus')) return buildParserCorpus(Number(opt('--count') ?? 100_000));
   if (!existsSync(RECORDING)) {
@@ -135,16 +192,19 @@ function stageParse(chunks: Buffer[]): string {
 
 function stageFold(chunks: Buffer[]): string {
   const check = new W1Check();
+  const curve = new Curve();
   const parser = new ResponseParser({
     onResponse: (r: Response) => {
       if (r.kind === 'untagged' && r.name === 'FETCH') {
         const m = toFetchedMessage(r.seq, r.attributes);
         check.add(m.uid ?? 0, m.envelope?.subject);
+        curve.tick();
       }
     },
   });
   for (const c of chunks) parser.push(c);
   parser.end();
+  curve.print();
   return String(check);
 }
 
@@ -252,8 +312,13 @@ async function stageFull(chunks: Buffer[]): Promise<string> {
     envelope: true,
     bodyStructure: true,
   };
-  for await (const msg of fetch(conn, '1:*', items)) check.add(msg.uid ?? 0, msg.envelope?.subject);
+  const curve = new Curve();
+  for await (const msg of fetch(conn, '1:*', items)) {
+    check.add(msg.uid ?? 0, msg.envelope?.subject);
+    curve.tick();
+  }
   await conn.logout();
+  curve.print();
   return String(check);
 }
 
@@ -279,6 +344,7 @@ async function main(): Promise<void> {
     await record();
     return;
   }
+  if (args.includes('--threads')) printThreadsAtExit();
   const input = loadInput();
   const chunks = split(input);
   const runs = Number(opt('--runs') ?? 5);
