@@ -5,13 +5,11 @@
  * BINARY.PEEK) whose literal flows from the socket into the caller's stream
  * with back-pressure — no chunked partial fetches.
  *
- * The two commands are not pipelined (yet): the engine parses a whole socket
- * chunk before dispatching its responses, so when the BODYSTRUCTURE
- * command's tagged OK and the start of the big literal share a chunk, the
- * literal (and the read pause taken for back-pressure) are attributed to
- * the BODYSTRUCTURE command, still "in flight" — the part is then buffered
- * whole. Once the engine attributes them to the right command, sending both
- * at once makes this one round trip (drop the `await` below).
+ * The two commands are not pipelined: with both in flight a read pause
+ * cannot hold (a pause only holds while its command is the only one in
+ * flight, so that no other command's completion can be stuck behind it),
+ * and Dovecot, which runs pipelined FETCHes side by side, completes the
+ * first only after the second's data — the part would be buffered whole.
  * @internal
  */
 import type { Readable } from 'node:stream';

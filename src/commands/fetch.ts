@@ -335,15 +335,51 @@ interface PreparedFetch {
   set: SequenceSet;
   /** Only UID / FLAGS / MODSEQ were asked for. */
   onlyFlags: boolean;
+  /** The attributes that mark a response as this command's (none when `onlyFlags`). */
+  answers: readonly (keyof FetchAttributes)[];
 }
 
 /** Items a server may also send unsolicited (a flag update, RFC 7162 3.2.4). */
 const UNSOLICITED_ITEMS = /^(?:UID|FLAGS|MODSEQ)$/i;
 
+/** The attribute each FETCH item name is answered with (sections and macros below). */
+const ITEM_ATTRIBUTE: ReadonlyMap<string, keyof FetchAttributes> = new Map([
+  ['INTERNALDATE', 'internalDate'],
+  ['RFC822.SIZE', 'rfc822Size'],
+  ['ENVELOPE', 'envelope'],
+  ['BODY', 'body'],
+  ['BODYSTRUCTURE', 'bodyStructure'],
+  ['EMAILID', 'emailId'],
+  ['THREADID', 'threadId'],
+  ['SAVEDATE', 'saveDate'],
+  ['PREVIEW', 'preview'],
+  ['X-GM-MSGID', 'gmMsgId'],
+  ['X-GM-THRID', 'gmThrId'],
+  ['X-GM-LABELS', 'gmLabels'],
+]);
+
 /**
- * Whether a FETCH response answers this command rather than reporting a
- * change to some message (RFC 9051 7.5.2: unsolicited FETCH may arrive at
- * any time, and with QRESYNC they carry the UID too).
+ * The attributes that answer the item `name` (upper-case, section text
+ * removed: `BODY.PEEK[]<0.100>`); `other` for items this library does not parse.
+ */
+function answeringAttributes(name: string): readonly (keyof FetchAttributes)[] {
+  const known = ITEM_ATTRIBUTE.get(name);
+  if (known !== undefined) return [known];
+  if (name === 'ALL' || name === 'FAST' || name === 'FULL') {
+    return ['internalDate', 'rfc822Size', 'envelope', 'body'];
+  }
+  if (name.startsWith('BINARY.SIZE')) return ['binarySize'];
+  if (name.includes('[') || name.startsWith('RFC822')) return ['sections'];
+  return UNSOLICITED_ITEMS.test(name) ? [] : ['other'];
+}
+
+/**
+ * Whether a FETCH response answers this command rather than another one in
+ * flight or a change to some message (RFC 9051 7.5.2: unsolicited FETCH may
+ * arrive at any time, and with QRESYNC they carry the UID too). Servers run
+ * pipelined FETCH commands side by side (Dovecot sends every command's
+ * untagged data before the first completion), so a response is this
+ * command's only when it carries an item this command asked for.
  */
 function isOwnResponse(
   r: Extract<UntaggedResponse, { name: 'FETCH' }>,
@@ -354,13 +390,8 @@ function isOwnResponse(
   if (id === undefined) return false;
   if (!prepared.set.isSaved && !prepared.set.has(id)) return false;
   if (prepared.onlyFlags) return true;
-  // The usual items first, then anything else but a flag update's.
-  if (a.envelope !== undefined || a.bodyStructure !== undefined || a.sections !== undefined) {
-    return true;
-  }
-  for (const key in a) {
-    if (key !== 'uid' && key !== 'flags' && key !== 'modseq') return true;
-  }
+  const answers = prepared.answers;
+  for (let i = 0; i < answers.length; i++) if (a[answers[i]!] !== undefined) return true;
   return false;
 }
 
@@ -398,12 +429,14 @@ function prepareFetch(
     .replace(/[()]/g, ' ')
     .split(/\s+/)
     .filter((n) => n.length > 0);
+  const answers = new Set(names.flatMap((n) => answeringAttributes(n.toUpperCase())));
   return {
     command: uid ? 'UID FETCH' : 'FETCH',
     args,
     uid,
     set: SequenceSet.from(set),
-    onlyFlags: names.every((n) => UNSOLICITED_ITEMS.test(n)),
+    onlyFlags: answers.size === 0,
+    answers: [...answers],
   };
 }
 
@@ -715,15 +748,20 @@ export function fetchStream(
         begin(info.size);
         return { write: (chunk) => push(chunk), end: () => push(null) };
       },
+      // Only the response carrying the section is this command's (others go
+      // to other commands in flight, or become unsolicited).
       onUntagged: (r) => {
-        if (started || r.name !== 'FETCH') return;
-        if (uid ? r.attributes.uid !== id : r.seq !== id) return;
+        if (r.name !== 'FETCH') return false;
+        if (uid ? r.attributes.uid !== id : r.seq !== id) return false;
         const s = r.attributes.sections?.get(key);
-        if (s === undefined || (s.data !== null && !Buffer.isBuffer(s.data))) return;
+        if (s === undefined) return false;
+        if (started) return true; // the response whose literal was streamed here
+        if (s.data !== null && !Buffer.isBuffer(s.data)) return false; // streamed elsewhere
         const data = s.data ?? Buffer.alloc(0);
         begin(data.length);
         if (data.length > 0) push(data);
         push(null);
+        return true;
       },
     };
     if (options.signal !== undefined) runOptions.signal = options.signal;

@@ -62,7 +62,7 @@ import { RawMode } from './raw-mode.js';
 import { ReadPauses } from './read-pauses.js';
 import type { BatchedReader } from './reader.js';
 import { applyMailbox, enableRequests, literalSinkFor, type Selecting } from './receiver.js';
-import { collectorFor } from './router.js';
+import { offer } from './router.js';
 import { resolveEndpoint, setUpSession } from './setup.js';
 import { starttlsMissingError, starttlsRefusedError, tlsInjectionError } from './starttls.js';
 import {
@@ -1082,8 +1082,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       }
     }
 
-    const target = collectorFor(this.#inFlight, r);
-    const taken = target !== undefined && this.#deliver(target, r);
+    const taken = offer(this.#inFlight, r, this.#take);
 
     for (const ev of events) {
       switch (ev.type) {
@@ -1106,7 +1105,10 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     if (r.name === 'FETCH' && !taken) this.#emit('fetch', r);
   }
 
-  /** Hands `r` to the command; false when its onUntagged declined it (then it is unsolicited). */
+  /** {@link offer}'s callback. */
+  readonly #take = (p: Pending, r: UntaggedResponse): boolean => this.#deliver(p, r);
+
+  /** Hands `r` to the command; false when its onUntagged declined it (offered on, else unsolicited). */
   #deliver(p: Pending, r: UntaggedResponse): boolean {
     if (p.abandoned || p.settled) return true;
     const onUntagged = p.options.onUntagged;

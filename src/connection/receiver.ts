@@ -9,7 +9,7 @@ import type { LiteralSink, LiteralStartInfo } from '../wire/parser-options.js';
 import { asError } from './errors.js';
 import { applyUntagged, newMailbox, type MailboxEvent } from './mailbox-state.js';
 import { rejectPending, type Pending } from './queue.js';
-import { collectorByName } from './router.js';
+import { nextCollector } from './router.js';
 import type { SelectedMailbox } from './types.js';
 
 /** A literal sink that drops its bytes (for responses of abandoned commands). */
@@ -18,15 +18,36 @@ export const DISCARD_SINK: LiteralSink = {
   end(): void {},
 };
 
-/** The sink for a literal announced by `info`; null to let the parser buffer it. */
+/**
+ * The sink for a literal announced by `info`; null to let the parser buffer
+ * it. Offered to the commands collecting the response, oldest first: the
+ * first whose `onLiteral` returns a sink gets it (servers run pipelined
+ * commands side by side, so an older command may be still in flight). A
+ * literal only abandoned commands could own is discarded.
+ */
 export function literalSinkFor(
   inFlight: readonly Pending[],
   info: LiteralStartInfo,
 ): LiteralSink | null {
   if (info.name === null) return null;
-  const p = collectorByName(inFlight, info.name);
-  if (p === undefined) return null;
-  if (p.abandoned) return DISCARD_SINK;
+  let live = false;
+  let abandoned = false;
+  for (let i = nextCollector(inFlight, info.name, 0); i >= 0;) {
+    const p = inFlight[i]!;
+    if (p.abandoned) {
+      abandoned = true;
+    } else {
+      live = true;
+      const sink = commandSink(p, info);
+      if (sink !== null) return sink;
+    }
+    i = nextCollector(inFlight, info.name, i + 1);
+  }
+  return abandoned && !live ? DISCARD_SINK : null;
+}
+
+/** `p`'s sink for the literal, guarded so a throwing sink fails only `p`; null when it declines. */
+function commandSink(p: Pending, info: LiteralStartInfo): LiteralSink | null {
   const onLiteral = p.options.onLiteral;
   if (onLiteral === undefined) return null;
   const abandon = (err: unknown): void => {

@@ -1,9 +1,11 @@
 /**
  * Which in-flight command an untagged response (or a large literal inside
- * one) belongs to. An untagged response goes to the oldest in-flight command
- * whose `collect` names it (RFC 9051 7: untagged data is not tied to a
- * command, so the oldest asker is the best guess); an ESEARCH carrying a
- * `(TAG "x")` goes to the command with that tag when it collects ESEARCH.
+ * one) belongs to. An untagged response is offered to the in-flight commands
+ * collecting its name, oldest first, until one takes it (RFC 9051 7:
+ * untagged data is not tied to a command; servers may run pipelined
+ * commands side by side, so a command declines what is not its own); an
+ * ESEARCH carrying a `(TAG "x")` goes to the command with that tag when it
+ * collects ESEARCH.
  * @internal
  */
 import type { UntaggedResponse } from '../model/response.js';
@@ -14,34 +16,51 @@ export interface Collector {
   readonly collect: ReadonlySet<string>;
 }
 
-/** The names an untagged response can be collected under (`OTHER` also by its atom). */
-export function responseNames(response: UntaggedResponse): readonly string[] {
-  return response.name === 'OTHER' ? [response.atom, 'OTHER'] : [response.name];
-}
-
-/** The oldest command in `inFlight` collecting `name`, if any. */
-export function collectorByName<T extends Collector>(
-  inFlight: readonly T[],
-  name: string,
-): T | undefined {
-  for (let i = 0; i < inFlight.length; i++) {
-    const command = inFlight[i]!;
-    if (command.collect.has(name)) return command;
+/** The index of the first command in `inFlight` from `from` on collecting `name`, or -1. */
+export function nextCollector(inFlight: readonly Collector[], name: string, from: number): number {
+  for (let i = from; i < inFlight.length; i++) {
+    if (inFlight[i]!.collect.has(name)) return i;
   }
-  return undefined;
+  return -1;
 }
 
-/** The command that should receive `response`, if any. */
-export function collectorFor<T extends Collector>(
+/** The command an ESEARCH response names by its tag, if it collects ESEARCH. */
+export function taggedCollector<T extends Collector>(
   inFlight: readonly T[],
   response: UntaggedResponse,
 ): T | undefined {
-  if (response.name === 'ESEARCH' && response.tag !== null) {
-    const tag = response.tag;
-    const byTag = inFlight.find((c) => c.tag === tag && c.collect.has('ESEARCH'));
-    if (byTag !== undefined) return byTag;
+  if (response.name !== 'ESEARCH' || response.tag === null) return undefined;
+  const tag = response.tag;
+  return inFlight.find((c) => c.tag === tag && c.collect.has('ESEARCH'));
+}
+
+/**
+ * Offers `response` to the commands collecting it, oldest first (an
+ * `OTHER` response by its atom, then as `OTHER`), until `take` accepts it.
+ * False when none did: the response is then unsolicited.
+ */
+export function offer<T extends Collector>(
+  inFlight: readonly T[],
+  response: UntaggedResponse,
+  take: (command: T, response: UntaggedResponse) => boolean,
+): boolean {
+  const byTag = taggedCollector(inFlight, response);
+  if (byTag !== undefined) return take(byTag, response);
+  if (response.name !== 'OTHER') return offerByName(inFlight, response, response.name, take);
+  return (
+    offerByName(inFlight, response, response.atom, take) ||
+    offerByName(inFlight, response, 'OTHER', take)
+  );
+}
+
+function offerByName<T extends Collector>(
+  inFlight: readonly T[],
+  response: UntaggedResponse,
+  name: string,
+  take: (command: T, response: UntaggedResponse) => boolean,
+): boolean {
+  for (let i = nextCollector(inFlight, name, 0); i >= 0; i = nextCollector(inFlight, name, i + 1)) {
+    if (take(inFlight[i]!, response)) return true;
   }
-  // As responseNames() orders them, without an array per response.
-  if (response.name !== 'OTHER') return collectorByName(inFlight, response.name);
-  return collectorByName(inFlight, response.atom) ?? collectorByName(inFlight, 'OTHER');
+  return false;
 }

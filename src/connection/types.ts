@@ -111,14 +111,16 @@ export interface SelectedMailbox {
 export interface RunOptions {
   /**
    * Upper-case names of untagged responses this command collects into its
-   * result (e.g. `['FETCH']`). An untagged response goes to the oldest
-   * in-flight command collecting its name; the rest become events.
+   * result (e.g. `['FETCH']`). An untagged response is offered to the
+   * in-flight commands collecting its name, oldest first, until one takes
+   * it; the rest become events.
    */
   collect?: readonly string[];
   /**
    * Receive collected responses as they arrive instead of in the result.
-   * Returning `false` declines one (e.g. an unsolicited FETCH flag update of
-   * another message): it is then treated as unsolicited (a `fetch` event).
+   * Returning `false` declines one (another pipelined command's FETCH, or an
+   * unsolicited flag update): it is offered to the next command collecting
+   * it, else treated as unsolicited (a `fetch` event).
    */
   onUntagged?: (response: UntaggedResponse) => void | boolean;
   /**
@@ -126,7 +128,11 @@ export interface RunOptions {
    * Return the line to send (without CRLF), or null to send nothing.
    */
   onContinuation?: (response: ContinuationResponse) => Promise<string | null> | string | null;
-  /** Offered literals over the stream threshold that belong to this command's responses. */
+  /**
+   * Offered literals over the stream threshold of the responses this
+   * command collects; return null for one that is not this command's (it
+   * is offered to the next command collecting it, else buffered).
+   */
   onLiteral?: (info: LiteralStartInfo) => LiteralSink | null;
   /** Told the command's tag as soon as it is assigned (before anything is sent). */
   onTag?: (tag: string) => void;

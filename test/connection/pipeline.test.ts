@@ -1,6 +1,9 @@
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { fetch } from '../../src/commands/fetch.js';
+import { select } from '../../src/commands/select.js';
 import { ImapConnection } from '../../src/connection/connection.js';
+import type { FetchedMessage } from '../../src/commands/fetch.js';
 import type { CommandResult } from '../../src/connection/types.js';
 import type { UntaggedResponse } from '../../src/model/response.js';
 import { literal, mailbox, raw, seq } from '../../src/wire/args.js';
@@ -89,6 +92,42 @@ describe('pipelining (RFC 9051 5.5) against Dovecot', () => {
       expect(lastSent).toBeLessThan(firstDone);
     } finally {
       conn.close();
+    }
+  });
+
+  it('pipelined UID FETCH iterators each get their own messages, though Dovecot answers them side by side', async () => {
+    const conn = await connectAlice();
+    try {
+      await select(conn, boxes[3]!.name);
+      const unsolicited: number[] = [];
+      conn.on('fetch', (r) => unsolicited.push(r.seq));
+      const all = async (items: Parameters<typeof fetch>[2]): Promise<FetchedMessage[]> => {
+        const out: FetchedMessage[] = [];
+        for await (const m of fetch(conn, '1:*', items, { uid: true })) out.push(m);
+        return out;
+      };
+      const [structures, envelopes, sources, flags] = await Promise.all([
+        all({ bodyStructure: true }),
+        all({ envelope: true }),
+        all({ source: true }),
+        all({ flags: true }),
+      ]);
+      expect(structures.map((m) => m.bodyStructure?.type)).toEqual(['text', 'text', 'text']);
+      expect(structures.every((m) => m.envelope === undefined && m.source === undefined)).toBe(
+        true,
+      );
+      expect(envelopes.map((m) => m.envelope?.subject)).toEqual([
+        'pipe 3/0',
+        'pipe 3/1',
+        'pipe 3/2',
+      ]);
+      expect(sources.map((m) => m.source?.toString('latin1').includes('Subject: pipe 3/'))).toEqual(
+        [true, true, true],
+      );
+      expect(flags).toHaveLength(3);
+      expect(unsolicited).toEqual([]);
+    } finally {
+      await conn.logout();
     }
   });
 

@@ -1,0 +1,109 @@
+/**
+ * Pipelined FETCH commands against a scripted server that, like Dovecot,
+ * answers them side by side (every command's untagged data before the
+ * first completion, in any order): each command takes only its own
+ * responses, a large literal streams into the command it belongs to while
+ * an older FETCH is still in flight, and what no command claims becomes an
+ * unsolicited `fetch` event.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { fetch, fetchStream, type FetchedMessage } from '../../src/commands/fetch.js';
+import type { ImapConnection } from '../../src/connection/connection.js';
+import { useScriptedServers } from '../helpers/scripted-harness.js';
+import type { ScriptedConnection } from '../helpers/scripted-server.js';
+
+vi.setConfig({ testTimeout: 10_000 });
+
+const { serve, connect } = useScriptedServers();
+
+const GREETING = '* OK [CAPABILITY IMAP4rev1] ready\r\n';
+const ENVELOPE = (subject: string): string =>
+  `ENVELOPE (NIL "${subject}" NIL NIL NIL NIL NIL NIL NIL NIL)`;
+const STRUCTURE = '("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 5 1 NIL NIL NIL NIL)';
+
+/** Waits for one command line per pattern, in order; returns their tags. */
+async function commands(c: ScriptedConnection, patterns: RegExp[]): Promise<string[]> {
+  const tags: string[] = [];
+  for (const re of patterns) {
+    await c.expect(re);
+    tags.push(c.tag);
+  }
+  return tags;
+}
+
+async function all(iterable: AsyncIterable<FetchedMessage>): Promise<FetchedMessage[]> {
+  const out: FetchedMessage[] = [];
+  for await (const m of iterable) out.push(m);
+  return out;
+}
+
+function unsolicitedOf(conn: ImapConnection): number[] {
+  const seen: number[] = [];
+  conn.on('fetch', (r) => seen.push(r.seq));
+  return seen;
+}
+
+describe('pipelined FETCH commands answered side by side (scripted server)', () => {
+  it('responses in reverse command order still reach their own commands', async () => {
+    const server = await serve(async (c) => {
+      await c.write(GREETING);
+      const [t1, t2] = await commands(c, [
+        /UID FETCH 1:2 \(ENVELOPE\)$/,
+        /UID FETCH 1:2 \(BODYSTRUCTURE\)$/,
+      ]);
+      await c.write(
+        `* 1 FETCH (UID 1 BODYSTRUCTURE ${STRUCTURE})\r\n` +
+          `* 1 FETCH (UID 1 ${ENVELOPE('one')})\r\n` +
+          `* 2 FETCH (UID 2 ${ENVELOPE('two')})\r\n` +
+          `* 2 FETCH (UID 2 BODYSTRUCTURE ${STRUCTURE})\r\n` +
+          `* 2 FETCH (UID 2 FLAGS (\\Seen))\r\n` +
+          `${t2} OK structures\r\n${t1} OK envelopes\r\n`,
+      );
+      await c.run([{ stall: true }]);
+    });
+    const conn = await connect(server);
+    const unsolicited = unsolicitedOf(conn);
+    const [envelopes, structures] = await Promise.all([
+      all(fetch(conn, '1:2', { envelope: true }, { uid: true })),
+      all(fetch(conn, '1:2', { bodyStructure: true }, { uid: true })),
+    ]);
+    expect(envelopes.map((m) => m.envelope?.subject)).toEqual(['one', 'two']);
+    expect(envelopes.every((m) => m.bodyStructure === undefined)).toBe(true);
+    expect(structures.map((m) => m.bodyStructure?.subtype)).toEqual(['plain', 'plain']);
+    expect(structures.every((m) => m.envelope === undefined)).toBe(true);
+    // The flag update belongs to neither: it is news.
+    expect(unsolicited).toEqual([2]);
+  });
+
+  it('a large literal streams into the later command while an older FETCH is in flight', async () => {
+    const data = Buffer.alloc(300_000, 'x');
+    const server = await serve(async (c) => {
+      await c.write(GREETING);
+      const [t1, t2] = await commands(c, [
+        /UID FETCH 7 \(ENVELOPE\)$/,
+        /UID FETCH 7 \(BODY\.PEEK\[\]\)$/,
+      ]);
+      const response = Buffer.concat([
+        Buffer.from(`* 1 FETCH (UID 7 ${ENVELOPE('seven')})\r\n`),
+        Buffer.from(`* 1 FETCH (UID 7 BODY[] {${data.length}}\r\n`),
+        data,
+        Buffer.from(`)\r\n${t1} OK envelope\r\n${t2} OK body\r\n`),
+      ]);
+      await c.run([{ send: response, chunks: new Array<number>(150).fill(2000) }, { stall: true }]);
+    });
+    const conn = await connect(server, { streamThreshold: 1024 });
+    const unsolicited = unsolicitedOf(conn);
+    const envelopes = all(fetch(conn, 7, { envelope: true }, { uid: true }));
+    const { stream, size } = await fetchStream(conn, 7, '', { uid: true });
+    expect(size).toBe(data.length);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    // More than one piece: the literal was streamed, not buffered by the parser first.
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(Buffer.concat(chunks).equals(data)).toBe(true);
+    const [message] = await envelopes;
+    expect(message?.envelope?.subject).toBe('seven');
+    expect(message?.parts.size).toBe(0);
+    expect(unsolicited).toEqual([]);
+  });
+});
