@@ -1,4 +1,4 @@
-import type { CommandContext } from '../connection/types.js';
+import type { CommandContext, RunOptions } from '../connection/types.js';
 import { ImapArgumentError } from '../model/errors.js';
 import { SequenceSet } from '../model/sequence-set.js';
 import { atom, flag, list, mailbox, num, seq } from '../wire/args.js';
@@ -39,11 +39,14 @@ export interface StoreResult {
 }
 
 function change(c: StoreChange, what: string): { sign: '+' | '-' | ''; values: readonly string[] } {
-  const given = (['add', 'remove', 'set'] as const).filter((k) => c[k] !== undefined);
-  if (given.length !== 1) {
+  const given =
+    (c.add === undefined ? 0 : 1) +
+    (c.remove === undefined ? 0 : 1) +
+    (c.set === undefined ? 0 : 1);
+  if (given !== 1) {
     throw new ImapArgumentError(`${what}: give exactly one of add, remove or set`);
   }
-  const k = given[0]!;
+  const k = c.add !== undefined ? 'add' : c.remove !== undefined ? 'remove' : 'set';
   const values = c[k]!;
   if (!Array.isArray(values)) throw new ImapArgumentError(`${what}.${k} must be an array`);
   if (k !== 'set' && values.length === 0) {
@@ -51,6 +54,17 @@ function change(c: StoreChange, what: string): { sign: '+' | '-' | ''; values: r
   }
   return { sign: k === 'add' ? '+' : k === 'remove' ? '-' : '', values };
 }
+
+/** A list of flags, each validated. */
+function flagList(values: readonly string[]): CommandArg {
+  const items: CommandArg[] = [];
+  for (let i = 0; i < values.length; i++) items.push(flag(values[i]!));
+  return { type: 'list', items };
+}
+
+/** exec() options of a STORE without a signal: UID STORE is pipelined, STORE not. */
+const UID_STORE_OPTIONS: RunOptions = Object.freeze({ collect: ['FETCH'], pipeline: true });
+const STORE_OPTIONS: RunOptions = Object.freeze({ collect: ['FETCH'], pipeline: false });
 
 /** A Gmail label: a system label (`\Inbox`, `\Important`) as a flag, others like mailbox names. */
 function label(l: string): CommandArg {
@@ -95,7 +109,8 @@ export async function store(
     options.add !== undefined || options.remove !== undefined || options.set !== undefined;
   if (hasFlags) {
     const c = change(options, 'store');
-    commands.push([atom(`${c.sign}FLAGS${silent}`), list(c.values.map((f) => flag(f)))]);
+    // `+FLAGS.SILENT` and the like: an atom by construction.
+    commands.push([{ type: 'atom', value: `${c.sign}FLAGS${silent}` }, flagList(c.values)]);
   }
   if (options.gmailLabels !== undefined) {
     requireCapability(ctx, 'X-GM-EXT-1');
@@ -106,13 +121,12 @@ export async function store(
     throw new ImapArgumentError('store needs add, remove, set or gmailLabels');
   }
 
+  let runOptions = uid ? UID_STORE_OPTIONS : STORE_OPTIONS;
+  if (options.signal !== undefined) runOptions = { ...runOptions, signal: options.signal };
   const out: StoreResult = { updated: [], modified: null };
   for (const item of commands) {
-    const result = await ctx.exec(uid ? 'UID STORE' : 'STORE', [target, ...modifiers, ...item], {
-      collect: ['FETCH'],
-      pipeline: uid,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
+    const args = modifiers.length === 0 ? [target, ...item] : [target, ...modifiers, ...item];
+    const result = await ctx.exec(uid ? 'UID STORE' : 'STORE', args, runOptions);
     for (const r of result.untagged) {
       if (r.name !== 'FETCH') continue;
       // A UID command's own FETCH responses carry the UID (RFC 9051 6.4.9).
