@@ -59,6 +59,7 @@ import {
   type Pending,
   type Phase,
 } from './queue.js';
+import type { MailboxEvent } from './mailbox-state.js';
 import { RawMode } from './raw-mode.js';
 import { ReadPauses } from './read-pauses.js';
 import type { BatchedReader } from './reader.js';
@@ -1095,6 +1096,12 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     const target = collectorFor(this.#inFlight, r);
     const taken = target !== undefined && this.#deliver(target, r);
 
+    if (events.length > 0) this.#emitMailboxEvents(events);
+    if (r.name === 'FETCH' && !taken) this.#emit('fetch', r);
+  }
+
+  /** Emits what an untagged response changed in the selected mailbox. */
+  #emitMailboxEvents(events: readonly MailboxEvent[]): void {
     for (const ev of events) {
       switch (ev.type) {
         case 'exists':
@@ -1113,7 +1120,6 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
           break;
       }
     }
-    if (r.name === 'FETCH' && !taken) this.#emit('fetch', r);
   }
 
   /** Hands `r` to the command; false when its onUntagged declined it (then it is unsolicited). */
