@@ -1,4 +1,4 @@
-import type { CommandContext } from '../connection/types.js';
+import type { CommandContext, CommandResult, RunOptions } from '../connection/types.js';
 import { ImapArgumentError } from '../model/errors.js';
 import { SequenceSet } from '../model/sequence-set.js';
 import { atom, flag, list, mailbox, num, seq } from '../wire/args.js';
@@ -39,11 +39,14 @@ export interface StoreResult {
 }
 
 function change(c: StoreChange, what: string): { sign: '+' | '-' | ''; values: readonly string[] } {
-  const given = (['add', 'remove', 'set'] as const).filter((k) => c[k] !== undefined);
-  if (given.length !== 1) {
+  const given =
+    (c.add === undefined ? 0 : 1) +
+    (c.remove === undefined ? 0 : 1) +
+    (c.set === undefined ? 0 : 1);
+  if (given !== 1) {
     throw new ImapArgumentError(`${what}: give exactly one of add, remove or set`);
   }
-  const k = given[0]!;
+  const k = c.add !== undefined ? 'add' : c.remove !== undefined ? 'remove' : 'set';
   const values = c[k]!;
   if (!Array.isArray(values)) throw new ImapArgumentError(`${what}.${k} must be an array`);
   if (k !== 'set' && values.length === 0) {
@@ -51,6 +54,17 @@ function change(c: StoreChange, what: string): { sign: '+' | '-' | ''; values: r
   }
   return { sign: k === 'add' ? '+' : k === 'remove' ? '-' : '', values };
 }
+
+/** A list of flags, each validated. */
+function flagList(values: readonly string[]): CommandArg {
+  const items: CommandArg[] = [];
+  for (let i = 0; i < values.length; i++) items.push(flag(values[i]!));
+  return { type: 'list', items };
+}
+
+/** exec() options of a STORE without a signal: UID STORE is pipelined, STORE not. */
+const UID_STORE_OPTIONS: RunOptions = Object.freeze({ collect: ['FETCH'], pipeline: true });
+const STORE_OPTIONS: RunOptions = Object.freeze({ collect: ['FETCH'], pipeline: false });
 
 /** A Gmail label: a system label (`\Inbox`, `\Important`) as a flag, others like mailbox names. */
 function label(l: string): CommandArg {
@@ -67,6 +81,57 @@ function union(a: SequenceSet | null, b: SequenceSet | null): SequenceSet | null
 }
 
 /**
+ * The argument lists of the STORE commands `options` ask for (one for a flag
+ * change, one for a label change), each starting with the set; throws
+ * ImapArgumentError (or ImapCapabilityError) before anything is sent.
+ */
+function storeCommands(
+  ctx: CommandContext,
+  set: MessageSet,
+  options: StoreOptions,
+): CommandArg[][] {
+  const silent = options.silent === true ? '.SILENT' : '';
+  const target = seq(set);
+  const modifiers: CommandArg[] = [];
+  if (options.unchangedSince !== undefined) {
+    requireCapability(ctx, 'CONDSTORE');
+    if (typeof options.unchangedSince !== 'bigint') {
+      throw new ImapArgumentError('unchangedSince must be a bigint');
+    }
+    modifiers.push(list([atom('UNCHANGEDSINCE'), num(options.unchangedSince)]));
+  }
+  const commands: CommandArg[][] = [];
+  if (options.add !== undefined || options.remove !== undefined || options.set !== undefined) {
+    const c = change(options, 'store');
+    // `+FLAGS.SILENT` and the like: an atom by construction.
+    const item = { type: 'atom', value: `${c.sign}FLAGS${silent}` } as const;
+    commands.push([target, ...modifiers, item, flagList(c.values)]);
+  }
+  if (options.gmailLabels !== undefined) {
+    requireCapability(ctx, 'X-GM-EXT-1');
+    const c = change(options.gmailLabels, 'gmailLabels');
+    const item = atom(`${c.sign}X-GM-LABELS${silent}`);
+    commands.push([target, ...modifiers, item, list(c.values.map(label))]);
+  }
+  if (commands.length === 0) {
+    throw new ImapArgumentError('store needs add, remove, set or gmailLabels');
+  }
+  return commands;
+}
+
+/** Adds what one STORE's responses say to `out`: the messages' new state, `[MODIFIED]`. */
+function foldStored(out: StoreResult, result: CommandResult, uid: boolean): void {
+  for (const r of result.untagged) {
+    if (r.name !== 'FETCH') continue;
+    // A UID command's own FETCH responses carry the UID (RFC 9051 6.4.9).
+    if (uid && r.attributes.uid === undefined) continue;
+    out.updated.push(toFetchedMessage(r.seq, r.attributes));
+  }
+  const code = result.tagged.code;
+  if (code?.name === 'MODIFIED') out.modified = union(out.modified, code.set);
+}
+
+/**
  * STORE / UID STORE (RFC 9051 6.4.6 and 6.4.9, RFC 3501 6.4.6; no capability;
  * UNCHANGEDSINCE needs CONDSTORE, RFC 7162 3.1.3; X-GM-LABELS needs
  * X-GM-EXT-1): `+FLAGS`, `-FLAGS` or `FLAGS` with the given flags (each
@@ -80,47 +145,12 @@ export async function store(
   options: StoreOptions,
 ): Promise<StoreResult> {
   const uid = options.uid === true;
-  const silent = options.silent === true ? '.SILENT' : '';
-  const target = seq(set);
-  const modifiers: CommandArg[] = [];
-  if (options.unchangedSince !== undefined) {
-    requireCapability(ctx, 'CONDSTORE');
-    if (typeof options.unchangedSince !== 'bigint') {
-      throw new ImapArgumentError('unchangedSince must be a bigint');
-    }
-    modifiers.push(list([atom('UNCHANGEDSINCE'), num(options.unchangedSince)]));
-  }
-  const commands: CommandArg[][] = [];
-  const hasFlags =
-    options.add !== undefined || options.remove !== undefined || options.set !== undefined;
-  if (hasFlags) {
-    const c = change(options, 'store');
-    commands.push([atom(`${c.sign}FLAGS${silent}`), list(c.values.map((f) => flag(f)))]);
-  }
-  if (options.gmailLabels !== undefined) {
-    requireCapability(ctx, 'X-GM-EXT-1');
-    const c = change(options.gmailLabels, 'gmailLabels');
-    commands.push([atom(`${c.sign}X-GM-LABELS${silent}`), list(c.values.map(label))]);
-  }
-  if (commands.length === 0) {
-    throw new ImapArgumentError('store needs add, remove, set or gmailLabels');
-  }
-
+  const commands = storeCommands(ctx, set, options);
+  let runOptions = uid ? UID_STORE_OPTIONS : STORE_OPTIONS;
+  if (options.signal !== undefined) runOptions = { ...runOptions, signal: options.signal };
   const out: StoreResult = { updated: [], modified: null };
-  for (const item of commands) {
-    const result = await ctx.exec(uid ? 'UID STORE' : 'STORE', [target, ...modifiers, ...item], {
-      collect: ['FETCH'],
-      pipeline: uid,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
-    for (const r of result.untagged) {
-      if (r.name !== 'FETCH') continue;
-      // A UID command's own FETCH responses carry the UID (RFC 9051 6.4.9).
-      if (uid && r.attributes.uid === undefined) continue;
-      out.updated.push(toFetchedMessage(r.seq, r.attributes));
-    }
-    const code = result.tagged.code;
-    if (code?.name === 'MODIFIED') out.modified = union(out.modified, code.set);
+  for (const args of commands) {
+    foldStored(out, await ctx.exec(uid ? 'UID STORE' : 'STORE', args, runOptions), uid);
   }
   return out;
 }

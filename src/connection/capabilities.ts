@@ -17,6 +17,8 @@ export class Capabilities {
   /** Confirmed with `* ENABLED`, upper-cased. */
   enabled = new Set<string>();
   readonly #log: ConnectionLog;
+  /** {@link encodeOptions}, worked out again after any change. */
+  #encodeOptions: EncodeOptions | null = null;
 
   constructor(log: ConnectionLog) {
     this.#log = log;
@@ -25,6 +27,7 @@ export class Capabilities {
   /** The server announced `caps` (a CAPABILITY response or code). */
   set(caps: readonly string[]): void {
     this.announced = new Set(caps.map((c) => c.toUpperCase()));
+    this.#encodeOptions = null;
     this.#log.debug(`capabilities: ${[...this.announced].join(' ')}`);
   }
 
@@ -34,12 +37,20 @@ export class Capabilities {
       const name = c.toUpperCase();
       if (asked.has(name)) this.enabled.add(name);
     }
+    this.#encodeOptions = null;
+  }
+
+  /** Nothing is enabled any more (UNAUTHENTICATE). */
+  clearEnabled(): void {
+    this.enabled.clear();
+    this.#encodeOptions = null;
   }
 
   /** After the TLS handshake nothing from before is trusted. */
   forget(): void {
     this.announced = new Set();
     this.enabled = new Set();
+    this.#encodeOptions = null;
   }
 
   /** How literals are sent, from LITERAL+ / LITERAL- (IMAP4rev2 implies LITERAL-). */
@@ -60,6 +71,7 @@ export class Capabilities {
 
   /** The encoder's options now: one shared object per combination, so a change is seen by identity. */
   encodeOptions(): EncodeOptions {
-    return ENCODE_OPTIONS[this.literalMode][this.utf8 ? 1 : 0];
+    this.#encodeOptions ??= ENCODE_OPTIONS[this.literalMode][this.utf8 ? 1 : 0];
+    return this.#encodeOptions;
   }
 }

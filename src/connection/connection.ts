@@ -38,7 +38,6 @@ import {
   asConnectionError,
   asError,
   byeError,
-  checkResult,
   closedError,
   pendingCloseError,
   serverClosedError,
@@ -47,17 +46,20 @@ import { GreetingWaiter, refusedGreetingError } from './greeting.js';
 import { IdleSession, type IdleHandle, type IdleHost, type IdleOptions } from './idle.js';
 import { ConnectionLog, REDACTED, type ServerTrace } from './logging.js';
 import {
+  CHECKED,
   collectSet,
-  COMMAND_NAME,
+  commandName,
+  completePending,
   isBlocked,
+  NO_HOOKS,
   rejectAll,
   rejectPending,
-  resolvePending,
   TAG_PREFIX,
   type Hooks,
   type Pending,
   type Phase,
 } from './queue.js';
+import type { MailboxEvent } from './mailbox-state.js';
 import { RawMode } from './raw-mode.js';
 import { ReadPauses } from './read-pauses.js';
 import type { BatchedReader } from './reader.js';
@@ -103,6 +105,12 @@ function checkedTagPrefix(prefix: string = 'A'): string {
     throw new ImapArgumentError(`invalid tag prefix ${JSON.stringify(prefix)}`);
   }
   return prefix;
+}
+
+/** Index of the in-flight command tagged `tag` (usually the oldest), or -1. */
+function indexOfTag(inFlight: readonly Pending[], tag: string): number {
+  for (let i = 0; i < inFlight.length; i++) if (inFlight[i]!.tag === tag) return i;
+  return -1;
 }
 
 /**
@@ -187,7 +195,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       this.#selecting = selecting;
     },
     setCapabilities: (caps) => this.#caps.set(caps),
-    clearEnabled: () => this.#caps.enabled.clear(),
+    clearEnabled: () => this.#caps.clearEnabled(),
     emitAlert: (text) => this.#emit('alert', text),
     emitReadonly: () => this.#emit('readonly'),
     startLogout: () => {
@@ -434,19 +442,23 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     args: readonly CommandArg[] = [],
     options: RunOptions = {},
   ): Promise<CommandResult> {
-    return this.#enqueue(command, args, options, {});
+    return this.#enqueue(command, args, options, NO_HOOKS);
   }
 
   /**
    * Like {@link ImapConnection.run}, but a NO or BAD completion throws an
    * {@link ImapProtocolError} with the server's text and response code.
    */
-  async exec(
+  exec(
     command: string,
     args: readonly CommandArg[] = [],
     options: RunOptions = {},
   ): Promise<CommandResult> {
-    return checkResult(command, await this.run(command, args, options));
+    try {
+      return this.#enqueue(command, args, options, CHECKED);
+    } catch (err) {
+      return Promise.reject(err); // as from an async function
+    }
   }
 
   /**
@@ -675,14 +687,13 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     if (this.#closed) return Promise.reject(closedError());
     // A command ends raw byte mode: what arrived since goes to the parser.
     if (this.#raw.active) this.endRaw();
-    if (typeof command !== 'string' || !COMMAND_NAME.test(command)) {
+    const name = commandName(command);
+    if (name === null) {
       return Promise.reject(
         new ImapArgumentError(`invalid command name ${JSON.stringify(String(command))}`),
       );
     }
-    const upper = command.toUpperCase();
-    const space = upper.indexOf(' ');
-    const verb = space === -1 ? upper : upper.slice(0, space);
+    const { upper, verb } = name;
     const tag = `${this.#tagPrefix}${this.#tagCounter}`;
     const mode = this.#caps.encodeOptions();
     let encoded: EncodedCommand;
@@ -1084,6 +1095,12 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
 
     const taken = offer(this.#inFlight, r, this.#take);
 
+    if (events.length > 0) this.#emitMailboxEvents(events);
+    if (r.name === 'FETCH' && !taken) this.#emit('fetch', r);
+  }
+
+  /** Emits what an untagged response changed in the selected mailbox. */
+  #emitMailboxEvents(events: readonly MailboxEvent[]): void {
     for (const ev of events) {
       switch (ev.type) {
         case 'exists':
@@ -1102,7 +1119,6 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
           break;
       }
     }
-    if (r.name === 'FETCH' && !taken) this.#emit('fetch', r);
   }
 
   /** {@link offer}'s callback. */
@@ -1129,7 +1145,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   }
 
   #onTagged(r: TaggedResponse): void {
-    const index = this.#inFlight.findIndex((p) => p.tag === r.tag);
+    const index = indexOfTag(this.#inFlight, r.tag);
     if (index === -1) {
       this.close(
         new ImapConnectionError(
@@ -1165,10 +1181,10 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     const post = transition(this.#machine, p, r);
     const result: CommandResult = { tagged: r, untagged: p.untagged, command: p.redacted };
     if (post === undefined) {
-      resolvePending(p, result);
+      completePending(p, result);
     } else {
       post.then(
-        () => resolvePending(p, result),
+        () => completePending(p, result),
         (err: unknown) => rejectPending(p, asError(err)),
       );
     }

@@ -89,11 +89,11 @@ export function commandTimeoutError(
   );
 }
 
-/** exec(): a NO or BAD completion as an ImapProtocolError. */
-export function checkResult(command: string, result: CommandResult): CommandResult {
+/** exec(): a NO or BAD completion as an ImapProtocolError (null for OK). */
+export function failedResult(command: string, result: CommandResult): ImapProtocolError | null {
   const t = result.tagged;
-  if (t.status === 'OK') return result;
-  throw new ImapProtocolError(t.status, `${command.toUpperCase()} failed: ${t.text}`, {
+  if (t.status === 'OK') return null;
+  return new ImapProtocolError(t.status, `${command.toUpperCase()} failed: ${t.text}`, {
     command: result.command,
     serverText: t.text,
     responseCode: t.code,

@@ -10,10 +10,32 @@ import type {
   EncodeOptions,
   LiteralMode,
 } from '../wire/command-arg.js';
+import { failedResult } from './errors.js';
 import type { CommandResult, RunOptions } from './types.js';
 
 /** A valid command name: one or more atoms separated by single spaces (`UID FETCH`). */
 export const COMMAND_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*( [A-Za-z0-9][A-Za-z0-9._-]*)*$/;
+/** A command name upper-cased (`UID FETCH`) and its first word (`UID`). */
+export interface CommandName {
+  readonly upper: string;
+  readonly verb: string;
+}
+
+/** Command names seen, shared between commands (most connections use a handful). */
+const commandNames = new Map<string, CommandName>();
+
+/** The upper-cased form and first word of a valid command name; null when it is not one. */
+export function commandName(command: string): CommandName | null {
+  const known = commandNames.get(command);
+  if (known !== undefined) return known;
+  if (typeof command !== 'string' || !COMMAND_NAME.test(command)) return null;
+  const upper = command.toUpperCase();
+  const space = upper.indexOf(' ');
+  const name = { upper, verb: space === -1 ? upper : upper.slice(0, space) };
+  if (commandNames.size < 256) commandNames.set(command, name);
+  return name;
+}
+
 /** A valid tag prefix. */
 export const TAG_PREFIX = /^[A-Za-z0-9._-]{1,16}$/;
 
@@ -33,7 +55,14 @@ export interface Hooks {
   observeUntagged?: (response: UntaggedResponse) => void;
   /** While true, the command timeout does not run for this command (established IDLE). */
   timeoutExempt?: () => boolean;
+  /** exec(): a NO or BAD completion rejects with an ImapProtocolError. */
+  check?: boolean;
 }
+
+/** The hooks of run(): none. */
+export const NO_HOOKS: Hooks = Object.freeze({});
+/** The hooks of exec(): NO and BAD reject. */
+export const CHECKED: Hooks = Object.freeze({ check: true });
 
 export type Phase = 'queued' | 'sending' | 'sent' | 'done';
 
@@ -119,6 +148,13 @@ export function resolvePending(p: Pending, result: CommandResult): void {
   p.settled = true;
   p.cleanup?.();
   p.resolve(result);
+}
+
+/** Settles the command with its result: rejects when it was exec()'d and the server said NO or BAD. */
+export function completePending(p: Pending, result: CommandResult): void {
+  const failure = p.hooks.check === true ? failedResult(p.given, result) : null;
+  if (failure === null) resolvePending(p, result);
+  else rejectPending(p, failure);
 }
 
 /** Rejects the command (once). */

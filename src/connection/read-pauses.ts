@@ -32,11 +32,13 @@ export class ReadPauses {
 
   /** `p` is being sent: pauses waiting for the next command are now its. */
   claim(p: Pending): void {
+    if (this.#pauses.size === 0) return;
     for (const pause of this.#pauses) if (pause.owner === null) pause.owner = p;
   }
 
   /** Some pause holds with `inFlight` in flight. */
   hold(inFlight: readonly Pending[]): boolean {
+    if (this.#pauses.size === 0) return false;
     const only = inFlight.length === 1 ? inFlight[0] : undefined;
     for (const pause of this.#pauses) {
       if (pause.owner === null ? inFlight.length === 0 : pause.owner === only) return true;

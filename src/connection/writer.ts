@@ -13,6 +13,9 @@ export const WRITE_BUFFER_LIMIT = 256 * 1024;
 /** Bytes a corked socket collects before they are sent without waiting for the next tick. */
 export const CORK_FLUSH = 16 * 1024;
 
+/** Settled: `.then()` on it runs a callback once the current job is over, without process.nextTick's bookkeeping. */
+const settled = Promise.resolve();
+
 /** What the writer needs from its connection. */
 export interface SocketWriterHost {
   /** Where bytes go: the compressor when COMPRESS is active, else the socket. */
@@ -29,9 +32,11 @@ export class SocketWriter {
   readonly #host: SocketWriterHost;
   /**
    * This tick's writes: none yet; one, sent at once; more, corked until the
-   * next tick so that they leave as one.
+   * tick ends (a microtask queued by its first write) so that they leave as one.
    */
   #tick: 'idle' | 'wrote' | 'corked' = 'idle';
+  /** The stream written to in this tick (uncorked when the tick ends). */
+  #tickOutput: Writable | null = null;
   /** Writers waiting for 'drain', rejected when the connection closes. */
   readonly #closeListeners = new Set<(err: Error) => void>();
 
@@ -60,7 +65,8 @@ export class SocketWriter {
         // The first write of a tick goes out as it is: corking a lone
         // command (a round trip) costs more than it saves.
         this.#tick = 'wrote';
-        process.nextTick(this.#endTick, out);
+        this.#tickOutput = out;
+        void settled.then(this.#endTick);
       } else if (this.#tick === 'wrote') {
         this.#tick = 'corked';
         out.cork();
@@ -78,9 +84,10 @@ export class SocketWriter {
     return out.write(data) || out.writableLength < WRITE_BUFFER_LIMIT;
   }
 
-  readonly #endTick = (out: Writable): void => {
-    if (this.#tick === 'corked') out.uncork();
+  readonly #endTick = (): void => {
+    if (this.#tick === 'corked') this.#tickOutput?.uncork();
     this.#tick = 'idle';
+    this.#tickOutput = null;
   };
 
   /** Resolves on 'drain' of the output; rejects when the connection closes first (or is closed). */

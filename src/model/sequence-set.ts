@@ -136,7 +136,14 @@ export class SequenceSet {
   /** Wire form, e.g. `1:3,5,7:*`. */
   toString(): string {
     if (this.isSaved) return '$';
-    return this.ranges.map(([a, b]) => (a === b ? String(a) : `${a}:${b}`)).join(',');
+    const ranges = this.ranges;
+    let text = '';
+    for (let i = 0; i < ranges.length; i++) {
+      const range = ranges[i]!;
+      if (i > 0) text += ',';
+      text += range[0] === range[1] ? String(range[0]) : `${range[0]}:${range[1]}`;
+    }
+    return text;
   }
 
   toJSON(): string {
