@@ -120,6 +120,7 @@ export async function esearch(
   const saves = ret.some((o) => o.toUpperCase() === 'SAVE');
   const result = await ctx.exec(uid ? 'UID SEARCH' : 'SEARCH', [...returnArgs, ...program.args], {
     collect: ['ESEARCH'],
+    single: true,
     pipeline: uid && program.pipelineSafe && !saves,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });

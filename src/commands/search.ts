@@ -75,6 +75,7 @@ export async function search(
   );
   const result = await ctx.exec(uid ? 'UID SEARCH' : 'SEARCH', program.args, {
     collect: ['SEARCH', 'ESEARCH'],
+    single: true,
     pipeline: uid && program.pipelineSafe,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });

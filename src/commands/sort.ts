@@ -72,6 +72,7 @@ export async function sort(
     [list(items), atom(program.charset!), ...program.keys],
     {
       collect: ['SORT'],
+      single: true,
       pipeline: uid && program.pipelineSafe,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     },

@@ -43,6 +43,7 @@ export async function thread(
     [algArg, atom(program.charset!), ...program.keys],
     {
       collect: ['THREAD'],
+      single: true,
       pipeline: uid && program.pipelineSafe,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     },

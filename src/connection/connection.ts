@@ -64,7 +64,7 @@ import { RawMode } from './raw-mode.js';
 import { ReadPauses } from './read-pauses.js';
 import type { BatchedReader } from './reader.js';
 import { applyMailbox, enableRequests, literalSinkFor, type Selecting } from './receiver.js';
-import { offer } from './router.js';
+import { nextCollector, offer } from './router.js';
 import { resolveEndpoint, setUpSession } from './setup.js';
 import { starttlsMissingError, starttlsRefusedError, tlsInjectionError } from './starttls.js';
 import {
@@ -1124,11 +1124,20 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   /** {@link offer}'s callback. */
   readonly #take = (p: Pending, r: UntaggedResponse): boolean => this.#deliver(p, r);
 
+  /** Whether a command in flight after `p` collects `r` too. */
+  #collectedLater(p: Pending, r: UntaggedResponse): boolean {
+    const name = r.name === 'OTHER' ? r.atom : r.name;
+    return nextCollector(this.#inFlight, name, this.#inFlight.indexOf(p) + 1) >= 0;
+  }
+
   /** Hands `r` to the command; false when its onUntagged declined it (offered on, else unsolicited). */
   #deliver(p: Pending, r: UntaggedResponse): boolean {
     if (p.abandoned || p.settled) return true;
     const onUntagged = p.options.onUntagged;
     if (onUntagged === undefined) {
+      if (p.options.single === true && p.untagged.length > 0 && this.#collectedLater(p, r)) {
+        return false;
+      }
       p.untagged.push(r);
       return true;
     }

@@ -117,6 +117,14 @@ export interface RunOptions {
    */
   collect?: readonly string[];
   /**
+   * The command gets one collected response (SEARCH, SORT, THREAD): once it
+   * has it, a further one goes to the next command in flight collecting it
+   * (Dovecot sends pipelined commands' data in order but completes them
+   * late, so an earlier command is still in flight when the next one's
+   * result arrives). Without such a command it is collected all the same.
+   */
+  single?: boolean;
+  /**
    * Receive collected responses as they arrive instead of in the result.
    * Returning `false` declines one (another pipelined command's FETCH, or an
    * unsolicited flag update): it is offered to the next command collecting

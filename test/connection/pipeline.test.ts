@@ -1,7 +1,9 @@
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fetch } from '../../src/commands/fetch.js';
+import { search } from '../../src/commands/search.js';
 import { select } from '../../src/commands/select.js';
+import { sort } from '../../src/commands/sort.js';
 import { ImapConnection } from '../../src/connection/connection.js';
 import type { FetchedMessage } from '../../src/commands/fetch.js';
 import type { CommandResult } from '../../src/connection/types.js';
@@ -126,6 +128,31 @@ describe('pipelining (RFC 9051 5.5) against Dovecot', () => {
       );
       expect(flags).toHaveLength(3);
       expect(unsolicited).toEqual([]);
+    } finally {
+      await conn.logout();
+    }
+  });
+
+  it('pipelined UID SEARCH and SORT commands each get their own result (Dovecot completes them late)', async () => {
+    const conn = await connectAlice();
+    try {
+      await select(conn, boxes[3]!.name);
+      const uids = (await search(conn, { all: true }, { uid: true })).numbers!;
+      expect(uids).toHaveLength(3);
+      const [a, b, c, sorted, d] = await Promise.all([
+        search(conn, { uid: [uids[0]!] }, { uid: true }),
+        search(conn, { uid: [uids[1]!] }, { uid: true }),
+        search(conn, { uid: [uids[2]!] }, { uid: true }),
+        sort(conn, [{ reverse: 'SUBJECT' }], { all: true }, { uid: true }),
+        search(conn, { subject: 'no such subject' }, { uid: true }),
+      ]);
+      expect([a.numbers, b.numbers, c.numbers, d.numbers]).toEqual([
+        [uids[0]],
+        [uids[1]],
+        [uids[2]],
+        [],
+      ]);
+      expect(sorted).toEqual([...uids].reverse());
     } finally {
       await conn.logout();
     }

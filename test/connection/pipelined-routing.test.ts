@@ -1,13 +1,14 @@
 /**
- * Pipelined FETCH commands against a scripted server that, like Dovecot,
+ * Pipelined FETCH and SEARCH commands against a scripted server that, like Dovecot,
  * answers them side by side (every command's untagged data before the
- * first completion, in any order): each command takes only its own
- * responses, a large literal streams into the command it belongs to while
+ * first completion, in any order; completions late): each command takes
+ * only its own responses, a large literal streams into the command it belongs to while
  * an older FETCH is still in flight, and what no command claims becomes an
  * unsolicited `fetch` event.
  */
 import { describe, expect, it, vi } from 'vitest';
 import { fetch, fetchStream, type FetchedMessage } from '../../src/commands/fetch.js';
+import { search } from '../../src/commands/search.js';
 import type { ImapConnection } from '../../src/connection/connection.js';
 import { useScriptedServers } from '../helpers/scripted-harness.js';
 import type { ScriptedConnection } from '../helpers/scripted-server.js';
@@ -105,5 +106,23 @@ describe('pipelined FETCH commands answered side by side (scripted server)', () 
     expect(message?.envelope?.subject).toBe('seven');
     expect(message?.parts.size).toBe(0);
     expect(unsolicited).toEqual([]);
+  });
+
+  it('SEARCH results completed late go to their own commands; a lone command keeps a split result', async () => {
+    const server = await serve(async (c) => {
+      await c.write(GREETING);
+      const [t1, t2] = await commands(c, [/UID SEARCH UID 1$/, /UID SEARCH UID 2$/]);
+      await c.write(`* SEARCH 1\r\n* SEARCH 2\r\n${t2} OK two\r\n${t1} OK one\r\n`);
+      await c.expect(/UID SEARCH ALL$/);
+      await c.write('* SEARCH 1 2\r\n* SEARCH 3\r\n$tag OK all\r\n');
+      await c.run([{ stall: true }]);
+    });
+    const conn = await connect(server);
+    const [one, two] = await Promise.all([
+      search(conn, { uid: 1 }, { uid: true }),
+      search(conn, { uid: 2 }, { uid: true }),
+    ]);
+    expect([one.numbers, two.numbers]).toEqual([[1], [2]]);
+    expect((await search(conn, { all: true }, { uid: true })).numbers).toEqual([1, 2, 3]);
   });
 });
