@@ -1,4 +1,5 @@
 import type { CommandContext, CommandResult, RunOptions } from '../connection/types.js';
+import type { UntaggedResponse } from '../model/response.js';
 import { ImapArgumentError } from '../model/errors.js';
 import { SequenceSet } from '../model/sequence-set.js';
 import { atom, flag, list, mailbox, num, seq } from '../wire/args.js';
@@ -62,9 +63,23 @@ function flagList(values: readonly string[]): CommandArg {
   return { type: 'list', items };
 }
 
-/** exec() options of a STORE without a signal: UID STORE is pipelined, STORE not. */
-const UID_STORE_OPTIONS: RunOptions = Object.freeze({ collect: ['FETCH'], pipeline: true });
-const STORE_OPTIONS: RunOptions = Object.freeze({ collect: ['FETCH'], pipeline: false });
+/**
+ * Whether `r` reports a message of this STORE: by sequence number STORE is
+ * not pipelined, so every FETCH is; a UID STORE's own carry a UID in `set`
+ * (RFC 9051 6.4.9). Servers run pipelined STOREs side by side (Dovecot sends
+ * each one's FETCH responses in order but completes them late), so a UID
+ * STORE leaves the others' FETCH responses to them.
+ */
+function isOwnUpdate(
+  r: UntaggedResponse,
+  set: SequenceSet,
+  uid: boolean,
+): r is Extract<UntaggedResponse, { name: 'FETCH' }> {
+  if (r.name !== 'FETCH') return false;
+  if (!uid) return true;
+  const id = r.attributes.uid;
+  return id !== undefined && (set.isSaved || set.has(id));
+}
 
 /** A Gmail label: a system label (`\Inbox`, `\Important`) as a flag, others like mailbox names. */
 function label(l: string): CommandArg {
@@ -119,14 +134,8 @@ function storeCommands(
   return commands;
 }
 
-/** Adds what one STORE's responses say to `out`: the messages' new state, `[MODIFIED]`. */
-function foldStored(out: StoreResult, result: CommandResult, uid: boolean): void {
-  for (const r of result.untagged) {
-    if (r.name !== 'FETCH') continue;
-    // A UID command's own FETCH responses carry the UID (RFC 9051 6.4.9).
-    if (uid && r.attributes.uid === undefined) continue;
-    out.updated.push(toFetchedMessage(r.seq, r.attributes));
-  }
+/** Adds `[MODIFIED]` of one STORE's completion to `out`. */
+function foldModified(out: StoreResult, result: CommandResult): void {
   const code = result.tagged.code;
   if (code?.name === 'MODIFIED') out.modified = union(out.modified, code.set);
 }
@@ -146,11 +155,20 @@ export async function store(
 ): Promise<StoreResult> {
   const uid = options.uid === true;
   const commands = storeCommands(ctx, set, options);
-  let runOptions = uid ? UID_STORE_OPTIONS : STORE_OPTIONS;
-  if (options.signal !== undefined) runOptions = { ...runOptions, signal: options.signal };
+  const own = SequenceSet.from(set);
   const out: StoreResult = { updated: [], modified: null };
+  const runOptions: RunOptions = {
+    collect: ['FETCH'],
+    pipeline: uid,
+    onUntagged: (r) => {
+      if (!isOwnUpdate(r, own, uid)) return false;
+      out.updated.push(toFetchedMessage(r.seq, r.attributes));
+      return true;
+    },
+  };
+  if (options.signal !== undefined) runOptions.signal = options.signal;
   for (const args of commands) {
-    foldStored(out, await ctx.exec(uid ? 'UID STORE' : 'STORE', args, runOptions), uid);
+    foldModified(out, await ctx.exec(uid ? 'UID STORE' : 'STORE', args, runOptions));
   }
   return out;
 }

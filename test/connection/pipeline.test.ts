@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fetch } from '../../src/commands/fetch.js';
 import { search } from '../../src/commands/search.js';
 import { select } from '../../src/commands/select.js';
+import { store } from '../../src/commands/store.js';
 import { sort } from '../../src/commands/sort.js';
 import { ImapConnection } from '../../src/connection/connection.js';
 import type { FetchedMessage } from '../../src/commands/fetch.js';
@@ -153,6 +154,21 @@ describe('pipelining (RFC 9051 5.5) against Dovecot', () => {
         [],
       ]);
       expect(sorted).toEqual([...uids].reverse());
+    } finally {
+      await conn.logout();
+    }
+  });
+
+  it('pipelined UID STOREs each report only their own messages', async () => {
+    const conn = await connectAlice();
+    try {
+      await select(conn, boxes[3]!.name);
+      const uids = (await search(conn, { all: true }, { uid: true })).numbers!;
+      const results = await Promise.all(
+        uids.map((u) => store(conn, [u], { add: ['$Pipelined'], uid: true })),
+      );
+      expect(results.map((r) => r.updated.map((m) => m.uid))).toEqual(uids.map((u) => [u]));
+      await store(conn, uids, { remove: ['$Pipelined'], uid: true, silent: true });
     } finally {
       await conn.logout();
     }
