@@ -180,6 +180,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   readonly #pauses = new ReadPauses();
   /** The command whose onUntagged callback is running. */
   #delivering: Pending | null = null;
+  /** The command that took the last routed untagged response (where the next is offered first). */
+  #lastTaker: Pending | null = null;
   #readPaused = false;
   readonly #timer: CommandTimer;
   /** The state machine's view of this connection. */
@@ -656,6 +658,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     const pendingError = pendingCloseError(error);
     const pending = [...this.#inFlight, ...this.#queue];
     this.#inFlight = [];
+    this.#lastTaker = null;
     this.#exclusiveInFlight = 0;
     this.#observers = 0;
     this.#queue = [];
@@ -1093,7 +1096,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       }
     }
 
-    const taken = offer(this.#inFlight, r, this.#take);
+    const last = this.#lastTaker === null ? -1 : this.#inFlight.indexOf(this.#lastTaker);
+    const taken = offer(this.#inFlight, r, last === -1 ? 0 : last, this.#take);
 
     if (events.length > 0) this.#emitMailboxEvents(events);
     if (r.name === 'FETCH' && !taken) this.#emit('fetch', r);
@@ -1121,8 +1125,12 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     }
   }
 
-  /** {@link offer}'s callback. */
-  readonly #take = (p: Pending, r: UntaggedResponse): boolean => this.#deliver(p, r);
+  /** {@link offer}'s callback; remembers who took the response. */
+  readonly #take = (p: Pending, r: UntaggedResponse): boolean => {
+    if (!this.#deliver(p, r)) return false;
+    this.#lastTaker = p;
+    return true;
+  };
 
   /** Whether a command in flight after `p` collects `r` too. */
   #collectedLater(p: Pending, r: UntaggedResponse): boolean {
@@ -1167,6 +1175,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     const p = this.#inFlight[index]!;
     if (index === 0) this.#inFlight.shift();
     else this.#inFlight.splice(index, 1);
+    if (p === this.#lastTaker) this.#lastTaker = null;
     if (!p.pipeline) this.#exclusiveInFlight--;
     if (p.hooks.observeUntagged !== undefined) this.#observers--;
     p.phase = 'done';

@@ -1,7 +1,7 @@
 /**
  * Which in-flight command an untagged response (or a large literal inside
  * one) belongs to. An untagged response is offered to the in-flight commands
- * collecting its name, oldest first, until one takes it (RFC 9051 7:
+ * collecting its name until one takes it (RFC 9051 7:
  * untagged data is not tied to a command; servers may run pipelined
  * commands side by side, so a command declines what is not its own); an
  * ESEARCH carrying a `(TAG "x")` goes to the command with that tag when it
@@ -35,21 +35,25 @@ export function taggedCollector<T extends Collector>(
 }
 
 /**
- * Offers `response` to the commands collecting it, oldest first (an
- * `OTHER` response by its atom, then as `OTHER`), until `take` accepts it.
- * False when none did: the response is then unsolicited.
+ * Offers `response` to the commands collecting it (an `OTHER` response by
+ * its atom, then as `OTHER`) until `take` accepts it, starting at index
+ * `from` (the command that took the previous response: servers send each
+ * command's data together, in command order) and then the older ones. With
+ * `from` 0 that is oldest first. False when none took it: the response is
+ * then unsolicited.
  */
 export function offer<T extends Collector>(
   inFlight: readonly T[],
   response: UntaggedResponse,
+  from: number,
   take: (command: T, response: UntaggedResponse) => boolean,
 ): boolean {
   const byTag = taggedCollector(inFlight, response);
   if (byTag !== undefined) return take(byTag, response);
-  if (response.name !== 'OTHER') return offerByName(inFlight, response, response.name, take);
+  if (response.name !== 'OTHER') return offerByName(inFlight, response, response.name, from, take);
   return (
-    offerByName(inFlight, response, response.atom, take) ||
-    offerByName(inFlight, response, 'OTHER', take)
+    offerByName(inFlight, response, response.atom, from, take) ||
+    offerByName(inFlight, response, 'OTHER', from, take)
   );
 }
 
@@ -57,10 +61,19 @@ function offerByName<T extends Collector>(
   inFlight: readonly T[],
   response: UntaggedResponse,
   name: string,
+  from: number,
   take: (command: T, response: UntaggedResponse) => boolean,
 ): boolean {
-  for (let i = nextCollector(inFlight, name, 0); i >= 0; i = nextCollector(inFlight, name, i + 1)) {
+  for (
+    let i = nextCollector(inFlight, name, from);
+    i >= 0;
+    i = nextCollector(inFlight, name, i + 1)
+  ) {
     if (take(inFlight[i]!, response)) return true;
+  }
+  for (let i = nextCollector(inFlight, name, 0); i >= 0 && i < from;) {
+    if (take(inFlight[i]!, response)) return true;
+    i = nextCollector(inFlight, name, i + 1);
   }
   return false;
 }
