@@ -20,6 +20,17 @@ afterEach(async () => {
   scripted = null;
 });
 
+/** A scripted server that answers the first command, `A0 NOOP`, and nothing else. */
+async function oneNoopServer(): Promise<ScriptedServer> {
+  scripted = await startScriptedServer(async (c) => {
+    await c.write('* OK [CAPABILITY IMAP4rev1] hi\r\n');
+    await c.expect(/^A0 NOOP/);
+    await c.write('A0 OK fine\r\n');
+    await c.closed();
+  });
+  return scripted;
+}
+
 async function connectTo(server: ScriptedServer): Promise<ImapConnection> {
   return ImapConnection.connect({ host: '127.0.0.1', port: server.port, security: 'none' });
 }
@@ -60,13 +71,7 @@ describe('exec() settled by the engine', () => {
   });
 
   it('a throw while queueing (an onTag callback) rejects the promise instead of throwing', async () => {
-    scripted = await startScriptedServer(async (c) => {
-      await c.write('* OK [CAPABILITY IMAP4rev1] hi\r\n');
-      await c.expect(/^A0 NOOP/);
-      await c.write('A0 OK fine\r\n');
-      await c.closed();
-    });
-    const conn = await connectTo(scripted);
+    const conn = await connectTo(await oneNoopServer());
     try {
       const boom = new Error('boom');
       let promise: Promise<unknown> | undefined;
@@ -84,13 +89,7 @@ describe('exec() settled by the engine', () => {
   });
 
   it('an invalid command name rejects before anything is sent, whichever way it is spelled', async () => {
-    scripted = await startScriptedServer(async (c) => {
-      await c.write('* OK [CAPABILITY IMAP4rev1] hi\r\n');
-      await c.expect(/^A0 NOOP/);
-      await c.write('A0 OK fine\r\n');
-      await c.closed();
-    });
-    const conn = await connectTo(scripted);
+    const conn = await connectTo(await oneNoopServer());
     try {
       for (const name of ['', 'UID  STORE', ' NOOP', 'NO\r\nOP', 'FÖÖ', 'UID STORE ']) {
         await expect(conn.exec(name)).rejects.toBeInstanceOf(ImapArgumentError);
