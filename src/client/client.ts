@@ -453,9 +453,9 @@ export class ImapClient extends EventEmitter<ClientEvents> {
 
   /**
    * Streams a message (`part` '') or one of its sections (`1`, `2.1`,
-   * `TEXT`...) with meta data from its body structure: two round trips
-   * (the BODYSTRUCTURE, then one FETCH whose literal flows from the socket
-   * into `content`; no chunked partial fetches). The lock (explicit or
+   * `TEXT`...) with meta data from its body structure, in one round trip
+   * (one FETCH of the BODYSTRUCTURE and the part, whose literal flows from
+   * the socket into `content`; no chunked partial fetches). The lock (explicit or
    * implicit) is held until `content` ends or is destroyed — consume or
    * destroy it.
    */

@@ -1,19 +1,21 @@
 /**
  * Streaming downloads of one message or body part, with what the body
- * structure says about it (type, charset, file name): `UID FETCH n
- * (BODYSTRUCTURE)`, then one streaming `UID FETCH n (BODY.PEEK[part])` (or
- * BINARY.PEEK) whose literal flows from the socket into the caller's stream
- * with back-pressure — no chunked partial fetches.
+ * structure says about it (type, charset, file name), in one round trip:
+ * `UID FETCH n (BODYSTRUCTURE BODY.PEEK[part])` (or BINARY.PEEK), whose
+ * literal flows from the socket into the caller's stream with back-pressure
+ * — no chunked partial fetches. The structure comes ahead of the part (in
+ * the order asked) and is parsed when the literal starts; a server that
+ * sent it after the part would leave the meta without it rather than have
+ * the part buffered.
  *
- * The two commands are not pipelined: with both in flight a read pause
- * cannot hold (a pause only holds while its command is the only one in
- * flight, so that no other command's completion can be stuck behind it),
- * and Dovecot, which runs pipelined FETCHes side by side, completes the
- * first only after the second's data — the part would be buffered whole.
+ * One command, not a BODYSTRUCTURE FETCH pipelined with the content FETCH:
+ * with two in flight a read pause cannot hold (it only holds while its
+ * command is alone in flight), and Dovecot, which runs pipelined FETCHes
+ * side by side, completes the first only after the second's data.
  * @internal
  */
 import type { Readable } from 'node:stream';
-import { fetchOne, fetchStream, type FetchStreamOptions } from '../commands/fetch.js';
+import { fetchStream, type FetchStreamOptions } from '../commands/fetch.js';
 import type { CommandContext } from '../connection/types.js';
 import type { BodyStructure } from '../model/body-structure.js';
 import { ImapProtocolError } from '../model/errors.js';
@@ -174,14 +176,11 @@ export async function download(
 ): Promise<DownloadResult> {
   const uid = options.uid !== false;
   const binary = options.decode !== false && PART_NUMBER.test(part) && ctx.hasCapability('BINARY');
-  const streamOptions: FetchStreamOptions = { uid };
+  const streamOptions: FetchStreamOptions = { uid, bodyStructure: true };
   if (options.markSeen === true) streamOptions.markSeen = true;
   if (options.signal !== undefined) streamOptions.signal = options.signal;
   if (options.highWaterMark !== undefined) streamOptions.highWaterMark = options.highWaterMark;
 
-  const signal = options.signal === undefined ? {} : { signal: options.signal };
-  const message = await fetchOne(ctx, id, { bodyStructure: true }, { uid, ...signal });
-  const structure = message?.bodyStructure;
   let stream;
   try {
     stream = await fetchStream(ctx, id, part, { ...streamOptions, binary });
@@ -190,10 +189,14 @@ export async function download(
     if (!binary || !(err instanceof ImapProtocolError)) throw err;
     const retry = await fetchStream(ctx, id, part, streamOptions);
     return {
-      meta: { ...partMeta(structure, part), size: retry.size, decoded: false },
+      meta: { ...partMeta(retry.bodyStructure, part), size: retry.size, decoded: false },
       content: retry.stream,
     };
   }
-  const meta: DownloadMeta = { ...partMeta(structure, part), size: stream.size, decoded: binary };
+  const meta: DownloadMeta = {
+    ...partMeta(stream.bodyStructure, part),
+    size: stream.size,
+    decoded: binary,
+  };
   return { meta, content: stream.stream };
 }

@@ -15,6 +15,7 @@ import { atom, list, num, raw, seq } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
 import { dateTimeTail, daysInMonth, parseImapDateTime } from '../wire/dates.js';
 import { decodeEncodedWords } from '../wire/encoded-words.js';
+import { attributesBeforeLiteral } from '../wire/literal-context.js';
 import type { LiteralSink, LiteralStartInfo } from '../wire/parser-options.js';
 import { requireCapability } from './capability.js';
 import {
@@ -659,6 +660,11 @@ export interface FetchStreamOptions {
   signal?: AbortSignal;
   /** Bytes the stream buffers before the connection stops reading (default 1 MiB). */
   highWaterMark?: number;
+  /**
+   * Ask for the message's BODYSTRUCTURE in the same command (ahead of the
+   * section), returned as {@link FetchStreamResult.bodyStructure}.
+   */
+  bodyStructure?: boolean;
 }
 
 /** A body section being streamed. */
@@ -667,6 +673,11 @@ export interface FetchStreamResult {
   stream: Readable;
   /** Size in bytes announced by the server. */
   size: number;
+  /**
+   * With the `bodyStructure` option: the message's structure, when the
+   * server sent it before the section (as servers do when it is asked first).
+   */
+  bodyStructure?: BodyStructure;
 }
 
 /**
@@ -702,6 +713,7 @@ export function fetchStream(
   const uid = options.uid === true;
   const set = SequenceSet.from(id);
   const hwm = options.highWaterMark ?? 1024 * 1024;
+  const withStructure = options.bodyStructure === true;
 
   return new Promise<FetchStreamResult>((resolve, reject) => {
     let started = false;
@@ -723,9 +735,11 @@ export function fetchStream(
         cb(err);
       },
     });
-    const begin = (size: number): void => {
+    const begin = (size: number, structure: BodyStructure | undefined): void => {
       started = true;
-      resolve({ stream, size });
+      resolve(
+        structure === undefined ? { stream, size } : { stream, size, bodyStructure: structure },
+      );
     };
     const push = (chunk: Buffer | null): void => {
       if (discard || stream.destroyed) return;
@@ -745,7 +759,8 @@ export function fetchStream(
         if (!uid && info.seq !== null && info.seq !== id) return null;
         const uidMatch = uid ? /\bUID (\d+)/i.exec(info.prefix.toString('latin1')) : null;
         if (uidMatch !== null && Number(uidMatch[1]) !== id) return null;
-        begin(info.size);
+        const before = withStructure ? attributesBeforeLiteral(info) : null;
+        begin(info.size, before?.bodyStructure);
         return { write: (chunk) => push(chunk), end: () => push(null) };
       },
       // Only the response carrying the section is this command's (others go
@@ -758,7 +773,7 @@ export function fetchStream(
         if (started) return true; // the response whose literal was streamed here
         if (s.data !== null && !Buffer.isBuffer(s.data)) return false; // streamed elsewhere
         const data = s.data ?? Buffer.alloc(0);
-        begin(data.length);
+        begin(data.length, r.attributes.bodyStructure);
         if (data.length > 0) push(data);
         push(null);
         return true;
@@ -770,7 +785,8 @@ export function fetchStream(
       if (!started) reject(err);
       else if (!stream.destroyed && !stream.readableEnded) stream.destroy(err as Error);
     };
-    ctx.exec(uid ? 'UID FETCH' : 'FETCH', [seq(set), raw(`(${item})`)], runOptions).then(() => {
+    const items = withStructure ? `BODYSTRUCTURE ${item}` : item;
+    ctx.exec(uid ? 'UID FETCH' : 'FETCH', [seq(set), raw(`(${items})`)], runOptions).then(() => {
       if (!started) fail(new ImapArgumentError(`no ${key} for message ${uid ? 'UID ' : ''}${id}`));
     }, fail);
   });

@@ -249,13 +249,12 @@ describe('ImapClient basics (Dovecot)', () => {
       expect(raw.content.readableLength).toBeLessThan(512 * 1024);
       const rawBytes = await readAll(raw.content);
       expect(rawBytes.data.length).toBe(1368422);
-      // One FETCH for the bytes (no chunked partial fetches), after the BODYSTRUCTURE.
+      // One FETCH, structure and bytes (no chunked partial fetches).
       const sent = log.lines
         .filter((l) => l.startsWith('C: '))
         .map((l) => l.replace(/^C: \S+ /, ''));
       expect(sent.filter((l) => l.startsWith('UID FETCH 160'))).toEqual([
-        'UID FETCH 160 (BODYSTRUCTURE)',
-        'UID FETCH 160 (BODY.PEEK[2])',
+        'UID FETCH 160 (BODYSTRUCTURE BODY.PEEK[2])',
       ]);
 
       const buffered = await client.fetchOne(160, { bodyParts: [{ section: '2' }] });

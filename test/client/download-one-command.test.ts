@@ -1,0 +1,118 @@
+/**
+ * `download()` in one command — `UID FETCH n (BODYSTRUCTURE BODY.PEEK[part])`
+ * — against a scripted server: the structure ahead of a streamed part (also
+ * with a literal inside it), the structure after the part (meta without
+ * it, bytes intact), and `attributesBeforeLiteral` on hostile prefixes.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { download } from '../../src/client/download.js';
+import { attributesBeforeLiteral } from '../../src/wire/literal-context.js';
+import { countingContext } from '../helpers/pausable-context.js';
+import { useScriptedServers } from '../helpers/scripted-harness.js';
+
+vi.setConfig({ testTimeout: 10_000 });
+
+const { serve, connect } = useScriptedServers();
+
+const FILENAME = 'data.bin';
+/** An attachment whose file name is sent as a literal. */
+const STRUCTURE = `("application" "octet-stream" ("name" {${FILENAME.length}}\r\n${FILENAME}) NIL NIL "base64" 300000 NIL ("attachment" ("filename" "${FILENAME}")) NIL NIL)`;
+
+function body(size: number): Buffer {
+  const b = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) b[i] = 0x41 + (i % 26);
+  return b;
+}
+
+/** Serves one FETCH answered with `head` + data + `tail` in 2,000-byte writes. */
+async function serveFetch(data: Buffer, head: string, tail: string) {
+  return serve(async (c) => {
+    await c.write('* OK [CAPABILITY IMAP4rev1] ready\r\n');
+    await c.expect(/UID FETCH 7 \(BODYSTRUCTURE BODY\.PEEK\[\]\)$/);
+    const response = Buffer.concat([
+      Buffer.from(head.replace('$tag', c.tag)),
+      data,
+      Buffer.from(tail.replace('$tag', c.tag)),
+    ]);
+    await c.run([{ send: response, chunks: new Array<number>(200).fill(2000) }, { stall: true }]);
+  });
+}
+
+async function readAll(stream: AsyncIterable<unknown>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) {
+    parts.push(chunk as Buffer);
+    if (parts.length % 8 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  return Buffer.concat(parts);
+}
+
+describe('download() in one command (scripted server)', () => {
+  it('the structure ahead of the part (a literal inside it) gives the meta; the part streams', async () => {
+    const data = body(300_000);
+    const server = await serveFetch(
+      data,
+      `* 1 FETCH (UID 7 BODYSTRUCTURE ${STRUCTURE} BODY[] {${data.length}}\r\n`,
+      ')\r\n$tag OK done\r\n',
+    );
+    const conn = await connect(server, { streamThreshold: 1024 });
+    const ctx = countingContext(conn);
+    const result = await download(ctx, 7, '', { highWaterMark: 8 * 1024 });
+    expect(result.meta).toEqual({
+      size: data.length,
+      contentType: 'application/octet-stream',
+      filename: FILENAME,
+      encoding: 'base64',
+      decoded: false,
+    });
+    expect((await readAll(result.content)).equals(data)).toBe(true);
+    expect(ctx.pauses).toBeGreaterThan(0);
+  });
+
+  it('a structure sent after the part leaves the meta without it; the bytes are intact', async () => {
+    const data = body(300_000);
+    const server = await serveFetch(
+      data,
+      `* 1 FETCH (UID 7 BODY[] {${data.length}}\r\n`,
+      ` BODYSTRUCTURE ${STRUCTURE})\r\n$tag OK done\r\n`,
+    );
+    const conn = await connect(server, { streamThreshold: 1024 });
+    const result = await download(conn, 7, '', { highWaterMark: 8 * 1024 });
+    expect(result.meta).toEqual({ size: data.length, decoded: false });
+    expect((await readAll(result.content)).equals(data)).toBe(true);
+  });
+});
+
+describe('attributesBeforeLiteral', () => {
+  const info = (prefix: string, item: string | null = 'BODY[2]') => ({
+    size: 10,
+    seq: 1,
+    name: 'FETCH',
+    item,
+    prefix: Buffer.from(prefix, 'latin1'),
+  });
+
+  it('parses the items ahead of the literal, whatever the case of the item name', () => {
+    const a = attributesBeforeLiteral(
+      info(
+        '* 1 FETCH (UID 7 FLAGS (\\Seen) BODYSTRUCTURE ("text" "plain" NIL NIL NIL "7bit" 3 1) body[2] {10}',
+      ),
+    );
+    expect(a?.uid).toBe(7);
+    expect(a?.flags).toEqual(['\\Seen']);
+    expect(a?.bodyStructure?.type).toBe('text');
+  });
+
+  it('is null for what is not a FETCH prefix ending in the item, or does not parse', () => {
+    expect(attributesBeforeLiteral(info('* 1 FETCH (UID 7 RFC822 {10}'))).toBeNull();
+    expect(
+      attributesBeforeLiteral({ ...info('* 1 FETCH (BODY[2] {10}'), name: 'LIST' }),
+    ).toBeNull();
+    expect(attributesBeforeLiteral(info('* 1 FETCH (UID 7 BODY[2] {10}', null))).toBeNull();
+    expect(
+      attributesBeforeLiteral(info('* 1 FETCH (UID 7 BODYSTRUCTURE ((((( BODY[2] {10}')),
+    ).toBeNull();
+    expect(attributesBeforeLiteral(info('* 1 FETCH (UID {99}\r\nab BODY[2] {10}'))).toBeNull();
+    expect(attributesBeforeLiteral(info('garbage BODY[2] {10}'))).toBeNull();
+  });
+});
