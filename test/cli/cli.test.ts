@@ -474,6 +474,35 @@ describe('export and import round trips', () => {
     expect(fromMutt!.internalDate).toBe(Date.UTC(2020, 8, 12, 12, 26, 40));
   });
 
+  it('import --skip-existing: a second run adds only what is new; no Message-ID always goes in', async () => {
+    const env = cliEnv('carol');
+    const box = scratchName();
+    const mbox = join(dir, 'resume.mbox');
+    const first = testMessage('first');
+    const second = testMessage('second');
+    const noId = testMessage('no id').replace(/Message-ID: [^\r]*\r\n/, '');
+    const asMbox = (messages: string[]): string =>
+      messages
+        .map(
+          (m) =>
+            'From someone@example.com Sat Sep 12 12:26:40 2020\n' + m.replace(/\r\n/g, '\n') + '\n',
+        )
+        .join('');
+    writeFileSync(mbox, asMbox([first, noId]));
+    const r1 = await runCli(['import', box, mbox, '--create', '--skip-existing'], { env });
+    expect(r1.code).toBe(0);
+    writeFileSync(mbox, asMbox([first, second, noId, second]));
+    const r2 = await runCli(['import', box, mbox, '--skip-existing', '--json'], { env });
+    expect(r2.code).toBe(0);
+    expect(JSON.parse(r2.stdout)).toMatchObject({ imported: 2, skipped: 2 });
+    const r3 = await runCli(['import', box, mbox, '--skip-existing'], { env });
+    expect(r3.stdout).toMatch(/^imported 1 message\(s\) .*; 3 skipped, already there\n$/);
+    const subjects = (await messagesOf(carol, box)).map((m) =>
+      /^Subject: (.*)$/m.exec(m.source.toString())![1]!.trim(),
+    );
+    expect(subjects).toEqual(['first', 'no id', 'second', 'no id', 'no id']);
+  });
+
   it('import into a mailbox that does not exist, without --create: exit 5 with TRYCREATE', async () => {
     const file = join(dir, 'lonely.eml');
     writeFileSync(file, testMessage('nowhere to go'));

@@ -10,6 +10,7 @@ import { pipeline, Transform } from 'node:stream';
 import { commands, ImapProtocolError, type ImapClient } from '../../index.js';
 import { boolOpt, stringOpt } from '../args.js';
 import type { CommandSpec } from '../command.js';
+import { mailboxMessageIds, withoutExisting } from '../dedupe.js';
 import { checkInterrupted, CliError, EXIT, UsageError, withNote } from '../errors.js';
 import { formatBytes } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
@@ -71,7 +72,7 @@ async function appendBatch(
 export const importCommand: CommandSpec = {
   name: 'import',
   summary: 'append mbox, Maildir or .eml messages to a mailbox',
-  usage: 'import <mailbox> <PATH> [--format mbox|maildir|eml] [--create]',
+  usage: 'import <mailbox> <PATH> [--format mbox|maildir|eml] [--create] [--skip-existing]',
   description: [
     'Appends the messages found at PATH to a mailbox: an mbox file (mboxrd or mboxo),',
     'a Maildir (cur/ and new/; flags from the :2, info, keywords from dovecot-keywords),',
@@ -82,11 +83,15 @@ export const importCommand: CommandSpec = {
     '',
     'Messages go in batches of up to 50 per APPEND with MULTIAPPEND (each batch all or',
     'nothing), one by one otherwise; each message is streamed from disk.',
+    '',
+    '--skip-existing skips messages whose Message-ID the mailbox already holds (and',
+    'repeats within PATH), so an interrupted import can be run again.',
   ].join('\n'),
   examples: [
     'imapkit import Archive inbox.mbox',
     'imapkit import Restored ~/Mail/archive-2024 --create',
     'imapkit import INBOX message.eml',
+    'imapkit import Archive inbox.mbox --skip-existing',
   ],
   options: {
     format: {
@@ -99,6 +104,10 @@ export const importCommand: CommandSpec = {
     'server-date': {
       type: 'boolean',
       description: 'let the server date the messages (now) instead of From_ line / mtime',
+    },
+    'skip-existing': {
+      type: 'boolean',
+      description: 'skip messages whose Message-ID is already in the mailbox',
     },
   },
   args: { min: 2, max: 2 },
@@ -123,6 +132,11 @@ export const importCommand: CommandSpec = {
     }
     const client = await ctx.connect();
     const created = boolOpt(ctx.values, 'create') ? await ensureMailbox(client, mailbox) : false;
+    let skipped = 0;
+    if (boolOpt(ctx.values, 'skip-existing')) {
+      const known = created ? new Set<string>() : await mailboxMessageIds(client, mailbox);
+      ({ kept: sources, skipped } = await withoutExisting(sources, known));
+    }
     const totalBytes = sources.reduce((sum, s) => sum + s.diskSize, 0);
     const progress = createProgress(
       ctx.io.stderr,
@@ -181,6 +195,7 @@ export const importCommand: CommandSpec = {
       path,
       created,
       imported,
+      skipped,
       bytes,
       ...(uidsComplete && uids.length > 0 ? { uids } : {}),
     };
@@ -188,7 +203,8 @@ export const importCommand: CommandSpec = {
     else {
       await ctx.out.line(
         `imported ${imported} message(s) (${formatBytes(bytes)}) from ${path} into ${mailbox}` +
-          (created ? ' (created)' : ''),
+          (created ? ' (created)' : '') +
+          (skipped > 0 ? `; ${skipped} skipped, already there` : ''),
       );
     }
   },
