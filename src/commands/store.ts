@@ -63,6 +63,9 @@ function flagList(values: readonly string[]): CommandArg {
   return { type: 'list', items };
 }
 
+/** What a STORE collects: the messages' new state. */
+const COLLECT_FETCH: readonly string[] = ['FETCH'];
+
 /**
  * Whether `r` reports a message of this STORE: by sequence number STORE is
  * not pipelined, so every FETCH is; a UID STORE's own carry a UID in `set`
@@ -158,7 +161,7 @@ export async function store(
   const own = SequenceSet.from(set);
   const out: StoreResult = { updated: [], modified: null };
   const runOptions: RunOptions = {
-    collect: ['FETCH'],
+    collect: COLLECT_FETCH,
     pipeline: uid,
     onUntagged: (r) => {
       if (!isOwnUpdate(r, own, uid)) return false;
