@@ -1,7 +1,8 @@
 /**
  * `imapkit import --skip-existing`: the Message-IDs a mailbox already
- * holds, and the Message-ID of a message to import (read from its header
- * section only), so that an interrupted import can be run again.
+ * holds (the field of each message's header, `BODY.PEEK[HEADER.FIELDS
+ * (MESSAGE-ID)]`) and the Message-ID of a message to import (read from its
+ * header section only), so that an interrupted import can be run again.
  */
 import { ImapProtocolError, type ImapClient } from '../index.js';
 import type { ImportSource } from './sources.js';
@@ -16,7 +17,7 @@ export function normalizeMessageId(id: string): string {
 
 /** The Message-ID field of a header section (latin1 text), unfolded, or null. */
 export function messageIdOf(header: string): string | null {
-  const m = /^message-id:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)/im.exec(header);
+  const m = /^message-id[ \t]*:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)/im.exec(header);
   const id = m === null ? '' : normalizeMessageId(m[1]!);
   return id === '' ? null : id;
 }
@@ -50,9 +51,10 @@ export async function mailboxMessageIds(client: ImapClient, mailbox: string): Pr
   }
   try {
     if ((client.mailbox?.exists ?? 0) === 0) return ids;
-    for await (const m of client.fetch('1:*', { envelope: true })) {
-      const id = m.envelope?.messageId;
-      if (id !== null && id !== undefined) ids.add(normalizeMessageId(id));
+    // The header field itself, read like the files' (ENVELOPE would decode it).
+    for await (const m of client.fetch('1:*', { headers: ['Message-ID'] })) {
+      const id = m.headers === undefined ? null : messageIdOf(m.headers.toString('latin1'));
+      if (id !== null) ids.add(id);
     }
     return ids;
   } finally {

@@ -497,6 +497,8 @@ class FetchIterator implements AsyncIterableIterator<FetchedMessage> {
 
   #onUntagged(r: UntaggedResponse): boolean {
     if (r.name === 'VANISHED') {
+      // Only a FETCH with the VANISHED modifier asked for them (RFC 7162 3.2.6).
+      if (this.#options.vanished !== true) return false;
       if (!this.#closed) this.#options.onVanished?.(r.uids);
       return true;
     }
@@ -717,6 +719,8 @@ export function fetchStream(
 
   return new Promise<FetchStreamResult>((resolve, reject) => {
     let started = false;
+    /** The literal was streamed into this command and its response is still to come. */
+    let streamedHere = false;
     let discard = false;
     let resumeReading: (() => void) | null = null;
     const release = (): void => {
@@ -757,9 +761,11 @@ export function fetchStream(
         if (started || info.name !== 'FETCH' || !matches(info.item)) return null;
         // Another message's literal (an unsolicited FETCH) is left to the buffer.
         if (!uid && info.seq !== null && info.seq !== id) return null;
-        const uidMatch = uid ? /\bUID (\d+)/i.exec(info.prefix.toString('latin1')) : null;
-        if (uidMatch !== null && Number(uidMatch[1]) !== id) return null;
-        const before = withStructure ? attributesBeforeLiteral(info) : null;
+        // The items ahead of the literal, parsed (a UID found by searching the
+        // text could be one inside a body structure's strings).
+        const before = uid || withStructure ? attributesBeforeLiteral(info) : null;
+        if (uid && before?.uid !== undefined && before.uid !== id) return null;
+        streamedHere = true;
         begin(info.size, before?.bodyStructure);
         return { write: (chunk) => push(chunk), end: () => push(null) };
       },
@@ -770,8 +776,15 @@ export function fetchStream(
         if (uid ? r.attributes.uid !== id : r.seq !== id) return false;
         const s = r.attributes.sections?.get(key);
         if (s === undefined) return false;
-        if (started) return true; // the response whose literal was streamed here
-        if (s.data !== null && !Buffer.isBuffer(s.data)) return false; // streamed elsewhere
+        const streamed = s.data !== null && !Buffer.isBuffer(s.data);
+        if (started) {
+          // Only the one response whose literal was streamed here; another
+          // copy of the section is some other command's.
+          if (!streamedHere || !streamed) return false;
+          streamedHere = false;
+          return true;
+        }
+        if (s.data !== null && !Buffer.isBuffer(s.data)) return false; // streamed into another command
         const data = s.data ?? Buffer.alloc(0);
         begin(data.length, r.attributes.bodyStructure);
         if (data.length > 0) push(data);

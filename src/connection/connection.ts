@@ -182,6 +182,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #delivering: Pending | null = null;
   /** The command that took the last routed untagged response (where the next is offered first). */
   #lastTaker: Pending | null = null;
+  /** Routing the current response passed an abandoned or finished collector. */
+  #swallowed = false;
   #readPaused = false;
   readonly #timer: CommandTimer;
   /** The state machine's view of this connection. */
@@ -469,9 +471,9 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
    * consumer that turns a command's responses into an async iterator and
    * wants to bound its buffer.
    *
-   * A pause belongs to one command: the one whose `onUntagged` callback is
-   * running when it is taken, else the oldest in flight, else the next one
-   * sent. To make deadlocks impossible it only holds while that command is
+   * A pause belongs to one command: the one whose `onUntagged` callback or
+   * literal sink is running when it is taken, else the oldest in flight,
+   * else the next one sent. To make deadlocks impossible it only holds while that command is
    * the only one in flight and nothing is queued: as soon as another command
    * is queued (for example a STORE issued from inside a loop over a FETCH
    * iterator), reading resumes by itself so the FETCH can complete and the
@@ -776,7 +778,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
    * bytes are written without waiting (no literal to wait for, no
    * back-pressure) completes #send synchronously, and the loop goes on with
    * the next: commands issued in one tick are written in one go (and, the
-   * socket being corked until the next tick, leave in one TLS record).
+   * socket being corked until the tick ends, leave in one TLS record).
    */
   #pump(): void {
     if (this.#pumping) return;
@@ -909,7 +911,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     return new ResponseParser({
       ...this.#options.limits,
       streamThreshold: this.#options.streamThreshold ?? DEFAULT_STREAM_THRESHOLD,
-      literalSink: (info) => literalSinkFor(this.#inFlight, info),
+      literalSink: (info) => literalSinkFor(this.#inFlight, info, this.#asCommand),
       keepRaw: this.#options.keepRaw === true,
       greeting,
       // Dispatch each response before the rest of the chunk is parsed, so a
@@ -1097,7 +1099,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     }
 
     const last = this.#lastTaker === null ? -1 : this.#inFlight.indexOf(this.#lastTaker);
-    const taken = offer(this.#inFlight, r, last === -1 ? 0 : last, this.#take);
+    this.#swallowed = false;
+    const taken = offer(this.#inFlight, r, last === -1 ? 0 : last, this.#take) || this.#swallowed;
 
     if (events.length > 0) this.#emitMailboxEvents(events);
     if (r.name === 'FETCH' && !taken) this.#emit('fetch', r);
@@ -1125,11 +1128,30 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     }
   }
 
-  /** {@link offer}'s callback; remembers who took the response. */
+  /**
+   * {@link offer}'s callback; remembers who took the response. An abandoned
+   * or finished command passes (so a live one can take it) but is noted: if
+   * nobody takes the response, it was that command's and is dropped.
+   */
   readonly #take = (p: Pending, r: UntaggedResponse): boolean => {
+    if (p.abandoned || p.settled) {
+      this.#swallowed = true;
+      return false;
+    }
     if (!this.#deliver(p, r)) return false;
     this.#lastTaker = p;
     return true;
+  };
+
+  /** Literal sinks write as their command: a read pause taken meanwhile is that command's. */
+  readonly #asCommand = (p: Pending, write: () => void): void => {
+    const outer = this.#delivering;
+    this.#delivering = p;
+    try {
+      write();
+    } finally {
+      this.#delivering = outer;
+    }
   };
 
   /** Whether a command in flight after `p` collects `r` too. */
@@ -1138,9 +1160,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     return nextCollector(this.#inFlight, name, this.#inFlight.indexOf(p) + 1) >= 0;
   }
 
-  /** Hands `r` to the command; false when its onUntagged declined it (offered on, else unsolicited). */
+  /** Hands `r` to a live command; false when its onUntagged declined it (offered on, else unsolicited). */
   #deliver(p: Pending, r: UntaggedResponse): boolean {
-    if (p.abandoned || p.settled) return true;
     const onUntagged = p.options.onUntagged;
     if (onUntagged === undefined) {
       if (p.options.single === true && p.untagged.length > 0 && this.#collectedLater(p, r)) {

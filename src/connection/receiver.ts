@@ -18,36 +18,41 @@ export const DISCARD_SINK: LiteralSink = {
   end(): void {},
 };
 
+/** Runs a command's literal sink as that command (read pauses taken meanwhile are its). */
+export type AsCommand = (p: Pending, write: () => void) => void;
+
 /**
  * The sink for a literal announced by `info`; null to let the parser buffer
  * it. Offered to the commands collecting the response, oldest first: the
  * first whose `onLiteral` returns a sink gets it (servers run pipelined
- * commands side by side, so an older command may be still in flight). A
- * literal only abandoned commands could own is discarded.
+ * commands side by side, so an older command may be still in flight). An
+ * abandoned command is asked too: a literal it claims is discarded, as is
+ * one that only abandoned commands could own.
  */
 export function literalSinkFor(
   inFlight: readonly Pending[],
   info: LiteralStartInfo,
+  asCommand: AsCommand,
 ): LiteralSink | null {
   if (info.name === null) return null;
   let live = false;
   let abandoned = false;
   for (let i = nextCollector(inFlight, info.name, 0); i >= 0;) {
     const p = inFlight[i]!;
-    if (p.abandoned) {
-      abandoned = true;
-    } else {
-      live = true;
-      const sink = commandSink(p, info);
-      if (sink !== null) return sink;
-    }
+    const sink = commandSink(p, info, asCommand);
+    if (sink !== null) return p.abandoned ? DISCARD_SINK : sink;
+    if (p.abandoned) abandoned = true;
+    else live = true;
     i = nextCollector(inFlight, info.name, i + 1);
   }
   return abandoned && !live ? DISCARD_SINK : null;
 }
 
-/** `p`'s sink for the literal, guarded so a throwing sink fails only `p`; null when it declines. */
-function commandSink(p: Pending, info: LiteralStartInfo): LiteralSink | null {
+/**
+ * `p`'s sink for the literal, guarded so a throwing sink fails only `p`,
+ * and run {@link AsCommand as `p`}; null when it declines.
+ */
+function commandSink(p: Pending, info: LiteralStartInfo, asCommand: AsCommand): LiteralSink | null {
   const onLiteral = p.options.onLiteral;
   if (onLiteral === undefined) return null;
   const abandon = (err: unknown): void => {
@@ -65,22 +70,25 @@ function commandSink(p: Pending, info: LiteralStartInfo): LiteralSink | null {
   // A throwing sink fails its command, never the connection: the bytes
   // still have to be read past to stay in sync.
   const target = sink;
+  let piece: Buffer | null = null;
+  const write = (): void => target.write(piece!);
+  const end = (): void => target.end();
+  const guarded = (step: () => void): void => {
+    if (p.abandoned) return;
+    try {
+      asCommand(p, step);
+    } catch (err) {
+      abandon(err);
+    }
+  };
   return {
     write(chunk: Buffer): void {
-      if (p.abandoned) return;
-      try {
-        target.write(chunk);
-      } catch (err) {
-        abandon(err);
-      }
+      piece = chunk;
+      guarded(write);
+      piece = null;
     },
     end(): void {
-      if (p.abandoned) return;
-      try {
-        target.end();
-      } catch (err) {
-        abandon(err);
-      }
+      guarded(end);
     },
   };
 }

@@ -36,10 +36,10 @@ export function taggedCollector<T extends Collector>(
 
 /**
  * Offers `response` to the commands collecting it (an `OTHER` response by
- * its atom, then as `OTHER`) until `take` accepts it, starting at index
- * `from` (the command that took the previous response: servers send each
- * command's data together, in command order) and then the older ones. With
- * `from` 0 that is oldest first. False when none took it: the response is
+ * its atom, then as `OTHER`) until `take` accepts it: from index `from`
+ * (the command that took the previous response: servers send each
+ * command's data together, in command order) to the newest, then the older
+ * ones. With `from` 0 that is oldest first. False when none took it: the response is
  * then unsolicited.
  */
 export function offer<T extends Collector>(

@@ -112,8 +112,9 @@ export interface RunOptions {
   /**
    * Upper-case names of untagged responses this command collects into its
    * result (e.g. `['FETCH']`). An untagged response is offered to the
-   * in-flight commands collecting its name, oldest first, until one takes
-   * it; the rest become events.
+   * in-flight commands collecting its name until one takes it (first the
+   * one that took the previous response, then the others, oldest first);
+   * the rest become events.
    */
   collect?: readonly string[];
   /**

@@ -10,7 +10,7 @@ import { closedError } from './errors.js';
 /** Bytes a command writer may leave buffered in the socket before it waits for 'drain'. */
 export const WRITE_BUFFER_LIMIT = 256 * 1024;
 
-/** Bytes a corked socket collects before they are sent without waiting for the next tick. */
+/** Bytes a corked socket collects before they are sent without waiting for the end of the tick. */
 export const CORK_FLUSH = 16 * 1024;
 
 /** Settled: `.then()` on it runs a callback once the current job is over, without process.nextTick's bookkeeping. */
@@ -53,7 +53,7 @@ export class SocketWriter {
    * Writes bytes now; false when the caller must wait for {@link drained}
    * (back-pressure, or the connection is closed). The first write of a tick
    * is sent at once; from the second on, the plain socket is corked until
-   * the next tick, so a burst of commands written in one tick goes out in
+   * the current job's microtasks have run, so a burst of commands written in one tick goes out in
    * a few writes (TLS records, segments) instead of one each.
    */
   writeNow(data: Buffer): boolean {

@@ -42,7 +42,7 @@ export function attributesBeforeLiteral(
 function lastItemStart(text: string, item: string): number {
   const bracket = item.indexOf('[');
   const head = bracket === -1 ? item : item.slice(0, bracket + 1);
-  const re = new RegExp(' ' + head.replace(/[.[\]]/g, '\\$&'), 'gi');
+  const re = new RegExp(' ' + head.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi');
   let last = -1;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) last = m.index;
   return last;

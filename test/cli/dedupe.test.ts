@@ -6,6 +6,7 @@ describe('messageIdOf', () => {
   it('finds the field in any case, unfolds it and drops white space', () => {
     expect(messageIdOf('From: a@b\r\nMessage-ID: <x@y>\r\nSubject: s')).toBe('<x@y>');
     expect(messageIdOf('message-id:<x@y>')).toBe('<x@y>');
+    expect(messageIdOf('Message-ID : <x@y>')).toBe('<x@y>');
     expect(messageIdOf('Subject: s\nMESSAGE-ID:\n  <long.id@\n example.org>\nTo: c')).toBe(
       '<long.id@example.org>',
     );

@@ -83,6 +83,28 @@ describe('download() in one command (scripted server)', () => {
   });
 });
 
+describe('download() when the structure comes ahead of the UID', () => {
+  it('a "uid 1" inside the structure is not taken for the UID of the response', async () => {
+    const data = body(300_000);
+    const structure = STRUCTURE.replaceAll(FILENAME, 'uid 1.bin').replace(
+      `{${FILENAME.length}}`,
+      `{${'uid 1.bin'.length}}`,
+    );
+    const server = await serveFetch(
+      data,
+      `* 1 FETCH (BODYSTRUCTURE ${structure} UID 7 BODY[] {${data.length}}\r\n`,
+      ')\r\n$tag OK done\r\n',
+    );
+    const conn = await connect(server, { streamThreshold: 1024 });
+    const result = await download(conn, 7, '', { highWaterMark: 8 * 1024 });
+    expect(result.meta.filename).toBe('uid 1.bin');
+    const chunks: Buffer[] = [];
+    for await (const chunk of result.content) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).equals(data)).toBe(true);
+    expect(chunks.length).toBeGreaterThan(1); // streamed, not buffered whole by the parser
+  });
+});
+
 describe('attributesBeforeLiteral', () => {
   const info = (prefix: string, item: string | null = 'BODY[2]') => ({
     size: 10,

@@ -125,4 +125,106 @@ describe('pipelined FETCH commands answered side by side (scripted server)', () 
     expect([one.numbers, two.numbers]).toEqual([[1], [2]]);
     expect((await search(conn, { all: true }, { uid: true })).numbers).toEqual([1, 2, 3]);
   });
+
+  it("an aborted iterator's remaining data is dropped; a later command still gets its own", async () => {
+    const server = await serve(async (c) => {
+      await c.write(GREETING);
+      const [t1, t2] = await commands(c, [
+        /UID FETCH 1:2 \(ENVELOPE\)$/,
+        /UID FETCH 3:4 \(ENVELOPE\)$/,
+      ]);
+      await c.write(`* 1 FETCH (UID 1 ${ENVELOPE('one')})\r\n`);
+      await c.run([{ wait: 100 }]);
+      await c.write(
+        `* 2 FETCH (UID 2 ${ENVELOPE('two')})\r\n* 3 FETCH (UID 3 ${ENVELOPE('three')})\r\n` +
+          `* 4 FETCH (UID 4 ${ENVELOPE('four')})\r\n${t1} OK one\r\n${t2} OK two\r\n`,
+      );
+      await c.run([{ stall: true }]);
+    });
+    const conn = await connect(server);
+    const unsolicited = unsolicitedOf(conn);
+    const abort = new AbortController();
+    const first = (async () => {
+      for await (const m of fetch(
+        conn,
+        '1:2',
+        { envelope: true },
+        { uid: true, signal: abort.signal },
+      )) {
+        expect(m.uid).toBe(1);
+        abort.abort();
+      }
+    })();
+    const later = all(fetch(conn, '3:4', { envelope: true }, { uid: true }));
+    await expect(first).rejects.toMatchObject({ code: 'ABORTED' });
+    expect((await later).map((m) => m.envelope?.subject)).toEqual(['three', 'four']);
+    expect(unsolicited).toEqual([]);
+  });
+
+  it("a read pause taken by a stream's consumer is its command's: an older command still completes", async () => {
+    const data = Buffer.alloc(300_000, 'y');
+    const server = await serve(async (c) => {
+      await c.write(GREETING);
+      const [t1, t2] = await commands(c, [
+        /UID FETCH 1 \(ENVELOPE\)$/,
+        /UID FETCH 9 \(BODY\.PEEK\[\]\)$/,
+      ]);
+      const response = Buffer.concat([
+        Buffer.from(`* 9 FETCH (UID 9 BODY[] {${data.length}}\r\n`),
+        data,
+        Buffer.from(`)\r\n${t2} OK body\r\n`),
+      ]);
+      await c.run([{ send: response, chunks: new Array<number>(150).fill(2000) }, { wait: 150 }]);
+      // The older command's data and completion come in a later read.
+      await c.write(`* 1 FETCH (UID 1 ${ENVELOPE('one')})\r\n${t1} OK one\r\n`);
+      await c.run([{ stall: true }]);
+    });
+    const conn = await connect(server, { streamThreshold: 1024 });
+    const envelopes = all(fetch(conn, 1, { envelope: true }, { uid: true }));
+    const { stream } = await fetchStream(conn, 9, '', { uid: true, highWaterMark: 8 * 1024 });
+    // Not reading the stream yet: the older FETCH must complete all the same.
+    expect((await envelopes).map((m) => m.envelope?.subject)).toEqual(['one']);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).equals(data)).toBe(true);
+  });
+
+  it('two small copies of the same section go one to each command', async () => {
+    const a = Buffer.alloc(500, 'a');
+    const b = Buffer.alloc(500, 'b');
+    const server = await serve(async (c) => {
+      await c.write(GREETING);
+      const [t1, t2] = await commands(c, [
+        /UID FETCH 7 \(BODY\.PEEK\[\]\)$/,
+        /UID FETCH 7 \(BODY\.PEEK\[\]\)$/,
+      ]);
+      const literal = (bytes: Buffer): Buffer =>
+        Buffer.concat([
+          Buffer.from(`* 1 FETCH (UID 7 BODY[] {${bytes.length}}\r\n`),
+          bytes,
+          Buffer.from(')\r\n'),
+        ]);
+      const response = Buffer.concat([
+        literal(a),
+        literal(b),
+        Buffer.from(`${t1} OK\r\n${t2} OK\r\n`),
+      ]);
+      await c.run([{ send: response, chunks: new Array<number>(200).fill(2000) }, { stall: true }]);
+    });
+    const conn = await connect(server, { streamThreshold: 1024 });
+    const unsolicited = unsolicitedOf(conn);
+    const [first, second] = await Promise.all([
+      fetchStream(conn, 7, '', { uid: true }),
+      fetchStream(conn, 7, '', { uid: true }),
+    ]);
+    const read = async (stream: AsyncIterable<unknown>): Promise<Buffer> => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    };
+    const [gotA, gotB] = await Promise.all([read(first.stream), read(second.stream)]);
+    expect(gotA.equals(a)).toBe(true);
+    expect(gotB.equals(b)).toBe(true);
+    expect(unsolicited).toEqual([]);
+  });
 });
