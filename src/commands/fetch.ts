@@ -389,7 +389,7 @@ function isOwnResponse(
   const a = r.attributes;
   const id = prepared.uid ? a.uid : r.seq;
   if (id === undefined) return false;
-  if (!prepared.set.isSaved && !prepared.set.has(id)) return false;
+  if (!prepared.set.mayContain(id)) return false;
   if (prepared.onlyFlags) return true;
   const answers = prepared.answers;
   for (let i = 0; i < answers.length; i++) if (a[answers[i]!] !== undefined) return true;

@@ -81,7 +81,7 @@ function isOwnUpdate(
   if (r.name !== 'FETCH') return false;
   if (!uid) return true;
   const id = r.attributes.uid;
-  return id !== undefined && (set.isSaved || set.has(id));
+  return id !== undefined && set.mayContain(id);
 }
 
 /** A Gmail label: a system label (`\Inbox`, `\Important`) as a flag, others like mailbox names. */

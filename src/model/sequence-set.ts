@@ -114,6 +114,17 @@ export class SequenceSet {
     return false;
   }
 
+  /**
+   * Whether `n` can be a member, for telling a command's responses from
+   * others': as {@link has}, but `$` and a bare `*` (the largest number in
+   * use, not known here) may be any number.
+   */
+  mayContain(n: number): boolean {
+    if (this.isSaved || this.has(n)) return true;
+    for (const [a, b] of this.ranges) if (a === '*' && b === '*') return true;
+    return false;
+  }
+
   /** Sorted, merged [lo, hi] pairs for {@link has} on sets of many ranges (built on first use). */
   #bounds: Float64Array | undefined;
 

@@ -159,6 +159,24 @@ describe('pipelining (RFC 9051 5.5) against Dovecot', () => {
     }
   });
 
+  it('fetch and store of `*` (the last message) take their own responses', async () => {
+    const conn = await connectAlice();
+    try {
+      await select(conn, boxes[3]!.name);
+      const unsolicited: number[] = [];
+      conn.on('fetch', (r) => unsolicited.push(r.seq));
+      const last: FetchedMessage[] = [];
+      for await (const m of fetch(conn, '*', { envelope: true }, { uid: true })) last.push(m);
+      expect(last.map((m) => m.envelope?.subject)).toEqual(['pipe 3/2']);
+      const stored = await store(conn, '*', { add: ['$Last'], uid: true });
+      expect(stored.updated.map((m) => m.uid)).toEqual([last[0]!.uid]);
+      await store(conn, '*', { remove: ['$Last'], uid: true, silent: true });
+      expect(unsolicited).toEqual([]);
+    } finally {
+      await conn.logout();
+    }
+  });
+
   it('pipelined UID STOREs each report only their own messages', async () => {
     const conn = await connectAlice();
     try {

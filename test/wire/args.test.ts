@@ -212,4 +212,14 @@ describe('SequenceSet.has', () => {
     expect(set.has(2 ** 32 - 1)).toBe(true);
     expect(SequenceSet.parse('1:3,5,7,9,11,13,15,17,19').has(18)).toBe(false);
   });
+
+  it('mayContain: as has(), but $ and a bare * may be any number', () => {
+    expect(SequenceSet.parse('*').has(42)).toBe(false);
+    expect(SequenceSet.parse('*').mayContain(42)).toBe(true);
+    expect(SequenceSet.parse('3,*').mayContain(1)).toBe(true);
+    expect(SequenceSet.saved.mayContain(7)).toBe(true);
+    expect(SequenceSet.parse('5:*').mayContain(4)).toBe(false);
+    expect(SequenceSet.parse('5:*').mayContain(6)).toBe(true);
+    expect(SequenceSet.parse('1:3').mayContain(4)).toBe(false);
+  });
 });
