@@ -3,7 +3,9 @@
  * n +FLAGS (\Flagged)` through the typed `store()`), without TLS, Dovecot
  * or a shared machine's noise in the way. An in-process server (a Duplex)
  * answers each command on the next event-loop turn with what Dovecot sends:
- * `* n FETCH (UID n FLAGS (\Flagged))` and the tagged OK.
+ * `* n FETCH (UID n FLAGS (\Flagged))` and the tagged OK — for commands
+ * that arrive together, as Dovecot does, every untagged response first and
+ * then the completions (so the pipelined mode routes like the real one).
  *
  * Each round prints process CPU (all threads: V8 compiles on background
  * threads), the main thread's CPU (from /proc/self/task/<pid>/schedstat,
@@ -31,18 +33,21 @@ const mode = option('mode', 'seq');
 const count = Number(option('count', '2000'));
 const rounds = Number(option('rounds', '1'));
 
-/** What Dovecot answers to one command line (tag, then the rest). */
-function answer(tag: string, command: string): string {
+/** What Dovecot answers to one command line: its untagged data and its completion. */
+function answer(tag: string, command: string): [untagged: string, tagged: string] {
   const stored = /^UID STORE (\d+) /.exec(command);
   if (stored !== null) {
     const uid = stored[1]!;
-    return `* ${uid} FETCH (UID ${uid} FLAGS (\\Flagged))\r\n${tag} OK Store completed.\r\n`;
+    return [`* ${uid} FETCH (UID ${uid} FLAGS (\\Flagged))\r\n`, `${tag} OK Store completed.\r\n`];
   }
   if (command.startsWith('SELECT')) {
-    return `* ${count} EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 1] UIDs valid\r\n${tag} OK [READ-WRITE] Select completed.\r\n`;
+    return [
+      `* ${count} EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 1] UIDs valid\r\n`,
+      `${tag} OK [READ-WRITE] Select completed.\r\n`,
+    ];
   }
-  if (command.startsWith('LOGOUT')) return `* BYE bye\r\n${tag} OK Logout completed.\r\n`;
-  return `${tag} OK done\r\n`;
+  if (command.startsWith('LOGOUT')) return ['* BYE bye\r\n', `${tag} OK Logout completed.\r\n`];
+  return ['', `${tag} OK done\r\n`];
 }
 
 /** The in-process server: reads command lines, answers each batch on the next turn. */
@@ -52,13 +57,17 @@ function server(): Duplex {
     read() {},
     write(chunk: Buffer, _encoding, done) {
       pending += chunk.toString('latin1');
-      let out = '';
+      let untagged = '';
+      let tagged = '';
       for (let end = pending.indexOf('\r\n'); end !== -1; end = pending.indexOf('\r\n')) {
         const line = pending.slice(0, end);
         pending = pending.slice(end + 2);
         const space = line.indexOf(' ');
-        out += answer(line.slice(0, space), line.slice(space + 1));
+        const [data, done] = answer(line.slice(0, space), line.slice(space + 1));
+        untagged += data;
+        tagged += done;
       }
+      const out = untagged + tagged;
       if (out !== '') setImmediate(() => stream.push(Buffer.from(out, 'latin1')));
       done();
     },
