@@ -48,6 +48,17 @@ afterEach(async () => {
   scripted = null;
 });
 
+/** Runs `body` on a new connection with the 3-message mailbox selected; logs out after. */
+async function inBox3(body: (conn: ImapConnection) => Promise<void>): Promise<void> {
+  const conn = await connectAlice();
+  try {
+    await select(conn, boxes[3]!.name);
+    await body(conn);
+  } finally {
+    await conn.logout();
+  }
+}
+
 function sentLines(lines: string[]): string[] {
   return lines.filter((l) => l.startsWith('C: '));
 }
@@ -99,9 +110,7 @@ describe('pipelining (RFC 9051 5.5) against Dovecot', () => {
   });
 
   it('pipelined UID FETCH iterators each get their own messages, though Dovecot answers them side by side', async () => {
-    const conn = await connectAlice();
-    try {
-      await select(conn, boxes[3]!.name);
+    await inBox3(async (conn) => {
       const unsolicited: number[] = [];
       conn.on('fetch', (r) => unsolicited.push(r.seq));
       const all = async (items: Parameters<typeof fetch>[2]): Promise<FetchedMessage[]> => {
@@ -129,15 +138,11 @@ describe('pipelining (RFC 9051 5.5) against Dovecot', () => {
       );
       expect(flags).toHaveLength(3);
       expect(unsolicited).toEqual([]);
-    } finally {
-      await conn.logout();
-    }
+    });
   });
 
   it('pipelined UID SEARCH and SORT commands each get their own result (Dovecot completes them late)', async () => {
-    const conn = await connectAlice();
-    try {
-      await select(conn, boxes[3]!.name);
+    await inBox3(async (conn) => {
       const uids = (await search(conn, { all: true }, { uid: true })).numbers!;
       expect(uids).toHaveLength(3);
       const [a, b, c, sorted, d] = await Promise.all([
@@ -154,15 +159,11 @@ describe('pipelining (RFC 9051 5.5) against Dovecot', () => {
         [],
       ]);
       expect(sorted).toEqual([...uids].reverse());
-    } finally {
-      await conn.logout();
-    }
+    });
   });
 
   it('fetch and store of `*` (the last message) take their own responses', async () => {
-    const conn = await connectAlice();
-    try {
-      await select(conn, boxes[3]!.name);
+    await inBox3(async (conn) => {
       const unsolicited: number[] = [];
       conn.on('fetch', (r) => unsolicited.push(r.seq));
       const last: FetchedMessage[] = [];
@@ -172,24 +173,18 @@ describe('pipelining (RFC 9051 5.5) against Dovecot', () => {
       expect(stored.updated.map((m) => m.uid)).toEqual([last[0]!.uid]);
       await store(conn, '*', { remove: ['$Last'], uid: true, silent: true });
       expect(unsolicited).toEqual([]);
-    } finally {
-      await conn.logout();
-    }
+    });
   });
 
   it('pipelined UID STOREs each report only their own messages', async () => {
-    const conn = await connectAlice();
-    try {
-      await select(conn, boxes[3]!.name);
+    await inBox3(async (conn) => {
       const uids = (await search(conn, { all: true }, { uid: true })).numbers!;
       const results = await Promise.all(
         uids.map((u) => store(conn, [u], { add: ['$Pipelined'], uid: true })),
       );
       expect(results.map((r) => r.updated.map((m) => m.uid))).toEqual(uids.map((u) => [u]));
       await store(conn, uids, { remove: ['$Pipelined'], uid: true, silent: true });
-    } finally {
-      await conn.logout();
-    }
+    });
   });
 
   it('a non-pipelined command waits for everything in flight and holds back later commands', async () => {
