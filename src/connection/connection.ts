@@ -473,11 +473,12 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
    *
    * A pause belongs to one command: the one whose `onUntagged` callback or
    * literal sink is running when it is taken, else the oldest in flight,
-   * else the next one sent. To make deadlocks impossible it only holds while that command is
-   * the only one in flight and nothing is queued: as soon as another command
-   * is queued (for example a STORE issued from inside a loop over a FETCH
-   * iterator), reading resumes by itself so the FETCH can complete and the
-   * STORE can run; once its command has completed, a pause has no effect.
+   * else the next one sent. To make deadlocks impossible it only holds while
+   * that command is the only one in flight and nothing is queued: as soon as
+   * another command is queued (for example a STORE issued from inside a loop
+   * over a FETCH iterator), reading resumes by itself so the FETCH can
+   * complete and the STORE can run; once its command has completed, a pause
+   * has no effect.
    * The command timeout does not run while reading is paused.
    */
   pauseReading(): () => void {
