@@ -261,6 +261,33 @@ describe('export and import round trips', () => {
     expect((text.match(/^From /gm) ?? []).length).toBe(300);
   });
 
+  it('mbox --mbox-status: flags and keywords go through as Status, X-Status, X-Keywords', async () => {
+    const out = join(dir, 'status.mbox');
+    const args = ['export', 'INBOX', 'uid:1:20', '--format', 'mbox', '--out', out];
+    const r = await runCli([...args, '--mbox-status']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const box = scratchName();
+    expect((await runCli(['import', box, out, '--create'], { env: cliEnv('carol') })).code).toBe(0);
+    const target = await messagesOf(carol, box);
+    expect(target).toHaveLength(20);
+    expect(inbox.slice(0, 20).some((m) => m.flags.includes('Work'))).toBe(true);
+    target.forEach((m, i) => {
+      expect(m.flags, `message ${i + 1} flags`).toEqual(inbox[i]!.flags);
+      expect(m.source.toString('latin1')).toMatch(/\r\nStatus: R?O\r\n/);
+    });
+    const eml = await runCli([
+      'export',
+      'INBOX',
+      '--format',
+      'eml',
+      '--out',
+      join(dir, 'x'),
+      '--mbox-status',
+    ]);
+    expect(eml.code).toBe(2);
+  });
+
   it('mbox into a directory that does not exist yet: it is created', async () => {
     const out = join(dir, 'new', 'sub', 'two.mbox');
     const r = await runCli(['export', 'INBOX', 'uid:1:2', '--format', 'mbox', '--out', out]);

@@ -29,6 +29,7 @@ import {
   mboxrdUnescape,
   parseFromLine,
   scanMbox,
+  statusHeaders,
 } from '../../src/cli/formats/mbox.js';
 
 /** Feeds `input` in chunks of `size` bytes through `t` and collects the output. */
@@ -98,6 +99,38 @@ describe('mboxrd quoting', () => {
     expect(escaped.subarray(0, 6).toString()).toBe('>From ');
     expect(escaped.subarray(-8).toString()).toBe('aFrom x\n'); // mid-line: not quoted
     expect((await through(mboxrdUnescape(), escaped, 65536)).equals(long)).toBe(true);
+  });
+});
+
+describe('mbox flag headers (export --mbox-status)', () => {
+  it('state read, answered, flagged, draft, deleted and keywords as mutt writes them', () => {
+    expect(statusHeaders([]).toString()).toBe('Status: O\n');
+    expect(
+      statusHeaders([
+        '\\seen',
+        '\\Answered',
+        '\\Flagged',
+        '\\Draft',
+        '\\Deleted',
+        '$Forwarded',
+        'Project',
+      ]).toString(),
+    ).toBe('Status: RO\nX-Status: AFTD\nX-Keywords: $Forwarded Project\n');
+  });
+
+  it("replace the header section's own (folded ones too), before its end, in any chunking", async () => {
+    const message = Buffer.from(
+      'From: a@example.com\r\nStatus: O\r\nX-Keywords: old\r\n  folded-old\r\nSubject: s\r\n\r\n' +
+        'Status: in the body stays\r\n',
+    );
+    const status = statusHeaders(['\\Seen', 'New']);
+    for (const size of [1, 3, 7, message.length]) {
+      const out = (await through(mboxrdEscape(status), message, size)).toString();
+      expect(out).toBe(
+        'From: a@example.com\nSubject: s\nStatus: RO\nX-Keywords: New\n\n' +
+          'Status: in the body stays\n',
+      );
+    }
   });
 });
 

@@ -152,13 +152,16 @@ function exportFormat(given: string | undefined, out: string): ExportFormat {
 export const exportCommand: CommandSpec = {
   name: 'export',
   summary: 'export a mailbox to mbox, Maildir or .eml files (streamed, incremental)',
-  usage: 'export <mailbox> [criteria...] --format mbox|maildir|eml --out PATH [--force]',
+  usage:
+    'export <mailbox> [criteria...] --format mbox|maildir|eml --out PATH [--force] [--mbox-status]',
   description: [
     'Writes the messages of a mailbox (all, or those matching search criteria as in',
     "'imapkit search') to local files, streaming each message from the server to disk.",
     '',
     '  mbox     one file, mboxrd ("From " lines quoted with ">"), LF line ends; the',
-    '           From_ line carries the sender and the INTERNALDATE. Flags are not kept.',
+    '           From_ line carries the sender and the INTERNALDATE. Flags are kept only',
+    '           with --mbox-status (Status:, X-Status:, X-Keywords: headers, as mutt',
+    '           writes them; the messages then differ from the stored bytes).',
     '           PATH.imapkit-state.json records progress: running the same export',
     '           again appends only newer messages (and resumes after an interruption).',
     '  maildir  a Maildir (cur/ new/ tmp/), one file per message with LF line ends,',
@@ -187,6 +190,10 @@ export const exportCommand: CommandSpec = {
       type: 'boolean',
       description: 'overwrite an mbox file that is not an earlier export of this mailbox',
     },
+    'mbox-status': {
+      type: 'boolean',
+      description: 'mbox: write the flags as Status:, X-Status: and X-Keywords: headers',
+    },
   },
   queryTerms: true,
   args: { min: 1, max: Infinity },
@@ -195,6 +202,9 @@ export const exportCommand: CommandSpec = {
     const out = stringOpt(ctx.values, 'out');
     if (out === undefined) throw new UsageError('give --out PATH');
     const format = exportFormat(stringOpt(ctx.values, 'format'), out);
+    if (boolOpt(ctx.values, 'mbox-status') && format !== 'mbox') {
+      throw new UsageError('--mbox-status is for --format mbox (Maildir keeps flags in its names)');
+    }
     const query = criteria.length === 0 ? { all: true } : parseQuery(criteria);
     const client = await ctx.connect();
     const lock = await client.getMailboxLock(mailbox, { readOnly: true });
@@ -208,7 +218,13 @@ export const exportCommand: CommandSpec = {
       const metas = await fetchMeta(client, uids, format === 'mbox');
       const sink =
         format === 'mbox'
-          ? await mboxSink(out, mailbox, uidValidity, boolOpt(ctx.values, 'force'))
+          ? await mboxSink(
+              out,
+              mailbox,
+              uidValidity,
+              boolOpt(ctx.values, 'force'),
+              boolOpt(ctx.values, 'mbox-status'),
+            )
           : format === 'maildir'
             ? await maildirSink(out, uidValidity)
             : await emlSink(out, uidValidity);

@@ -64,12 +64,34 @@ export function isFromLine(line: Buffer): boolean {
   return line.length >= FROM.length && line.subarray(0, FROM.length).equals(FROM);
 }
 
-/** A message (CRLF) → mboxrd body lines (LF, `>*From ` quoted). `endsWithLf()` tells whether it ended a line. */
-export function mboxrdEscape(): Transform & { endsWithLf(): boolean } {
+/** A flag-state header line: `Status:`, `X-Status:` or `X-Keywords:` (any case). */
+const STATUS_HEADER = /^(?:Status|X-Status|X-Keywords)[ \t]*:/i;
+
+/**
+ * A message (CRLF) → mboxrd body lines (LF, `>*From ` quoted).
+ * `endsWithLf()` tells whether it ended a line. With `status`, the header
+ * section's `Status:`, `X-Status:` and `X-Keywords:` lines (folded ones
+ * too) are replaced by {@link statusHeaders}, written before its end.
+ */
+export function mboxrdEscape(status: Buffer | null = null): Transform & { endsWithLf(): boolean } {
   let last = true;
+  let inHeader = status !== null;
+  let dropping = false;
   const t = new LineTransform((line, hasLf, continued) => {
     const out: Buffer[] = [];
     const body = hasLf ? withoutCr(line) : line;
+    if (inHeader && !continued) {
+      if (body.length === 0 && hasLf) {
+        inHeader = false;
+        out.push(status!);
+      } else {
+        const folded = body[0] === 0x20 || body[0] === 0x09;
+        dropping = folded ? dropping : STATUS_HEADER.test(body.toString('latin1'));
+        if (dropping) return out;
+      }
+    } else if (inHeader && dropping) {
+      return out; // the rest of a long dropped line
+    }
     if (!continued && isQuotedFrom(body, false)) out.push(GT);
     out.push(body);
     if (hasLf) out.push(LF);
@@ -77,6 +99,23 @@ export function mboxrdEscape(): Transform & { endsWithLf(): boolean } {
     return out;
   });
   return Object.assign(t, { endsWithLf: () => last });
+}
+
+/**
+ * The header lines stating `flags` as mutt and Thunderbird read them (and
+ * `imapkit import` does): `Status: RO` (read) or `O`, `X-Status:` with
+ * A F T D for answered, flagged, draft, deleted, `X-Keywords:` with the
+ * keywords. LF line ends.
+ */
+export function statusHeaders(flags: readonly string[]): Buffer {
+  const has = (flag: string): boolean => flags.some((f) => f.toLowerCase() === flag.toLowerCase());
+  let text = `Status: ${has('\\Seen') ? 'RO' : 'O'}\n`;
+  let x = '';
+  for (const [letter, flag] of Object.entries(X_STATUS_FLAGS)) if (has(flag)) x += letter;
+  if (x !== '') text += `X-Status: ${x}\n`;
+  const keywords = flags.filter((f) => !f.startsWith('\\'));
+  if (keywords.length > 0) text += `X-Keywords: ${keywords.join(' ')}\n`;
+  return Buffer.from(text, 'latin1');
 }
 
 /** mboxrd body lines → the message as IMAP wants it (CRLF, one `>` removed from `>+From `). */

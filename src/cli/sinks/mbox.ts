@@ -7,7 +7,7 @@ import { mkdir, open, readFile, stat, truncate, writeFile } from 'node:fs/promis
 import { dirname } from 'node:path';
 import { CliError, EXIT } from '../errors.js';
 import { writeStreamTo } from '../formats/file-writer.js';
-import { fromLine, mboxrdEscape } from '../formats/mbox.js';
+import { fromLine, mboxrdEscape, statusHeaders } from '../formats/mbox.js';
 import type { ExportSink } from './sink.js';
 
 /** How far an mbox export got. */
@@ -40,12 +40,15 @@ async function readMboxState(out: string): Promise<MboxState | null> {
 /**
  * An mboxrd file, appended to; `PATH.imapkit-state.json` records the last
  * UID written completely and the file size then, so a later run resumes.
+ * With `status`, each message's flags go into its header section
+ * ({@link statusHeaders}).
  */
 export async function mboxSink(
   out: string,
   mailbox: string,
   uidValidity: number,
   force: boolean,
+  status = false,
 ): Promise<ExportSink> {
   let state: MboxState = { format: 'mbox', mailbox, uidValidity, lastUid: 0, size: 0 };
   if (existsSync(out) && !force) {
@@ -83,7 +86,7 @@ export async function mboxSink(
     async write(meta, content, onBytes) {
       const head = Buffer.from(fromLine(meta.sender, meta.internalDate), 'latin1');
       await file.write(head);
-      const escaper = mboxrdEscape();
+      const escaper = mboxrdEscape(status ? statusHeaders(meta.flags) : null);
       let n = head.length + (await writeStreamTo(file, content, escaper, onBytes));
       const tail = Buffer.from(escaper.endsWithLf() ? '\n' : '\n\n');
       await file.write(tail);
