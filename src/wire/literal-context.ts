@@ -38,12 +38,18 @@ export function attributesBeforeLiteral(
   return found;
 }
 
-/** Where the last ` BODY[` (the family of canonical `item`, any case) starts in `text`, or -1. */
+/**
+ * Where the items before the last ` BODY[` (the family of canonical
+ * `item`, any case) end in `text`: at its space, or after the `(` when it
+ * is the first item; -1 when it is not there.
+ */
 function lastItemStart(text: string, item: string): number {
   const bracket = item.indexOf('[');
   const head = bracket === -1 ? item : item.slice(0, bracket + 1);
-  const re = new RegExp(' ' + head.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi');
+  const re = new RegExp('[ (]' + head.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi');
   let last = -1;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) last = m.index;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    last = text[m.index] === '(' ? m.index + 1 : m.index;
+  }
   return last;
 }

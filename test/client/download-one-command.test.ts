@@ -125,6 +125,10 @@ describe('attributesBeforeLiteral', () => {
     expect(a?.bodyStructure?.type).toBe('text');
   });
 
+  it('is empty when the literal is the first item', () => {
+    expect(attributesBeforeLiteral(info('* 1 FETCH (BODY[2] {10}'))).toEqual({});
+  });
+
   it('is null for what is not a FETCH prefix ending in the item, or does not parse', () => {
     expect(attributesBeforeLiteral(info('* 1 FETCH (UID 7 RFC822 {10}'))).toBeNull();
     expect(

@@ -7,7 +7,8 @@
  *
  * Inputs: mutated real responses, concatenations of them, random bytes and
  * random grammar tokens, each parsed whole and in random chunks with random
- * options. A finding is: an exception that is not an ImapError, an input that
+ * options (some with streamed literals whose prefix is parsed on its own,
+ * as download() does). A finding is: an exception that is not an ImapError, an input that
  * takes over 1 s (or hangs: a watchdog in the main thread), or chunked
  * parsing disagreeing with whole parsing. Findings are saved to
  * test/fuzz/crashes/<hash>.bin; the exit code is non-zero if there are any.
@@ -21,6 +22,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { buildParserCorpus } from '../../bench/parser-corpus.js';
 import { ImapError } from '../../src/model/errors.js';
 import type { Response } from '../../src/model/response.js';
+import { attributesBeforeLiteral } from '../../src/wire/literal-context.js';
 import { ResponseParser } from '../../src/wire/parser.js';
 import type { ParserOptions } from '../../src/wire/parser-options.js';
 import { type Rand, mutate, randomBytes, randomCuts, seeded } from '../wire/fixtures/mutate.js';
@@ -53,7 +55,11 @@ function optionsFor(rand: Rand): ParserOptions {
   if (rand(4) === 0) {
     o.streamThreshold = rand(64);
     const mode = rand(3);
-    o.literalSink = () => (mode === 0 ? null : { write: () => {}, end: () => {} });
+    o.literalSink = (info) => {
+      // What download() does at a literal's start: parse the items before it.
+      if (mode === 2) attributesBeforeLiteral(info);
+      return mode === 0 ? null : { write: () => {}, end: () => {} };
+    };
   }
   return o;
 }
