@@ -776,15 +776,13 @@ export function fetchStream(
         if (uid ? r.attributes.uid !== id : r.seq !== id) return false;
         const s = r.attributes.sections?.get(key);
         if (s === undefined) return false;
-        const streamed = s.data !== null && !Buffer.isBuffer(s.data);
-        if (started) {
-          // Only the one response whose literal was streamed here; another
-          // copy of the section is some other command's.
-          if (!streamedHere || !streamed) return false;
+        if (s.data !== null && !Buffer.isBuffer(s.data)) {
+          // A streamed literal: ours only if it was streamed here (once).
+          if (!streamedHere) return false;
           streamedHere = false;
           return true;
         }
-        if (s.data !== null && !Buffer.isBuffer(s.data)) return false; // streamed into another command
+        if (started) return false; // another copy of the section: some other command's
         const data = s.data ?? Buffer.alloc(0);
         begin(data.length, r.attributes.bodyStructure);
         if (data.length > 0) push(data);

@@ -163,6 +163,20 @@ function section(
   return { item, section: sec, origin: null, data };
 }
 
+/** An ENVELOPE of NILs, as the parser gives it. */
+const NIL_ENVELOPE = {
+  date: null,
+  subject: null,
+  from: null,
+  sender: null,
+  replyTo: null,
+  to: null,
+  cc: null,
+  bcc: null,
+  inReplyTo: null,
+  messageId: null,
+};
+
 const ALL_CAPS = [
   'IMAP4rev1',
   'CONDSTORE',
@@ -553,18 +567,7 @@ describe('fetchStream', () => {
 });
 
 describe('toFetchedMessage', () => {
-  const envelope = {
-    date: 'Thu, 1 Jan 2015 06:00:00 +0000',
-    subject: 'hi',
-    from: null,
-    sender: null,
-    replyTo: null,
-    to: null,
-    cc: null,
-    bcc: null,
-    inReplyTo: null,
-    messageId: null,
-  };
+  const envelope = { ...NIL_ENVELOPE, date: 'Thu, 1 Jan 2015 06:00:00 +0000', subject: 'hi' };
   const structure = {
     part: '1',
     type: 'text',
@@ -736,18 +739,7 @@ describe('envelope and dates', () => {
   });
 
   it('an envelope of NILs decodes to nulls and empty lists', () => {
-    const e = decodeEnvelope({
-      date: null,
-      subject: null,
-      from: null,
-      sender: null,
-      replyTo: null,
-      to: null,
-      cc: null,
-      bcc: null,
-      inReplyTo: null,
-      messageId: null,
-    });
+    const e = decodeEnvelope(NIL_ENVELOPE);
     expect(e.date).toBeNull();
     expect(e.subject).toBeNull();
     expect(e.from).toEqual([]);
