@@ -44,6 +44,7 @@ import { ImapConnectionError, ImapStateError } from '../model/errors.js';
 import { followConnection, type ConnectionFollower } from './connection-events.js';
 import { download, type DownloadOptions, type DownloadResult } from './download.js';
 import type { ClientEvents, MailboxInfo } from './events.js';
+import { HeldIterator } from './held-iterator.js';
 import { IdleController } from './idle.js';
 import {
   LockQueue,
@@ -417,18 +418,22 @@ export class ImapClient extends EventEmitter<ClientEvents> {
    * the loop discards the rest; the connection stays usable. Without a held
    * lock the loop holds one until it ends: finish or break the loop.
    */
-  async *fetch(
+  fetch(
     range: MessageSet,
     items: FetchItems,
     options: ClientFetchOptions = {},
   ): AsyncGenerator<FetchedMessage, void, undefined> {
-    const release = await this.#enter(options.signal);
-    try {
-      const conn = await this.#selectedConnection();
-      yield* fetchCommand(conn, range, items, fetchOptions(options, true));
-    } finally {
-      release();
-    }
+    return new HeldIterator(async () => {
+      const release = await this.#enter(options.signal);
+      try {
+        const conn = await this.#selectedConnection();
+        const iterator = fetchCommand(conn, range, items, fetchOptions(options, true));
+        return { iterator, release };
+      } catch (err) {
+        release();
+        throw err;
+      }
+    });
   }
 
   /** {@link ImapClient.fetch}, collected into an array. */

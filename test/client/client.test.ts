@@ -202,6 +202,17 @@ describe('ImapClient basics (Dovecot)', () => {
     });
     await Promise.all([loop, lockA]);
     expect(order).toEqual(['fetch 1', 'fetch 2', 'fetch 3', 'locked true']);
+
+    // Breaking out of such a loop, or a loop that fails, gives the lock back.
+    for await (const m of client.fetch('1:*', { uid: true })) if (m.uid === 2) break;
+    await expect(
+      (async () => {
+        for await (const m of client.fetch('999', { uid: true }, { uid: false })) void m;
+      })(),
+    ).rejects.toThrow();
+    const again = await client.getMailboxLock(a);
+    expect(client.mailbox?.path).toBe(a);
+    again.release();
   });
 
   it('a FETCH loop can STORE inside the loop without deadlock (small highWaterMark)', async () => {
