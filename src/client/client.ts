@@ -8,6 +8,9 @@
 import { EventEmitter } from 'node:events';
 import {
   append,
+  appendMany,
+  type AppendManyItem,
+  type AppendManyResult,
   type AppendMessage,
   type AppendOptions,
   type AppendResult,
@@ -375,6 +378,19 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     options: AppendOptions = {},
   ): Promise<AppendResult | null> {
     return append(await this.#ready(), path, message, options);
+  }
+
+  /**
+   * APPENDs several messages to `path`: in one command, atomically, when the
+   * server offers MULTIAPPEND (RFC 3502), else one by one. Returns their UIDs
+   * in the order given when the server reports them all (UIDPLUS), else
+   * null. Not replayed after a drop.
+   */
+  async appendMany(
+    path: string,
+    messages: readonly AppendManyItem[],
+  ): Promise<AppendManyResult | null> {
+    return appendMany(await this.#ready(), path, messages);
   }
 
   /** GETQUOTAROOT (capability QUOTA): the quota roots of `path` and their usage and limits. */

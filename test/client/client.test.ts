@@ -133,6 +133,27 @@ describe('ImapClient basics (Dovecot)', () => {
     await expect(client.noop()).rejects.toBeInstanceOf(ImapConnectionError);
   });
 
+  it('appendMany stores messages in one MULTIAPPEND, in order, with flags and dates', async () => {
+    const box = await scratch(0);
+    const client = await connectClient('carol');
+    const date = new Date('2024-03-01T10:00:00Z');
+    const result = await client.appendMany(box, [
+      { message: testMessage('many 1'), flags: ['\\Seen'] },
+      { message: testMessage('many 2'), internalDate: date },
+      { message: testMessage('many 3') },
+    ]);
+    expect(result?.uids).toEqual([1, 2, 3]);
+    const lock = await client.getMailboxLock(box, { readOnly: true });
+    try {
+      const got = await client.fetchAll('1:*', { flags: true, internalDate: true, envelope: true });
+      expect(got.map((m) => m.envelope?.subject)).toEqual(['many 1', 'many 2', 'many 3']);
+      expect(got[0]!.flags?.has('\\Seen')).toBe(true);
+      expect(got[1]!.internalDate?.getTime()).toBe(date.getTime());
+    } finally {
+      lock.release();
+    }
+  });
+
   it('message operations without a selected mailbox fail with ImapStateError', async () => {
     const client = await connectClient('alice');
     await expect(client.search({ all: true })).rejects.toBeInstanceOf(ImapStateError);

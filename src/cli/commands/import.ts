@@ -59,7 +59,7 @@ async function appendBatch(
     });
   }
   try {
-    const result = await client.command((c) => commands.appendMany(c, mailbox, items));
+    const result = await client.appendMany(mailbox, items);
     return result?.uids ?? null;
   } finally {
     for (const item of items) {
