@@ -58,6 +58,7 @@ interface Contender {
 const CONTENDERS: readonly Contender[] = [
   { name: 'raw', script: 'raw.ts' },
   { name: 'imapkit', script: 'imapkit.ts' },
+  { name: 'imapkit-client', script: 'imapkit-client.ts' },
   { name: 'imapkit-imaplib', script: 'imapkit-imaplib.ts' },
   { name: 'imapflow', script: 'imapflow.ts' },
   { name: 'imapflow-default', script: 'imapflow.ts', workloads: ['W1', 'W2'], compress: true },

@@ -27,5 +27,6 @@ it('bench --quick: every contender runs every workload and the checksums agree',
   }
   // A measured wall time: `1,234` or, under 100 ms, `97.3`.
   expect(r.stdout).toMatch(/\| +\| imapkit \| \d[\d,]*(\.\d+)? \|/);
+  expect(r.stdout).toMatch(/\| +\| imapkit-client \| \d[\d,]*(\.\d+)? \|/);
   expect(r.stdout).not.toContain('n/a (not built)');
 }, 600_000);
