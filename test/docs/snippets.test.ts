@@ -36,7 +36,7 @@ const SPECIFIERS: Record<string, string> = {
 };
 
 /** One fenced TypeScript block of a Markdown file. */
-export interface Snippet {
+interface Snippet {
   /** The Markdown file, relative to the project root. */
   file: string;
   /** 1-based index among the file's TypeScript blocks. */
@@ -52,7 +52,7 @@ export interface Snippet {
 const FENCE = /^(\s*)(`{3,}|~{3,})\s*([^`\s]*)\s*(.*)$/;
 
 /** The TypeScript blocks of `markdown` that are to be checked. */
-export function extractSnippets(file: string, markdown: string): Snippet[] {
+function extractSnippets(file: string, markdown: string): Snippet[] {
   const lines = markdown.split(/\r?\n/);
   const out: Snippet[] = [];
   let index = 0;
@@ -106,7 +106,7 @@ interface SnippetModule {
 }
 
 /** Groups snippets into modules: per file and target, standalone blocks alone. */
-export function buildModules(snippets: readonly Snippet[]): SnippetModule[] {
+function buildModules(snippets: readonly Snippet[]): SnippetModule[] {
   const modules = new Map<string, SnippetModule>();
   for (const s of snippets) {
     const key = s.standalone ? `${s.file}#${s.index}` : `${s.file}@${s.target}`;
@@ -150,7 +150,7 @@ function compilerOptions(): ts.CompilerOptions {
 }
 
 /** Type-checks the modules in one program; returns one readable line per error. */
-export function checkModules(modules: readonly SnippetModule[]): string[] {
+function checkModules(modules: readonly SnippetModule[]): string[] {
   const options = compilerOptions();
   const virtual = new Map(modules.map((m) => [m.fileName, m]));
   const host = ts.createCompilerHost(options, true);
