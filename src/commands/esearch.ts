@@ -33,6 +33,7 @@ export interface ESearchOptions {
    * hundred matches, `-1:-100` for the last hundred.
    */
   partial?: string;
+  /** Cancels the command: it rejects with an error of code `ABORTED`. */
   signal?: AbortSignal;
 }
 

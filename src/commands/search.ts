@@ -17,6 +17,7 @@ export interface SearchOptions {
   return?: readonly SearchReturnOption[];
   /** RFC 9394 PARTIAL range (`1:100`, `-1:-100`; capability PARTIAL). */
   partial?: string;
+  /** Cancels the command: it rejects with an error of code `ABORTED`. */
   signal?: AbortSignal;
 }
 

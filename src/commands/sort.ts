@@ -18,6 +18,7 @@ export interface SortOptions {
   uid?: boolean;
   /** The CHARSET of the search keys (default UTF-8, which every SORT server supports). */
   charset?: string;
+  /** Cancels the command: it rejects with an error of code `ABORTED`. */
   signal?: AbortSignal;
 }
 

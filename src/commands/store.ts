@@ -28,6 +28,7 @@ export interface StoreOptions extends StoreChange {
   uid?: boolean;
   /** X-GM-LABELS change (Gmail, capability X-GM-EXT-1). */
   gmailLabels?: StoreChange;
+  /** Cancels the command: it rejects with an error of code `ABORTED`. */
   signal?: AbortSignal;
 }
 

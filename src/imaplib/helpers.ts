@@ -28,7 +28,6 @@ export interface StructTime {
   tm_yday: number;
   /** 1 when daylight saving time is in effect, 0 when not, -1 when unknown. */
   tm_isdst: number;
-
   /** Offset from UTC in seconds, east positive (Python's tm_gmtoff). */
   tm_gmtoff: number;
 }
