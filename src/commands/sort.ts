@@ -10,7 +10,12 @@ export type SortKey =
   'ARRIVAL' | 'CC' | 'DATE' | 'FROM' | 'SIZE' | 'SUBJECT' | 'TO' | 'DISPLAYFROM' | 'DISPLAYTO';
 
 /** A sort criterion: a key, ascending, or `{ reverse: key }`, descending. */
-export type SortCriterion = SortKey | { reverse: SortKey };
+export type SortCriterion =
+  | SortKey
+  | {
+      /** Sort by this key, descending (`REVERSE key`). */
+      reverse: SortKey;
+    };
 
 /** Options of {@link sort}. */
 export interface SortOptions {

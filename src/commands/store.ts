@@ -7,10 +7,16 @@ import type { CommandArg } from '../wire/command-arg.js';
 import { requireCapability } from './capability.js';
 import { toFetchedMessage, type FetchedMessage, type MessageSet } from './fetch.js';
 
-/** One kind of change: add, remove or replace. */
+/**
+ * One kind of change: add, remove or replace. Give exactly one of the three,
+ * else {@link store} throws an `ImapArgumentError`.
+ */
 export interface StoreChange {
+  /** Add these (`+FLAGS`); at least one. */
   add?: readonly string[];
+  /** Remove these (`-FLAGS`); at least one. */
   remove?: readonly string[];
+  /** Replace all with these (`FLAGS`); may be empty, which clears them. */
   set?: readonly string[];
 }
 
