@@ -20,13 +20,13 @@ export interface StructTime {
   tm_hour: number;
   /** The minute, 0-59. */
   tm_min: number;
-  /** The second, 0-61 (as Python allows). */
+  /** The second, 0-59. */
   tm_sec: number;
   /** The day of the week, 0 (Monday) to 6. */
   tm_wday: number;
   /** The day of the year, 1-366. */
   tm_yday: number;
-  /** 1 when daylight saving time is in effect, 0 when not, -1 when unknown. */
+  /** 1 when daylight saving time is in effect, else 0 (Time2Internaldate uses `tm_gmtoff`, not this). */
   tm_isdst: number;
   /** Offset from UTC in seconds, east positive (Python's tm_gmtoff). */
   tm_gmtoff: number;
