@@ -8,7 +8,7 @@
  * - `commands`: one typed function per IMAP command or extension.
  * - `imapkit/imaplib`: the Python-imaplib-compatible facade.
  * - `imapkit/wire`: the codec alone.
- * @packageDocumentation
+ * @module imapkit
  */
 export * from './model/index.js';
 export * from './connection/index.js';

@@ -40,6 +40,7 @@ export interface DownloadMeta {
 
 /** A download: its meta data and its bytes as they arrive. */
 export interface DownloadResult {
+  /** What is known of the part before its bytes: type, size, encoding, file name. */
   meta: DownloadMeta;
   /** The bytes, streamed from the socket (back-pressure pauses the connection's reading). */
   content: Readable;

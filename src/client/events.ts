@@ -27,13 +27,17 @@ export interface MailboxInfo {
 
 /** `* n EXISTS`: the number of messages changed (new mail, usually). */
 export interface ExistsEvent {
+  /** The selected mailbox's name (Unicode). */
   path: string;
+  /** The number of messages now. */
   count: number;
+  /** The number of messages before. */
   prevCount: number;
 }
 
 /** `* n EXPUNGE`: a message was removed (without QRESYNC). */
 export interface ExpungeEvent {
+  /** The selected mailbox's name (Unicode). */
   path: string;
   /** Its sequence number before the removal. */
   seq: number;
@@ -47,25 +51,35 @@ export interface ExpungeEvent {
 
 /** `* VANISHED`: messages were removed (QRESYNC enabled). */
 export interface VanishedEvent {
+  /** The selected mailbox's name (Unicode). */
   path: string;
+  /** The UIDs of the removed messages. */
   uids: SequenceSet;
 }
 
 /** An unsolicited `* n FETCH (FLAGS ...)`: another session changed a message's flags. */
 export interface FlagsEvent {
+  /** The selected mailbox's name (Unicode). */
   path: string;
+  /** The message's sequence number. */
   seq: number;
+  /** The message's UID, when the server sent it. */
   uid?: number;
+  /** The message's flags now (all of them, not just the change). */
   flags: Set<string>;
+  /** The message's MODSEQ after the change (CONDSTORE), when sent. */
   modseq?: bigint;
 }
 
 /** A message changed while the client was disconnected. */
 export interface ChangedMessage {
+  /** The message's UID. */
   uid: number;
   /** Its sequence number after the resync. */
   seq: number;
+  /** Its flags now. */
   flags: Set<string>;
+  /** Its MODSEQ now, when the server sent one. */
   modseq?: bigint;
 }
 
@@ -84,14 +98,17 @@ export type ResyncMethod = 'qresync' | 'condstore' | 'none';
 
 /** What changed in the selected mailbox while the client was disconnected. */
 export interface ResyncEvent {
+  /** The selected mailbox's name (Unicode). */
   path: string;
+  /** How the changes were found. */
   method: ResyncMethod;
   /** UIDs expunged meanwhile, null when none. */
   vanished: SequenceSet | null;
   /** Messages whose flags changed (or that arrived) meanwhile, by UID. */
   changed: ChangedMessage[];
-  /** Messages before the drop and now. */
+  /** The number of messages before the drop. */
   prevCount: number;
+  /** The number of messages now. */
   count: number;
   /** The mailbox's HIGHESTMODSEQ now, null without CONDSTORE. */
   highestModseq: bigint | null;
@@ -99,13 +116,17 @@ export interface ResyncEvent {
 
 /** The mailbox's UIDVALIDITY changed: every cached UID of it is meaningless now. */
 export interface UidValidityChangeEvent {
+  /** The mailbox's name (Unicode). */
   path: string;
+  /** The UIDVALIDITY the client knew. */
   previous: number;
+  /** The UIDVALIDITY the server reports now. */
   current: number;
 }
 
 /** The connection dropped unexpectedly. */
 export interface DisconnectEvent {
+  /** Why the connection ended (usually an `ImapConnectionError`). */
   error: Error;
   /** The client is reconnecting (commands issued now wait for it). */
   reconnecting: boolean;
@@ -125,22 +146,43 @@ export interface CloseEvent {
 
 /** The events of {@link ImapClient}. */
 export interface ClientEvents {
+  /** The message count of the selected mailbox changed (new mail, usually). */
   exists: [event: ExistsEvent];
+  /** A message of the selected mailbox was removed (without QRESYNC). */
   expunge: [event: ExpungeEvent];
+  /** Messages of the selected mailbox were removed (QRESYNC enabled). */
   vanished: [event: VanishedEvent];
+  /** Another session changed a message's flags. */
   flags: [event: FlagsEvent];
+  /** A mailbox was selected. */
   mailboxOpen: [mailbox: MailboxInfo];
-  mailboxClose: [event: { path: string }];
+  /** The selected mailbox was closed (or another one selected). */
+  mailboxClose: [
+    event: {
+      /** The closed mailbox's name (Unicode). */
+      path: string;
+    },
+  ];
   /** `[ALERT]` text the server wants the user to see. */
-  alert: [event: { message: string }];
+  alert: [
+    event: {
+      /** The alert's text. */
+      message: string;
+    },
+  ];
+  /** The connection dropped unexpectedly. */
   disconnect: [event: DisconnectEvent];
+  /** The client reconnected and restored the selected mailbox. */
   reconnect: [event: ReconnectEvent];
+  /** After a reconnection: what changed in the selected mailbox meanwhile. */
   resync: [event: ResyncEvent];
+  /** A mailbox's UIDVALIDITY changed: cached UIDs of it are invalid. */
   uidValidityChange: [event: UidValidityChangeEvent];
   /**
    * A failure nobody awaited (reconnection given up, automatic IDLE refused).
    * Only emitted when there is a listener, so it never throws.
    */
   error: [error: Error];
+  /** The client closed for good. */
   close: [event: CloseEvent];
 }

@@ -16,6 +16,7 @@ import { SequenceSet } from '../model/sequence-set.js';
 export interface MessageOptions {
   /** The set holds UIDs (default true); false: sequence numbers. */
   uid?: boolean;
+  /** Cancels the command: it rejects with an error of code `ABORTED`. */
   signal?: AbortSignal;
 }
 

@@ -7,7 +7,15 @@ import type { CommandArg } from '../wire/command-arg.js';
 import { requireCapability } from './capability.js';
 
 /** A message to append: its bytes, a string (sent as UTF-8), or a stream of exactly `size` bytes. */
-export type AppendMessage = Buffer | string | { stream: Readable; size: number };
+export type AppendMessage =
+  | Buffer
+  | string
+  | {
+      /** The message's bytes, sent as they come without being buffered. */
+      stream: Readable;
+      /** The exact number of bytes the stream gives. */
+      size: number;
+    };
 
 /** Options of {@link append}. */
 export interface AppendOptions {
@@ -21,23 +29,36 @@ export interface AppendOptions {
 
 /** One message of {@link appendMany}. */
 export interface AppendManyItem extends AppendOptions {
+  /** The message to append. */
   message: AppendMessage;
 }
 
 /** Where the server stored an appended message (UIDPLUS `[APPENDUID]`, RFC 4315 3). */
 export interface AppendResult {
+  /** The destination mailbox's UIDVALIDITY. */
   uidValidity: number;
+  /** The new message's UID. */
   uid: number;
 }
 
 /** Where the server stored several appended messages, in the order given. */
 export interface AppendManyResult {
+  /** The destination mailbox's UIDVALIDITY. */
   uidValidity: number;
+  /** The new messages' UIDs, one per message, in the order given. */
   uids: number[];
 }
 
 /** One part of a CATENATE append (RFC 4469 5): literal text, or an IMAP URL of existing data. */
-export type CatenatePart = { text: Buffer | string } | { url: string };
+export type CatenatePart =
+  | {
+      /** Literal text to insert (a string is sent as UTF-8). */
+      text: Buffer | string;
+    }
+  | {
+      /** An IMAP URL (RFC 5092) of a message or part to insert, e.g. `/INBOX;UIDVALIDITY=385759045/;UID=20/;SECTION=1`. */
+      url: string;
+    };
 
 /** The flags, date and literal arguments of one message (shared with REPLACE). */
 export function messageArgs(ctx: CommandContext, item: AppendManyItem): CommandArg[] {

@@ -18,6 +18,7 @@ export interface CopyUid {
 export interface CopyOptions {
   /** UID COPY: `set` holds UIDs. */
   uid?: boolean;
+  /** Cancels the command: it rejects with an error of code `ABORTED`. */
   signal?: AbortSignal;
 }
 

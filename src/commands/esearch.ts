@@ -33,6 +33,7 @@ export interface ESearchOptions {
    * hundred matches, `-1:-100` for the last hundred.
    */
   partial?: string;
+  /** Cancels the command: it rejects with an error of code `ABORTED`. */
   signal?: AbortSignal;
 }
 
@@ -40,15 +41,23 @@ export interface ESearchOptions {
 export interface ESearchResult {
   /** The results are UIDs. */
   uid: boolean;
+  /** MIN: the lowest matching number (absent when nothing matched). */
   min?: number;
+  /** MAX: the highest matching number (absent when nothing matched). */
   max?: number;
+  /** COUNT: how many messages match. */
   count?: number;
   /** The matches as ranges (never expanded). */
   all?: SequenceSet;
   /** The highest MODSEQ of the matches (CONDSTORE, with a MODSEQ key). */
   modseq?: bigint;
   /** RFC 9394 PARTIAL: the range asked for and the matches in it (null when none). */
-  partial?: { range: string; set: SequenceSet | null };
+  partial?: {
+    /** The range as the server returned it, e.g. `1:100` or `-1:-50`. */
+    range: string;
+    /** The matching numbers in that range, or null when none. */
+    set: SequenceSet | null;
+  };
 }
 
 const OPTIONS = new Set<string>(['MIN', 'MAX', 'COUNT', 'ALL', 'SAVE']);

@@ -60,9 +60,21 @@ export interface FetchItemSpec {
   /** SAVEDATE (RFC 8514, capability SAVEDATE). */
   saveDate?: boolean;
   /** PREVIEW (RFC 8970, capability PREVIEW); `{ lazy: true }` is `PREVIEW (LAZY)`. */
-  preview?: boolean | { lazy?: boolean };
+  preview?:
+    | boolean
+    | {
+        /** Ask for `PREVIEW (LAZY)`: the server may omit a preview it has not computed yet. */
+        lazy?: boolean;
+      };
   /** Gmail items (capability X-GM-EXT-1). */
-  gmail?: { msgId?: boolean; thrId?: boolean; labels?: boolean };
+  gmail?: {
+    /** X-GM-MSGID: the message's Gmail id. */
+    msgId?: boolean;
+    /** X-GM-THRID: its Gmail thread id. */
+    thrId?: boolean;
+    /** X-GM-LABELS: its Gmail labels. */
+    labels?: boolean;
+  };
   /**
    * Header: `true` for all of it (`BODY.PEEK[HEADER]`), or field names for
    * `BODY.PEEK[HEADER.FIELDS (...)]`.
@@ -74,7 +86,11 @@ export interface FetchItemSpec {
   source?: boolean | ByteRange;
   /** BINARY.SIZE[part] (RFC 3516, capability BINARY): decoded sizes of these parts. */
   binarySize?: readonly string[];
-  /** Further items as raw text (power users), each checked like {@link checkRawFetchItem}. */
+  /**
+   * Further items as raw text (power users). Each is checked — no CR, LF, NUL
+   * or `{`, quotes closed, `()`, `[]`, `<>` balanced — and an
+   * {@link ImapArgumentError} thrown otherwise.
+   */
   raw?: readonly string[];
 }
 

@@ -39,7 +39,9 @@ export interface MessageAddress {
   readonly name: string | null;
   /** `mailbox@host`, or the mailbox alone when there is no host; null when neither. */
   readonly address: string | null;
+  /** The local part (before the `@`), or null. */
   readonly mailbox: string | null;
+  /** The domain (after the `@`), or null. */
   readonly host: string | null;
   /** Source route (obsolete, almost always null). */
   readonly adl: string | null;
@@ -47,7 +49,9 @@ export interface MessageAddress {
 
 /** A group (`undisclosed-recipients: ;`) with its name decoded. */
 export interface MessageAddressGroup {
+  /** The group's display name, encoded words decoded. */
   readonly group: string;
+  /** The addresses in the group (possibly none). */
   readonly members: readonly MessageAddress[];
 }
 
@@ -67,12 +71,19 @@ export interface MessageEnvelope {
    * (built once, not copied).
    */
   from: readonly (MessageAddress | MessageAddressGroup)[];
+  /** Sender: addresses (empty for NIL; see {@link from}). */
   sender: readonly (MessageAddress | MessageAddressGroup)[];
+  /** Reply-To: addresses (empty for NIL; see {@link from}). */
   replyTo: readonly (MessageAddress | MessageAddressGroup)[];
+  /** To: addresses (empty for NIL; see {@link from}). */
   to: readonly (MessageAddress | MessageAddressGroup)[];
+  /** Cc: addresses (empty for NIL; see {@link from}). */
   cc: readonly (MessageAddress | MessageAddressGroup)[];
+  /** Bcc: addresses (empty for NIL; see {@link from}). */
   bcc: readonly (MessageAddress | MessageAddressGroup)[];
+  /** The In-Reply-To: header as sent, or null. */
   inReplyTo: string | null;
+  /** The Message-ID: header as sent (with its angle brackets), or null. */
   messageId: string | null;
 }
 
@@ -80,20 +91,27 @@ export interface MessageEnvelope {
 export interface FetchedMessage {
   /** Message sequence number. */
   seq: number;
+  /** The message's UID. */
   uid?: number;
+  /** Its flags (system flags with their backslash, e.g. `\Seen`, and keywords). */
   flags?: Set<string>;
   /** INTERNALDATE parsed (the raw text is in `attributes.internalDate`). */
   internalDate?: Date;
   /** RFC822.SIZE. */
   size?: number;
+  /** ENVELOPE, with encoded words decoded and the date parsed. */
   envelope?: MessageEnvelope;
   /** BODYSTRUCTURE (or BODY). */
   bodyStructure?: BodyStructure;
+  /** MODSEQ (RFC 7162, capability CONDSTORE). */
   modseq?: bigint;
+  /** EMAILID (RFC 8474, capability OBJECTID). */
   emailId?: string;
+  /** THREADID (RFC 8474, capability OBJECTID); null when the server has none. */
   threadId?: string | null;
   /** SAVEDATE parsed; null when the server has none. */
   saveDate?: Date | null;
+  /** PREVIEW (RFC 8970): a short plain-text excerpt; null when the server has none. */
   preview?: string | null;
   /** The header section (BODY[HEADER], BODY[HEADER.FIELDS (...)] or RFC822.HEADER). */
   headers?: Buffer;

@@ -28,8 +28,14 @@ export { esearch } from './esearch.js';
 export type { ESearchOptions, ESearchResult, SearchReturnOption } from './esearch.js';
 export { expunge } from './expunge.js';
 export type { ExpungeResult } from './expunge.js';
-export { compileFetchItems } from './fetch-items.js';
-export type { BodyPartRequest, ByteRange, FetchItems, FetchItemSpec } from './fetch-items.js';
+export { compileFetchItems, sectionKey } from './fetch-items.js';
+export type {
+  BodyPartRequest,
+  ByteRange,
+  CompiledFetchItems,
+  FetchItems,
+  FetchItemSpec,
+} from './fetch-items.js';
 export { fetch, fetchAll, fetchOne, fetchStream } from './fetch.js';
 export type {
   FetchedMessage,
@@ -66,7 +72,15 @@ export { rename } from './rename.js';
 export { replace } from './replace.js';
 export type { ReplaceOptions } from './replace.js';
 export { compileSearch } from './search-query.js';
-export type { SearchDate, SearchQuery, SearchQueryObject } from './search-query.js';
+export type {
+  CompiledSearch,
+  CompileSearchOptions,
+  ModseqCriterion,
+  SearchDate,
+  SearchQuery,
+  SearchQueryObject,
+  SetInput,
+} from './search-query.js';
 export { search } from './search.js';
 export type { SearchOptions, SearchResult } from './search.js';
 export { select, examine } from './select.js';

@@ -18,6 +18,7 @@ export interface MoveOptions {
    * already marked `\Deleted` in the mailbox. Refused unless this is true.
    */
   allowExpungeAll?: boolean;
+  /** Cancels the command: it rejects with an error of code `ABORTED`. */
   signal?: AbortSignal;
 }
 

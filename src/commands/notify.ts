@@ -12,8 +12,14 @@ export type NotifyMailboxes =
   | 'inboxes'
   | 'personal'
   | 'subscribed'
-  | { subtree: readonly string[] }
-  | { mailboxes: readonly string[] };
+  | {
+      /** SUBTREE: these mailboxes and all their descendants. */
+      subtree: readonly string[];
+    }
+  | {
+      /** MAILBOXES: exactly these mailboxes. */
+      mailboxes: readonly string[];
+    };
 
 /** An event (RFC 5465 5). */
 export type NotifyEvent =
@@ -28,6 +34,7 @@ export type NotifyEvent =
 
 /** One event group: mailboxes and the events to report for them. */
 export interface NotifyGroup {
+  /** The mailboxes this group is about. */
   mailboxes: NotifyMailboxes;
   /** The events, or 'none' to be told nothing about these mailboxes. */
   events: readonly NotifyEvent[] | 'none';

@@ -7,6 +7,7 @@ import { sectionKey } from './fetch-items.js';
 export interface PartialOptions {
   /** `id` is a UID (UID FETCH). */
   uid?: boolean;
+  /** Cancels the command: it rejects with an error of code `ABORTED`. */
   signal?: AbortSignal;
 }
 

@@ -7,7 +7,9 @@ import { requireCapability } from './capability.js';
 
 /** Usage and limit of one resource, in its unit (STORAGE: KiB; MESSAGE: messages). */
 export interface QuotaResource {
+  /** Current usage, in the resource's unit. */
   usage: bigint;
+  /** The limit, in the same unit. */
   limit: bigint;
 }
 

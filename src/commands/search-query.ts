@@ -24,6 +24,7 @@ export interface ModseqCriterion {
   entry: string;
   /** Which metadata the entry refers to. */
   type: 'priv' | 'shared' | 'all';
+  /** Changed at or after this MODSEQ. */
   value: bigint;
 }
 
@@ -40,10 +41,15 @@ export interface SearchQueryObject {
   seq?: SetInput;
   /** UID set (`UID 1:5`); `SequenceSet.saved` is `UID $` (SEARCHRES). */
   uid?: SetInput;
+  /** ANSWERED (false: UNANSWERED). */
   answered?: boolean;
+  /** DELETED (false: UNDELETED). */
   deleted?: boolean;
+  /** DRAFT (false: UNDRAFT). */
   draft?: boolean;
+  /** FLAGGED (false: UNFLAGGED). */
   flagged?: boolean;
+  /** SEEN (false: UNSEEN). */
   seen?: boolean;
   /** RECENT / OLD (IMAP4rev1 only; RFC 9051 removed `\Recent`). */
   recent?: boolean;
@@ -51,21 +57,33 @@ export interface SearchQueryObject {
   new?: boolean;
   /** OLD (NOT RECENT; IMAP4rev1 only). */
   old?: boolean;
+  /** UNANSWERED (false: ANSWERED). */
   unanswered?: boolean;
+  /** UNDELETED (false: DELETED). */
   undeleted?: boolean;
+  /** UNDRAFT (false: DRAFT). */
   undraft?: boolean;
+  /** UNFLAGGED (false: FLAGGED). */
   unflagged?: boolean;
+  /** UNSEEN (false: SEEN). */
   unseen?: boolean;
   /** KEYWORD flag (several: all of them). */
   keyword?: string | readonly string[];
   /** UNKEYWORD flag (several: none of them). */
   unkeyword?: string | readonly string[];
+  /** FROM: the From: header contains this (case-insensitive substring). */
   from?: string;
+  /** TO: the To: header contains this. */
   to?: string;
+  /** CC: the Cc: header contains this. */
   cc?: string;
+  /** BCC: the Bcc: header contains this. */
   bcc?: string;
+  /** SUBJECT: the Subject: header contains this. */
   subject?: string;
+  /** BODY: the body contains this. */
   body?: string;
+  /** TEXT: the header or body contains this. */
   text?: string;
   /** HEADER name value, each pair ANDed; an empty value matches messages having the field. */
   header?: ReadonlyArray<readonly [name: string, value: string]>;
@@ -81,7 +99,9 @@ export interface SearchQueryObject {
   since?: SearchDate;
   /** Date: header before this day. */
   sentBefore?: SearchDate;
+  /** Date: header on this day. */
   sentOn?: SearchDate;
+  /** Date: header on or after this day. */
   sentSince?: SearchDate;
   /** OLDER seconds (RFC 5032, capability WITHIN). */
   older?: number;

@@ -17,6 +17,7 @@ export interface SearchOptions {
   return?: readonly SearchReturnOption[];
   /** RFC 9394 PARTIAL range (`1:100`, `-1:-100`; capability PARTIAL). */
   partial?: string;
+  /** Cancels the command: it rejects with an error of code `ABORTED`. */
   signal?: AbortSignal;
 }
 
@@ -27,15 +28,23 @@ export interface SearchResult {
    * search without result options; null when result options were given.
    */
   numbers: number[] | null;
+  /** MIN: the lowest matching number (absent when nothing matched). */
   min?: number;
+  /** MAX: the highest matching number (absent when nothing matched). */
   max?: number;
+  /** COUNT: how many messages match. */
   count?: number;
   /** ALL as ranges (never expanded). */
   all?: SequenceSet;
   /** Highest MODSEQ of the matches (CONDSTORE: `(MODSEQ n)` / ESEARCH MODSEQ). */
   modseq?: bigint;
   /** RFC 9394 PARTIAL result. */
-  partial?: { range: string; set: SequenceSet | null };
+  partial?: {
+    /** The range as the server returned it, e.g. `1:100` or `-1:-50`. */
+    range: string;
+    /** The matching numbers in that range, or null when none. */
+    set: SequenceSet | null;
+  };
 }
 
 /**

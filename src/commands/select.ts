@@ -16,7 +16,12 @@ export interface QresyncParams {
   /** UIDs the client knows (limits the VANISHED (EARLIER) answer). */
   knownUids?: SequenceSet | string | readonly number[];
   /** Pairs of known sequence numbers and their UIDs, to help the server find what vanished. */
-  seqMatch?: { seqs: SequenceSet | string; uids: SequenceSet | string };
+  seqMatch?: {
+    /** Known sequence numbers, ascending. */
+    seqs: SequenceSet | string;
+    /** The UIDs of those messages, in the same order. */
+    uids: SequenceSet | string;
+  };
 }
 
 /** Options of {@link select}. */

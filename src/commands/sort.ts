@@ -10,7 +10,12 @@ export type SortKey =
   'ARRIVAL' | 'CC' | 'DATE' | 'FROM' | 'SIZE' | 'SUBJECT' | 'TO' | 'DISPLAYFROM' | 'DISPLAYTO';
 
 /** A sort criterion: a key, ascending, or `{ reverse: key }`, descending. */
-export type SortCriterion = SortKey | { reverse: SortKey };
+export type SortCriterion =
+  | SortKey
+  | {
+      /** Sort by this key, descending (`REVERSE key`). */
+      reverse: SortKey;
+    };
 
 /** Options of {@link sort}. */
 export interface SortOptions {
@@ -18,6 +23,7 @@ export interface SortOptions {
   uid?: boolean;
   /** The CHARSET of the search keys (default UTF-8, which every SORT server supports). */
   charset?: string;
+  /** Cancels the command: it rejects with an error of code `ABORTED`. */
   signal?: AbortSignal;
 }
 

@@ -7,10 +7,16 @@ import type { CommandArg } from '../wire/command-arg.js';
 import { requireCapability } from './capability.js';
 import { toFetchedMessage, type FetchedMessage, type MessageSet } from './fetch.js';
 
-/** One kind of change: add, remove or replace. */
+/**
+ * One kind of change: add, remove or replace. Give exactly one of the three,
+ * else {@link store} throws an `ImapArgumentError`.
+ */
 export interface StoreChange {
+  /** Add these (`+FLAGS`); at least one. */
   add?: readonly string[];
+  /** Remove these (`-FLAGS`); at least one. */
   remove?: readonly string[];
+  /** Replace all with these (`FLAGS`); may be empty, which clears them. */
   set?: readonly string[];
 }
 
@@ -28,6 +34,7 @@ export interface StoreOptions extends StoreChange {
   uid?: boolean;
   /** X-GM-LABELS change (Gmail, capability X-GM-EXT-1). */
   gmailLabels?: StoreChange;
+  /** Cancels the command: it rejects with an error of code `ABORTED`. */
   signal?: AbortSignal;
 }
 

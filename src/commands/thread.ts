@@ -14,6 +14,7 @@ export interface ThreadOptions {
   uid?: boolean;
   /** The CHARSET of the search keys (default UTF-8, which every THREAD server supports). */
   charset?: string;
+  /** Cancels the command: it rejects with an error of code `ABORTED`. */
   signal?: AbortSignal;
 }
 

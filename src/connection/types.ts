@@ -7,10 +7,15 @@ import type { LiteralSink, LiteralStartInfo, ParserLimits } from '../wire/parser
 
 /** A pino-compatible logger; every method is optional. Wire traces go to `trace`. */
 export interface Logger {
+  /** Wire traces: each line sent and received, secrets redacted. */
   trace?(obj: object, msg?: string): void;
+  /** Debug messages. */
   debug?(obj: object, msg?: string): void;
+  /** Informational messages. */
   info?(obj: object, msg?: string): void;
+  /** Warnings. */
   warn?(obj: object, msg?: string): void;
+  /** Errors. */
   error?(obj: object, msg?: string): void;
 }
 
@@ -25,7 +30,9 @@ export type Security = 'tls' | 'starttls' | 'none';
 
 /** Credentials for automatic login in {@link ConnectOptions.auth}. */
 export interface AuthOptions {
+  /** The user name (the SASL authentication identity). */
   username: string;
+  /** The password, for LOGIN or a password-based SASL mechanism; never logged. */
   password?: SecretLike;
   /** OAuth 2 access token (XOAUTH2 / OAUTHBEARER). */
   accessToken?: SecretLike;
@@ -55,6 +62,7 @@ export interface Timeouts {
 
 /** Options of {@link ImapConnection.connect}. */
 export interface ConnectOptions {
+  /** The server's host name or address (default `localhost`). */
   host?: string;
   /** Default 993 for `tls`, else 143. */
   port?: number;
@@ -64,7 +72,9 @@ export interface ConnectOptions {
   tls?: TlsConnectionOptions;
   /** Use this duplex stream as the transport instead of TCP (e.g. a spawned command's stdio; IMAP4_stream). */
   stream?: Duplex;
+  /** Timeouts in milliseconds; see {@link Timeouts} for the defaults. */
   timeouts?: Timeouts;
+  /** Where to log (nothing by default); secrets are redacted. */
   logger?: Logger;
   /** Parser limits. */
   limits?: ParserLimits;
@@ -95,13 +105,21 @@ export type ConnectionState = 'not-authenticated' | 'authenticated' | 'selected'
 export interface SelectedMailbox {
   /** The mailbox name as the caller gave it (Unicode). */
   name: string;
+  /** Selected read-only (EXAMINE, or the server said `[READ-ONLY]`). */
   readOnly: boolean;
+  /** The number of messages (the last EXISTS). */
   exists: number;
+  /** The number of messages with `\Recent` (the last RECENT). */
   recent: number;
+  /** Flags defined in the mailbox (the last FLAGS). */
   flags: string[];
+  /** `[PERMANENTFLAGS]`, null when the server sent none. */
   permanentFlags: string[] | null;
+  /** `[UIDVALIDITY]`, null when the server sent none. */
   uidValidity: number | null;
+  /** `[UIDNEXT]`, null when the server sent none. */
   uidNext: number | null;
+  /** The last `[HIGHESTMODSEQ]` (CONDSTORE); null when none or after NOMODSEQ. */
   highestModseq: bigint | null;
   /** NOMODSEQ was announced. */
   noModseq: boolean;
@@ -159,7 +177,9 @@ export interface RunOptions {
 
 /** The result of a command: its tagged completion and the untagged data it collected. */
 export interface CommandResult {
+  /** The tagged OK, NO or BAD that completed the command. */
   tagged: TaggedResponse;
+  /** The untagged responses the command collected ({@link RunOptions.collect}), in order. */
   untagged: UntaggedResponse[];
   /** The command line with secrets and literals redacted. */
   command: string;
@@ -192,10 +212,13 @@ export interface ConnectionEvents {
  * it; commands depend on this interface only.
  */
 export interface CommandContext {
+  /** The server's capabilities, upper-cased. */
   readonly capabilities: ReadonlySet<string>;
   /** True when the server announced `name` (case-insensitive). */
   hasCapability(name: string): boolean;
+  /** The connection state (RFC 9051 3). */
   readonly state: ConnectionState;
+  /** The selected mailbox, or null when none is selected. */
   readonly selected: SelectedMailbox | null;
   /** Extensions enabled with ENABLE (upper-cased). */
   readonly enabled: ReadonlySet<string>;

@@ -10,14 +10,23 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
  * `tm_wday` 0 (Monday) to 6, `tm_yday` 1-366, as in Python.
  */
 export interface StructTime {
+  /** The year, e.g. 2024. */
   tm_year: number;
+  /** The month, 1-12. */
   tm_mon: number;
+  /** The day of the month, 1-31. */
   tm_mday: number;
+  /** The hour, 0-23. */
   tm_hour: number;
+  /** The minute, 0-59. */
   tm_min: number;
+  /** The second, 0-59. */
   tm_sec: number;
+  /** The day of the week, 0 (Monday) to 6. */
   tm_wday: number;
+  /** The day of the year, 1-366. */
   tm_yday: number;
+  /** 1 when daylight saving time is in effect, else 0 (Time2Internaldate uses `tm_gmtoff`, not this). */
   tm_isdst: number;
   /** Offset from UTC in seconds, east positive (Python's tm_gmtoff). */
   tm_gmtoff: number;

@@ -84,9 +84,13 @@ export class IMAP4 {
   /** imaplib's `IMAP4.readonly`. */
   static readonly ['readonly'] = ImaplibReadonly;
 
+  /** The server's host name (imaplib's `host`). */
   host = '';
+  /** The server's port (imaplib's `port`). */
   port = 143;
+  /** imaplib's debug level; 4 or more traces the wire (see {@link IMAP4Options.debug}). */
   debug = 0;
+  /** The connection state as imaplib tracks it: `NONAUTH`, `AUTH`, `SELECTED` or `LOGOUT`. */
   state: ImaplibState = 'LOGOUT';
   /** Upper-cased capabilities from the last CAPABILITY. */
   capabilities: string[] = [];
@@ -99,20 +103,25 @@ export class IMAP4 {
   >;
   /** The text of the last continuation response. */
   continuation_response: Buffer = Buffer.alloc(0);
+  /** True when the selected mailbox was opened read-only (`select(mailbox, true)`). */
   is_readonly = false;
+  /** True after `enable('UTF8=ACCEPT')` succeeded: arguments and data are UTF-8. */
   utf8_enabled = false;
+  /** The protocol the server announced: `IMAP4REV1` or `IMAP4`. */
   PROTOCOL_VERSION = '';
   /** The server greeting line. */
   welcome: Buffer = Buffer.alloc(0);
   /** The tag prefix, as imaplib's `tagpre`. */
   tagpre: Buffer = Buffer.alloc(0);
 
+  /** The options given to {@link IMAP4.open}. */
   protected options: IMAP4Options = {};
   /** Literals of FETCH responses the engine streamed to us, oldest first (see literalSink). */
   private streamedLiterals: Buffer[] = [];
   private streamedHead = 0;
   /** Bytes of the streamed literals not yet taken (those of the response being received). */
   private streamedBytes = 0;
+  /** The engine connection; null before `open()` and after `shutdown()`. */
   protected connection: ImapConnection | null = null;
 
   /** Default port of this class. */
@@ -148,6 +157,7 @@ export class IMAP4 {
     await this.attach(connection);
   }
 
+  /** The options {@link IMAP4.openConnection} passes to `ImapConnection.connect`: host, port, security, TLS, timeouts, logger, a fresh tag prefix. */
   protected connectOptions(): Parameters<typeof ImapConnection.connect>[0] {
     const ms = this.options.timeout === undefined ? undefined : this.options.timeout * 1000;
     this.tagpre = Int2AP(randomInt(4096, 65536));
@@ -167,6 +177,7 @@ export class IMAP4 {
     };
   }
 
+  /** Opens the engine connection; a failure is thrown as imaplib's `abort` (or `error`). */
   protected async openConnection(): Promise<ImapConnection> {
     try {
       return await ImapConnection.connect(this.connectOptions());
@@ -451,10 +462,12 @@ export class IMAP4 {
     return [typ, dat];
   }
 
+  /** CAPABILITY: data is the untagged CAPABILITY response. */
   async capability(): Promise<ImaplibResult> {
     return this.commandUntagged('CAPABILITY', 'CAPABILITY');
   }
 
+  /** CHECK: a checkpoint of the selected mailbox. */
   async check(): Promise<ImaplibResult> {
     return this.plainCommand('CHECK');
   }
@@ -468,18 +481,22 @@ export class IMAP4 {
     }
   }
 
+  /** COPY `message_set` (sequence numbers, sent as given) to `new_mailbox`. */
   async copy(message_set: string, new_mailbox: string): Promise<ImaplibResult> {
     return this.plainCommand('COPY', message_set, new_mailbox);
   }
 
+  /** CREATE a mailbox. */
   async create(mailbox: string): Promise<ImaplibResult> {
     return this.plainCommand('CREATE', mailbox);
   }
 
+  /** DELETE a mailbox. */
   async delete(mailbox: string): Promise<ImaplibResult> {
     return this.plainCommand('DELETE', mailbox);
   }
 
+  /** DELETEACL (RFC 4314): removes the rights of `who` on `mailbox`. */
   async deleteacl(mailbox: string, who: string): Promise<ImaplibResult> {
     return this.plainCommand('DELETEACL', mailbox, who);
   }
@@ -494,22 +511,27 @@ export class IMAP4 {
     return [typ, data];
   }
 
+  /** EXPUNGE: data is the sequence numbers of the EXPUNGE responses, or `[null]`. */
   async expunge(): Promise<ImaplibResult> {
     return this.commandUntagged('EXPUNGE', 'EXPUNGE');
   }
 
+  /** FETCH `message_parts` (e.g. `(FLAGS BODY[])`, sent as given) of `message_set`; data is the FETCH responses, a literal giving a `[prefix, bytes]` pair. */
   async fetch(message_set: string, message_parts: string): Promise<ImaplibResult> {
     return this.commandUntagged('FETCH', 'FETCH', message_set, message_parts);
   }
 
+  /** GETACL (RFC 4314): data is the ACL responses. */
   async getacl(mailbox: string): Promise<ImaplibResult> {
     return this.commandUntagged('GETACL', 'ACL', mailbox);
   }
 
+  /** GETANNOTATION (the draft ANNOTATEMORE extension): data is the ANNOTATION responses. */
   async getannotation(mailbox: string, entry: string, attribute: string): Promise<ImaplibResult> {
     return this.commandUntagged('GETANNOTATION', 'ANNOTATION', mailbox, entry, attribute);
   }
 
+  /** GETQUOTA (RFC 9208): data is the QUOTA responses of `root`. */
   async getquota(root: string): Promise<ImaplibResult> {
     return this.commandUntagged('GETQUOTA', 'QUOTA', root);
   }
@@ -522,6 +544,7 @@ export class IMAP4 {
     return [typ2, [quotaroot, quota]];
   }
 
+  /** LIST `pattern` under `directory` (both sent as given; defaults `""` and `*`): data is the LIST responses. */
   async list(directory = '""', pattern = '*'): Promise<ImaplibResult> {
     return this.commandUntagged('LIST', 'LIST', directory, pattern);
   }
@@ -556,18 +579,22 @@ export class IMAP4 {
     return result;
   }
 
+  /** LSUB: like {@link IMAP4.list}, for subscribed mailboxes. */
   async lsub(directory = '""', pattern = '*'): Promise<ImaplibResult> {
     return this.commandUntagged('LSUB', 'LSUB', directory, pattern);
   }
 
+  /** MYRIGHTS (RFC 4314): data is the MYRIGHTS responses. */
   async myrights(mailbox: string): Promise<ImaplibResult> {
     return this.commandUntagged('MYRIGHTS', 'MYRIGHTS', mailbox);
   }
 
+  /** NAMESPACE (RFC 2342): data is the NAMESPACE response. */
   async namespace(): Promise<ImaplibResult> {
     return this.commandUntagged('NAMESPACE', 'NAMESPACE');
   }
 
+  /** NOOP: lets the server send pending updates (collected in `untagged_responses`). */
   async noop(): Promise<ImaplibResult> {
     return this.plainCommand('NOOP');
   }
@@ -590,10 +617,12 @@ export class IMAP4 {
     return this.untaggedResponse(typ, dat, 'FETCH');
   }
 
+  /** PROXYAUTH (a Cyrus extension): act as `user`. */
   async proxyauth(user: string): Promise<ImaplibResult> {
     return this.plainCommand('PROXYAUTH', user);
   }
 
+  /** RENAME a mailbox. */
   async rename(oldmailbox: string, newmailbox: string): Promise<ImaplibResult> {
     return this.plainCommand('RENAME', oldmailbox, newmailbox);
   }
@@ -626,18 +655,22 @@ export class IMAP4 {
     return [typ, this.untagged_responses['EXISTS'] ?? [null]];
   }
 
+  /** SETACL (RFC 4314): sets the rights `what` of `who` on `mailbox`. */
   async setacl(mailbox: string, who: string, what: string): Promise<ImaplibResult> {
     return this.plainCommand('SETACL', mailbox, who, what);
   }
 
+  /** SETANNOTATION (the draft ANNOTATEMORE extension), arguments sent as given. */
   async setannotation(...args: string[]): Promise<ImaplibResult> {
     return this.commandUntagged('SETANNOTATION', 'ANNOTATION', ...args);
   }
 
+  /** SETQUOTA (RFC 9208): `limits` as sent, e.g. `(STORAGE 512)`; data is the QUOTA responses. */
   async setquota(root: string, limits: string): Promise<ImaplibResult> {
     return this.commandUntagged('SETQUOTA', 'QUOTA', root, limits);
   }
 
+  /** SORT (RFC 5256): `sort_criteria` gets parentheses if it lacks them; data is the SORT response's numbers. */
   async sort(
     sort_criteria: string,
     charset: string,
@@ -671,19 +704,23 @@ export class IMAP4 {
     return ['OK', [Buffer.from('Begin TLS negotiation now', 'latin1')]];
   }
 
+  /** STATUS of `mailbox` for `names` (e.g. `(MESSAGES UNSEEN)`, sent as given): data is the STATUS response. */
   async status(mailbox: string, names: string): Promise<ImaplibResult> {
     return this.commandUntagged('STATUS', 'STATUS', mailbox, names);
   }
 
+  /** STORE: `command` is e.g. `+FLAGS`; `flags` gets parentheses if it lacks them; data is the FETCH responses. */
   async store(message_set: string, command: string, flags: string): Promise<ImaplibResult> {
     const f = flags.startsWith('(') && flags.endsWith(')') ? flags : `(${flags})`;
     return this.commandUntagged('STORE', 'FETCH', message_set, command, f);
   }
 
+  /** SUBSCRIBE to a mailbox. */
   async subscribe(mailbox: string): Promise<ImaplibResult> {
     return this.plainCommand('SUBSCRIBE', mailbox);
   }
 
+  /** THREAD (RFC 5256) with `threading_algorithm` (e.g. `REFERENCES`): data is the THREAD response. */
   async thread(
     threading_algorithm: string,
     charset: string,
@@ -714,6 +751,7 @@ export class IMAP4 {
     return this.untaggedResponse(typ, dat, name);
   }
 
+  /** UNSUBSCRIBE from a mailbox. */
   async unsubscribe(mailbox: string): Promise<ImaplibResult> {
     return this.plainCommand('UNSUBSCRIBE', mailbox);
   }

@@ -1,7 +1,7 @@
 /**
  * The Python-imaplib-compatible facade: `IMAP4`, `IMAP4_SSL`, `IMAP4_stream`,
  * the `error` / `abort` / `readonly` errors and the module helpers.
- * @packageDocumentation
+ * @module imapkit/imaplib
  */
 export { IMAP4, IMAP4_SSL } from './imap4.js';
 export type { Authobject, IMAP4Options, ImaplibArg, ImaplibResult } from './imap4.js';

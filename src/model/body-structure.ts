@@ -24,7 +24,9 @@ interface BodyPartBase {
   params: Map<string, string>;
   /** Extension data (BODYSTRUCTURE only); null or undefined when absent. */
   disposition?: Disposition | null;
+  /** Content-Language tags (extension data); null or undefined when absent. */
   language?: string[] | null;
+  /** Content-Location URI (extension data); null or undefined when absent. */
   location?: string | null;
   /** Further extension values the server sent that no RFC defines yet. */
   extensions?: RawValue[];
@@ -34,7 +36,9 @@ interface BodyPartBase {
 export interface SinglePart extends BodyPartBase {
   /** Lower-cased MIME type, e.g. 'text', 'image', 'message'. */
   type: string;
+  /** Content-ID, e.g. `<part1@example.com>`, or null. */
   id: string | null;
+  /** Content-Description, or null. */
   description: string | null;
   /** Lower-cased Content-Transfer-Encoding, e.g. '7bit', 'base64'. */
   encoding: string;
@@ -44,13 +48,17 @@ export interface SinglePart extends BodyPartBase {
   lines?: number;
   /** message/rfc822 (and message/global): the inner message's envelope and structure. */
   envelope?: Envelope;
+  /** message/rfc822 (and message/global): the inner message's structure. */
   body?: BodyStructure;
+  /** Content-MD5 (extension data); null or undefined when absent. */
   md5?: string | null;
 }
 
 /** A multipart part (RFC 9051 7.5.2 body-type-mpart). */
 export interface MultiPart extends BodyPartBase {
+  /** Always `'multipart'`; the subtype (`mixed`, `alternative`, ...) is in `subtype`. */
   type: 'multipart';
+  /** The parts, in order. */
   childNodes: BodyStructure[];
 }
 

@@ -4,10 +4,13 @@
  * decodes them).
  */
 export interface Address {
+  /** The display name, or null. */
   name: string | null;
   /** Source route (obsolete, almost always null). */
   adl: string | null;
+  /** The local part (before the `@`), or null. */
   mailbox: string | null;
+  /** The domain (after the `@`), or null. */
   host: string | null;
   /**
    * `mailbox@host`, or the mailbox alone when there is no host; null when
@@ -18,20 +21,32 @@ export interface Address {
 
 /** An RFC 5322 group (`undisclosed-recipients: ;`) inside an address list. */
 export interface AddressGroup {
+  /** The group's display name, e.g. `undisclosed-recipients`. */
   group: string;
+  /** The addresses in the group (possibly none). */
   members: Address[];
 }
 
 /** An ENVELOPE fetch item (RFC 9051 7.5.2). */
 export interface Envelope {
+  /** The Date: header as sent (not parsed), or null. */
   date: string | null;
+  /** The Subject: header, or null. */
   subject: string | null;
+  /** From: addresses, or null. */
   from: Array<Address | AddressGroup> | null;
+  /** Sender: addresses, or null (servers usually repeat From: when absent). */
   sender: Array<Address | AddressGroup> | null;
+  /** Reply-To: addresses, or null (servers usually repeat From: when absent). */
   replyTo: Array<Address | AddressGroup> | null;
+  /** To: addresses, or null. */
   to: Array<Address | AddressGroup> | null;
+  /** Cc: addresses, or null. */
   cc: Array<Address | AddressGroup> | null;
+  /** Bcc: addresses, or null. */
   bcc: Array<Address | AddressGroup> | null;
+  /** The In-Reply-To: header as sent, or null. */
   inReplyTo: string | null;
+  /** The Message-ID: header as sent (with its angle brackets), or null. */
   messageId: string | null;
 }

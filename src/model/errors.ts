@@ -36,9 +36,13 @@ export interface ImapErrorDetails {
 
 /** Base class of every error imapkit throws. */
 export class ImapError extends Error {
+  /** Stable machine-readable code, e.g. `PROTOCOL_NO` or `CONNECTION_TIMEOUT`. */
   readonly code: ImapErrorCode;
+  /** The command that failed, with secrets and literals redacted; undefined when no command was involved. */
   readonly command: string | undefined;
+  /** The server's human-readable text, when the server said something. */
   readonly serverText: string | undefined;
+  /** The server's response code, or null. */
   readonly responseCode: ResponseCode | null;
 
   constructor(code: ImapErrorCode, message: string, details: ImapErrorDetails = {}) {

@@ -42,21 +42,71 @@ export type SimpleResponseCodeName =
  */
 export type ResponseCode =
   | { name: SimpleResponseCodeName }
-  | { name: 'CAPABILITY'; capabilities: string[] }
-  | { name: 'PERMANENTFLAGS'; flags: string[] }
-  | { name: 'BADCHARSET'; charsets: string[] }
-  | { name: 'UIDNEXT' | 'UIDVALIDITY' | 'UNSEEN'; value: number }
-  | { name: 'HIGHESTMODSEQ'; value: bigint }
-  | { name: 'APPENDUID'; uidValidity: number; uids: SequenceSet }
-  | { name: 'COPYUID'; uidValidity: number; source: SequenceSet; destination: SequenceSet }
-  | { name: 'MODIFIED'; set: SequenceSet }
-  | { name: 'REFERRAL'; url: string }
+  | {
+      name: 'CAPABILITY';
+      /** The server's capabilities, as sent. */
+      capabilities: string[];
+    }
+  | {
+      name: 'PERMANENTFLAGS';
+      /** Flags the client can change permanently; `\*` means new keywords may be created. */
+      flags: string[];
+    }
+  | {
+      name: 'BADCHARSET';
+      /** The charsets the server supports for SEARCH (possibly none listed). */
+      charsets: string[];
+    }
+  | {
+      name: 'UIDNEXT' | 'UIDVALIDITY' | 'UNSEEN';
+      /** The next UID, the UID validity, or the first unseen message's sequence number. */
+      value: number;
+    }
+  | {
+      name: 'HIGHESTMODSEQ';
+      /** The mailbox's highest mod-sequence (RFC 7162). */
+      value: bigint;
+    }
+  | {
+      name: 'APPENDUID';
+      /** UIDVALIDITY of the destination mailbox (RFC 4315). */
+      uidValidity: number;
+      /** The UIDs given to the appended messages. */
+      uids: SequenceSet;
+    }
+  | {
+      name: 'COPYUID';
+      /** UIDVALIDITY of the destination mailbox (RFC 4315). */
+      uidValidity: number;
+      /** The source messages' UIDs, in the order matched by `destination`. */
+      source: SequenceSet;
+      /** The copies' UIDs in the destination mailbox. */
+      destination: SequenceSet;
+    }
+  | {
+      name: 'MODIFIED';
+      /** Messages a conditional STORE did not change (UNCHANGEDSINCE failed, RFC 7162). */
+      set: SequenceSet;
+    }
+  | {
+      name: 'REFERRAL';
+      /** The IMAP URL to use instead (RFC 2221). */
+      url: string;
+    }
   | {
       name: 'METADATA';
+      /** Which METADATA condition (RFC 5464 4.2, 4.3). */
       kind: 'LONGENTRIES' | 'MAXSIZE' | 'TOOMANY' | 'NOPRIVATE';
+      /** The size for LONGENTRIES and MAXSIZE; null for the others. */
       value: number | null;
     }
-  | { name: 'OTHER'; atom: string; text: string | null };
+  | {
+      name: 'OTHER';
+      /** The code's name as sent (upper-cased). */
+      atom: string;
+      /** The rest of the bracket text verbatim, or null when none. */
+      text: string | null;
+    };
 
 /** The names of all response codes with a known structure. */
 export type ResponseCodeName = ResponseCode['name'];

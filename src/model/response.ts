@@ -8,7 +8,9 @@ import type { SequenceSet } from './sequence-set.js';
  * bytes went to the literal sink the parser was given, not into the value.
  */
 export interface StreamedLiteral {
+  /** Always true: marks the value as streamed rather than buffered. */
   readonly streamed: true;
+  /** The literal's size in bytes, as announced by its `{n}` header. */
   readonly size: number;
 }
 
@@ -23,6 +25,7 @@ export interface FetchedSection {
   section: string;
   /** `<origin>` when the server sent a partial, else null. */
   origin: number | null;
+  /** The section's bytes; null for NIL; a {@link StreamedLiteral} when handed to the literal sink. */
   data: SectionData;
 }
 
@@ -31,14 +34,19 @@ export interface FetchedSection {
  * the server sent are present.
  */
 export interface FetchAttributes {
+  /** UID of the message. */
   uid?: number;
+  /** FLAGS as sent: system flags with their backslash (`\Seen`) and keywords. */
   flags?: string[];
   /** INTERNALDATE as sent (`17-Jul-1996 02:44:25 -0700`). */
   internalDate?: string;
+  /** RFC822.SIZE: the message's size in bytes. */
   rfc822Size?: number;
+  /** ENVELOPE: the parsed header fields. */
   envelope?: Envelope;
   /** BODY (no extension data). */
   body?: BodyStructure;
+  /** BODYSTRUCTURE (with extension data). */
   bodyStructure?: BodyStructure;
   /**
    * Body sections keyed by their canonical name without origin:
@@ -52,6 +60,7 @@ export interface FetchAttributes {
   modseq?: bigint;
   /** OBJECTID (RFC 8474). */
   emailId?: string;
+  /** THREADID (RFC 8474); null when the server sent NIL. */
   threadId?: string | null;
   /** SAVEDATE (RFC 8514), as sent; null when the server has none. */
   saveDate?: string | null;
@@ -59,7 +68,9 @@ export interface FetchAttributes {
   preview?: string | null;
   /** Gmail X-GM-EXT-1. */
   gmMsgId?: bigint;
+  /** Gmail X-GM-THRID: the thread id. */
   gmThrId?: bigint;
+  /** Gmail X-GM-LABELS, as sent (system labels keep their backslash, e.g. `\Inbox`). */
   gmLabels?: string[];
   /** Items this parser does not know, by upper-cased name, values kept raw. */
   other?: Map<string, RawValue>;
@@ -69,13 +80,17 @@ export interface FetchAttributes {
 export interface ThreadNode {
   /** Sequence number or UID; null for a missing parent that only groups its children. */
   id: number | null;
+  /** The replies, each a node of its own; empty for a leaf. */
   children: ThreadNode[];
 }
 
 /** One entry of a NAMESPACE response (RFC 2342). */
 export interface NamespaceEntry {
+  /** The prefix of the namespace's mailbox names (e.g. `''`, `INBOX.`, `#shared/`). */
   prefix: string;
+  /** The hierarchy delimiter, or null for a flat namespace (NIL). */
   delimiter: string | null;
+  /** Namespace response extensions (RFC 2342 / 9051): name → values. */
   extensions: Map<string, string[]>;
 }
 
@@ -89,22 +104,31 @@ export interface RawFraming {
   pieces: Buffer[];
 }
 
+/** What every response has. */
 interface ResponseBase {
+  /** The response's bytes as framed, present only with the parser option `keepRaw`. */
   raw?: RawFraming;
 }
 
 /** `tag OK|NO|BAD [code] text` — the end of a command. */
 export interface TaggedResponse extends ResponseBase {
+  /** Always `'tagged'`. */
   kind: 'tagged';
+  /** The tag of the command it completes. */
   tag: string;
+  /** OK: done; NO: the command failed; BAD: the command was not understood. */
   status: 'OK' | 'NO' | 'BAD';
+  /** The response code in brackets, or null. */
   code: ResponseCode | null;
+  /** The human-readable text after the code; '' when none. */
   text: string;
 }
 
 /** `+ text` or `+ base64` — the server waits for more from the client. */
 export interface ContinuationResponse extends ResponseBase {
+  /** Always `'continuation'`. */
   kind: 'continuation';
+  /** A response code in brackets, or null. */
   code: ResponseCode | null;
   /** The text after `+ ` (base64 for AUTHENTICATE challenges); '' when none. */
   text: string;
@@ -116,15 +140,23 @@ export type UntaggedResponse = ResponseBase &
     | {
         kind: 'untagged';
         name: 'OK' | 'NO' | 'BAD' | 'PREAUTH' | 'BYE';
+        /** The response code in brackets, or null. */
         code: ResponseCode | null;
+        /** The human-readable text; '' when none. */
         text: string;
       }
-    | { kind: 'untagged'; name: 'CAPABILITY' | 'ENABLED'; capabilities: string[] }
+    | {
+        kind: 'untagged';
+        name: 'CAPABILITY' | 'ENABLED';
+        /** Capability or extension names as sent (e.g. `IMAP4rev1`, `AUTH=PLAIN`). */
+        capabilities: string[];
+      }
     | {
         kind: 'untagged';
         name: 'LIST' | 'LSUB';
         /** Attributes as sent, e.g. `\HasNoChildren`, `\Sent`. */
         attributes: string[];
+        /** The hierarchy delimiter, or null for a flat name space (NIL). */
         delimiter: string | null;
         /** The mailbox name as sent (modified UTF-7 unless UTF8=ACCEPT is enabled); INBOX in any case is `INBOX`. */
         mailbox: string;
@@ -138,16 +170,35 @@ export type UntaggedResponse = ResponseBase &
     | {
         kind: 'untagged';
         name: 'STATUS';
+        /** The mailbox name as sent. */
         mailbox: string;
         /** Items by upper-cased name: MESSAGES, UIDNEXT, UIDVALIDITY, UNSEEN, RECENT, DELETED, SIZE, APPENDLIMIT (number) or HIGHESTMODSEQ (bigint); MAILBOXID is a string; APPENDLIMIT NIL is null. */
         items: Map<string, number | bigint | string | null>;
       }
-    | { kind: 'untagged'; name: 'FLAGS'; flags: string[] }
-    | { kind: 'untagged'; name: 'EXISTS' | 'RECENT' | 'EXPUNGE'; number: number }
-    | { kind: 'untagged'; name: 'VANISHED'; earlier: boolean; uids: SequenceSet }
+    | {
+        kind: 'untagged';
+        name: 'FLAGS';
+        /** The flags defined in the mailbox. */
+        flags: string[];
+      }
+    | {
+        kind: 'untagged';
+        name: 'EXISTS' | 'RECENT' | 'EXPUNGE';
+        /** The message count (EXISTS, RECENT) or the expunged message's sequence number (EXPUNGE). */
+        number: number;
+      }
+    | {
+        kind: 'untagged';
+        name: 'VANISHED';
+        /** True for `VANISHED (EARLIER)`: UIDs expunged before this session, not just now (RFC 7162). */
+        earlier: boolean;
+        /** The expunged UIDs. */
+        uids: SequenceSet;
+      }
     | {
         kind: 'untagged';
         name: 'SEARCH' | 'SORT';
+        /** The matching sequence numbers or UIDs, in the server's order. */
         numbers: number[];
         /** `(MODSEQ n)` at the end of a CONDSTORE search. */
         modseq: bigint | null;
@@ -157,51 +208,118 @@ export type UntaggedResponse = ResponseBase &
         name: 'ESEARCH';
         /** The command tag from `(TAG "a1")`, or null. */
         tag: string | null;
+        /** True when the numbers are UIDs (the `UID` marker). */
         uid: boolean;
+        /** MIN: the lowest matching number. */
         min?: number;
+        /** MAX: the highest matching number. */
         max?: number;
+        /** COUNT: how many messages match. */
         count?: number;
+        /** ALL: the matching numbers, as a set of ranges. */
         all?: SequenceSet;
+        /** MODSEQ (RFC 7162): the highest mod-sequence of the matches. */
         modseq?: bigint;
         /** PARTIAL (RFC 9394): the range asked for and the matching numbers (null when none). */
-        partial?: { range: string; set: SequenceSet | null };
+        partial?: {
+          /** The range as sent, e.g. `1:100` or `-1:-50`. */
+          range: string;
+          /** The matching numbers in that range, or null. */
+          set: SequenceSet | null;
+        };
+        /** Return data this parser does not know, by upper-cased name, values kept raw. */
         other: Map<string, RawValue>;
       }
-    | { kind: 'untagged'; name: 'THREAD'; threads: ThreadNode[] }
+    | {
+        kind: 'untagged';
+        name: 'THREAD';
+        /** The threads, each a root node. */
+        threads: ThreadNode[];
+      }
     | {
         kind: 'untagged';
         name: 'NAMESPACE';
+        /** The user's own namespaces, or null (NIL). */
         personal: NamespaceEntry[] | null;
+        /** Other users' namespaces, or null (NIL). */
         otherUsers: NamespaceEntry[] | null;
+        /** Shared namespaces, or null (NIL). */
         shared: NamespaceEntry[] | null;
       }
-    | { kind: 'untagged'; name: 'ID'; params: Map<string, string | null> | null }
+    | {
+        kind: 'untagged';
+        name: 'ID';
+        /** The server's ID fields (RFC 2971), name → value; null when it sent NIL. */
+        params: Map<string, string | null> | null;
+      }
     | {
         kind: 'untagged';
         name: 'QUOTA';
+        /** The quota root's name. */
         root: string;
         /** Resource name upper-cased (STORAGE, MESSAGE, ...) → usage and limit. */
-        resources: Map<string, { usage: bigint; limit: bigint }>;
+        resources: Map<
+          string,
+          {
+            /** Current usage (STORAGE in units of 1024 octets, MESSAGE in messages). */
+            usage: bigint;
+            /** The limit, in the same unit. */
+            limit: bigint;
+          }
+        >;
       }
-    | { kind: 'untagged'; name: 'QUOTAROOT'; mailbox: string; roots: string[] }
-    | { kind: 'untagged'; name: 'ACL'; mailbox: string; rights: Map<string, string> }
+    | {
+        kind: 'untagged';
+        name: 'QUOTAROOT';
+        /** The mailbox asked about. */
+        mailbox: string;
+        /** Its quota roots' names (possibly none). */
+        roots: string[];
+      }
+    | {
+        kind: 'untagged';
+        name: 'ACL';
+        /** The mailbox name as sent. */
+        mailbox: string;
+        /** Identifier → rights string (RFC 4314), e.g. `anyone` → `lr`. */
+        rights: Map<string, string>;
+      }
     | {
         kind: 'untagged';
         name: 'LISTRIGHTS';
+        /** The mailbox name as sent. */
         mailbox: string;
+        /** The identifier asked about. */
         identifier: string;
+        /** The rights always granted to it (may be ''). */
         required: string;
+        /** The rights that may be granted, each group granted together. */
         optional: string[];
       }
-    | { kind: 'untagged'; name: 'MYRIGHTS'; mailbox: string; rights: string }
+    | {
+        kind: 'untagged';
+        name: 'MYRIGHTS';
+        /** The mailbox name as sent. */
+        mailbox: string;
+        /** The rights the logged-in user has on it (RFC 4314). */
+        rights: string;
+      }
     | {
         kind: 'untagged';
         name: 'METADATA';
+        /** The mailbox name as sent; '' for server annotations. */
         mailbox: string;
         /** Entry → value (null for NIL); for an unsolicited change notice, entries with no values are keys with value undefined. */
         entries: Map<string, Buffer | null | undefined>;
       }
-    | { kind: 'untagged'; name: 'FETCH'; seq: number; attributes: FetchAttributes }
+    | {
+        kind: 'untagged';
+        name: 'FETCH';
+        /** The message's sequence number. */
+        seq: number;
+        /** The data items sent. */
+        attributes: FetchAttributes;
+      }
     | {
         kind: 'untagged';
         name: 'OTHER';

@@ -18,14 +18,17 @@ export class Secret {
     return this.#value;
   }
 
+  /** Always `[redacted]`. */
   toString(): string {
     return REDACTED;
   }
 
+  /** Always `[redacted]`, so `JSON.stringify` never shows the value. */
   toJSON(): string {
     return REDACTED;
   }
 
+  /** Always `[redacted]`, for `util.inspect` and `console.log`. */
   [inspect.custom](): string {
     return REDACTED;
   }

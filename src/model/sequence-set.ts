@@ -157,6 +157,7 @@ export class SequenceSet {
     return text;
   }
 
+  /** The set as IMAP text (`1:5,9`), so `JSON.stringify` gives the wire form. */
   toJSON(): string {
     return this.toString();
   }

@@ -19,13 +19,24 @@ export type CommandArg =
   /** An astring: an atom when it can be, then quoted, then literal. */
   | { type: 'astring'; value: string | Buffer }
   /** Always a literal; `binary` makes it literal8 `~{n}` (RFC 3516). Streams need their exact `size`. */
-  | { type: 'literal'; value: Buffer | Readable; size?: number; binary?: boolean }
+  | {
+      type: 'literal';
+      value: Buffer | Readable;
+      /** The size in bytes; required for a stream, checked against a Buffer's length. */
+      size?: number;
+      /** Send as literal8 `~{n}` (RFC 3516 BINARY), which may carry NUL bytes. */
+      binary?: boolean;
+    }
   /** A mailbox name (Unicode): modified UTF-7 (RFC 3501 5.1.3), or UTF-8 when UTF8=ACCEPT is enabled. */
   | { type: 'mailbox'; value: string }
   /** A sequence set / UID set (also `$`). */
   | { type: 'sequence'; value: SequenceSet }
   /** A parenthesised list. */
-  | { type: 'list'; items: CommandArg[] }
+  | {
+      type: 'list';
+      /** The list's elements, in order. */
+      items: CommandArg[];
+    }
   /** NIL. */
   | { type: 'nil' }
   /** An IMAP date (`1-Feb-1994`, unquoted, for SEARCH). */
@@ -46,6 +57,7 @@ export type LiteralMode =
 
 /** Options of {@link encodeCommand}. */
 export interface EncodeOptions {
+  /** Which literal forms the server accepts; default `'sync'`. */
   literalMode?: LiteralMode;
   /** UTF8=ACCEPT enabled: mailbox names and strings go as UTF-8 quoted strings. */
   utf8?: boolean;
@@ -54,14 +66,25 @@ export interface EncodeOptions {
 /** One step of sending an encoded command. */
 export type CommandPart =
   /** Bytes to write. */
-  | { type: 'data'; data: Buffer }
+  | {
+      type: 'data';
+      /** The bytes. */
+      data: Buffer;
+    }
   /** Wait for a `+` continuation before going on (a synchronizing literal was announced). */
   | { type: 'continue' }
   /** Pipe this stream (exactly `size` bytes) as literal content. */
-  | { type: 'stream'; stream: Readable; size: number };
+  | {
+      type: 'stream';
+      /** The literal's content. */
+      stream: Readable;
+      /** Its size in bytes, as announced in the literal's `{n}` header. */
+      size: number;
+    };
 
 /** A command ready to send. */
 export interface EncodedCommand {
+  /** The command's tag, as sent. */
   tag: string;
   /** The steps; data parts are merged where possible; the last data part ends with CRLF. */
   parts: CommandPart[];

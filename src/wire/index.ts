@@ -1,7 +1,7 @@
 /**
  * The wire codec: bytes to typed responses and typed arguments to command
  * bytes. Pure and synchronous — no I/O. Import from `imapkit/wire`.
- * @packageDocumentation
+ * @module imapkit/wire
  */
 export { ResponseParser, literalStartInfo } from './parser.js';
 export type {
