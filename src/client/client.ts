@@ -61,6 +61,7 @@ import {
   fetchOptions,
   storeFlags,
   type ClientFetchOptions,
+  type ClientMoveOptions,
   type DeleteOptions,
   type FlagChange,
   type FlagOptions,
@@ -543,13 +544,21 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     return this.#exclusive((conn) => copy(conn, range, destination, byUid(options)));
   }
 
-  /** MOVE to `destination` (emulated with COPY + UID EXPUNGE where MOVE is missing). */
+  /**
+   * MOVE to `destination`, emulated where MOVE is missing: COPY, then UID
+   * EXPUNGE of exactly those messages (UIDPLUS); without UIDPLUS either, a
+   * plain EXPUNGE, which is refused unless `allowExpungeAll`.
+   */
   async messageMove(
     range: MessageSet,
     destination: string,
-    options: MessageOptions = {},
+    options: ClientMoveOptions = {},
   ): Promise<MoveResult> {
-    return this.#exclusive((conn) => move(conn, range, destination, byUid(options)));
+    const moveOptions =
+      options.allowExpungeAll === true
+        ? { ...byUid(options), allowExpungeAll: true }
+        : byUid(options);
+    return this.#exclusive((conn) => move(conn, range, destination, moveOptions));
   }
 
   /**

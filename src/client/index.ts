@@ -3,7 +3,13 @@
  * streaming downloads, IDLE and automatic reconnection with QRESYNC resync.
  */
 export { ImapClient } from './client.js';
-export type { ClientFetchOptions, DeleteOptions, FlagOptions, MessageOptions } from './messages.js';
+export type {
+  ClientFetchOptions,
+  ClientMoveOptions,
+  DeleteOptions,
+  FlagOptions,
+  MessageOptions,
+} from './messages.js';
 export type { DownloadMeta, DownloadOptions, DownloadResult } from './download.js';
 /** A MIME parameter (e.g. a body part's `filename`) with RFC 2231 and RFC 2047 encodings undone. */
 export { mimeParam } from './download.js';

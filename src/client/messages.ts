@@ -45,6 +45,16 @@ export interface DeleteOptions extends MessageOptions {
   allowExpungeAll?: boolean;
 }
 
+/** Options of {@link ImapClient.messageMove}. */
+export interface ClientMoveOptions extends MessageOptions {
+  /**
+   * Without MOVE and without UIDPLUS the only way is COPY, `\Deleted` and a
+   * plain EXPUNGE, which also removes every other message already marked
+   * `\Deleted`: refused unless true.
+   */
+  allowExpungeAll?: boolean;
+}
+
 /** The command modules' options for a message operation: UIDs unless `uid: false`, and the signal. */
 export function byUid(options: MessageOptions): { uid: boolean; signal?: AbortSignal } {
   return {

@@ -30,13 +30,16 @@ export interface Endpoint {
 }
 
 /**
- * The host, port and security `options` ask for: port 993 means implicit
- * TLS, any other STARTTLS, unless said otherwise. Throws
+ * The host, port and security `options` ask for. Neither port nor security:
+ * implicit TLS on port 993 (RFC 8314 3.1 prefers it to STARTTLS). A port
+ * alone: implicit TLS on 993, STARTTLS (required) on any other. A security
+ * alone: its usual port (993 for `tls`, else 143). Throws
  * ImapArgumentError for TLS over a caller-given stream.
  */
 export function resolveEndpoint(options: ConnectOptions): Endpoint {
   const host = options.host ?? 'localhost';
-  const port = options.port ?? (options.security === 'tls' ? 993 : 143);
+  const port =
+    options.port ?? (options.security === undefined || options.security === 'tls' ? 993 : 143);
   if (options.stream !== undefined && (options.security ?? 'none') !== 'none') {
     // Never a silent plaintext session: a caller's stream cannot be upgraded here.
     throw new ImapArgumentError(

@@ -64,9 +64,9 @@ export interface Timeouts {
 export interface ConnectOptions {
   /** The server's host name or address (default `localhost`). */
   host?: string;
-  /** Default 993 for `tls`, else 143. */
+  /** Default 993, or 143 when `security` is `starttls` or `none`. */
   port?: number;
-  /** Default `tls` when port is 993, else `starttls`. */
+  /** Default `tls` (implicit TLS) when `port` is absent or 993, else `starttls` (required, never skipped). */
   security?: Security;
   /** Passed to Node's tls.connect (ca, servername, minVersion, cert, key, rejectUnauthorized...). Certificates are verified by default. */
   tls?: TlsConnectionOptions;
