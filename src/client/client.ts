@@ -439,7 +439,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     range: MessageSet,
     items: FetchItems,
     options: ClientFetchOptions = {},
-  ): AsyncGenerator<FetchedMessage, void, undefined> {
+  ): AsyncIterableIterator<FetchedMessage> {
     return new HeldIterator(async () => {
       const release = await this.#enter(options.signal);
       try {
@@ -554,10 +554,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     destination: string,
     options: ClientMoveOptions = {},
   ): Promise<MoveResult> {
-    const moveOptions =
-      options.allowExpungeAll === true
-        ? { ...byUid(options), allowExpungeAll: true }
-        : byUid(options);
+    const moveOptions = { ...byUid(options), allowExpungeAll: options.allowExpungeAll === true };
     return this.#exclusive((conn) => move(conn, range, destination, moveOptions));
   }
 

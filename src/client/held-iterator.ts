@@ -1,19 +1,28 @@
 /**
  * An async iterator that holds something (the client's mailbox lock) from its
  * first `next()` until it ends: its last item, a failure, or `return()` (a
- * `break` out of `for await`). It behaves like an async generator wrapping
- * the inner iterator with `yield*` inside try/finally, at a fraction of the
- * cost per item: one promise instead of a generator resumption and two.
+ * `break` out of `for await`). Under `for await` it behaves like an async
+ * generator wrapping the inner iterator with `yield*` inside try/finally, at
+ * a fraction of the cost per item: one promise instead of a generator
+ * resumption and two. Called by hand, it differs from a generator in two
+ * ways: `return()` does not queue behind a pending `next()` (the inner
+ * iterator is returned at once and that `next()` resolves as the inner one
+ * decides, normally done), and a failure to open rejects every `next()`
+ * made while opening, not only the first.
  * @internal
  */
 
-/** Opens the inner iterator; the function returned releases what it holds (idempotent). */
+/**
+ * Opens the inner iterator; the function returned releases what it holds
+ * (idempotent). Concurrent `next()` calls go straight to the inner iterator,
+ * so it must answer them in order (the FETCH iterator queues them).
+ */
 export type OpenHeld<T> = () => Promise<{ iterator: AsyncIterator<T>; release: () => void }>;
 
 const DONE: IteratorReturnResult<void> = Object.freeze({ value: undefined, done: true });
 
 /** See the module comment. @internal */
-export class HeldIterator<T> implements AsyncGenerator<T, void, undefined> {
+export class HeldIterator<T> implements AsyncIterableIterator<T> {
   readonly #open: OpenHeld<T>;
   #inner: AsyncIterator<T> | null = null;
   #release: (() => void) | null = null;

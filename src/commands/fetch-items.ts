@@ -87,8 +87,9 @@ export interface FetchItemSpec {
   /** BINARY.SIZE[part] (RFC 3516, capability BINARY): decoded sizes of these parts. */
   binarySize?: readonly string[];
   /**
-   * Further items as raw text (power users). Each is checked — no CR, LF, NUL
-   * or `{`, quotes closed, `()`, `[]`, `<>` balanced — and an
+   * Further items as raw text (power users). Each is checked — not empty,
+   * ASCII only, no CR, LF, NUL or `{`, quotes closed, `()`, `[]`, `<>`
+   * balanced — and an
    * {@link ImapArgumentError} thrown otherwise.
    */
   raw?: readonly string[];

@@ -259,7 +259,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
 
   /**
    * Connects, waits for the greeting, learns the capabilities, runs STARTTLS
-   * when `security` is `starttls` (the default except on port 993), then
+   * when `security` is `starttls` (the default when a port other than 993
+   * is given), then
    * logs in (`auth`), and negotiates `compress`, `id` and `enable` when
    * asked and offered. On any failure the connection is closed and the
    * promise rejects with a typed error: {@link ImapConnectionError} (codes

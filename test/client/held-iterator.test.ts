@@ -88,12 +88,34 @@ describe('HeldIterator: holds from the first next() until the iteration ends', (
     expect(log).toEqual(['open', 'release']);
   });
 
-  it('return() while opening waits for the open, then returns and releases', async () => {
-    const { it: iter, log } = held([1, 2]);
+  it('return() while opening waits for the open, then returns the inner iterator and releases', async () => {
+    // An inner iterator like FetchIterator: next() waits for data; return() ends waiting ones.
+    const log: string[] = [];
+    const waiting: Array<(r: IteratorResult<number>) => void> = [];
+    const iterator: AsyncIterator<number> = {
+      next: () => new Promise((resolve) => waiting.push(resolve)),
+      return: () => {
+        log.push('inner return');
+        for (const resolve of waiting.splice(0)) resolve({ value: undefined, done: true });
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
+    const iter = new HeldIterator<number>(() => {
+      log.push('open');
+      return Promise.resolve({ iterator, release: () => log.push('release') });
+    });
     const first = iter.next();
     await iter.return();
-    expect(await first).toEqual({ value: 1, done: false });
     expect(log).toEqual(['open', 'inner return', 'release']);
+    // The pending next() is answered by the inner iterator's return: done, not queued behind.
+    expect(await first).toEqual({ value: undefined, done: true });
+  });
+
+  it('a failure to open rejects every next() made while opening', async () => {
+    const iter = new HeldIterator<number>(() => Promise.reject(new Error('no lock')));
+    const results = await Promise.allSettled([iter.next(), iter.next()]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(await iter.next()).toEqual({ value: undefined, done: true });
   });
 
   it('throw() ends the iteration like return(), then rejects with the error', async () => {

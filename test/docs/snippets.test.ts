@@ -285,5 +285,19 @@ describe('documentation snippets', () => {
       ['imapflow', false],
     ]);
     expect(checkModules(buildModules(snippets))).toEqual([]);
+
+    // ImapFlow's own types apply to imapflow blocks: a wrong option is caught.
+    const wrong = extractSnippets(
+      'docs/example.md',
+      [
+        '```ts imapflow',
+        "import { ImapFlow } from 'imapflow';",
+        "new ImapFlow({ host: 'h', auth: { username: 'u', pass: 'p' } });",
+        '```',
+      ].join('\n'),
+    );
+    const errors = checkModules(buildModules(wrong));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('imapflow block 1');
   }, 60_000);
 });
