@@ -175,6 +175,13 @@ export class Scanner {
   fast = false;
   /** `text` is set and every text byte is ASCII: substrings are the decoded leaves. */
   ascii = false;
+  /**
+   * Byte values handed out (literals, quoted strings as bytes) shorter than
+   * this are copied out of `buf`; the others are views into it. Set by the
+   * parser for each response from the memory a view would keep alive (see
+   * `VIEW_MIN_SHARE` in parser.ts); 0 keeps every value a view.
+   */
+  copyBelow = 0;
 
   /** Starts on the response at [start, end) of `buf` (literal spans need start 0). */
   reset(buf: Buffer, end: number, lits: LiteralSpan[], start = 0): void {
@@ -571,12 +578,22 @@ export class Scanner {
     return this.lowerLeaf(s, e);
   }
 
-  /** Quoted string as exact bytes. */
+  /**
+   * [s, e) of `buf` as a value handed out: a copy when shorter than
+   * {@link copyBelow} (so it does not keep the rest of `buf`'s memory
+   * alive), else a view.
+   */
+  bytes(s: number, e: number): Buffer {
+    const view = this.buf.subarray(s, e);
+    return e - s < this.copyBelow ? Buffer.from(view) : view;
+  }
+
+  /** Quoted string as exact bytes (a copy or a view, see {@link bytes}). */
   quotedBytes(): Buffer {
     const e = this.scanQuoted();
     const s = this.quotedStart;
     if (this.quotedEscapes) return this.unescape(s, e);
-    return this.buf.subarray(s, e);
+    return this.bytes(s, e);
   }
 
   /**
@@ -645,14 +662,17 @@ export class Scanner {
     return this.atom(table);
   }
 
-  /** NIL, a quoted string or a literal as bytes (literal8 when allowed); streamed literals as such. */
+  /**
+   * NIL, a quoted string or a literal as bytes (literal8 when allowed; a copy
+   * or a view, see {@link bytes}); streamed literals as such.
+   */
   nbytes(allowBinary: boolean): Buffer | null | StreamedLiteral {
     const b = this.peek();
     if (b === 0x22) return this.quotedBytes();
     if (b === 0x7b || b === 0x7e) {
       const lit = this.literal(allowBinary);
       if (lit.streamed) return { streamed: true, size: lit.size };
-      return this.buf.subarray(lit.dataStart, lit.dataEnd);
+      return this.bytes(lit.dataStart, lit.dataEnd);
     }
     if (this.nil()) return null;
     return this.fail('expected a string or NIL');
@@ -704,14 +724,17 @@ export class Scanner {
     return this.leaf(s, p);
   }
 
-  /** A generic value: atom/number → string, quoted/literal → Buffer, NIL → null, list → array. */
+  /**
+   * A generic value: atom/number → string, quoted/literal → Buffer (see
+   * {@link bytes}), NIL → null, list → array.
+   */
   raw(depth: number): RawValue {
     const b = this.peek();
     if (b === 0x28) return this.rawList(depth + 1);
     if (b === 0x22) return this.quotedBytes();
     if (b === 0x7b || (b === 0x7e && this.buf[this.pos + 1] === 0x7b)) {
       const lit = this.literal(false);
-      return this.buf.subarray(lit.dataStart, lit.dataEnd);
+      return this.bytes(lit.dataStart, lit.dataEnd);
     }
     if (this.nil()) return null;
     return this.rawAtom();
