@@ -37,49 +37,18 @@ const MAX_LITERAL_DIGITS = 20;
 const EMPTY_LITS: LiteralSpan[] = [];
 
 /**
- * A byte value the parser hands out (a literal, a quoted string's bytes)
- * stays a view into the bytes it was parsed from only when it is at least
- * this share of the memory the view keeps alive; a smaller one is copied.
- *
- * A view keeps its whole ArrayBuffer alive for as long as the caller keeps
- * the value. For a response parsed in place that is the memory of the chunk
- * pushed (for a connection, a 64 KiB read slab shared with the responses
- * around it); for one concatenated from several chunks, the concatenation
- * (the response's bytes, its other literals included). With one half, a
- * value never keeps more than twice its size alive (a copy under 4 KiB
- * lands in Node's 8 KiB Buffer pool, like any small Buffer), while a body
- * that is most of its bytes (a large message, the one literal of a
- * concatenated response) stays zero-copy. The price is one allocation and
- * one copy of each smaller value (notes/engine.md, Round 4).
- */
-const VIEW_MIN_SHARE = 0.5;
-
-/** `copyBelow` for a response parsed in place in `chunk` (which may share its memory). */
-function copyBelowShared(chunk: Buffer): number {
-  return chunk.buffer.byteLength * VIEW_MIN_SHARE;
-}
-
-/**
- * `copyBelow` for a response concatenated into `buf` (its own bytes). Under
- * half of `Buffer.poolSize` Buffer.concat allocates from Node's pool: a copy
- * would land in a pool slab as well, so nothing is copied.
- */
-function copyBelowOwn(buf: Buffer): number {
-  return buf.length < Buffer.poolSize >>> 1 ? 0 : buf.length * VIEW_MIN_SHARE;
-}
-
-/**
  * Incremental IMAP response parser. Feed it the server's bytes in chunks of
  * any size, split anywhere; it returns each response once complete.
  *
  * - After a parse or limit error the parser is unusable: every later call
  *   throws.
  * - A literal or quoted byte value (body sections, metadata) is a view into
- *   the received bytes only when it is most of the memory that view would
- *   keep alive (a large body); a smaller one is copied, so that keeping it
- *   does not keep a whole read buffer alive (see `VIEW_MIN_SHARE`). Do not
- *   modify a chunk after pushing it. `raw` pieces (`keepRaw`) and the bytes
- *   written to a literal sink are always views: copy what you keep.
+ *   the received bytes only when it is a large part of the memory that view
+ *   would keep alive (a large body); a smaller one is copied, so that
+ *   keeping it does not keep a whole read buffer alive (`VIEW_MIN_SHARE` in
+ *   scanner.ts: a value keeps at most 8× its size). Do not modify a chunk
+ *   after pushing it. `raw` pieces (`keepRaw`) and the bytes written to a
+ *   literal sink are always views: copy what you keep.
  * - A literal larger than `streamThreshold` is offered to `literalSink`; when
  *   a sink takes it, its bytes are written to the sink as they arrive and the
  *   section's value is `{ streamed: true, size }`. A streamed literal where a
@@ -263,14 +232,12 @@ export class ResponseParser {
         continue;
       }
       let buf: Buffer;
-      let copyBelow: number;
-      if (this.partsLen === 0) {
+      const shared = this.partsLen === 0;
+      if (shared) {
         buf = chunk.subarray(seg, p);
-        copyBelow = copyBelowShared(chunk);
       } else {
         this.parts.push(chunk.subarray(seg, p));
         buf = Buffer.concat(this.parts, lfOff + 1);
-        copyBelow = copyBelowOwn(buf);
         this.parts = [];
         this.partsLen = 0;
       }
@@ -279,7 +246,7 @@ export class ResponseParser {
       if (lits.length > 0) this.lits = [];
       this.lineStart = 0;
       if (contentEnd > 0) {
-        const response = this.parseOne(buf, contentEnd, lits, copyBelow);
+        const response = this.parseOne(buf, contentEnd, lits, shared);
         if (this.onResponse === undefined) out.push(response);
         else this.onResponse(response);
       }
@@ -417,8 +384,7 @@ export class ResponseParser {
   /** Parses the response at [start, end) of `chunk` (no literals, not kept raw). */
   private parseAt(chunk: Buffer, start: number, end: number): Response {
     const s = this.scanner;
-    s.reset(chunk, end, EMPTY_LITS, start);
-    s.copyBelow = copyBelowShared(chunk);
+    s.reset(chunk, end, EMPTY_LITS, start, true);
     const r = parseResponse(s);
     if (this.expectGreeting) this.checkGreeting(r, chunk.subarray(start, start + 48));
     return r;
@@ -436,18 +402,17 @@ export class ResponseParser {
   }
 
   /**
-   * Parses the framed response `buf` (with its literals); byte values
-   * shorter than `copyBelow` are copied out of it.
+   * Parses the framed response `buf` (with its literals): a view into a
+   * pushed chunk (`shared`) or the response's own concatenation.
    */
   private parseOne(
     buf: Buffer,
     contentEnd: number,
     lits: LiteralSpan[],
-    copyBelow: number,
+    shared: boolean,
   ): Response {
     const s = this.scanner;
-    s.reset(buf, contentEnd, lits);
-    s.copyBelow = copyBelow;
+    s.reset(buf, contentEnd, lits, 0, shared);
     const r = parseResponse(s);
     if (this.expectGreeting) this.checkGreeting(r, buf.subarray(0, 48));
     if (this.keepRaw) {

@@ -147,6 +147,24 @@ for (const word of ['FETCH', 'EXISTS', 'EXPUNGE', 'RECENT', 'OK', 'NO', 'BAD', '
   (KEYWORDS[word.length] ??= []).push({ bytes: Buffer.from(word, 'latin1'), text: word });
 }
 
+/**
+ * A byte value the parser hands out (a literal, a quoted string's bytes)
+ * stays a view into the bytes it was parsed from only when it is at least
+ * this share of the memory the view keeps alive; a smaller one is copied
+ * ({@link Scanner.bytes}). A view keeps its whole ArrayBuffer alive for as
+ * long as the caller keeps the value: a 200-byte header section viewing a
+ * connection's 64 KiB read slab would keep 64 KiB (~330×).
+ *
+ * With one eighth, a value never keeps more than 8× its size alive (a copy
+ * under 4 KiB sits in Node's 8 KiB Buffer pool, as any small Buffer does):
+ * out of a 64 KiB slab, values under 8 KiB are copied, larger ones stay
+ * zero-copy views, as does a body that is most of a concatenated response.
+ * A copy costs an allocation and a memcpy; one half (at most 2×) copied the
+ * 8-32 KiB bodies of a W2-like fetch too and cost ~8% of W2's client CPU,
+ * one eighth ~3% (notes/engine.md, Round 4).
+ */
+const VIEW_MIN_SHARE = 1 / 8;
+
 const MAX_U32 = 0xffffffff;
 const MAX_I63 = 0x7fffffffffffffffn;
 
@@ -176,16 +194,19 @@ export class Scanner {
   /** `text` is set and every text byte is ASCII: substrings are the decoded leaves. */
   ascii = false;
   /**
-   * Byte values handed out (literals, quoted strings as bytes) shorter than
-   * this are copied out of `buf`; the others are views into it. Set by the
-   * parser for each response from the memory a view would keep alive (see
-   * `VIEW_MIN_SHARE` in parser.ts); 0 keeps every value a view.
+   * `buf` is a chunk as pushed, whose memory may hold other data (the
+   * response was parsed in place), rather than the response's own
+   * concatenation: decides what a view keeps alive (see {@link bytes}).
    */
-  copyBelow = 0;
+  shared = false;
 
-  /** Starts on the response at [start, end) of `buf` (literal spans need start 0). */
-  reset(buf: Buffer, end: number, lits: LiteralSpan[], start = 0): void {
+  /**
+   * Starts on the response at [start, end) of `buf` (literal spans need
+   * start 0); `shared`: see {@link shared}.
+   */
+  reset(buf: Buffer, end: number, lits: LiteralSpan[], start = 0, shared = false): void {
     this.buf = buf;
+    this.shared = shared;
     this.base = start;
     this.pos = start;
     this.end = end;
@@ -579,13 +600,26 @@ export class Scanner {
   }
 
   /**
-   * [s, e) of `buf` as a value handed out: a copy when shorter than
-   * {@link copyBelow} (so it does not keep the rest of `buf`'s memory
-   * alive), else a view.
+   * [s, e) of `buf` as a byte value handed out: a view when it is at least
+   * {@link VIEW_MIN_SHARE} of the memory the view would keep alive, else a
+   * copy (Node puts one under 4 KiB in its 8 KiB Buffer pool).
+   *
+   * What a view keeps alive: when `buf` is a chunk as pushed ({@link shared}),
+   * its whole ArrayBuffer (for a connection, a 64 KiB read slab also holding
+   * the responses around this one); when it is the response's concatenation,
+   * the concatenation (the response's other bytes and literals), except that
+   * Buffer.concat takes one under 4 KiB from Node's pool, where a copy would
+   * land as well: nothing is copied out of those.
    */
   bytes(s: number, e: number): Buffer {
-    const view = this.buf.subarray(s, e);
-    return e - s < this.copyBelow ? Buffer.from(view) : view;
+    const buf = this.buf;
+    const held = this.shared
+      ? buf.buffer.byteLength
+      : buf.length < Buffer.poolSize >>> 1
+        ? 0
+        : buf.length;
+    const view = buf.subarray(s, e);
+    return e - s < held * VIEW_MIN_SHARE ? Buffer.from(view) : view;
   }
 
   /** Quoted string as exact bytes (a copy or a view, see {@link bytes}). */

@@ -8,9 +8,10 @@
  * messages would keep 64 KiB each.
  *
  * What is asserted, for every Buffer value: the ArrayBuffer it references is
- * at most `max(2 × its length, Buffer.poolSize)` bytes. That is, either the
- * value is at least half of the memory it keeps alive (a large body may stay
- * a zero-copy view of the bytes it arrived in), or it lies in Node's own
+ * at most `max(8 × its length, Buffer.poolSize)` bytes. That is, either the
+ * value is at least an eighth of the memory it keeps alive (a body of 8 KiB
+ * or more may stay a zero-copy view of the slab it arrived in: the rule's
+ * share, VIEW_MIN_SHARE in src/wire/scanner.ts), or it lies in Node's own
  * small-allocation pool (`Buffer.poolSize`, 8 KiB), where `Buffer.from` and
  * `Buffer.allocUnsafe` put every Buffer under 4 KiB: pool slabs are filled
  * back to back by consecutive small allocations, so this is what any small
@@ -66,7 +67,7 @@ function buffersOf(r: Response): Buffer[] {
 
 /** The bound stated at the top of this file. */
 function expectOwnsMemory(v: Buffer): void {
-  expect(v.buffer.byteLength).toBeLessThanOrEqual(Math.max(2 * v.length, Buffer.poolSize));
+  expect(v.buffer.byteLength).toBeLessThanOrEqual(Math.max(8 * v.length, Buffer.poolSize));
 }
 
 function sections(r: Response | undefined): Map<string, { data: Buffer | null | object }> {
@@ -145,6 +146,21 @@ describe('byte values own their memory unless they are most of it', () => {
     for (const b of buffersOf(r)) {
       expect(b.buffer).not.toBe(slabs[0]);
       expectOwnsMemory(b);
+    }
+  });
+
+  it('at an eighth of the slab (8 KiB) a body stays a zero-copy view; below it is copied', () => {
+    for (const [n, view] of [
+      [8192, true],
+      [8191, false],
+      [5000, false],
+    ] as const) {
+      const input = withBody(`* 1 FETCH (BODY[] {${n}}\r\n`, n, ')\r\n');
+      const { out, slabs } = parseInSlabs(input);
+      const v = dataOf(out[0], 'BODY[]');
+      expect(v.length).toBe(n);
+      expect(v.buffer === slabs[0], `${n} bytes`).toBe(view);
+      expectOwnsMemory(v);
     }
   });
 
