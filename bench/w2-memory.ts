@@ -12,12 +12,13 @@
  * CPU (Linux schedstat) for the FETCH, and wall time. With `--keep K` every
  * K-th source is kept, and after the FETCH and a full GC the ArrayBuffer
  * memory still held is printed beside the bytes kept (run with
- * `node --expose-gc`).
+ * `node --expose-gc`); with `--headers` each response also carries a
+ * 200-byte BODY[HEADER] ahead of the body, and the headers are what is kept.
  *
  * Compare trees by running the same command in each, alternating, in fresh
  * processes (take medians; the machine is shared):
  *
- *   node --expose-gc --import tsx bench/w2-memory.ts [--count 10000] [--keep 0]
+ *   node --expose-gc --import tsx bench/w2-memory.ts [--count 10000] [--keep 0] [--headers]
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -34,6 +35,8 @@ function option(name: string, fallback: string): string {
 
 const count = Number(option('count', '10000'));
 const keep = Number(option('keep', '0'));
+/** Each response also carries a 200-byte BODY[HEADER]; what `--keep` keeps is the header. */
+const withHeader = process.argv.includes('--headers');
 
 /** Size of message `i` (1-based): deterministic, 95% 2-18 KB, 5% 20-40 KB. */
 function sizeOf(i: number): number {
@@ -50,7 +53,8 @@ function fetchResponses(n: number): Buffer {
   const parts: Buffer[] = [];
   for (let i = 1; i <= n; i++) {
     const size = sizeOf(i);
-    parts.push(Buffer.from(`* ${i} FETCH (BODY[] {${size}}\r\n`), text.subarray(0, size));
+    const head = withHeader ? `BODY[HEADER] {200}\r\n${'h'.repeat(198)}\r\n ` : '';
+    parts.push(Buffer.from(`* ${i} FETCH (${head}BODY[] {${size}}\r\n`), text.subarray(0, size));
     parts.push(Buffer.from(')\r\n'));
   }
   return Buffer.concat(parts);
@@ -117,10 +121,12 @@ async function client(): Promise<void> {
   const cpu0 = process.cpuUsage();
   const main0 = mainThreadNs();
   const t0 = performance.now();
-  for await (const msg of fetch(conn, `1:${count}`, { source: true })) {
+  const items = withHeader ? { headers: true, source: true } : { source: true };
+  for await (const msg of fetch(conn, `1:${count}`, items)) {
     n++;
     bytes += msg.source?.length ?? 0;
-    if (keep > 0 && n % keep === 0 && msg.source !== undefined) kept.push(msg.source);
+    const value = withHeader ? msg.headers : msg.source;
+    if (keep > 0 && n % keep === 0 && value !== undefined) kept.push(value);
   }
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
@@ -132,7 +138,7 @@ async function client(): Promise<void> {
     gc?.();
     const keptBytes = kept.reduce((sum, b) => sum + b.length, 0);
     const held = process.memoryUsage().arrayBuffers;
-    memory = `, kept ${kept.length} sources of ${(keptBytes / 1e6).toFixed(1)} MB: arrayBuffers ${(held / 1e6).toFixed(1)} MB${gc === undefined ? ' (no --expose-gc)' : ''}`;
+    memory = `, kept ${kept.length} ${withHeader ? 'headers' : 'sources'} of ${(keptBytes / 1e6).toFixed(1)} MB: arrayBuffers ${(held / 1e6).toFixed(1)} MB${gc === undefined ? ' (no --expose-gc)' : ''}`;
   }
   console.log(
     `n=${n} bytes=${bytes}: cpu ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, ` +
