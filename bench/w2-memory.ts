@@ -26,6 +26,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { ImapConnection } from '../src/connection/connection.js';
 import { fetch } from '../src/commands/fetch.js';
+import type { FetchItems } from '../src/commands/fetch-items.js';
 import { select } from '../src/commands/select.js';
 
 function option(name: string, fallback: string): string {
@@ -121,7 +122,7 @@ async function client(): Promise<void> {
   const cpu0 = process.cpuUsage();
   const main0 = mainThreadNs();
   const t0 = performance.now();
-  const items = withHeader ? { headers: true, source: true } : { source: true };
+  const items: FetchItems = withHeader ? { headers: true, source: true } : { source: true };
   for await (const msg of fetch(conn, `1:${count}`, items)) {
     n++;
     bytes += msg.source?.length ?? 0;

@@ -41,7 +41,11 @@ export interface DownloadMeta {
 /** A download: its meta data and its bytes as they arrive. */
 export interface DownloadResult {
   meta: DownloadMeta;
-  /** The bytes, streamed from the socket (back-pressure pauses the connection's reading). */
+  /**
+   * The bytes, streamed from the socket (back-pressure pauses the
+   * connection's reading). Chunks may be views into the connection's 64 KiB
+   * read buffers (as {@link fetchStream}'s): copy those you keep.
+   */
   content: Readable;
 }
 
