@@ -81,7 +81,7 @@ function dataOf(r: Response | undefined, key: string): Buffer {
   return d;
 }
 
-describe('byte values own their memory unless they are most of it', () => {
+describe('byte values own their memory unless they are at least an eighth of it', () => {
   it('a small BODY[] literal in a slab is a copy, not a view that keeps the slab alive', () => {
     const input = withBody('* 1 FETCH (UID 5 BODY[HEADER] {200}\r\n', 200, ')\r\n');
     const { out, slabs } = parseInSlabs(input);
