@@ -42,7 +42,11 @@ export interface DownloadMeta {
 export interface DownloadResult {
   /** What is known of the part before its bytes: type, size, encoding, file name. */
   meta: DownloadMeta;
-  /** The bytes, streamed from the socket (back-pressure pauses the connection's reading). */
+  /**
+   * The bytes, streamed from the socket (back-pressure pauses the
+   * connection's reading). Chunks may be views into the connection's 64 KiB
+   * read buffers (as {@link fetchStream}'s): copy those you keep.
+   */
   content: Readable;
 }
 

@@ -709,6 +709,12 @@ export interface FetchStreamResult {
  * consumer reads on. A literal under the connection's streaming threshold
  * arrives buffered and is handed over as a one-chunk stream.
  *
+ * The chunks are views into the connection's 64 KiB read buffers, not
+ * copies (a stream's consumer normally writes them out and drops them):
+ * one kept keeps its whole read buffer alive, so copy
+ * (`Buffer.from(chunk)`) what you keep. Values of {@link fetch} are
+ * different: a small one is a copy (see `VIEW_MIN_SHARE` in wire/scanner.ts).
+ *
  * `section` is a section spec as in {@link BodyPartRequest} (`''` for the
  * whole message). Rejects when the message does not exist
  * (ImapArgumentError) or the server says NO/BAD (ImapProtocolError); a

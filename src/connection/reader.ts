@@ -10,8 +10,12 @@
  * copy (OpenSSL's output into our memory), a few times fewer deliveries, no
  * per-record Buffer.
  *
- * A slab is never reused: the buffers handed over are views into it and
- * may be kept (literal values, streamed chunks).
+ * A slab is never reused: the buffers handed over are views into it, and
+ * some of what is made of them may be kept with views into it: a literal
+ * value that is at least an eighth of its slab (a smaller one is copied by
+ * the parser, so that keeping it does not keep 64 KiB alive:
+ * `VIEW_MIN_SHARE` in wire/scanner.ts), and the chunks of a streamed
+ * literal (`fetchStream`), which are views.
  * @internal
  */
 

@@ -42,8 +42,13 @@ const EMPTY_LITS: LiteralSpan[] = [];
  *
  * - After a parse or limit error the parser is unusable: every later call
  *   throws.
- * - Literal values (body sections, metadata) are views into the received
- *   chunks, not copies: do not modify a chunk after pushing it.
+ * - A literal or quoted byte value (body sections, metadata) is a view into
+ *   the received bytes only when it is a large part of the memory that view
+ *   would keep alive (a large body); a smaller one is copied, so that
+ *   keeping it does not keep a whole read buffer alive (`VIEW_MIN_SHARE` in
+ *   scanner.ts: a value keeps at most 8× its size). Do not modify a chunk
+ *   after pushing it. `raw` pieces (`keepRaw`) and the bytes written to a
+ *   literal sink are always views: copy what you keep.
  * - A literal larger than `streamThreshold` is offered to `literalSink`; when
  *   a sink takes it, its bytes are written to the sink as they arrive and the
  *   section's value is `{ streamed: true, size }`. A streamed literal where a
@@ -227,7 +232,8 @@ export class ResponseParser {
         continue;
       }
       let buf: Buffer;
-      if (this.partsLen === 0) {
+      const shared = this.partsLen === 0;
+      if (shared) {
         buf = chunk.subarray(seg, p);
       } else {
         this.parts.push(chunk.subarray(seg, p));
@@ -240,7 +246,7 @@ export class ResponseParser {
       if (lits.length > 0) this.lits = [];
       this.lineStart = 0;
       if (contentEnd > 0) {
-        const response = this.parseOne(buf, contentEnd, lits);
+        const response = this.parseOne(buf, contentEnd, lits, shared);
         if (this.onResponse === undefined) out.push(response);
         else this.onResponse(response);
       }
@@ -378,7 +384,7 @@ export class ResponseParser {
   /** Parses the response at [start, end) of `chunk` (no literals, not kept raw). */
   private parseAt(chunk: Buffer, start: number, end: number): Response {
     const s = this.scanner;
-    s.reset(chunk, end, EMPTY_LITS, start);
+    s.reset(chunk, end, EMPTY_LITS, start, true);
     const r = parseResponse(s);
     if (this.expectGreeting) this.checkGreeting(r, chunk.subarray(start, start + 48));
     return r;
@@ -395,9 +401,18 @@ export class ResponseParser {
     }
   }
 
-  private parseOne(buf: Buffer, contentEnd: number, lits: LiteralSpan[]): Response {
+  /**
+   * Parses the framed response `buf` (with its literals): a view into a
+   * pushed chunk (`shared`) or the response's own concatenation.
+   */
+  private parseOne(
+    buf: Buffer,
+    contentEnd: number,
+    lits: LiteralSpan[],
+    shared: boolean,
+  ): Response {
     const s = this.scanner;
-    s.reset(buf, contentEnd, lits);
+    s.reset(buf, contentEnd, lits, 0, shared);
     const r = parseResponse(s);
     if (this.expectGreeting) this.checkGreeting(r, buf.subarray(0, 48));
     if (this.keepRaw) {

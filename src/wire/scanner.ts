@@ -147,6 +147,24 @@ for (const word of ['FETCH', 'EXISTS', 'EXPUNGE', 'RECENT', 'OK', 'NO', 'BAD', '
   (KEYWORDS[word.length] ??= []).push({ bytes: Buffer.from(word, 'latin1'), text: word });
 }
 
+/**
+ * A byte value the parser hands out (a literal, a quoted string's bytes)
+ * stays a view into the bytes it was parsed from only when it is at least
+ * this share of the memory the view keeps alive; a smaller one is copied
+ * ({@link Scanner.bytes}). A view keeps its whole ArrayBuffer alive for as
+ * long as the caller keeps the value: a 200-byte header section viewing a
+ * connection's 64 KiB read slab would keep 64 KiB (~330×).
+ *
+ * With one eighth, a value never keeps more than 8× its size alive (a copy
+ * under 4 KiB sits in Node's 8 KiB Buffer pool, as any small Buffer does):
+ * out of a 64 KiB slab, values under 8 KiB are copied, larger ones stay
+ * zero-copy views, as does a body that is most of a concatenated response.
+ * A copy costs an allocation and a memcpy; one half (at most 2×) copied the
+ * 8-32 KiB bodies of a W2-like fetch too and cost ~8% of W2's client CPU,
+ * one eighth ~3% (notes/engine.md, Round 4).
+ */
+const VIEW_MIN_SHARE = 1 / 8;
+
 const MAX_U32 = 0xffffffff;
 const MAX_I63 = 0x7fffffffffffffffn;
 
@@ -175,10 +193,20 @@ export class Scanner {
   fast = false;
   /** `text` is set and every text byte is ASCII: substrings are the decoded leaves. */
   ascii = false;
+  /**
+   * `buf` is a chunk as pushed, whose memory may hold other data (the
+   * response was parsed in place), rather than the response's own
+   * concatenation: decides what a view keeps alive (see {@link bytes}).
+   */
+  shared = false;
 
-  /** Starts on the response at [start, end) of `buf` (literal spans need start 0). */
-  reset(buf: Buffer, end: number, lits: LiteralSpan[], start = 0): void {
+  /**
+   * Starts on the response at [start, end) of `buf` (literal spans need
+   * start 0); `shared`: see {@link shared}.
+   */
+  reset(buf: Buffer, end: number, lits: LiteralSpan[], start = 0, shared = false): void {
     this.buf = buf;
+    this.shared = shared;
     this.base = start;
     this.pos = start;
     this.end = end;
@@ -571,12 +599,35 @@ export class Scanner {
     return this.lowerLeaf(s, e);
   }
 
-  /** Quoted string as exact bytes. */
+  /**
+   * [s, e) of `buf` as a byte value handed out: a view when it is at least
+   * {@link VIEW_MIN_SHARE} of the memory the view would keep alive, else a
+   * copy (Node puts one under 4 KiB in its 8 KiB Buffer pool).
+   *
+   * What a view keeps alive: when `buf` is a chunk as pushed ({@link shared}),
+   * its whole ArrayBuffer (for a connection, a 64 KiB read slab also holding
+   * the responses around this one); when it is the response's concatenation,
+   * the concatenation (the response's other bytes and literals), except that
+   * Buffer.concat takes one under 4 KiB from Node's pool, where a copy would
+   * land as well: nothing is copied out of those.
+   */
+  bytes(s: number, e: number): Buffer {
+    const buf = this.buf;
+    const held = this.shared
+      ? buf.buffer.byteLength
+      : buf.length < Buffer.poolSize >>> 1
+        ? 0
+        : buf.length;
+    const view = buf.subarray(s, e);
+    return e - s < held * VIEW_MIN_SHARE ? Buffer.from(view) : view;
+  }
+
+  /** Quoted string as exact bytes (a copy or a view, see {@link bytes}). */
   quotedBytes(): Buffer {
     const e = this.scanQuoted();
     const s = this.quotedStart;
     if (this.quotedEscapes) return this.unescape(s, e);
-    return this.buf.subarray(s, e);
+    return this.bytes(s, e);
   }
 
   /**
@@ -645,14 +696,17 @@ export class Scanner {
     return this.atom(table);
   }
 
-  /** NIL, a quoted string or a literal as bytes (literal8 when allowed); streamed literals as such. */
+  /**
+   * NIL, a quoted string or a literal as bytes (literal8 when allowed; a copy
+   * or a view, see {@link bytes}); streamed literals as such.
+   */
   nbytes(allowBinary: boolean): Buffer | null | StreamedLiteral {
     const b = this.peek();
     if (b === 0x22) return this.quotedBytes();
     if (b === 0x7b || b === 0x7e) {
       const lit = this.literal(allowBinary);
       if (lit.streamed) return { streamed: true, size: lit.size };
-      return this.buf.subarray(lit.dataStart, lit.dataEnd);
+      return this.bytes(lit.dataStart, lit.dataEnd);
     }
     if (this.nil()) return null;
     return this.fail('expected a string or NIL');
@@ -704,14 +758,17 @@ export class Scanner {
     return this.leaf(s, p);
   }
 
-  /** A generic value: atom/number → string, quoted/literal → Buffer, NIL → null, list → array. */
+  /**
+   * A generic value: atom/number → string, quoted/literal → Buffer (see
+   * {@link bytes}), NIL → null, list → array.
+   */
   raw(depth: number): RawValue {
     const b = this.peek();
     if (b === 0x28) return this.rawList(depth + 1);
     if (b === 0x22) return this.quotedBytes();
     if (b === 0x7b || (b === 0x7e && this.buf[this.pos + 1] === 0x7b)) {
       const lit = this.literal(false);
-      return this.buf.subarray(lit.dataStart, lit.dataEnd);
+      return this.bytes(lit.dataStart, lit.dataEnd);
     }
     if (this.nil()) return null;
     return this.rawAtom();
