@@ -50,7 +50,7 @@ import { select } from '../src/commands/select.js';
 import { fetch, toFetchedMessage } from '../src/commands/fetch.js';
 import type { Response } from '../src/model/response.js';
 import { ResponseParser } from '../src/wire/parser.js';
-import { W1Check } from './contenders/common.js';
+import { W1Check, W1_ITEMS } from './contenders/common.js';
 import { buildParserCorpus } from './parser-corpus.js';
 
 const args = process.argv.slice(2);
@@ -304,16 +304,8 @@ async function stageFull(chunks: Buffer[]): Promise<string> {
   });
   await select(conn, 'INBOX');
   const check = new W1Check();
-  const items = {
-    uid: true,
-    flags: true,
-    internalDate: true,
-    size: true,
-    envelope: true,
-    bodyStructure: true,
-  };
   const curve = new Curve();
-  for await (const msg of fetch(conn, '1:*', items)) {
+  for await (const msg of fetch(conn, '1:*', W1_ITEMS)) {
     check.add(msg.uid ?? 0, msg.envelope?.subject);
     curve.tick();
   }

@@ -21,13 +21,13 @@
  *   node --expose-gc --import tsx bench/w2-memory.ts [--count 10000] [--keep 0] [--headers]
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { ImapConnection } from '../src/connection/connection.js';
 import { fetch } from '../src/commands/fetch.js';
 import type { FetchItems } from '../src/commands/fetch-items.js';
 import { select } from '../src/commands/select.js';
+import { mainThreadNs } from './thread-cpu.js';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -94,16 +94,6 @@ function serve(): void {
     if (address !== null && typeof address === 'object') process.send?.(address.port);
   });
   process.on('disconnect', () => process.exit(0));
-}
-
-/** CPU time of the main thread so far (ns), or NaN where /proc is not there. */
-function mainThreadNs(): number {
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8');
-    return Number(stat.split(' ')[0]);
-  } catch {
-    return NaN;
-  }
 }
 
 async function client(): Promise<void> {

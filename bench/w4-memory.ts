@@ -18,11 +18,11 @@
  *   node --no-opt --no-sparkplug --import tsx bench/w4-memory.ts   # interpreter only: a steady proxy for bytecode run
  *   node --trace-opt --import tsx bench/w4-memory.ts                # what TurboFan compiles, and how long it takes
  */
-import { readFileSync } from 'node:fs';
 import { Duplex } from 'node:stream';
 import { ImapConnection } from '../src/connection/connection.js';
 import { select } from '../src/commands/select.js';
 import { store } from '../src/commands/store.js';
+import { mainThreadNs } from './thread-cpu.js';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -74,16 +74,6 @@ function server(): Duplex {
   });
   setImmediate(() => stream.push(Buffer.from('* OK [CAPABILITY IMAP4rev1 LITERAL+] ready\r\n')));
   return stream;
-}
-
-/** CPU time of the main thread so far (ns), or NaN where /proc is not there. */
-function mainThreadNs(): number {
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8');
-    return Number(stat.split(' ')[0]);
-  } catch {
-    return NaN;
-  }
 }
 
 const conn = await ImapConnection.connect({ stream: server(), security: 'none' });

@@ -131,6 +131,19 @@ export function fnv1a(s: string): number {
 }
 
 /**
+ * W1's items: UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE, as
+ * imapkit's FetchItems and ImapFlow's query object both spell them.
+ */
+export const W1_ITEMS = {
+  uid: true,
+  flags: true,
+  internalDate: true,
+  size: true,
+  envelope: true,
+  bodyStructure: true,
+} as const;
+
+/**
  * W1's proof of parsing: message count, sum of UIDs and the sum (mod 2^32) of
  * the FNV-1a hashes of the subjects as the library returns them (missing = '').
  * Order-independent, so it matches across libraries.

@@ -4,7 +4,7 @@
  * users get it.
  */
 import { ImapFlow } from 'imapflow';
-import { CountCheck, W1Check, runWorker, uidList, type Context } from './common.js';
+import { CountCheck, W1Check, W1_ITEMS, runWorker, uidList, type Context } from './common.js';
 
 async function session<T>(ctx: Context, body: (c: ImapFlow) => Promise<T>): Promise<T> {
   const { job } = ctx;
@@ -28,15 +28,7 @@ await runWorker(() => ({
   W1: (ctx) =>
     session(ctx, async (c) => {
       const check = new W1Check();
-      const query = {
-        uid: true,
-        flags: true,
-        internalDate: true,
-        size: true,
-        envelope: true,
-        bodyStructure: true,
-      };
-      for await (const msg of c.fetch(ctx.job.range, query)) {
+      for await (const msg of c.fetch(ctx.job.range, W1_ITEMS)) {
         check.add(msg.uid, msg.envelope?.subject);
       }
       return { check: String(check) };

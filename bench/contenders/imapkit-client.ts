@@ -6,7 +6,7 @@
  * client's own cost (locks, events, the CONDSTORE/QRESYNC it ENABLEs).
  */
 import type { ImapClient } from '../../src/client/client.js';
-import { CountCheck, W1Check, runWorker, uidList, type Context } from './common.js';
+import { CountCheck, W1Check, W1_ITEMS, runWorker, uidList, type Context } from './common.js';
 
 await runWorker(async () => {
   const { ImapClient } = await import('../../src/client/client.js');
@@ -42,16 +42,8 @@ await runWorker(async () => {
     W1: (ctx) =>
       session(ctx, async (client) => {
         const check = new W1Check();
-        const items = {
-          uid: true,
-          flags: true,
-          internalDate: true,
-          size: true,
-          envelope: true,
-          bodyStructure: true,
-        };
         // The job's range is sequence numbers; the client's default is UIDs.
-        for await (const msg of client.fetch(ctx.job.range, items, { uid: false })) {
+        for await (const msg of client.fetch(ctx.job.range, W1_ITEMS, { uid: false })) {
           check.add(msg.uid ?? 0, msg.envelope?.subject);
         }
         return { check: String(check) };

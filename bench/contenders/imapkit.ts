@@ -4,7 +4,7 @@
  * yet is reported as such instead of crashing the run.
  */
 import type { ImapConnection } from '../../src/connection/connection.js';
-import { CountCheck, W1Check, runWorker, uidList, type Context } from './common.js';
+import { CountCheck, W1Check, W1_ITEMS, runWorker, uidList, type Context } from './common.js';
 
 await runWorker(async () => {
   const [{ ImapConnection }, { select }, { fetch, fetchStream }, { store }, { appendMany }] =
@@ -38,15 +38,7 @@ await runWorker(async () => {
     W1: (ctx) =>
       session(ctx, async (conn) => {
         const check = new W1Check();
-        const items = {
-          uid: true,
-          flags: true,
-          internalDate: true,
-          size: true,
-          envelope: true,
-          bodyStructure: true,
-        };
-        for await (const msg of fetch(conn, ctx.job.range, items)) {
+        for await (const msg of fetch(conn, ctx.job.range, W1_ITEMS)) {
           check.add(msg.uid ?? 0, msg.envelope?.subject);
         }
         return { check: String(check) };
