@@ -477,9 +477,10 @@ export class ImapClient extends EventEmitter<ClientEvents> {
    * Streams a message (`part` '') or one of its sections (`1`, `2.1`,
    * `TEXT`...) with meta data from its body structure, in one round trip
    * (one FETCH of the BODYSTRUCTURE and the part, whose literal flows from
-   * the socket into `content`; no chunked partial fetches). The lock (explicit or
-   * implicit) is held until `content` ends or is destroyed — consume or
-   * destroy it.
+   * the socket into `content`; no chunked partial fetches). With `maxBytes`
+   * only the first bytes are fetched (a partial FETCH) and `meta.truncated`
+   * says whether there were more. The lock (explicit or implicit) is held
+   * until `content` ends or is destroyed — consume or destroy it.
    */
   async download(id: number, part = '', options: DownloadOptions = {}): Promise<DownloadResult> {
     const release = await this.#enter(options.signal);

@@ -274,6 +274,7 @@ describe('ImapClient basics (Dovecot)', () => {
         contentType: 'application/octet-stream',
         filename: 'dataset.bin',
         encoding: 'base64',
+        truncated: false,
         decoded: false,
       });
       // Streamed with back-pressure: unread, the part is never buffered whole.
@@ -320,6 +321,70 @@ describe('ImapClient basics (Dovecot)', () => {
       expect((await readAll(whole.content)).data.toString('latin1')).toContain(
         'Welcome to imapkit',
       );
+    } finally {
+      lock.release();
+    }
+  });
+});
+
+describe('ImapClient download with maxBytes (Dovecot)', () => {
+  it('a large part cut to N bytes equals the first N bytes of the whole part, stored and decoded', async () => {
+    const client = await connectClient('alice');
+    const lock = await client.getMailboxLock('INBOX', { readOnly: true });
+    try {
+      const whole = (await readAll((await client.download(160, '2', { decode: false })).content))
+        .data;
+      expect(whole.length).toBe(1368422);
+      const cut = await client.download(160, '2', { decode: false, maxBytes: 10_000 });
+      expect(cut.meta).toMatchObject({
+        size: 10_000,
+        truncated: true,
+        decoded: false,
+        encoding: 'base64',
+        filename: 'dataset.bin',
+      });
+      expect((await readAll(cut.content)).data.equals(whole.subarray(0, 10_000))).toBe(true);
+
+      // Decoded by the server (BINARY.PEEK[2]<0.n>): the first N decoded bytes.
+      const decodedWhole = Buffer.from(whole.toString('latin1'), 'base64');
+      const decodedCut = await client.download(160, '2', { maxBytes: 4096 });
+      expect(decodedCut.meta).toMatchObject({ size: 4096, truncated: true, decoded: true });
+      expect((await readAll(decodedCut.content)).data.equals(decodedWhole.subarray(0, 4096))).toBe(
+        true,
+      );
+
+      // The whole message (BODY.PEEK[]<0.n>).
+      const message = await client.download(1, '', { maxBytes: 100 });
+      expect(message.meta).toMatchObject({ size: 100, truncated: true, contentType: 'text/plain' });
+      const head = (await readAll(message.content)).data;
+      expect(head.length).toBe(100);
+      const full = (await readAll((await client.download(1)).content)).data;
+      expect(head.equals(full.subarray(0, 100))).toBe(true);
+    } finally {
+      lock.release();
+    }
+  });
+
+  it('a small part with a large maxBytes comes whole and is not truncated, also at exactly its size', async () => {
+    const client = await connectClient('alice');
+    const lock = await client.getMailboxLock('INBOX', { readOnly: true });
+    try {
+      const full = (await readAll((await client.download(1)).content)).data;
+      expect(full.length).toBe(680);
+      const big = await client.download(1, '', { maxBytes: 1_000_000 });
+      expect(big.meta).toMatchObject({ size: 680, truncated: false });
+      expect((await readAll(big.content)).data.equals(full)).toBe(true);
+      const exact = await client.download(1, '', { maxBytes: 680 });
+      expect(exact.meta).toMatchObject({ size: 680, truncated: false });
+      expect((await readAll(exact.content)).data.equals(full)).toBe(true);
+      const oneShort = await client.download(1, '', { maxBytes: 679 });
+      expect(oneShort.meta).toMatchObject({ size: 679, truncated: true });
+      expect((await readAll(oneShort.content)).data.equals(full.subarray(0, 679))).toBe(true);
+      await expect(client.download(1, '', { maxBytes: 0 })).rejects.toMatchObject({
+        code: 'ARGUMENT',
+      });
+      // The lock was released by the failed call: the connection still works.
+      expect((await client.fetchOne(1, { uid: true }))?.uid).toBe(1);
     } finally {
       lock.release();
     }
