@@ -164,10 +164,10 @@ export function mimeParam(params: ReadonlyMap<string, string>, name: string): st
 export function partMeta(
   structure: BodyStructure | undefined,
   part: string,
-): Omit<DownloadMeta, 'size' | 'decoded'> {
+): Omit<DownloadMeta, 'size' | 'truncated' | 'decoded'> {
   const node = structure === undefined ? null : findPart(structure, part);
   if (node === null) return {};
-  const out: Omit<DownloadMeta, 'size' | 'decoded'> = {
+  const out: Omit<DownloadMeta, 'size' | 'truncated' | 'decoded'> = {
     contentType: `${node.type}/${node.subtype}`,
   };
   const charset = node.params.get('charset');
