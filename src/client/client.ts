@@ -33,6 +33,7 @@ import { move, type MoveResult } from '../commands/move.js';
 import { noop } from '../commands/noop.js';
 import { getQuotaRoot, type QuotaRootResult } from '../commands/quota.js';
 import { rename } from '../commands/rename.js';
+import type { ESearchResult } from '../commands/esearch.js';
 import { search as searchCommand } from '../commands/search.js';
 import type { SearchQuery } from '../commands/search-query.js';
 import { status, type StatusItem, type StatusResult } from '../commands/status.js';
@@ -46,6 +47,7 @@ import type { CommandContext } from '../connection/types.js';
 import { ImapConnectionError, ImapStateError } from '../model/errors.js';
 import { followConnection, type ConnectionFollower } from './connection-events.js';
 import { download, type DownloadOptions, type DownloadResult } from './download.js';
+import { clientESearch, type ClientESearchOptions } from './esearch.js';
 import type { ClientEvents, MailboxInfo } from './events.js';
 import { HeldIterator } from './held-iterator.js';
 import { IdleController } from './idle.js';
@@ -506,6 +508,26 @@ export class ImapClient extends EventEmitter<ClientEvents> {
         ...(options.charset === undefined ? {} : { charset: options.charset }),
       });
       return r.numbers ?? [];
+    });
+  }
+
+  /**
+   * SEARCH with result options (RFC 4731 ESEARCH): what `return` asks for —
+   * `MIN`, `MAX`, `COUNT`, `ALL` (the default) — as one typed object, with
+   * ALL as a {@link SequenceSet} of ranges (never expanded); UIDs unless
+   * `{ uid: false }`. Sent as `UID SEARCH RETURN (...)` when the server has
+   * ESEARCH or IMAP4rev2; without, MIN/MAX/COUNT/ALL are computed from a
+   * plain SEARCH (same result, but every match crosses the wire), and SAVE
+   * or `partial` throw ImapCapabilityError.
+   *
+   * ```ts
+   * const r = await client.esearch({ seen: false }, { return: ['MIN', 'MAX', 'COUNT'] });
+   * console.log(r.count, r.min, r.max);
+   * ```
+   */
+  async esearch(query: SearchQuery, options: ClientESearchOptions = {}): Promise<ESearchResult> {
+    return this.#exclusive((conn) => clientESearch(conn, query, options), {
+      signal: options.signal,
     });
   }
 

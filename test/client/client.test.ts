@@ -391,6 +391,38 @@ describe('ImapClient download with maxBytes (Dovecot)', () => {
   });
 });
 
+describe('ImapClient esearch (Dovecot)', () => {
+  it('MIN, MAX, COUNT and ALL of UNSEEN agree with the plain search; ALL stays ranges', async () => {
+    const client = await connectClient('alice');
+    expect(client.capabilities.has('ESEARCH')).toBe(true);
+    const lock = await client.getMailboxLock('INBOX', { readOnly: true });
+    try {
+      const uids = await client.search({ seen: false });
+      expect(uids).toHaveLength(45);
+      const r = await client.esearch({ seen: false }, { return: ['MIN', 'MAX', 'COUNT', 'ALL'] });
+      expect(r.uid).toBe(true);
+      expect(r.count).toBe(45);
+      expect(r.min).toBe(Math.min(...uids));
+      expect(r.max).toBe(Math.max(...uids));
+      expect([...r.all!.values()]).toEqual([...uids].sort((a, b) => a - b));
+
+      const all = await client.esearch('ALL', { return: ['COUNT', 'ALL'] });
+      expect(all.count).toBe(300);
+      expect(all.all?.toString()).toBe('1:300');
+
+      const none = await client.esearch({ deleted: true }, { return: ['MIN', 'COUNT', 'ALL'] });
+      expect(none.count).toBe(0);
+      expect(none.min).toBeUndefined();
+      expect(none.all).toBeUndefined();
+
+      const bySeq = await client.esearch({ seen: false }, { uid: false, return: ['COUNT'] });
+      expect(bySeq).toEqual({ uid: false, count: 45 });
+    } finally {
+      lock.release();
+    }
+  });
+});
+
 describe('ImapClient events while idling (Dovecot)', () => {
   it('autoIdle: exists, flags and vanished arrive while idling; commands interrupt IDLE and it resumes', async () => {
     const box = await scratch(3);
