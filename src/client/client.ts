@@ -27,7 +27,8 @@ import {
   type MessageSet,
 } from '../commands/fetch.js';
 import type { FetchItems } from '../commands/fetch-items.js';
-import { list, type ListOptions, type MailboxEntry } from '../commands/list.js';
+import { list, type ListOptions, type ListReturn, type MailboxEntry } from '../commands/list.js';
+import { lsub } from '../commands/lsub.js';
 import { sameMailbox } from '../commands/mailbox-name.js';
 import { move, type MoveResult } from '../commands/move.js';
 import { noop } from '../commands/noop.js';
@@ -48,6 +49,7 @@ import { ImapConnectionError, ImapStateError } from '../model/errors.js';
 import { followConnection, type ConnectionFollower } from './connection-events.js';
 import { download, type DownloadOptions, type DownloadResult } from './download.js';
 import { clientESearch, type ClientESearchOptions } from './esearch.js';
+import { buildMailboxTree, type ListTreeOptions, type MailboxTreeNode } from './mailbox-tree.js';
 import type { ClientEvents, MailboxInfo } from './events.js';
 import { HeldIterator } from './held-iterator.js';
 import { IdleController } from './idle.js';
@@ -335,6 +337,45 @@ export class ImapClient extends EventEmitter<ClientEvents> {
   ): Promise<MailboxEntry[]> {
     const { reference, ...rest } = options;
     return list(await this.#ready(), reference ?? '', pattern, rest);
+  }
+
+  /**
+   * The mailbox hierarchy as a tree, from one LIST `""` `pattern` (default
+   * `*`): the delimiter is the server's; parents missing from the answer
+   * but implied by a child's name are included as non-selectable nodes
+   * (`listed: false`); children are sorted, INBOX first. With LIST-EXTENDED
+   * (or IMAP4rev2) the LIST asks for CHILDREN and, when the server has
+   * SPECIAL-USE, SPECIAL-USE. `subscribed: true` marks subscribed mailboxes
+   * (RETURN (SUBSCRIBED), or an LSUB where LIST-EXTENDED is missing).
+   *
+   * ```ts
+   * const print = (nodes: MailboxTreeNode[], depth = 0): void => {
+   *   for (const n of nodes) {
+   *     console.log('  '.repeat(depth) + n.displayName, n.specialUse ?? '');
+   *     print(n.children, depth + 1);
+   *   }
+   * };
+   * print(await client.listTree());
+   * ```
+   */
+  async listTree(options: ListTreeOptions = {}): Promise<MailboxTreeNode[]> {
+    const conn = await this.#ready();
+    const pattern = options.pattern ?? '*';
+    const extended = conn.hasCapability('LIST-EXTENDED') || conn.hasCapability('IMAP4rev2');
+    const ret: ListReturn = {};
+    if (extended) {
+      ret.children = true;
+      if (conn.hasCapability('SPECIAL-USE') || conn.hasCapability('IMAP4rev2')) {
+        ret.specialUse = true;
+      }
+      if (options.subscribed === true) ret.subscribed = true;
+    }
+    const entries = await list(conn, '', pattern, extended ? { return: ret } : {});
+    if (options.subscribed === true && !extended) {
+      const subscribed = new Set((await lsub(conn, '', pattern)).map((e) => e.name));
+      for (const e of entries) if (subscribed.has(e.name)) e.subscribed = true;
+    }
+    return buildMailboxTree(entries);
   }
 
   /** STATUS of a mailbox (default items MESSAGES UIDNEXT UIDVALIDITY UNSEEN), without selecting it. */

@@ -15,6 +15,7 @@ import type { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ImapClient } from '../../src/client/client.js';
 import type { ClientEvents, ResyncEvent } from '../../src/client/events.js';
+import type { MailboxTreeNode } from '../../src/client/mailbox-tree.js';
 import type { ClientOptions } from '../../src/client/options.js';
 import { select } from '../../src/commands/select.js';
 import { store } from '../../src/commands/store.js';
@@ -420,6 +421,58 @@ describe('ImapClient esearch (Dovecot)', () => {
     } finally {
       lock.release();
     }
+  });
+});
+
+describe('ImapClient listTree (Dovecot)', () => {
+  it("alice's hierarchy: INBOX first, sorted children, special-use, decoded names, subscriptions", async () => {
+    const client = await connectClient('alice');
+    const tree = await client.listTree({ subscribed: true });
+    const shape = (nodes: MailboxTreeNode[]): unknown[] =>
+      nodes.map((n) =>
+        n.children.length === 0 ? n.displayName : [n.displayName, shape(n.children)],
+      );
+    expect(shape(tree)).toEqual([
+      'INBOX',
+      ['Archive', ['2024', '2025']],
+      'Drafts',
+      'Junk',
+      'Notes',
+      ['Projects', ['Ärger', '日本語']],
+      'Sent',
+      ['shared', [['bob', ['Shared-with-alice']]]],
+      'Trash',
+    ]);
+    const byName = new Map<string, MailboxTreeNode>();
+    const walk = (nodes: MailboxTreeNode[]): void => {
+      for (const n of nodes) {
+        byName.set(n.name, n);
+        walk(n.children);
+      }
+    };
+    walk(tree);
+    expect(byName.get('Archive')).toMatchObject({
+      delimiter: '/',
+      specialUse: '\\Archive',
+      selectable: true,
+      listed: true,
+      subscribed: true,
+    });
+    expect(byName.get('Archive')!.flags.has('\\HasChildren')).toBe(true);
+    expect(byName.get('Sent')!.specialUse).toBe('\\Sent');
+    expect(byName.get('Projects/Ärger')).toMatchObject({ displayName: 'Ärger', subscribed: true });
+    expect(byName.get('Projects/Ärger')!.entry?.rawName).toBe('Projects/&AMQ-rger');
+    expect(byName.get('Notes')!.subscribed).toBe(false);
+    expect(byName.get('INBOX')!.subscribed).toBe(false);
+    expect(byName.get('shared')).toMatchObject({ selectable: false, listed: true });
+    expect(byName.get('shared/bob')!.selectable).toBe(false);
+    expect(byName.get('shared/bob/Shared-with-alice')!.selectable).toBe(true);
+
+    // One level only: Archive and Projects keep \HasChildren but have no children here.
+    const top = await client.listTree({ pattern: '%' });
+    expect(top.map((n) => n.name)).toContain('Archive');
+    expect(top.every((n) => n.children.length === 0)).toBe(true);
+    expect(top.every((n) => !n.subscribed)).toBe(true);
   });
 });
 
