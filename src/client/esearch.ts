@@ -8,6 +8,7 @@ import { esearch, type ESearchResult, type SearchReturnOption } from '../command
 import { search } from '../commands/search.js';
 import type { SearchQuery } from '../commands/search-query.js';
 import type { CommandContext } from '../connection/types.js';
+import { ImapArgumentError } from '../model/errors.js';
 import { SequenceSet } from '../model/sequence-set.js';
 import { byUid, type MessageOptions } from './messages.js';
 
@@ -30,6 +31,7 @@ export interface ClientESearchOptions extends MessageOptions {
 }
 
 const EMULATED = new Set(['MIN', 'MAX', 'COUNT', 'ALL']);
+const KNOWN = new Set([...EMULATED, 'SAVE']);
 
 /**
  * What ESEARCH would have said about `numbers` (matches of a plain SEARCH,
@@ -70,6 +72,10 @@ export async function clientESearch(
   const wanted = Array.isArray(ret)
     ? new Set(ret.map((o) => (typeof o === 'string' ? o.toUpperCase() : String(o))))
     : null;
+  for (const o of wanted ?? []) {
+    if (!KNOWN.has(o))
+      throw new ImapArgumentError(`unknown SEARCH RETURN option ${JSON.stringify(o)}`);
+  }
   const emulable =
     wanted !== null && options.partial === undefined && [...wanted].every((o) => EMULATED.has(o));
   if (native || !emulable) {

@@ -88,6 +88,9 @@ describe('ImapClient.esearch without ESEARCH (scripted server)', () => {
     await expect(
       client.esearch({ seen: true }, { return: ['ALL'], partial: '1:10' }),
     ).rejects.toThrow(ImapCapabilityError);
+    await expect(
+      client.esearch({ seen: true }, { return: ['FIRST' as 'MIN'] }),
+    ).rejects.toMatchObject({ code: 'ARGUMENT' });
     expect(sent).toHaveLength(3);
     await client.logout();
   });
