@@ -27,12 +27,14 @@ import {
   type MessageSet,
 } from '../commands/fetch.js';
 import type { FetchItems } from '../commands/fetch-items.js';
-import { list, type ListOptions, type MailboxEntry } from '../commands/list.js';
+import { list, type ListOptions, type ListReturn, type MailboxEntry } from '../commands/list.js';
+import { lsub } from '../commands/lsub.js';
 import { sameMailbox } from '../commands/mailbox-name.js';
 import { move, type MoveResult } from '../commands/move.js';
 import { noop } from '../commands/noop.js';
 import { getQuotaRoot, type QuotaRootResult } from '../commands/quota.js';
 import { rename } from '../commands/rename.js';
+import type { ESearchResult } from '../commands/esearch.js';
 import { search as searchCommand } from '../commands/search.js';
 import type { SearchQuery } from '../commands/search-query.js';
 import { status, type StatusItem, type StatusResult } from '../commands/status.js';
@@ -46,6 +48,8 @@ import type { CommandContext } from '../connection/types.js';
 import { ImapConnectionError, ImapStateError } from '../model/errors.js';
 import { followConnection, type ConnectionFollower } from './connection-events.js';
 import { download, type DownloadOptions, type DownloadResult } from './download.js';
+import { clientESearch, type ClientESearchOptions } from './esearch.js';
+import { buildMailboxTree, type ListTreeOptions, type MailboxTreeNode } from './mailbox-tree.js';
 import type { ClientEvents, MailboxInfo } from './events.js';
 import { HeldIterator } from './held-iterator.js';
 import { IdleController } from './idle.js';
@@ -335,6 +339,45 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     return list(await this.#ready(), reference ?? '', pattern, rest);
   }
 
+  /**
+   * The mailbox hierarchy as a tree, from one LIST `""` `pattern` (default
+   * `*`): the delimiter is the server's; parents missing from the answer
+   * but implied by a child's name are included as non-selectable nodes
+   * (`listed: false`); children are sorted, INBOX first. With LIST-EXTENDED
+   * (or IMAP4rev2) the LIST asks for CHILDREN and, when the server has
+   * SPECIAL-USE, SPECIAL-USE. `subscribed: true` marks subscribed mailboxes
+   * (RETURN (SUBSCRIBED), or an LSUB where LIST-EXTENDED is missing).
+   *
+   * ```ts
+   * const print = (nodes: MailboxTreeNode[], depth = 0): void => {
+   *   for (const n of nodes) {
+   *     console.log('  '.repeat(depth) + n.displayName, n.specialUse ?? '');
+   *     print(n.children, depth + 1);
+   *   }
+   * };
+   * print(await client.listTree());
+   * ```
+   */
+  async listTree(options: ListTreeOptions = {}): Promise<MailboxTreeNode[]> {
+    const conn = await this.#ready();
+    const pattern = options.pattern ?? '*';
+    const extended = conn.hasCapability('LIST-EXTENDED') || conn.hasCapability('IMAP4rev2');
+    const ret: ListReturn = {};
+    if (extended) {
+      ret.children = true;
+      if (conn.hasCapability('SPECIAL-USE') || conn.hasCapability('IMAP4rev2')) {
+        ret.specialUse = true;
+      }
+      if (options.subscribed === true) ret.subscribed = true;
+    }
+    const entries = await list(conn, '', pattern, extended ? { return: ret } : {});
+    if (options.subscribed === true && !extended) {
+      const subscribed = new Set((await lsub(conn, '', pattern)).map((e) => e.name));
+      for (const e of entries) if (subscribed.has(e.name)) e.subscribed = true;
+    }
+    return buildMailboxTree(entries);
+  }
+
   /** STATUS of a mailbox (default items MESSAGES UIDNEXT UIDVALIDITY UNSEEN), without selecting it. */
   async status(
     path: string,
@@ -477,9 +520,10 @@ export class ImapClient extends EventEmitter<ClientEvents> {
    * Streams a message (`part` '') or one of its sections (`1`, `2.1`,
    * `TEXT`...) with meta data from its body structure, in one round trip
    * (one FETCH of the BODYSTRUCTURE and the part, whose literal flows from
-   * the socket into `content`; no chunked partial fetches). The lock (explicit or
-   * implicit) is held until `content` ends or is destroyed — consume or
-   * destroy it.
+   * the socket into `content`; no chunked partial fetches). With `maxBytes`
+   * only the first bytes are fetched (a partial FETCH) and `meta.truncated`
+   * says whether there were more. The lock (explicit or implicit) is held
+   * until `content` ends or is destroyed — consume or destroy it.
    */
   async download(id: number, part = '', options: DownloadOptions = {}): Promise<DownloadResult> {
     const release = await this.#enter(options.signal);
@@ -505,6 +549,26 @@ export class ImapClient extends EventEmitter<ClientEvents> {
         ...(options.charset === undefined ? {} : { charset: options.charset }),
       });
       return r.numbers ?? [];
+    });
+  }
+
+  /**
+   * SEARCH with result options (RFC 4731 ESEARCH): what `return` asks for —
+   * `MIN`, `MAX`, `COUNT`, `ALL` (the default) — as one typed object, with
+   * ALL as a {@link SequenceSet} of ranges (never expanded); UIDs unless
+   * `{ uid: false }`. Sent as `UID SEARCH RETURN (...)` when the server has
+   * ESEARCH or IMAP4rev2; without, MIN/MAX/COUNT/ALL are computed from a
+   * plain SEARCH (same result, but every match crosses the wire), and SAVE
+   * or `partial` throw ImapCapabilityError.
+   *
+   * ```ts
+   * const r = await client.esearch({ seen: false }, { return: ['MIN', 'MAX', 'COUNT'] });
+   * console.log(r.count, r.min, r.max);
+   * ```
+   */
+  async esearch(query: SearchQuery, options: ClientESearchOptions = {}): Promise<ESearchResult> {
+    return this.#exclusive((conn) => clientESearch(conn, query, options), {
+      signal: options.signal,
     });
   }
 

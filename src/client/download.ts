@@ -14,18 +14,28 @@
  * side by side, completes the first only after the second's data.
  * @internal
  */
-import type { Readable } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { fetchStream, type FetchStreamOptions } from '../commands/fetch.js';
 import type { CommandContext } from '../connection/types.js';
 import type { BodyStructure } from '../model/body-structure.js';
-import { ImapProtocolError } from '../model/errors.js';
+import { ImapArgumentError, ImapProtocolError } from '../model/errors.js';
 import { decodeCharset } from '../wire/charset.js';
 import { decodeEncodedWords } from '../wire/encoded-words.js';
 
 /** What is known about downloaded content. */
 export interface DownloadMeta {
-  /** Bytes in `content` (as announced by the server). */
+  /**
+   * Bytes in `content` (as announced by the server; with `maxBytes`, at
+   * most `maxBytes`).
+   */
   size: number;
+  /**
+   * True when `maxBytes` cut the section: it has more bytes than `content`
+   * holds. Always known exactly, also where the section's size is not (a
+   * decoded BINARY section, a `TEXT` or `HEADER` section): the client asks
+   * for `maxBytes + 1` bytes and keeps `maxBytes`. False without `maxBytes`.
+   */
+  truncated: boolean;
   /** `type/subtype`, lower-cased, when the body structure describes the section. */
   contentType?: string;
   /** The `charset` parameter, when present. */
@@ -67,6 +77,13 @@ export interface DownloadOptions {
   signal?: AbortSignal;
   /** Bytes the stream buffers before the connection stops reading (default 1 MiB). */
   highWaterMark?: number;
+  /**
+   * At most this many bytes (a positive integer) of the section: the first
+   * `maxBytes` bytes of the stored section (a partial FETCH, `BODY.PEEK[part]<0.n>`),
+   * or of the decoded bytes when the server decodes (`BINARY.PEEK[part]<0.n>`).
+   * `meta.truncated` says whether the section was longer.
+   */
+  maxBytes?: number;
 }
 
 const PART_NUMBER = /^[1-9][0-9]*(?:\.[1-9][0-9]*)*$/;
@@ -151,10 +168,10 @@ export function mimeParam(params: ReadonlyMap<string, string>, name: string): st
 export function partMeta(
   structure: BodyStructure | undefined,
   part: string,
-): Omit<DownloadMeta, 'size' | 'decoded'> {
+): Omit<DownloadMeta, 'size' | 'truncated' | 'decoded'> {
   const node = structure === undefined ? null : findPart(structure, part);
   if (node === null) return {};
-  const out: Omit<DownloadMeta, 'size' | 'decoded'> = {
+  const out: Omit<DownloadMeta, 'size' | 'truncated' | 'decoded'> = {
     contentType: `${node.type}/${node.subtype}`,
   };
   const charset = node.params.get('charset');
@@ -168,6 +185,38 @@ export function partMeta(
   return out;
 }
 
+/** The largest length a partial FETCH can ask for (a 32-bit number). */
+const MAX_U32 = 0xffff_ffff;
+
+/** Checks `maxBytes` (a positive integer) and returns it, or undefined when not given. */
+function checkMaxBytes(maxBytes: unknown): number | undefined {
+  if (maxBytes === undefined) return undefined;
+  if (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+    throw new ImapArgumentError(`maxBytes must be a positive integer, got ${String(maxBytes)}`);
+  }
+  return maxBytes;
+}
+
+/**
+ * Passes the first `limit` bytes of `source` on and drops the rest, ending
+ * when `source` ends (so the command has completed its literal); destroying
+ * the result destroys `source`.
+ */
+function limitBytes(source: Readable, limit: number, highWaterMark: number | undefined): Readable {
+  let left = limit;
+  const cut = new Transform({
+    ...(highWaterMark === undefined ? {} : { highWaterMark }),
+    transform(chunk: Buffer, _encoding, callback) {
+      if (left <= 0) return callback();
+      const keep = chunk.length <= left ? chunk : chunk.subarray(0, left);
+      left -= keep.length;
+      callback(null, keep);
+    },
+  });
+  pipeline(source, cut, () => undefined);
+  return cut;
+}
+
 /**
  * Downloads message `id` (a UID by default), or one of its sections
  * (`part`: `1`, `2.1`, `TEXT`, `HEADER`...; '' for the whole message), as
@@ -179,29 +228,42 @@ export async function download(
   part: string,
   options: DownloadOptions = {},
 ): Promise<DownloadResult> {
+  const maxBytes = checkMaxBytes(options.maxBytes);
   const uid = options.uid !== false;
   const binary = options.decode !== false && PART_NUMBER.test(part) && ctx.hasCapability('BINARY');
   const streamOptions: FetchStreamOptions = { uid, bodyStructure: true };
   if (options.markSeen === true) streamOptions.markSeen = true;
   if (options.signal !== undefined) streamOptions.signal = options.signal;
   if (options.highWaterMark !== undefined) streamOptions.highWaterMark = options.highWaterMark;
+  // One byte more than wanted tells whether there is more (`truncated`).
+  if (maxBytes !== undefined) {
+    streamOptions.partial = { start: 0, length: Math.min(maxBytes + 1, MAX_U32) };
+  }
 
   let stream;
+  let decoded = binary;
   try {
     stream = await fetchStream(ctx, id, part, { ...streamOptions, binary });
   } catch (err) {
     // A part the server will not decode (RFC 3516 [UNKNOWN-CTE]): send it as stored.
     if (!binary || !(err instanceof ImapProtocolError)) throw err;
-    const retry = await fetchStream(ctx, id, part, streamOptions);
-    return {
-      meta: { ...partMeta(retry.bodyStructure, part), size: retry.size, decoded: false },
-      content: retry.stream,
-    };
+    stream = await fetchStream(ctx, id, part, streamOptions);
+    decoded = false;
   }
   const meta: DownloadMeta = {
     ...partMeta(stream.bodyStructure, part),
     size: stream.size,
-    decoded: binary,
+    truncated: false,
+    decoded,
   };
-  return { meta, content: stream.stream };
+  if (maxBytes === undefined) return { meta, content: stream.stream };
+  // A server that ignored the range, or sent the extra byte: keep maxBytes.
+  meta.truncated = stream.size > maxBytes;
+  meta.size = Math.min(stream.size, maxBytes);
+  return {
+    meta,
+    content: meta.truncated
+      ? limitBytes(stream.stream, maxBytes, options.highWaterMark)
+      : stream.stream,
+  };
 }

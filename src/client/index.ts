@@ -11,6 +11,10 @@ export type {
   MessageOptions,
 } from './messages.js';
 export type { DownloadMeta, DownloadOptions, DownloadResult } from './download.js';
+export type { ClientESearchOptions } from './esearch.js';
+export type { ListTreeOptions, MailboxTreeNode } from './mailbox-tree.js';
+/** The mailbox tree from LIST entries, as {@link ImapClient.listTree} builds it. */
+export { buildMailboxTree } from './mailbox-tree.js';
 /** A MIME parameter (e.g. a body part's `filename`) with RFC 2231 and RFC 2047 encodings undone. */
 export { mimeParam } from './download.js';
 export type {

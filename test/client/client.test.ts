@@ -15,6 +15,7 @@ import type { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ImapClient } from '../../src/client/client.js';
 import type { ClientEvents, ResyncEvent } from '../../src/client/events.js';
+import type { MailboxTreeNode } from '../../src/client/mailbox-tree.js';
 import type { ClientOptions } from '../../src/client/options.js';
 import { select } from '../../src/commands/select.js';
 import { store } from '../../src/commands/store.js';
@@ -277,6 +278,7 @@ describe('ImapClient basics (Dovecot)', () => {
         contentType: 'application/octet-stream',
         filename: 'dataset.bin',
         encoding: 'base64',
+        truncated: false,
         decoded: false,
       });
       // Streamed with back-pressure: unread, the part is never buffered whole.
@@ -326,6 +328,154 @@ describe('ImapClient basics (Dovecot)', () => {
     } finally {
       lock.release();
     }
+  });
+});
+
+describe('ImapClient download with maxBytes (Dovecot)', () => {
+  it('a large part cut to N bytes equals the first N bytes of the whole part, stored and decoded', async () => {
+    const client = await connectClient('alice');
+    const lock = await client.getMailboxLock('INBOX', { readOnly: true });
+    try {
+      const whole = (await readAll((await client.download(160, '2', { decode: false })).content))
+        .data;
+      expect(whole.length).toBe(1368422);
+      const cut = await client.download(160, '2', { decode: false, maxBytes: 10_000 });
+      expect(cut.meta).toMatchObject({
+        size: 10_000,
+        truncated: true,
+        decoded: false,
+        encoding: 'base64',
+        filename: 'dataset.bin',
+      });
+      expect((await readAll(cut.content)).data.equals(whole.subarray(0, 10_000))).toBe(true);
+
+      // Decoded by the server (BINARY.PEEK[2]<0.n>): the first N decoded bytes.
+      const decodedWhole = Buffer.from(whole.toString('latin1'), 'base64');
+      const decodedCut = await client.download(160, '2', { maxBytes: 4096 });
+      expect(decodedCut.meta).toMatchObject({ size: 4096, truncated: true, decoded: true });
+      expect((await readAll(decodedCut.content)).data.equals(decodedWhole.subarray(0, 4096))).toBe(
+        true,
+      );
+
+      // The whole message (BODY.PEEK[]<0.n>).
+      const message = await client.download(1, '', { maxBytes: 100 });
+      expect(message.meta).toMatchObject({ size: 100, truncated: true, contentType: 'text/plain' });
+      const head = (await readAll(message.content)).data;
+      expect(head.length).toBe(100);
+      const full = (await readAll((await client.download(1)).content)).data;
+      expect(head.equals(full.subarray(0, 100))).toBe(true);
+    } finally {
+      lock.release();
+    }
+  });
+
+  it('a small part with a large maxBytes comes whole and is not truncated, also at exactly its size', async () => {
+    const client = await connectClient('alice');
+    const lock = await client.getMailboxLock('INBOX', { readOnly: true });
+    try {
+      const full = (await readAll((await client.download(1)).content)).data;
+      expect(full.length).toBe(680);
+      const big = await client.download(1, '', { maxBytes: 1_000_000 });
+      expect(big.meta).toMatchObject({ size: 680, truncated: false });
+      expect((await readAll(big.content)).data.equals(full)).toBe(true);
+      const exact = await client.download(1, '', { maxBytes: 680 });
+      expect(exact.meta).toMatchObject({ size: 680, truncated: false });
+      expect((await readAll(exact.content)).data.equals(full)).toBe(true);
+      const oneShort = await client.download(1, '', { maxBytes: 679 });
+      expect(oneShort.meta).toMatchObject({ size: 679, truncated: true });
+      expect((await readAll(oneShort.content)).data.equals(full.subarray(0, 679))).toBe(true);
+      await expect(client.download(1, '', { maxBytes: 0 })).rejects.toMatchObject({
+        code: 'ARGUMENT',
+      });
+      // The lock was released by the failed call: the connection still works.
+      expect((await client.fetchOne(1, { uid: true }))?.uid).toBe(1);
+    } finally {
+      lock.release();
+    }
+  });
+});
+
+describe('ImapClient esearch (Dovecot)', () => {
+  it('MIN, MAX, COUNT and ALL of UNSEEN agree with the plain search; ALL stays ranges', async () => {
+    const client = await connectClient('alice');
+    expect(client.capabilities.has('ESEARCH')).toBe(true);
+    const lock = await client.getMailboxLock('INBOX', { readOnly: true });
+    try {
+      const uids = await client.search({ seen: false });
+      expect(uids).toHaveLength(45);
+      const r = await client.esearch({ seen: false }, { return: ['MIN', 'MAX', 'COUNT', 'ALL'] });
+      expect(r.uid).toBe(true);
+      expect(r.count).toBe(45);
+      expect(r.min).toBe(Math.min(...uids));
+      expect(r.max).toBe(Math.max(...uids));
+      expect([...r.all!.values()]).toEqual([...uids].sort((a, b) => a - b));
+
+      const all = await client.esearch('ALL', { return: ['COUNT', 'ALL'] });
+      expect(all.count).toBe(300);
+      expect(all.all?.toString()).toBe('1:300');
+
+      const none = await client.esearch({ deleted: true }, { return: ['MIN', 'COUNT', 'ALL'] });
+      expect(none.count).toBe(0);
+      expect(none.min).toBeUndefined();
+      expect(none.all).toBeUndefined();
+
+      const bySeq = await client.esearch({ seen: false }, { uid: false, return: ['COUNT'] });
+      expect(bySeq).toEqual({ uid: false, count: 45 });
+    } finally {
+      lock.release();
+    }
+  });
+});
+
+describe('ImapClient listTree (Dovecot)', () => {
+  it("alice's hierarchy: INBOX first, sorted children, special-use, decoded names, subscriptions", async () => {
+    const client = await connectClient('alice');
+    const tree = await client.listTree({ subscribed: true });
+    const shape = (nodes: MailboxTreeNode[]): unknown[] =>
+      nodes.map((n) =>
+        n.children.length === 0 ? n.displayName : [n.displayName, shape(n.children)],
+      );
+    expect(shape(tree)).toEqual([
+      'INBOX',
+      ['Archive', ['2024', '2025']],
+      'Drafts',
+      'Junk',
+      'Notes',
+      ['Projects', ['Ärger', '日本語']],
+      'Sent',
+      ['shared', [['bob', ['Shared-with-alice']]]],
+      'Trash',
+    ]);
+    const byName = new Map<string, MailboxTreeNode>();
+    const walk = (nodes: MailboxTreeNode[]): void => {
+      for (const n of nodes) {
+        byName.set(n.name, n);
+        walk(n.children);
+      }
+    };
+    walk(tree);
+    expect(byName.get('Archive')).toMatchObject({
+      delimiter: '/',
+      specialUse: '\\Archive',
+      selectable: true,
+      listed: true,
+      subscribed: true,
+    });
+    expect(byName.get('Archive')!.flags.has('\\HasChildren')).toBe(true);
+    expect(byName.get('Sent')!.specialUse).toBe('\\Sent');
+    expect(byName.get('Projects/Ärger')).toMatchObject({ displayName: 'Ärger', subscribed: true });
+    expect(byName.get('Projects/Ärger')!.entry?.rawName).toBe('Projects/&AMQ-rger');
+    expect(byName.get('Notes')!.subscribed).toBe(false);
+    expect(byName.get('INBOX')!.subscribed).toBe(false);
+    expect(byName.get('shared')).toMatchObject({ selectable: false, listed: true });
+    expect(byName.get('shared/bob')!.selectable).toBe(false);
+    expect(byName.get('shared/bob/Shared-with-alice')!.selectable).toBe(true);
+
+    // One level only: Archive and Projects keep \HasChildren but have no children here.
+    const top = await client.listTree({ pattern: '%' });
+    expect(top.map((n) => n.name)).toContain('Archive');
+    expect(top.every((n) => n.children.length === 0)).toBe(true);
+    expect(top.every((n) => !n.subscribed)).toBe(true);
   });
 });
 

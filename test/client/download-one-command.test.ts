@@ -63,6 +63,7 @@ describe('download() in one command (scripted server)', () => {
       contentType: 'application/octet-stream',
       filename: FILENAME,
       encoding: 'base64',
+      truncated: false,
       decoded: false,
     });
     expect((await readAll(result.content)).equals(data)).toBe(true);
@@ -78,8 +79,58 @@ describe('download() in one command (scripted server)', () => {
     );
     const conn = await connect(server, { streamThreshold: 1024 });
     const result = await download(conn, 7, '', { highWaterMark: 8 * 1024 });
-    expect(result.meta).toEqual({ size: data.length, decoded: false });
+    expect(result.meta).toEqual({ size: data.length, truncated: false, decoded: false });
     expect((await readAll(result.content)).equals(data)).toBe(true);
+  });
+});
+
+describe('download() with maxBytes (scripted server)', () => {
+  /** Serves one FETCH of `<0.n>` answered with `data` (whatever range was asked). */
+  async function servePartial(data: Buffer, asked: RegExp) {
+    return serve(async (c) => {
+      await c.write('* OK [CAPABILITY IMAP4rev1] ready\r\n');
+      await c.expect(asked);
+      const response = Buffer.concat([
+        Buffer.from(`* 1 FETCH (UID 7 BODY[]<0> {${data.length}}\r\n`),
+        data,
+        Buffer.from(`)\r\n${c.tag} OK done\r\n`),
+      ]);
+      await c.run([{ send: response, chunks: new Array<number>(200).fill(2000) }, { stall: true }]);
+    });
+  }
+
+  it('asks for maxBytes + 1 bytes; the extra byte marks the section truncated and is dropped', async () => {
+    const data = body(100_001);
+    const server = await servePartial(
+      data,
+      /UID FETCH 7 \(BODYSTRUCTURE BODY\.PEEK\[\]<0\.100001>\)$/,
+    );
+    const conn = await connect(server, { streamThreshold: 1024 });
+    const result = await download(conn, 7, '', { maxBytes: 100_000, highWaterMark: 8 * 1024 });
+    expect(result.meta).toEqual({ size: 100_000, truncated: true, decoded: false });
+    expect((await readAll(result.content)).equals(data.subarray(0, 100_000))).toBe(true);
+  });
+
+  it('a server that ignores the range still yields only maxBytes bytes', async () => {
+    const data = body(300_000);
+    const server = await servePartial(data, /BODY\.PEEK\[\]<0\.1001>\)$/);
+    const conn = await connect(server, { streamThreshold: 1024 });
+    const result = await download(conn, 7, '', { maxBytes: 1000 });
+    expect(result.meta).toEqual({ size: 1000, truncated: true, decoded: false });
+    expect((await readAll(result.content)).equals(data.subarray(0, 1000))).toBe(true);
+  });
+
+  it('maxBytes must be a positive integer (checked before anything is sent)', async () => {
+    const server = await serve(async (c) => {
+      await c.write('* OK [CAPABILITY IMAP4rev1] ready\r\n');
+      await c.run([{ stall: true }]);
+    });
+    const conn = await connect(server);
+    for (const bad of [0, -1, 1.5, Number.NaN, '10' as unknown as number]) {
+      await expect(download(conn, 7, '', { maxBytes: bad })).rejects.toMatchObject({
+        code: 'ARGUMENT',
+      });
+    }
   });
 });
 
