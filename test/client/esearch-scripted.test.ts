@@ -6,49 +6,27 @@
  * `RETURN (...)` and the ESEARCH response is returned as is.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ImapClient } from '../../src/client/client.js';
+import type { ImapClient } from '../../src/client/client.js';
 import { summarizeSearch } from '../../src/client/esearch.js';
 import { ImapCapabilityError } from '../../src/model/errors.js';
-import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
+import {
+  closeScriptedClients,
+  scriptedClient,
+  selectInbox,
+  type Exchange,
+} from '../helpers/scripted-client.js';
 
-let server: ScriptedServer | null = null;
-const clients: ImapClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await server?.close();
-  server = null;
-});
+afterEach(closeScriptedClients);
 
 /** A server with `caps` that answers each expected search with its reply, in order. */
 async function clientWith(
   caps: string,
-  searches: ReadonlyArray<readonly [RegExp, string]>,
+  searches: readonly Exchange[],
   sent: string[],
 ): Promise<ImapClient> {
-  server = await startScriptedServer(async (c) => {
-    await c.write(`* OK [CAPABILITY ${caps}] scripted\r\n`);
-    await c.expect(/^\S+ LOGIN /);
-    await c.write(`$tag OK [CAPABILITY ${caps}] logged in\r\n`);
-    await c.expect(/^\S+ SELECT INBOX/);
-    await c.write('* 20 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 40] ok\r\n');
-    await c.write('$tag OK [READ-WRITE] selected\r\n');
-    for (const [pattern, reply] of searches) {
-      sent.push(await c.expect(pattern));
-      await c.write(reply);
-    }
-    await c.expect(/^\S+ LOGOUT/);
-    await c.write('* BYE bye\r\n$tag OK bye\r\n');
-  });
-  const client = await ImapClient.connect({
-    host: '127.0.0.1',
-    port: server.port,
-    security: 'none',
-    auth: { username: 'u', password: 'p', mechanism: 'LOGIN-COMMAND' },
-    reconnect: false,
-  });
-  clients.push(client);
+  const client = await scriptedClient(caps, [selectInbox(20), ...searches], sent);
   await client.mailboxOpen('INBOX');
+  sent.shift(); // the SELECT
   return client;
 }
 
