@@ -73,21 +73,63 @@ function sortTree(nodes: MailboxTreeNode[]): void {
 }
 
 /**
+ * Levels of the tree at most: a deeper name's last node holds the rest of
+ * its path as its `displayName`. A hostile server's name of a million
+ * levels (a literal may be megabytes long) then costs work linear in its
+ * length, and the tree stays shallow enough to walk recursively.
+ */
+export const MAX_TREE_DEPTH = 64;
+
+/** Where each of `name`'s segments ends (at most MAX_TREE_DEPTH; the last takes the rest). */
+function segmentEnds(name: string, delimiter: string | null): number[] {
+  const ends: number[] = [];
+  if (delimiter !== null) {
+    for (let from = 0; ends.length < MAX_TREE_DEPTH - 1;) {
+      const i = name.indexOf(delimiter, from);
+      if (i === -1) break;
+      ends.push(i);
+      from = i + delimiter.length;
+    }
+  }
+  ends.push(name.length);
+  return ends;
+}
+
+/** A node for a level of the hierarchy that LIST did not return. */
+function impliedNode(name: string, displayName: string, delimiter: string | null): MailboxTreeNode {
+  return {
+    name,
+    displayName,
+    delimiter,
+    flags: new Set<string>(),
+    specialUse: null,
+    subscribed: false,
+    selectable: false,
+    listed: false,
+    entry: null,
+    children: [],
+  };
+}
+
+/**
  * Builds the mailbox tree from LIST entries (any order): each name is split
  * at its delimiter; a parent missing from the entries is added as an
  * implied node (`listed` and `selectable` false); a name ending in its
  * delimiter (`a/`, how some servers list a hierarchy level) is the mailbox
  * without it; a repeated name keeps its first entry; `INBOX` in any case is
- * one node, `INBOX`, sorted first. Returns the top-level nodes.
+ * one node, `INBOX`, sorted first; a name deeper than {@link MAX_TREE_DEPTH}
+ * levels ends in one node holding the rest. Returns the top-level nodes.
  */
 export function buildMailboxTree(entries: readonly MailboxEntry[]): MailboxTreeNode[] {
-  const byName = new Map<string, MailboxTreeNode>();
   const roots: MailboxTreeNode[] = [];
-
-  const attach = (node: MailboxTreeNode, parentName: string | null): void => {
-    byName.set(node.name, node);
-    if (parentName === null) roots.push(node);
-    else byName.get(parentName)!.children.push(node);
+  // Each level's nodes by segment: a path is never built or hashed whole.
+  const rootIndex = new Map<string, MailboxTreeNode>();
+  const childIndex = new Map<MailboxTreeNode, Map<string, MailboxTreeNode>>();
+  const indexOf = (parent: MailboxTreeNode | null): Map<string, MailboxTreeNode> => {
+    if (parent === null) return rootIndex;
+    let index = childIndex.get(parent);
+    if (index === undefined) childIndex.set(parent, (index = new Map()));
+    return index;
   };
 
   for (const entry of entries) {
@@ -96,60 +138,52 @@ export function buildMailboxTree(entries: readonly MailboxEntry[]): MailboxTreeN
     if (delimiter !== null && name.length > delimiter.length && name.endsWith(delimiter)) {
       name = name.slice(0, -delimiter.length);
     }
-    const segments = delimiter === null ? [name] : name.split(delimiter);
-    // Implied parents, top down.
-    let parentName: string | null = null;
-    for (let i = 0; i < segments.length - 1; i++) {
-      const path = segments.slice(0, i + 1).join(delimiter!);
-      if (!byName.has(path)) {
-        attach(
-          {
-            name: path,
-            displayName: segments[i]!,
-            delimiter,
-            flags: new Set<string>(),
-            specialUse: null,
-            subscribed: false,
-            selectable: false,
-            listed: false,
-            entry: null,
-            children: [],
-          },
-          parentName,
-        );
+    const ends = segmentEnds(name, delimiter);
+    let parent: MailboxTreeNode | null = null;
+    let start = 0;
+    for (let i = 0; i < ends.length; i++) {
+      const segment = name.slice(start, ends[i]);
+      const index = indexOf(parent);
+      let node = index.get(segment);
+      const last = i === ends.length - 1;
+      if (node === undefined) {
+        node = last
+          ? listedNode(entry, name, segment, delimiter)
+          : impliedNode(name.slice(0, ends[i]), segment, delimiter);
+        index.set(segment, node);
+        (parent === null ? roots : parent.children).push(node);
+      } else if (last && !node.listed) {
+        Object.assign(node, listedNode(entry, node.name, segment, delimiter), {
+          children: node.children,
+        });
       }
-      parentName = path;
+      parent = node;
+      start = ends[i]! + (delimiter?.length ?? 0);
     }
-    const selectable =
-      !hasAttribute(entry.attributes, '\\Noselect') &&
-      !hasAttribute(entry.attributes, '\\NonExistent');
-    const existing = byName.get(name);
-    if (existing !== undefined) {
-      if (existing.listed) continue; // a repeated name: the first entry stays
-      existing.flags = entry.attributes;
-      existing.specialUse = entry.specialUse;
-      existing.subscribed = entry.subscribed;
-      existing.selectable = selectable;
-      existing.listed = true;
-      existing.entry = entry;
-      continue;
-    }
-    attach(
-      {
-        name,
-        displayName: segments[segments.length - 1]!,
-        delimiter,
-        flags: entry.attributes,
-        specialUse: entry.specialUse,
-        subscribed: entry.subscribed,
-        selectable,
-        listed: true,
-        entry,
-        children: [],
-      },
-      parentName,
-    );
   }
   sortTree(roots);
   return roots;
+}
+
+/** The node of a listed mailbox. */
+function listedNode(
+  entry: MailboxEntry,
+  name: string,
+  displayName: string,
+  delimiter: string | null,
+): MailboxTreeNode {
+  return {
+    name,
+    displayName,
+    delimiter,
+    flags: entry.attributes,
+    specialUse: entry.specialUse,
+    subscribed: entry.subscribed,
+    selectable:
+      !hasAttribute(entry.attributes, '\\Noselect') &&
+      !hasAttribute(entry.attributes, '\\NonExistent'),
+    listed: true,
+    entry,
+    children: [],
+  };
 }

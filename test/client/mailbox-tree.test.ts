@@ -4,7 +4,11 @@
  * names, sorting, flat servers (NIL delimiter).
  */
 import { describe, expect, it } from 'vitest';
-import { buildMailboxTree, type MailboxTreeNode } from '../../src/client/mailbox-tree.js';
+import {
+  buildMailboxTree,
+  MAX_TREE_DEPTH,
+  type MailboxTreeNode,
+} from '../../src/client/mailbox-tree.js';
 import type { MailboxEntry } from '../../src/commands/list.js';
 
 const SPECIAL = new Set(['\\sent', '\\trash', '\\drafts', '\\junk', '\\archive', '\\all']);
@@ -148,5 +152,36 @@ describe('buildMailboxTree', () => {
   it('sorts numbers by value', () => {
     const tree = buildMailboxTree([entry('y/10', '/'), entry('y/9', '/'), entry('y/2024', '/')]);
     expect(tree[0]!.children.map((n) => n.displayName)).toEqual(['9', '10', '2024']);
+  });
+
+  it('a hostile name of 200,000 levels: the tree stops at MAX_TREE_DEPTH, the last node holds the rest', () => {
+    const name = Array.from({ length: 200_000 }, (_, i) => `m${i}`).join('/');
+    const tree = buildMailboxTree([entry(name, '/'), entry('m0/other', '/')]);
+    let depth = 1;
+    let node = tree[0]!;
+    while (node.children.length > 0) {
+      node = node.children.find((c) => c.listed || c.children.length > 0)!;
+      depth++;
+    }
+    expect(depth).toBe(MAX_TREE_DEPTH);
+    expect(node).toMatchObject({ name, listed: true, selectable: true });
+    expect(node.displayName.startsWith(`m${MAX_TREE_DEPTH - 1}/m${MAX_TREE_DEPTH}/`)).toBe(true);
+    expect(node.displayName.endsWith('/m199999')).toBe(true);
+    // The implied levels above it are the name's prefixes; a sibling shares them.
+    expect(tree[0]!.children.map((c) => c.name)).toEqual(['m0/m1', 'm0/other']);
+  });
+
+  it('a hostile name of 63 levels of 100 KB each is built in linear work (no path is joined whole per level)', () => {
+    const segment = 'x'.repeat(100_000);
+    const name = Array.from({ length: 63 }, () => segment).join('.');
+    const tree = buildMailboxTree([entry(name, '.')]);
+    let node = tree[0]!;
+    let depth = 1;
+    while (node.children.length > 0) {
+      node = node.children[0]!;
+      depth++;
+    }
+    expect(depth).toBe(63);
+    expect(node.name).toBe(name);
   });
 });
