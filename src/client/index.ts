@@ -14,7 +14,7 @@ export type { DownloadMeta, DownloadOptions, DownloadResult } from './download.j
 export type { ClientESearchOptions } from './esearch.js';
 export type { ListTreeOptions, MailboxTreeNode } from './mailbox-tree.js';
 /** The mailbox tree from LIST entries, as {@link ImapClient.listTree} builds it. */
-export { buildMailboxTree } from './mailbox-tree.js';
+export { buildMailboxTree, MAX_TREE_DEPTH } from './mailbox-tree.js';
 /** A MIME parameter (e.g. a body part's `filename`) with RFC 2231 and RFC 2047 encodings undone. */
 export { mimeParam } from './download.js';
 export type {
