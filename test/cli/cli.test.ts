@@ -119,6 +119,34 @@ describe('reading', () => {
     ]);
   });
 
+  it('list --tree: the hierarchy indented under its parents; --json nests it', async () => {
+    const r = await runCli(['list', '--tree']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[1]).toMatch(/^INBOX\s*$/);
+    const projects = lines.findIndex((l) => /^Projects\b/.test(l));
+    expect(projects).toBeGreaterThan(0);
+    expect(lines.slice(projects + 1, projects + 3).map((l) => l.trimEnd())).toEqual([
+      '  Ärger',
+      '  日本語',
+    ]);
+    const json = await runCli(['list', '--tree', '--status', '--json']);
+    const tree = JSON.parse(json.stdout) as Array<{
+      name: string;
+      displayName: string;
+      status?: { messages: number };
+      children: Array<{ name: string; displayName: string; status?: { messages: number } }>;
+    }>;
+    expect(tree[0]!.name).toBe('INBOX');
+    expect(tree[0]!.status?.messages).toBe(300);
+    const archive = tree.find((n) => n.name === 'Archive');
+    expect(archive?.children.map((c) => [c.name, c.displayName])).toEqual([
+      ['Archive/2024', '2024'],
+      ['Archive/2025', '2025'],
+    ]);
+    expect(archive?.children[0]?.status?.messages).toBe(10);
+  });
+
   it('status: counts of one mailbox, as text and as JSON', async () => {
     const r = await runCli(['status', 'INBOX', '--json']);
     expect(r.code).toBe(0);
