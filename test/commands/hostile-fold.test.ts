@@ -2,8 +2,11 @@
  * Folding functions against hostile server data: work that must stay
  * linear in what the server sent and bounded in memory.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { foldExpunged } from '../../src/commands/expunge.js';
+import { mailboxIdOf } from '../../src/commands/mailbox-name.js';
 import { search } from '../../src/commands/search.js';
+import { select } from '../../src/commands/select.js';
 import type {
   CommandContext,
   CommandResult,
@@ -66,5 +69,81 @@ describe('SEARCH answered by ESEARCH ALL (IMAP4rev2)', () => {
     expect(r.numbers).toHaveLength(200_000);
     expect(r.numbers![199_999]).toBe(200_000);
     expect(r.all!.ranges).toHaveLength(1);
+  });
+});
+
+describe('EXPUNGE answered by many VANISHED responses', () => {
+  it('folds them into one set with one parse, not one per response', () => {
+    const n = 3000;
+    const untagged: UntaggedResponse[] = Array.from({ length: n }, (_, i) => ({
+      kind: 'untagged',
+      name: 'VANISHED',
+      earlier: false,
+      uids: SequenceSet.from(2 * i + 1),
+    }));
+    const parse = vi.spyOn(SequenceSet, 'parse');
+    try {
+      const r = foldExpunged({
+        tagged: { kind: 'tagged', tag: 'T', status: 'OK', code: null, text: 'done' },
+        untagged,
+        command: 'T EXPUNGE',
+      });
+      // Re-parsing the set so far per response was quadratic (10,000 responses: 7 s).
+      expect(parse.mock.calls.length).toBeLessThanOrEqual(1);
+      expect(r.vanished!.ranges).toHaveLength(n);
+      expect(r.vanished!.has(2 * n - 1)).toBe(true);
+      expect(r.vanished!.has(2)).toBe(false);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+});
+
+describe('SELECT (QRESYNC) answered by many VANISHED (EARLIER) responses', () => {
+  it('folds them into one set with one parse, not one per response', async () => {
+    const n = 3000;
+    const untagged: UntaggedResponse[] = Array.from({ length: n }, (_, i) => ({
+      kind: 'untagged',
+      name: 'VANISHED',
+      earlier: true,
+      uids: SequenceSet.from(2 * i + 1),
+    }));
+    const ctx = context(['IMAP4REV1'], untagged);
+    const parse = vi.spyOn(SequenceSet, 'parse');
+    try {
+      const r = await select(ctx, 'INBOX');
+      expect(parse.mock.calls.length).toBeLessThanOrEqual(1);
+      expect(r.vanished!.ranges).toHaveLength(n);
+      expect(r.vanished!.has(2 * n - 1)).toBe(true);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+});
+
+describe('[MAILBOXID] with a long run of spaces', () => {
+  function mailboxIdCode(text: string): UntaggedResponse {
+    return {
+      kind: 'untagged',
+      name: 'OK',
+      code: { name: 'OTHER', atom: 'MAILBOXID', text },
+      text: 'id',
+    } as UntaggedResponse;
+  }
+
+  it('is read in linear time (the trimming regex backtracked quadratically)', async () => {
+    // 40,000 spaces took ~1.2 s with the regex; 1 MiB would take minutes.
+    const spaces = ' '.repeat(40_000);
+    const ctx = context(['IMAP4REV1'], [mailboxIdCode(`(x${spaces}y)`)]);
+    const started = performance.now();
+    const r = await select(ctx, 'INBOX');
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(r.mailboxId).toBe(`x${spaces}y`);
+  });
+
+  it('keeps the id without its parentheses and the spaces inside them', () => {
+    expect(mailboxIdOf('( F2212ea87-6097 )')).toBe('F2212ea87-6097');
+    expect(mailboxIdOf('(F1)')).toBe('F1');
+    expect(mailboxIdOf('F1')).toBe('F1');
   });
 });
