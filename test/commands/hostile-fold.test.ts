@@ -5,7 +5,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import { foldExpunged } from '../../src/commands/expunge.js';
 import { mailboxIdOf } from '../../src/commands/mailbox-name.js';
+import { getQuotaRoot } from '../../src/commands/quota.js';
 import { search } from '../../src/commands/search.js';
+import { sort } from '../../src/commands/sort.js';
+import { thread } from '../../src/commands/thread.js';
+import { formatTable } from '../../src/cli/output.js';
 import { select } from '../../src/commands/select.js';
 import type {
   CommandContext,
@@ -145,5 +149,43 @@ describe('[MAILBOXID] with a long run of spaces', () => {
     expect(mailboxIdOf('( F2212ea87-6097 )')).toBe('F2212ea87-6097');
     expect(mailboxIdOf('(F1)')).toBe('F1');
     expect(mailboxIdOf('F1')).toBe('F1');
+  });
+});
+
+describe('results of 130,000+ items in one response', () => {
+  // The parser lets a 1 MiB line carry ~500,000 of them; push(...items)
+  // overflowed the stack (a RangeError, not an imapkit error).
+  const n = 200_000;
+
+  it('SORT keeps every number', async () => {
+    const numbers = Array.from({ length: n }, (_, i) => i + 1);
+    const ctx = context(['SORT'], [{ kind: 'untagged', name: 'SORT', numbers, modseq: null }]);
+    const r = await sort(ctx, ['DATE'], {});
+    expect(r).toHaveLength(n);
+    expect(r[n - 1]).toBe(n);
+  });
+
+  it('THREAD keeps every thread', async () => {
+    const threads = Array.from({ length: n }, (_, i) => ({ id: i + 1, children: [] }));
+    const ctx = context(['THREAD=REFERENCES'], [{ kind: 'untagged', name: 'THREAD', threads }]);
+    const r = await thread(ctx, 'REFERENCES', {});
+    expect(r).toHaveLength(n);
+    expect(r[n - 1]!.id).toBe(n);
+  });
+
+  it('GETQUOTAROOT keeps every root', async () => {
+    const roots = Array.from({ length: n }, (_, i) => `r${i}`);
+    const ctx = context(
+      ['QUOTA'],
+      [{ kind: 'untagged', name: 'QUOTAROOT', mailbox: 'INBOX', roots } as UntaggedResponse],
+    );
+    const r = await getQuotaRoot(ctx, 'INBOX');
+    expect(r.roots).toHaveLength(n);
+  });
+
+  it('the CLI table pads a column of that many rows', () => {
+    const rows = Array.from({ length: n }, (_, i) => [String(i), 'x']);
+    const text = formatTable(['N', 'X'], rows);
+    expect(text.split('\n')[n]).toBe(`${n - 1}  x`);
   });
 });
