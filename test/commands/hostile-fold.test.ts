@@ -3,6 +3,7 @@
  * linear in what the server sent and bounded in memory.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { appendUid } from '../../src/commands/append.js';
 import { foldExpunged } from '../../src/commands/expunge.js';
 import { mailboxIdOf } from '../../src/commands/mailbox-name.js';
 import { getQuotaRoot } from '../../src/commands/quota.js';
@@ -18,6 +19,7 @@ import type {
   SelectedMailbox,
 } from '../../src/connection/types.js';
 import { ImapLimitError } from '../../src/model/errors.js';
+import type { ResponseCode } from '../../src/model/response-code.js';
 import type { UntaggedResponse } from '../../src/model/response.js';
 import { SequenceSet } from '../../src/model/sequence-set.js';
 
@@ -187,5 +189,20 @@ describe('results of 130,000+ items in one response', () => {
     const rows = Array.from({ length: n }, (_, i) => [String(i), 'x']);
     const text = formatTable(['N', 'X'], rows);
     expect(text.split('\n')[n]).toBe(`${n - 1}  x`);
+  });
+});
+
+describe('[APPENDUID] naming more UIDs than messages were sent', () => {
+  it('is not expanded: 1:4294967295 for one message gives no UID', () => {
+    const code = (uids: string): ResponseCode => ({
+      name: 'APPENDUID',
+      uidValidity: 7,
+      uids: SequenceSet.parse(uids),
+    });
+    // 99,999 UIDs were expanded into an array (up to 100,000) for one message.
+    expect(appendUid(code('1:99999'))).toBeNull();
+    expect(appendUid(code('1:4294967295'))).toBeNull();
+    expect(appendUid(code('12'))).toEqual({ uidValidity: 7, uids: [12] });
+    expect(appendUid(code('12:13'), 2)).toEqual({ uidValidity: 7, uids: [12, 13] });
   });
 });
