@@ -56,7 +56,9 @@ export interface SearchResult {
  * enabled (RFC 6855). With `return` or `partial` the search is sent with
  * RETURN (...) and answered by ESEARCH; otherwise `numbers` holds the
  * matches (from `* SEARCH`, or from the ESEARCH ALL an IMAP4rev2 server
- * sends, expanded because the caller asked for numbers).
+ * sends, expanded because the caller asked for numbers; one naming more
+ * messages than the mailbox holds, and over 100,000, or holding `*`, throws
+ * ImapLimitError).
  *
  * UID SEARCH is pipelined unless its keys use sequence numbers or `$`
  * (RFC 9051 5.5); SEARCH by sequence numbers is not.
