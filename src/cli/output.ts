@@ -128,7 +128,12 @@ export function formatTable(
   rows: ReadonlyArray<readonly string[]>,
 ): string {
   const all = [headers, ...rows].map((r) => r.map(printable));
-  const widths = headers.map((_, i) => Math.max(...all.map((r) => displayWidth(r[i] ?? ''))));
+  // A loop, not Math.max(...): spreading 130,000+ rows overflows the stack.
+  const widths = headers.map((_, i) => {
+    let w = 0;
+    for (const r of all) w = Math.max(w, displayWidth(r[i] ?? ''));
+    return w;
+  });
   return all
     .map((r) =>
       r

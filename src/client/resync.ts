@@ -4,7 +4,7 @@
  * @internal
  */
 import { fetchAll } from '../commands/fetch.js';
-import { search } from '../commands/search.js';
+import { expandServerSet, search } from '../commands/search.js';
 import { select, type SelectOptions, type SelectResult } from '../commands/select.js';
 import { sameMailbox } from '../commands/mailbox-name.js';
 import type { CommandContext, SelectedMailbox } from '../connection/types.js';
@@ -66,7 +66,7 @@ export function condstoreSelectOptions(ctx: CommandContext, readOnly: boolean): 
 export async function uidSnapshot(ctx: CommandContext): Promise<number[]> {
   if (ctx.hasCapability('ESEARCH') || ctx.hasCapability('IMAP4rev2')) {
     const r = await search(ctx, { all: true }, { uid: true, return: ['ALL'] });
-    return r.all === undefined ? [] : [...r.all.values()];
+    return r.all === undefined ? [] : expandServerSet(ctx, r.all, 'UID SEARCH RETURN (ALL)');
   }
   const r = await search(ctx, { all: true }, { uid: true });
   return r.numbers ?? [];

@@ -76,14 +76,18 @@ export function messageArgs(ctx: CommandContext, item: AppendManyItem): CommandA
   return args;
 }
 
-/** The UIDs of an `[APPENDUID]` code, or null (also shared with REPLACE). */
+/**
+ * The UIDs of an `[APPENDUID]` code naming `expected` messages (one per
+ * message sent), or null (also shared with REPLACE).
+ */
 export function appendUid(
   code: ResponseCode | null,
+  expected = 1,
 ): { uidValidity: number; uids: number[] } | null {
   if (code?.name !== 'APPENDUID') return null;
   const size = code.uids.size;
-  // Never expand a set the server could make huge: it should hold one UID per message sent.
-  if (size === null || size > 100_000) return null;
+  // Never expand a set the server could make huge (`1:4294967295` for one message).
+  if (size === null || size !== expected) return null;
   return { uidValidity: code.uidValidity, uids: [...code.uids.values()] };
 }
 
@@ -125,7 +129,7 @@ export async function appendMany(
   if (ctx.hasCapability('MULTIAPPEND')) {
     const args = [mailbox(name), ...messages.flatMap((m) => messageArgs(ctx, m))];
     const result = await ctx.exec('APPEND', args);
-    const uid = appendUid(result.tagged.code);
+    const uid = appendUid(result.tagged.code, messages.length);
     return uid === null || uid.uids.length !== messages.length ? null : uid;
   }
   for (const m of messages) messageArgs(ctx, m); // validate all before sending any

@@ -2,6 +2,7 @@ import type { CommandContext } from '../connection/types.js';
 import { atom, flag, list, mailbox } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
 import { requireCapability } from './capability.js';
+import { mailboxIdOf } from './mailbox-name.js';
 
 /** Options of {@link create}. */
 export interface CreateOptions {
@@ -37,7 +38,7 @@ export async function create(
   const code = result.tagged.code;
   let mailboxId: string | null = null;
   if (code?.name === 'OTHER' && code.atom.toUpperCase() === 'MAILBOXID' && code.text !== null) {
-    mailboxId = code.text.replace(/^\(\s*|\s*\)$/g, '');
+    mailboxId = mailboxIdOf(code.text);
   }
   return { mailboxId };
 }

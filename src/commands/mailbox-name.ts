@@ -19,3 +19,17 @@ export function decodeMailboxName(ctx: Pick<CommandContext, 'utf8Enabled'>, raw:
 export function sameMailbox(a: string, b: string): boolean {
   return a === b || (a.toUpperCase() === 'INBOX' && b.toUpperCase() === 'INBOX');
 }
+
+/**
+ * The id in a `[MAILBOXID (id)]` code's text (RFC 8474 4.1): the text
+ * without its parentheses and the spaces inside them. Linear: the regex
+ * `/^\(\s*|\s*\)$/g` it replaces backtracked quadratically on a long run
+ * of spaces (1 MiB of them hung the client for minutes).
+ * @internal
+ */
+export function mailboxIdOf(text: string): string {
+  let t = text;
+  if (t.startsWith('(')) t = t.slice(1).trimStart();
+  if (t.endsWith(')')) t = t.slice(0, -1).trimEnd();
+  return t;
+}

@@ -107,8 +107,51 @@ export async function move(
     uids = SequenceSet.fromNumbers(list);
   }
   const copyUid = await copy(ctx, uids, destination, { uid: true, ...signal });
-  // COPYUID names exactly the UIDs that were copied (a range may have had gaps).
-  const copied = copyUid?.source ?? uids;
+  // COPYUID names exactly the UIDs that were copied (a range may have had
+  // gaps), but only UIDs that were asked for are deleted: a COPYUID naming
+  // others (`1:4294967295`) is not followed, or a hostile server would have
+  // us expunge messages that were never copied.
+  const copied = copyUid !== null && within(copyUid.source, uids) ? copyUid.source : uids;
   await store(ctx, copied, { add: ['\\Deleted'], silent: true, uid: true, ...signal });
   return { copyUid, ...(await uidExpunge(ctx, copied, signal)), emulated: true };
+}
+
+/** Sorted, merged [lo, hi] bounds of a set's ranges, `*` as Infinity. */
+function bounds(set: SequenceSet): Array<[number, number]> {
+  const pairs = set.ranges.map(([a, b]): [number, number] => {
+    const x = a === '*' ? Infinity : a;
+    const y = b === '*' ? Infinity : b;
+    return x <= y ? [x, y] : [y, x];
+  });
+  pairs.sort((p, q) => p[0] - q[0]);
+  const out: Array<[number, number]> = [];
+  for (const p of pairs) {
+    const last = out[out.length - 1];
+    if (last !== undefined && p[0] <= last[1] + 1) last[1] = Math.max(last[1], p[1]);
+    else out.push(p);
+  }
+  return out;
+}
+
+/** True when every member of `inner` is in `outer` (`*` standing for any number up to the largest). */
+function within(inner: SequenceSet, outer: SequenceSet): boolean {
+  if (inner.isSaved || outer.isSaved) return false;
+  const out = bounds(outer);
+  for (const [lo, hi] of bounds(inner)) {
+    // The last outer range starting at or before lo must reach hi.
+    let a = 0;
+    let b = out.length - 1;
+    let found = -1;
+    while (a <= b) {
+      const mid = (a + b) >> 1;
+      if (out[mid]![0] <= lo) {
+        found = mid;
+        a = mid + 1;
+      } else {
+        b = mid - 1;
+      }
+    }
+    if (found === -1 || out[found]![1] < hi) return false;
+  }
+  return true;
 }

@@ -53,7 +53,9 @@ export async function getQuotaRoot(ctx: CommandContext, name: string): Promise<Q
     collect: ['QUOTAROOT', 'QUOTA'],
   });
   const roots: string[] = [];
-  for (const r of result.untagged) if (r.name === 'QUOTAROOT') roots.push(...r.roots);
+  // A loop, not push(...): spreading 130,000+ roots overflows the stack.
+  for (const r of result.untagged)
+    if (r.name === 'QUOTAROOT') for (const root of r.roots) roots.push(root);
   return { roots, quotas: foldQuotas(result.untagged) };
 }
 

@@ -1,4 +1,5 @@
 import type { CommandContext } from '../connection/types.js';
+import { ImapLimitError } from '../model/errors.js';
 import type { SequenceSet } from '../model/sequence-set.js';
 import { esearch, type SearchReturnOption } from './esearch.js';
 import { prepareSearchProgram, type SearchQuery } from './search-query.js';
@@ -55,7 +56,9 @@ export interface SearchResult {
  * enabled (RFC 6855). With `return` or `partial` the search is sent with
  * RETURN (...) and answered by ESEARCH; otherwise `numbers` holds the
  * matches (from `* SEARCH`, or from the ESEARCH ALL an IMAP4rev2 server
- * sends, expanded because the caller asked for numbers).
+ * sends, expanded because the caller asked for numbers; one naming more
+ * messages than the mailbox holds, and over 100,000, or holding `*`, throws
+ * ImapLimitError).
  *
  * UID SEARCH is pipelined unless its keys use sequence numbers or `$`
  * (RFC 9051 5.5); SEARCH by sequence numbers is not.
@@ -96,10 +99,37 @@ export async function search(
     } else if (r.name === 'ESEARCH') {
       if (r.all !== undefined) {
         out.all = r.all;
-        for (const n of r.all.values()) out.numbers!.push(n);
+        for (const n of expandServerSet(ctx, r.all, 'ESEARCH ALL')) out.numbers!.push(n);
       }
       if (r.modseq !== undefined) out.modseq = r.modseq;
     }
   }
+  return out;
+}
+
+/** Members a server's set may always be expanded to, whatever the mailbox size. */
+const MIN_EXPANSION_LIMIT = 100_000;
+
+/**
+ * The members of a set the server sent (ESEARCH ALL), for callers that need
+ * numbers. A set can name more numbers than it has bytes (`1:4294967295`),
+ * so one claiming more members than the selected mailbox has messages (or
+ * than 100,000 when the mailbox is smaller), or holding `*`, throws
+ * ImapLimitError instead of filling the heap.
+ * @internal
+ */
+export function expandServerSet(ctx: CommandContext, set: SequenceSet, what: string): number[] {
+  const limit = Math.max(ctx.selected?.exists ?? 0, MIN_EXPANSION_LIMIT);
+  const size = set.size;
+  if (size === null || set.isSaved || size > limit) {
+    throw new ImapLimitError(
+      'setExpansion',
+      `${what} from the server names ${size === null ? 'an unbounded set' : `${size} messages`} ` +
+        `(${set.toString().slice(0, 80)}); at most ${limit} can be listed (the mailbox has ` +
+        `${ctx.selected?.exists ?? 0})`,
+    );
+  }
+  const out: number[] = [];
+  for (const n of set.values()) out.push(n);
   return out;
 }

@@ -6,6 +6,7 @@ import { SequenceSet } from '../model/sequence-set.js';
 import { atom, list, mailbox, num, seq } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
 import { requireCapability } from './capability.js';
+import { mailboxIdOf } from './mailbox-name.js';
 
 /** QRESYNC parameters of SELECT/EXAMINE (RFC 7162 3.2.5). */
 export interface QresyncParams {
@@ -83,9 +84,13 @@ function qresyncArg(p: QresyncParams): CommandArg {
   return list([atom('QRESYNC'), list(items)]);
 }
 
-/** Merges two server-sent sets without expanding them. */
-function union(a: SequenceSet | null, b: SequenceSet): SequenceSet {
-  return a === null ? b : SequenceSet.parse(`${a.toString()},${b.toString()}`);
+/**
+ * Merges server-sent sets without expanding them, in one pass (merging the
+ * set so far with each next one was quadratic in the number of responses).
+ */
+function union(sets: readonly SequenceSet[]): SequenceSet | null {
+  if (sets.length <= 1) return sets[0] ?? null;
+  return SequenceSet.parse(sets.join(','));
 }
 
 function emptyResult(name: string, readOnly: boolean): SelectResult {
@@ -125,6 +130,7 @@ export async function select(
   });
 
   let out = emptyResult(name, readOnly);
+  let vanished: SequenceSet[] = [];
   for (const r of result.untagged) {
     switch (r.name) {
       case 'FLAGS':
@@ -137,7 +143,7 @@ export async function select(
         out.recent = r.number;
         break;
       case 'VANISHED':
-        if (r.earlier) out.vanished = union(out.vanished, r.uids);
+        if (r.earlier) vanished.push(r.uids);
         break;
       case 'FETCH':
         out.changed.push({ ...r.attributes, seq: r.seq });
@@ -148,6 +154,7 @@ export async function select(
         switch (code.name) {
           case 'CLOSED':
             out = emptyResult(name, readOnly);
+            vanished = [];
             break;
           case 'PERMANENTFLAGS':
             out.permanentFlags = code.flags;
@@ -169,7 +176,7 @@ export async function select(
             break;
           case 'OTHER':
             if (code.atom.toUpperCase() === 'MAILBOXID' && code.text !== null) {
-              out.mailboxId = code.text.replace(/^\(\s*|\s*\)$/g, '');
+              out.mailboxId = mailboxIdOf(code.text);
             }
             break;
         }
@@ -177,6 +184,7 @@ export async function select(
       }
     }
   }
+  out.vanished = union(vanished);
   const tagCode = result.tagged.code;
   if (tagCode?.name === 'READ-ONLY') out.readOnly = true;
   else if (tagCode?.name === 'READ-WRITE') out.readOnly = false;

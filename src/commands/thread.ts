@@ -50,6 +50,8 @@ export async function thread(
     },
   );
   const threads: ThreadNode[] = [];
-  for (const r of result.untagged) if (r.name === 'THREAD') threads.push(...r.threads);
+  // A loop, not push(...): spreading 130,000+ threads overflows the stack.
+  for (const r of result.untagged)
+    if (r.name === 'THREAD') for (const t of r.threads) threads.push(t);
   return threads;
 }

@@ -93,9 +93,16 @@ export function Int2AP(num: number): Buffer {
 
 /** Extracts the flags of a `FLAGS (...)` response as a list of bytes; [] when absent. */
 export function ParseFlags(resp: Buffer | string): Buffer[] {
-  const m = /.*FLAGS \(([^)]*)\)/s.exec(toBytes(resp).toString('latin1'));
-  if (!m) return [];
-  return m[1]!
+  // What CPython's `.*FLAGS \((?P<flags>[^\)]*)\)` matches (the last `FLAGS (`
+  // closed by a `)`), found without a regex: that one backtracked
+  // quadratically on long text without a match.
+  const text = toBytes(resp).toString('latin1');
+  const close = text.lastIndexOf(')');
+  if (close < 7) return [];
+  const start = text.lastIndexOf('FLAGS (', close - 7);
+  if (start === -1) return [];
+  const inner = text.slice(start + 7, text.indexOf(')', start + 7));
+  return inner
     .split(/[ \t\n\r\f\v]+/)
     .filter((s) => s.length > 0)
     .map((s) => Buffer.from(s, 'latin1'));

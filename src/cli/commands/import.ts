@@ -169,7 +169,7 @@ export const importCommand: CommandSpec = {
           );
         }
         if (got === null) uidsComplete = false;
-        else uids.push(...got);
+        else for (const u of got) uids.push(u);
         imported += batch.length;
         for (let i = 0; i < batch.length; i++) progress.addMessage();
         batch = [];

@@ -64,6 +64,14 @@ function attachments(node: BodyStructure, out: AttachmentInfo[] = []): Attachmen
   return out;
 }
 
+/** The value of a hex digit's char code, or -1 (also for NaN, past the end). */
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
+}
+
 /** Undoes a Content-Transfer-Encoding the server did not undo for us. */
 export function decodeTransfer(data: Buffer, encoding: string | undefined): Buffer {
   switch (encoding?.toLowerCase()) {
@@ -71,17 +79,20 @@ export function decodeTransfer(data: Buffer, encoding: string | undefined): Buff
       return Buffer.from(data.toString('latin1').replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
     case 'quoted-printable': {
       const text = data.toString('latin1').replace(/=\r?\n/g, '');
-      const bytes: number[] = [];
+      // Into a Buffer of the input's size, not a number[] (8+ bytes a byte).
+      const bytes = Buffer.allocUnsafe(text.length);
+      let n = 0;
       for (let i = 0; i < text.length; i++) {
-        const hex = text.slice(i + 1, i + 3);
-        if (text[i] === '=' && /^[0-9A-Fa-f]{2}$/.test(hex)) {
-          bytes.push(parseInt(hex, 16));
+        const hi = text[i] === '=' ? hexValue(text.charCodeAt(i + 1)) : -1;
+        const lo = hi === -1 ? -1 : hexValue(text.charCodeAt(i + 2));
+        if (lo !== -1) {
+          bytes[n++] = hi * 16 + lo;
           i += 2;
         } else {
-          bytes.push(text.charCodeAt(i) & 0xff);
+          bytes[n++] = text.charCodeAt(i) & 0xff;
         }
       }
-      return Buffer.from(bytes);
+      return bytes.subarray(0, n);
     }
     default:
       return data;
@@ -90,11 +101,7 @@ export function decodeTransfer(data: Buffer, encoding: string | undefined): Buff
 
 /** A crude text rendering of HTML, for messages without a text/plain part. */
 export function htmlToText(html: string): string {
-  return html
-    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, '')
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<\/(p|div|tr|h[1-6]|li)>/gi, '\n')
-    .replace(/<[^>]*>/g, '')
+  return stripTags(stripScripts(html))
     .replace(/&nbsp;/g, ' ')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
@@ -103,6 +110,50 @@ export function htmlToText(html: string): string {
     .replace(/&amp;/g, '&')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
+}
+
+/**
+ * Removes `<script>...</script>` and `<style>...</style>` elements. A loop,
+ * not the regex `/<(script|style)[\s\S]*?<\/\1>/gi`: that one scanned to
+ * the end of the text from every unclosed `<script`, quadratic in a hostile
+ * message.
+ */
+function stripScripts(html: string): string {
+  const open = /<(script|style)/gi;
+  const unclosed = new Set<string>();
+  let out = '';
+  let last = 0;
+  for (let m = open.exec(html); m !== null; m = open.exec(html)) {
+    const name = m[1]!.toLowerCase();
+    if (unclosed.has(name)) continue;
+    const close = name === 'script' ? /<\/script>/gi : /<\/style>/gi;
+    close.lastIndex = open.lastIndex;
+    const c = close.exec(html);
+    if (c === null) {
+      unclosed.add(name); // and none after a later one either
+      continue;
+    }
+    out += html.slice(last, m.index);
+    last = open.lastIndex = c.index + c[0].length;
+  }
+  return out + html.slice(last);
+}
+
+/**
+ * Line breaks for `<br>` and the ends of blocks, other tags removed. The
+ * `<` after the last `>` start no tag: left out of the regex, which would
+ * scan to the end of the text from each of them (quadratic).
+ */
+function stripTags(html: string): string {
+  const end = html.lastIndexOf('>') + 1;
+  const tail = html.slice(end);
+  return (
+    html
+      .slice(0, end)
+      .replace(/<br\s*\/?>/gi, '\n')
+      .replace(/<\/(p|div|tr|h[1-6]|li)>/gi, '\n')
+      .replace(/<[^>]*>/g, '') + tail
+  );
 }
 
 async function collect(stream: Readable): Promise<Buffer> {
