@@ -196,15 +196,16 @@ describe('UidTracker', () => {
     expect(t.uids).toEqual(model);
   });
 
-  it('expunging 100,000 messages one response at a time stays fast (splicing an array was quadratic)', () => {
-    const n = 100_000;
+  it('expunging 400,000 messages one response at a time stays fast (splicing an array was quadratic)', () => {
+    const n = 400_000;
     const t = new UidTracker(Array.from({ length: n }, (_, i) => i + 1));
     const started = performance.now();
     let wrong = 0;
     for (let i = 1; i <= n; i++) if (t.expunge(1) !== i) wrong++;
     expect(wrong).toBe(0);
-    // The array took ~0.9-1.4 s here (200,000: 10 s); the tree takes ~15 ms.
-    expect(performance.now() - started).toBeLessThan(250);
+    // The array took ~0.9-1.4 s for 100,000 (200,000: 10 s; 400,000: past
+    // the test's timeout); the tree takes ~15 ms per 100,000: the bound is generous.
+    expect(performance.now() - started).toBeLessThan(2000);
     expect(t.uids).toEqual([]);
   });
 });
