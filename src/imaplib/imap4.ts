@@ -11,6 +11,7 @@ import type { LiteralSink, LiteralStartInfo } from '../wire/parser-options.js';
 import { COMMAND_STATES, type ImaplibState } from './commands-table.js';
 import { ImaplibAbort, ImaplibError, ImaplibReadonly } from './errors.js';
 import { Int2AP, Time2Internaldate, type StructTime } from './helpers.js';
+import { RawInput } from './raw-input.js';
 import {
   emptyResponses,
   recordTagged,
@@ -835,12 +836,12 @@ export class IMAP4 {
   async readline(): Promise<Buffer> {
     const connection = this.enterRawMode();
     for (;;) {
-      const nl = this.rawInput.indexOf(0x0a);
-      if (nl !== -1) return this.takeRaw(nl + 1);
+      const nl = this.rawInput.indexOfLF();
+      if (nl !== -1) return this.rawInput.take(nl + 1);
       if (this.rawInput.length > MAX_LINE) {
         throw new ImaplibError(`got more than ${MAX_LINE} bytes`, 'LIMIT');
       }
-      if (!(await this.fillRaw(connection))) return this.takeRaw(this.rawInput.length);
+      if (!(await this.fillRaw(connection))) return this.rawInput.take(this.rawInput.length);
     }
   }
 
@@ -850,7 +851,7 @@ export class IMAP4 {
     while (this.rawInput.length < size) {
       if (!(await this.fillRaw(connection))) break;
     }
-    return this.takeRaw(Math.min(size, this.rawInput.length));
+    return this.rawInput.take(size);
   }
 
   private enterRawMode(): ImapConnection {
@@ -864,7 +865,7 @@ export class IMAP4 {
   }
 
   /** Bytes read in raw mode and not yet returned by readline()/read(). */
-  private rawInput: Buffer = Buffer.alloc(0);
+  private rawInput = new RawInput();
 
   /** A raw read still waiting (kept across a timeout, so no chunk is taken by nobody). */
   private pendingRead: Promise<Buffer | null> | null = null;
@@ -893,23 +894,15 @@ export class IMAP4 {
     }
     this.pendingRead = null;
     if (chunk === null) return false;
-    this.rawInput = this.rawInput.length === 0 ? chunk : Buffer.concat([this.rawInput, chunk]);
+    this.rawInput.append(chunk);
     return true;
-  }
-
-  private takeRaw(n: number): Buffer {
-    const out = this.rawInput.subarray(0, n);
-    this.rawInput = this.rawInput.subarray(n);
-    return out;
   }
 
   /** Before a command: bytes read but not consumed by readline()/read() go back to the engine. */
   private leaveRawMode(connection: ImapConnection): void {
     if (!connection.rawMode) return;
     this.pendingRead = null;
-    const rest = this.rawInput;
-    this.rawInput = Buffer.alloc(0);
-    connection.endRaw(rest);
+    connection.endRaw(this.rawInput.take(this.rawInput.length));
   }
 
   /** The transport socket (a net.Socket or tls.TLSSocket). */
