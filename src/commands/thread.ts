@@ -23,6 +23,10 @@ export interface ThreadOptions {
  * messages matching `query` grouped into threads by `algorithm`. Each root
  * of the result is a thread; a node with `id: null` is a missing parent that
  * only groups its children. The charset is always sent (RFC 5256 requires it).
+ *
+ * A chain of replies is nested as deep as it is long (`(1 2 3 ... n)` is n
+ * levels; a server may send hundreds of thousands in one response): walk
+ * the tree with an explicit stack rather than recursion.
  */
 export async function thread(
   ctx: CommandContext,
