@@ -22,8 +22,7 @@ export function foldExpunged(result: CommandResult): ExpungeResult {
     if (r.name === 'EXPUNGE') out.expunged.push(r.number);
     else if (r.name === 'VANISHED' && !r.earlier) vanished.push(r.uids);
   }
-  if (vanished.length === 1) out.vanished = vanished[0]!;
-  else if (vanished.length > 1) out.vanished = SequenceSet.parse(vanished.join(','));
+  out.vanished = SequenceSet.union(vanished);
   return out;
 }
 

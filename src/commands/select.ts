@@ -84,15 +84,6 @@ function qresyncArg(p: QresyncParams): CommandArg {
   return list([atom('QRESYNC'), list(items)]);
 }
 
-/**
- * Merges server-sent sets without expanding them, in one pass (merging the
- * set so far with each next one was quadratic in the number of responses).
- */
-function union(sets: readonly SequenceSet[]): SequenceSet | null {
-  if (sets.length <= 1) return sets[0] ?? null;
-  return SequenceSet.parse(sets.join(','));
-}
-
 function emptyResult(name: string, readOnly: boolean): SelectResult {
   return { ...newMailbox(name, readOnly), vanished: null, changed: [] };
 }
@@ -184,7 +175,8 @@ export async function select(
       }
     }
   }
-  out.vanished = union(vanished);
+  // One union of all (merging the set so far per response was quadratic).
+  out.vanished = SequenceSet.union(vanished);
   const tagCode = result.tagged.code;
   if (tagCode?.name === 'READ-ONLY') out.readOnly = true;
   else if (tagCode?.name === 'READ-WRITE') out.readOnly = false;

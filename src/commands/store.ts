@@ -98,13 +98,6 @@ function label(l: string): CommandArg {
   return l.startsWith('\\') ? flag(l) : mailbox(l);
 }
 
-/** Merges two server-sent sets without expanding them. */
-function union(a: SequenceSet | null, b: SequenceSet | null): SequenceSet | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return SequenceSet.parse(`${a.toString()},${b.toString()}`);
-}
-
 /**
  * The argument lists of the STORE commands `options` ask for (one for a flag
  * change, one for a label change), each starting with the set; throws
@@ -147,7 +140,7 @@ function storeCommands(
 /** Adds `[MODIFIED]` of one STORE's completion to `out`. */
 function foldModified(out: StoreResult, result: CommandResult): void {
   const code = result.tagged.code;
-  if (code?.name === 'MODIFIED') out.modified = union(out.modified, code.set);
+  if (code?.name === 'MODIFIED') out.modified = SequenceSet.union([out.modified, code.set]);
 }
 
 /**

@@ -71,6 +71,16 @@ export class SequenceSet {
     return new SequenceSet(ranges, false);
   }
 
+  /**
+   * The union of `sets` (nulls skipped) without expanding them: their ranges
+   * side by side, in one pass; null when there are none.
+   */
+  static union(sets: readonly (SequenceSet | null)[]): SequenceSet | null {
+    const present = sets.filter((s): s is SequenceSet => s !== null);
+    if (present.length <= 1) return present[0] ?? null;
+    return SequenceSet.parse(present.join(','));
+  }
+
   /** Parses wire syntax; throws {@link ImapArgumentError} when malformed. */
   static parse(text: string): SequenceSet {
     if (text === '$') return SequenceSet.saved;

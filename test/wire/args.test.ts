@@ -223,3 +223,14 @@ describe('SequenceSet.has', () => {
     expect(SequenceSet.parse('1:3').mayContain(4)).toBe(false);
   });
 });
+
+describe('SequenceSet.union', () => {
+  it('puts the ranges of every set side by side without expanding them; nulls are skipped', () => {
+    const a = SequenceSet.parse('1:4294967295');
+    const b = SequenceSet.parse('7,9:10');
+    expect(SequenceSet.union([a, null, b])?.toString()).toBe('1:4294967295,7,9:10');
+    expect(SequenceSet.union([null, b])).toBe(b);
+    expect(SequenceSet.union([])).toBeNull();
+    expect(SequenceSet.union([null])).toBeNull();
+  });
+});
