@@ -226,11 +226,12 @@ export function compileWorkers(): boolean {
 export function workerCommand(script: string, job: Job): [string, string[]] {
   const arg = JSON.stringify(job);
   if (script.endsWith('.py')) return ['python3', [script, arg]];
+  const nodeArgs = (process.env.IMAPKIT_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
   if (compiled) {
     const js = join(WORKER_JS, relative(REPO, script)).replace(/\.ts$/, '.js');
-    return [process.execPath, [js, arg]];
+    return [process.execPath, [...nodeArgs, js, arg]];
   }
-  return [process.execPath, ['--import', 'tsx', script, arg]];
+  return [process.execPath, [...nodeArgs, '--import', 'tsx', script, arg]];
 }
 
 let jobCounter = 0;

@@ -18,12 +18,8 @@
  * text after a status, unknown or malformed response codes (kept as `OTHER`),
  * odd BODYSTRUCTURE variants, unknown responses and FETCH items (kept raw).
  */
-import {
-  ImapConnectionError,
-  ImapLimitError,
-  ImapParseError,
-  describeBytes,
-} from '../model/errors.js';
+import { ImapConnectionError, ImapLimitError, ImapParseError } from '../model/errors.js';
+import { describeBytes } from './describe-bytes.js';
 import type { Response } from '../model/response.js';
 import type { LiteralSink, LiteralStartInfo, ParserOptions } from './parser-options.js';
 import { canonicalItem } from './parse-fetch.js';

@@ -8,7 +8,8 @@
  * byte.
  */
 import type { RawValue } from '../model/body-structure.js';
-import { ImapLimitError, ImapParseError, describeBytes } from '../model/errors.js';
+import { ImapLimitError, ImapParseError } from '../model/errors.js';
+import { describeBytes } from './describe-bytes.js';
 import type { StreamedLiteral } from '../model/response.js';
 
 /** Where one literal of a framed response lies (offsets into the framed bytes). */
