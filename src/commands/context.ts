@@ -98,7 +98,9 @@ const DEFAULT_MAX_BUFFERED = 10_000;
  * which later EXPUNGEs shift (RFC 5267 4.3.4 sends REMOVEFROM before the
  * EXPUNGE); UID contexts avoid that.
  */
-export class SearchContext<R extends ESearchResult | ESortResult> implements AsyncIterable<SearchUpdate> {
+export class SearchContext<
+  R extends ESearchResult | ESortResult,
+> implements AsyncIterable<SearchUpdate> {
   /** SEARCH or SORT. */
   readonly command: 'SEARCH' | 'SORT';
   /** The numbers are UIDs. */
