@@ -21,7 +21,13 @@ import {
   type ESearchResult,
   type SearchReturnOption,
 } from './esearch.js';
-import { esortArgs, foldESort, type ESortResult, type SortReturnOption } from './esort.js';
+import {
+  esortArgs,
+  foldESort,
+  sortedMembers,
+  type ESortResult,
+  type SortReturnOption,
+} from './esort.js';
 import { prepareSearchProgram, type SearchQuery } from './search-query.js';
 import type { SortCriterion } from './sort.js';
 
@@ -225,6 +231,57 @@ export class SearchContext<
       },
     };
   }
+}
+
+/**
+ * Applies a context's updates to its result list (RFC 5267 4.3.3, 4.3.4),
+ * in order, and returns the new list (the input is not changed). ADDTO at
+ * position n inserts the set so that its first member lands at position n;
+ * at position 0 each member goes where it belongs in an ascending (mailbox
+ * order) list. REMOVEFROM at position n removes the set starting there; at
+ * position 0, or when the list does not hold the member at that place,
+ * wherever it is. For a sort context start from `sortedMembers(result.all)`,
+ * for a search context from the ascending members of `result.all`.
+ */
+export function applyContextUpdates(
+  list: readonly number[],
+  updates: readonly ContextUpdate[],
+): number[] {
+  const out = [...list];
+  for (const u of updates) {
+    const members = sortedMembers(u.set);
+    if (u.op === 'ADDTO') {
+      if (u.position > 0) {
+        // No splice(i, 0, ...members): spreading a large set overflows the stack.
+        const tail = out.splice(Math.min(u.position - 1, out.length));
+        for (const n of members) out.push(n);
+        for (const n of tail) out.push(n);
+        continue;
+      }
+      for (const n of members) {
+        let lo = 0;
+        let hi = out.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (out[mid]! < n) lo = mid + 1;
+          else hi = mid;
+        }
+        if (out[lo] !== n) out.splice(lo, 0, n);
+      }
+      continue;
+    }
+    let at = u.position - 1;
+    for (const n of members) {
+      if (at >= 0 && out[at] === n) {
+        out.splice(at, 1);
+        continue;
+      }
+      const i = out.indexOf(n);
+      if (i !== -1) out.splice(i, 1);
+      at = -1;
+    }
+  }
+  return out;
 }
 
 function maxBufferedOf(options: ContextOptions): number {

@@ -20,7 +20,13 @@ export { check } from './check.js';
 export { close } from './close.js';
 export { copy } from './copy.js';
 export type { CopyOptions, CopyUid } from './copy.js';
-export { cancelUpdate, searchContext, sortContext, SearchContext } from './context.js';
+export {
+  applyContextUpdates,
+  cancelUpdate,
+  searchContext,
+  sortContext,
+  SearchContext,
+} from './context.js';
 export type {
   ContextEnd,
   ContextOptions,

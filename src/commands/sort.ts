@@ -47,7 +47,10 @@ function keyArg(ctx: CommandContext, key: unknown): CommandArg {
 }
 
 /** The parenthesized sort criteria, checked (SORT=DISPLAY for DISPLAYFROM/DISPLAYTO). */
-export function sortCriteriaArg(ctx: CommandContext, criteria: readonly SortCriterion[]): CommandArg {
+export function sortCriteriaArg(
+  ctx: CommandContext,
+  criteria: readonly SortCriterion[],
+): CommandArg {
   if (!Array.isArray(criteria) || criteria.length === 0) {
     throw new ImapArgumentError('SORT needs at least one criterion');
   }

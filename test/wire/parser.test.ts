@@ -546,7 +546,7 @@ describe('ESEARCH context updates and ESORT (RFC 5267)', () => {
     expect(() => parse('* ESEARCH (TAG "x") ADDTO (1 0)\r\n')).toThrow(/sequence set/);
   });
 
-  it('NOUPDATE carries the refused command\'s tag (RFC 5267 4.3.1)', () => {
+  it("NOUPDATE carries the refused command's tag (RFC 5267 4.3.1)", () => {
     expect(parse('* NO [NOUPDATE "B02"] Too many contexts\r\n')).toEqual({
       kind: 'untagged',
       name: 'NO',
