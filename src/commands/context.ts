@@ -222,6 +222,7 @@ export class SearchContext<
     }
   }
 
+  /** Iterates the updates (see {@link SearchContext}); leaving the loop early cancels the context. */
   [Symbol.asyncIterator](): AsyncIterator<SearchUpdate, undefined> {
     return {
       next: () => this.next(),
