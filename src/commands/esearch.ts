@@ -30,7 +30,8 @@ export interface ESearchOptions {
   return?: readonly SearchReturnOption[];
   /**
    * PARTIAL range (RFC 9394, capability PARTIAL): `1:100` for the first
-   * hundred matches, `-1:-100` for the last hundred.
+   * hundred matches, `-1:-100` for the last hundred. A range from the start
+   * is also allowed by CONTEXT=SEARCH (RFC 5267 4.4). Not with ALL.
    */
   partial?: string;
   /** Cancels the command: it rejects with an error of code `ABORTED`. */
@@ -141,7 +142,8 @@ export function foldESearch(
 
 /**
  * SEARCH / UID SEARCH with RETURN options (RFC 4731 3.1; capability ESEARCH
- * or IMAP4rev2; SAVE needs SEARCHRES, PARTIAL needs PARTIAL). Returns what
+ * or IMAP4rev2, or CONTEXT=SEARCH; SAVE needs SEARCHRES, PARTIAL needs
+ * PARTIAL, or CONTEXT=SEARCH for a range from the start, RFC 5267 4.4). Returns what
  * the ESEARCH response carried; a set stays ranges. A search that saves its
  * result (SAVE) or uses sequence numbers is never pipelined.
  */
