@@ -111,12 +111,9 @@ export class SearchContext<
   readonly command: 'SEARCH' | 'SORT';
   /** The numbers are UIDs. */
   readonly uid: boolean;
-  /** The tag of the command that opened the context (its correlator). */
-  tag = '';
-  /** What the command returned. */
-  result!: R;
-  /** Why the context ended; null while it may still be updated. */
-  endReason: ContextEnd | null = null;
+  #tag = '';
+  #result: R | undefined;
+  #endReason: ContextEnd | null = null;
 
   readonly #ctx: CommandContext;
   readonly #maxBuffered: number;
@@ -132,6 +129,27 @@ export class SearchContext<
     this.command = command;
     this.uid = uid;
     this.#maxBuffered = maxBuffered;
+  }
+
+  /** The tag of the command that opened the context (its correlator, named by CANCELUPDATE). */
+  get tag(): string {
+    return this.#tag;
+  }
+
+  /** What the command returned (the initial result). */
+  get result(): R {
+    return this.#result!;
+  }
+
+  /** Why the context ended; null while it may still be updated. */
+  get endReason(): ContextEnd | null {
+    return this.#endReason;
+  }
+
+  /** @internal Set by the command once its tag is assigned and once it completed. */
+  opened(tag: string | null, result?: R): void {
+    if (tag !== null) this.#tag = tag;
+    if (result !== undefined) this.#result = result;
   }
 
   /** The server refused to keep this context updated (`NOUPDATE`); `result` is still valid. */
@@ -159,7 +177,8 @@ export class SearchContext<
         `${this.#queue.length} updates of the context ${this.tag} were not consumed; ` +
           'it was cancelled (raise maxBuffered, or read the updates)',
       );
-      void this.#sendCancel().catch(() => undefined);
+      // Not from inside the connection's dispatch of this response.
+      queueMicrotask(() => void this.#sendCancel().catch(() => undefined));
       this.finish('limit', error);
       return;
     }
@@ -169,8 +188,8 @@ export class SearchContext<
 
   /** @internal Ends the context (first reason wins); buffered updates stay readable. */
   finish(reason: ContextEnd, error: Error | null = null): void {
-    if (this.endReason !== null) return;
-    this.endReason = reason;
+    if (this.#endReason !== null) return;
+    this.#endReason = reason;
     this.#error = error;
     this.#unregister?.();
     this.#unregister = null;
@@ -325,7 +344,7 @@ async function open<R extends ESearchResult | ESortResult>(
       collect: ['ESEARCH', 'NO'],
       pipeline,
       onTag: (tag) => {
-        handle.tag = tag;
+        handle.opened(tag);
         handle.attach(ctx.correlate(tag, handle.receiver));
       },
       onUntagged,
@@ -335,7 +354,7 @@ async function open<R extends ESearchResult | ESortResult>(
     handle.finish('closed');
     throw err;
   }
-  handle.result = fold(initial, handle.uid);
+  handle.opened(null, fold(initial, handle.uid));
   if (refused) handle.finish('refused');
   return handle;
 }
