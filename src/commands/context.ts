@@ -261,7 +261,9 @@ export class SearchContext<
  * order) list. REMOVEFROM at position n removes the set starting there; at
  * position 0, or when the list does not hold the member at that place,
  * wherever it is. For a sort context start from `sortedMembers(result.all)`,
- * for a search context from the ascending members of `result.all`.
+ * for a search context from the ascending members of `result.all`. Costs
+ * about (list length × changed members): meant for the small updates
+ * servers send, not for rebuilding a huge result.
  */
 export function applyContextUpdates(
   list: readonly number[],
