@@ -34,7 +34,10 @@ import { move, type MoveResult } from '../commands/move.js';
 import { noop } from '../commands/noop.js';
 import { getQuotaRoot, type QuotaRootResult } from '../commands/quota.js';
 import { rename } from '../commands/rename.js';
+import type { SearchContext } from '../commands/context.js';
 import type { ESearchResult } from '../commands/esearch.js';
+import type { ESortResult } from '../commands/esort.js';
+import type { SortCriterion } from '../commands/sort.js';
 import { search as searchCommand } from '../commands/search.js';
 import type { SearchQuery } from '../commands/search-query.js';
 import { status, type StatusItem, type StatusResult } from '../commands/status.js';
@@ -48,7 +51,15 @@ import type { CommandContext } from '../connection/types.js';
 import { ImapConnectionError, ImapStateError } from '../model/errors.js';
 import { followConnection, type ConnectionFollower } from './connection-events.js';
 import { download, type DownloadOptions, type DownloadResult } from './download.js';
-import { clientESearch, type ClientESearchOptions } from './esearch.js';
+import {
+  clientESearch,
+  clientESort,
+  clientSearchContext,
+  clientSortContext,
+  type ClientContextOptions,
+  type ClientESearchOptions,
+  type ClientESortOptions,
+} from './esearch.js';
 import { buildMailboxTree, type ListTreeOptions, type MailboxTreeNode } from './mailbox-tree.js';
 import type { ClientEvents, MailboxInfo } from './events.js';
 import { HeldIterator } from './held-iterator.js';
@@ -568,6 +579,73 @@ export class ImapClient extends EventEmitter<ClientEvents> {
    */
   async esearch(query: SearchQuery, options: ClientESearchOptions = {}): Promise<ESearchResult> {
     return this.#exclusive((conn) => clientESearch(conn, query, options), {
+      signal: options.signal,
+    });
+  }
+
+  /**
+   * SORT with result options (RFC 5267 3, ESORT): MIN (the first message in
+   * sort order), MAX (the last), COUNT, ALL (the default; a
+   * {@link SequenceSet} in sort order, never expanded: list it with
+   * `commands.sortedMembers`); UIDs unless `{ uid: false }`. Without ESORT
+   * the same result is computed from a plain SORT; `partial` needs
+   * CONTEXT=SORT.
+   *
+   * ```ts
+   * const r = await client.esort([{ reverse: 'DATE' }], { seen: false }, { return: ['COUNT', 'ALL'] });
+   * console.log(r.count, r.all?.toString());
+   * ```
+   */
+  async esort(
+    criteria: readonly SortCriterion[],
+    query: SearchQuery,
+    options: ClientESortOptions = {},
+  ): Promise<ESortResult> {
+    return this.#exclusive((conn) => clientESort(conn, criteria, query, options), {
+      signal: options.signal,
+    });
+  }
+
+  /**
+   * A live search (RFC 5267 4.3, capability CONTEXT=SEARCH): `UID SEARCH
+   * RETURN (ALL UPDATE)`, resolving to a {@link SearchContext} with the
+   * initial `result`; `for await` over it yields the server's ADDTO /
+   * REMOVEFROM updates (buffered from the start, none lost), which the
+   * server sends at its next mailbox sync — the client's automatic IDLE, a
+   * NOOP, or any other command. The lock is held only for the initial
+   * command. The context lives as long as its mailbox stays selected on
+   * this connection: a lock selecting another mailbox ends it (the loop
+   * ends, `endReason` `'mailbox'`), a reconnection ends it with the
+   * connection's error; `cancel()` (or leaving the loop) sends CANCELUPDATE.
+   *
+   * ```ts
+   * const live = await client.searchContext({ seen: false });
+   * console.log(live.result.all?.toString());
+   * for await (const u of live) {
+   *   for (const c of u.updates) console.log(c.op, c.set.toString()); // ADDTO 0 42, REMOVEFROM 0 7
+   * }
+   * ```
+   */
+  async searchContext(
+    query: SearchQuery,
+    options: ClientContextOptions = {},
+  ): Promise<SearchContext<ESearchResult>> {
+    return this.#exclusive((conn) => clientSearchContext(conn, query, options), {
+      signal: options.signal,
+    });
+  }
+
+  /**
+   * A live sort (RFC 5267 4.3, capability CONTEXT=SORT), as
+   * {@link ImapClient.searchContext}, with updates at positions in the
+   * sort order (`commands.applyContextUpdates` applies them).
+   */
+  async sortContext(
+    criteria: readonly SortCriterion[],
+    query: SearchQuery,
+    options: ClientContextOptions = {},
+  ): Promise<SearchContext<ESortResult>> {
+    return this.#exclusive((conn) => clientSortContext(conn, criteria, query, options), {
       signal: options.signal,
     });
   }

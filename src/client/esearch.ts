@@ -4,10 +4,13 @@
  * computed from a plain SEARCH.
  * @internal
  */
+import { searchContext, sortContext, type SearchContext } from '../commands/context.js';
 import { esearch, type ESearchResult, type SearchReturnOption } from '../commands/esearch.js';
+import { esort, type ESortResult, type SortReturnOption } from '../commands/esort.js';
 import { search } from '../commands/search.js';
+import { sort, type SortCriterion } from '../commands/sort.js';
 import type { SearchQuery } from '../commands/search-query.js';
-import type { CommandContext } from '../connection/types.js';
+import type { CommandContext, CorrelatingContext } from '../connection/types.js';
 import { ImapArgumentError } from '../model/errors.js';
 import { SequenceSet } from '../model/sequence-set.js';
 import { byUid, type MessageOptions } from './messages.js';
@@ -92,4 +95,121 @@ export async function clientESearch(
   const out = summarizeSearch(numbers, wanted, common.uid);
   if (r.modseq !== undefined && numbers.length > 0) out.modseq = r.modseq;
   return out;
+}
+
+/** Options of {@link ImapClient.esort}. */
+export interface ClientESortOptions extends MessageOptions {
+  /**
+   * What to return: any of `MIN` (the first in sort order), `MAX` (the
+   * last), `COUNT`, `ALL` (default `['ALL']`, in sort order).
+   */
+  return?: readonly SortReturnOption[];
+  /** PARTIAL range of the sorted result (`1:100`; capability CONTEXT=SORT, never emulated). */
+  partial?: string;
+  /** CHARSET of the search keys (default UTF-8). */
+  charset?: string;
+}
+
+const SORT_OPTIONS = new Set(['MIN', 'MAX', 'COUNT', 'ALL']);
+
+/**
+ * A set of `numbers` that keeps their order (a sort's): runs of
+ * consecutive ascending numbers become ranges, nothing is reordered.
+ */
+export function orderedSet(numbers: readonly number[]): SequenceSet {
+  if (numbers.length === 0) throw new ImapArgumentError('empty sequence set');
+  let text = '';
+  for (let i = 0; i < numbers.length;) {
+    let j = i;
+    while (j + 1 < numbers.length && numbers[j + 1] === numbers[j]! + 1) j++;
+    if (text !== '') text += ',';
+    text += i === j ? String(numbers[i]) : `${numbers[i]}:${numbers[j]}`;
+    i = j + 1;
+  }
+  return SequenceSet.parse(text);
+}
+
+/**
+ * SORT with result options: `SORT RETURN (...)` when the server has ESORT
+ * (RFC 5267 3); otherwise MIN, MAX, COUNT and ALL are computed from a plain
+ * SORT (same result, every match crosses the wire), while PARTIAL throws
+ * ImapCapabilityError.
+ */
+export async function clientESort(
+  ctx: CommandContext,
+  criteria: readonly SortCriterion[],
+  query: SearchQuery,
+  options: ClientESortOptions,
+): Promise<ESortResult> {
+  const common = {
+    ...byUid(options),
+    ...(options.charset === undefined ? {} : { charset: options.charset }),
+  };
+  const ret = options.return ?? [];
+  const native = ctx.hasCapability('ESORT') || ctx.hasCapability('CONTEXT=SORT');
+  if (native || options.partial !== undefined || !Array.isArray(ret)) {
+    return esort(ctx, criteria, query, {
+      ...common,
+      return: ret,
+      ...(options.partial === undefined ? {} : { partial: options.partial }),
+    });
+  }
+  const wanted = new Set<string>();
+  for (const o of ret as readonly unknown[]) {
+    const upper = typeof o === 'string' ? o.toUpperCase() : '';
+    if (!SORT_OPTIONS.has(upper)) {
+      throw new ImapArgumentError(`unknown SORT RETURN option ${JSON.stringify(o)}`);
+    }
+    wanted.add(upper);
+  }
+  if (wanted.size === 0) wanted.add('ALL');
+  const numbers = await sort(ctx, criteria, query, common);
+  const out: ESortResult = { uid: common.uid };
+  if (wanted.has('COUNT')) out.count = numbers.length;
+  if (numbers.length === 0) return out;
+  if (wanted.has('MIN')) out.min = numbers[0]!;
+  if (wanted.has('MAX')) out.max = numbers[numbers.length - 1]!;
+  if (wanted.has('ALL')) out.all = orderedSet(numbers);
+  return out;
+}
+
+/** Options of {@link ImapClient.searchContext} and {@link ImapClient.sortContext}. */
+export interface ClientContextOptions extends MessageOptions {
+  /** The initial result's options (default `['ALL']`). */
+  return?: readonly Exclude<SearchReturnOption, 'SAVE'>[];
+  /** PARTIAL range of the initial result (`1:100`). */
+  partial?: string;
+  /** CHARSET of the search keys. */
+  charset?: string;
+  /** Updates kept for a consumer that does not read them (default 10,000); past it, LIMIT. */
+  maxBuffered?: number;
+}
+
+function contextOptions(options: ClientContextOptions) {
+  return {
+    ...byUid(options),
+    ...(options.return === undefined ? {} : { return: options.return }),
+    ...(options.partial === undefined ? {} : { partial: options.partial }),
+    ...(options.charset === undefined ? {} : { charset: options.charset }),
+    ...(options.maxBuffered === undefined ? {} : { maxBuffered: options.maxBuffered }),
+  };
+}
+
+/** {@link searchContext} with the client's defaults (UIDs). */
+export function clientSearchContext(
+  ctx: CorrelatingContext,
+  query: SearchQuery,
+  options: ClientContextOptions,
+): Promise<SearchContext<ESearchResult>> {
+  return searchContext(ctx, query, contextOptions(options));
+}
+
+/** {@link sortContext} with the client's defaults (UIDs). */
+export function clientSortContext(
+  ctx: CorrelatingContext,
+  criteria: readonly SortCriterion[],
+  query: SearchQuery,
+  options: ClientContextOptions,
+): Promise<SearchContext<ESortResult>> {
+  return sortContext(ctx, criteria, query, contextOptions(options));
 }

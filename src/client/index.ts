@@ -11,7 +11,7 @@ export type {
   MessageOptions,
 } from './messages.js';
 export type { DownloadMeta, DownloadOptions, DownloadResult } from './download.js';
-export type { ClientESearchOptions } from './esearch.js';
+export type { ClientContextOptions, ClientESearchOptions, ClientESortOptions } from './esearch.js';
 export type { ListTreeOptions, MailboxTreeNode } from './mailbox-tree.js';
 /** The mailbox tree from LIST entries, as {@link ImapClient.listTree} builds it. */
 export { buildMailboxTree, MAX_TREE_DEPTH } from './mailbox-tree.js';

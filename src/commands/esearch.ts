@@ -30,7 +30,8 @@ export interface ESearchOptions {
   return?: readonly SearchReturnOption[];
   /**
    * PARTIAL range (RFC 9394, capability PARTIAL): `1:100` for the first
-   * hundred matches, `-1:-100` for the last hundred.
+   * hundred matches, `-1:-100` for the last hundred. A range from the start
+   * is also allowed by CONTEXT=SEARCH (RFC 5267 4.4). Not with ALL.
    */
   partial?: string;
   /** Cancels the command: it rejects with an error of code `ABORTED`. */
@@ -63,30 +64,59 @@ export interface ESearchResult {
 const OPTIONS = new Set<string>(['MIN', 'MAX', 'COUNT', 'ALL', 'SAVE']);
 const PARTIAL_RANGE = /^(?:[1-9][0-9]{0,9}:[1-9][0-9]{0,9}|-[1-9][0-9]{0,9}:-[1-9][0-9]{0,9})$/;
 
+/** What a `RETURN (...)` list asks for, and of which command. */
+export interface ReturnSpec {
+  /** SEARCH (RFC 4731) or SORT (ESORT, RFC 5267 3). */
+  command: 'SEARCH' | 'SORT';
+  /** MIN, MAX, COUNT, ALL, SAVE (SEARCH only). */
+  options: readonly string[];
+  /** A PARTIAL range. */
+  partial?: string | undefined;
+  /** UPDATE (RFC 5267 4.3): keep the result up to date. */
+  update?: boolean | undefined;
+}
+
 /**
- * `RETURN (...)` for the options, checking their capabilities: ESEARCH (or
- * IMAP4rev2) for any, SEARCHRES (or IMAP4rev2) for SAVE, PARTIAL for a range.
+ * `RETURN (...)` for a search or sort, checking each option's capability:
+ * SEARCH needs ESEARCH (or IMAP4rev2, or CONTEXT=SEARCH), SORT needs ESORT
+ * (or CONTEXT=SORT); SAVE needs SEARCHRES (or IMAP4rev2) and is SEARCH only;
+ * UPDATE needs CONTEXT=SEARCH / CONTEXT=SORT; a PARTIAL range needs PARTIAL
+ * (RFC 9394) or, for a range counted from the start, CONTEXT=SEARCH /
+ * CONTEXT=SORT (RFC 5267 4.4). ALL and PARTIAL together are refused (RFC
+ * 5267 4.4, RFC 9394 3.1).
  */
 export function returnOptionsArgs(
   ctx: Pick<CommandContext, 'hasCapability'>,
-  options: readonly SearchReturnOption[],
-  partial?: string,
+  spec: ReturnSpec,
 ): CommandArg[] {
+  const { command, options, partial } = spec;
   if (!Array.isArray(options)) throw new ImapArgumentError('return options must be an array');
-  requireCapability(ctx, 'ESEARCH', 'IMAP4rev2');
+  const contextCap = command === 'SEARCH' ? 'CONTEXT=SEARCH' : 'CONTEXT=SORT';
+  if (command === 'SEARCH') requireCapability(ctx, 'ESEARCH', 'IMAP4rev2', contextCap);
+  else requireCapability(ctx, 'ESORT', contextCap);
   const items: CommandArg[] = [];
-  for (const o of options) {
-    if (typeof o !== 'string' || !OPTIONS.has(o.toUpperCase())) {
-      throw new ImapArgumentError(`unknown SEARCH RETURN option ${JSON.stringify(o)}`);
+  let all = false;
+  for (const o of options as readonly unknown[]) {
+    const upper = typeof o === 'string' ? o.toUpperCase() : '';
+    if (!OPTIONS.has(upper) || (upper === 'SAVE' && command === 'SORT')) {
+      throw new ImapArgumentError(`unknown ${command} RETURN option ${JSON.stringify(o)}`);
     }
-    if (o.toUpperCase() === 'SAVE') requireCapability(ctx, 'SEARCHRES', 'IMAP4rev2');
-    items.push(atom(o.toUpperCase()));
+    if (upper === 'SAVE') requireCapability(ctx, 'SEARCHRES', 'IMAP4rev2');
+    if (upper === 'ALL') all = true;
+    items.push(atom(upper));
+  }
+  if (spec.update === true) {
+    requireCapability(ctx, contextCap);
+    items.push(atom('UPDATE'));
   }
   if (partial !== undefined) {
     if (typeof partial !== 'string' || !PARTIAL_RANGE.test(partial)) {
       throw new ImapArgumentError(`invalid PARTIAL range ${JSON.stringify(partial)}`);
     }
-    requireCapability(ctx, 'PARTIAL');
+    if (all) throw new ImapArgumentError('RETURN cannot hold both ALL and PARTIAL (RFC 5267 4.4)');
+    if (partial.startsWith('-')) requireCapability(ctx, 'PARTIAL');
+    else requireCapability(ctx, 'PARTIAL', contextCap);
+    if (command === 'SORT') requireCapability(ctx, contextCap);
     items.push(atom('PARTIAL'), raw(partial));
   }
   return [atom('RETURN'), list(items)];
@@ -112,7 +142,8 @@ export function foldESearch(
 
 /**
  * SEARCH / UID SEARCH with RETURN options (RFC 4731 3.1; capability ESEARCH
- * or IMAP4rev2; SAVE needs SEARCHRES, PARTIAL needs PARTIAL). Returns what
+ * or IMAP4rev2, or CONTEXT=SEARCH; SAVE needs SEARCHRES, PARTIAL needs
+ * PARTIAL, or CONTEXT=SEARCH for a range from the start, RFC 5267 4.4). Returns what
  * the ESEARCH response carried; a set stays ranges. A search that saves its
  * result (SAVE) or uses sequence numbers is never pipelined.
  */
@@ -122,7 +153,11 @@ export async function esearch(
   options: ESearchOptions = {},
 ): Promise<ESearchResult> {
   const ret = options.return ?? [];
-  const returnArgs = returnOptionsArgs(ctx, ret, options.partial);
+  const returnArgs = returnOptionsArgs(ctx, {
+    command: 'SEARCH',
+    options: ret,
+    partial: options.partial,
+  });
   const programOptions = options.charset === undefined ? {} : { charset: options.charset };
   const program = prepareSearchProgram(ctx, query, programOptions);
   const uid = options.uid === true;

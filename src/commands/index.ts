@@ -20,12 +20,28 @@ export { check } from './check.js';
 export { close } from './close.js';
 export { copy } from './copy.js';
 export type { CopyOptions, CopyUid } from './copy.js';
+export {
+  applyContextUpdates,
+  cancelUpdate,
+  searchContext,
+  sortContext,
+  SearchContext,
+} from './context.js';
+export type {
+  ContextEnd,
+  ContextOptions,
+  SearchContextOptions,
+  SearchUpdate,
+  SortContextOptions,
+} from './context.js';
 export { create } from './create.js';
 export type { CreateOptions, CreateResult } from './create.js';
 export { deleteMailbox } from './delete.js';
 export { enable } from './enable.js';
 export { esearch } from './esearch.js';
 export type { ESearchOptions, ESearchResult, SearchReturnOption } from './esearch.js';
+export { esort, sortedMembers } from './esort.js';
+export type { ESortOptions, ESortResult, SortReturnOption } from './esort.js';
 export { expunge } from './expunge.js';
 export type { ExpungeResult } from './expunge.js';
 export { compileFetchItems, sectionKey } from './fetch-items.js';

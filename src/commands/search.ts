@@ -16,7 +16,7 @@ export interface SearchOptions {
    * (`SequenceSet.saved`) in later commands.
    */
   return?: readonly SearchReturnOption[];
-  /** RFC 9394 PARTIAL range (`1:100`, `-1:-100`; capability PARTIAL). */
+  /** RFC 9394 PARTIAL range (`1:100`, `-1:-100`; capability PARTIAL, or CONTEXT=SEARCH for `1:100`). */
   partial?: string;
   /** Cancels the command: it rejects with an error of code `ABORTED`. */
   signal?: AbortSignal;

@@ -46,6 +46,23 @@ function keyArg(ctx: CommandContext, key: unknown): CommandArg {
   return atom(k);
 }
 
+/** The parenthesized sort criteria, checked (SORT=DISPLAY for DISPLAYFROM/DISPLAYTO). */
+export function sortCriteriaArg(
+  ctx: CommandContext,
+  criteria: readonly SortCriterion[],
+): CommandArg {
+  if (!Array.isArray(criteria) || criteria.length === 0) {
+    throw new ImapArgumentError('SORT needs at least one criterion');
+  }
+  const items: CommandArg[] = [];
+  for (const c of criteria as readonly unknown[]) {
+    if (c !== null && typeof c === 'object') {
+      items.push(atom('REVERSE'), keyArg(ctx, (c as { reverse: unknown }).reverse));
+    } else items.push(keyArg(ctx, c));
+  }
+  return list(items);
+}
+
 /**
  * SORT / UID SORT (RFC 5256 3; capability SORT; DISPLAYFROM/DISPLAYTO need
  * SORT=DISPLAY, RFC 5957): the messages matching `query`, ordered by the
@@ -60,14 +77,7 @@ export async function sort(
   options: SortOptions = {},
 ): Promise<number[]> {
   requireCapability(ctx, 'SORT');
-  if (!Array.isArray(criteria) || criteria.length === 0) {
-    throw new ImapArgumentError('SORT needs at least one criterion');
-  }
-  const items: CommandArg[] = [];
-  for (const c of criteria) {
-    if (c !== null && typeof c === 'object') items.push(atom('REVERSE'), keyArg(ctx, c.reverse));
-    else items.push(keyArg(ctx, c));
-  }
+  const criteriaArg = sortCriteriaArg(ctx, criteria);
   const program = prepareSearchProgram(ctx, query, {
     charsetRequired: true,
     ...(options.charset === undefined ? {} : { charset: options.charset }),
@@ -75,7 +85,7 @@ export async function sort(
   const uid = options.uid === true;
   const result = await ctx.exec(
     uid ? 'UID SORT' : 'SORT',
-    [list(items), atom(program.charset!), ...program.keys],
+    [criteriaArg, atom(program.charset!), ...program.keys],
     {
       collect: ['SORT'],
       single: true,

@@ -80,6 +80,7 @@ import type {
   ConnectionEvents,
   ConnectionState,
   ConnectOptions,
+  CorrelatedReceiver,
   RunOptions,
   SelectedMailbox,
 } from './types.js';
@@ -192,7 +193,9 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     setState: (state) => this.#setState(state),
     selected: () => this.#selected,
     setSelected: (mailbox) => {
+      const left = this.#selected !== null && mailbox !== this.#selected;
       this.#selected = mailbox;
+      if (left && this.#correlated.size > 0) this.#endCorrelated(null);
     },
     selecting: () => this.#selecting,
     setSelecting: (selecting) => {
@@ -228,6 +231,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     close: (error) => this.close(error),
   };
   #idle: IdleSession | null = null;
+  /** Receivers of correlated responses by command tag (search/sort contexts, RFC 5267 4.3). */
+  readonly #correlated = new Map<string, CorrelatedReceiver>();
 
   private constructor(options: ConnectOptions, transport: Transport, host: string, port: number) {
     super();
@@ -330,6 +335,39 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   /** The selected mailbox, kept up to date from untagged data; null when none. Do not mutate. */
   get selected(): Readonly<SelectedMailbox> | null {
     return this.#selected;
+  }
+
+  /**
+   * Routes the `* ESEARCH (TAG "tag") ...` responses that no command in
+   * flight takes to `receiver` (RFC 4466 search correlator; the updates of
+   * a RFC 5267 context, which keep coming after its command completed),
+   * until the returned function is called, the selected mailbox changes
+   * (`receiver.end(null)`) or the connection closes (`receiver.end(error)`).
+   * A receiver registered for a command still queued is not ended by a
+   * mailbox change queued before it.
+   */
+  correlate(tag: string, receiver: CorrelatedReceiver): () => void {
+    if (this.#closed) {
+      receiver.end(closedError());
+      return () => undefined;
+    }
+    this.#correlated.set(tag, receiver);
+    return () => {
+      if (this.#correlated.get(tag) === receiver) this.#correlated.delete(tag);
+    };
+  }
+
+  /** Ends the correlated receivers (all of them when `error` is set; else those whose command was sent). */
+  #endCorrelated(error: Error | null): void {
+    for (const [tag, receiver] of [...this.#correlated]) {
+      if (error === null && this.#queue.some((p) => p.tag === tag)) continue;
+      this.#correlated.delete(tag);
+      try {
+        receiver.end(error);
+      } catch (err) {
+        this.#log.error(err, 'a correlated receiver threw');
+      }
+    }
   }
 
   /** TLS is active (implicit TLS or after STARTTLS). */
@@ -673,6 +711,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     const idle = this.#idle;
     this.#idle = null;
     idle?.abandon();
+    if (this.#correlated.size > 0) this.#endCorrelated(pendingError);
     this.#detach(this.#socket);
     this.#socket.on('error', () => undefined); // late socket errors must not crash the process
     this.#compression?.destroy();
@@ -1104,8 +1143,22 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#swallowed = false;
     const taken = offer(this.#inFlight, r, last === -1 ? 0 : last, this.#take) || this.#swallowed;
 
+    if (!taken && r.name === 'ESEARCH' && r.tag !== null && this.#correlated.size > 0) {
+      this.#toCorrelated(r);
+    }
     if (events.length > 0) this.#emitMailboxEvents(events);
     if (r.name === 'FETCH' && !taken) this.#emit('fetch', r);
+  }
+
+  /** Hands an ESEARCH no command took to the receiver of its correlator, if any. */
+  #toCorrelated(r: Extract<UntaggedResponse, { name: 'ESEARCH' }>): void {
+    const receiver = this.#correlated.get(r.tag!);
+    if (receiver === undefined) return;
+    try {
+      receiver.response(r);
+    } catch (err) {
+      this.#log.error(err, 'a correlated receiver threw');
+    }
   }
 
   /** Emits what an untagged response changed in the selected mailbox. */

@@ -11,6 +11,8 @@ export type {
   ConnectionEvents,
   ConnectionState,
   ConnectOptions,
+  CorrelatedReceiver,
+  CorrelatingContext,
   Logger,
   RunOptions,
   Security,

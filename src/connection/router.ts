@@ -4,8 +4,9 @@
  * collecting its name until one takes it (RFC 9051 7:
  * untagged data is not tied to a command; servers may run pipelined
  * commands side by side, so a command declines what is not its own); an
- * ESEARCH carrying a `(TAG "x")` goes to the command with that tag when it
- * collects ESEARCH.
+ * ESEARCH carrying a `(TAG "x")` goes only to the command with that tag,
+ * when it is in flight and collects ESEARCH (else it is unsolicited: the
+ * connection hands it to the receiver correlated to that tag, RFC 5267 4.3).
  * @internal
  */
 import type { UntaggedResponse } from '../model/response.js';
@@ -48,8 +49,13 @@ export function offer<T extends Collector>(
   from: number,
   take: (command: T, response: UntaggedResponse) => boolean,
 ): boolean {
-  const byTag = taggedCollector(inFlight, response);
-  if (byTag !== undefined) return take(byTag, response);
+  if (response.name === 'ESEARCH' && response.tag !== null) {
+    // Its correlator names the command it answers: never another's. With
+    // none in flight collecting it, it is unsolicited (a RFC 5267 context
+    // update, or a late or stray response).
+    const byTag = taggedCollector(inFlight, response);
+    return byTag !== undefined && take(byTag, response);
+  }
   if (response.name !== 'OTHER') return offerByName(inFlight, response, response.name, from, take);
   return (
     offerByName(inFlight, response, response.atom, from, take) ||

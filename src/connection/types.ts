@@ -185,6 +185,34 @@ export interface CommandResult {
   command: string;
 }
 
+/**
+ * Receives the untagged responses correlated to one command's tag after that
+ * command stops taking them: the `* ESEARCH (TAG "x") ...` updates of a
+ * search or sort context (RFC 5267 4.3). See {@link CorrelatingContext}.
+ */
+export interface CorrelatedReceiver {
+  /** An ESEARCH response carrying the tag that no command in flight took. */
+  response(response: Extract<UntaggedResponse, { name: 'ESEARCH' }>): void;
+  /**
+   * No more will come: the selected mailbox changed (null; RFC 5267 4.3:
+   * updates cease when the mailbox is no longer selected) or the connection
+   * closed (its error).
+   */
+  end(error: Error | null): void;
+}
+
+/** A {@link CommandContext} that can route a command's later correlated responses (ImapConnection can). */
+export interface CorrelatingContext extends CommandContext {
+  /**
+   * Routes the ESEARCH responses whose search correlator is `tag` and that
+   * no command in flight takes to `receiver`, until the returned function
+   * is called, the selected mailbox changes or the connection closes (then
+   * `receiver.end` is called). A receiver registered for a command still
+   * queued is not ended by a mailbox change queued before it.
+   */
+  correlate(tag: string, receiver: CorrelatedReceiver): () => void;
+}
+
 /** Events emitted by an ImapConnection. */
 export interface ConnectionEvents {
   /** Every untagged response, collected or not (the imaplib facade records them). */

@@ -32,8 +32,7 @@ export type SimpleResponseCodeName =
   | 'UNKNOWN-CTE'
   | 'COMPRESSIONACTIVE'
   | 'USEATTR'
-  | 'TOOBIG'
-  | 'NOUPDATE';
+  | 'TOOBIG';
 
 /**
  * A response code (`[...]` after OK/NO/BAD/PREAUTH/BYE): RFC 9051 7.1, RFC 3501
@@ -92,6 +91,11 @@ export type ResponseCode =
       name: 'REFERRAL';
       /** The IMAP URL to use instead (RFC 2221). */
       url: string;
+    }
+  | {
+      name: 'NOUPDATE';
+      /** The tag of the searching command whose UPDATE the server refuses (RFC 5267 4.3.1). */
+      tag: string;
     }
   | {
       name: 'METADATA';

@@ -134,6 +134,26 @@ export interface ContinuationResponse extends ResponseBase {
   text: string;
 }
 
+/**
+ * One change to a search or sort context (RFC 5267 4.3): `ADDTO (position
+ * set)` or `REMOVEFROM (position set)`. The set is in the context's order (a
+ * sort context's order, so it may descend); each range in it counts upwards
+ * (RFC 5267 3.2: `12:10` is 10, 11, 12).
+ */
+export interface ContextUpdate {
+  /** ADDTO: the messages joined the result; REMOVEFROM: they left it. */
+  op: 'ADDTO' | 'REMOVEFROM';
+  /**
+   * Where in the result (1 = first): ADDTO inserts the set so its first
+   * member lands at this position; REMOVEFROM removes the set starting at
+   * it. 0 (only for SEARCH contexts): wherever they belong in mailbox order
+   * / wherever they are.
+   */
+  position: number;
+  /** The sequence numbers or UIDs added or removed. */
+  set: SequenceSet;
+}
+
 /** Untagged responses, discriminated by `name`. */
 export type UntaggedResponse = ResponseBase &
   (
@@ -227,6 +247,12 @@ export type UntaggedResponse = ResponseBase &
           /** The matching numbers in that range, or null. */
           set: SequenceSet | null;
         };
+        /**
+         * ADDTO and REMOVEFROM (RFC 5267 4.3.3, 4.3.4): changes to a search
+         * or sort context, one entry per (position, set) pair, in the order
+         * sent, which is the order they must be applied in (RFC 5267 4.3.2).
+         */
+        updates?: ContextUpdate[];
         /** Return data this parser does not know, by upper-cased name, values kept raw. */
         other: Map<string, RawValue>;
       }

@@ -36,7 +36,6 @@ const SIMPLE = new Set<string>([
   'COMPRESSIONACTIVE',
   'USEATTR',
   'TOOBIG',
-  'NOUPDATE',
 ]);
 
 /** A sequence set atom parsed with {@link SequenceSet.parse}; a malformed one is a parse error. */
@@ -99,6 +98,10 @@ function knownCode(s: Scanner, name: string): ResponseCode | undefined {
     case 'REFERRAL':
       s.sp();
       return { name, url: s.atom(ATOM_STOP_BRACKET) };
+    case 'NOUPDATE':
+      // RFC 5267 5: "NOUPDATE" SP quoted
+      s.sp();
+      return { name, tag: s.quoted() };
     case 'METADATA': {
       s.sp();
       const kind = s.keyword(ATOM_STOP_BRACKET);

@@ -5,6 +5,7 @@
 import type { RawValue } from '../model/body-structure.js';
 import { ImapParseError } from '../model/errors.js';
 import type {
+  ContextUpdate,
   NamespaceEntry,
   Response,
   ThreadNode,
@@ -205,11 +206,32 @@ function esearch(s: Scanner): UntaggedOf<'ESEARCH'> {
         r.partial = { range, set };
         break;
       }
+      case 'ADDTO':
+      case 'REMOVEFROM':
+        contextUpdates(s, key, (r.updates ??= []));
+        break;
       default:
         r.other.set(key, s.raw(0));
     }
   }
   return r;
+}
+
+/**
+ * `ADDTO (position set *(SP position set))` or the same for REMOVEFROM
+ * (RFC 5267 5), after the name and its space: the pairs appended to `out`.
+ */
+function contextUpdates(s: Scanner, op: 'ADDTO' | 'REMOVEFROM', out: ContextUpdate[]): void {
+  s.checkDepth(1);
+  s.expect(0x28, `( after ${op}`);
+  do {
+    s.skipSpaces();
+    const position = s.number();
+    s.spaces();
+    out.push({ op, position, set: sequenceSet(s, ATOM_STOP) });
+    s.skipSpaces();
+  } while (s.peek() !== 0x29 && !s.atEnd());
+  s.expect(0x29, `) after ${op}`);
 }
 
 function threadList(s: Scanner, depth: number): ThreadNode {

@@ -205,7 +205,6 @@ describe('response codes (RFC 9051 7.1 and extensions)', () => {
       'COMPRESSIONACTIVE',
       'USEATTR',
       'TOOBIG',
-      'NOUPDATE',
     ]) {
       expect(code(name)).toEqual({ name });
     }
@@ -486,6 +485,74 @@ describe('ESEARCH (RFC 4731, RFC 9394)', () => {
       },
       { kind: 'untagged', name: 'ESEARCH', tag: null, uid: false, other: new Map() },
     ]);
+  });
+});
+
+describe('ESEARCH context updates and ESORT (RFC 5267)', () => {
+  it('ADDTO with position 0 and a UID marker (RFC 5267 4.3.3)', () => {
+    expect(parse('* ESEARCH (TAG "B01") UID ADDTO (0 32768:32769)\r\n')).toEqual({
+      kind: 'untagged',
+      name: 'ESEARCH',
+      tag: 'B01',
+      uid: true,
+      updates: [{ op: 'ADDTO', position: 0, set: set('32768:32769') }],
+      other: new Map(),
+    });
+  });
+
+  it('two ADDTO items in one response keep their order (RFC 5267 4.3.2)', () => {
+    const r = parse('* ESEARCH (TAG "C01") UID ADDTO (1 2733) ADDTO (1 2731:2732)\r\n');
+    expect(r).toMatchObject({
+      tag: 'C01',
+      updates: [
+        { op: 'ADDTO', position: 1, set: set('2733') },
+        { op: 'ADDTO', position: 1, set: set('2731:2732') },
+      ],
+    });
+  });
+
+  it('several pairs in one ADDTO, then a REMOVEFROM, in wire order', () => {
+    const r = parse('* ESEARCH (TAG "C02") ADDTO (1 5 3 9,7) REMOVEFROM (0 2:3)\r\n');
+    expect(r).toMatchObject({
+      uid: false,
+      updates: [
+        { op: 'ADDTO', position: 1, set: set('5') },
+        { op: 'ADDTO', position: 3, set: set('9,7') },
+        { op: 'REMOVEFROM', position: 0, set: set('2:3') },
+      ],
+    });
+    if (r.kind !== 'untagged' || r.name !== 'ESEARCH') throw new Error('not ESEARCH');
+    expect(r.updates![1]!.set.toString()).toBe('9,7');
+    expect(r.other.size).toBe(0);
+  });
+
+  it('a sorted ALL keeps its order and its descending members (RFC 5267 3.1, 3.3)', () => {
+    const r = parse('* ESEARCH (TAG "E01") UID ALL 23765,23764,23763,23761,23759:23760\r\n');
+    if (r.kind !== 'untagged' || r.name !== 'ESEARCH') throw new Error('not ESEARCH');
+    expect(r.all!.toString()).toBe('23765,23764,23763,23761,23759:23760');
+    expect([...r.all!.values()]).toEqual([23765, 23764, 23763, 23761, 23759, 23760]);
+  });
+
+  it('PARTIAL of a sort (RFC 5267 4.4): the range and the set in sort order', () => {
+    expect(parse('* ESEARCH (TAG "a3d") PARTIAL (1:2 2,1)\r\n')).toMatchObject({
+      partial: { range: '1:2', set: set('2,1') },
+    });
+  });
+
+  it('a malformed ADDTO is a parse error, not a silent loss', () => {
+    expect(() => parse('* ESEARCH (TAG "x") ADDTO (1)\r\n')).toThrow(/ADDTO|expected/);
+    expect(() => parse('* ESEARCH (TAG "x") ADDTO (a 1)\r\n')).toThrow();
+    expect(() => parse('* ESEARCH (TAG "x") REMOVEFROM (1 2\r\n')).toThrow(/REMOVEFROM/);
+    expect(() => parse('* ESEARCH (TAG "x") ADDTO (1 0)\r\n')).toThrow(/sequence set/);
+  });
+
+  it("NOUPDATE carries the refused command's tag (RFC 5267 4.3.1)", () => {
+    expect(parse('* NO [NOUPDATE "B02"] Too many contexts\r\n')).toEqual({
+      kind: 'untagged',
+      name: 'NO',
+      code: { name: 'NOUPDATE', tag: 'B02' },
+      text: 'Too many contexts',
+    });
   });
 });
 
