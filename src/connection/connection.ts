@@ -19,6 +19,7 @@ import {
   ImapArgumentError,
   ImapCapabilityError,
   ImapConnectionError,
+  ImapLimitError,
   ImapStateError,
 } from '../model/errors.js';
 import type { Response, TaggedResponse, UntaggedResponse } from '../model/response.js';
@@ -39,6 +40,7 @@ import {
   asError,
   byeError,
   closedError,
+  collectedOverLimitError,
   pendingCloseError,
   serverClosedError,
 } from './errors.js';
@@ -83,6 +85,7 @@ import type {
   RunOptions,
   SelectedMailbox,
 } from './types.js';
+import { COLLECTED_RESPONSE_OVERHEAD, DEFAULT_MAX_COLLECTED_BYTES } from './types.js';
 import { applyTaggedCode, beforeSend, transition, type StateMachineHost } from './transitions.js';
 import { SocketWriter } from './writer.js';
 
@@ -105,6 +108,14 @@ function checkedTagPrefix(prefix: string = 'A'): string {
     throw new ImapArgumentError(`invalid tag prefix ${JSON.stringify(prefix)}`);
   }
   return prefix;
+}
+
+/** A collection limit (maxCollectedBytes): a positive number, Infinity allowed; throws ImapArgumentError. */
+function checkedCollectLimit(limit: number = DEFAULT_MAX_COLLECTED_BYTES): number {
+  if (typeof limit !== 'number' || Number.isNaN(limit) || limit <= 0) {
+    throw new ImapArgumentError(`maxCollectedBytes must be a number > 0 (got ${String(limit)})`);
+  }
+  return limit;
 }
 
 /** Index of the in-flight command tagged `tag` (usually the oldest), or -1. */
@@ -135,6 +146,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   readonly #port: number;
   readonly #log: ConnectionLog;
   readonly #tagPrefix: string;
+  /** ConnectOptions.maxCollectedBytes, checked. */
+  readonly #maxCollected: number;
   #socket: Transport['socket'];
   /** Batches the socket's bytes when it was opened with `onread` (see reader.ts). */
   #reader: BatchedReader | null;
@@ -238,6 +251,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#log = new ConnectionLog(options.logger, this.connectionId);
     this.#caps = new Capabilities(this.#log);
     this.#tagPrefix = checkedTagPrefix(options.tagPrefix);
+    this.#maxCollected = checkedCollectLimit(options.maxCollectedBytes);
     this.#timer = new CommandTimer(
       {
         inFlight: () => this.#inFlight,
@@ -269,6 +283,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
    */
   static async connect(options: ConnectOptions): Promise<ImapConnection> {
     checkedTagPrefix(options.tagPrefix); // caller errors before any connection is made
+    checkedCollectLimit(options.maxCollectedBytes);
     const { host, port, security } = resolveEndpoint(options);
     const transport = await openTransport({
       host,
@@ -717,6 +732,14 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     const pipeline = options.pipeline === true && continuation === undefined;
     let resolve!: (r: CommandResult) => void;
     let reject!: (e: Error) => void;
+    let collectLimit = this.#maxCollected;
+    if (options.maxCollectedBytes !== undefined) {
+      try {
+        collectLimit = checkedCollectLimit(options.maxCollectedBytes);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     const promise = new Promise<CommandResult>((res, rej) => {
       resolve = res;
       reject = rej;
@@ -738,6 +761,9 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       phase: 'queued',
       settled: false,
       abandoned: false,
+      collected: 0,
+      collectLimit,
+      overflow: null,
       sawCapability: false,
       continueWaiter: null,
       resolve,
@@ -1137,13 +1163,49 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
    */
   readonly #take = (p: Pending, r: UntaggedResponse): boolean => {
     if (p.abandoned || p.settled) {
+      if (p.overflow !== null) this.#discardOverflow(p);
       this.#swallowed = true;
       return false;
     }
     if (!this.#deliver(p, r)) return false;
     this.#lastTaker = p;
+    // O(1) per collected response: a counter add and a compare.
+    p.collected += this.#parser.responseBytes + COLLECTED_RESPONSE_OVERHEAD;
+    if (p.collected > p.collectLimit) this.#overflow(p, r);
     return true;
   };
+
+  /**
+   * `p` collected more than its limit: it keeps nothing more and is treated
+   * like an abandoned command (its data is read and discarded) until its
+   * tagged response, which rejects it with the limit error.
+   */
+  #overflow(p: Pending, r: UntaggedResponse): void {
+    if (p.settled) return; // its onUntagged threw: already rejected
+    const name = r.name === 'OTHER' ? r.atom : r.name;
+    p.overflow = collectedOverLimitError(p, name);
+    p.abandoned = true;
+    p.untagged = [];
+    this.#log.debug(p.overflow.message);
+  }
+
+  /**
+   * Counts a response offered to `p` after its overflow; when the server
+   * sent as much again without completing the command, it is not going to
+   * stop: the connection is closed with the limit error.
+   */
+  #discardOverflow(p: Pending): void {
+    p.collected += this.#parser.responseBytes + COLLECTED_RESPONSE_OVERHEAD;
+    if (p.collected <= 2 * p.collectLimit) return;
+    const err = p.overflow!;
+    const closing = new ImapLimitError(
+      err.limit,
+      `${err.message}; the server sent as much again without completing the command, so the connection was closed`,
+      { command: p.redacted },
+    );
+    rejectPending(p, closing);
+    this.close(closing);
+  }
 
   /** Literal sinks write as their command: a read pause taken meanwhile is that command's. */
   readonly #asCommand = (p: Pending, write: () => void): void => {
@@ -1221,7 +1283,10 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     applyTaggedCode(this.#machine, p, r);
     const post = transition(this.#machine, p, r);
     const result: CommandResult = { tagged: r, untagged: p.untagged, command: p.redacted };
-    if (post === undefined) {
+    if (p.overflow !== null) {
+      // Over its collection limit: in sync again, the connection stays usable; the command fails.
+      rejectPending(p, p.overflow);
+    } else if (post === undefined) {
       completePending(p, result);
     } else {
       post.then(
