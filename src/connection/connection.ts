@@ -1163,7 +1163,6 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
    */
   readonly #take = (p: Pending, r: UntaggedResponse): boolean => {
     if (p.abandoned || p.settled) {
-      if (p.overflow !== null) this.#discardOverflow(p);
       this.#swallowed = true;
       return false;
     }
@@ -1178,33 +1177,35 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   /**
    * `p` collected more than its limit: it keeps nothing more and is treated
    * like an abandoned command (its data is read and discarded) until its
-   * tagged response, which rejects it with the limit error.
+   * tagged response, which rejects it with the limit error. Data no longer
+   * counts as progress for it: a server that does not complete it within
+   * the command timeout gets the connection closed with that error.
    */
   #overflow(p: Pending, r: UntaggedResponse): void {
     if (p.settled) return; // its onUntagged threw: already rejected
     const name = r.name === 'OTHER' ? r.atom : r.name;
-    p.overflow = collectedOverLimitError(p, name);
+    const err = collectedOverLimitError(p, name);
+    p.overflow = err;
     p.abandoned = true;
     p.untagged = [];
-    this.#log.debug(p.overflow.message);
-  }
-
-  /**
-   * Counts a response offered to `p` after its overflow; when the server
-   * sent as much again without completing the command, it is not going to
-   * stop: the connection is closed with the limit error.
-   */
-  #discardOverflow(p: Pending): void {
-    p.collected += this.#parser.responseBytes + COLLECTED_RESPONSE_OVERHEAD;
-    if (p.collected <= 2 * p.collectLimit) return;
-    const err = p.overflow!;
-    const closing = new ImapLimitError(
-      err.limit,
-      `${err.message}; the server sent as much again without completing the command, so the connection was closed`,
-      { command: p.redacted },
-    );
-    rejectPending(p, closing);
-    this.close(closing);
+    this.#log.debug(err.message);
+    const ms = p.options.timeout ?? this.#options.timeouts?.command ?? DEFAULT_COMMAND_TIMEOUT;
+    const timer = setTimeout(() => {
+      if (p.settled || this.#closed) return;
+      const closing = new ImapLimitError(
+        err.limit,
+        `${err.message}; the server did not complete the command within ${ms} ms, so the connection was closed`,
+        { command: p.redacted },
+      );
+      rejectPending(p, closing);
+      this.close(closing);
+    }, ms);
+    timer.unref?.();
+    const cleanup = p.cleanup;
+    p.cleanup = () => {
+      clearTimeout(timer);
+      cleanup?.();
+    };
   }
 
   /** Literal sinks write as their command: a read pause taken meanwhile is that command's. */

@@ -106,7 +106,7 @@ export function collectedOverLimitError(p: Pending, name: string): ImapLimitErro
     'maxCollectedBytes',
     `${p.command} collected more than ${p.collectLimit} bytes of untagged responses ` +
       `(the last one ${name.slice(0, 40)}); its data was dropped. Raise the connection's ` +
-      'maxCollectedBytes option (or the command\'s RunOptions.maxCollectedBytes), or use a ' +
+      "maxCollectedBytes option (or the command's RunOptions.maxCollectedBytes), or use a " +
       'streaming API (fetch(), fetchStream) if this much is expected',
     { command: p.redacted },
   );

@@ -101,9 +101,10 @@ export interface ConnectOptions {
    * Over the limit the command rejects with an {@link ImapLimitError}
    * (code LIMIT, `limit` `maxCollectedBytes`) once its tagged response
    * arrives: what it collected is dropped and its further data is read and
-   * discarded meanwhile, so the connection stays usable. A server that sends
-   * as much again for the same command before completing it gets the
-   * connection closed with that error. `Infinity` turns the limit off;
+   * discarded meanwhile, so the connection stays usable. From then on data
+   * is no progress for that command: a server that does not complete it
+   * within the command timeout (`timeouts.command`) gets the connection
+   * closed with that error. `Infinity` turns the limit off;
    * {@link RunOptions.maxCollectedBytes} overrides it for one command.
    */
   maxCollectedBytes?: number;
