@@ -65,6 +65,8 @@ const MAX_LITERAL = 64 * 1024 * 1024;
 const MAX_RESPONSE = 256 * 1024 * 1024;
 /** Default of IMAP4Options.maxCollectedBytes (the connection's default maxCollectedBytes). */
 const DEFAULT_MAX_HELD = 128 * 1024 * 1024;
+/** Responses idle() holds for a slow consumer before it pauses reading. */
+const IDLE_HIGH_WATER = 256;
 /** What each recorded response counts beyond its bytes. */
 const RESPONSE_OVERHEAD = 128;
 
@@ -869,19 +871,32 @@ export class IMAP4 {
     }
     const queue: Array<[string, UntaggedItem[]]> = [];
     let wake: (() => void) | null = null;
+    // A consumer slower than the server: reading pauses while IDLE_HIGH_WATER
+    // responses wait (CPython reads only as the loop asks), so they cannot pile up.
+    let resume: (() => void) | null = null;
+    let stopped = false;
     const handle = await connection.idle({
       onUntagged: (response: UntaggedResponse) => {
-        if (!response.raw) return;
+        if (!response.raw || stopped) return;
         const scratch = emptyResponses();
         const typ = recordUntagged(scratch, response.raw);
         if (typ) queue.push([typ, scratch[typ]!]);
+        if (resume === null && queue.length >= IDLE_HIGH_WATER) resume = connection.pauseReading();
         wake?.();
       },
     });
+    const release = (): void => {
+      const r = resume;
+      resume = null;
+      r?.();
+    };
     const deadline = duration === undefined ? Infinity : Date.now() + duration * 1000;
     try {
       for (;;) {
-        while (queue.length > 0) yield queue.shift()!;
+        while (queue.length > 0) {
+          yield queue.shift()!;
+          if (resume !== null && queue.length <= IDLE_HIGH_WATER / 2) release();
+        }
         const left = deadline - Date.now();
         if (left <= 0) break;
         let timer: NodeJS.Timeout | undefined;
@@ -893,6 +908,9 @@ export class IMAP4 {
         wake = null;
       }
     } finally {
+      stopped = true; // the loop is over: nothing more is queued, nor reading paused
+      queue.length = 0;
+      release(); // DONE's completion must be read
       await handle.done();
     }
   }

@@ -45,12 +45,12 @@ async function connected(
   return M;
 }
 
-async function failure(p: Promise<unknown>): Promise<imaplib.IMAP4['error']['prototype']> {
+async function failure(p: Promise<unknown>): Promise<InstanceType<typeof imaplib.IMAP4.error>> {
   try {
     await p;
   } catch (err) {
     expect(err).toBeInstanceOf(imaplib.IMAP4.error);
-    return err as imaplib.IMAP4['error']['prototype'];
+    return err as InstanceType<typeof imaplib.IMAP4.error>;
   }
   throw new Error('expected IMAP4.error, the command succeeded');
 }
@@ -86,7 +86,7 @@ describe('untagged_responses is bounded', () => {
       try {
         await M.noop();
       } catch (err) {
-        expect((err as imaplib.IMAP4['error']['prototype']).code).toBe('LIMIT');
+        expect((err as InstanceType<typeof imaplib.IMAP4.error>).code).toBe('LIMIT');
         failedAt = i;
         break;
       }
@@ -109,5 +109,44 @@ describe('untagged_responses is bounded', () => {
       expect(typ).toBe('OK');
       expect(data.length).toBe(50);
     }
+  });
+});
+
+describe('idle() with a slow consumer', () => {
+  it('reading pauses while responses wait for the loop, so a flood during IDLE does not pile up', async () => {
+    const flood = lines('* XFLOOD ', 100_000);
+    const server = await startScriptedServer(async (c) => {
+      await c.write(GREETING);
+      await c.expect(/^\S+ CAPABILITY$/);
+      await c.write('* CAPABILITY IMAP4rev1 IDLE\r\n$tag OK caps\r\n');
+      const tag = (await c.expect(/^\S+ IDLE$/)).split(' ')[0]!;
+      await c.write('+ idling\r\n');
+      void c.write(flood); // the socket takes what the client reads
+      await c.expect(/^DONE$/);
+      await c.write(`${tag} OK idle done\r\n`);
+      await c.expect(/^\S+ NOOP$/);
+      await c.write('$tag OK noop\r\n');
+      await c.closed();
+    });
+    servers.push(server);
+    const M = await imaplib.IMAP4.connect('127.0.0.1', server.port);
+    clients.push(M);
+    const seen: string[] = [];
+    let recorded = 0;
+    for await (const [typ, data] of M.idle()) {
+      seen.push(`${typ} ${data[0]!.toString()}`);
+      if (seen.length === 1) await new Promise((r) => setTimeout(r, 300));
+      if (seen.length === 3) {
+        recorded = M.untagged_responses['XFLOOD']?.length ?? 0;
+        break;
+      }
+    }
+    expect(seen).toEqual(['XFLOOD 0', 'XFLOOD 1', 'XFLOOD 2']);
+    // Without the pause all 100,000 are parsed (and recorded) during the 300 ms.
+    expect(recorded).toBeGreaterThan(2);
+    expect(recorded).toBeLessThan(20_000);
+    // After the loop, DONE; the rest of the flood is read and IDLE completes.
+    expect(M.untagged_responses['XFLOOD']?.length).toBe(100_000);
+    expect((await M.noop())[0]).toBe('OK');
   });
 });
