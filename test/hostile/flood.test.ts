@@ -249,3 +249,31 @@ describe('a collecting command over maxCollectedBytes', () => {
     await client.noop();
   });
 });
+
+describe('a server that keeps the exchange going', () => {
+  it('a + challenge after the client cancelled AUTHENTICATE with * (RFC 9051 6.2.2: the server must answer BAD) closes the connection instead of answering * forever', async () => {
+    let answers = 0;
+    const server = await serve(async (c) => {
+      await c.write('* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] hi\r\n');
+      await c.expect(/^T\d+ AUTHENTICATE PLAIN \S+$/);
+      // PLAIN sent its credentials as the initial response: a challenge now is a
+      // protocol violation, answered with *; then the server challenges again and again.
+      for (let i = 0; i < 1000 && !c.isClosed; i++) {
+        await c.write('+ \r\n');
+        const line = await c.readLine().catch(() => null);
+        if (line === null) break;
+        answers++;
+      }
+      await c.closed();
+    });
+    const err = await rejection(
+      ImapConnection.connect(
+        options(server, { auth: { username: 'alice', password: 'pw', mechanism: 'PLAIN' } }),
+      ),
+    );
+    expect(err).toBeInstanceOf(ImapConnectionError);
+    expect((err as ImapConnectionError).code).toBe('PROTOCOL');
+    expect(err.message).toMatch(/another AUTHENTICATE PLAIN challenge after the client cancelled/);
+    expect(answers).toBe(1); // the one `*`
+  });
+});
