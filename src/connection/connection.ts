@@ -97,6 +97,8 @@ const DEFAULT_GREETING_TIMEOUT = 30_000;
 const DEFAULT_IDLE_RESTART = 25 * 60_000;
 /** Default streaming threshold for literals (bytes). */
 const DEFAULT_STREAM_THRESHOLD = 1 << 20;
+/** The longest delay setTimeout honours (a longer one fires at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Default LOGOUT wait (ms). */
 const DEFAULT_LOGOUT_TIMEOUT = 10_000;
 
@@ -1190,6 +1192,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     p.untagged = [];
     this.#log.debug(err.message);
     const ms = p.options.timeout ?? this.#options.timeouts?.command ?? DEFAULT_COMMAND_TIMEOUT;
+    if (!Number.isFinite(ms)) return; // no command timeout: discard until the completion
     const timer = setTimeout(() => {
       if (p.settled || this.#closed) return;
       const closing = new ImapLimitError(
@@ -1199,7 +1202,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       );
       rejectPending(p, closing);
       this.close(closing);
-    }, ms);
+    }, Math.min(ms, MAX_TIMER_MS));
     timer.unref?.();
     const cleanup = p.cleanup;
     p.cleanup = () => {
