@@ -1193,16 +1193,19 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#log.debug(err.message);
     const ms = p.options.timeout ?? this.#options.timeouts?.command ?? DEFAULT_COMMAND_TIMEOUT;
     if (!Number.isFinite(ms)) return; // no command timeout: discard until the completion
-    const timer = setTimeout(() => {
-      if (p.settled || this.#closed) return;
-      const closing = new ImapLimitError(
-        err.limit,
-        `${err.message}; the server did not complete the command within ${ms} ms, so the connection was closed`,
-        { command: p.redacted },
-      );
-      rejectPending(p, closing);
-      this.close(closing);
-    }, Math.min(ms, MAX_TIMER_MS));
+    const timer = setTimeout(
+      () => {
+        if (p.settled || this.#closed) return;
+        const closing = new ImapLimitError(
+          err.limit,
+          `${err.message}; the server did not complete the command within ${ms} ms, so the connection was closed`,
+          { command: p.redacted },
+        );
+        rejectPending(p, closing);
+        this.close(closing);
+      },
+      Math.min(ms, MAX_TIMER_MS),
+    );
     timer.unref?.();
     const cleanup = p.cleanup;
     p.cleanup = () => {
