@@ -481,11 +481,19 @@ class FetchIterator implements AsyncIterableIterator<FetchedMessage> {
   /** The consumer stopped (return, or the error was delivered). */
   #closed = false;
   #resume: (() => void) | null = null;
+  /** The consumer keeps every message (fetchAll): the connection's maxCollectedBytes applies. */
+  readonly #collecting: boolean;
 
-  constructor(ctx: CommandContext, prepared: PreparedFetch, options: FetchOptions) {
+  constructor(
+    ctx: CommandContext,
+    prepared: PreparedFetch,
+    options: FetchOptions,
+    collecting = false,
+  ) {
     this.#ctx = ctx;
     this.#prepared = prepared;
     this.#options = options;
+    this.#collecting = collecting;
     const hwm = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
     if (!Number.isInteger(hwm) || hwm < 1) {
       throw new ImapArgumentError('highWaterMark must be a positive integer');
@@ -505,6 +513,8 @@ class FetchIterator implements AsyncIterableIterator<FetchedMessage> {
       onUntagged: (r) => this.#onUntagged(r),
       pipeline: uid,
     };
+    // An iterator hands each message on: not a collection, unless fetchAll keeps them all.
+    if (!this.#collecting) runOptions.maxCollectedBytes = Infinity;
     if (this.#options.signal !== undefined) runOptions.signal = this.#options.signal;
     // exec: a NO or BAD rejects with ImapProtocolError.
     this.#ctx.exec(command, args, runOptions).then(
@@ -636,7 +646,11 @@ export function fetch(
   return new FetchIterator(ctx, prepareFetch(ctx, set, items, options), options);
 }
 
-/** {@link fetch}, collected into an array. */
+/**
+ * {@link fetch}, collected into an array. Being a collection, it is subject
+ * to the connection's `maxCollectedBytes` (an ImapLimitError, code LIMIT,
+ * when the server sends more); iterate {@link fetch} for more.
+ */
 export async function fetchAll(
   ctx: CommandContext,
   set: MessageSet,
@@ -644,7 +658,8 @@ export async function fetchAll(
   options: FetchOptions = {},
 ): Promise<FetchedMessage[]> {
   const out: FetchedMessage[] = [];
-  for await (const m of fetch(ctx, set, items, options)) out.push(m);
+  const messages = new FetchIterator(ctx, prepareFetch(ctx, set, items, options), options, true);
+  for await (const m of messages) out.push(m);
   return out;
 }
 
@@ -781,6 +796,7 @@ export function fetchStream(
     const runOptions: RunOptions = {
       collect: ['FETCH'],
       pipeline: uid,
+      maxCollectedBytes: Infinity, // one response, its literal streamed: nothing is kept
       onLiteral: (info: LiteralStartInfo): LiteralSink | null => {
         if (started || info.name !== 'FETCH' || !matches(info.item)) return null;
         // Another message's literal (an unsolicited FETCH) is left to the buffer.

@@ -120,7 +120,14 @@ export async function authenticate(
 
   let saslError: SaslError | null = null;
   const onContinuation = (response: ContinuationResponse): string => {
-    if (saslError !== null) return '*';
+    if (saslError !== null) {
+      // RFC 9051 6.2.2: after the client's `*` the server must answer BAD. A
+      // server that challenges again would keep the exchange going forever.
+      throw new ImapConnectionError(
+        'PROTOCOL',
+        `protocol error: the server sent another AUTHENTICATE ${mechanism} challenge after the client cancelled the exchange (${messageOf(saslError)})`,
+      );
+    }
     try {
       return session.respond(Buffer.from(response.text, 'base64')).toString('base64');
     } catch (err) {

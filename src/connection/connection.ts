@@ -19,6 +19,7 @@ import {
   ImapArgumentError,
   ImapCapabilityError,
   ImapConnectionError,
+  ImapLimitError,
   ImapStateError,
 } from '../model/errors.js';
 import type { Response, TaggedResponse, UntaggedResponse } from '../model/response.js';
@@ -39,6 +40,7 @@ import {
   asError,
   byeError,
   closedError,
+  collectedOverLimitError,
   pendingCloseError,
   serverClosedError,
 } from './errors.js';
@@ -84,6 +86,7 @@ import type {
   RunOptions,
   SelectedMailbox,
 } from './types.js';
+import { COLLECTED_RESPONSE_OVERHEAD, DEFAULT_MAX_COLLECTED_BYTES } from './types.js';
 import { applyTaggedCode, beforeSend, transition, type StateMachineHost } from './transitions.js';
 import { SocketWriter } from './writer.js';
 
@@ -95,6 +98,8 @@ const DEFAULT_GREETING_TIMEOUT = 30_000;
 const DEFAULT_IDLE_RESTART = 25 * 60_000;
 /** Default streaming threshold for literals (bytes). */
 const DEFAULT_STREAM_THRESHOLD = 1 << 20;
+/** The longest delay setTimeout honours (a longer one fires at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Default LOGOUT wait (ms). */
 const DEFAULT_LOGOUT_TIMEOUT = 10_000;
 
@@ -106,6 +111,14 @@ function checkedTagPrefix(prefix: string = 'A'): string {
     throw new ImapArgumentError(`invalid tag prefix ${JSON.stringify(prefix)}`);
   }
   return prefix;
+}
+
+/** A collection limit (maxCollectedBytes): a positive number, Infinity allowed; throws ImapArgumentError. */
+function checkedCollectLimit(limit: number = DEFAULT_MAX_COLLECTED_BYTES): number {
+  if (typeof limit !== 'number' || Number.isNaN(limit) || limit <= 0) {
+    throw new ImapArgumentError(`maxCollectedBytes must be a number > 0 (got ${String(limit)})`);
+  }
+  return limit;
 }
 
 /** Index of the in-flight command tagged `tag` (usually the oldest), or -1. */
@@ -136,6 +149,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   readonly #port: number;
   readonly #log: ConnectionLog;
   readonly #tagPrefix: string;
+  /** ConnectOptions.maxCollectedBytes, checked. */
+  readonly #maxCollected: number;
   #socket: Transport['socket'];
   /** Batches the socket's bytes when it was opened with `onread` (see reader.ts). */
   #reader: BatchedReader | null;
@@ -243,6 +258,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#log = new ConnectionLog(options.logger, this.connectionId);
     this.#caps = new Capabilities(this.#log);
     this.#tagPrefix = checkedTagPrefix(options.tagPrefix);
+    this.#maxCollected = checkedCollectLimit(options.maxCollectedBytes);
     this.#timer = new CommandTimer(
       {
         inFlight: () => this.#inFlight,
@@ -274,6 +290,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
    */
   static async connect(options: ConnectOptions): Promise<ImapConnection> {
     checkedTagPrefix(options.tagPrefix); // caller errors before any connection is made
+    checkedCollectLimit(options.maxCollectedBytes);
     const { host, port, security } = resolveEndpoint(options);
     const transport = await openTransport({
       host,
@@ -756,6 +773,14 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     const pipeline = options.pipeline === true && continuation === undefined;
     let resolve!: (r: CommandResult) => void;
     let reject!: (e: Error) => void;
+    let collectLimit = this.#maxCollected;
+    if (options.maxCollectedBytes !== undefined) {
+      try {
+        collectLimit = checkedCollectLimit(options.maxCollectedBytes);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     const promise = new Promise<CommandResult>((res, rej) => {
       resolve = res;
       reject = rej;
@@ -777,6 +802,9 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       phase: 'queued',
       settled: false,
       abandoned: false,
+      collected: 0,
+      collectLimit,
+      overflow: null,
       sawCapability: false,
       continueWaiter: null,
       resolve,
@@ -1195,8 +1223,49 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     }
     if (!this.#deliver(p, r)) return false;
     this.#lastTaker = p;
+    // O(1) per collected response: a counter add and a compare.
+    p.collected += this.#parser.responseBytes + COLLECTED_RESPONSE_OVERHEAD;
+    if (p.collected > p.collectLimit) this.#overflow(p, r);
     return true;
   };
+
+  /**
+   * `p` collected more than its limit: it keeps nothing more and is treated
+   * like an abandoned command (its data is read and discarded) until its
+   * tagged response, which rejects it with the limit error. Data no longer
+   * counts as progress for it: a server that does not complete it within
+   * the command timeout gets the connection closed with that error.
+   */
+  #overflow(p: Pending, r: UntaggedResponse): void {
+    if (p.settled) return; // its onUntagged threw: already rejected
+    const name = r.name === 'OTHER' ? r.atom : r.name;
+    const err = collectedOverLimitError(p, name);
+    p.overflow = err;
+    p.abandoned = true;
+    p.untagged = [];
+    this.#log.debug(err.message);
+    const ms = p.options.timeout ?? this.#options.timeouts?.command ?? DEFAULT_COMMAND_TIMEOUT;
+    if (!Number.isFinite(ms)) return; // no command timeout: discard until the completion
+    const timer = setTimeout(
+      () => {
+        if (p.settled || this.#closed) return;
+        const closing = new ImapLimitError(
+          err.limit,
+          `${err.message}; the server did not complete the command within ${ms} ms, so the connection was closed`,
+          { command: p.redacted },
+        );
+        rejectPending(p, closing);
+        this.close(closing);
+      },
+      Math.min(ms, MAX_TIMER_MS),
+    );
+    timer.unref?.();
+    const cleanup = p.cleanup;
+    p.cleanup = () => {
+      clearTimeout(timer);
+      cleanup?.();
+    };
+  }
 
   /** Literal sinks write as their command: a read pause taken meanwhile is that command's. */
   readonly #asCommand = (p: Pending, write: () => void): void => {
@@ -1274,7 +1343,10 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     applyTaggedCode(this.#machine, p, r);
     const post = transition(this.#machine, p, r);
     const result: CommandResult = { tagged: r, untagged: p.untagged, command: p.redacted };
-    if (post === undefined) {
+    if (p.overflow !== null) {
+      // Over its collection limit: in sync again, the connection stays usable; the command fails.
+      rejectPending(p, p.overflow);
+    } else if (post === undefined) {
       completePending(p, result);
     } else {
       post.then(

@@ -3,7 +3,7 @@
  * {@link ImapConnectionError}, and the messages for a closed connection, an
  * aborted command, a server BYE and a command timeout.
  */
-import { ImapConnectionError, ImapProtocolError } from '../model/errors.js';
+import { ImapConnectionError, ImapLimitError, ImapProtocolError } from '../model/errors.js';
 import type { ResponseCode } from '../model/response-code.js';
 import type { Pending } from './queue.js';
 import type { CommandResult } from './types.js';
@@ -98,4 +98,16 @@ export function failedResult(command: string, result: CommandResult): ImapProtoc
     serverText: t.text,
     responseCode: t.code,
   });
+}
+
+/** A command collected more untagged data than its limit (ConnectOptions.maxCollectedBytes). */
+export function collectedOverLimitError(p: Pending, name: string): ImapLimitError {
+  return new ImapLimitError(
+    'maxCollectedBytes',
+    `${p.command} collected more than ${p.collectLimit} bytes of untagged responses ` +
+      `(the last one ${name.slice(0, 40)}); its data was dropped. Raise the connection's ` +
+      "maxCollectedBytes option (or the command's RunOptions.maxCollectedBytes), or use a " +
+      'streaming API (fetch(), fetchStream) if this much is expected',
+    { command: p.redacted },
+  );
 }

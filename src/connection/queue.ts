@@ -10,6 +10,7 @@ import type {
   EncodeOptions,
   LiteralMode,
 } from '../wire/command-arg.js';
+import type { ImapLimitError } from '../model/errors.js';
 import { failedResult } from './errors.js';
 import type { CommandResult, RunOptions } from './types.js';
 
@@ -87,8 +88,17 @@ export interface Pending {
   untagged: UntaggedResponse[];
   phase: Phase;
   settled: boolean;
-  /** Rejected already (aborted or a callback threw); its responses are discarded when they come. */
+  /**
+   * Rejected already (aborted or a callback threw), or over its collection
+   * limit ({@link Pending.overflow}); its responses are discarded when they come.
+   */
   abandoned: boolean;
+  /** Bytes its collected responses count (ConnectOptions.maxCollectedBytes), discarded ones too once over. */
+  collected: number;
+  /** The most {@link Pending.collected} may reach. */
+  readonly collectLimit: number;
+  /** Set when it went over {@link Pending.collectLimit}: the error it rejects with on its completion. */
+  overflow: ImapLimitError | null;
   /** An untagged CAPABILITY (or tagged code) arrived while it was in flight. */
   sawCapability: boolean;
   continueWaiter: { resolve: () => void; reject: (err: Error) => void } | null;

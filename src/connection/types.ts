@@ -5,6 +5,11 @@ import type { ContinuationResponse, TaggedResponse, UntaggedResponse } from '../
 import type { CommandArg } from '../wire/command-arg.js';
 import type { LiteralSink, LiteralStartInfo, ParserLimits } from '../wire/parser-options.js';
 
+/** Default of ConnectOptions.maxCollectedBytes: 128 MiB. */
+export const DEFAULT_MAX_COLLECTED_BYTES = 128 * 1024 * 1024;
+/** What each collected response counts beyond its bytes (see ConnectOptions.maxCollectedBytes). */
+export const COLLECTED_RESPONSE_OVERHEAD = 128;
+
 /** A pino-compatible logger; every method is optional. Wire traces go to `trace`. */
 export interface Logger {
   /** Wire traces: each line sent and received, secrets redacted. */
@@ -80,6 +85,29 @@ export interface ConnectOptions {
   limits?: ParserLimits;
   /** Literals larger than this are streamed to a command's literal sink when it has one (default 1 MiB). */
   streamThreshold?: number;
+  /**
+   * Most untagged data one command may collect before its tagged response
+   * (LIST, SEARCH, STATUS, STORE's FETCH updates, `fetchAll`...), so a
+   * server flooding responses cannot exhaust memory. Each collected response
+   * counts its size on the wire plus 128 bytes for the objects it is parsed
+   * into (a parsed `* LIST () "" a` takes ~360 bytes of heap for its 17);
+   * literals streamed to a sink do not count. Default 128 MiB:
+   * a LIST of 100,000 mailboxes counts ~20 MB, a SEARCH naming 10 million
+   * 8-digit UIDs ~90 MB, a `fetchAll` of the UIDs and flags of 500,000
+   * messages ~85 MB; the heap such a collection takes is at most ~2.5 times
+   * the count. Streaming paths (`fetch()` iterators, `fetchStream`,
+   * `download`) hand each response on as it arrives and are not limited.
+   *
+   * Over the limit the command rejects with an {@link ImapLimitError}
+   * (code LIMIT, `limit` `maxCollectedBytes`) once its tagged response
+   * arrives: what it collected is dropped and its further data is read and
+   * discarded meanwhile, so the connection stays usable. From then on data
+   * is no progress for that command: a server that does not complete it
+   * within the command timeout (`timeouts.command`) gets the connection
+   * closed with that error. `Infinity` turns the limit off;
+   * {@link RunOptions.maxCollectedBytes} overrides it for one command.
+   */
+  maxCollectedBytes?: number;
   /** Log in right after connecting (and STARTTLS). */
   auth?: AuthOptions;
   /** Negotiate COMPRESS=DEFLATE after login when offered (default false: on fast links it only costs CPU). */
@@ -167,6 +195,13 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Per-command idle timeout override (ms). */
   timeout?: number;
+  /**
+   * Overrides the connection's {@link ConnectOptions.maxCollectedBytes} for
+   * this command. A command whose `onUntagged` hands each response on
+   * without keeping it (an iterator) passes `Infinity`; every other
+   * collecting command, `onUntagged` or not, is limited.
+   */
+  maxCollectedBytes?: number;
   /**
    * May be sent while other pipelinable commands are in flight (RFC 9051 5.5).
    * Default false: the command waits for in-flight commands to finish, and

@@ -40,6 +40,18 @@ export interface IMAP4Options {
   logger?: Logger;
   /** imaplib's debug level; 4 or more traces the wire. */
   debug?: number;
+  /**
+   * Most bytes `untagged_responses` may hold (default 128 MiB, the
+   * connection's default `maxCollectedBytes`). Each recorded response
+   * counts its bytes plus 128. CPython keeps whatever the server sends
+   * until the caller consumes it; here, when the record is found holding
+   * more than this (checked exactly once the running count passes it, then
+   * against half of it), the response kind that overflowed it is dropped
+   * from the record and further responses are not recorded until the
+   * running command ends (or the next one starts), which then raises
+   * `IMAP4.error` with code LIMIT. The connection stays usable.
+   */
+  maxCollectedBytes?: number;
 }
 
 const ALLOWED_VERSIONS = ['IMAP4REV1', 'IMAP4'];
@@ -51,6 +63,24 @@ const EMPTY = Buffer.alloc(0);
 /** The parser's default maxLiteralSize and maxResponseBytes, kept for streamed literals. */
 const MAX_LITERAL = 64 * 1024 * 1024;
 const MAX_RESPONSE = 256 * 1024 * 1024;
+/** Default of IMAP4Options.maxCollectedBytes (the connection's default maxCollectedBytes). */
+const DEFAULT_MAX_HELD = 128 * 1024 * 1024;
+/** Responses idle() holds for a slow consumer before it pauses reading. */
+const IDLE_HIGH_WATER = 256;
+/** What each recorded response counts beyond its bytes. */
+const RESPONSE_OVERHEAD = 128;
+
+/** What `ur` holds, counted as {@link IMAP4.untagged_responses} is limited. */
+function heldSize(ur: UntaggedResponses): number {
+  let size = 0;
+  for (const typ in ur) {
+    for (const item of ur[typ]!) {
+      size +=
+        RESPONSE_OVERHEAD + (Array.isArray(item) ? item[0].length + item[1].length : item.length);
+    }
+  }
+  return size;
+}
 function ignore(): void {}
 const MAP_CRLF = /\r\n|\r|\n/g;
 
@@ -122,6 +152,10 @@ export class IMAP4 {
   private streamedHead = 0;
   /** Bytes of the streamed literals not yet taken (those of the response being received). */
   private streamedBytes = 0;
+  /** What `untagged_responses` holds, counted as recorded (an upper bound: consumed data is not subtracted). */
+  private heldBytes = 0;
+  /** Set when `untagged_responses` went over the limit: raised when the running (or next) command ends. */
+  private heldOverflow: ImaplibError | null = null;
   /** The engine connection; null before `open()` and after `shutdown()`. */
   protected connection: ImapConnection | null = null;
 
@@ -206,7 +240,54 @@ export class IMAP4 {
   }
 
   private onUntagged(response: UntaggedResponse): void {
-    if (response.raw) recordUntagged(this.untagged_responses, response.raw, this.takeLiteral);
+    const raw = response.raw;
+    if (!raw) return;
+    if (this.heldOverflow !== null) {
+      // Dropped: the limit error is pending. Its streamed literals are dropped too.
+      this.resetStreamed();
+      return;
+    }
+    // The literals streamed to literalSink for this response are not in its pieces.
+    let size = RESPONSE_OVERHEAD + this.streamedBytes;
+    for (const piece of raw.pieces) size += piece.length;
+    const typ = recordUntagged(this.untagged_responses, raw, this.takeLiteral);
+    this.heldBytes += size;
+    if (this.heldBytes > this.maxHeld()) this.checkHeld(typ);
+  }
+
+  /** The limit on what `untagged_responses` holds. */
+  private maxHeld(): number {
+    return this.options.maxCollectedBytes ?? DEFAULT_MAX_HELD;
+  }
+
+  /**
+   * The running count passed the limit: measures what the record really
+   * holds (the caller may have consumed some). Over half the limit, the
+   * kind `typ` is dropped and recording stops until the error is raised;
+   * the halving makes the next measure at least half a limit of data away
+   * (linear cost overall).
+   */
+  private checkHeld(typ: string | null): void {
+    const limit = this.maxHeld();
+    this.heldBytes = heldSize(this.untagged_responses);
+    if (this.heldBytes <= limit / 2) return;
+    const dropped = typ === null ? 0 : (this.untagged_responses[typ]?.length ?? 0);
+    if (typ !== null) delete this.untagged_responses[typ];
+    this.heldBytes = heldSize(this.untagged_responses);
+    this.heldOverflow = new ImaplibError(
+      `untagged_responses went over the ${limit}-byte limit: ${dropped} ${typ ?? ''} response(s) ` +
+        'were dropped and further ones not recorded. Raise the maxCollectedBytes option of ' +
+        'IMAP4.connect() if the server really sends this much',
+      'LIMIT',
+    );
+  }
+
+  /** Raises a pending limit error once (the record is recorded into again afterwards). */
+  private raiseHeldOverflow(): void {
+    const err = this.heldOverflow;
+    if (err === null) return;
+    this.heldOverflow = null;
+    throw err;
   }
 
   /**
@@ -312,6 +393,7 @@ export class IMAP4 {
         'STATE',
       );
     }
+    this.raiseHeldOverflow();
     for (const typ of ['OK', 'NO', 'BAD']) delete this.untagged_responses[typ];
     if ('READ-ONLY' in this.untagged_responses && !this.is_readonly) {
       throw new ImaplibReadonly('mailbox status changed to READ-ONLY');
@@ -339,6 +421,8 @@ export class IMAP4 {
       result = await connection.run(name, cmdArgs, {
         collect: COLLECT_FETCH,
         onUntagged: ignore,
+        // untagged_responses is what is kept: limited by heldBytes instead.
+        maxCollectedBytes: Infinity,
         onLiteral: this.literalSink,
         onTag: (t: string) => {
           tag = t;
@@ -368,6 +452,7 @@ export class IMAP4 {
       return ['BYE', bye];
     }
     if (!logout) this.checkBye();
+    this.raiseHeldOverflow();
     if (typ === 'BAD') {
       throw new ImaplibError(`${name} command error: ${typ} ${formatData(data)}`, 'PROTOCOL_BAD', {
         serverText: tagged.text,
@@ -786,19 +871,32 @@ export class IMAP4 {
     }
     const queue: Array<[string, UntaggedItem[]]> = [];
     let wake: (() => void) | null = null;
+    // A consumer slower than the server: reading pauses while IDLE_HIGH_WATER
+    // responses wait (CPython reads only as the loop asks), so they cannot pile up.
+    let resume: (() => void) | null = null;
+    let stopped = false;
     const handle = await connection.idle({
       onUntagged: (response: UntaggedResponse) => {
-        if (!response.raw) return;
+        if (!response.raw || stopped) return;
         const scratch = emptyResponses();
         const typ = recordUntagged(scratch, response.raw);
         if (typ) queue.push([typ, scratch[typ]!]);
+        if (resume === null && queue.length >= IDLE_HIGH_WATER) resume = connection.pauseReading();
         wake?.();
       },
     });
+    const release = (): void => {
+      const r = resume;
+      resume = null;
+      r?.();
+    };
     const deadline = duration === undefined ? Infinity : Date.now() + duration * 1000;
     try {
       for (;;) {
-        while (queue.length > 0) yield queue.shift()!;
+        while (queue.length > 0) {
+          yield queue.shift()!;
+          if (resume !== null && queue.length <= IDLE_HIGH_WATER / 2) release();
+        }
         const left = deadline - Date.now();
         if (left <= 0) break;
         let timer: NodeJS.Timeout | undefined;
@@ -810,6 +908,9 @@ export class IMAP4 {
         wake = null;
       }
     } finally {
+      stopped = true; // the loop is over: nothing more is queued, nor reading paused
+      queue.length = 0;
+      release(); // DONE's completion must be read
       await handle.done();
     }
   }

@@ -90,7 +90,13 @@ export class ImapParseError extends ImapConnectionError {
   }
 }
 
-/** A configured limit (line length, literal size, nesting depth, buffered bytes) was exceeded. */
+/**
+ * A configured limit (line length, literal size, nesting depth, buffered
+ * bytes, collected bytes) was exceeded. The parser's limits leave the
+ * connection unusable; `maxCollectedBytes` fails only its command (the
+ * connection stays usable, unless the server then does not complete the
+ * command within the command timeout).
+ */
 export class ImapLimitError extends ImapConnectionError {
   /** Which limit. */
   readonly limit: string;

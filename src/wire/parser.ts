@@ -74,6 +74,12 @@ export class ResponseParser {
   private sink: LiteralSink | null = null;
   private failure: Error | null = null;
   private ended = false;
+  /**
+   * The framed size in bytes of the response being delivered (the last one
+   * completed): its lines, CRLFs and buffered literals, not the bytes of
+   * literals streamed to a sink. Read it from `onResponse`.
+   */
+  responseBytes = 0;
 
   constructor(options: ParserOptions = {}) {
     this.maxLine = options.maxLineLength ?? MiB;
@@ -221,6 +227,7 @@ export class ResponseParser {
         seg = p;
         this.lineStart = 0;
         if (contentEnd > 0) {
+          this.responseBytes = p - start;
           const response = this.parseAt(chunk, start, start + contentEnd);
           if (this.onResponse === undefined) out.push(response);
           else this.onResponse(response);
@@ -242,6 +249,7 @@ export class ResponseParser {
       if (lits.length > 0) this.lits = [];
       this.lineStart = 0;
       if (contentEnd > 0) {
+        this.responseBytes = buf.length;
         const response = this.parseOne(buf, contentEnd, lits, shared);
         if (this.onResponse === undefined) out.push(response);
         else this.onResponse(response);

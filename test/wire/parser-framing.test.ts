@@ -566,3 +566,21 @@ describe('malformed input', () => {
     expect(r[0]?.kind).toBe('untagged');
   });
 });
+
+describe('responseBytes', () => {
+  it('is the framed size of the response being delivered: in place, split across chunks, with a buffered literal; a streamed literal is not counted', () => {
+    const sizes: number[] = [];
+    const parser = new ResponseParser({
+      streamThreshold: 10,
+      literalSink: (info) => (info.size > 10 ? { write() {}, end() {} } : null),
+      onResponse: () => sizes.push(parser.responseBytes),
+    });
+    const a = '* 3 EXISTS\r\n'; // 12, in place
+    const b = '* SEARCH 1 2 3\r\n'; // 16, split across two chunks
+    const c = '* 1 FETCH (BODY[] {5}\r\nhello)\r\n'; // 32 with its literal
+    const d = '* 2 FETCH (BODY[] {20}\r\n01234567890123456789)\r\n'; // 45 - 20 streamed
+    parser.push(Buffer.from(a + b.slice(0, 5)));
+    parser.push(Buffer.from(b.slice(5) + c + d));
+    expect(sizes).toEqual([a.length, b.length, c.length, d.length - 20]);
+  });
+});

@@ -1,0 +1,152 @@
+/**
+ * The imaplib facade against a flooding server: `untagged_responses` keeps
+ * what the caller has not consumed (as in CPython), but at most
+ * `maxCollectedBytes`; past it, IMAP4.error (code LIMIT) is raised when the
+ * running command ends, and the connection stays usable. CPython's record
+ * grows without bound, within a command and across commands.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import * as imaplib from '../../src/imaplib/index.js';
+import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
+
+vi.setConfig({ testTimeout: 10_000 });
+
+const servers: ScriptedServer[] = [];
+const clients: imaplib.IMAP4[] = [];
+afterEach(async () => {
+  for (const M of clients.splice(0)) M.shutdown();
+  for (const s of servers.splice(0)) await s.close();
+});
+
+const GREETING = '* PREAUTH [CAPABILITY IMAP4rev1] ready\r\n';
+
+function lines(prefix: string, n: number): string {
+  let out = '';
+  for (let i = 0; i < n; i++) out += `${prefix}${i}\r\n`;
+  return out;
+}
+
+async function connected(
+  replies: ReadonlyArray<readonly [RegExp, string]>,
+): Promise<imaplib.IMAP4> {
+  const server = await startScriptedServer(async (c) => {
+    await c.write(GREETING);
+    await c.expect(/^\S+ CAPABILITY$/);
+    await c.write('* CAPABILITY IMAP4rev1\r\n$tag OK caps\r\n');
+    for (const [pattern, reply] of replies) {
+      await c.expect(pattern);
+      await c.write(reply);
+    }
+    await c.closed();
+  });
+  servers.push(server);
+  const M = await imaplib.IMAP4.connect('127.0.0.1', server.port, { maxCollectedBytes: 20_000 });
+  clients.push(M);
+  return M;
+}
+
+async function failure(p: Promise<unknown>): Promise<InstanceType<typeof imaplib.IMAP4.error>> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(imaplib.IMAP4.error);
+    return err as InstanceType<typeof imaplib.IMAP4.error>;
+  }
+  throw new Error('expected IMAP4.error, the command succeeded');
+}
+
+describe('untagged_responses is bounded', () => {
+  it('a LIST flood past maxCollectedBytes raises IMAP4.error LIMIT at the completion, and the next command works', async () => {
+    const M = await connected([
+      [/^\S+ LIST "" \*$/, lines('* LIST () "/" box', 2000) + '$tag OK listed\r\n'],
+      [/^\S+ NOOP$/, '* 4 EXISTS\r\n$tag OK noop\r\n'],
+      [/^\S+ LIST "" a$/, lines('* LIST () "/" a', 2) + '$tag OK listed\r\n'],
+    ]);
+    const err = await failure(M.list('""', '*'));
+    expect(err).not.toBeInstanceOf(imaplib.IMAP4.abort);
+    expect(err.code).toBe('LIMIT');
+    expect(err.message).toMatch(/untagged_responses went over the 20000-byte limit/);
+    expect(err.message).toMatch(/maxCollectedBytes/);
+    expect(M.untagged_responses['LIST']).toBeUndefined();
+    expect(await M.noop()).toEqual(['OK', [Buffer.from('noop')]]);
+    expect(M.untagged_responses['EXISTS']).toEqual([Buffer.from('4')]);
+    const [typ, data] = await M.list('""', 'a');
+    expect(typ).toBe('OK');
+    expect(data).toEqual([Buffer.from('() "/" a0'), Buffer.from('() "/" a1')]);
+  });
+
+  it('responses nobody consumes, sent across many commands, are bounded too', async () => {
+    const replies: Array<readonly [RegExp, string]> = [];
+    for (let i = 0; i < 20; i++) {
+      replies.push([/^\S+ NOOP$/, lines('* XFLOOD ', 30) + '$tag OK noop\r\n']);
+    }
+    const M = await connected(replies);
+    let failedAt = -1;
+    for (let i = 0; i < 20; i++) {
+      try {
+        await M.noop();
+      } catch (err) {
+        expect((err as InstanceType<typeof imaplib.IMAP4.error>).code).toBe('LIMIT');
+        failedAt = i;
+        break;
+      }
+    }
+    // 30 responses of ~140 counted bytes per NOOP: over 20,000 in the fifth.
+    expect(failedAt).toBe(4);
+    expect(M.untagged_responses['XFLOOD']).toBeUndefined();
+    expect((await M.noop())[0]).toBe('OK');
+    expect(M.untagged_responses['XFLOOD']?.length).toBe(30);
+  });
+
+  it('what the caller consumes no longer counts: many commands whose data is popped never hit the limit', async () => {
+    const replies: Array<readonly [RegExp, string]> = [];
+    for (let i = 0; i < 30; i++) {
+      replies.push([/^\S+ LIST /, lines('* LIST () "/" box', 50) + '$tag OK listed\r\n']);
+    }
+    const M = await connected(replies);
+    for (let i = 0; i < 30; i++) {
+      const [typ, data] = await M.list();
+      expect(typ).toBe('OK');
+      expect(data.length).toBe(50);
+    }
+  });
+});
+
+describe('idle() with a slow consumer', () => {
+  it('reading pauses while responses wait for the loop, so a flood during IDLE does not pile up', async () => {
+    const flood = lines('* XFLOOD ', 100_000);
+    const server = await startScriptedServer(async (c) => {
+      await c.write(GREETING);
+      await c.expect(/^\S+ CAPABILITY$/);
+      await c.write('* CAPABILITY IMAP4rev1 IDLE\r\n$tag OK caps\r\n');
+      const tag = (await c.expect(/^\S+ IDLE$/)).split(' ')[0]!;
+      await c.write('+ idling\r\n');
+      void c.write(flood); // the socket takes what the client reads
+      await c.expect(/^DONE$/);
+      await c.write(`${tag} OK idle done\r\n`);
+      await c.expect(/^\S+ NOOP$/);
+      await c.write('$tag OK noop\r\n');
+      await c.closed();
+    });
+    servers.push(server);
+    const M = await imaplib.IMAP4.connect('127.0.0.1', server.port);
+    clients.push(M);
+    const seen: string[] = [];
+    let recorded = 0;
+    for await (const [typ, data] of M.idle()) {
+      seen.push(`${typ} ${data[0]!.toString()}`);
+      if (seen.length === 1) await new Promise((r) => setTimeout(r, 300));
+      if (seen.length === 3) {
+        recorded = M.untagged_responses['XFLOOD']?.length ?? 0;
+        break;
+      }
+    }
+    expect(seen).toEqual(['XFLOOD 0', 'XFLOOD 1', 'XFLOOD 2']);
+    // Without the pause all 100,000 are parsed (and recorded) during the 300 ms.
+    expect(recorded).toBeGreaterThan(2);
+    expect(recorded).toBeLessThan(20_000);
+    // After the loop, DONE; the rest of the flood is read and IDLE completes.
+    expect(M.untagged_responses['XFLOOD']?.length).toBe(100_000);
+    expect((await M.noop())[0]).toBe('OK');
+  });
+});
