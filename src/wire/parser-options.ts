@@ -24,7 +24,12 @@ export interface LiteralStartInfo {
 
 /** Configurable limits; each exceeded one is an {@link ImapLimitError}. */
 export interface ParserLimits {
-  /** Longest text line outside literals (default 1 MiB, like imaplib's _MAXLINE... times 1000). */
+  /**
+   * Longest text line outside literals (default 64 MiB). A plain SEARCH,
+   * SORT or THREAD result is one line: 1,000,000 UIDs of 7 digits are 8 MB,
+   * so the 1 MB of Python imaplib's `_MAXLINE` (about 120,000 UIDs) is far
+   * too little for large mailboxes.
+   */
   maxLineLength?: number;
   /** Largest literal kept in memory (default 64 MiB); a larger one must be streamed or fails. */
   maxLiteralSize?: number;

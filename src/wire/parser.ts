@@ -82,7 +82,7 @@ export class ResponseParser {
   responseBytes = 0;
 
   constructor(options: ParserOptions = {}) {
-    this.maxLine = options.maxLineLength ?? MiB;
+    this.maxLine = options.maxLineLength ?? 64 * MiB;
     this.maxLiteral = options.maxLiteralSize ?? 64 * MiB;
     this.maxResponse = options.maxResponseBytes ?? 256 * MiB;
     this.scanner.maxDepth = options.maxDepth ?? 64;

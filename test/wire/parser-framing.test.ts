@@ -333,12 +333,12 @@ describe('limits', () => {
     expect(err.message).toMatch(/line longer than 1000 bytes at offset 0 \(starts "\* OK xxx/);
   });
 
-  it('the default line limit is 1 MiB', () => {
+  it('the default line limit is 64 MiB', () => {
     const p = new ResponseParser();
-    const chunk = Buffer.alloc(64 * 1024, 0x78);
+    const chunk = Buffer.alloc(1024 * 1024, 0x78);
     let err: Error | null = null;
     let pushed = 0;
-    while (!err && pushed < 2 * 1024 * 1024) {
+    while (!err && pushed < 80 * 1024 * 1024) {
       try {
         p.push(chunk);
         pushed += chunk.length;
@@ -347,7 +347,22 @@ describe('limits', () => {
       }
     }
     expect(err).toBeInstanceOf(ImapLimitError);
-    expect(pushed).toBe(1024 * 1024);
+    expect((err as ImapLimitError).limit).toBe('maxLineLength');
+    expect(pushed).toBe(64 * 1024 * 1024);
+  });
+
+  it('a SEARCH result of 400,000 UIDs (3.2 MB on one line, in 64 KiB reads) parses under the default limits', () => {
+    const uids = Array.from({ length: 400_000 }, (_, i) => 1_000_000 + i);
+    const line = Buffer.from(`* SEARCH ${uids.join(' ')}\r\n`, 'latin1');
+    expect(line.length).toBeGreaterThan(3_000_000);
+    const p = new ResponseParser();
+    const out: Response[] = [];
+    for (let at = 0; at < line.length; at += 64 * 1024) {
+      out.push(...p.push(line.subarray(at, at + 64 * 1024)));
+    }
+    expect(out).toHaveLength(1);
+    const r = out[0]!;
+    expect(r.kind === 'untagged' && r.name === 'SEARCH' ? r.numbers : null).toEqual(uids);
   });
 
   it('maxLiteralSize fails when the {n} header is read, before any literal byte', () => {
