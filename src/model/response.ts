@@ -322,6 +322,20 @@ export type UntaggedResponse = ResponseBase &
       }
     | {
         kind: 'untagged';
+        /**
+         * `* uid UIDFETCH (...)`: a FETCH response that names its message by
+         * UID, sent instead of FETCH once UIDONLY is enabled (RFC 9586,
+         * capability UIDONLY). Commands and listeners that take FETCH data
+         * take it too.
+         */
+        name: 'UIDFETCH';
+        /** The message's UID (also in `attributes.uid`). */
+        uid: number;
+        /** The data items sent, with `uid` always set. */
+        attributes: FetchAttributes;
+      }
+    | {
+        kind: 'untagged';
         name: 'OTHER';
         /** The response's name as sent (upper-cased), e.g. `XLIST` or `GOOGLE-X`. */
         atom: string;

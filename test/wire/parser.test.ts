@@ -206,6 +206,7 @@ describe('response codes (RFC 9051 7.1 and extensions)', () => {
       'USEATTR',
       'TOOBIG',
       'NOUPDATE',
+      'UIDREQUIRED',
     ]) {
       expect(code(name)).toEqual({ name });
     }
