@@ -3,6 +3,7 @@ import type { ResponseCode } from '../model/response-code.js';
 import type { SequenceSet } from '../model/sequence-set.js';
 import { mailbox, seq } from '../wire/args.js';
 import type { MessageSet } from './fetch.js';
+import { refuseSequenceNumbers } from './capability.js';
 
 /** `[COPYUID uidvalidity source destination]` (RFC 4315 3 UIDPLUS, RFC 9051 7.1). */
 export interface CopyUid {
@@ -43,6 +44,7 @@ export async function copy(
   options: CopyOptions = {},
 ): Promise<CopyUid | null> {
   const uid = options.uid === true;
+  if (!uid) refuseSequenceNumbers(ctx, 'COPY');
   const result = await ctx.exec(uid ? 'UID COPY' : 'COPY', [seq(set), mailbox(destination)], {
     pipeline: uid,
     ...(options.signal === undefined ? {} : { signal: options.signal }),

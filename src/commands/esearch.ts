@@ -10,7 +10,7 @@ import type { UntaggedOf } from '../model/response.js';
 import type { SequenceSet } from '../model/sequence-set.js';
 import { atom, list, raw } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
-import { requireCapability } from './capability.js';
+import { refuseSequenceNumbers, requireCapability } from './capability.js';
 import { prepareSearchProgram, type SearchQuery } from './search-query.js';
 
 /** A SEARCH RETURN option (RFC 4731 3.1, RFC 5182 2). */
@@ -126,6 +126,7 @@ export async function esearch(
   const programOptions = options.charset === undefined ? {} : { charset: options.charset };
   const program = prepareSearchProgram(ctx, query, programOptions);
   const uid = options.uid === true;
+  if (!uid) refuseSequenceNumbers(ctx, 'SEARCH');
   const saves = ret.some((o) => o.toUpperCase() === 'SAVE');
   const result = await ctx.exec(uid ? 'UID SEARCH' : 'SEARCH', [...returnArgs, ...program.args], {
     collect: ['ESEARCH'],

@@ -7,6 +7,7 @@ import { expunge, foldExpunged } from './expunge.js';
 import { fetchAll, type MessageSet } from './fetch.js';
 import { store } from './store.js';
 import { uidExpunge } from './uid-expunge.js';
+import { refuseSequenceNumbers } from './capability.js';
 
 /** Options of {@link move}. */
 export interface MoveOptions {
@@ -59,6 +60,7 @@ export async function move(
   options: MoveOptions = {},
 ): Promise<MoveResult> {
   const uid = options.uid === true;
+  if (!uid) refuseSequenceNumbers(ctx, 'MOVE');
   const messages = SequenceSet.from(set);
   const dest = mailbox(destination);
   const signal = options.signal === undefined ? {} : { signal: options.signal };

@@ -3,6 +3,7 @@ import { ImapLimitError } from '../model/errors.js';
 import type { SequenceSet } from '../model/sequence-set.js';
 import { esearch, type SearchReturnOption } from './esearch.js';
 import { prepareSearchProgram, type SearchQuery } from './search-query.js';
+import { refuseSequenceNumbers } from './capability.js';
 
 /** Options of {@link search}. */
 export interface SearchOptions {
@@ -69,6 +70,7 @@ export async function search(
   options: SearchOptions = {},
 ): Promise<SearchResult> {
   const uid = options.uid === true;
+  if (!uid) refuseSequenceNumbers(ctx, 'SEARCH');
   if (options.return !== undefined || options.partial !== undefined) {
     const r = await esearch(ctx, query, options);
     const out: SearchResult = { numbers: null };

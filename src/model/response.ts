@@ -349,6 +349,12 @@ export type UntaggedResponse = ResponseBase &
 /** Any server response. */
 export type Response = TaggedResponse | ContinuationResponse | UntaggedResponse;
 
+/**
+ * FETCH data about one message: a FETCH response, or its UIDFETCH form once
+ * UIDONLY is enabled (RFC 9586), which names the message by UID only.
+ */
+export type FetchDataResponse = Extract<UntaggedResponse, { name: 'FETCH' | 'UIDFETCH' }>;
+
 /** Narrow an untagged response type by its name. */
 export type UntaggedOf<N extends UntaggedResponse['name']> = UntaggedResponse extends infer R
   ? R extends { name: infer M }
