@@ -46,10 +46,7 @@ export function requireCapability(
  * the server would refuse with `BAD [UIDREQUIRED]`. Commands call it before
  * sending anything, on their sequence-number form only.
  */
-export function refuseSequenceNumbers(
-  ctx: Pick<CommandContext, 'enabled'>,
-  command: string,
-): void {
+export function refuseSequenceNumbers(ctx: Pick<CommandContext, 'enabled'>, command: string): void {
   if (!ctx.enabled.has('UIDONLY')) return;
   throw new ImapUidRequiredError(
     `${command} names messages by sequence number, but UIDONLY is enabled (RFC 9586): use UID ${command}`,

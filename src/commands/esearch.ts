@@ -12,12 +12,13 @@ import { atom, list, raw } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
 import { refuseSequenceNumbers, requireCapability } from './capability.js';
 import { prepareSearchProgram, type SearchQuery } from './search-query.js';
+import { longCommandOptions, type LongCommandOptions } from './progress.js';
 
 /** A SEARCH RETURN option (RFC 4731 3.1, RFC 5182 2). */
 export type SearchReturnOption = 'MIN' | 'MAX' | 'COUNT' | 'ALL' | 'SAVE';
 
 /** Options of {@link esearch}. */
-export interface ESearchOptions {
+export interface ESearchOptions extends LongCommandOptions {
   /** UID SEARCH: results are UIDs. */
   uid?: boolean;
   /** CHARSET to send instead of the one the query needs. */
@@ -33,8 +34,6 @@ export interface ESearchOptions {
    * hundred matches, `-1:-100` for the last hundred.
    */
   partial?: string;
-  /** Cancels the command: it rejects with an error of code `ABORTED`. */
-  signal?: AbortSignal;
 }
 
 /** What an ESEARCH response carried; only the options asked for (and sent) are present. */
@@ -132,7 +131,7 @@ export async function esearch(
     collect: ['ESEARCH'],
     single: true,
     pipeline: uid && program.pipelineSafe && !saves,
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...longCommandOptions(options),
   });
   const responses = result.untagged.filter((r): r is UntaggedOf<'ESEARCH'> => r.name === 'ESEARCH');
   return foldESearch(responses, uid);

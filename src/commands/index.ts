@@ -15,7 +15,7 @@ export type {
   AppendResult,
   CatenatePart,
 } from './append.js';
-export { capability, requireCapability } from './capability.js';
+export { capability, refuseSequenceNumbers, requireCapability } from './capability.js';
 export { check } from './check.js';
 export { close } from './close.js';
 export { copy } from './copy.js';
@@ -28,6 +28,7 @@ export { esearch } from './esearch.js';
 export type { ESearchOptions, ESearchResult, SearchReturnOption } from './esearch.js';
 export { expunge } from './expunge.js';
 export type { ExpungeResult } from './expunge.js';
+export type { LongCommandOptions } from './progress.js';
 export { compileFetchItems, sectionKey } from './fetch-items.js';
 export type {
   BodyPartRequest,

@@ -4,9 +4,10 @@ import type { SequenceSet } from '../model/sequence-set.js';
 import { esearch, type SearchReturnOption } from './esearch.js';
 import { prepareSearchProgram, type SearchQuery } from './search-query.js';
 import { refuseSequenceNumbers } from './capability.js';
+import { longCommandOptions, type LongCommandOptions } from './progress.js';
 
 /** Options of {@link search}. */
-export interface SearchOptions {
+export interface SearchOptions extends LongCommandOptions {
   /** UID SEARCH: results are UIDs. */
   uid?: boolean;
   /** CHARSET to send instead of the one the query needs (UTF-8 for non-ASCII text). */
@@ -19,8 +20,6 @@ export interface SearchOptions {
   return?: readonly SearchReturnOption[];
   /** RFC 9394 PARTIAL range (`1:100`, `-1:-100`; capability PARTIAL). */
   partial?: string;
-  /** Cancels the command: it rejects with an error of code `ABORTED`. */
-  signal?: AbortSignal;
 }
 
 /** The result of {@link search}. */
@@ -91,7 +90,7 @@ export async function search(
     collect: ['SEARCH', 'ESEARCH'],
     single: true,
     pipeline: uid && program.pipelineSafe,
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...longCommandOptions(options),
   });
   const out: SearchResult = { numbers: [] };
   for (const r of result.untagged) {

@@ -81,11 +81,7 @@ const COLLECT_FETCH: readonly string[] = ['FETCH'];
  * each one's FETCH responses in order but completes them late), so a UID
  * STORE leaves the others' FETCH responses to them.
  */
-function isOwnUpdate(
-  r: UntaggedResponse,
-  set: SequenceSet,
-  uid: boolean,
-): r is FetchDataResponse {
+function isOwnUpdate(r: UntaggedResponse, set: SequenceSet, uid: boolean): r is FetchDataResponse {
   if (r.name !== 'FETCH' && r.name !== 'UIDFETCH') return false;
   if (!uid) return true;
   const id = r.attributes.uid;
