@@ -6,6 +6,7 @@
  * after each test.
  */
 import { ImapClient } from '../../src/client/client.js';
+import type { ClientOptions } from '../../src/client/options.js';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.js';
 
 /** One exchange: the command line the client must send, and the server's reply (`$tag` is its tag). */
@@ -26,12 +27,13 @@ const clients: ImapClient[] = [];
 /**
  * A connected client (no reconnection) whose server offers `caps` and
  * plays `exchanges`; each command line the client sent for them is pushed
- * to `sent`.
+ * to `sent`. `extra` adds client options.
  */
 export async function scriptedClient(
   caps: string,
   exchanges: readonly Exchange[],
   sent: string[] = [],
+  extra: Partial<ClientOptions> = {},
 ): Promise<ImapClient> {
   const server = await startScriptedServer(async (c) => {
     await c.write(`* OK [CAPABILITY ${caps}] scripted\r\n`);
@@ -51,6 +53,7 @@ export async function scriptedClient(
     security: 'none',
     auth: { username: 'u', password: 'p', mechanism: 'LOGIN-COMMAND' },
     reconnect: false,
+    ...extra,
   });
   clients.push(client);
   return client;
