@@ -7,7 +7,7 @@
  * @internal
  */
 import type { ImapConnection } from '../connection/connection.js';
-import type { UntaggedResponse } from '../model/response.js';
+import type { FetchDataResponse, UntaggedResponse } from '../model/response.js';
 import type { ClientEvents } from './events.js';
 import type { SyncState } from './resync.js';
 
@@ -50,23 +50,27 @@ export function followConnection(conn: ImapConnection, client: ConnectionFollowe
     // VANISHED (EARLIER) answers a QRESYNC SELECT or FETCH: reported by `resync`.
     if (path === null || r.earlier) return;
     const sync = client.syncFor(conn);
-    if (sync !== null) sync.exists = conn.selected?.exists ?? sync.exists;
+    if (sync !== null) {
+      sync.exists = conn.selected?.exists ?? sync.exists;
+      // UIDONLY (RFC 9586) without QRESYNC: VANISHED replaces EXPUNGE.
+      sync.tracker?.vanish(r.uids);
+    }
     client.emit('vanished', { path, uids: r.uids });
   };
-  const onFetch = (r: Extract<UntaggedResponse, { name: 'FETCH' }>): void => {
+  const onFetch = (r: FetchDataResponse): void => {
     const path = selectedPath();
     const a = r.attributes;
     if (path === null || a.flags === undefined) return;
     client.emit('flags', {
       path,
-      seq: r.seq,
+      seq: r.name === 'FETCH' ? r.seq : 0,
       flags: new Set(a.flags),
       ...(a.uid === undefined ? {} : { uid: a.uid }),
       ...(a.modseq === undefined ? {} : { modseq: a.modseq }),
     });
   };
   const onUntagged = (r: UntaggedResponse): void => {
-    if (r.name !== 'FETCH') return;
+    if (r.name !== 'FETCH' && r.name !== 'UIDFETCH') return;
     const sync = client.syncFor(conn);
     if (sync === null) return;
     const { uid, modseq } = r.attributes;
@@ -75,7 +79,8 @@ export function followConnection(conn: ImapConnection, client: ConnectionFollowe
     }
     if (uid !== undefined) {
       if (uid > sync.maxUid) sync.maxUid = uid;
-      sync.tracker?.fetched(r.seq, uid);
+      if (r.name === 'FETCH') sync.tracker?.fetched(r.seq, uid);
+      else sync.tracker?.fetchedUid(uid);
     }
   };
   const onAlert = (message: string): void => client.emit('alert', { message });
@@ -84,6 +89,7 @@ export function followConnection(conn: ImapConnection, client: ConnectionFollowe
   conn.on('expunge', onExpunge);
   conn.on('vanished', onVanished);
   conn.on('fetch', onFetch);
+  conn.on('uidfetch', onFetch);
   conn.on('untagged', onUntagged);
   conn.on('alert', onAlert);
   conn.on('close', onClose);
@@ -92,6 +98,7 @@ export function followConnection(conn: ImapConnection, client: ConnectionFollowe
     conn.off('expunge', onExpunge);
     conn.off('vanished', onVanished);
     conn.off('fetch', onFetch);
+    conn.off('uidfetch', onFetch);
     conn.off('untagged', onUntagged);
     conn.off('alert', onAlert);
     conn.off('close', onClose);

@@ -57,11 +57,14 @@ export interface VanishedEvent {
   uids: SequenceSet;
 }
 
-/** An unsolicited `* n FETCH (FLAGS ...)`: another session changed a message's flags. */
+/**
+ * An unsolicited `* n FETCH (FLAGS ...)` (or `* uid UIDFETCH (FLAGS ...)`
+ * with UIDONLY, RFC 9586): another session changed a message's flags.
+ */
 export interface FlagsEvent {
   /** The selected mailbox's name (Unicode). */
   path: string;
-  /** The message's sequence number. */
+  /** The message's sequence number; 0 with UIDONLY enabled (messages are named by UID only). */
   seq: number;
   /** The message's UID, when the server sent it. */
   uid?: number;

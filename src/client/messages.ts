@@ -8,7 +8,8 @@ import { expunge, type ExpungeResult } from '../commands/expunge.js';
 import { fetchAll, type FetchOptions, type MessageSet } from '../commands/fetch.js';
 import { store, type StoreResult } from '../commands/store.js';
 import { uidExpunge } from '../commands/uid-expunge.js';
-import type { CommandContext } from '../connection/types.js';
+import { longCommandOptions, type LongCommandOptions } from '../commands/progress.js';
+import type { CommandContext, CommandProgress } from '../connection/types.js';
 import { ImapCapabilityError } from '../model/errors.js';
 import { SequenceSet } from '../model/sequence-set.js';
 
@@ -18,6 +19,12 @@ export interface MessageOptions {
   uid?: boolean;
   /** Cancels the command: it rejects with an error of code `ABORTED`. */
   signal?: AbortSignal;
+  /**
+   * Told the server's progress reports for a long search, copy, move or
+   * delete (`[INPROGRESS]`, RFC 9585, capability INPROGRESS): count and
+   * total of the items done. Fetches report each message as it comes instead.
+   */
+  onProgress?: (progress: CommandProgress) => void;
 }
 
 /** Options of {@link ImapClient.fetch}. */
@@ -55,12 +62,9 @@ export interface ClientMoveOptions extends MessageOptions {
   allowExpungeAll?: boolean;
 }
 
-/** The command modules' options for a message operation: UIDs unless `uid: false`, and the signal. */
-export function byUid(options: MessageOptions): { uid: boolean; signal?: AbortSignal } {
-  return {
-    uid: options.uid !== false,
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-  };
+/** The command modules' options for a message operation: UIDs unless `uid: false`, the signal and the progress callback. */
+export function byUid(options: MessageOptions): { uid: boolean } & LongCommandOptions {
+  return { uid: options.uid !== false, ...longCommandOptions(options) };
 }
 
 /** FETCH's options for `options`; `highWaterMark` only for a `streamed` fetch (the iterator). */
@@ -110,6 +114,7 @@ export async function deleteMessages(
   options: DeleteOptions,
 ): Promise<ExpungeResult> {
   const signal = options.signal === undefined ? {} : { signal: options.signal };
+  const long = longCommandOptions(options);
   const uidPlus = conn.hasCapability('UIDPLUS') || conn.hasCapability('IMAP4rev2');
   if (!uidPlus) {
     if (options.allowExpungeAll !== true) {
@@ -125,7 +130,7 @@ export async function deleteMessages(
       uid: options.uid !== false,
       ...signal,
     });
-    return expunge(conn, signal);
+    return expunge(conn, long);
   }
   let uids: SequenceSet;
   if (options.uid !== false) {
@@ -138,5 +143,5 @@ export async function deleteMessages(
     uids = SequenceSet.fromNumbers(list);
   }
   await store(conn, uids, { add: ['\\Deleted'], silent: true, uid: true, ...signal });
-  return uidExpunge(conn, uids, signal);
+  return uidExpunge(conn, uids, long);
 }

@@ -39,6 +39,15 @@ export interface ClientOptions extends Omit<ConnectOptions, 'stream' | 'enable'>
    * `UID FETCH 1:* (FLAGS) (CHANGEDSINCE modseq)` and a UID SEARCH diff.
    */
   condstore?: boolean;
+  /**
+   * ENABLE UIDONLY (RFC 9586, capability UIDONLY) after login when offered
+   * (default false): the server then names messages by UID only (UIDFETCH
+   * for FETCH, VANISHED for EXPUNGE) and keeps no sequence-number map for
+   * this session. The client's message methods use UIDs by default; one
+   * called with `{ uid: false }` then fails with ImapUidRequiredError before
+   * anything is sent, and `flags` events carry `seq` 0.
+   */
+  uidOnly?: boolean;
   /** Further extensions to ENABLE after login when offered (e.g. `UTF8=ACCEPT`). */
   enable?: string[];
   /**
@@ -90,6 +99,7 @@ export function connectOptions(options: ClientOptions): ConnectOptions {
     qresync: _qresync,
     condstore: _condstore,
     autoIdle: _autoIdle,
+    uidOnly: _uidOnly,
     enable: _enable,
     ...connect
   } = options;
@@ -101,6 +111,7 @@ export function extensionsToEnable(options: ClientOptions): string[] {
   const wanted: string[] = [];
   if (options.condstore !== false) wanted.push('CONDSTORE');
   if (options.qresync !== false) wanted.push('QRESYNC');
+  if (options.uidOnly === true) wanted.push('UIDONLY');
   for (const e of options.enable ?? []) wanted.push(e.toUpperCase());
   return [...new Set(wanted)];
 }

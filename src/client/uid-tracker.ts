@@ -1,6 +1,7 @@
 /**
- * The UIDs of the selected mailbox, kept up to date from EXPUNGE and EXISTS,
- * for servers without QRESYNC: after a reconnection, what vanished is what
+ * The UIDs of the selected mailbox, kept up to date from EXPUNGE and EXISTS
+ * (VANISHED and UIDFETCH once UIDONLY is enabled, RFC 9586), for servers
+ * without QRESYNC: after a reconnection, what vanished is what
  * the client knew minus what `UID SEARCH ALL` returns now.
  * @internal
  */
@@ -77,6 +78,42 @@ export class UidTracker {
     }
   }
 
+  /**
+   * A UIDFETCH (UIDONLY, RFC 9586: no sequence number): fills in the next
+   * unknown message when `uid` is above every known one (new messages have
+   * higher UIDs, RFC 9051 2.3.1.1).
+   */
+  fetchedUid(uid: number): void {
+    this.fetched(this.#count + 1, uid);
+  }
+
+  /**
+   * `* VANISHED uids` (UIDONLY without QRESYNC, RFC 9586): those messages
+   * are gone; a UID above every known one was one of the unknown newer
+   * messages.
+   */
+  vanish(uids: SequenceSet): void {
+    const all = this.#all;
+    const last = all[all.length - 1] ?? 0;
+    for (const [a, b] of uids.ranges) {
+      const lo = typeof a === 'number' ? a : last + 1;
+      const hi = typeof b === 'number' ? b : 0xffffffff;
+      const from = Math.min(lo, hi);
+      const to = Math.max(lo, hi);
+      for (let i = lowerBound(all, from); i < all.length && all[i]! <= to; i++) {
+        if (this.#alive[i] === 1) {
+          this.#alive[i] = 0;
+          this.#add(i, -1);
+          this.#count--;
+        }
+      }
+      if (to > last && this.#unknown > 0) {
+        const above = to - Math.max(from, last + 1) + 1;
+        this.#unknown = Math.max(0, this.#unknown - above);
+      }
+    }
+  }
+
   /** The UID of message `seq`, when known. */
   uidOf(seq: number): number | undefined {
     return seq >= 1 && seq <= this.#count ? this.#all[this.#find(seq)] : undefined;
@@ -129,4 +166,16 @@ export class UidTracker {
     }
     return pos; // tree index pos + 1, 0-based pos
   }
+}
+
+/** The first index of ascending `all` whose value is ≥ `n`. */
+function lowerBound(all: readonly number[], n: number): number {
+  let lo = 0;
+  let hi = all.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (all[mid]! < n) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -1,5 +1,5 @@
 import type { CommandContext } from '../connection/types.js';
-import { ImapCapabilityError } from '../model/errors.js';
+import { ImapCapabilityError, ImapUidRequiredError } from '../model/errors.js';
 
 /**
  * CAPABILITY (RFC 9051 6.1.1, RFC 3501 6.1.1; no capability needed): asks the
@@ -37,5 +37,20 @@ export function requireCapability(
     alternatives.length === 0
       ? `server lacks the ${name} capability`
       : `server lacks the ${name} capability (or ${alternatives.join(', ')})`,
+  );
+}
+
+/**
+ * Throws {@link ImapUidRequiredError} when UIDONLY is enabled (RFC 9586,
+ * capability UIDONLY): `command` names messages by sequence number, which
+ * the server would refuse with `BAD [UIDREQUIRED]`. Commands call it before
+ * sending anything, on their sequence-number form only.
+ */
+export function refuseSequenceNumbers(ctx: Pick<CommandContext, 'enabled'>, command: string): void {
+  if (!ctx.enabled.has('UIDONLY')) return;
+  throw new ImapUidRequiredError(
+    `${command} names messages by sequence number, but UIDONLY is enabled (RFC 9586): use UID ${command}`,
+    false,
+    { command },
   );
 }

@@ -3,6 +3,8 @@ import type { ResponseCode } from '../model/response-code.js';
 import type { SequenceSet } from '../model/sequence-set.js';
 import { mailbox, seq } from '../wire/args.js';
 import type { MessageSet } from './fetch.js';
+import { refuseSequenceNumbers } from './capability.js';
+import { longCommandOptions, type LongCommandOptions } from './progress.js';
 
 /** `[COPYUID uidvalidity source destination]` (RFC 4315 3 UIDPLUS, RFC 9051 7.1). */
 export interface CopyUid {
@@ -15,11 +17,9 @@ export interface CopyUid {
 }
 
 /** Options of {@link copy}. */
-export interface CopyOptions {
+export interface CopyOptions extends LongCommandOptions {
   /** UID COPY: `set` holds UIDs. */
   uid?: boolean;
-  /** Cancels the command: it rejects with an error of code `ABORTED`. */
-  signal?: AbortSignal;
 }
 
 /** The COPYUID of a response code, or null. @internal */
@@ -43,9 +43,10 @@ export async function copy(
   options: CopyOptions = {},
 ): Promise<CopyUid | null> {
   const uid = options.uid === true;
+  if (!uid) refuseSequenceNumbers(ctx, 'COPY');
   const result = await ctx.exec(uid ? 'UID COPY' : 'COPY', [seq(set), mailbox(destination)], {
     pipeline: uid,
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...longCommandOptions(options),
   });
   return copyUidOf(result.tagged.code);
 }

@@ -10,14 +10,15 @@ import type { UntaggedOf } from '../model/response.js';
 import type { SequenceSet } from '../model/sequence-set.js';
 import { atom, list, raw } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
-import { requireCapability } from './capability.js';
+import { refuseSequenceNumbers, requireCapability } from './capability.js';
 import { prepareSearchProgram, type SearchQuery } from './search-query.js';
+import { longCommandOptions, type LongCommandOptions } from './progress.js';
 
 /** A SEARCH RETURN option (RFC 4731 3.1, RFC 5182 2). */
 export type SearchReturnOption = 'MIN' | 'MAX' | 'COUNT' | 'ALL' | 'SAVE';
 
 /** Options of {@link esearch}. */
-export interface ESearchOptions {
+export interface ESearchOptions extends LongCommandOptions {
   /** UID SEARCH: results are UIDs. */
   uid?: boolean;
   /** CHARSET to send instead of the one the query needs. */
@@ -34,8 +35,6 @@ export interface ESearchOptions {
    * is also allowed by CONTEXT=SEARCH (RFC 5267 4.4). Not with ALL.
    */
   partial?: string;
-  /** Cancels the command: it rejects with an error of code `ABORTED`. */
-  signal?: AbortSignal;
 }
 
 /** What an ESEARCH response carried; only the options asked for (and sent) are present. */
@@ -161,12 +160,13 @@ export async function esearch(
   const programOptions = options.charset === undefined ? {} : { charset: options.charset };
   const program = prepareSearchProgram(ctx, query, programOptions);
   const uid = options.uid === true;
+  if (!uid) refuseSequenceNumbers(ctx, 'SEARCH');
   const saves = ret.some((o) => o.toUpperCase() === 'SAVE');
   const result = await ctx.exec(uid ? 'UID SEARCH' : 'SEARCH', [...returnArgs, ...program.args], {
     collect: ['ESEARCH'],
     single: true,
     pipeline: uid && program.pipelineSafe && !saves,
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...longCommandOptions(options),
   });
   const responses = result.untagged.filter((r): r is UntaggedOf<'ESEARCH'> => r.name === 'ESEARCH');
   return foldESearch(responses, uid);

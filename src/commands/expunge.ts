@@ -1,5 +1,6 @@
 import type { CommandContext, CommandResult } from '../connection/types.js';
 import { SequenceSet } from '../model/sequence-set.js';
+import { longCommandOptions, type LongCommandOptions } from './progress.js';
 
 /** What an expunge removed. */
 export interface ExpungeResult {
@@ -8,7 +9,10 @@ export interface ExpungeResult {
    * mailbox after the previous ones were removed, RFC 9051 7.5.1).
    */
   expunged: number[];
-  /** With QRESYNC enabled the server reports UIDs instead (`* VANISHED`); null when none were sent. */
+  /**
+   * With QRESYNC or UIDONLY (RFC 9586) enabled the server reports UIDs
+   * instead (`* VANISHED`); null when none were sent.
+   */
   vanished: SequenceSet | null;
 }
 
@@ -30,15 +34,17 @@ export function foldExpunged(result: CommandResult): ExpungeResult {
  * EXPUNGE (RFC 9051 6.4.3, RFC 3501 6.4.3; no capability): permanently
  * removes every message with `\Deleted` in the selected mailbox. Returns
  * the expunged sequence numbers, or, when QRESYNC is enabled, the UIDs from
- * `* VANISHED` (RFC 7162 3.2.10). Never pipelined: it renumbers messages.
+ * `* VANISHED` (RFC 7162 3.2.10; always with UIDONLY, RFC 9586). Never
+ * pipelined: it renumbers messages. `onProgress` hears the server's
+ * INPROGRESS reports (RFC 9585).
  */
 export async function expunge(
   ctx: CommandContext,
-  options: { signal?: AbortSignal } = {},
+  options: LongCommandOptions = {},
 ): Promise<ExpungeResult> {
   const result = await ctx.exec('EXPUNGE', [], {
     collect: ['EXPUNGE', 'VANISHED'],
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...longCommandOptions(options),
   });
   return foldExpunged(result);
 }

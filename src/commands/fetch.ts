@@ -9,7 +9,7 @@ import type { CommandContext, RunOptions } from '../connection/types.js';
 import type { BodyStructure } from '../model/body-structure.js';
 import type { Address, AddressGroup, Envelope } from '../model/envelope.js';
 import { ImapArgumentError, ImapStateError } from '../model/errors.js';
-import type { FetchAttributes, UntaggedResponse } from '../model/response.js';
+import type { FetchAttributes, FetchDataResponse, UntaggedResponse } from '../model/response.js';
 import { SequenceSet } from '../model/sequence-set.js';
 import { atom, list, num, raw, seq } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
@@ -17,7 +17,7 @@ import { dateTimeTail, daysInMonth, parseImapDateTime } from '../wire/dates.js';
 import { decodeEncodedWords } from '../wire/encoded-words.js';
 import { attributesBeforeLiteral } from '../wire/literal-context.js';
 import type { LiteralSink, LiteralStartInfo } from '../wire/parser-options.js';
-import { requireCapability } from './capability.js';
+import { refuseSequenceNumbers, requireCapability } from './capability.js';
 import {
   compileFetchItems,
   sectionItemText,
@@ -89,9 +89,12 @@ export interface MessageEnvelope {
 
 /** One message of a FETCH, typed. Only what the server sent is present. */
 export interface FetchedMessage {
-  /** Message sequence number. */
+  /**
+   * Message sequence number; 0 when the server sent UIDFETCH (UIDONLY is
+   * enabled, RFC 9586: messages are named by UID only).
+   */
   seq: number;
-  /** The message's UID. */
+  /** The message's UID (always there for UID FETCH and UIDFETCH). */
   uid?: number;
   /** Its flags (system flags with their backslash, e.g. `\Seen`, and keywords). */
   flags?: Set<string>;
@@ -400,12 +403,9 @@ function answeringAttributes(name: string): readonly (keyof FetchAttributes)[] {
  * untagged data before the first completion), so a response is this
  * command's only when it carries an item this command asked for.
  */
-function isOwnResponse(
-  r: Extract<UntaggedResponse, { name: 'FETCH' }>,
-  prepared: PreparedFetch,
-): boolean {
+function isOwnResponse(r: FetchDataResponse, prepared: PreparedFetch): boolean {
   const a = r.attributes;
-  const id = prepared.uid ? a.uid : r.seq;
+  const id = prepared.uid ? a.uid : r.name === 'FETCH' ? r.seq : undefined;
   if (id === undefined) return false;
   if (!prepared.set.mayContain(id)) return false;
   if (prepared.onlyFlags) return true;
@@ -423,6 +423,7 @@ function prepareFetch(
   const compiled = compileFetchItems(items);
   for (const cap of compiled.capabilities) requireCapability(ctx, cap);
   const uid = options.uid === true;
+  if (!uid) refuseSequenceNumbers(ctx, 'FETCH');
   const args: CommandArg[] = [seq(set), compiled.arg];
   const modifiers: CommandArg[] = [];
   if (options.changedSince !== undefined) {
@@ -530,12 +531,12 @@ class FetchIterator implements AsyncIterableIterator<FetchedMessage> {
       if (!this.#closed) this.#options.onVanished?.(r.uids);
       return true;
     }
-    if (r.name !== 'FETCH') return false;
+    if (r.name !== 'FETCH' && r.name !== 'UIDFETCH') return false;
     // Decline a flag update of some other message: the connection then
     // reports it as unsolicited (its `fetch` event).
     if (!isOwnResponse(r, this.#prepared)) return false;
     if (this.#closed) return true;
-    const message = toFetchedMessage(r.seq, r.attributes);
+    const message = toFetchedMessage(r.name === 'FETCH' ? r.seq : 0, r.attributes);
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
       waiter.resolve({ value: message, done: false });
@@ -752,6 +753,7 @@ export function fetchStream(
   for (const cap of capabilities) requireCapability(ctx, cap);
   const key = sectionKey(section, binary);
   const uid = options.uid === true;
+  if (!uid) refuseSequenceNumbers(ctx, 'FETCH');
   const set = SequenceSet.from(id);
   const hwm = options.highWaterMark ?? 1024 * 1024;
   const withStructure = options.bodyStructure === true;
@@ -798,7 +800,8 @@ export function fetchStream(
       pipeline: uid,
       maxCollectedBytes: Infinity, // one response, its literal streamed: nothing is kept
       onLiteral: (info: LiteralStartInfo): LiteralSink | null => {
-        if (started || info.name !== 'FETCH' || !matches(info.item)) return null;
+        if (started || !matches(info.item)) return null;
+        if (info.name !== 'FETCH' && info.name !== 'UIDFETCH') return null;
         // Another message's literal (an unsolicited FETCH) is left to the buffer.
         if (!uid && info.seq !== null && info.seq !== id) return null;
         // The items ahead of the literal, parsed (a UID found by searching the
@@ -812,8 +815,9 @@ export function fetchStream(
       // Only the response carrying the section is this command's (others go
       // to other commands in flight, or become unsolicited).
       onUntagged: (r) => {
-        if (r.name !== 'FETCH') return false;
-        if (uid ? r.attributes.uid !== id : r.seq !== id) return false;
+        if (r.name === 'FETCH') {
+          if (uid ? r.attributes.uid !== id : r.seq !== id) return false;
+        } else if (r.name !== 'UIDFETCH' || r.uid !== id) return false;
         const s = r.attributes.sections?.get(key);
         if (s === undefined) return false;
         if (s.data !== null && !Buffer.isBuffer(s.data)) {

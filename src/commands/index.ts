@@ -15,7 +15,7 @@ export type {
   AppendResult,
   CatenatePart,
 } from './append.js';
-export { capability, requireCapability } from './capability.js';
+export { capability, refuseSequenceNumbers, requireCapability } from './capability.js';
 export { check } from './check.js';
 export { close } from './close.js';
 export { copy } from './copy.js';
@@ -44,6 +44,7 @@ export { esort, sortedMembers } from './esort.js';
 export type { ESortOptions, ESortResult, SortReturnOption } from './esort.js';
 export { expunge } from './expunge.js';
 export type { ExpungeResult } from './expunge.js';
+export type { LongCommandOptions } from './progress.js';
 export { compileFetchItems, sectionKey } from './fetch-items.js';
 export type {
   BodyPartRequest,

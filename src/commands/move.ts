@@ -7,9 +7,11 @@ import { expunge, foldExpunged } from './expunge.js';
 import { fetchAll, type MessageSet } from './fetch.js';
 import { store } from './store.js';
 import { uidExpunge } from './uid-expunge.js';
+import { refuseSequenceNumbers } from './capability.js';
+import { longCommandOptions, type LongCommandOptions } from './progress.js';
 
 /** Options of {@link move}. */
-export interface MoveOptions {
+export interface MoveOptions extends LongCommandOptions {
   /** UID MOVE: `set` holds UIDs. */
   uid?: boolean;
   /**
@@ -18,8 +20,6 @@ export interface MoveOptions {
    * already marked `\Deleted` in the mailbox. Refused unless this is true.
    */
   allowExpungeAll?: boolean;
-  /** Cancels the command: it rejects with an error of code `ABORTED`. */
-  signal?: AbortSignal;
 }
 
 /** The result of {@link move}. */
@@ -59,14 +59,16 @@ export async function move(
   options: MoveOptions = {},
 ): Promise<MoveResult> {
   const uid = options.uid === true;
+  if (!uid) refuseSequenceNumbers(ctx, 'MOVE');
   const messages = SequenceSet.from(set);
   const dest = mailbox(destination);
   const signal = options.signal === undefined ? {} : { signal: options.signal };
+  const long = longCommandOptions(options);
 
   if (ctx.hasCapability('MOVE') || ctx.hasCapability('IMAP4rev2')) {
     const result = await ctx.exec(uid ? 'UID MOVE' : 'MOVE', [seq(messages), dest], {
       collect: ['OK', 'EXPUNGE', 'VANISHED'],
-      ...signal,
+      ...long,
     });
     let copyUid: CopyUid | null = null;
     for (const r of result.untagged) {
@@ -86,14 +88,14 @@ export async function move(
   }
 
   if (!uidPlus) {
-    const copyUid = await copy(ctx, messages, destination, { uid, ...signal });
+    const copyUid = await copy(ctx, messages, destination, { uid, ...long });
     await store(ctx, messages, {
       add: ['\\Deleted'],
       silent: true,
       uid,
       ...signal,
     });
-    return { copyUid, ...(await expunge(ctx, signal)), emulated: true };
+    return { copyUid, ...(await expunge(ctx, long)), emulated: true };
   }
 
   let uids: SequenceSet;
@@ -106,14 +108,14 @@ export async function move(
     if (list.length === 0) return { copyUid: null, expunged: [], vanished: null, emulated: true };
     uids = SequenceSet.fromNumbers(list);
   }
-  const copyUid = await copy(ctx, uids, destination, { uid: true, ...signal });
+  const copyUid = await copy(ctx, uids, destination, { uid: true, ...long });
   // COPYUID names exactly the UIDs that were copied (a range may have had
   // gaps), but only UIDs that were asked for are deleted: a COPYUID naming
   // others (`1:4294967295`) is not followed, or a hostile server would have
   // us expunge messages that were never copied.
   const copied = copyUid !== null && within(copyUid.source, uids) ? copyUid.source : uids;
   await store(ctx, copied, { add: ['\\Deleted'], silent: true, uid: true, ...signal });
-  return { copyUid, ...(await uidExpunge(ctx, copied, signal)), emulated: true };
+  return { copyUid, ...(await uidExpunge(ctx, copied, long)), emulated: true };
 }
 
 /** Sorted, merged [lo, hi] bounds of a set's ranges, `*` as Infinity. */

@@ -8,7 +8,7 @@ import {
   type AppendOptions,
   type AppendResult,
 } from './append.js';
-import { requireCapability } from './capability.js';
+import { refuseSequenceNumbers, requireCapability } from './capability.js';
 
 /** Options of {@link replace}. */
 export interface ReplaceOptions extends AppendOptions {
@@ -32,6 +32,7 @@ export async function replace(
   options: ReplaceOptions = {},
 ): Promise<AppendResult | null> {
   requireCapability(ctx, 'REPLACE');
+  if (options.uid !== true) refuseSequenceNumbers(ctx, 'REPLACE');
   const args = [
     seq(SequenceSet.from(id)),
     mailbox(target),

@@ -3,9 +3,11 @@ import { ImapLimitError } from '../model/errors.js';
 import type { SequenceSet } from '../model/sequence-set.js';
 import { esearch, type SearchReturnOption } from './esearch.js';
 import { prepareSearchProgram, type SearchQuery } from './search-query.js';
+import { refuseSequenceNumbers } from './capability.js';
+import { longCommandOptions, type LongCommandOptions } from './progress.js';
 
 /** Options of {@link search}. */
-export interface SearchOptions {
+export interface SearchOptions extends LongCommandOptions {
   /** UID SEARCH: results are UIDs. */
   uid?: boolean;
   /** CHARSET to send instead of the one the query needs (UTF-8 for non-ASCII text). */
@@ -18,8 +20,6 @@ export interface SearchOptions {
   return?: readonly SearchReturnOption[];
   /** RFC 9394 PARTIAL range (`1:100`, `-1:-100`; capability PARTIAL, or CONTEXT=SEARCH for `1:100`). */
   partial?: string;
-  /** Cancels the command: it rejects with an error of code `ABORTED`. */
-  signal?: AbortSignal;
 }
 
 /** The result of {@link search}. */
@@ -69,6 +69,7 @@ export async function search(
   options: SearchOptions = {},
 ): Promise<SearchResult> {
   const uid = options.uid === true;
+  if (!uid) refuseSequenceNumbers(ctx, 'SEARCH');
   if (options.return !== undefined || options.partial !== undefined) {
     const r = await esearch(ctx, query, options);
     const out: SearchResult = { numbers: null };
@@ -89,7 +90,7 @@ export async function search(
     collect: ['SEARCH', 'ESEARCH'],
     single: true,
     pipeline: uid && program.pipelineSafe,
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...longCommandOptions(options),
   });
   const out: SearchResult = { numbers: [] };
   for (const r of result.untagged) {

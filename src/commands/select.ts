@@ -37,7 +37,10 @@ export interface SelectOptions {
 
 /** A message FETCH response received during a QRESYNC SELECT: a change since the known MODSEQ. */
 export type SelectChange = FetchAttributes & {
-  /** The message sequence number in the newly selected mailbox. */
+  /**
+   * The message sequence number in the newly selected mailbox; 0 for a
+   * UIDFETCH (UIDONLY enabled, RFC 9586), whose message has only its `uid`.
+   */
   seq: number;
 };
 
@@ -138,6 +141,9 @@ export async function select(
         break;
       case 'FETCH':
         out.changed.push({ ...r.attributes, seq: r.seq });
+        break;
+      case 'UIDFETCH':
+        out.changed.push({ ...r.attributes, seq: 0 });
         break;
       case 'OK': {
         const code = r.code;

@@ -2,7 +2,7 @@ import type { CommandContext } from '../connection/types.js';
 import { ImapArgumentError } from '../model/errors.js';
 import { atom, list } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
-import { requireCapability } from './capability.js';
+import { refuseSequenceNumbers, requireCapability } from './capability.js';
 import { prepareSearchProgram, type SearchQuery } from './search-query.js';
 
 /** A SORT key (RFC 5256 3; DISPLAYFROM and DISPLAYTO from RFC 5957). */
@@ -83,6 +83,7 @@ export async function sort(
     ...(options.charset === undefined ? {} : { charset: options.charset }),
   });
   const uid = options.uid === true;
+  if (!uid) refuseSequenceNumbers(ctx, 'SORT');
   const result = await ctx.exec(
     uid ? 'UID SORT' : 'SORT',
     [criteriaArg, atom(program.charset!), ...program.keys],

@@ -1,10 +1,10 @@
 import type { CommandContext, CommandResult, RunOptions } from '../connection/types.js';
-import type { UntaggedResponse } from '../model/response.js';
+import type { FetchDataResponse, UntaggedResponse } from '../model/response.js';
 import { ImapArgumentError } from '../model/errors.js';
 import { SequenceSet } from '../model/sequence-set.js';
 import { atom, flag, list, mailbox, num, seq } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
-import { requireCapability } from './capability.js';
+import { refuseSequenceNumbers, requireCapability } from './capability.js';
 import { toFetchedMessage, type FetchedMessage, type MessageSet } from './fetch.js';
 
 /**
@@ -75,17 +75,14 @@ const COLLECT_FETCH: readonly string[] = ['FETCH'];
 
 /**
  * Whether `r` reports a message of this STORE: by sequence number STORE is
- * not pipelined, so every FETCH is; a UID STORE's own carry a UID in `set`
+ * not pipelined, so every FETCH is; a UID STORE's own (FETCH, or UIDFETCH
+ * once UIDONLY is enabled, RFC 9586) carry a UID in `set`
  * (RFC 9051 6.4.9). Servers run pipelined STOREs side by side (Dovecot sends
  * each one's FETCH responses in order but completes them late), so a UID
  * STORE leaves the others' FETCH responses to them.
  */
-function isOwnUpdate(
-  r: UntaggedResponse,
-  set: SequenceSet,
-  uid: boolean,
-): r is Extract<UntaggedResponse, { name: 'FETCH' }> {
-  if (r.name !== 'FETCH') return false;
+function isOwnUpdate(r: UntaggedResponse, set: SequenceSet, uid: boolean): r is FetchDataResponse {
+  if (r.name !== 'FETCH' && r.name !== 'UIDFETCH') return false;
   if (!uid) return true;
   const id = r.attributes.uid;
   return id !== undefined && set.mayContain(id);
@@ -157,6 +154,7 @@ export async function store(
   options: StoreOptions,
 ): Promise<StoreResult> {
   const uid = options.uid === true;
+  if (!uid) refuseSequenceNumbers(ctx, 'STORE');
   const commands = storeCommands(ctx, set, options);
   const own = SequenceSet.from(set);
   const out: StoreResult = { updated: [], modified: null };
@@ -165,7 +163,7 @@ export async function store(
     pipeline: uid,
     onUntagged: (r) => {
       if (!isOwnUpdate(r, own, uid)) return false;
-      out.updated.push(toFetchedMessage(r.seq, r.attributes));
+      out.updated.push(toFetchedMessage(r.name === 'FETCH' ? r.seq : 0, r.attributes));
       return true;
     },
   };

@@ -2,7 +2,7 @@ import type { CommandContext } from '../connection/types.js';
 import { ImapArgumentError } from '../model/errors.js';
 import type { ThreadNode } from '../model/response.js';
 import { atom } from '../wire/args.js';
-import { requireCapability } from './capability.js';
+import { refuseSequenceNumbers, requireCapability } from './capability.js';
 import { prepareSearchProgram, type SearchQuery } from './search-query.js';
 
 /** A threading algorithm: ORDEREDSUBJECT and REFERENCES (RFC 5256 3), REFS (Dovecot), or another the server announces. */
@@ -43,6 +43,7 @@ export async function thread(
     ...(options.charset === undefined ? {} : { charset: options.charset }),
   });
   const uid = options.uid === true;
+  if (!uid) refuseSequenceNumbers(ctx, 'THREAD');
   const result = await ctx.exec(
     uid ? 'UID THREAD' : 'THREAD',
     [algArg, atom(program.charset!), ...program.keys],

@@ -78,6 +78,7 @@ import {
 } from './transport.js';
 import type {
   AuthOptions,
+  CommandProgress,
   CommandResult,
   ConnectionEvents,
   ConnectionState,
@@ -1148,6 +1149,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
         if (r.code?.name === 'CAPABILITY') {
           this.#caps.set(r.code.capabilities);
           for (const p of this.#inFlight) p.sawCapability = true;
+        } else if (r.code?.name === 'INPROGRESS' && r.name === 'OK') {
+          this.#onProgress(r.code, r.text);
         }
         break;
     }
@@ -1175,7 +1178,39 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       this.#toCorrelated(r);
     }
     if (events.length > 0) this.#emitMailboxEvents(events);
-    if (r.name === 'FETCH' && !taken) this.#emit('fetch', r);
+    if (!taken) {
+      if (r.name === 'FETCH') this.#emit('fetch', r);
+      else if (r.name === 'UIDFETCH') this.#emit('uidfetch', r);
+    }
+  }
+
+  /**
+   * `* OK [INPROGRESS ...]` (RFC 9585 4): told to the command it names (a
+   * report without a tag to the only command in flight) and as an event.
+   */
+  #onProgress(code: Extract<ResponseCode, { name: 'INPROGRESS' }>, text: string): void {
+    const progress: CommandProgress = {
+      tag: code.tag,
+      count: code.count,
+      total: code.total,
+      text,
+    };
+    let p: Pending | undefined;
+    if (code.tag !== null) {
+      const i = indexOfTag(this.#inFlight, code.tag);
+      if (i !== -1) p = this.#inFlight[i];
+    } else if (this.#inFlight.length === 1) {
+      p = this.#inFlight[0];
+    }
+    const onProgress = p?.options.onProgress;
+    if (p !== undefined && onProgress !== undefined && !p.abandoned && !p.settled) {
+      try {
+        onProgress(progress);
+      } catch (err) {
+        this.#log.error(err, 'onProgress threw');
+      }
+    }
+    this.#emit('progress', progress);
   }
 
   /** Hands an ESEARCH no command took to the receiver of its correlator, if any. */

@@ -3,7 +3,12 @@
  * {@link ImapConnectionError}, and the messages for a closed connection, an
  * aborted command, a server BYE and a command timeout.
  */
-import { ImapConnectionError, ImapLimitError, ImapProtocolError } from '../model/errors.js';
+import {
+  ImapConnectionError,
+  ImapLimitError,
+  ImapProtocolError,
+  ImapUidRequiredError,
+} from '../model/errors.js';
 import type { ResponseCode } from '../model/response-code.js';
 import type { Pending } from './queue.js';
 import type { CommandResult } from './types.js';
@@ -89,10 +94,23 @@ export function commandTimeoutError(
   );
 }
 
-/** exec(): a NO or BAD completion as an ImapProtocolError (null for OK). */
-export function failedResult(command: string, result: CommandResult): ImapProtocolError | null {
+/**
+ * exec(): a NO or BAD completion as an ImapProtocolError (null for OK); a
+ * `[UIDREQUIRED]` refusal (RFC 9586) as an ImapUidRequiredError.
+ */
+export function failedResult(
+  command: string,
+  result: CommandResult,
+): ImapProtocolError | ImapUidRequiredError | null {
   const t = result.tagged;
   if (t.status === 'OK') return null;
+  if (t.code?.name === 'UIDREQUIRED') {
+    return new ImapUidRequiredError(
+      `${command.toUpperCase()} refused: UIDONLY is enabled, messages must be named by UID (${t.text})`,
+      true,
+      { command: result.command, serverText: t.text, responseCode: t.code },
+    );
+  }
   return new ImapProtocolError(t.status, `${command.toUpperCase()} failed: ${t.text}`, {
     command: result.command,
     serverText: t.text,

@@ -7,6 +7,7 @@ export { ImapConnection } from './connection.js';
 export type { IdleHandle, IdleOptions } from './idle.js';
 export type {
   AuthOptions,
+  CommandProgress,
   CommandResult,
   ConnectionEvents,
   ConnectionState,

@@ -129,19 +129,27 @@ const NO_NAMES: ReadonlySet<string> = new Set();
 /** Sets of one response name, shared between commands (most collect one kind). */
 const singleNames = new Map<string, ReadonlySet<string>>();
 
-/** The upper-cased set of response names a command collects (shared, never mutated). */
+/**
+ * The upper-cased set of response names a command collects (shared, never
+ * mutated). FETCH brings UIDFETCH (RFC 9586): the same data, named by UID.
+ */
 export function collectSet(names: readonly string[] | undefined): ReadonlySet<string> {
   if (names === undefined || names.length === 0) return NO_NAMES;
   if (names.length === 1) {
     const name = names[0]!;
     let set = singleNames.get(name);
     if (set === undefined) {
-      set = new Set([name.toUpperCase()]);
+      set = withUidFetch(new Set([name.toUpperCase()]));
       if (singleNames.size < 256) singleNames.set(name, set);
     }
     return set;
   }
-  return new Set(names.map((n) => n.toUpperCase()));
+  return withUidFetch(new Set(names.map((n) => n.toUpperCase())));
+}
+
+function withUidFetch(set: Set<string>): Set<string> {
+  if (set.has('FETCH')) set.add('UIDFETCH');
+  return set;
 }
 
 /**

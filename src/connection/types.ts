@@ -157,7 +157,8 @@ export interface SelectedMailbox {
 export interface RunOptions {
   /**
    * Upper-case names of untagged responses this command collects into its
-   * result (e.g. `['FETCH']`). An untagged response is offered to the
+   * result (e.g. `['FETCH']`; collecting FETCH collects UIDFETCH too, its
+   * form once UIDONLY is enabled, RFC 9586). An untagged response is offered to the
    * in-flight commands collecting its name until one takes it (first the
    * one that took the previous response, then the others, oldest first);
    * the rest become events.
@@ -189,6 +190,14 @@ export interface RunOptions {
    * is offered to the next command collecting it, else buffered).
    */
   onLiteral?: (info: LiteralStartInfo) => LiteralSink | null;
+  /**
+   * Told the command's progress when the server reports it with an
+   * `* OK [INPROGRESS ("tag" count total)]` naming this command's tag
+   * (RFC 9585 4, capability INPROGRESS); a report without a tag (NIL) is
+   * this command's when it is the only one in flight. Any response from
+   * the server, these included, counts as progress for the command timeout.
+   */
+  onProgress?: (progress: CommandProgress) => void;
   /** Told the command's tag as soon as it is assigned (before anything is sent). */
   onTag?: (tag: string) => void;
   /** Cancel the command: it rejects with code ABORTED (the connection stays usable when it can). */
@@ -208,6 +217,21 @@ export interface RunOptions {
    * nothing is sent after it until it completes.
    */
   pipeline?: boolean;
+}
+
+/**
+ * A long command's progress, from the server's `[INPROGRESS]` response code
+ * (RFC 9585 4, capability INPROGRESS).
+ */
+export interface CommandProgress {
+  /** The tag of the command it is about, or null when the server did not name one. */
+  tag: string | null;
+  /** Items processed so far; null when the server does not say. */
+  count: number | null;
+  /** Items to process in all; null when the server does not know. */
+  total: number | null;
+  /** The text of the server's `* OK` line. */
+  text: string;
 }
 
 /** The result of a command: its tagged completion and the untagged data it collected. */
@@ -260,6 +284,16 @@ export interface ConnectionEvents {
   vanished: [response: Extract<UntaggedResponse, { name: 'VANISHED' }>];
   /** An unsolicited FETCH (e.g. flags changed by another client). */
   fetch: [response: Extract<UntaggedResponse, { name: 'FETCH' }>];
+  /**
+   * An unsolicited UIDFETCH: what `fetch` reports, once UIDONLY is enabled
+   * (RFC 9586, capability UIDONLY), where messages are named by UID only.
+   */
+  uidfetch: [response: Extract<UntaggedResponse, { name: 'UIDFETCH' }>];
+  /**
+   * The server reported a command's progress (`[INPROGRESS]`, RFC 9585),
+   * whichever command it is about (the command's own `onProgress` is told too).
+   */
+  progress: [progress: CommandProgress];
   /** `[ALERT]` text the user must see (RFC 9051 7.1). */
   alert: [text: string];
   /** The server said BYE. */

@@ -20,7 +20,8 @@ export type ImapErrorCode =
   | 'ARGUMENT'
   | 'STATE'
   | 'AUTH'
-  | 'ABORTED';
+  | 'ABORTED'
+  | 'UID_REQUIRED';
 
 /** Details every imapkit error may carry. */
 export interface ImapErrorDetails {
@@ -136,5 +137,22 @@ export class ImapArgumentError extends ImapError {
 export class ImapStateError extends ImapError {
   constructor(message: string, details: ImapErrorDetails = {}) {
     super('STATE', message, details);
+  }
+}
+
+/**
+ * A command named messages by sequence number while UIDONLY is enabled
+ * (RFC 9586, capability UIDONLY): only UID commands (UID FETCH, UID STORE,
+ * UID SEARCH, UID COPY, UID MOVE...) may be used. Raised before anything is
+ * sent (`sent` false) when the connection knows UIDONLY is enabled, or for
+ * the server's `BAD [UIDREQUIRED]` (`sent` true, with its text and code).
+ */
+export class ImapUidRequiredError extends ImapError {
+  /** The server refused the command (`BAD [UIDREQUIRED]`); false when it was refused before sending. */
+  readonly sent: boolean;
+
+  constructor(message: string, sent: boolean, details: ImapErrorDetails = {}) {
+    super('UID_REQUIRED', message, details);
+    this.sent = sent;
   }
 }

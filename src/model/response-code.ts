@@ -32,7 +32,8 @@ export type SimpleResponseCodeName =
   | 'UNKNOWN-CTE'
   | 'COMPRESSIONACTIVE'
   | 'USEATTR'
-  | 'TOOBIG';
+  | 'TOOBIG'
+  | 'UIDREQUIRED';
 
 /**
  * A response code (`[...]` after OK/NO/BAD/PREAUTH/BYE): RFC 9051 7.1, RFC 3501
@@ -103,6 +104,18 @@ export type ResponseCode =
       kind: 'LONGENTRIES' | 'MAXSIZE' | 'TOOMANY' | 'NOPRIVATE';
       /** The size for LONGENTRIES and MAXSIZE; null for the others. */
       value: number | null;
+    }
+  | {
+      name: 'INPROGRESS';
+      /**
+       * The tag of the command in progress, or null when the server did not
+       * say (`NIL`, or a bare `[INPROGRESS]`): RFC 9585 4, capability INPROGRESS.
+       */
+      tag: string | null;
+      /** How many items the command has processed so far; null when unknown. */
+      count: number | null;
+      /** How many items it will process in all; null when unknown. */
+      total: number | null;
     }
   | {
       name: 'OTHER';

@@ -348,6 +348,20 @@ export type UntaggedResponse = ResponseBase &
       }
     | {
         kind: 'untagged';
+        /**
+         * `* uid UIDFETCH (...)`: a FETCH response that names its message by
+         * UID, sent instead of FETCH once UIDONLY is enabled (RFC 9586,
+         * capability UIDONLY). Commands and listeners that take FETCH data
+         * take it too.
+         */
+        name: 'UIDFETCH';
+        /** The message's UID (also in `attributes.uid`). */
+        uid: number;
+        /** The data items sent, with `uid` always set. */
+        attributes: FetchAttributes;
+      }
+    | {
+        kind: 'untagged';
         name: 'OTHER';
         /** The response's name as sent (upper-cased), e.g. `XLIST` or `GOOGLE-X`. */
         atom: string;
@@ -360,6 +374,12 @@ export type UntaggedResponse = ResponseBase &
 
 /** Any server response. */
 export type Response = TaggedResponse | ContinuationResponse | UntaggedResponse;
+
+/**
+ * FETCH data about one message: a FETCH response, or its UIDFETCH form once
+ * UIDONLY is enabled (RFC 9586), which names the message by UID only.
+ */
+export type FetchDataResponse = Extract<UntaggedResponse, { name: 'FETCH' | 'UIDFETCH' }>;
 
 /** Narrow an untagged response type by its name. */
 export type UntaggedOf<N extends UntaggedResponse['name']> = UntaggedResponse extends infer R

@@ -19,7 +19,7 @@ export function attributesBeforeLiteral(
   info: LiteralStartInfo,
   limits: ParserLimits = {},
 ): FetchAttributes | null {
-  if (info.name !== 'FETCH' || info.item === null) return null;
+  if ((info.name !== 'FETCH' && info.name !== 'UIDFETCH') || info.item === null) return null;
   // The literal's item is the last one in the prefix: `... BODY[2] {1234}`.
   const cut = lastItemStart(info.prefix.toString('latin1'), info.item);
   if (cut === -1) return null;
@@ -27,7 +27,9 @@ export function attributesBeforeLiteral(
   const parser = new ResponseParser({
     ...limits,
     onResponse: (r) => {
-      if (r.kind === 'untagged' && r.name === 'FETCH') found = r.attributes;
+      if (r.kind === 'untagged' && (r.name === 'FETCH' || r.name === 'UIDFETCH')) {
+        found = r.attributes;
+      }
     },
   });
   try {

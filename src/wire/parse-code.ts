@@ -36,6 +36,7 @@ const SIMPLE = new Set<string>([
   'COMPRESSIONACTIVE',
   'USEATTR',
   'TOOBIG',
+  'UIDREQUIRED',
 ]);
 
 /** A sequence set atom parsed with {@link SequenceSet.parse}; a malformed one is a parse error. */
@@ -112,9 +113,36 @@ function knownCode(s: Scanner, name: string): ResponseCode | undefined {
       if (kind === 'TOOMANY' || kind === 'NOPRIVATE') return { name, kind, value: null };
       return s.fail('unknown METADATA response code');
     }
+    case 'INPROGRESS':
+      return inProgress(s);
     default:
       return undefined;
   }
+}
+
+/** A number, or null for NIL. */
+function numberOrNil(s: Scanner): number | null {
+  return s.nil() ? null : s.number();
+}
+
+/**
+ * `INPROGRESS [SP "(" tag SP count SP total ")"]` (RFC 9585 5), each part
+ * possibly NIL; a bare `INPROGRESS` says nothing but that a command runs.
+ */
+function inProgress(s: Scanner): ResponseCode {
+  s.skipSpaces();
+  if (s.peek() === 0x5d) return { name: 'INPROGRESS', tag: null, count: null, total: null };
+  s.expect(0x28, '( after INPROGRESS');
+  s.skipSpaces();
+  let tag: string | null = null;
+  if (!s.nil()) tag = s.peek() === 0x22 ? s.quoted() : s.fail('expected a quoted tag or NIL');
+  s.sp();
+  const count = numberOrNil(s);
+  s.sp();
+  const total = numberOrNil(s);
+  s.skipSpaces();
+  s.expect(0x29, ') after the INPROGRESS counts');
+  return { name: 'INPROGRESS', tag, count, total };
 }
 
 /**

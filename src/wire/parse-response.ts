@@ -369,6 +369,23 @@ function other(s: Scanner, atom: string, number: number | null): UntaggedRespons
   return { kind: 'untagged', name: 'OTHER', atom, number, data };
 }
 
+/**
+ * `* uid UIDFETCH (...)` (RFC 9586, UIDONLY): FETCH data named by UID. The
+ * UID goes into the attributes too; a UID item that names another message
+ * is a parse error (the response would be about two messages at once).
+ */
+function uidFetch(s: Scanner, uid: number): UntaggedResponse {
+  const at = s.pos;
+  s.spaces();
+  const attributes = fetchAttributes(s);
+  s.finish('UIDFETCH');
+  if (attributes.uid === undefined) attributes.uid = uid;
+  else if (attributes.uid !== uid) {
+    s.fail(`UIDFETCH of UID ${uid} carries UID ${attributes.uid}`, at);
+  }
+  return { kind: 'untagged', name: 'UIDFETCH', uid, attributes };
+}
+
 function untagged(s: Scanner): UntaggedResponse {
   s.pos = s.base + 1;
   s.sp();
@@ -376,8 +393,11 @@ function untagged(s: Scanner): UntaggedResponse {
     const n = s.number();
     s.sp();
     const name = s.keyword();
-    if (n === 0 && (name === 'FETCH' || name === 'EXPUNGE')) {
-      s.fail(`expected a non-zero message sequence number before ${name}`, s.base + 2);
+    if (n === 0 && (name === 'FETCH' || name === 'EXPUNGE' || name === 'UIDFETCH')) {
+      s.fail(
+        `expected a non-zero ${name === 'UIDFETCH' ? 'UID' : 'message sequence number'} before ${name}`,
+        s.base + 2,
+      );
     }
     switch (name) {
       case 'FETCH': {
@@ -386,6 +406,8 @@ function untagged(s: Scanner): UntaggedResponse {
         s.finish('FETCH');
         return { kind: 'untagged', name, seq: n, attributes };
       }
+      case 'UIDFETCH':
+        return uidFetch(s, n);
       case 'EXISTS':
       case 'RECENT':
       case 'EXPUNGE':

@@ -16,7 +16,7 @@ export interface LiteralStartInfo {
   seq: number | null;
   /** Upper-cased response name, e.g. 'FETCH'; null for tagged or unknown. */
   name: string | null;
-  /** For FETCH: the item that the literal is the value of, canonical (`BODY[1.2]`, `BINARY[]`, `RFC822`); else null. */
+  /** For FETCH and UIDFETCH (RFC 9586): the item that the literal is the value of, canonical (`BODY[1.2]`, `BINARY[]`, `RFC822`); else null. */
   item: string | null;
   /** The response's text so far (before the literal), for context. */
   prefix: Buffer;

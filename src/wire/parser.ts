@@ -454,7 +454,7 @@ export function literalStartInfo(prefix: Buffer, size: number): LiteralStartInfo
     if (p > nameStart) name = upperText(prefix, nameStart, p);
     if (name !== 'FETCH') seq = null;
   }
-  if (name === 'FETCH') {
+  if (name === 'FETCH' || name === 'UIDFETCH') {
     // The token before the literal header: `... BODY[1.2]<0> {123}`.
     let e = n;
     while (e > 0 && prefix[e - 1] !== 0x7b) e--;

@@ -9,6 +9,7 @@ import { LockQueue } from '../../src/client/mailbox-lock.js';
 import { extensionsToEnable, resolveReconnect } from '../../src/client/options.js';
 import { backoffDelay, isFatalReconnectError, ReadyGate } from '../../src/client/reconnect.js';
 import { UidTracker } from '../../src/client/uid-tracker.js';
+import { SequenceSet } from '../../src/model/sequence-set.js';
 import type { BodyStructure } from '../../src/model/body-structure.js';
 import {
   ImapArgumentError,
@@ -82,6 +83,11 @@ describe('options', () => {
       'UTF8=ACCEPT',
     ]);
     expect(extensionsToEnable({ qresync: false, condstore: false })).toEqual([]);
+  });
+
+  it('ENABLEs UIDONLY (RFC 9586) only when uidOnly asks for it', () => {
+    expect(extensionsToEnable({ uidOnly: true })).toEqual(['CONDSTORE', 'QRESYNC', 'UIDONLY']);
+    expect(extensionsToEnable({ uidOnly: false })).not.toContain('UIDONLY');
   });
 });
 
@@ -162,6 +168,22 @@ describe('UidTracker', () => {
     expect(t.uidOf(4)).toBe(12);
     expect(t.vanishedFrom([3, 12, 13])?.toString()).toBe('7,9');
     expect(t.vanishedFrom([3, 7, 9, 12])).toBeNull();
+  });
+
+  it('with UIDONLY (RFC 9586): VANISHED removes by UID, UIDFETCH fills in new messages', () => {
+    const t = new UidTracker([3, 5, 7, 9]);
+    t.vanish(SequenceSet.parse('5,8:9'));
+    expect(t.uids).toEqual([3, 7]);
+    t.exists(4); // two new messages, UIDs unknown
+    t.fetchedUid(4); // an old UID (below the known ones): not a new message
+    t.fetchedUid(12);
+    expect(t.uids).toEqual([3, 7, 12]);
+    t.vanish(SequenceSet.parse('13')); // the other new one, never fetched
+    t.fetchedUid(14); // no unknown message left to be
+    expect(t.uids).toEqual([3, 7, 12]);
+    t.vanish(SequenceSet.parse('1:7'));
+    expect(t.uids).toEqual([12]);
+    expect(t.vanishedFrom([12])).toBeNull();
   });
 
   it('agrees with a plain array through random EXPUNGE, EXISTS and FETCH', () => {

@@ -205,6 +205,7 @@ describe('response codes (RFC 9051 7.1 and extensions)', () => {
       'COMPRESSIONACTIVE',
       'USEATTR',
       'TOOBIG',
+      'UIDREQUIRED',
     ]) {
       expect(code(name)).toEqual({ name });
     }
