@@ -766,8 +766,6 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     } catch (err) {
       return Promise.reject(err); // nothing sent, no tag used
     }
-    this.#tagCounter++;
-    options.onTag?.(tag);
     const continuation = hooks.onContinuation ?? options.onContinuation;
     const collect = collectSet(options.collect);
     // A command answering continuations must be alone on the wire.
@@ -806,6 +804,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       collected: 0,
       collectLimit,
       overflow: null,
+      overflowTimer: null,
       sawCapability: false,
       continueWaiter: null,
       resolve,
@@ -813,10 +812,11 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       cleanup: null,
     };
     const signal = options.signal;
+    if (signal?.aborted === true) return Promise.reject(abortError(p, signal));
+    // The tag is used (and told) only now that the command will be queued.
+    this.#tagCounter++;
+    options.onTag?.(tag);
     if (signal !== undefined) {
-      if (signal.aborted) {
-        return Promise.reject(abortError(p, signal));
-      }
       const onAbort = (): void => this.#abort(p, signal);
       signal.addEventListener('abort', onAbort, { once: true });
       p.cleanup = () => signal.removeEventListener('abort', onAbort);
@@ -1205,7 +1205,11 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     const onProgress = p?.options.onProgress;
     if (p !== undefined && onProgress !== undefined && !p.abandoned && !p.settled) {
       try {
-        onProgress(progress);
+        const returned: unknown = onProgress(progress);
+        // An async callback's rejection must not become an unhandled rejection.
+        if (returned instanceof Promise) {
+          returned.catch((err: unknown) => this.#log.error(err, 'onProgress rejected'));
+        }
       } catch (err) {
         this.#log.error(err, 'onProgress threw');
       }
@@ -1253,6 +1257,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
    */
   readonly #take = (p: Pending, r: UntaggedResponse): boolean => {
     if (p.abandoned || p.settled) {
+      if (p.overflowTimer !== null) this.#discarded(p);
       this.#swallowed = true;
       return false;
     }
@@ -1264,12 +1269,21 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     return true;
   };
 
+  /** A response of `p`, over its limit, was discarded: progress until another limit's worth. */
+  #discarded(p: Pending): void {
+    if (p.collected > 2 * p.collectLimit) return;
+    p.collected += this.#parser.responseBytes + COLLECTED_RESPONSE_OVERHEAD;
+    p.overflowTimer?.refresh();
+  }
+
   /**
    * `p` collected more than its limit: it keeps nothing more and is treated
    * like an abandoned command (its data is read and discarded) until its
-   * tagged response, which rejects it with the limit error. Data no longer
-   * counts as progress for it: a server that does not complete it within
-   * the command timeout gets the connection closed with that error.
+   * tagged response, which rejects it with the limit error. Its discarded
+   * data counts as progress until it adds up to another limit's worth
+   * (a slow link finishing a large answer); after that, a server that does
+   * not complete it within the command timeout gets the connection closed
+   * with that error.
    */
   #overflow(p: Pending, r: UntaggedResponse): void {
     if (p.settled) return; // its onUntagged threw: already rejected
@@ -1295,8 +1309,10 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       Math.min(ms, MAX_TIMER_MS),
     );
     timer.unref?.();
+    p.overflowTimer = timer;
     const cleanup = p.cleanup;
     p.cleanup = () => {
+      p.overflowTimer = null;
       clearTimeout(timer);
       cleanup?.();
     };
@@ -1323,7 +1339,12 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #deliver(p: Pending, r: UntaggedResponse): boolean {
     const onUntagged = p.options.onUntagged;
     if (onUntagged === undefined) {
-      if (p.options.single === true && p.untagged.length > 0 && this.#collectedLater(p, r)) {
+      if (
+        p.options.single === true &&
+        p.untagged.length > 0 &&
+        !(r.name === 'ESEARCH' && r.tag === p.tag) && // its correlator names this command
+        this.#collectedLater(p, r)
+      ) {
         return false;
       }
       p.untagged.push(r);
@@ -1380,6 +1401,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     const result: CommandResult = { tagged: r, untagged: p.untagged, command: p.redacted };
     if (p.overflow !== null) {
       // Over its collection limit: in sync again, the connection stays usable; the command fails.
+      post?.catch(() => undefined); // a state change's follow-up (capabilities) fails on its own
       rejectPending(p, p.overflow);
     } else if (post === undefined) {
       completePending(p, result);

@@ -99,6 +99,12 @@ export interface Pending {
   readonly collectLimit: number;
   /** Set when it went over {@link Pending.collectLimit}: the error it rejects with on its completion. */
   overflow: ImapLimitError | null;
+  /**
+   * Once over: the deadline by which the server must complete it. Discarded
+   * data moves it on until it adds up to another collectLimit (a slow link
+   * finishing a large answer), then no more (a server flooding forever).
+   */
+  overflowTimer: ReturnType<typeof setTimeout> | null;
   /** An untagged CAPABILITY (or tagged code) arrived while it was in flight. */
   sawCapability: boolean;
   continueWaiter: { resolve: () => void; reject: (err: Error) => void } | null;

@@ -94,17 +94,20 @@ export interface ConnectOptions {
    * literals streamed to a sink do not count. Default 128 MiB:
    * a LIST of 100,000 mailboxes counts ~20 MB, a SEARCH naming 10 million
    * 8-digit UIDs ~90 MB, a `fetchAll` of the UIDs and flags of 500,000
-   * messages ~85 MB; the heap such a collection takes is at most ~2.5 times
-   * the count. Streaming paths (`fetch()` iterators, `fetchStream`,
+   * messages ~85 MB; the heap such a collection takes is about 2.5 times
+   * the count for such responses (more for lines of many tiny nested
+   * values, which `limits.maxLineLength` bounds per line). Streaming paths (`fetch()` iterators, `fetchStream`,
    * `download`) hand each response on as it arrives and are not limited.
    *
    * Over the limit the command rejects with an {@link ImapLimitError}
    * (code LIMIT, `limit` `maxCollectedBytes`) once its tagged response
    * arrives: what it collected is dropped and its further data is read and
-   * discarded meanwhile, so the connection stays usable. From then on data
-   * is no progress for that command: a server that does not complete it
-   * within the command timeout (`timeouts.command`) gets the connection
-   * closed with that error. `Infinity` turns the limit off;
+   * discarded meanwhile, so the connection stays usable. That discarded
+   * data counts as progress for the command timeout (`timeouts.command`)
+   * until it adds up to another limit's worth; then a server that does not
+   * complete the command within the timeout gets the connection closed
+   * with that error.
+`Infinity` turns the limit off;
    * {@link RunOptions.maxCollectedBytes} overrides it for one command.
    */
   maxCollectedBytes?: number;

@@ -25,12 +25,20 @@ export interface LiteralStartInfo {
 /** Configurable limits; each exceeded one is an {@link ImapLimitError}. */
 export interface ParserLimits {
   /**
-   * Longest text line outside literals (default 64 MiB). A plain SEARCH,
-   * SORT or THREAD result is one line: 1,000,000 UIDs of 7 digits are 8 MB,
-   * so the 1 MB of Python imaplib's `_MAXLINE` (about 120,000 UIDs) is far
-   * too little for large mailboxes.
+   * Longest text line outside literals (default 8 MiB); see
+   * maxSearchLineLength for SEARCH and SORT results. A parsed line can take
+   * many times its size in memory (deeply nested lists of tiny values: up
+   * to ~50×), which is what this bounds.
    */
   maxLineLength?: number;
+  /**
+   * Longest `* SEARCH` or `* SORT` line (default 64 MiB; never below
+   * maxLineLength). Such a result is one line of numbers that takes at
+   * most 4× its size in memory: 1,000,000 UIDs of 7 digits are 8 MB, so the 1 MB of
+   * Python imaplib's `_MAXLINE` (about 120,000 UIDs) is far too little for
+   * large mailboxes. ESEARCH results stay short (ranges).
+   */
+  maxSearchLineLength?: number;
   /** Largest literal kept in memory (default 64 MiB); a larger one must be streamed or fails. */
   maxLiteralSize?: number;
   /** Deepest parenthesis nesting (default 64). */

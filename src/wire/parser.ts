@@ -54,6 +54,7 @@ const EMPTY_LITS: LiteralSpan[] = [];
  */
 export class ResponseParser {
   private readonly maxLine: number;
+  private readonly maxSearchLine: number;
   private readonly maxLiteral: number;
   private readonly maxResponse: number;
   private readonly streamThreshold: number;
@@ -82,7 +83,8 @@ export class ResponseParser {
   responseBytes = 0;
 
   constructor(options: ParserOptions = {}) {
-    this.maxLine = options.maxLineLength ?? 64 * MiB;
+    this.maxLine = options.maxLineLength ?? 8 * MiB;
+    this.maxSearchLine = Math.max(this.maxLine, options.maxSearchLineLength ?? 64 * MiB);
     this.maxLiteral = options.maxLiteralSize ?? 64 * MiB;
     this.maxResponse = options.maxResponseBytes ?? 256 * MiB;
     this.scanner.maxDepth = options.maxDepth ?? 64;
@@ -264,6 +266,7 @@ export class ResponseParser {
   /** Enforces maxLineLength and maxResponseBytes with the line reaching `off`. */
   private checkLine(off: number, chunk: Buffer, seg: number): void {
     if (off - this.lineStart > this.maxLine) {
+      if (off <= this.maxSearchLine && this.isNumberListLine(chunk, seg)) return;
       throw new ImapLimitError(
         'maxLineLength',
         `line longer than ${this.maxLine} bytes at offset ${this.lineStart} (starts "${this.describeAt(chunk, seg, this.lineStart)}")`,
@@ -275,6 +278,22 @@ export class ResponseParser {
         `response longer than ${this.maxResponse} bytes at offset 0 (starts "${this.describeAt(chunk, seg, 0)}")`,
       );
     }
+  }
+
+  /**
+   * The current line is a whole `* SEARCH` or `* SORT` response: numbers
+   * only, about as large in memory as on the wire, so maxSearchLineLength
+   * applies to it instead of maxLineLength. Read only past maxLineLength.
+   */
+  private isNumberListLine(chunk: Buffer, seg: number): boolean {
+    if (this.lineStart !== 0) return false;
+    let name = '';
+    for (let i = 2; i < 9; i++) {
+      const b = this.byteAt(chunk, seg, i);
+      if (b === 0x20 || b === 0x0d) break;
+      name += String.fromCharCode(b | 0x20);
+    }
+    return this.byteAt(chunk, seg, 0) === 0x2a && (name === 'search' || name === 'sort');
   }
 
   /** The byte at `off` in the current response's framed bytes. */

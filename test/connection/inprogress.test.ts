@@ -109,6 +109,36 @@ describe('INPROGRESS progress reports (RFC 9585 4)', () => {
     expect(conn.closed).toBe(false);
   });
 
+  it('an async onProgress that rejects is logged, not an unhandled rejection', async () => {
+    const server = await serve(async (c) => {
+      await c.write(GREETING);
+      await c.expect(/^\S+ NOOP/);
+      await c.write('* OK [INPROGRESS ("$tag" 1 2)] working\r\n$tag OK done\r\n');
+      await c.closed();
+    });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const errors: unknown[] = [];
+      const conn = await connect(server, { logger: { error: (obj) => errors.push(obj) } });
+      const r = await conn.exec('NOOP', [], {
+        onProgress: async () => {
+          await Promise.resolve();
+          throw new Error('async listener bug');
+        },
+      });
+      expect(r.tagged.status).toBe('OK');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(unhandled).toEqual([]);
+      expect(errors.length).toBe(1);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('reports keep a long command alive past the command timeout', async () => {
     const server = await serve(async (c) => {
       await c.write(GREETING);

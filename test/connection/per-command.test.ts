@@ -88,6 +88,28 @@ describe('exec() settled by the engine', () => {
     }
   });
 
+  it('a command refused before queueing (already aborted, invalid maxCollectedBytes) uses no tag and does not call onTag', async () => {
+    const conn = await connectTo(await oneNoopServer());
+    try {
+      const told: string[] = [];
+      const onTag = (tag: string): void => {
+        told.push(tag);
+      };
+      const aborted = AbortSignal.abort();
+      await expect(conn.exec('NOOP', [], { onTag, signal: aborted })).rejects.toMatchObject({
+        code: 'ABORTED',
+      });
+      await expect(conn.exec('NOOP', [], { onTag, maxCollectedBytes: -1 })).rejects.toBeInstanceOf(
+        ImapArgumentError,
+      );
+      expect(told).toEqual([]);
+      expect((await conn.exec('NOOP', [], { onTag })).tagged.tag).toBe('A0');
+      expect(told).toEqual(['A0']);
+    } finally {
+      conn.close();
+    }
+  });
+
   it('an invalid command name rejects before anything is sent, whichever way it is spelled', async () => {
     const conn = await connectTo(await oneNoopServer());
     try {

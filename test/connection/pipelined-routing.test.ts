@@ -10,6 +10,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { fetch, fetchStream, type FetchedMessage } from '../../src/commands/fetch.js';
 import { search } from '../../src/commands/search.js';
 import type { ImapConnection } from '../../src/connection/connection.js';
+import { atom, list } from '../../src/wire/args.js';
+import type { CommandArg } from '../../src/wire/command-arg.js';
 import { useScriptedServers } from '../helpers/scripted-harness.js';
 import type { ScriptedConnection } from '../helpers/scripted-server.js';
 
@@ -226,5 +228,33 @@ describe('pipelined FETCH commands answered side by side (scripted server)', () 
     expect(gotA.equals(a)).toBe(true);
     expect(gotB.equals(b)).toBe(true);
     expect(unsolicited).toEqual([]);
+  });
+});
+
+describe('a tagged ESEARCH and the single-result rule', () => {
+  it("a second ESEARCH carrying a pipelined command's own tag stays with it (not declined to a later collector)", async () => {
+    const server = await serve(async (c) => {
+      await c.write(GREETING);
+      const first = (await c.expect(/^\S+ SEARCH RETURN \(COUNT\) ALL$/)).split(' ')[0]!;
+      const second = (await c.expect(/^\S+ SEARCH RETURN \(ALL\) ALL$/)).split(' ')[0]!;
+      await c.write(
+        `* ESEARCH (TAG "${first}") COUNT 5\r\n* ESEARCH (TAG "${first}") ALL 1:5\r\n` +
+          `* ESEARCH (TAG "${second}") ALL 2:3\r\n${first} OK done\r\n${second} OK done\r\n`,
+      );
+      await c.closed();
+    });
+    const conn = await connect(server);
+    const args = (item: string): CommandArg[] => [atom('RETURN'), list([atom(item)]), atom('ALL')];
+    const options = { collect: ['ESEARCH'], single: true, pipeline: true };
+    const [a, b] = await Promise.all([
+      conn.run('SEARCH', args('COUNT'), options),
+      conn.run('SEARCH', args('ALL'), options),
+    ]);
+    const tagsOf = (r: typeof a) =>
+      r.untagged.map((u) =>
+        u.name === 'ESEARCH' ? `${u.tag} ${u.count ?? ''}${u.all?.toString() ?? ''}` : u.name,
+      );
+    expect(tagsOf(a)).toEqual([`${a.tagged.tag} 5`, `${a.tagged.tag} 1:5`]);
+    expect(tagsOf(b)).toEqual([`${b.tagged.tag} 2:3`]);
   });
 });

@@ -104,7 +104,7 @@ describe('a collecting command over maxCollectedBytes', () => {
     expectLimit(err, /STATUS x/);
   });
 
-  it('an endless SEARCH flood: once over the limit, data is no progress; the connection is closed with the limit error after the command timeout', async () => {
+  it('an endless SEARCH flood: once over the limit plus another limit of discarded data, data is no progress; the connection is closed with the limit error after the command timeout', async () => {
     const line = `* SEARCH ${Array.from({ length: 200 }, (_, i) => 1000 + i).join(' ')}\r\n`;
     const server = await serve(async (c) => {
       await c.write(GREETING);
@@ -129,6 +129,36 @@ describe('a collecting command over maxCollectedBytes', () => {
     expect(Date.now() - started).toBeLessThan(3000);
     expect(conn.closed).toBe(true);
     expect(await closed).toBeInstanceOf(ImapLimitError);
+  });
+
+  it('a slow link finishing an answer over the limit: its discarded data is progress (up to another limit), so the connection survives the command timeout', async () => {
+    const line = `* SEARCH ${Array.from({ length: 200 }, (_, i) => 1000 + i).join(' ')}\r\n`;
+    const server = await serve(async (c) => {
+      await c.write(GREETING);
+      await c.expect(/^T\d+ SELECT INBOX$/);
+      await c.write(SELECTED);
+      await c.expect(/^T\d+ UID SEARCH ALL$/);
+      // 20 lines of ~1,000 bytes (the limit) at once, then 15 more 100 ms
+      // apart: 1.5 s in all, five command timeouts.
+      await c.write(line.repeat(20));
+      for (let i = 0; i < 15; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        await c.write(line);
+      }
+      await c.write('$tag OK done\r\n');
+      await c.expect(/^T\d+ NOOP$/);
+      await c.write('$tag OK noop\r\n');
+    });
+    const conn = await connect(server, {
+      maxCollectedBytes: 20_000,
+      timeouts: { connect: 2000, greeting: 2000, tls: 2000, command: 300 },
+    });
+    await conn.exec('SELECT', [{ type: 'atom', value: 'INBOX' }]);
+    const err = await rejection(search(conn, { all: true }, { uid: true }));
+    expectLimit(err, /UID SEARCH ALL/);
+    expect(err.message).not.toMatch(/did not complete/);
+    expect(conn.closed).toBe(false);
+    await conn.noop();
   });
 
   it('STORE (whose onUntagged keeps the FETCH updates) is limited too', async () => {

@@ -333,7 +333,7 @@ describe('limits', () => {
     expect(err.message).toMatch(/line longer than 1000 bytes at offset 0 \(starts "\* OK xxx/);
   });
 
-  it('the default line limit is 64 MiB', () => {
+  it('the default line limit is 8 MiB', () => {
     const p = new ResponseParser();
     const chunk = Buffer.alloc(1024 * 1024, 0x78);
     let err: Error | null = null;
@@ -348,13 +348,38 @@ describe('limits', () => {
     }
     expect(err).toBeInstanceOf(ImapLimitError);
     expect((err as ImapLimitError).limit).toBe('maxLineLength');
-    expect(pushed).toBe(64 * 1024 * 1024);
+    expect(pushed).toBe(8 * 1024 * 1024);
   });
 
-  it('a SEARCH result of 400,000 UIDs (3.2 MB on one line, in 64 KiB reads) parses under the default limits', () => {
-    const uids = Array.from({ length: 400_000 }, (_, i) => 1_000_000 + i);
+  it('a SEARCH or SORT line may be longer than maxLineLength, up to maxSearchLineLength', () => {
+    const uids = Array.from({ length: 3000 }, (_, i) => 100_000 + i);
+    for (const name of ['SEARCH', 'sort']) {
+      const line = `* ${name} ${uids.join(' ')}\r\n`;
+      const p = new ResponseParser({ maxLineLength: 1000, maxSearchLineLength: 30_000 });
+      const out: Response[] = [];
+      for (let at = 0; at < line.length; at += 700)
+        out.push(...p.push(bytes(line.slice(at, at + 700))));
+      expect(out).toHaveLength(1);
+      const r = out[0]!;
+      expect(
+        r.kind === 'untagged' && (r.name === 'SEARCH' || r.name === 'SORT') ? r.numbers : null,
+      ).toEqual(uids);
+    }
+    const tooLong = new ResponseParser({ maxLineLength: 1000, maxSearchLineLength: 10_000 });
+    const err = thrown(() => tooLong.push(bytes(`* SEARCH ${uids.join(' ')}\r\n`)));
+    expect((err as ImapLimitError).limit).toBe('maxLineLength');
+    const other = new ResponseParser({ maxLineLength: 1000, maxSearchLineLength: 30_000 });
+    const err2 = thrown(() => other.push(bytes(`* SEARCHX ${uids.join(' ')}\r\n`)));
+    expect((err2 as ImapLimitError).limit).toBe('maxLineLength');
+    const lower = new ResponseParser({ maxLineLength: 1000, maxSearchLineLength: 30_000 });
+    const err3 = thrown(() => lower.push(bytes(`* 1 FETCH (FLAGS (${uids.join(' ')}))\r\n`)));
+    expect((err3 as ImapLimitError).limit).toBe('maxLineLength');
+  });
+
+  it('a SEARCH result of 1,200,000 UIDs (9.6 MB on one line, in 64 KiB reads) parses under the default limits', () => {
+    const uids = Array.from({ length: 1_200_000 }, (_, i) => 1_000_000 + i);
     const line = Buffer.from(`* SEARCH ${uids.join(' ')}\r\n`, 'latin1');
-    expect(line.length).toBeGreaterThan(3_000_000);
+    expect(line.length).toBeGreaterThan(9 * 1024 * 1024);
     const p = new ResponseParser();
     const out: Response[] = [];
     for (let at = 0; at < line.length; at += 64 * 1024) {
