@@ -55,7 +55,8 @@ const FATAL_LOGIN_CODES = new Set([
  */
 export function isFatalReconnectError(err: unknown): boolean {
   if (err instanceof ImapConnectionError) {
-    return err.code === 'TLS_REQUIRED' || err.code === 'AUTH';
+    // LIMIT: the same server data would exceed the same limit again.
+    return err.code === 'TLS_REQUIRED' || err.code === 'AUTH' || err.code === 'LIMIT';
   }
   if (err instanceof ImapProtocolError) {
     const code = err.responseCode?.name;

@@ -3,7 +3,7 @@
  * what the client knew before the drop (RFC 7162: QRESYNC, else CONDSTORE).
  * @internal
  */
-import { fetchAll } from '../commands/fetch.js';
+import { fetch } from '../commands/fetch.js';
 import { expandServerSet, search } from '../commands/search.js';
 import { select, type SelectOptions, type SelectResult } from '../commands/select.js';
 import { sameMailbox } from '../commands/mailbox-name.js';
@@ -177,6 +177,8 @@ export async function resync(
           modseq: prev.highestModseq!,
           ...(prev.maxUid > 0 ? { knownUids: `1:${prev.maxUid}` } : {}),
         },
+        // Every change since the last session is needed, however many: no collection limit.
+        maxCollectedBytes: Infinity,
       });
     } else {
       r = await select(ctx, prev.path, condstoreSelectOptions(ctx, prev.readOnly));
@@ -224,13 +226,18 @@ export async function resync(
   ) {
     method = 'condstore';
     if (r.exists > 0) {
-      const messages = await fetchAll(
+      // Iterated, not collected: every change is needed, however many, and
+      // only its folded form is kept.
+      const messages = fetch(
         ctx,
         '1:*',
         { uid: true, flags: true, modseq: true },
         { uid: true, changedSince: modseq },
       );
-      changed = messages.map(changedMessage).filter((c): c is ChangedMessage => c !== null);
+      for await (const m of messages) {
+        const c = changedMessage(m);
+        if (c !== null) changed.push(c);
+      }
     }
   }
   let vanished = null;

@@ -33,6 +33,12 @@ export interface SelectOptions {
   condstore?: boolean;
   /** `(QRESYNC (...))` (RFC 7162 3.2.5; capability QRESYNC, which must be ENABLEd first). */
   qresync?: QresyncParams;
+  /**
+   * This SELECT's collection limit instead of the connection's
+   * `maxCollectedBytes` (a QRESYNC SELECT after a long absence collects a
+   * FETCH per changed message); `Infinity` for none.
+   */
+  maxCollectedBytes?: number;
 }
 
 /** A message FETCH response received during a QRESYNC SELECT: a change since the known MODSEQ. */
@@ -121,6 +127,9 @@ export async function select(
   const command = readOnly ? 'EXAMINE' : 'SELECT';
   const result = await ctx.exec(command, args, {
     collect: ['FLAGS', 'EXISTS', 'RECENT', 'OK', 'VANISHED', 'FETCH'],
+    ...(options.maxCollectedBytes === undefined
+      ? {}
+      : { maxCollectedBytes: options.maxCollectedBytes }),
   });
 
   let out = emptyResult(name, readOnly);

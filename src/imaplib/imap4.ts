@@ -41,15 +41,17 @@ export interface IMAP4Options {
   /** imaplib's debug level; 4 or more traces the wire. */
   debug?: number;
   /**
-   * Most bytes `untagged_responses` may hold (default 128 MiB, the
-   * connection's default `maxCollectedBytes`). Each recorded response
-   * counts its bytes plus 128. CPython keeps whatever the server sends
-   * until the caller consumes it; here, when the record is found holding
+   * Most bytes `untagged_responses` may hold (default: no limit, as in
+   * CPython, whose scripts fetch whole mailboxes in one call; set it to
+   * bound what a flooding server can make the process hold). Each recorded
+   * response counts its bytes plus 128. When the record is found holding
    * more than this (checked exactly once the running count passes it, then
    * against half of it), the response kind that overflowed it is dropped
    * from the record and further responses are not recorded until the
    * running command ends (or the next one starts), which then raises
-   * `IMAP4.error` with code LIMIT. The connection stays usable.
+   * `IMAP4.error` with code LIMIT; LOGOUT never raises it. The connection
+   * stays usable, and a SELECT or EXAMINE that raises it has still
+   * selected the mailbox.
    */
   maxCollectedBytes?: number;
 }
@@ -63,8 +65,8 @@ const EMPTY = Buffer.alloc(0);
 /** The parser's default maxLiteralSize and maxResponseBytes, kept for streamed literals. */
 const MAX_LITERAL = 64 * 1024 * 1024;
 const MAX_RESPONSE = 256 * 1024 * 1024;
-/** Default of IMAP4Options.maxCollectedBytes (the connection's default maxCollectedBytes). */
-const DEFAULT_MAX_HELD = 128 * 1024 * 1024;
+/** Default of IMAP4Options.maxCollectedBytes: no limit, as in CPython. */
+const DEFAULT_MAX_HELD = Infinity;
 /** Responses idle() holds for a slow consumer before it pauses reading. */
 const IDLE_HIGH_WATER = 256;
 /** What each recorded response counts beyond its bytes. */
@@ -242,8 +244,9 @@ export class IMAP4 {
   private onUntagged(response: UntaggedResponse): void {
     const raw = response.raw;
     if (!raw) return;
-    if (this.heldOverflow !== null) {
-      // Dropped: the limit error is pending. Its streamed literals are dropped too.
+    if (this.heldOverflow !== null && response.name !== 'BYE') {
+      // Dropped: the limit error is pending (a BYE is still recorded: it ends
+      // the session). Its streamed literals are dropped too.
       this.resetStreamed();
       return;
     }
@@ -393,7 +396,8 @@ export class IMAP4 {
         'STATE',
       );
     }
-    this.raiseHeldOverflow();
+    if (name === 'LOGOUT') this.heldOverflow = null;
+    else this.raiseHeldOverflow();
     for (const typ of ['OK', 'NO', 'BAD']) delete this.untagged_responses[typ];
     if ('READ-ONLY' in this.untagged_responses && !this.is_readonly) {
       throw new ImaplibReadonly('mailbox status changed to READ-ONLY');
@@ -451,8 +455,10 @@ export class IMAP4 {
       delete this.untagged_responses['BYE'];
       return ['BYE', bye];
     }
-    if (!logout) this.checkBye();
-    this.raiseHeldOverflow();
+    if (!logout) {
+      this.checkBye();
+      this.raiseHeldOverflow();
+    }
     if (typ === 'BAD') {
       throw new ImaplibError(`${name} command error: ${typ} ${formatData(data)}`, 'PROTOCOL_BAD', {
         serverText: tagged.text,
@@ -729,7 +735,16 @@ export class IMAP4 {
     this.untagged_responses = emptyResponses();
     this.is_readonly = readonly;
     const name = readonly ? 'EXAMINE' : 'SELECT';
-    const [typ, dat] = await this.plainCommand(name, mailbox);
+    let typ: string;
+    let dat: ResponseData;
+    this.raiseHeldOverflow(); // an earlier command's, before anything is sent
+    try {
+      [typ, dat] = await this.plainCommand(name, mailbox);
+    } catch (err) {
+      // Over maxCollectedBytes: the server did select the mailbox.
+      if (err instanceof ImaplibError && err.code === 'LIMIT') this.state = 'SELECTED';
+      throw err;
+    }
     if (typ !== 'OK') {
       this.state = 'AUTH';
       return [typ, dat];

@@ -14,6 +14,7 @@ import type { BodyStructure } from '../../src/model/body-structure.js';
 import {
   ImapArgumentError,
   ImapConnectionError,
+  ImapLimitError,
   ImapProtocolError,
 } from '../../src/model/errors.js';
 
@@ -49,6 +50,8 @@ describe('backoff', () => {
     expect(isFatalReconnectError(new ImapConnectionError('CONNECTION_BYE', 'bye'))).toBe(false);
     expect(isFatalReconnectError(new ImapConnectionError('TLS_REQUIRED', 'no tls'))).toBe(true);
     expect(isFatalReconnectError(new ImapArgumentError('bad'))).toBe(true);
+    // The same data would exceed the same limit again.
+    expect(isFatalReconnectError(new ImapLimitError('maxCollectedBytes', 'too much'))).toBe(true);
     expect(isFatalReconnectError(new Error('ECONNRESET'))).toBe(false);
   });
 

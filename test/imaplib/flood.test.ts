@@ -75,6 +75,40 @@ describe('untagged_responses is bounded', () => {
     expect(data).toEqual([Buffer.from('() "/" a0'), Buffer.from('() "/" a1')]);
   });
 
+  it('a SELECT over the limit raises LIMIT but has selected the mailbox; LOGOUT never raises it', async () => {
+    const M = await connected([
+      [
+        /^\S+ SELECT INBOX$/,
+        lines('* XFLOOD ', 200) + '* 3 EXISTS\r\n$tag OK [READ-WRITE] selected\r\n',
+      ],
+      [/^\S+ FETCH 1 \(FLAGS\)$/, '* 1 FETCH (FLAGS ())\r\n$tag OK fetched\r\n'],
+      [/^\S+ LOGOUT$/, lines('* XFLOOD ', 200) + '* BYE bye\r\n$tag OK bye\r\n'],
+    ]);
+    const err = await failure(M.select('INBOX'));
+    expect(err.code).toBe('LIMIT');
+    expect(M.state).toBe('SELECTED');
+    expect((await M.fetch('1', '(FLAGS)'))[0]).toBe('OK');
+    const [typ] = await M.logout(); // its own flood is over the limit too
+    expect(typ).toBe('BYE');
+  });
+
+  it('without the option there is no limit, as in CPython', async () => {
+    const server = await startScriptedServer(async (c) => {
+      await c.write(GREETING);
+      await c.expect(/^\S+ CAPABILITY$/);
+      await c.write('* CAPABILITY IMAP4rev1\r\n$tag OK caps\r\n');
+      await c.expect(/^\S+ LIST "" \*$/);
+      await c.write(lines('* LIST () "/" box', 5000) + '$tag OK listed\r\n');
+      await c.closed();
+    });
+    servers.push(server);
+    const M = await imaplib.IMAP4.connect('127.0.0.1', server.port);
+    clients.push(M);
+    const [typ, data] = await M.list('""', '*');
+    expect(typ).toBe('OK');
+    expect(data).toHaveLength(5000);
+  });
+
   it('responses nobody consumes, sent across many commands, are bounded too', async () => {
     const replies: Array<readonly [RegExp, string]> = [];
     for (let i = 0; i < 20; i++) {
