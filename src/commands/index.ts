@@ -66,6 +66,7 @@ export type {
 } from './fetch.js';
 export { id } from './id.js';
 export type { IdFields } from './id.js';
+export { getJmapAccess } from './jmapaccess.js';
 export { list } from './list.js';
 export type { ListOptions, ListReturn, ListSelection, MailboxEntry } from './list.js';
 export { logout } from './logout.js';
