@@ -20,8 +20,6 @@ import { create, type CreateOptions, type CreateResult } from '../commands/creat
 import { deleteMailbox } from '../commands/delete.js';
 import type { ExpungeResult } from '../commands/expunge.js';
 import {
-  fetch as fetchCommand,
-  fetchAll as fetchAllCommand,
   fetchOne as fetchOneCommand,
   type FetchedMessage,
   type MessageSet,
@@ -50,6 +48,7 @@ import { safeLog } from '../connection/logging.js';
 import type { CommandContext } from '../connection/types.js';
 import { ImapConnectionError, ImapStateError } from '../model/errors.js';
 import { followConnection, type ConnectionFollower } from './connection-events.js';
+import { fetchAllPastMessageLimit, fetchPastMessageLimit } from './message-limit.js';
 import { download, type DownloadOptions, type DownloadResult } from './download.js';
 import {
   clientESearch,
@@ -488,6 +487,10 @@ export class ImapClient extends EventEmitter<ClientEvents> {
    * be issued inside the loop (a STORE per message, say). Breaking out of
    * the loop discards the rest; the connection stays usable. Without a held
    * lock the loop holds one until it ends: finish or break the loop.
+   * A UID FETCH the server cuts short with `OK [MESSAGELIMIT n uid]`
+   * (MESSAGELIMIT, RFC 9738) is continued on the UIDs below `uid` until
+   * every message was fetched; by sequence numbers the cut is an
+   * ImapMessageLimitError after the messages fetched.
    */
   fetch(
     range: MessageSet,
@@ -498,7 +501,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
       const release = await this.#enter(options.signal);
       try {
         const conn = await this.#selectedConnection();
-        const iterator = fetchCommand(conn, range, items, fetchOptions(options, true));
+        const iterator = fetchPastMessageLimit(conn, range, items, fetchOptions(options, true));
         return { iterator, release };
       } catch (err) {
         release();
@@ -507,14 +510,14 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     });
   }
 
-  /** {@link ImapClient.fetch}, collected into an array. */
+  /** {@link ImapClient.fetch}, collected into an array (continued past MESSAGELIMIT cuts the same way). */
   async fetchAll(
     range: MessageSet,
     items: FetchItems,
     options: ClientFetchOptions = {},
   ): Promise<FetchedMessage[]> {
     return this.#exclusive((conn) =>
-      fetchAllCommand(conn, range, items, fetchOptions(options, false)),
+      fetchAllPastMessageLimit(conn, range, items, fetchOptions(options, false)),
     );
   }
 
