@@ -25,6 +25,7 @@ import {
   type MessageSet,
 } from '../commands/fetch.js';
 import type { FetchItems } from '../commands/fetch-items.js';
+import { getJmapAccess } from '../commands/jmapaccess.js';
 import { list, type ListOptions, type ListReturn, type MailboxEntry } from '../commands/list.js';
 import { lsub } from '../commands/lsub.js';
 import { sameMailbox } from '../commands/mailbox-name.js';
@@ -357,6 +358,9 @@ export class ImapClient extends EventEmitter<ClientEvents> {
    * (or IMAP4rev2) the LIST asks for CHILDREN and, when the server has
    * SPECIAL-USE, SPECIAL-USE. `subscribed: true` marks subscribed mailboxes
    * (RETURN (SUBSCRIBED), or an LSUB where LIST-EXTENDED is missing).
+   * `metadata: ['/shared/comment']` asks for those metadata entries of each
+   * mailbox in the same LIST (LIST-METADATA, RFC 9590), found in each
+   * node's `entry.metadata`.
    *
    * ```ts
    * const print = (nodes: MailboxTreeNode[], depth = 0): void => {
@@ -380,12 +384,24 @@ export class ImapClient extends EventEmitter<ClientEvents> {
       }
       if (options.subscribed === true) ret.subscribed = true;
     }
-    const entries = await list(conn, '', pattern, extended ? { return: ret } : {});
+    // LIST-METADATA (RFC 9590): each node's `entry.metadata`; list() checks the capability.
+    if (options.metadata !== undefined) ret.metadata = options.metadata;
+    const asked = extended || ret.metadata !== undefined;
+    const entries = await list(conn, '', pattern, asked ? { return: ret } : {});
     if (options.subscribed === true && !extended) {
       const subscribed = new Set((await lsub(conn, '', pattern)).map((e) => e.name));
       for (const e of entries) if (subscribed.has(e.name)) e.subscribed = true;
     }
     return buildMailboxTree(entries);
+  }
+
+  /**
+   * GETJMAPACCESS (RFC 9698, capability JMAPACCESS): the URL of the JMAP
+   * session resource serving the same mailstore (ImapCapabilityError on a
+   * server without JMAPACCESS, before anything is sent).
+   */
+  async jmapAccess(): Promise<string> {
+    return getJmapAccess(await this.#ready());
   }
 
   /** STATUS of a mailbox (default items MESSAGES UIDNEXT UIDVALIDITY UNSEEN), without selecting it. */
