@@ -20,13 +20,12 @@ import { create, type CreateOptions, type CreateResult } from '../commands/creat
 import { deleteMailbox } from '../commands/delete.js';
 import type { ExpungeResult } from '../commands/expunge.js';
 import {
-  fetch as fetchCommand,
-  fetchAll as fetchAllCommand,
   fetchOne as fetchOneCommand,
   type FetchedMessage,
   type MessageSet,
 } from '../commands/fetch.js';
 import type { FetchItems } from '../commands/fetch-items.js';
+import { getJmapAccess } from '../commands/jmapaccess.js';
 import { list, type ListOptions, type ListReturn, type MailboxEntry } from '../commands/list.js';
 import { lsub } from '../commands/lsub.js';
 import { sameMailbox } from '../commands/mailbox-name.js';
@@ -50,6 +49,7 @@ import { safeLog } from '../connection/logging.js';
 import type { CommandContext } from '../connection/types.js';
 import { ImapConnectionError, ImapStateError } from '../model/errors.js';
 import { followConnection, type ConnectionFollower } from './connection-events.js';
+import { fetchAllPastMessageLimit, fetchPastMessageLimit } from './message-limit.js';
 import { download, type DownloadOptions, type DownloadResult } from './download.js';
 import {
   clientESearch,
@@ -358,6 +358,9 @@ export class ImapClient extends EventEmitter<ClientEvents> {
    * (or IMAP4rev2) the LIST asks for CHILDREN and, when the server has
    * SPECIAL-USE, SPECIAL-USE. `subscribed: true` marks subscribed mailboxes
    * (RETURN (SUBSCRIBED), or an LSUB where LIST-EXTENDED is missing).
+   * `metadata: ['/shared/comment']` asks for those metadata entries of each
+   * mailbox in the same LIST (LIST-METADATA, RFC 9590), found in each
+   * node's `entry.metadata`.
    *
    * ```ts
    * const print = (nodes: MailboxTreeNode[], depth = 0): void => {
@@ -381,12 +384,24 @@ export class ImapClient extends EventEmitter<ClientEvents> {
       }
       if (options.subscribed === true) ret.subscribed = true;
     }
-    const entries = await list(conn, '', pattern, extended ? { return: ret } : {});
+    // LIST-METADATA (RFC 9590): each node's `entry.metadata`; list() checks the capability.
+    if (options.metadata !== undefined) ret.metadata = options.metadata;
+    const asked = extended || ret.metadata !== undefined;
+    const entries = await list(conn, '', pattern, asked ? { return: ret } : {});
     if (options.subscribed === true && !extended) {
       const subscribed = new Set((await lsub(conn, '', pattern)).map((e) => e.name));
       for (const e of entries) if (subscribed.has(e.name)) e.subscribed = true;
     }
     return buildMailboxTree(entries);
+  }
+
+  /**
+   * GETJMAPACCESS (RFC 9698, capability JMAPACCESS): the URL of the JMAP
+   * session resource serving the same mailstore (ImapCapabilityError on a
+   * server without JMAPACCESS, before anything is sent).
+   */
+  async jmapAccess(): Promise<string> {
+    return getJmapAccess(await this.#ready());
   }
 
   /** STATUS of a mailbox (default items MESSAGES UIDNEXT UIDVALIDITY UNSEEN), without selecting it. */
@@ -488,6 +503,10 @@ export class ImapClient extends EventEmitter<ClientEvents> {
    * be issued inside the loop (a STORE per message, say). Breaking out of
    * the loop discards the rest; the connection stays usable. Without a held
    * lock the loop holds one until it ends: finish or break the loop.
+   * A UID FETCH the server cuts short with `OK [MESSAGELIMIT n uid]`
+   * (MESSAGELIMIT, RFC 9738) is continued on the UIDs below `uid` until
+   * every message was fetched; by sequence numbers the cut is an
+   * ImapMessageLimitError after the messages fetched.
    */
   fetch(
     range: MessageSet,
@@ -498,7 +517,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
       const release = await this.#enter(options.signal);
       try {
         const conn = await this.#selectedConnection();
-        const iterator = fetchCommand(conn, range, items, fetchOptions(options, true));
+        const iterator = fetchPastMessageLimit(conn, range, items, fetchOptions(options, true));
         return { iterator, release };
       } catch (err) {
         release();
@@ -507,14 +526,14 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     });
   }
 
-  /** {@link ImapClient.fetch}, collected into an array. */
+  /** {@link ImapClient.fetch}, collected into an array (continued past MESSAGELIMIT cuts the same way). */
   async fetchAll(
     range: MessageSet,
     items: FetchItems,
     options: ClientFetchOptions = {},
   ): Promise<FetchedMessage[]> {
     return this.#exclusive((conn) =>
-      fetchAllCommand(conn, range, items, fetchOptions(options, false)),
+      fetchAllPastMessageLimit(conn, range, items, fetchOptions(options, false)),
     );
   }
 

@@ -10,6 +10,11 @@ export interface ListTreeOptions {
   pattern?: string;
   /** Mark subscribed mailboxes (`subscribed` of each node); costs an LSUB without LIST-EXTENDED. */
   subscribed?: boolean;
+  /**
+   * Metadata entries to return with each mailbox, e.g. `['/shared/comment']`
+   * (capability LIST-METADATA, RFC 9590): in each node's `entry.metadata`.
+   */
+  metadata?: readonly string[];
 }
 
 /** One mailbox in {@link ImapClient.listTree}'s tree. */

@@ -5,6 +5,7 @@ import { mailbox, seq } from '../wire/args.js';
 import type { MessageSet } from './fetch.js';
 import { refuseSequenceNumbers } from './capability.js';
 import { longCommandOptions, type LongCommandOptions } from './progress.js';
+import { checkMessageLimit } from './messagelimit.js';
 
 /** `[COPYUID uidvalidity source destination]` (RFC 4315 3 UIDPLUS, RFC 9051 7.1). */
 export interface CopyUid {
@@ -48,5 +49,6 @@ export async function copy(
     pipeline: uid,
     ...longCommandOptions(options),
   });
+  checkMessageLimit(result, () => null);
   return copyUidOf(result.tagged.code);
 }

@@ -13,6 +13,7 @@ import type { CommandArg } from '../wire/command-arg.js';
 import { refuseSequenceNumbers, requireCapability } from './capability.js';
 import { prepareSearchProgram, type SearchQuery } from './search-query.js';
 import { longCommandOptions, type LongCommandOptions } from './progress.js';
+import { checkMessageLimit } from './messagelimit.js';
 
 /** A SEARCH RETURN option (RFC 4731 3.1, RFC 5182 2). */
 export type SearchReturnOption = 'MIN' | 'MAX' | 'COUNT' | 'ALL' | 'SAVE';
@@ -169,5 +170,7 @@ export async function esearch(
     ...longCommandOptions(options),
   });
   const responses = result.untagged.filter((r): r is UntaggedOf<'ESEARCH'> => r.name === 'ESEARCH');
-  return foldESearch(responses, uid);
+  const out = foldESearch(responses, uid);
+  checkMessageLimit(result, () => out);
+  return out;
 }

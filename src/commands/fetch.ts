@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import type { CommandContext, RunOptions } from '../connection/types.js';
 import type { BodyStructure } from '../model/body-structure.js';
 import type { Address, AddressGroup, Envelope } from '../model/envelope.js';
-import { ImapArgumentError, ImapStateError } from '../model/errors.js';
+import { ImapArgumentError, ImapMessageLimitError, ImapStateError } from '../model/errors.js';
 import type { FetchAttributes, FetchDataResponse, UntaggedResponse } from '../model/response.js';
 import { SequenceSet } from '../model/sequence-set.js';
 import { atom, list, num, raw, seq } from '../wire/args.js';
@@ -25,6 +25,7 @@ import {
   type ByteRange,
   type FetchItems,
 } from './fetch-items.js';
+import { messageLimitError, withPartial } from './messagelimit.js';
 
 /** A set of messages: a {@link SequenceSet}, wire text (`1:5,9`), a number or numbers. */
 export type MessageSet = SequenceSet | string | number | readonly number[];
@@ -519,7 +520,8 @@ class FetchIterator implements AsyncIterableIterator<FetchedMessage> {
     if (this.#options.signal !== undefined) runOptions.signal = this.#options.signal;
     // exec: a NO or BAD rejects with ImapProtocolError.
     this.#ctx.exec(command, args, runOptions).then(
-      () => this.#finish(null),
+      // RFC 9738: a partial FETCH (OK [MESSAGELIMIT n uid]) ends the loop with an error after its messages.
+      (result) => this.#finish(messageLimitError(result, () => undefined)),
       (err: unknown) => this.#finish(err ?? new Error('FETCH failed')),
     );
   }
@@ -660,7 +662,11 @@ export async function fetchAll(
 ): Promise<FetchedMessage[]> {
   const out: FetchedMessage[] = [];
   const messages = new FetchIterator(ctx, prepareFetch(ctx, set, items, options), options, true);
-  for await (const m of messages) out.push(m);
+  try {
+    for await (const m of messages) out.push(m);
+  } catch (err) {
+    throw err instanceof ImapMessageLimitError ? withPartial(err, out) : err;
+  }
   return out;
 }
 

@@ -66,12 +66,14 @@ export type {
 } from './fetch.js';
 export { id } from './id.js';
 export type { IdFields } from './id.js';
+export { getJmapAccess } from './jmapaccess.js';
 export { list } from './list.js';
 export type { ListOptions, ListReturn, ListSelection, MailboxEntry } from './list.js';
 export { logout } from './logout.js';
 export { lsub } from './lsub.js';
 export { getMetadata, setMetadata } from './metadata.js';
 export type { GetMetadataOptions } from './metadata.js';
+export { messageLimit, saveLimit } from './messagelimit.js';
 export { move } from './move.js';
 export type { MoveOptions, MoveResult } from './move.js';
 export { namespace } from './namespace.js';

@@ -1,16 +1,17 @@
 import type { CommandContext } from '../connection/types.js';
 import { ImapArgumentError } from '../model/errors.js';
 import type { UntaggedOf, UntaggedResponse } from '../model/response.js';
-import { atom, list as listArg, mailbox } from '../wire/args.js';
+import { astring, atom, list as listArg, mailbox } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
 import { requireCapability } from './capability.js';
 import { decodeMailboxName } from './mailbox-name.js';
+import { checkEntry } from './metadata.js';
 import { foldStatus, statusItemsArg, type StatusItem, type StatusResult } from './status.js';
 
 /** LIST selection options (RFC 5258 3.1, RFC 6154 5.1). */
 export type ListSelection = 'SUBSCRIBED' | 'REMOTE' | 'RECURSIVEMATCH' | 'SPECIAL-USE';
 
-/** LIST return options (RFC 5258 3.2, RFC 6154 5.2, RFC 5819, RFC 8440). */
+/** LIST return options (RFC 5258 3.2, RFC 6154 5.2, RFC 5819, RFC 8440, RFC 9590). */
 export interface ListReturn {
   /** `SUBSCRIBED`: mark subscribed mailboxes (`\Subscribed`). */
   subscribed?: boolean;
@@ -22,6 +23,13 @@ export interface ListReturn {
   status?: readonly StatusItem[];
   /** `MYRIGHTS`: the caller's ACL rights on each mailbox (capability LIST-MYRIGHTS). */
   myrights?: boolean;
+  /**
+   * `METADATA (entries)`: these metadata entries of each mailbox, e.g.
+   * `['/shared/comment', '/private/color']` (capability LIST-METADATA, RFC
+   * 9590). Only the entry list is sent: the MAXSIZE option is not offered,
+   * since its place in the RFC 9590 grammar could not be confirmed.
+   */
+  metadata?: readonly string[];
 }
 
 /** Options of {@link list}. */
@@ -63,6 +71,13 @@ export interface MailboxEntry {
   status?: StatusResult;
   /** LIST-MYRIGHTS: the caller's rights on the mailbox, when asked for and sent. */
   myRights?: string;
+  /**
+   * LIST-METADATA (RFC 9590): the values of the entries asked for, keyed by
+   * entry name as the server sent it; null for NIL (no value); entries the
+   * server left out are absent. Present (possibly empty) whenever metadata
+   * was asked for.
+   */
+  metadata?: Map<string, Buffer | null>;
 }
 
 /** Folds one LIST/LSUB response into a {@link MailboxEntry}. @internal */
@@ -87,17 +102,19 @@ export function foldListEntry(ctx: CommandContext, r: UntaggedOf<'LIST' | 'LSUB'
   };
 }
 
-/** Folds LIST (or LSUB) responses, merging LIST-STATUS and MYRIGHTS data by mailbox. @internal */
+/** Folds LIST (or LSUB) responses, merging LIST-STATUS, MYRIGHTS and METADATA data by mailbox. @internal */
 export function foldList(
   ctx: CommandContext,
   responses: readonly UntaggedResponse[],
   kind: 'LIST' | 'LSUB',
+  withMetadata = false,
 ): MailboxEntry[] {
   const entries: MailboxEntry[] = [];
   const byRawName = new Map<string, MailboxEntry>();
   for (const r of responses) {
     if (r.name === kind) {
       const entry = foldListEntry(ctx, r);
+      if (withMetadata) entry.metadata = new Map();
       entries.push(entry);
       byRawName.set(r.mailbox, entry);
     }
@@ -109,10 +126,19 @@ export function foldList(
     } else if (r.name === 'MYRIGHTS') {
       const entry = byRawName.get(r.mailbox);
       if (entry !== undefined) entry.myRights = r.rights;
+    } else if (r.name === 'METADATA' && withMetadata) {
+      // RFC 9590: one or more METADATA responses per listed mailbox; a
+      // change notice (entries without values) is not an answer.
+      const target = byRawName.get(r.mailbox)?.metadata;
+      if (target === undefined) continue;
+      for (const [name, value] of r.entries) if (value !== undefined) target.set(name, value);
     }
   }
   return entries;
 }
+
+const LIST_COLLECT = ['LIST', 'STATUS', 'MYRIGHTS'] as const;
+const LIST_COLLECT_METADATA = ['LIST', 'STATUS', 'MYRIGHTS', 'METADATA'] as const;
 
 function returnArg(ctx: CommandContext, ret: ListReturn): CommandArg[] {
   const items: CommandArg[] = [];
@@ -130,6 +156,14 @@ function returnArg(ctx: CommandContext, ret: ListReturn): CommandArg[] {
     requireCapability(ctx, 'LIST-MYRIGHTS');
     items.push(atom('MYRIGHTS'));
   }
+  if (ret.metadata !== undefined) {
+    requireCapability(ctx, 'LIST-METADATA');
+    if (ret.metadata.length === 0) {
+      throw new ImapArgumentError('RETURN (METADATA ...) needs at least one entry (RFC 9590)');
+    }
+    ret.metadata.forEach(checkEntry);
+    items.push(atom('METADATA'), listArg(ret.metadata.map((e) => astring(e))));
+  }
   return items;
 }
 
@@ -139,8 +173,11 @@ function returnArg(ctx: CommandContext, ret: ListReturn): CommandArg[] {
  * delimiter) under `reference` (both Unicode). Extended forms: selection and
  * return options and several patterns (LIST-EXTENDED, RFC 5258), STATUS of
  * each mailbox merged into its entry (LIST-STATUS, RFC 5819), special-use
- * (SPECIAL-USE, RFC 6154), MYRIGHTS (LIST-MYRIGHTS, RFC 8440). IMAP4rev2
- * includes all but MYRIGHTS. Entries come in the server's order.
+ * (SPECIAL-USE, RFC 6154), MYRIGHTS (LIST-MYRIGHTS, RFC 8440), metadata
+ * entries of each mailbox (LIST-METADATA, RFC 9590 — the RETURN option
+ * `METADATA (entries)`, the untagged METADATA responses folded into each
+ * entry's `metadata`). IMAP4rev2 includes all but MYRIGHTS and METADATA.
+ * Entries come in the server's order.
  */
 export async function list(
   ctx: CommandContext,
@@ -178,11 +215,16 @@ export async function list(
       options.return.subscribed !== true &&
       options.return.children !== true &&
       options.return.specialUse !== true &&
-      options.return.myrights !== true;
+      options.return.myrights !== true &&
+      options.return.metadata === undefined;
     // RETURN (STATUS ...) alone is LIST-STATUS; any other return option is LIST-EXTENDED.
     if (!onlyLegacy) requireCapability(ctx, 'LIST-EXTENDED', 'IMAP4rev2');
     args.push(atom('RETURN'), listArg(returnItems));
   }
-  const result = await ctx.exec('LIST', args, { collect: ['LIST', 'STATUS', 'MYRIGHTS'] });
-  return foldList(ctx, result.untagged, 'LIST');
+  const withMetadata = options.return?.metadata !== undefined;
+  const result = await ctx.exec('LIST', args, {
+    // METADATA only when asked: otherwise an unsolicited one (NOTIFY) stays a mailbox event.
+    collect: withMetadata ? LIST_COLLECT_METADATA : LIST_COLLECT,
+  });
+  return foldList(ctx, result.untagged, 'LIST', withMetadata);
 }

@@ -13,8 +13,8 @@ export interface GetMetadataOptions {
   depth?: 0 | 1 | 'infinity';
 }
 
-/** An entry name: `/private/...` or `/shared/...` (RFC 5464 3.2). */
-function checkEntry(entry: string): void {
+/** An entry name: `/private/...` or `/shared/...` (RFC 5464 3.2). @internal */
+export function checkEntry(entry: string): void {
   if (!/^\/(private|shared)(\/[^\s/*%()"\\{}\]\x00-\x1f\x7f]+)*$/i.test(entry)) {
     throw new ImapArgumentError(
       `invalid metadata entry ${JSON.stringify(entry)}: must be /private/... or /shared/... (RFC 5464 3.2)`,

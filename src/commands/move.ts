@@ -9,6 +9,7 @@ import { store } from './store.js';
 import { uidExpunge } from './uid-expunge.js';
 import { refuseSequenceNumbers } from './capability.js';
 import { longCommandOptions, type LongCommandOptions } from './progress.js';
+import { checkMessageLimit } from './messagelimit.js';
 
 /** Options of {@link move}. */
 export interface MoveOptions extends LongCommandOptions {
@@ -75,7 +76,9 @@ export async function move(
       if (r.name === 'OK') copyUid ??= copyUidOf(r.code);
     }
     copyUid ??= copyUidOf(result.tagged.code);
-    return { copyUid, ...foldExpunged(result), emulated: false };
+    const out: MoveResult = { copyUid, ...foldExpunged(result), emulated: false };
+    checkMessageLimit(result, () => out);
+    return out;
   }
 
   const uidPlus = ctx.hasCapability('UIDPLUS');

@@ -5,6 +5,7 @@ import { esearch, type SearchReturnOption } from './esearch.js';
 import { prepareSearchProgram, type SearchQuery } from './search-query.js';
 import { refuseSequenceNumbers } from './capability.js';
 import { longCommandOptions, type LongCommandOptions } from './progress.js';
+import { checkMessageLimit } from './messagelimit.js';
 
 /** Options of {@link search}. */
 export interface SearchOptions extends LongCommandOptions {
@@ -105,6 +106,7 @@ export async function search(
       if (r.modseq !== undefined) out.modseq = r.modseq;
     }
   }
+  checkMessageLimit(result, () => out);
   return out;
 }
 

@@ -6,6 +6,7 @@ import { atom, flag, list, mailbox, num, seq } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
 import { refuseSequenceNumbers, requireCapability } from './capability.js';
 import { toFetchedMessage, type FetchedMessage, type MessageSet } from './fetch.js';
+import { checkMessageLimit } from './messagelimit.js';
 
 /**
  * One kind of change: add, remove or replace. Give exactly one of the three,
@@ -169,7 +170,10 @@ export async function store(
   };
   if (options.signal !== undefined) runOptions.signal = options.signal;
   for (const args of commands) {
-    foldModified(out, await ctx.exec(uid ? 'UID STORE' : 'STORE', args, runOptions));
+    const result = await ctx.exec(uid ? 'UID STORE' : 'STORE', args, runOptions);
+    foldModified(out, result);
+    // RFC 9738: a partial STORE (OK [MESSAGELIMIT n uid]) is an error carrying what was done.
+    checkMessageLimit(result, () => out);
   }
   return out;
 }

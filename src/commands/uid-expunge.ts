@@ -4,6 +4,7 @@ import { requireCapability } from './capability.js';
 import { foldExpunged, type ExpungeResult } from './expunge.js';
 import type { MessageSet } from './fetch.js';
 import { longCommandOptions, type LongCommandOptions } from './progress.js';
+import { checkMessageLimit } from './messagelimit.js';
 
 /**
  * UID EXPUNGE (RFC 4315 2.1, capability UIDPLUS; RFC 9051 6.4.9 in
@@ -22,5 +23,7 @@ export async function uidExpunge(
     collect: ['EXPUNGE', 'VANISHED'],
     ...longCommandOptions(options),
   });
-  return foldExpunged(result);
+  const out = foldExpunged(result);
+  checkMessageLimit(result, () => out);
+  return out;
 }

@@ -21,7 +21,8 @@ export type ImapErrorCode =
   | 'STATE'
   | 'AUTH'
   | 'ABORTED'
-  | 'UID_REQUIRED';
+  | 'UID_REQUIRED'
+  | 'MESSAGE_LIMIT';
 
 /** Details every imapkit error may carry. */
 export interface ImapErrorDetails {
@@ -154,5 +155,43 @@ export class ImapUidRequiredError extends ImapError {
   constructor(message: string, sent: boolean, details: ImapErrorDetails = {}) {
     super('UID_REQUIRED', message, details);
     this.sent = sent;
+  }
+}
+
+/**
+ * The server processed only part of a command's messages because of its
+ * MESSAGELIMIT (RFC 9738, capability MESSAGELIMIT): its tagged OK carried
+ * `[MESSAGELIMIT limit uid]` (or an untagged NO did). The messages with UIDs
+ * from `lowestUid` up were processed (FETCH data already delivered, flags
+ * stored, messages copied, moved or expunged); those below `lowestUid` were
+ * not. Repeat the command on `UID 1:lowestUid-1` (in batches of at most
+ * `limit`) for the rest. What the command did is in `partial`, typed as the
+ * command's own result (FETCH: the messages; STORE, SEARCH, COPY, MOVE, UID
+ * EXPUNGE: their result objects).
+ */
+export class ImapMessageLimitError extends ImapError {
+  /** The server's limit on messages per command. */
+  readonly limit: number;
+  /** The lowest UID processed; null when the server did not say (then nothing is known to be done). */
+  readonly lowestUid: number | null;
+  /** The command's result for the part that was processed (its own result type). */
+  readonly partial: unknown;
+
+  constructor(
+    limit: number,
+    lowestUid: number | null,
+    partial: unknown,
+    details: ImapErrorDetails = {},
+  ) {
+    super(
+      'MESSAGE_LIMIT',
+      lowestUid === null
+        ? `the server processed only part of the messages (MESSAGELIMIT ${limit})`
+        : `the server processed only the messages from UID ${lowestUid} up (MESSAGELIMIT ${limit}); those below UID ${lowestUid} were not processed`,
+      details,
+    );
+    this.limit = limit;
+    this.lowestUid = lowestUid;
+    this.partial = partial;
   }
 }

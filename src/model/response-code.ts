@@ -118,6 +118,17 @@ export type ResponseCode =
       total: number | null;
     }
   | {
+      name: 'MESSAGELIMIT';
+      /** The server's limit on messages one command processes (RFC 9738, capability MESSAGELIMIT or SAVELIMIT). */
+      limit: number;
+      /**
+       * On a partial OK: the lowest UID the command processed (it went from
+       * the highest UID down), so the messages below it were not processed;
+       * null when absent (a NO refusing the whole command).
+       */
+      lowestUid: number | null;
+    }
+  | {
       name: 'OTHER';
       /** The code's name as sent (upper-cased). */
       atom: string;

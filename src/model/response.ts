@@ -340,6 +340,13 @@ export type UntaggedResponse = ResponseBase &
       }
     | {
         kind: 'untagged';
+        /** `* JMAPACCESS url`: the answer to GETJMAPACCESS (RFC 9698, capability JMAPACCESS). */
+        name: 'JMAPACCESS';
+        /** The JMAP session resource's URL, as sent. */
+        url: string;
+      }
+    | {
+        kind: 'untagged';
         name: 'FETCH';
         /** The message's sequence number. */
         seq: number;

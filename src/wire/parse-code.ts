@@ -115,6 +115,17 @@ function knownCode(s: Scanner, name: string): ResponseCode | undefined {
     }
     case 'INPROGRESS':
       return inProgress(s);
+    case 'MESSAGELIMIT': {
+      // RFC 9738: "MESSAGELIMIT" SP message-limit [SP uniqueid]
+      s.sp();
+      const limit = s.number();
+      if (limit === 0) return s.fail('MESSAGELIMIT of 0');
+      s.skipSpaces();
+      if (s.peek() === 0x5d) return { name, limit, lowestUid: null };
+      const lowestUid = s.number();
+      if (lowestUid === 0) return s.fail('MESSAGELIMIT with UID 0');
+      return { name, limit, lowestUid };
+    }
     default:
       return undefined;
   }

@@ -556,6 +556,11 @@ function untagged(s: Scanner): UntaggedResponse {
     case 'METADATA':
       r = metadata(s);
       break;
+    case 'JMAPACCESS':
+      // RFC 9698: the URL of the JMAP session resource, a string (an atom accepted too).
+      s.spaces();
+      r = { kind: 'untagged', name, url: s.astring() };
+      break;
     default:
       return other(s, name, null);
   }
