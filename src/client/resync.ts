@@ -216,7 +216,7 @@ export async function resync(
     };
   }
 
-  let changed: ChangedMessage[] = [];
+  const changed: ChangedMessage[] = [];
   let method: ResyncEvent['method'] = 'none';
   const modseq = prev.highestModseq;
   if (
