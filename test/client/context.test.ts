@@ -139,6 +139,10 @@ describe('ImapClient progress reports for esort and the contexts (RFC 9585, scri
     expect(await c.esort(['DATE'], {}, { return: ['COUNT'], onProgress: record('esort') })).toEqual(
       { uid: true, count: 5 },
     );
+    // maxBufferedBytes reaches the command module (checked before anything is sent).
+    await expect(c.searchContext({ all: true }, { maxBufferedBytes: -1 })).rejects.toThrow(
+      /maxBufferedBytes must be/,
+    );
     const live = await c.searchContext({ all: true }, { onProgress: record('search') });
     expect(live.result.all!.toString()).toBe('1:5');
     const sorted = await c.sortContext(['SUBJECT'], {}, { onProgress: record('sort') });
