@@ -183,6 +183,11 @@ export interface ClientContextOptions extends MessageOptions {
   charset?: string;
   /** Updates kept for a consumer that does not read them (default 10,000); past it, LIMIT. */
   maxBuffered?: number;
+  /**
+   * Estimated size of the updates kept for a consumer that does not read
+   * them (default 16 MiB; see `ContextOptions.maxBufferedBytes`); past it, LIMIT.
+   */
+  maxBufferedBytes?: number;
 }
 
 function contextOptions(options: ClientContextOptions) {
@@ -192,6 +197,9 @@ function contextOptions(options: ClientContextOptions) {
     ...(options.partial === undefined ? {} : { partial: options.partial }),
     ...(options.charset === undefined ? {} : { charset: options.charset }),
     ...(options.maxBuffered === undefined ? {} : { maxBuffered: options.maxBuffered }),
+    ...(options.maxBufferedBytes === undefined
+      ? {}
+      : { maxBufferedBytes: options.maxBufferedBytes }),
   };
 }
 

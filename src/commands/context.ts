@@ -10,11 +10,16 @@ import type {
   CorrelatedReceiver,
   CorrelatingContext,
 } from '../connection/types.js';
-import { ImapArgumentError, ImapLimitError, ImapStateError } from '../model/errors.js';
+import {
+  ImapArgumentError,
+  ImapConnectionError,
+  ImapLimitError,
+  ImapStateError,
+} from '../model/errors.js';
 import type { ContextUpdate, UntaggedOf, UntaggedResponse } from '../model/response.js';
 import { str } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
-import { requireCapability } from './capability.js';
+import { refuseSequenceNumbers, requireCapability } from './capability.js';
 import {
   foldESearch,
   returnOptionsArgs,
@@ -28,6 +33,7 @@ import {
   type ESortResult,
   type SortReturnOption,
 } from './esort.js';
+import { longCommandOptions, type LongCommandOptions } from './progress.js';
 import { prepareSearchProgram, type SearchQuery } from './search-query.js';
 import type { SortCriterion } from './sort.js';
 
@@ -49,12 +55,16 @@ export type ContextEnd =
   | 'refused'
   /** The connection closed. */
   | 'closed'
-  /** More than `maxBuffered` updates waited for the consumer. */
+  /** More than `maxBuffered` updates, or more than `maxBufferedBytes` of them, waited for the consumer. */
   | 'limit';
 
 /** Options common to {@link searchContext} and {@link sortContext}. */
-export interface ContextOptions {
-  /** UID SEARCH / UID SORT: results and updates are UIDs (default false, as in the other commands). */
+export interface ContextOptions extends LongCommandOptions {
+  /**
+   * UID SEARCH / UID SORT: results and updates are UIDs (default false, as
+   * in the other commands). Once UIDONLY is enabled (RFC 9586) a context
+   * without it fails with ImapUidRequiredError before anything is sent.
+   */
   uid?: boolean;
   /** The CHARSET of the search keys. */
   charset?: string;
@@ -69,7 +79,20 @@ export interface ContextOptions {
    * and CANCELUPDATE is sent: nothing is dropped silently.
    */
   maxBuffered?: number;
-  /** Cancels the initial command: it rejects with an error of code `ABORTED`. */
+  /**
+   * Size of the updates kept for a consumer that does not read them
+   * (default 16 MiB), since one update can carry a huge set: estimated from
+   * their content, about what they take in memory (72 bytes per range of
+   * their sets, never expanded, 128 per ADDTO/REMOVEFROM, 64 per response),
+   * the update arriving included. Past it the context ends as past
+   * `maxBuffered`. `Infinity` turns it off.
+   */
+  maxBufferedBytes?: number;
+  /**
+   * Cancels the initial command: it rejects with an error of code
+   * `ABORTED`. When it was already sent, CANCELUPDATE follows its tagged
+   * response, so the server does not keep the context.
+   */
   signal?: AbortSignal;
 }
 
@@ -89,6 +112,14 @@ export interface SortContextOptions extends ContextOptions {
 }
 
 const DEFAULT_MAX_BUFFERED = 10_000;
+const DEFAULT_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+
+/** What one buffered update counts toward `maxBufferedBytes` (see ContextOptions). */
+function updateBytes(updates: readonly ContextUpdate[]): number {
+  let bytes = 64;
+  for (const u of updates) bytes += 128 + 72 * u.set.ranges.length;
+  return bytes;
+}
 
 /**
  * A live search or sort context (RFC 5267 4.3): the initial `result`, then
@@ -97,8 +128,8 @@ const DEFAULT_MAX_BUFFERED = 10_000;
  * loop ends when the context ends: {@link cancel} (breaking out of the loop
  * cancels too), the mailbox is no longer selected, or the server refused to
  * update it ({@link refused}); it throws when the connection closed or
- * more than `maxBuffered` updates waited. Updates already received are
- * yielded first in every case.
+ * more than `maxBuffered` updates (or `maxBufferedBytes` of them) waited.
+ * Updates already received are yielded first in every case.
  *
  * For a SEARCH or SORT (not UID) context the numbers are sequence numbers,
  * which later EXPUNGEs shift (RFC 5267 4.3.4 sends REMOVEFROM before the
@@ -117,18 +148,27 @@ export class SearchContext<
 
   readonly #ctx: CommandContext;
   readonly #maxBuffered: number;
+  readonly #maxBufferedBytes: number;
   readonly #queue: SearchUpdate[] = [];
+  #queuedBytes = 0;
   #error: Error | null = null;
   #waiters: (() => void)[] = [];
   #unregister: (() => void) | null = null;
   #cancelling: Promise<void> | null = null;
 
   /** @internal Built by {@link searchContext} / {@link sortContext}. */
-  constructor(ctx: CommandContext, command: 'SEARCH' | 'SORT', uid: boolean, maxBuffered: number) {
+  constructor(
+    ctx: CommandContext,
+    command: 'SEARCH' | 'SORT',
+    uid: boolean,
+    maxBuffered: number,
+    maxBufferedBytes: number = DEFAULT_MAX_BUFFERED_BYTES,
+  ) {
     this.#ctx = ctx;
     this.command = command;
     this.uid = uid;
     this.#maxBuffered = maxBuffered;
+    this.#maxBufferedBytes = maxBufferedBytes;
   }
 
   /** The tag of the command that opened the context (its correlator, named by CANCELUPDATE). */
@@ -162,6 +202,11 @@ export class SearchContext<
     return this.#queue.length;
   }
 
+  /** What the updates received and not yet consumed count toward `maxBufferedBytes`. */
+  get bufferedBytes(): number {
+    return this.#queuedBytes;
+  }
+
   /** @internal Where the connection delivers the context's ESEARCH responses. */
   readonly receiver: CorrelatedReceiver = {
     response: (r) => this.push(r),
@@ -171,18 +216,30 @@ export class SearchContext<
   /** @internal Queues an update response (ignores ESEARCH data without ADDTO/REMOVEFROM). */
   push(r: UntaggedOf<'ESEARCH'>): void {
     if (this.endReason !== null || r.updates === undefined || r.updates.length === 0) return;
+    const bytes = updateBytes(r.updates);
+    let error: ImapLimitError | null = null;
     if (this.#queue.length >= this.#maxBuffered) {
-      const error = new ImapLimitError(
+      error = new ImapLimitError(
         'contextUpdates',
         `${this.#queue.length} updates of the context ${this.tag} were not consumed; ` +
           'it was cancelled (raise maxBuffered, or read the updates)',
       );
+    } else if (this.#queuedBytes + bytes > this.#maxBufferedBytes) {
+      error = new ImapLimitError(
+        'contextUpdateBytes',
+        `the updates of the context ${this.tag} not consumed would take about ` +
+          `${this.#queuedBytes + bytes} bytes, over maxBufferedBytes ${this.#maxBufferedBytes}; ` +
+          'it was cancelled (raise maxBufferedBytes, or read the updates)',
+      );
+    }
+    if (error !== null) {
       // Not from inside the connection's dispatch of this response.
       queueMicrotask(() => void this.#sendCancel().catch(() => undefined));
       this.finish('limit', error);
       return;
     }
     this.#queue.push({ uid: r.uid, updates: r.updates });
+    this.#queuedBytes += bytes;
     this.#notify();
   }
 
@@ -194,6 +251,18 @@ export class SearchContext<
     this.#unregister?.();
     this.#unregister = null;
     this.#notify();
+  }
+
+  /**
+   * @internal The opening command was sent but failed here (aborted, over
+   * its collection limit): the server may keep the context, so it ends and
+   * CANCELUPDATE is sent, its failure ignored. Not pipelined, it goes out
+   * after the command's tagged response.
+   */
+  abandon(): void {
+    if (this.#endReason !== null) return;
+    void this.#sendCancel().catch(() => undefined);
+    this.finish('cancelled');
   }
 
   /** @internal Remembers how to stop the connection's routing. */
@@ -228,7 +297,10 @@ export class SearchContext<
   async next(): Promise<IteratorResult<SearchUpdate, undefined>> {
     for (;;) {
       const u = this.#queue.shift();
-      if (u !== undefined) return { value: u, done: false };
+      if (u !== undefined) {
+        this.#queuedBytes -= updateBytes(u.updates);
+        return { value: u, done: false };
+      }
       if (this.endReason !== null) {
         const error = this.#error;
         this.#error = null;
@@ -314,18 +386,48 @@ function maxBufferedOf(options: ContextOptions): number {
   return max;
 }
 
-/** Sends the command and wires the context; the initial ESEARCH is folded by `fold`. */
+function maxBufferedBytesOf(options: ContextOptions): number {
+  const max = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+  if (typeof max !== 'number' || !(max > 0) || (!Number.isInteger(max) && max !== Infinity)) {
+    throw new ImapArgumentError(
+      `maxBufferedBytes must be a positive integer or Infinity, not ${String(max)}`,
+    );
+  }
+  return max;
+}
+
+/**
+ * The opening command failed here after it may have been sent: aborted, or
+ * over its collection limit (rejected at its tagged response). Errors from
+ * the server (NO, BAD) or the connection closing need no CANCELUPDATE.
+ */
+function failedLocally(err: unknown): boolean {
+  return err instanceof ImapConnectionError && (err.code === 'ABORTED' || err.code === 'LIMIT');
+}
+
+/**
+ * Sends the command and wires the context; the initial ESEARCH is folded by
+ * `fold`. A command sent and then failing here (aborted, over its
+ * collection limit) is followed by CANCELUPDATE.
+ */
 async function open<R extends ESearchResult | ESortResult>(
   ctx: CorrelatingContext,
   handle: SearchContext<R>,
   args: CommandArg[],
   pipeline: boolean,
   fold: (responses: UntaggedOf<'ESEARCH'>[], uid: boolean) => R,
-  signal: AbortSignal | undefined,
+  options: LongCommandOptions,
 ): Promise<SearchContext<R>> {
   if (typeof (ctx as Partial<CorrelatingContext>).correlate !== 'function') {
     throw new ImapStateError('this connection cannot route context updates (no correlate())');
   }
+  if (!handle.uid) refuseSequenceNumbers(ctx, handle.command);
+  const signal = options.signal;
+  // Already aborted when the tag is assigned: rejected before it is queued,
+  // so no CANCELUPDATE. (One aborted while still queued behind other
+  // commands cannot be told apart from one sent: it gets a CANCELUPDATE the
+  // server answers with NO or BAD, ignored.)
+  let neverSent = false;
   const initial: UntaggedOf<'ESEARCH'>[] = [];
   let refused = false;
   const onUntagged = (r: UntaggedResponse): boolean => {
@@ -346,14 +448,18 @@ async function open<R extends ESearchResult | ESortResult>(
       collect: ['ESEARCH', 'NO'],
       pipeline,
       onTag: (tag) => {
+        neverSent = signal?.aborted === true;
         handle.opened(tag);
         handle.attach(ctx.correlate(tag, handle.receiver));
       },
       onUntagged,
-      ...(signal === undefined ? {} : { signal }),
+      ...longCommandOptions(options),
     });
   } catch (err) {
-    handle.finish('closed');
+    // The CANCELUPDATE is queued before the caller sees the error, so it
+    // precedes whatever the caller sends next (a SELECT...).
+    if (handle.tag !== '' && !neverSent && failedLocally(err)) handle.abandon();
+    else handle.finish('closed');
     throw err;
   }
   handle.opened(null, fold(initial, handle.uid));
@@ -385,6 +491,7 @@ export async function searchContext(
 ): Promise<SearchContext<ESearchResult>> {
   requireCapability(ctx, 'CONTEXT=SEARCH');
   const maxBuffered = maxBufferedOf(options);
+  const maxBufferedBytes = maxBufferedBytesOf(options);
   const ret = options.return ?? (options.partial === undefined ? ['ALL'] : []);
   const returnArgs = returnOptionsArgs(ctx, {
     command: 'SEARCH',
@@ -399,14 +506,20 @@ export async function searchContext(
   );
   const uid = options.uid === true;
   const saves = ret.some((o) => typeof o === 'string' && o.toUpperCase() === 'SAVE');
-  const handle = new SearchContext<ESearchResult>(ctx, 'SEARCH', uid, maxBuffered);
+  const handle = new SearchContext<ESearchResult>(
+    ctx,
+    'SEARCH',
+    uid,
+    maxBuffered,
+    maxBufferedBytes,
+  );
   return open(
     ctx,
     handle,
     [...returnArgs, ...program.args],
     uid && program.pipelineSafe && !saves,
     foldESearch,
-    options.signal,
+    options,
   );
 }
 
@@ -424,6 +537,7 @@ export async function sortContext(
 ): Promise<SearchContext<ESortResult>> {
   requireCapability(ctx, 'CONTEXT=SORT');
   const maxBuffered = maxBufferedOf(options);
+  const maxBufferedBytes = maxBufferedBytesOf(options);
   const ret = options.return ?? (options.partial === undefined ? ['ALL'] : []);
   const { args, pipelineSafe } = esortArgs(
     ctx,
@@ -433,8 +547,8 @@ export async function sortContext(
     options.charset,
   );
   const uid = options.uid === true;
-  const handle = new SearchContext<ESortResult>(ctx, 'SORT', uid, maxBuffered);
-  return open(ctx, handle, args, uid && pipelineSafe, foldESort, options.signal);
+  const handle = new SearchContext<ESortResult>(ctx, 'SORT', uid, maxBuffered, maxBufferedBytes);
+  return open(ctx, handle, args, uid && pipelineSafe, foldESort, options);
 }
 
 /**

@@ -9,8 +9,9 @@ import type { UntaggedOf } from '../model/response.js';
 import type { SequenceSet } from '../model/sequence-set.js';
 import { atom } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
-import { requireCapability } from './capability.js';
+import { refuseSequenceNumbers, requireCapability } from './capability.js';
 import { returnOptionsArgs } from './esearch.js';
+import { longCommandOptions, type LongCommandOptions } from './progress.js';
 import { sortCriteriaArg, type SortCriterion } from './sort.js';
 import { prepareSearchProgram, type SearchQuery } from './search-query.js';
 
@@ -18,8 +19,11 @@ import { prepareSearchProgram, type SearchQuery } from './search-query.js';
 export type SortReturnOption = 'MIN' | 'MAX' | 'COUNT' | 'ALL';
 
 /** Options of {@link esort}. */
-export interface ESortOptions {
-  /** UID SORT: results are UIDs. */
+export interface ESortOptions extends LongCommandOptions {
+  /**
+   * UID SORT: results are UIDs. Once UIDONLY is enabled (RFC 9586) a SORT
+   * without it fails with ImapUidRequiredError before anything is sent.
+   */
   uid?: boolean;
   /** The CHARSET of the search keys (default UTF-8). */
   charset?: string;
@@ -31,8 +35,6 @@ export interface ESortOptions {
    * counted from the end (`-1:-100`, RFC 9394) also needs PARTIAL.
    */
   partial?: string;
-  /** Cancels the command: it rejects with an error of code `ABORTED`. */
-  signal?: AbortSignal;
 }
 
 /**
@@ -143,11 +145,12 @@ export async function esort(
     options.charset,
   );
   const uid = options.uid === true;
+  if (!uid) refuseSequenceNumbers(ctx, 'SORT');
   const result = await ctx.exec(uid ? 'UID SORT' : 'SORT', args, {
     collect: ['ESEARCH'],
     single: true,
     pipeline: uid && pipelineSafe,
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...longCommandOptions(options),
   });
   const responses = result.untagged.filter((r): r is UntaggedOf<'ESEARCH'> => r.name === 'ESEARCH');
   return foldESort(responses, uid);

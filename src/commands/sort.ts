@@ -3,6 +3,7 @@ import { ImapArgumentError } from '../model/errors.js';
 import { atom, list } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
 import { refuseSequenceNumbers, requireCapability } from './capability.js';
+import { longCommandOptions, type LongCommandOptions } from './progress.js';
 import { prepareSearchProgram, type SearchQuery } from './search-query.js';
 
 /** A SORT key (RFC 5256 3; DISPLAYFROM and DISPLAYTO from RFC 5957). */
@@ -18,13 +19,11 @@ export type SortCriterion =
     };
 
 /** Options of {@link sort}. */
-export interface SortOptions {
+export interface SortOptions extends LongCommandOptions {
   /** UID SORT: results are UIDs. */
   uid?: boolean;
   /** The CHARSET of the search keys (default UTF-8, which every SORT server supports). */
   charset?: string;
-  /** Cancels the command: it rejects with an error of code `ABORTED`. */
-  signal?: AbortSignal;
 }
 
 const KEYS = new Set<string>([
@@ -91,7 +90,7 @@ export async function sort(
       collect: ['SORT'],
       single: true,
       pipeline: uid && program.pipelineSafe,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...longCommandOptions(options),
     },
   );
   const numbers: number[] = [];

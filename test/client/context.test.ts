@@ -12,6 +12,7 @@ import { create } from '../../src/commands/create.js';
 import { deleteMailbox } from '../../src/commands/delete.js';
 import { select } from '../../src/commands/select.js';
 import { ImapConnection } from '../../src/connection/connection.js';
+import type { CommandProgress } from '../../src/connection/types.js';
 import { ImapCapabilityError } from '../../src/model/errors.js';
 import { closeScriptedClients, scriptedClient, selectInbox } from '../helpers/scripted-client.js';
 import { plainOptions, testMessage, uniqueMailbox } from '../helpers/dovecot.js';
@@ -108,5 +109,63 @@ describe('ImapClient.esort without ESORT (scripted server)', () => {
       code: 'ARGUMENT',
     });
     expect(sent).toHaveLength(3);
+  });
+});
+
+describe('ImapClient progress reports for esort and the contexts (RFC 9585, scripted server)', () => {
+  const progress = (tag: string) =>
+    `* OK [INPROGRESS ("${tag}" 1 2)] working\r\n* OK [INPROGRESS ("${tag}" 2 2)] working\r\n`;
+
+  it('esort, searchContext and sortContext hand INPROGRESS reports to onProgress', async () => {
+    const c = await scriptedClient('IMAP4rev1 SORT ESORT CONTEXT=SEARCH CONTEXT=SORT INPROGRESS', [
+      selectInbox(5),
+      [
+        /^\S+ UID SORT RETURN \(COUNT\) \(DATE\) UTF-8 ALL$/,
+        `${progress('$tag')}* ESEARCH (TAG "$tag") UID COUNT 5\r\n$tag OK sorted\r\n`,
+      ],
+      [
+        /^\S+ UID SEARCH RETURN \(ALL UPDATE\) ALL$/,
+        `${progress('$tag')}* ESEARCH (TAG "$tag") UID ALL 1:5\r\n$tag OK done\r\n`,
+      ],
+      [
+        /^\S+ UID SORT RETURN \(ALL UPDATE\) \(SUBJECT\) UTF-8 ALL$/,
+        `${progress('$tag')}* ESEARCH (TAG "$tag") UID ALL 5,1:4\r\n$tag OK sorted\r\n`,
+      ],
+    ]);
+    await c.mailboxOpen('INBOX');
+    const seen: string[] = [];
+    const record = (what: string) => (p: CommandProgress) =>
+      seen.push(`${what} ${p.count}/${p.total}`);
+    expect(await c.esort(['DATE'], {}, { return: ['COUNT'], onProgress: record('esort') })).toEqual(
+      { uid: true, count: 5 },
+    );
+    // maxBufferedBytes reaches the command module (checked before anything is sent).
+    await expect(c.searchContext({ all: true }, { maxBufferedBytes: -1 })).rejects.toThrow(
+      /maxBufferedBytes must be/,
+    );
+    const live = await c.searchContext({ all: true }, { onProgress: record('search') });
+    expect(live.result.all!.toString()).toBe('1:5');
+    const sorted = await c.sortContext(['SUBJECT'], {}, { onProgress: record('sort') });
+    expect(sorted.result.all!.toString()).toBe('5,1:4');
+    expect(seen).toEqual([
+      'esort 1/2',
+      'esort 2/2',
+      'search 1/2',
+      'search 2/2',
+      'sort 1/2',
+      'sort 2/2',
+    ]);
+  });
+
+  it('esort without ESORT: the plain UID SORT hands its reports to onProgress too', async () => {
+    const c = await scriptedClient('IMAP4rev1 SORT INPROGRESS', [
+      selectInbox(3),
+      [/^\S+ UID SORT \(DATE\) UTF-8 ALL$/, `${progress('$tag')}* SORT 3 1 2\r\n$tag OK done\r\n`],
+    ]);
+    await c.mailboxOpen('INBOX');
+    const seen: Array<number | null> = [];
+    const r = await c.esort(['DATE'], {}, { onProgress: (p) => seen.push(p.count) });
+    expect(r.all!.toString()).toBe('3,1:2');
+    expect(seen).toEqual([1, 2]);
   });
 });

@@ -17,6 +17,7 @@ import { esort, sortedMembers } from '../../src/commands/esort.js';
 import { noop } from '../../src/commands/noop.js';
 import { sort } from '../../src/commands/sort.js';
 import { offer } from '../../src/connection/router.js';
+import type { ConnectOptions } from '../../src/connection/types.js';
 import {
   ImapArgumentError,
   ImapCapabilityError,
@@ -44,14 +45,24 @@ function script(caps: string, rest: (c: ScriptedConnection) => Promise<void>) {
   };
 }
 
-async function opened(caps: string, rest: (c: ScriptedConnection) => Promise<void>) {
+async function opened(
+  caps: string,
+  rest: (c: ScriptedConnection) => Promise<void>,
+  extra: Partial<ConnectOptions> = {},
+) {
   const server = await serve(script(caps, rest));
-  const conn = await connect(server);
+  const conn = await connect(server, extra);
   await conn.run('SELECT', [{ type: 'atom', value: 'INBOX' }]);
   return conn;
 }
 
 const set = (s: string) => SequenceSet.parse(s);
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
 const pairs = (u: SearchUpdate) =>
   u.updates.map((c) => `${c.op} ${c.position} ${c.set.toString()}`);
 
@@ -183,6 +194,106 @@ describe('CONTEXT=SEARCH edge cases (scripted server)', () => {
     await vi.waitFor(() =>
       expect(lines).toEqual([`${lines[0]!.split(' ')[0]} CANCELUPDATE "${live.tag}"`]),
     );
+  });
+
+  it('past maxBufferedBytes (ranges counted, never expanded) the context ends with LIMIT and is cancelled', async () => {
+    const lines: string[] = [];
+    const conn = await opened(CAPS, async (c) => {
+      await c.expect(/UID SEARCH RETURN \(ALL UPDATE\)/);
+      const live = c.tag;
+      await c.write(`* ESEARCH (TAG "${live}") UID ALL 1\r\n${live} OK done\r\n`);
+      await c.expect(/NOOP/);
+      // 264, 264 (800,001 UIDs, one range) and 480 estimated bytes: 1008 > 1000.
+      await c.write(`* ESEARCH (TAG "${live}") UID ADDTO (0 2)\r\n`);
+      await c.write(`* ESEARCH (TAG "${live}") UID ADDTO (0 100000:900000)\r\n`);
+      await c.write(`* ESEARCH (TAG "${live}") UID ADDTO (0 4,6,8,10:12)\r\n`);
+      await c.write('$tag OK noop\r\n');
+      lines.push(await c.expect(/CANCELUPDATE/));
+      await c.write('$tag OK cancelled\r\n');
+    });
+    await expect(
+      searchContext(conn, { all: true }, { uid: true, maxBufferedBytes: 0 }),
+    ).rejects.toThrow(ImapArgumentError);
+    const live = await searchContext(conn, { all: true }, { uid: true, maxBufferedBytes: 1000 });
+    expect(live.bufferedBytes).toBe(0);
+    await noop(conn);
+    expect(live.endReason).toBe('limit');
+    expect(live.buffered).toBe(2);
+    expect(live.bufferedBytes).toBe(528);
+    expect(pairs((await live.next()).value!)).toEqual(['ADDTO 0 2']);
+    expect(live.bufferedBytes).toBe(264);
+    expect(pairs((await live.next()).value!)).toEqual(['ADDTO 0 100000:900000']);
+    expect(live.bufferedBytes).toBe(0);
+    const err = await live.next().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImapLimitError);
+    expect(err).toMatchObject({ code: 'LIMIT', limit: 'contextUpdateBytes' });
+    expect((err as Error).message).toMatch(/1008 bytes, over maxBufferedBytes 1000/);
+    await vi.waitFor(() =>
+      expect(lines).toEqual([`${lines[0]!.split(' ')[0]} CANCELUPDATE "${live.tag}"`]),
+    );
+  });
+
+  it('aborted once sent: CANCELUPDATE "tag" follows its tagged response; aborted before, nothing is sent', async () => {
+    const controller = new AbortController();
+    let contextTag = '';
+    let beforeTagged = '';
+    const lines: string[] = [];
+    const sent = deferred();
+    const aborted = deferred();
+    const conn = await opened(CAPS, async (c) => {
+      await c.expect(/UID SEARCH RETURN \(ALL UPDATE\) ALL$/);
+      contextTag = c.tag;
+      sent.resolve();
+      await aborted.promise;
+      // An early CANCELUPDATE would be here by now.
+      await new Promise((r) => setTimeout(r, 50));
+      beforeTagged = c.received().toString('latin1');
+      await c.write(
+        `* ESEARCH (TAG "${contextTag}") UID ALL 1:3\r\n${contextTag} OK Search done\r\n`,
+      );
+      lines.push(await c.expect(/CANCELUPDATE/));
+      await c.write('$tag OK cancelled\r\n');
+      lines.push(await c.expect(/^\S+ NOOP$/));
+      await c.write('$tag OK noop\r\n');
+    });
+    const opening = searchContext(conn, { all: true }, { uid: true, signal: controller.signal });
+    await sent.promise;
+    controller.abort();
+    await expect(opening).rejects.toMatchObject({ code: 'ABORTED' });
+    // Already aborted: rejected before anything is sent, so no CANCELUPDATE for it.
+    await expect(
+      searchContext(conn, { seen: true }, { uid: true, signal: AbortSignal.abort() }),
+    ).rejects.toMatchObject({ code: 'ABORTED' });
+    aborted.resolve();
+    await noop(conn);
+    expect(beforeTagged).not.toMatch(/CANCELUPDATE/);
+    expect(lines).toEqual([
+      expect.stringMatching(new RegExp(`^T\\d+ CANCELUPDATE "${contextTag}"$`)),
+      expect.stringMatching(/^T\d+ NOOP$/),
+    ]);
+    expect(conn.closed).toBe(false);
+  });
+
+  it('over its collection limit: the command fails with LIMIT and CANCELUPDATE "tag" follows', async () => {
+    const lines: string[] = [];
+    const conn = await opened(
+      CAPS,
+      async (c) => {
+        await c.expect(/UID SORT RETURN \(ALL UPDATE\)/);
+        const tag = c.tag;
+        const all = Array.from({ length: 100 }, (_, i) => String(2 * i + 1)).join(',');
+        await c.write(`* ESEARCH (TAG "${tag}") UID ALL ${all}\r\n${tag} OK sorted\r\n`);
+        lines.push(await c.expect(/CANCELUPDATE/));
+        await c.write('$tag OK cancelled\r\n');
+      },
+      { maxCollectedBytes: 300 },
+    );
+    const err = await sortContext(conn, ['DATE'], {}, { uid: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImapLimitError);
+    expect(err).toMatchObject({ code: 'LIMIT', limit: 'maxCollectedBytes' });
+    await vi.waitFor(() => expect(lines).toHaveLength(1));
+    expect(lines[0]).toMatch(/^T\d+ CANCELUPDATE "T\d+"$/);
+    expect(lines[0]!.split(' ')[2]).toBe(`"${(err as ImapLimitError).command!.split(' ')[0]}"`);
   });
 
   it('a malformed ADDTO closes the connection with a parse error; the context ends with it', async () => {

@@ -6,8 +6,10 @@
  * plays it.
  */
 import { describe, expect, it } from 'vitest';
+import { searchContext, sortContext } from '../../src/commands/context.js';
 import { copy } from '../../src/commands/copy.js';
 import { enable } from '../../src/commands/enable.js';
+import { esort } from '../../src/commands/esort.js';
 import { expunge } from '../../src/commands/expunge.js';
 import { fetch, fetchAll, fetchOne, fetchStream } from '../../src/commands/fetch.js';
 import { move } from '../../src/commands/move.js';
@@ -26,7 +28,10 @@ const { serve, connect } = useScriptedServers();
 
 /** Greets, answers ENABLE UIDONLY and SELECT INBOX (3 messages: UIDs 10, 20, 30). */
 async function uidOnlySession(c: ScriptedConnection): Promise<void> {
-  await c.write('* PREAUTH [CAPABILITY IMAP4rev1 ENABLE UIDONLY UIDPLUS MOVE] hi\r\n');
+  await c.write(
+    '* PREAUTH [CAPABILITY IMAP4rev1 ENABLE UIDONLY UIDPLUS MOVE SORT ESORT CONTEXT=SEARCH ' +
+      'CONTEXT=SORT] hi\r\n',
+  );
   await c.expect(/^\S+ ENABLE UIDONLY$/);
   await c.write('* ENABLED UIDONLY\r\n$tag OK enabled\r\n');
   await c.expect(/^\S+ SELECT INBOX$/);
@@ -147,7 +152,7 @@ describe('VANISHED instead of EXPUNGE (RFC 9586)', () => {
 });
 
 describe('sequence numbers refused once UIDONLY is enabled (RFC 9586)', () => {
-  it('FETCH, STORE, SEARCH, COPY and MOVE by sequence number fail before anything is sent', async () => {
+  it('FETCH, STORE, SEARCH, COPY, MOVE, SORT RETURN and SEARCH/SORT contexts by sequence number fail before anything is sent', async () => {
     const { conn, sent } = await enabledConnection(async (c) => {
       await c.expect(/^\S+ NOOP$/);
       await c.write('$tag OK nothing\r\n');
@@ -165,7 +170,10 @@ describe('sequence numbers refused once UIDONLY is enabled (RFC 9586)', () => {
     failures.push(await search(conn, { all: true }).catch((e: unknown) => e));
     failures.push(await copy(conn, 1, 'Archive').catch((e: unknown) => e));
     failures.push(await move(conn, 1, 'Archive').catch((e: unknown) => e));
-    expect(failures.length).toBe(6);
+    failures.push(await esort(conn, ['DATE'], {}, { return: ['ALL'] }).catch((e: unknown) => e));
+    failures.push(await searchContext(conn, { all: true }).catch((e: unknown) => e));
+    failures.push(await sortContext(conn, ['DATE'], { all: true }).catch((e: unknown) => e));
+    expect(failures.length).toBe(9);
     for (const err of failures) {
       expect(err).toBeInstanceOf(ImapUidRequiredError);
       expect((err as ImapUidRequiredError).code).toBe('UID_REQUIRED');
@@ -174,6 +182,9 @@ describe('sequence numbers refused once UIDONLY is enabled (RFC 9586)', () => {
     expect((failures[2] as Error).message).toMatch(
       /STORE names messages by sequence number.*UID STORE/,
     );
+    expect((failures[6] as Error).message).toMatch(/^SORT names messages .*UID SORT/);
+    expect((failures[7] as Error).message).toMatch(/^SEARCH names messages .*UID SEARCH/);
+    expect((failures[8] as Error).message).toMatch(/^SORT names messages .*UID SORT/);
     await conn.exec('NOOP');
     // Nothing but the NOOP went out after the SELECT.
     expect(sent().slice(before.length)).toMatch(/^\S+ NOOP\r\n$/);
