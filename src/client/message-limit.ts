@@ -19,7 +19,7 @@ import type { FetchItems } from '../commands/fetch-items.js';
 import type { CommandContext } from '../connection/types.js';
 import { ImapMessageLimitError } from '../model/errors.js';
 import { SequenceSet } from '../model/sequence-set.js';
-import { withPartial } from '../commands/messagelimit.js';
+import { messageLimit, withPartial } from '../commands/messagelimit.js';
 
 /** The members of UID set `set` below `n`, null when none (or `$`, which cannot be narrowed). */
 export function membersBelow(set: SequenceSet, n: number): SequenceSet | null {
@@ -39,18 +39,29 @@ export function membersBelow(set: SequenceSet, n: number): SequenceSet | null {
 
 /**
  * The FETCH command's iterator over `range`, continued past MESSAGELIMIT
- * cuts as described above (UID FETCH only).
+ * cuts as described above (UID FETCH only). Without the MESSAGELIMIT
+ * capability it is the command's own iterator: no generator in between
+ * (a promise and a resumption per message on a 100,000-message FETCH).
  */
-export async function* fetchPastMessageLimit(
+export function fetchPastMessageLimit(
+  ctx: CommandContext,
+  range: MessageSet,
+  items: FetchItems,
+  options: FetchOptions,
+): AsyncIterableIterator<FetchedMessage> {
+  if (options.uid !== true || messageLimit(ctx) === null) {
+    return fetchCommand(ctx, range, items, options);
+  }
+  return continuedFetch(ctx, range, items, options);
+}
+
+/** {@link fetchPastMessageLimit} on a server announcing MESSAGELIMIT. */
+async function* continuedFetch(
   ctx: CommandContext,
   range: MessageSet,
   items: FetchItems,
   options: FetchOptions,
 ): AsyncGenerator<FetchedMessage, void, undefined> {
-  if (options.uid !== true) {
-    yield* fetchCommand(ctx, range, items, options);
-    return;
-  }
   let set = SequenceSet.from(range);
   for (;;) {
     try {
