@@ -70,7 +70,10 @@ export class ImapProtocolError extends ImapError {
 
 /**
  * The connection is unusable: dropped, BYE, timeout, unparsable server data,
- * a limit exceeded, a TLS downgrade attempt (imaplib's `abort`).
+ * a parser limit exceeded, a TLS downgrade attempt (imaplib's `abort`).
+ * Two kinds fail only their command and leave the connection usable: an
+ * {@link ImapLimitError} for `maxCollectedBytes`, and code ABORTED (the
+ * caller's abort signal).
  */
 export class ImapConnectionError extends ImapError {
   /**
