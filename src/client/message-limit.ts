@@ -4,8 +4,10 @@
  * UID `uid` up, highest first) is continued on the UIDs of the set below
  * `uid`, until the server has processed them all. The server's error is
  * passed on where continuing cannot be right (a FETCH by sequence numbers,
- * `$`, no UID in the code, or a set the server made no progress on). Costs
- * nothing on a server without the limit: the error never comes.
+ * `$`, no UID in the code, or a round that delivered no message). Not
+ * detected: a cut reported in an untagged `* NO [MESSAGELIMIT ...]` (RFC
+ * 9738 uses it when the tagged OK carries another code). Costs nothing on
+ * a server without the limit: the command's own iterator is used.
  * @internal
  */
 import {
@@ -64,17 +66,34 @@ async function* continuedFetch(
 ): AsyncGenerator<FetchedMessage, void, undefined> {
   let set = SequenceSet.from(range);
   for (;;) {
+    let delivered = 0;
     try {
-      yield* fetchCommand(ctx, set, items, options);
+      for await (const m of fetchCommand(ctx, set, items, options)) {
+        delivered++;
+        yield m;
+      }
       return;
     } catch (err) {
-      if (!(err instanceof ImapMessageLimitError) || err.lowestUid === null) throw err;
-      const rest = membersBelow(set, err.lowestUid);
+      const rest = continuation(err, set, delivered);
       if (rest === null) return; // everything asked for was processed
-      if (rest.toString() === set.toString()) throw err; // no progress: do not loop
       set = rest;
     }
   }
+}
+
+/**
+ * Where a FETCH cut by MESSAGELIMIT goes on: the UIDs of `set` below the
+ * cut, or null when there are none. Rethrows `err` when it is not such a
+ * cut, or when continuing cannot be right: `$` (cannot be narrowed), or a
+ * round that delivered no message (a server cutting without progress would
+ * otherwise be followed down the whole UID range).
+ */
+function continuation(err: unknown, set: SequenceSet, delivered: number): SequenceSet | null {
+  if (!(err instanceof ImapMessageLimitError) || err.lowestUid === null) throw err;
+  if (set.isSaved || delivered === 0) throw err;
+  const rest = membersBelow(set, err.lowestUid);
+  if (rest !== null && rest.toString() === set.toString()) throw err;
+  return rest;
 }
 
 /** {@link fetchPastMessageLimit} collected into an array (the command's fetchAll, once per cut). */
@@ -92,11 +111,16 @@ export async function fetchAllPastMessageLimit(
       for (const m of await fetchAllCommand(ctx, set, items, options)) out.push(m);
       return out;
     } catch (err) {
-      if (!(err instanceof ImapMessageLimitError) || err.lowestUid === null) throw err;
-      for (const m of err.partial as FetchedMessage[]) out.push(m);
-      const rest = membersBelow(set, err.lowestUid);
+      if (!(err instanceof ImapMessageLimitError)) throw err;
+      const got = err.partial as FetchedMessage[];
+      for (const m of got) out.push(m);
+      let rest: SequenceSet | null;
+      try {
+        rest = continuation(err, set, got.length);
+      } catch {
+        throw withPartial(err, out);
+      }
       if (rest === null) return out;
-      if (rest.toString() === set.toString()) throw withPartial(err, out);
       set = rest;
     }
   }

@@ -101,3 +101,46 @@ it('a STORE cut by MESSAGELIMIT is an ImapMessageLimitError saying what was not 
   expect((err as ImapMessageLimitError).message).toMatch(/below UID 2 were not processed/);
   await client.logout();
 });
+
+it('a server cutting each round one UID lower without sending a message gets its error back after one round', async () => {
+  const sent: string[] = [];
+  const client = await scriptedClient(
+    CAPS,
+    [
+      selectInbox(5),
+      [/^\S+ UID FETCH 1:\* \(UID FLAGS\)$/, '$tag OK [MESSAGELIMIT 2 4294967295] cut\r\n'],
+      [/^\S+ UID FETCH 1:\* \(UID FLAGS\)$/, '$tag OK [MESSAGELIMIT 2 4294967295] cut\r\n'],
+    ],
+    sent,
+  );
+  await client.mailboxOpen('INBOX');
+  const err = await client.fetchAll('1:*', { uid: true, flags: true }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(ImapMessageLimitError);
+  const uids: number[] = [];
+  const err2 = await (async () => {
+    for await (const m of client.fetch('1:*', { uid: true, flags: true })) uids.push(m.uid!);
+  })().catch((e: unknown) => e);
+  expect(err2).toBeInstanceOf(ImapMessageLimitError);
+  expect(uids).toEqual([]);
+  expect(sent.filter((l) => l.includes('UID FETCH'))).toHaveLength(2);
+  await client.logout();
+}, 10_000);
+
+it('a cut of a FETCH of $ (SEARCHRES) is an error: $ cannot be narrowed', async () => {
+  const client = await scriptedClient(`${CAPS} SEARCHRES`, [
+    selectInbox(5),
+    [
+      /^\S+ UID FETCH \$ \(UID FLAGS\)$/,
+      '* 5 FETCH (UID 5 FLAGS ())\r\n* 4 FETCH (UID 4 FLAGS ())\r\n$tag OK [MESSAGELIMIT 2 4] cut\r\n',
+    ],
+  ]);
+  await client.mailboxOpen('INBOX');
+  const err = await client
+    .fetchAll(SequenceSet.saved, { uid: true, flags: true })
+    .catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(ImapMessageLimitError);
+  expect(((err as ImapMessageLimitError).partial as { uid: number }[]).map((m) => m.uid)).toEqual([
+    5, 4,
+  ]);
+  await client.logout();
+});
