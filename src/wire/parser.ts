@@ -27,6 +27,8 @@ import { parseResponse } from './parse-response.js';
 import { Scanner, type LiteralSpan, upperText } from './scanner.js';
 
 const MiB = 1024 * 1024;
+/** Responses made of numbers and number sets (lower case), which maxSearchLineLength governs. */
+const NUMBER_LIST_RESPONSES = new Set(['search', 'sort', 'esearch', 'vanished']);
 /** Digits a literal size may have (leading zeros included) before it is refused unread. */
 const MAX_LITERAL_DIGITS = 20;
 
@@ -281,19 +283,19 @@ export class ResponseParser {
   }
 
   /**
-   * The current line is a whole `* SEARCH` or `* SORT` response: numbers
-   * only, about as large in memory as on the wire, so maxSearchLineLength
+   * The current line is a whole `* SEARCH`, `* SORT`, `* ESEARCH` or
+   * `* VANISHED` response: numbers and number sets, so maxSearchLineLength
    * applies to it instead of maxLineLength. Read only past maxLineLength.
    */
   private isNumberListLine(chunk: Buffer, seg: number): boolean {
-    if (this.lineStart !== 0) return false;
+    if (this.lineStart !== 0 || this.byteAt(chunk, seg, 0) !== 0x2a) return false;
     let name = '';
-    for (let i = 2; i < 9; i++) {
+    for (let i = 2; i < 11; i++) {
       const b = this.byteAt(chunk, seg, i);
-      if (b === 0x20 || b === 0x0d) break;
+      if (b === 0x20 || b === 0x0d || b === -1) break;
       name += String.fromCharCode(b | 0x20);
     }
-    return this.byteAt(chunk, seg, 0) === 0x2a && (name === 'search' || name === 'sort');
+    return NUMBER_LIST_RESPONSES.has(name);
   }
 
   /** The byte at `off` in the current response's framed bytes. */

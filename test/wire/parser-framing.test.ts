@@ -351,7 +351,7 @@ describe('limits', () => {
     expect(pushed).toBe(8 * 1024 * 1024);
   });
 
-  it('a SEARCH or SORT line may be longer than maxLineLength, up to maxSearchLineLength', () => {
+  it('a SEARCH, SORT, ESEARCH or VANISHED line may be longer than maxLineLength, up to maxSearchLineLength', () => {
     const uids = Array.from({ length: 3000 }, (_, i) => 100_000 + i);
     for (const name of ['SEARCH', 'sort']) {
       const line = `* ${name} ${uids.join(' ')}\r\n`;
@@ -365,6 +365,20 @@ describe('limits', () => {
         r.kind === 'untagged' && (r.name === 'SEARCH' || r.name === 'SORT') ? r.numbers : null,
       ).toEqual(uids);
     }
+    const sparse = uids.filter((u) => u % 2 === 0).join(',');
+    for (const line of [
+      `* ESEARCH (TAG "A1") UID ALL ${sparse}\r\n`,
+      `* VANISHED (EARLIER) ${sparse}\r\n`,
+    ]) {
+      expect(line.length).toBeGreaterThan(10_000);
+      const p = new ResponseParser({ maxLineLength: 1000, maxSearchLineLength: 30_000 });
+      expect(p.push(bytes(line))).toHaveLength(1);
+    }
+    const thread = new ResponseParser({ maxLineLength: 1000, maxSearchLineLength: 30_000 });
+    const err4 = thrown(() =>
+      thread.push(bytes(`* THREAD ${uids.map((u) => `(${u})`).join('')}\r\n`)),
+    );
+    expect((err4 as ImapLimitError).limit).toBe('maxLineLength');
     const tooLong = new ResponseParser({ maxLineLength: 1000, maxSearchLineLength: 10_000 });
     const err = thrown(() => tooLong.push(bytes(`* SEARCH ${uids.join(' ')}\r\n`)));
     expect((err as ImapLimitError).limit).toBe('maxLineLength');
