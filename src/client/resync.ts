@@ -3,13 +3,15 @@
  * what the client knew before the drop (RFC 7162: QRESYNC, else CONDSTORE).
  * @internal
  */
-import { fetch } from '../commands/fetch.js';
 import { expandServerSet, search } from '../commands/search.js';
+import type { SearchQuery } from '../commands/search-query.js';
 import { select, type SelectOptions, type SelectResult } from '../commands/select.js';
 import { sameMailbox } from '../commands/mailbox-name.js';
 import type { CommandContext, SelectedMailbox } from '../connection/types.js';
-import { ImapProtocolError } from '../model/errors.js';
+import { ImapMessageLimitError, ImapProtocolError } from '../model/errors.js';
+import type { SequenceSet } from '../model/sequence-set.js';
 import type { ChangedMessage, MailboxInfo, ResyncEvent } from './events.js';
+import { fetchPastMessageLimit } from './message-limit.js';
 import { UidTracker } from './uid-tracker.js';
 
 /** What the client remembers about the selected mailbox, to resynchronise it later. */
@@ -62,14 +64,49 @@ export function condstoreSelectOptions(ctx: CommandContext, readOnly: boolean): 
   return condstore ? { readOnly, condstore } : { readOnly };
 }
 
-/** Every UID in the selected mailbox (ESEARCH ranges when offered). */
+/**
+ * Every UID in the selected mailbox (ESEARCH ranges when offered), in
+ * ascending order. A search the server cuts with MESSAGELIMIT (RFC 9738:
+ * it searched the UIDs from the cut up) is continued below the cut.
+ */
 export async function uidSnapshot(ctx: CommandContext): Promise<number[]> {
+  const parts: number[][] = [];
+  let query: SearchQuery = { all: true };
+  let below = Infinity;
+  for (;;) {
+    try {
+      parts.push(await uidsOf(ctx, query));
+      break;
+    } catch (err) {
+      if (!(err instanceof ImapMessageLimitError) || err.lowestUid === null) throw err;
+      if (err.lowestUid >= below) throw err; // no progress: do not loop
+      parts.push(partialUids(ctx, err.partial));
+      below = err.lowestUid;
+      if (below <= 1) break;
+      query = { uid: `1:${below - 1}` };
+    }
+  }
+  // Each later part lies below the earlier ones.
+  const out: number[] = [];
+  for (let i = parts.length - 1; i >= 0; i--) for (const n of parts[i]!) out.push(n);
+  return out;
+}
+
+/** The UIDs matching `query`: one UID SEARCH (RETURN (ALL) where ESEARCH is offered). */
+async function uidsOf(ctx: CommandContext, query: SearchQuery): Promise<number[]> {
   if (ctx.hasCapability('ESEARCH') || ctx.hasCapability('IMAP4rev2')) {
-    const r = await search(ctx, { all: true }, { uid: true, return: ['ALL'] });
+    const r = await search(ctx, query, { uid: true, return: ['ALL'] });
     return r.all === undefined ? [] : expandServerSet(ctx, r.all, 'UID SEARCH RETURN (ALL)');
   }
-  const r = await search(ctx, { all: true }, { uid: true });
+  const r = await search(ctx, query, { uid: true });
   return r.numbers ?? [];
+}
+
+/** The UIDs a search cut by MESSAGELIMIT did return (its `partial`: a SEARCH or ESEARCH result). */
+function partialUids(ctx: CommandContext, partial: unknown): number[] {
+  const r = partial as { all?: SequenceSet; numbers?: number[] | null } | undefined;
+  if (r?.all !== undefined) return expandServerSet(ctx, r.all, 'UID SEARCH RETURN (ALL)');
+  return r?.numbers ?? [];
 }
 
 /** The state after a SELECT of `path`. */
@@ -227,8 +264,8 @@ export async function resync(
     method = 'condstore';
     if (r.exists > 0) {
       // Iterated, not collected: every change is needed, however many, and
-      // only its folded form is kept.
-      const messages = fetch(
+      // only its folded form is kept; continued past MESSAGELIMIT cuts.
+      const messages = fetchPastMessageLimit(
         ctx,
         '1:*',
         { uid: true, flags: true, modseq: true },

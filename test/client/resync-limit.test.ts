@@ -4,7 +4,8 @@
  * would otherwise fail every reconnection attempt on a large mailbox.
  */
 import { describe, expect, it } from 'vitest';
-import { resync, type SyncState } from '../../src/client/resync.js';
+import { resync, uidSnapshot, type SyncState } from '../../src/client/resync.js';
+import { ImapMessageLimitError } from '../../src/model/errors.js';
 import { useScriptedServers } from '../helpers/scripted-harness.js';
 
 const { serve, connect } = useScriptedServers();
@@ -69,5 +70,25 @@ describe('resync and maxCollectedBytes', () => {
     if (out.kind !== 'resynced') return;
     expect(out.event.method).toBe('condstore');
     expect(out.event.changed).toHaveLength(1000);
+  });
+
+  it('the UID snapshot of a resync continues a search cut by MESSAGELIMIT (RFC 9738) below the cut', async () => {
+    const server = await serve(async (c) => {
+      await c.write('* PREAUTH [CAPABILITY IMAP4rev1 ESEARCH MESSAGELIMIT=2] hi\r\n');
+      await c.expect(/^\S+ UID SEARCH RETURN \(ALL\) ALL$/);
+      await c.write('* ESEARCH (TAG "$tag") UID ALL 4:5\r\n$tag OK [MESSAGELIMIT 2 4] cut\r\n');
+      await c.expect(/^\S+ UID SEARCH RETURN \(ALL\) UID 1:3$/);
+      await c.write('* ESEARCH (TAG "$tag") UID ALL 2:3\r\n$tag OK [MESSAGELIMIT 2 2] cut\r\n');
+      await c.expect(/^\S+ UID SEARCH RETURN \(ALL\) UID 1$/);
+      await c.write('* ESEARCH (TAG "$tag") UID ALL 1\r\n$tag OK done\r\n');
+      await c.expect(/^\S+ UID SEARCH RETURN \(ALL\) ALL$/);
+      await c.write('$tag OK [MESSAGELIMIT 2 9] cut without progress\r\n');
+      await c.expect(/^\S+ UID SEARCH RETURN \(ALL\) UID 1:8$/);
+      await c.write('$tag OK [MESSAGELIMIT 2 9] the same cut again\r\n');
+      await c.closed();
+    });
+    const conn = await connect(server);
+    expect(await uidSnapshot(conn)).toEqual([1, 2, 3, 4, 5]);
+    await expect(uidSnapshot(conn)).rejects.toBeInstanceOf(ImapMessageLimitError);
   });
 });
