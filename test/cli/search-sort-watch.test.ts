@@ -295,7 +295,7 @@ describe('search --watch', () => {
 
 /**
  * A scripted server that answers LOGIN, EXAMINE, UID SEARCH (with two
- * INPROGRESS reports first) and LOGOUT, and OK to anything else; it
+ * INPROGRESS reports first), UID SORT (3 1 2) and LOGOUT, and OK to anything else; it
  * announces `caps`.
  */
 function fakeServer(caps: string) {
@@ -320,6 +320,8 @@ function fakeServer(caps: string) {
         await conn.write(`* OK [INPROGRESS ("${tag}" 1 4)] Searching\r\n`);
         await conn.write(`* OK [INPROGRESS ("${tag}" 4 4)] Searching\r\n`);
         await conn.write(`* SEARCH 1 3\r\n${tag} OK done\r\n`);
+      } else if (command === 'UID SORT') {
+        await conn.write(`* SORT 3 1 2\r\n${tag} OK done\r\n`);
       } else if (command === 'LOGOUT') {
         await conn.write(`* BYE bye\r\n${tag} OK done\r\n`);
         await conn.close();
@@ -378,6 +380,28 @@ describe('server progress (INPROGRESS, RFC 9585)', () => {
       expect(server.receivedText()).not.toMatch(/EXAMINE|SEARCH/);
     } finally {
       await server.close();
+    }
+  });
+
+  it('search --sort without ESORT: a plain UID SORT, printed in its order; without SORT: exit 5', async () => {
+    const server = await startScriptedServer(fakeServer('IMAP4rev1 SORT'));
+    try {
+      const r = await runCli(['search', 'INBOX', '--sort', '-date'], { env: env(server.port) });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe('3\n1\n2\n');
+      expect(server.receivedText()).toMatch(/^\S+ UID SORT \(REVERSE DATE\) UTF-8 ALL\r\n/m);
+    } finally {
+      await server.close();
+    }
+    const noSort = await startScriptedServer(fakeServer('IMAP4rev1'));
+    try {
+      const r = await runCli(['search', 'INBOX', '--sort', 'date'], { env: env(noSort.port) });
+      expect(r.code).toBe(5);
+      expect(r.stderr).toMatch(/^imapkit: the server cannot do this: .*SORT/);
+      expect(noSort.receivedText()).not.toMatch(/ SORT /);
+    } finally {
+      await noSort.close();
     }
   });
 
