@@ -148,8 +148,15 @@ export function parseCommandArgs(
       allowPositionals: true,
       strict: true,
     });
+    const unmark = (v: string | boolean): string | boolean =>
+      typeof v === 'string' && v.startsWith(NEGATED_TERM) ? v.slice(1) : v;
+    // An option's value that looked like a negated term (`--sort -date`) is the value as given.
+    const plain: Record<string, string | boolean | Array<string | boolean> | undefined> = {};
+    for (const [name, v] of Object.entries(values)) {
+      plain[name] = Array.isArray(v) ? v.map(unmark) : v === undefined ? v : unmark(v);
+    }
     return {
-      values: values as OptionValues,
+      values: plain,
       positionals: positionals.map((p) => (p.startsWith(NEGATED_TERM) ? p.slice(1) : p)),
     };
   } catch (err) {

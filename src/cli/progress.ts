@@ -84,3 +84,59 @@ export function createProgress(
 ): Progress {
   return enabled ? new TerminalProgress(stream, label, totalMessages, totalBytes) : NONE;
 }
+
+/** A server's progress report on a long command (`[INPROGRESS]`, RFC 9585). */
+export interface ServerProgressReport {
+  count: number | null;
+  total: number | null;
+}
+
+/**
+ * The status line of a server's progress report: `searching INBOX: 40%
+ * (400/1000)`, or the count alone when the server does not know the total
+ * (`searching INBOX: 400`), or `searching INBOX...` when it says neither.
+ */
+export function formatServerProgress(label: string, p: ServerProgressReport): string {
+  if (p.count === null) return `${label}...`;
+  if (p.total === null || p.total <= 0) return `${label}: ${p.count}`;
+  const percent = Math.min(100, Math.floor((p.count / p.total) * 100));
+  return `${label}: ${percent}% (${p.count}/${p.total})`;
+}
+
+/** Shows the server's progress reports of a long command on one redrawn stderr line. */
+export interface ServerProgress {
+  /** The command's `onProgress`. */
+  readonly onProgress: (p: ServerProgressReport) => void;
+  /** Clears the line (call before printing anything else on stderr). */
+  finish(): void;
+}
+
+/**
+ * A {@link ServerProgress} drawing on `stream` when `enabled` (stderr is a
+ * terminal and --json was not given), redrawn at most every 100 ms unless
+ * the command is done; else one that draws nothing. Servers without
+ * INPROGRESS never report, so nothing is drawn.
+ */
+export function createServerProgress(
+  stream: Writable,
+  enabled: boolean,
+  label: string,
+): ServerProgress {
+  let drawn = false;
+  let lastDraw = 0;
+  return {
+    onProgress: (p) => {
+      if (!enabled) return;
+      const now = Date.now();
+      const done = p.count !== null && p.total !== null && p.count >= p.total;
+      if (!done && drawn && now - lastDraw < REDRAW_MS) return;
+      lastDraw = now;
+      stream.write(`\r\x1b[K${formatServerProgress(label, p)}`);
+      drawn = true;
+    },
+    finish: () => {
+      if (drawn) stream.write('\r\x1b[K');
+      drawn = false;
+    },
+  };
+}

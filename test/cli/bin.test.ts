@@ -2,7 +2,7 @@
  * The built `imapkit` program, spawned as a real process: the build emits
  * dist/cli/main.js with its shebang (the package's `bin`), it runs against
  * Dovecot, exits with the documented statuses, and Ctrl-C (SIGINT) during
- * `watch` logs out cleanly with exit 0.
+ * `watch` and `search --watch` logs out cleanly with exit 0.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import {
@@ -21,6 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImapConnection } from '../../src/connection/connection.js';
+import { literal, mailbox } from '../../src/wire/args.js';
 import {
   createMailboxWith,
   deleteMailboxes,
@@ -146,6 +147,39 @@ describe('the imapkit program', () => {
     expect(r.stderr).toMatch(/\[trace\] C: A\d+ LOGOUT/);
     expect(r.stderr).toMatch(/\[trace\] S: \* BYE/);
     expect(r.stdout + r.stderr).not.toContain(testServer().users.carol!);
+  });
+
+  it('search --watch: an APPEND by another session is printed as added; SIGINT cancels, logs out, exits 0', async () => {
+    let appended = false;
+    let sent = false;
+    const r = await spawnCli(
+      ['search', box, 'subject:"watched here"', '--watch', '--json', '--debug'],
+      cliEnv('carol'),
+      (out, kill) => {
+        if (!appended && out.includes('"event":"watching"')) {
+          appended = true;
+          void carol.exec('APPEND', [mailbox(box), literal(testMessage('watched here'))]);
+        }
+        if (!sent && out.includes('"event":"added"')) {
+          sent = true;
+          kill();
+        }
+      },
+    );
+    expect(r.signal).toBe(null);
+    expect(r.code).toBe(0);
+    const records = r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records).toEqual([
+      { event: 'watching', mailbox: box, matches: 0 },
+      { event: 'added', uids: expect.stringMatching(/^\d+$/) },
+    ]);
+    expect(r.stderr).toMatch(/\[trace\] C: (A\d+) UID SEARCH RETURN \(ALL UPDATE\) /);
+    expect(r.stderr).toMatch(/\[trace\] S: \* ESEARCH \(TAG "A\d+"\) UID ADDTO \(0 \d+\)/);
+    expect(r.stderr).toMatch(/\[trace\] C: A\d+ CANCELUPDATE "A\d+"/);
+    expect(r.stderr).toMatch(/\[trace\] C: A\d+ LOGOUT/);
   });
 
   it('import and export stream a 128 MB message: peak memory stays far below its size', async () => {

@@ -12,7 +12,7 @@ import { boolOpt, stringOpt } from '../args.js';
 import type { CommandSpec } from '../command.js';
 import { InterruptedError, UsageError, withNote } from '../errors.js';
 import { formatBytes } from '../output.js';
-import { createProgress } from '../progress.js';
+import { createProgress, createServerProgress } from '../progress.js';
 import { parseQuery } from '../query.js';
 import { emlSink } from '../sinks/eml.js';
 import { maildirSink } from '../sinks/maildir.js';
@@ -214,7 +214,10 @@ export const exportCommand: CommandSpec = {
     let bytes = 0;
     try {
       const uidValidity = client.mailbox?.uidValidity ?? 0;
-      const uids = await client.search(query);
+      const searching = createServerProgress(ctx.io.stderr, ctx.progress, `searching ${mailbox}`);
+      const uids = await client
+        .search(query, { onProgress: searching.onProgress })
+        .finally(() => searching.finish());
       const metas = await fetchMeta(client, uids, format === 'mbox');
       const sink =
         format === 'mbox'
