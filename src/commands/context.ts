@@ -422,12 +422,10 @@ async function open<R extends ESearchResult | ESortResult>(
     throw new ImapStateError('this connection cannot route context updates (no correlate())');
   }
   if (!handle.uid) refuseSequenceNumbers(ctx, handle.command);
-  const signal = options.signal;
-  // Already aborted when the tag is assigned: rejected before it is queued,
-  // so no CANCELUPDATE. (One aborted while still queued behind other
-  // commands cannot be told apart from one sent: it gets a CANCELUPDATE the
-  // server answers with NO or BAD, ignored.)
-  let neverSent = false;
+  // A command rejected before it is queued (already aborted) gets no tag
+  // (onTag is not called), so no CANCELUPDATE. (One aborted while still
+  // queued behind other commands cannot be told apart from one sent: it
+  // gets a CANCELUPDATE the server answers with NO or BAD, ignored.)
   const initial: UntaggedOf<'ESEARCH'>[] = [];
   let refused = false;
   const onUntagged = (r: UntaggedResponse): boolean => {
@@ -448,7 +446,6 @@ async function open<R extends ESearchResult | ESortResult>(
       collect: ['ESEARCH', 'NO'],
       pipeline,
       onTag: (tag) => {
-        neverSent = signal?.aborted === true;
         handle.opened(tag);
         handle.attach(ctx.correlate(tag, handle.receiver));
       },
@@ -458,7 +455,7 @@ async function open<R extends ESearchResult | ESortResult>(
   } catch (err) {
     // The CANCELUPDATE is queued before the caller sees the error, so it
     // precedes whatever the caller sends next (a SELECT...).
-    if (handle.tag !== '' && !neverSent && failedLocally(err)) handle.abandon();
+    if (handle.tag !== '' && failedLocally(err)) handle.abandon();
     else handle.finish('closed');
     throw err;
   }

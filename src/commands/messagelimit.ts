@@ -67,7 +67,17 @@ export function messageLimitError(
   partial: () => unknown,
 ): ImapMessageLimitError | null {
   const code = result.tagged.code;
-  if (code?.name !== 'MESSAGELIMIT' || result.tagged.status !== 'OK') return null;
+  if (result.tagged.status !== 'OK' || code === null) return null;
+  if (code.name === 'OTHER' && code.atom === 'MESSAGELIMIT') {
+    // Malformed, but still a cut: never mistaken for a complete answer (and
+    // never continued: where it was cut is unknown). The limit reads 0.
+    return new ImapMessageLimitError(0, null, partial(), {
+      command: result.command,
+      serverText: result.tagged.text,
+      responseCode: code,
+    });
+  }
+  if (code.name !== 'MESSAGELIMIT') return null;
   return new ImapMessageLimitError(code.limit, code.lowestUid, partial(), {
     command: result.command,
     serverText: result.tagged.text,

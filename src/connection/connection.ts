@@ -201,6 +201,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #lastTaker: Pending | null = null;
   /** Routing the current response passed an abandoned or finished collector. */
   #swallowed = false;
+  /** The first over-limit command that passed on the response being routed (see #discarded). */
+  #swallower: Pending | null = null;
   #readPaused = false;
   readonly #timer: CommandTimer;
   /** The state machine's view of this connection. */
@@ -1172,7 +1174,12 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
 
     const last = this.#lastTaker === null ? -1 : this.#inFlight.indexOf(this.#lastTaker);
     this.#swallowed = false;
-    const taken = offer(this.#inFlight, r, last === -1 ? 0 : last, this.#take) || this.#swallowed;
+    this.#swallower = null;
+    const offered = offer(this.#inFlight, r, last === -1 ? 0 : last, this.#take);
+    // Discarded data of a command over its collection limit is progress
+    // for it only when no live command took the response.
+    if (!offered && this.#swallower !== null) this.#discarded(this.#swallower);
+    const taken = offered || this.#swallowed;
 
     if (!taken && r.name === 'ESEARCH' && r.tag !== null && this.#correlated.size > 0) {
       this.#toCorrelated(r);
@@ -1257,7 +1264,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
    */
   readonly #take = (p: Pending, r: UntaggedResponse): boolean => {
     if (p.abandoned || p.settled) {
-      if (p.overflowTimer !== null) this.#discarded(p);
+      if (p.overflowTimer !== null && this.#swallower === null) this.#swallower = p;
       this.#swallowed = true;
       return false;
     }

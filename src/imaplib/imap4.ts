@@ -41,9 +41,10 @@ export interface IMAP4Options {
   /** imaplib's debug level; 4 or more traces the wire. */
   debug?: number;
   /**
-   * Most bytes `untagged_responses` may hold (default: no limit, as in
-   * CPython, whose scripts fetch whole mailboxes in one call; set it to
-   * bound what a flooding server can make the process hold). Each recorded
+   * Most bytes `untagged_responses` may hold (default 2 GiB: CPython has
+   * no limit and its scripts fetch whole mailboxes in one call, so the
+   * default only stops a server flooding the process out of memory; set a
+   * lower one to bound it further). Each recorded
    * response counts its bytes plus 128. When the record is found holding
    * more than this (checked exactly once the running count passes it, then
    * against half of it), the response kind that overflowed it is dropped
@@ -65,8 +66,8 @@ const EMPTY = Buffer.alloc(0);
 /** The parser's default maxLiteralSize and maxResponseBytes, kept for streamed literals. */
 const MAX_LITERAL = 64 * 1024 * 1024;
 const MAX_RESPONSE = 256 * 1024 * 1024;
-/** Default of IMAP4Options.maxCollectedBytes: no limit, as in CPython. */
-const DEFAULT_MAX_HELD = Infinity;
+/** Default of IMAP4Options.maxCollectedBytes: 2 GiB, far above what CPython scripts fetch in one call. */
+const DEFAULT_MAX_HELD = 2 * 1024 * 1024 * 1024;
 /** Responses idle() holds for a slow consumer before it pauses reading. */
 const IDLE_HIGH_WATER = 256;
 /** What each recorded response counts beyond its bytes. */
@@ -457,7 +458,10 @@ export class IMAP4 {
     }
     if (!logout) {
       this.checkBye();
-      this.raiseHeldOverflow();
+      // A refusal (NO) is returned first: the limit error stays pending for
+      // the next command, so a caller never mistakes a refused SELECT for one
+      // that selected.
+      if (typ === 'OK') this.raiseHeldOverflow();
     }
     if (typ === 'BAD') {
       throw new ImaplibError(`${name} command error: ${typ} ${formatData(data)}`, 'PROTOCOL_BAD', {

@@ -164,16 +164,19 @@ export class ImapUidRequiredError extends ImapError {
 /**
  * The server processed only part of a command's messages because of its
  * MESSAGELIMIT (RFC 9738, capability MESSAGELIMIT): its tagged OK carried
- * `[MESSAGELIMIT limit uid]` (or an untagged NO did). The messages with UIDs
- * from `lowestUid` up were processed (FETCH data already delivered, flags
- * stored, messages copied, moved or expunged); those below `lowestUid` were
- * not. Repeat the command on `UID 1:lowestUid-1` (in batches of at most
- * `limit`) for the rest. What the command did is in `partial`, typed as the
- * command's own result (FETCH: the messages; STORE, SEARCH, COPY, MOVE, UID
- * EXPUNGE: their result objects).
+ * `[MESSAGELIMIT limit uid]`. The messages with UIDs from `lowestUid` up
+ * were processed (FETCH data already delivered, flags stored, messages
+ * copied, moved or expunged); those below `lowestUid` were not. Repeat the
+ * command on `UID 1:lowestUid-1` (in batches of at most `limit`) for the
+ * rest. What the command did is in `partial`, typed as the command's own
+ * result (`fetchAll`: the messages; a `fetch()` iterator: undefined, the
+ * messages were delivered; STORE, SEARCH, COPY, MOVE, UID EXPUNGE: their
+ * result objects). Not detected: a cut the server reports in an untagged
+ * `* NO [MESSAGELIMIT ...]` because its tagged OK carries another code; it
+ * reaches the connection's `untagged` event only.
  */
 export class ImapMessageLimitError extends ImapError {
-  /** The server's limit on messages per command. */
+  /** The server's limit on messages per command (0 when its code was malformed). */
   readonly limit: number;
   /** The lowest UID processed; null when the server did not say (then nothing is known to be done). */
   readonly lowestUid: number | null;

@@ -124,7 +124,8 @@ export type ResponseCode =
       /**
        * On a partial OK: the lowest UID the command processed (it went from
        * the highest UID down), so the messages below it were not processed;
-       * null when absent (a NO refusing the whole command).
+       * null when absent. On a NO (the whole command refused) it may be
+       * present too and means nothing was processed.
        */
       lowestUid: number | null;
     }

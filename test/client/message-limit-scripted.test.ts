@@ -144,3 +144,16 @@ it('a cut of a FETCH of $ (SEARCHRES) is an error: $ cannot be narrowed', async 
   ]);
   await client.logout();
 });
+
+it('a malformed MESSAGELIMIT code on an OK is still a cut (an error, never a complete answer)', async () => {
+  const client = await scriptedClient(CAPS, [
+    selectInbox(3),
+    [/^\S+ UID STORE 1:3 \+FLAGS\.SILENT \(\\Seen\)$/, '$tag OK [MESSAGELIMIT x] stored some\r\n'],
+  ]);
+  await client.mailboxOpen('INBOX');
+  const err = await client.messageFlagsAdd('1:3', ['\\Seen']).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(ImapMessageLimitError);
+  expect((err as ImapMessageLimitError).limit).toBe(0);
+  expect((err as ImapMessageLimitError).lowestUid).toBeNull();
+  await client.logout();
+});

@@ -92,7 +92,18 @@ describe('untagged_responses is bounded', () => {
     expect(typ).toBe('BYE');
   });
 
-  it('without the option there is no limit, as in CPython', async () => {
+  it('a SELECT refused with NO while over the limit returns NO (state AUTH); the limit error comes with the next command', async () => {
+    const M = await connected([
+      [/^\S+ SELECT Nope$/, lines('* XFLOOD ', 200) + '$tag NO [NONEXISTENT] no such mailbox\r\n'],
+      [/^\S+ NOOP$/, '$tag OK noop\r\n'],
+    ]);
+    const [typ] = await M.select('Nope');
+    expect(typ).toBe('NO');
+    expect(M.state).toBe('AUTH');
+    expect((await failure(M.noop())).code).toBe('LIMIT');
+  });
+
+  it('without the option the limit is 2 GiB: 5,000 LIST lines are recorded, as in CPython', async () => {
     const server = await startScriptedServer(async (c) => {
       await c.write(GREETING);
       await c.expect(/^\S+ CAPABILITY$/);
