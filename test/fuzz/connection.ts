@@ -1,0 +1,526 @@
+/**
+ * Connection-level fuzzer: the layers above the parser (the connection's
+ * routing, tags, continuations, literals streamed to sinks, timeouts and
+ * collection limits; the commands' folding) against a hostile in-memory
+ * server (./conn-server.ts) that answers every command with a realistic,
+ * then mutated, response script.
+ *
+ *   npx tsx test/fuzz/connection.ts --inputs 5000        (or --seconds 60)
+ *   npx tsx test/fuzz/connection.ts --seed 7 --concurrency 8 --seconds 300
+ *   npx tsx test/fuzz/connection.ts --replay test/fuzz/conn-crashes/<seed>.json
+ *
+ * One input is one seed: it draws the server's profile, the connection's
+ * options and a random sequence of typed commands (some pipelined with
+ * Promise.all, some cancelled, iterators consumed or left early, IDLE,
+ * search contexts cancelled), runs them, and checks the oracles:
+ * - every command promise, iterator and stream settles within SETTLE_MS;
+ * - every rejection (and stream error) is an ImapError;
+ * - no uncaughtException / unhandledRejection;
+ * - once the connection closed (BYE, end of stream, close(), logout()),
+ *   a new command rejects within PROMPT_MS with an ImapError;
+ * - the heap stays under --max-heap-mb (checked between inputs).
+ * A finding is saved to test/fuzz/conn-crashes/<seed>.json with its reason
+ * and the wire transcript; --replay runs that seed again.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { ImapConnection } from '../../src/connection/connection.js';
+import type { ConnectOptions } from '../../src/connection/types.js';
+import {
+  append,
+  copy,
+  esearch,
+  esort,
+  expunge,
+  fetch,
+  fetchAll,
+  fetchStream,
+  list,
+  move,
+  noop,
+  search,
+  searchContext,
+  select,
+  sort,
+  status,
+  store,
+  thread,
+  uidExpunge,
+  examine,
+  getMetadata,
+} from '../../src/commands/index.js';
+import { ImapError } from '../../src/model/errors.js';
+import { type Rand, seeded } from '../wire/fixtures/mutate.js';
+import { FuzzServer, drawProfile } from './conn-server.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** Where findings go. */
+export const CRASH_DIR = join(here, 'conn-crashes');
+/** Every operation settles within this (the command timeout is COMMAND_TIMEOUT_MS). */
+export const SETTLE_MS = 4000;
+/** After the connection closed, a new command rejects within this. */
+export const PROMPT_MS = 250;
+const COMMAND_TIMEOUT_MS = 250;
+
+/** What one input found. */
+export interface InputReport {
+  seed: number;
+  findings: string[];
+  /** Operations run. */
+  ops: number;
+  /** The wire, as the server saw it (for a finding's report). */
+  transcript: string[];
+  /** How each operation ended: `op: ok` or `op: CODE`. */
+  outcomes: string[];
+}
+
+/** Errors that escaped (uncaughtException / unhandledRejection), reported to the inputs running. */
+const escaped: string[] = [];
+let hooked = false;
+
+/** Installs the process-wide oracles once. */
+export function hookProcess(): void {
+  if (hooked) return;
+  hooked = true;
+  process.on('uncaughtException', (err) => {
+    escaped.push(`uncaughtException: ${describe(err)}`);
+  });
+  process.on('unhandledRejection', (err) => {
+    escaped.push(`unhandledRejection: ${describe(err)}`);
+  });
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}\n${err.stack ?? ''}`;
+  return `non-Error thrown: ${String(err)}`;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The outcome of one operation under the settle bound. */
+type Settled = { ok: true } | { ok: false; error: unknown } | { hung: true };
+
+async function bounded(p: Promise<unknown>, ms: number): Promise<Settled> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hang = new Promise<Settled>((resolve) => {
+    timer = setTimeout(() => resolve({ hung: true }), ms);
+  });
+  try {
+    return await Promise.race([
+      p.then(
+        (): Settled => ({ ok: true }),
+        (error: unknown): Settled => ({ ok: false, error }),
+      ),
+      hang,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Reads a stream to its end; rejects with its error. */
+function drain(stream: Readable, rand: Rand): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let seen = 0;
+    const stopAt = rand(4) === 0 ? rand(300) : Infinity;
+    stream.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > stopAt) {
+        stream.destroy();
+        resolve();
+      }
+    });
+    stream.on('end', () => resolve());
+    stream.on('close', () => resolve());
+    stream.on('error', (err) => reject(err));
+  });
+}
+
+const SEARCHES = [
+  { seen: false },
+  'ALL',
+  { from: 'ann', since: new Date(Date.UTC(2026, 0, 1)) },
+  { uid: '1:*' },
+];
+
+/** One random operation on the connection; resolves or rejects like the command. */
+function operation(conn: ImapConnection, rand: Rand, note: (op: string) => void): Promise<unknown> {
+  const uid = rand(3) !== 0;
+  const set =
+    rand(3) === 0 ? '1:*' : rand(2) === 0 ? `${1 + rand(5)}` : `${1 + rand(5)}:${6 + rand(5)}`;
+  const controller = new AbortController();
+  const signal = rand(8) === 0 ? controller.signal : undefined;
+  if (signal !== undefined) setTimeout(() => controller.abort(), rand(20));
+  const q = SEARCHES[rand(SEARCHES.length)]!;
+  const k = rand(20);
+  const op = [
+    'select',
+    'examine',
+    'fetch',
+    'fetchAll',
+    'fetchStream',
+    'search',
+    'esearch',
+    'sort',
+    'esort',
+    'searchContext',
+    'store',
+    'copy',
+    'move',
+    'expunge',
+    'list',
+    'status',
+    'idle',
+    'append',
+    'thread',
+    'misc',
+  ][k]!;
+  note(op);
+  switch (op) {
+    case 'select':
+      return select(
+        conn,
+        rand(2) === 0 ? 'INBOX' : 'Archive/2026',
+        rand(3) === 0 && conn.enabled.has('QRESYNC')
+          ? { qresync: { uidValidity: 1, modseq: 5n } }
+          : rand(2) === 0 && conn.hasCapability('CONDSTORE')
+            ? { condstore: true }
+            : {},
+      );
+    case 'examine':
+      return examine(conn, 'INBOX');
+    case 'fetch':
+      return (async () => {
+        const items = [
+          { uid: true, flags: true },
+          { envelope: true, bodyStructure: true, flags: true },
+          { source: true, uid: true },
+          { bodyParts: [{ section: 'HEADER' }, { section: '1' }], size: true },
+          { headers: ['subject', 'from'] as const, internalDate: true },
+        ][rand(5)]!;
+        const leaveAt = rand(3) === 0 ? rand(3) : Infinity;
+        let n = 0;
+        const it = fetch(conn, set, items, {
+          uid,
+          ...(signal === undefined ? {} : { signal }),
+          ...(rand(3) === 0 ? { highWaterMark: 1 + rand(3) } : {}),
+          ...(rand(4) === 0 && conn.hasCapability('CONDSTORE') ? { changedSince: 3n } : {}),
+        });
+        for await (const m of it) {
+          if (typeof m.seq !== 'number') throw new Error('fetched message without seq');
+          if (++n > leaveAt) break;
+          if (rand(4) === 0) await sleep(rand(3));
+        }
+      })();
+    case 'fetchAll':
+      return fetchAll(
+        conn,
+        set,
+        rand(2) === 0 ? { uid: true, flags: true, envelope: true } : 'FULL',
+        { uid },
+      );
+    case 'fetchStream':
+      return (async () => {
+        const r = await fetchStream(conn, 1 + rand(5), rand(2) === 0 ? '' : '1', {
+          uid,
+          ...(signal === undefined ? {} : { signal }),
+          ...(rand(3) === 0 ? { bodyStructure: true } : {}),
+          ...(rand(3) === 0 ? { partial: { start: rand(10), length: 1 + rand(100) } } : {}),
+          ...(rand(4) === 0 && conn.hasCapability('BINARY') ? { binary: true } : {}),
+        });
+        await drain(r.stream, rand);
+      })();
+    case 'search':
+      return search(conn, q, { uid });
+    case 'esearch':
+      return esearch(conn, q, {
+        uid,
+        return: (['MIN', 'MAX', 'COUNT', 'ALL'] as const).filter(() => rand(2) === 0),
+      });
+    case 'sort':
+      return sort(conn, ['DATE', { reverse: 'SUBJECT' }], q, { uid });
+    case 'esort':
+      return esort(conn, ['ARRIVAL'], q, { uid, return: ['ALL', 'COUNT'] });
+    case 'searchContext':
+      return (async () => {
+        const ctx = await searchContext(conn, q, {
+          uid,
+          ...(rand(3) === 0 ? { maxBuffered: 1 + rand(3) } : {}),
+          ...(signal === undefined ? {} : { signal }),
+        });
+        const reading = (async () => {
+          for (let i = rand(4); i > 0; i--) {
+            const u = await ctx.next();
+            if (u.done === true) return;
+          }
+        })();
+        // Updates come only when the server sends them: wait a little, then cancel.
+        await Promise.race([reading, sleep(rand(15))]);
+        await ctx.cancel();
+        await reading;
+      })();
+    case 'store':
+      return store(conn, set, {
+        uid,
+        [['add', 'remove', 'set'][rand(3)]!]: ['\\Seen', '$Label'],
+        ...(rand(3) === 0 ? { silent: true } : {}),
+        ...(rand(3) === 0 && conn.hasCapability('CONDSTORE') ? { unchangedSince: 7n } : {}),
+      });
+    case 'copy':
+      return copy(conn, set, 'Archive', { uid });
+    case 'move':
+      return move(conn, set, 'Archive', { uid, allowExpungeAll: true });
+    case 'expunge':
+      return rand(2) === 0 || !conn.hasCapability('UIDPLUS')
+        ? expunge(conn)
+        : uidExpunge(conn, set);
+    case 'list':
+      return list(conn, '', rand(2) === 0 ? '*' : '%', {
+        ...(rand(2) === 0 && conn.hasCapability('LIST-STATUS')
+          ? { return: { status: ['MESSAGES', 'UIDNEXT'] } }
+          : {}),
+        ...(rand(3) === 0 && conn.hasCapability('LIST-METADATA')
+          ? { return: { metadata: ['/private/comment'] } }
+          : {}),
+      });
+    case 'status':
+      return status(conn, 'Archive', ['MESSAGES', 'UNSEEN', 'UIDNEXT']);
+    case 'idle':
+      return (async () => {
+        const h = await conn.idle(
+          rand(2) === 0 ? { pollInterval: 5, resumeDelay: 1 } : { resumeDelay: 1 },
+        );
+        await sleep(rand(20));
+        await h.done();
+      })();
+    case 'append': {
+      const size = rand(4) === 0 ? 5000 + rand(5000) : rand(300);
+      return append(conn, 'Archive', Buffer.alloc(size, 0x61), {
+        flags: ['\\Seen'],
+        ...(rand(4) === 0 && conn.hasCapability('BINARY') ? { binary: true } : {}),
+      });
+    }
+    case 'thread':
+      return thread(conn, 'REFERENCES', q, { uid });
+    default:
+      return rand(2) === 0 ? noop(conn) : getMetadata(conn, 'INBOX', ['/private/comment']);
+  }
+}
+
+function connectOptions(rand: Rand, server: FuzzServer): ConnectOptions {
+  const o: ConnectOptions = {
+    stream: server.stream,
+    security: 'none',
+    timeouts: { greeting: COMMAND_TIMEOUT_MS, command: COMMAND_TIMEOUT_MS },
+  };
+  if (!server.profile.preauth) {
+    o.auth = {
+      username: 'u',
+      password: 'p',
+      ...(rand(2) === 0 ? { mechanism: 'LOGIN-COMMAND' } : {}),
+    };
+  }
+  if (rand(3) === 0) o.maxCollectedBytes = rand(4000);
+  if (rand(3) === 0) o.streamThreshold = rand(200);
+  if (rand(6) === 0)
+    o.limits = {
+      maxLineLength: 64 + rand(2000),
+      maxLiteralSize: rand(4000),
+      maxDepth: 2 + rand(20),
+    };
+  if (rand(2) === 0) {
+    o.enable = (['CONDSTORE', 'QRESYNC', 'UIDONLY'] as const).filter(() => rand(2) === 0);
+  }
+  return o;
+}
+
+/** Runs one input: the seed decides everything. */
+export async function runInput(seed: number): Promise<InputReport> {
+  const rand = seeded(seed);
+  const server = new FuzzServer(rand, drawProfile(rand));
+  const findings: string[] = [];
+  const report: InputReport = {
+    seed,
+    findings,
+    ops: 0,
+    transcript: server.transcript,
+    outcomes: [],
+  };
+  const escapedBefore = escaped.length;
+
+  const check = async (what: string, p: Promise<unknown>): Promise<void> => {
+    report.ops++;
+    const s = await bounded(p, SETTLE_MS);
+    const opName = what.replace(/^op \S+ /, '');
+    report.outcomes.push(
+      `${opName}: ${'hung' in s ? 'HUNG' : s.ok ? 'ok' : s.error instanceof ImapError ? s.error.code : 'OTHER'}`,
+    );
+    if ('hung' in s) findings.push(`${what}: did not settle within ${SETTLE_MS} ms`);
+    else if (!s.ok && !(s.error instanceof ImapError)) {
+      findings.push(`${what}: rejected with a non-ImapError: ${describe(s.error)}`);
+    }
+  };
+
+  let conn: ImapConnection | null = null;
+  const connecting = ImapConnection.connect(connectOptions(rand, server)).then((c) => {
+    conn = c;
+  });
+  await check('connect', connecting);
+  if (conn !== null) {
+    const c: ImapConnection = conn;
+    let closedAt: number | null = null;
+    c.on('close', () => {
+      closedAt = Date.now();
+    });
+    // A mailbox first, most of the time (most commands need one).
+    if (rand(5) !== 0) await check('select', select(c, 'INBOX'));
+    const steps = 1 + rand(10);
+    for (let i = 0; i < steps; i++) {
+      const width = rand(3) === 0 ? 2 + rand(4) : 1;
+      const ops: Promise<void>[] = [];
+      for (let j = 0; j < width; j++) {
+        let name = '';
+        let p: Promise<unknown>;
+        try {
+          p = operation(c, rand, (op) => (name = op));
+        } catch (err) {
+          p = Promise.reject(err as Error); // a synchronous throw is judged the same way
+        }
+        ops.push(check(`op ${i}.${j} ${name}`, p));
+      }
+      await Promise.all(ops);
+      if (rand(10) === 0) await sleep(rand(5));
+    }
+    // End: LOGOUT, close(), or a server that goes away.
+    const end = rand(3);
+    if (end === 0) await check('logout', c.logout(COMMAND_TIMEOUT_MS));
+    else if (end === 1) c.close();
+    else server.stream.push(null);
+    await check(
+      'close event',
+      new Promise<void>((resolve) => (c.closed ? resolve() : c.once('close', () => resolve()))),
+    );
+    // After the close, commands reject promptly with a typed error.
+    const after = Date.now();
+    const late = await bounded(noop(c), PROMPT_MS);
+    if ('hung' in late) findings.push(`noop after close: did not reject within ${PROMPT_MS} ms`);
+    else if (late.ok) findings.push('noop after close: resolved');
+    else if (!(late.error instanceof ImapError)) {
+      findings.push(`noop after close: non-ImapError: ${describe(late.error)}`);
+    }
+    const lateSelect = await bounded(select(c, 'INBOX'), PROMPT_MS);
+    if ('hung' in lateSelect || lateSelect.ok || !(lateSelect.error instanceof ImapError)) {
+      findings.push(
+        `select after close: ${'hung' in lateSelect ? 'hung' : lateSelect.ok ? 'resolved' : describe(lateSelect.error)}`,
+      );
+    }
+    void after;
+    void closedAt;
+  } else {
+    server.stream.destroy();
+  }
+  // Let stray timers and callbacks of this input run before judging escapes.
+  await sleep(5);
+  for (const e of escaped.slice(escapedBefore)) findings.push(e);
+  return report;
+}
+
+/** Saves a finding; returns its file. */
+export function saveFinding(report: InputReport): string {
+  mkdirSync(CRASH_DIR, { recursive: true });
+  const file = join(CRASH_DIR, `${report.seed}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify(
+      { seed: report.seed, findings: report.findings, transcript: report.transcript },
+      null,
+      1,
+    ) + '\n',
+  );
+  return file;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const arg = (flag: string, def: number): number => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? Number(args[i + 1]) : def;
+  };
+  hookProcess();
+  const replay = args.indexOf('--replay');
+  if (replay >= 0) {
+    const spec = args[replay + 1]!;
+    const seed = /^\d+$/.test(spec)
+      ? Number(spec)
+      : (JSON.parse(readFileSync(spec, 'utf8')) as { seed: number }).seed;
+    const report = await runInput(seed);
+    if (args.includes('--transcript')) for (const l of report.transcript) console.log(l);
+    console.log(
+      report.findings.length === 0
+        ? `seed ${seed}: no finding on replay (${report.ops} ops)`
+        : `seed ${seed}:\n  ${report.findings.join('\n  ')}`,
+    );
+    process.exitCode = report.findings.length === 0 ? 0 : 1;
+    return;
+  }
+  const seconds = arg('--seconds', 0);
+  const inputs = arg('--inputs', seconds > 0 ? 0 : 2000);
+  const first = arg('--seed', 1) * 1_000_000;
+  const concurrency = Math.max(1, arg('--concurrency', 4));
+  const maxHeapMb = arg('--max-heap-mb', 1024);
+  const started = Date.now();
+  const deadline = seconds > 0 ? started + seconds * 1000 : Infinity;
+  const found: string[] = [];
+  let next = 0;
+  let done = 0;
+  let ops = 0;
+  let heapPeak = 0;
+  const stats = new Map<string, number>();
+  const more = (): boolean => (inputs <= 0 || next < inputs) && Date.now() < deadline;
+  const worker = async (): Promise<void> => {
+    while (more()) {
+      const seed = first + next++;
+      const report = await runInput(seed);
+      done++;
+      ops += report.ops;
+      for (const o of report.outcomes) stats.set(o, (stats.get(o) ?? 0) + 1);
+      if (report.findings.length > 0) {
+        const file = saveFinding(report);
+        found.push(`${file}: ${report.findings[0]!.split('\n')[0]!}`);
+        console.log(`finding: seed ${seed}: ${report.findings[0]!.split('\n')[0]!}`);
+      }
+      if (done % 500 === 0) {
+        const heap = process.memoryUsage().heapUsed / 2 ** 20;
+        heapPeak = Math.max(heapPeak, heap);
+        if (heap > maxHeapMb) {
+          found.push(`heap ${heap.toFixed(0)} MiB after ${done} inputs (limit ${maxHeapMb})`);
+          console.log(`finding: heap ${heap.toFixed(0)} MiB after ${done} inputs`);
+          return;
+        }
+        console.log(
+          `${done} inputs, ${ops} ops, ${(done / ((Date.now() - started) / 1000)).toFixed(0)} inputs/s, heap ${heap.toFixed(0)} MiB`,
+        );
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, () => worker()));
+  const secs = (Date.now() - started) / 1000;
+  console.log(
+    `fuzz:conn: ${done.toLocaleString('en-US')} inputs (${ops.toLocaleString('en-US')} operations) in ${secs.toFixed(1)} s ` +
+      `(${(done / secs).toFixed(0)} inputs/s, concurrency ${concurrency}, heap peak ${heapPeak.toFixed(0)} MiB), ` +
+      `${found.length} finding${found.length === 1 ? '' : 's'}`,
+  );
+  for (const f of found) console.log(`  ${f}`);
+  if (args.includes('--stats')) {
+    for (const [k, v] of [...stats].sort()) console.log(`  ${k} ${v}`);
+  }
+  process.exitCode = found.length > 0 ? 1 : 0;
+  // Connections of inputs cut short may hold timers: do not wait for them.
+  setTimeout(() => process.exit(), 100).unref();
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await main();
+}
