@@ -24,8 +24,10 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { ImapClient } from '../../src/client/client.js';
+import type { ClientOptions } from '../../src/client/options.js';
 import { ImapConnection } from '../../src/connection/connection.js';
 import type { ConnectOptions } from '../../src/connection/types.js';
 import {
@@ -51,6 +53,8 @@ import {
   examine,
   getMetadata,
 } from '../../src/commands/index.js';
+import type { ESearchResult, SearchContext } from '../../src/commands/index.js';
+import type { IdleHandle } from '../../src/connection/idle.js';
 import { ImapError } from '../../src/model/errors.js';
 import { type Rand, seeded } from '../wire/fixtures/mutate.js';
 import { FuzzServer, drawProfile } from './conn-server.js';
@@ -100,7 +104,31 @@ function describe(err: unknown): string {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The outcome of one operation under the settle bound. */
-type Settled = { ok: true } | { ok: false; error: unknown } | { hung: true };
+type Settled = { ok: true; value: unknown } | { ok: false; error: unknown } | { hung: true };
+
+/** A resolved value's defect: a NaN or a non-integer where counts and ids go (first found), or null. */
+export function insane(value: unknown, path = 'result', seen = new Set<unknown>()): string | null {
+  if (path.split('.').length > 10) return null;
+  if (typeof value === 'number') return Number.isNaN(value) ? `${path} is NaN` : null;
+  if (typeof value !== 'object' || value === null || seen.has(value)) return null;
+  if (Buffer.isBuffer(value) || value instanceof Date) {
+    return value instanceof Date && Number.isNaN(value.getTime()) && path.endsWith('internalDate')
+      ? `${path} is an invalid Date`
+      : null;
+  }
+  seen.add(value);
+  const entries: [string, unknown][] =
+    value instanceof Map
+      ? [...value.entries()].map(([k, v]) => [String(k), v])
+      : value instanceof Set
+        ? [...value].map((v, i) => [String(i), v])
+        : Object.entries(value);
+  for (const [k, v] of entries.slice(0, 200)) {
+    const bad = insane(v, `${path}.${k}`, seen);
+    if (bad !== null) return bad;
+  }
+  return null;
+}
 
 async function bounded(p: Promise<unknown>, ms: number): Promise<Settled> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -110,7 +138,7 @@ async function bounded(p: Promise<unknown>, ms: number): Promise<Settled> {
   try {
     return await Promise.race([
       p.then(
-        (): Settled => ({ ok: true }),
+        (value: unknown): Settled => ({ ok: true, value }),
         (error: unknown): Settled => ({ ok: false, error }),
       ),
       hang,
@@ -309,6 +337,112 @@ function operation(conn: ImapConnection, rand: Rand, note: (op: string) => void)
   }
 }
 
+/** One random operation through ImapClient (locks, held iterators, downloads). */
+function clientOperation(
+  client: ImapClient,
+  rand: Rand,
+  note: (op: string) => void,
+): Promise<unknown> {
+  const uid = rand(4) !== 0;
+  const set = rand(3) === 0 ? '1:*' : `${1 + rand(5)}:${6 + rand(5)}`;
+  const q = SEARCHES[rand(SEARCHES.length)]!;
+  const ops = [
+    'mailboxOpen',
+    'fetch',
+    'fetchAll',
+    'download',
+    'search',
+    'esearch',
+    'searchContext',
+    'flags',
+    'copy',
+    'move',
+    'delete',
+    'list',
+    'listTree',
+    'status',
+    'append',
+    'idle',
+    'lock',
+    'noop',
+  ];
+  const op = ops[rand(ops.length)]!;
+  note(`client.${op}`);
+  switch (op) {
+    case 'mailboxOpen':
+      return client.mailboxOpen(rand(2) === 0 ? 'INBOX' : 'Archive', { readOnly: rand(3) === 0 });
+    case 'fetch':
+      return (async () => {
+        let n = 0;
+        const leaveAt = rand(3) === 0 ? rand(3) : Infinity;
+        for await (const m of client.fetch(
+          set,
+          { uid: true, flags: true, envelope: rand(2) === 0 },
+          { uid },
+        )) {
+          if (typeof m.seq !== 'number') throw new Error('fetched message without seq');
+          if (++n > leaveAt) break;
+        }
+      })();
+    case 'fetchAll':
+      return client.fetchAll(set, { uid: true, flags: true, bodyStructure: true }, { uid });
+    case 'download':
+      return (async () => {
+        const r = await client.download(1 + rand(5), rand(2) === 0 ? '' : '1', { uid });
+        await drain(r.content, rand);
+      })();
+    case 'search':
+      return client.search(q, { uid });
+    case 'esearch':
+      return client.esearch(q, { uid, return: ['ALL', 'COUNT'] });
+    case 'searchContext':
+      return (async () => {
+        const ctx = await client.searchContext(q, { uid });
+        const reading = (async () => {
+          for (let i = rand(3); i > 0; i--) if ((await ctx.next()).done === true) return;
+        })();
+        await Promise.race([reading, sleep(rand(15))]);
+        await ctx.cancel();
+        await reading;
+      })();
+    case 'flags':
+      return client.messageFlagsAdd(set, ['\\Flagged'], { uid });
+    case 'copy':
+      return client.messageCopy(set, 'Archive', { uid });
+    case 'move':
+      return client.messageMove(set, 'Archive', { uid });
+    case 'delete':
+      return client.messageDelete(set, { uid });
+    case 'list':
+      return client.list('*');
+    case 'listTree':
+      return client.listTree();
+    case 'status':
+      return client.status('Archive');
+    case 'append':
+      return client.append('Archive', Buffer.alloc(rand(400), 0x62), { flags: ['\\Seen'] });
+    case 'idle':
+      return (async () => {
+        const idling = client.idle();
+        idling.catch(() => undefined); // judged when awaited below, not an escape meanwhile
+        await sleep(rand(15));
+        await client.stopIdle();
+        await idling;
+      })();
+    case 'lock':
+      return (async () => {
+        const lock = await client.getMailboxLock('INBOX');
+        try {
+          await client.fetchAll(set, { flags: true }, { uid });
+        } finally {
+          lock.release();
+        }
+      })();
+    default:
+      return client.noop();
+  }
+}
+
 function connectOptions(rand: Rand, server: FuzzServer): ConnectOptions {
   const o: ConnectOptions = {
     stream: server.stream,
@@ -358,10 +492,20 @@ export async function runInput(seed: number): Promise<InputReport> {
       `${opName}: ${'hung' in s ? 'HUNG' : s.ok ? 'ok' : s.error instanceof ImapError ? s.error.code : 'OTHER'}`,
     );
     if ('hung' in s) findings.push(`${what}: did not settle within ${SETTLE_MS} ms`);
-    else if (!s.ok && !(s.error instanceof ImapError)) {
+    else if (s.ok) {
+      const bad = insane(s.value);
+      if (bad !== null) findings.push(`${what}: resolved with ${bad}`);
+    } else if (!s.ok && !(s.error instanceof ImapError)) {
       findings.push(`${what}: rejected with a non-ImapError: ${describe(s.error)}`);
     }
   };
+
+  if (rand(4) === 0) {
+    await runClient(rand, server, check, findings);
+    await sleep(5);
+    for (const e of escaped.slice(escapedBefore)) findings.push(e);
+    return report;
+  }
 
   let conn: ImapConnection | null = null;
   const connecting = ImapConnection.connect(connectOptions(rand, server)).then((c) => {
@@ -393,6 +537,32 @@ export async function runInput(seed: number): Promise<InputReport> {
       await Promise.all(ops);
       if (rand(10) === 0) await sleep(rand(5));
     }
+    // Left running into the end: commands in flight or queued, a search
+    // context never cancelled, an IDLE never stopped.
+    const dangling: Promise<void>[] = [];
+    for (let i = rand(3) === 0 ? 1 + rand(3) : 0; i > 0; i--) {
+      let name = '';
+      let p: Promise<unknown>;
+      try {
+        p = operation(c, rand, (op) => (name = op));
+      } catch (err) {
+        p = Promise.reject(err as Error);
+      }
+      dangling.push(check(`dangling ${name}`, p));
+    }
+    let openContext: SearchContext<ESearchResult> | null = null;
+    if (rand(4) === 0 && c.hasCapability('CONTEXT=SEARCH') && !c.closed) {
+      const opening = searchContext(c, { seen: false }, { uid: true });
+      await check('open searchContext', opening);
+      openContext = await opening.catch(() => null);
+    }
+    let idling: IdleHandle | null = null;
+    if (rand(5) === 0 && !c.closed) {
+      const starting = c.idle({ resumeDelay: 1 });
+      await check('open idle', starting);
+      idling = await starting.catch(() => null);
+    }
+    if (dangling.length > 0 && rand(2) === 0) await sleep(rand(4));
     // End: LOGOUT, close(), or a server that goes away.
     const end = rand(3);
     if (end === 0) await check('logout', c.logout(COMMAND_TIMEOUT_MS));
@@ -402,6 +572,29 @@ export async function runInput(seed: number): Promise<InputReport> {
       'close event',
       new Promise<void>((resolve) => (c.closed ? resolve() : c.once('close', () => resolve()))),
     );
+    await Promise.all(dangling);
+    if (openContext !== null) {
+      // The context ended with the connection: its iterator does not wait for updates.
+      const ctx = openContext;
+      const drained = (async () => {
+        for (let i = 0; i < 10_000; i++) if ((await ctx.next()).done === true) return;
+        throw new Error('search context still yields after close');
+      })();
+      const r = await bounded(drained, PROMPT_MS);
+      if ('hung' in r)
+        findings.push(`search context after close: next() did not settle within ${PROMPT_MS} ms`);
+      else if (!r.ok && !(r.error instanceof ImapError)) {
+        findings.push(`search context after close: non-ImapError: ${describe(r.error)}`);
+      }
+    }
+    if (idling !== null) {
+      const h = idling;
+      const r = await bounded(h.done(), PROMPT_MS);
+      if ('hung' in r)
+        findings.push(`idle done() after close: did not settle within ${PROMPT_MS} ms`);
+      else if (!r.ok) findings.push(`idle done() after close rejected: ${describe(r.error)}`);
+      else if (h.active) findings.push('idle handle still active after close');
+    }
     // After the close, commands reject promptly with a typed error.
     const after = Date.now();
     const late = await bounded(noop(c), PROMPT_MS);
@@ -425,6 +618,64 @@ export async function runInput(seed: number): Promise<InputReport> {
   await sleep(5);
   for (const e of escaped.slice(escapedBefore)) findings.push(e);
   return report;
+}
+
+/**
+ * The same through ImapClient. ClientOptions has no `stream` (a client
+ * reconnects, which a given stream cannot); with reconnection off the
+ * option is passed through to the connection all the same.
+ */
+async function runClient(
+  rand: Rand,
+  server: FuzzServer,
+  check: (what: string, p: Promise<unknown>) => Promise<void>,
+  findings: string[],
+): Promise<void> {
+  const { stream, enable, ...rest } = connectOptions(rand, server);
+  const options: ClientOptions & { stream: Duplex } = {
+    ...rest,
+    stream: stream!,
+    reconnect: false,
+    qresync: enable?.includes('QRESYNC') === true,
+    condstore: enable?.includes('CONDSTORE') === true,
+    uidOnly: enable?.includes('UIDONLY') === true,
+    autoIdle: rand(4) === 0,
+  };
+  const client = new ImapClient(options);
+  client.on('error', () => {}); // reported errors are events, not escapes
+  await check('client.connect', client.connect());
+  if (client.usable) {
+    if (rand(4) !== 0) await check('client.mailboxOpen', client.mailboxOpen('INBOX'));
+    const steps = 1 + rand(8);
+    for (let i = 0; i < steps; i++) {
+      const width = rand(3) === 0 ? 2 + rand(3) : 1;
+      const ops: Promise<void>[] = [];
+      for (let j = 0; j < width; j++) {
+        let name = '';
+        let p: Promise<unknown>;
+        try {
+          p = clientOperation(client, rand, (op) => (name = op));
+        } catch (err) {
+          p = Promise.reject(err as Error);
+        }
+        ops.push(check(`op ${i}.${j} ${name}`, p));
+      }
+      await Promise.all(ops);
+    }
+  }
+  const end = rand(3);
+  if (end === 0) await check('client.logout', client.logout());
+  else if (end === 1) client.close();
+  else server.stream.push(null);
+  if (end === 2) await sleep(10);
+  client.close();
+  const late = await bounded(client.noop(), PROMPT_MS);
+  if ('hung' in late)
+    findings.push(`client.noop after close: did not reject within ${PROMPT_MS} ms`);
+  else if (late.ok) findings.push('client.noop after close: resolved');
+  else if (!(late.error instanceof ImapError)) {
+    findings.push(`client.noop after close: non-ImapError: ${describe(late.error)}`);
+  }
 }
 
 /** Saves a finding; returns its file. */
