@@ -148,20 +148,38 @@ async function bounded(p: Promise<unknown>, ms: number): Promise<Settled> {
   }
 }
 
-/** Reads a stream to its end; rejects with its error. */
-function drain(stream: Readable, rand: Rand): Promise<void> {
+/**
+ * Reads a stream to its end (or destroys it early, sometimes); rejects with
+ * its error. With `size`, a stream that ends cleanly must have delivered
+ * exactly that many bytes, and one that closes must have ended or failed:
+ * a section cut short may not look complete.
+ */
+function drain(stream: Readable, rand: Rand, size?: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let seen = 0;
+    let early = false;
+    let ended = false;
     const stopAt = rand(4) === 0 ? rand(300) : Infinity;
     stream.on('data', (chunk: Buffer) => {
       seen += chunk.length;
-      if (seen > stopAt) {
+      if (seen > stopAt && !early) {
+        early = true;
         stream.destroy();
         resolve();
       }
     });
-    stream.on('end', () => resolve());
-    stream.on('close', () => resolve());
+    stream.on('end', () => {
+      ended = true;
+      if (size !== undefined && seen !== size) {
+        reject(new Error(`stream ended cleanly after ${seen} of ${size} bytes`));
+      }
+      resolve();
+    });
+    stream.on('close', () => {
+      if (!early && !ended && !stream.errored)
+        reject(new Error(`stream closed without end or error after ${seen} bytes`));
+      resolve();
+    });
     stream.on('error', (err) => reject(err));
   });
 }
@@ -258,7 +276,7 @@ function operation(conn: ImapConnection, rand: Rand, note: (op: string) => void)
           ...(rand(3) === 0 ? { partial: { start: rand(10), length: 1 + rand(100) } } : {}),
           ...(rand(4) === 0 && conn.hasCapability('BINARY') ? { binary: true } : {}),
         });
-        await drain(r.stream, rand);
+        await drain(r.stream, rand, r.size);
       })();
     case 'search':
       return search(conn, q, { uid });
