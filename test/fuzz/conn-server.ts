@@ -85,6 +85,27 @@ interface Command {
   verb: string;
 }
 
+const BOUNDARY_NUMBERS = [
+  '0',
+  '1',
+  '2147483648',
+  '4294967295',
+  '4294967296',
+  '9223372036854775807',
+  '18446744073709551615',
+  '99999999999999999999',
+];
+const BOUNDARY_SETS = [
+  '1:4294967295',
+  '4294967295:1',
+  '*',
+  '1:*',
+  '*:1',
+  '0',
+  '1,1,1,1',
+  '2:1,5:3',
+];
+
 const crlf = (s: string): Buffer => Buffer.from(s + '\r\n', 'latin1');
 
 /** A message body of `n` bytes. */
@@ -218,7 +239,11 @@ export class FuzzServer {
       this.#partial = { text };
       this.#literalLeft = size;
       if (sync)
-        this.#send([this.#rand(50) === 0 ? mutate(crlf('+ Ready'), this.#rand) : crlf('+ Ready')]);
+        this.#send([
+          this.profile.mutateRate > 0 && this.#rand(50) === 0
+            ? mutate(crlf('+ Ready'), this.#rand)
+            : crlf('+ Ready'),
+        ]);
       return;
     }
     this.#partial = null;
@@ -615,7 +640,38 @@ export class FuzzServer {
       l.subarray(0, tag.length + 1).toString('latin1') === `${tag} `;
     for (let i = 0; i < n; i++) {
       const at = r(Math.max(1, out.length));
-      switch (r(14)) {
+      switch (r(17)) {
+        case 14:
+        case 15: {
+          // a number at a boundary (seq 0, the largest UID, over 32 bits, over 63 bits)
+          const l = out[at];
+          if (l === undefined) break;
+          const text = l.toString('latin1');
+          const runs = [...text.matchAll(/\d+/g)];
+          const run = runs[r(Math.max(1, runs.length))];
+          if (run === undefined) break;
+          const value = BOUNDARY_NUMBERS[r(BOUNDARY_NUMBERS.length)]!;
+          out[at] = Buffer.from(
+            text.slice(0, run.index) + value + text.slice(run.index + run[0].length),
+            'latin1',
+          );
+          break;
+        }
+        case 16: {
+          // a set at its extremes: everything, a reversed range, '*'
+          const l = out[at];
+          if (l === undefined) break;
+          const text = l.toString('latin1');
+          const sets = [...text.matchAll(/\d+(?:[:,]\d+)+/g)];
+          const set = sets[r(Math.max(1, sets.length))];
+          if (set === undefined) break;
+          const value = BOUNDARY_SETS[r(BOUNDARY_SETS.length)]!;
+          out[at] = Buffer.from(
+            text.slice(0, set.index) + value + text.slice(set.index + set[0].length),
+            'latin1',
+          );
+          break;
+        }
         case 0: // drop the completion
           out = out.filter((l) => !isTagged(l));
           break;

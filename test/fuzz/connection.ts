@@ -55,7 +55,7 @@ import {
 } from '../../src/commands/index.js';
 import type { ESearchResult, SearchContext } from '../../src/commands/index.js';
 import type { IdleHandle } from '../../src/connection/idle.js';
-import { ImapError } from '../../src/model/errors.js';
+import { ImapError, ImapLimitError } from '../../src/model/errors.js';
 import { type Rand, seeded } from '../wire/fixtures/mutate.js';
 import { FuzzServer, drawProfile } from './conn-server.js';
 
@@ -67,6 +67,18 @@ export const SETTLE_MS = 4000;
 /** After the connection closed, a new command rejects within this. */
 export const PROMPT_MS = 250;
 const COMMAND_TIMEOUT_MS = 250;
+
+/** Codes a command must not fail with when the server said nothing wrong. */
+const CLEAN_FAILURES = new Set([
+  'PARSE',
+  'PROTOCOL',
+  'CONNECTION_CLOSED',
+  'CONNECTION_BYE',
+  'CONNECTION_TIMEOUT',
+]);
+
+/** Limits of the parser: over one, the connection closes by design. */
+const PARSER_LIMITS = new Set(['maxDepth', 'maxLineLength', 'maxLiteralSize', 'maxResponseBytes']);
 
 /** What one input found. */
 export interface InputReport {
@@ -502,13 +514,42 @@ export async function runInput(seed: number): Promise<InputReport> {
   };
   const escapedBefore = escaped.length;
 
+  // A session whose server says nothing wrong (no mutations): the connection
+  // must not fail it. Limits the input set small (LIMIT) are the exception.
+  const clean = server.profile.mutateRate === 0 && !server.profile.badGreeting;
+  // Judged once the session is over: a step in which a parser limit closed
+  // the connection (by design) excuses that step's and later failures.
+  const session = { step: 0, ending: false, limitStep: Infinity };
+  const cleanFailures: { step: number; text: string }[] = [];
   const check = async (what: string, p: Promise<unknown>): Promise<void> => {
     report.ops++;
+    const step = session.step;
     const s = await bounded(p, SETTLE_MS);
     const opName = what.replace(/^op \S+ /, '');
     report.outcomes.push(
       `${opName}: ${'hung' in s ? 'HUNG' : s.ok ? 'ok' : s.error instanceof ImapError ? s.error.code : 'OTHER'}`,
     );
+    if (
+      !('hung' in s) &&
+      !s.ok &&
+      s.error instanceof ImapLimitError &&
+      PARSER_LIMITS.has(s.error.limit)
+    ) {
+      session.limitStep = Math.min(session.limitStep, step);
+    }
+    if (
+      clean &&
+      !session.ending &&
+      !('hung' in s) &&
+      !s.ok &&
+      s.error instanceof ImapError &&
+      CLEAN_FAILURES.has(s.error.code)
+    ) {
+      cleanFailures.push({
+        step,
+        text: `${what}: failed in a clean session: ${describe(s.error)}`,
+      });
+    }
     if ('hung' in s) findings.push(`${what}: did not settle within ${SETTLE_MS} ms`);
     else if (s.ok) {
       const bad = insane(s.value);
@@ -518,9 +559,15 @@ export async function runInput(seed: number): Promise<InputReport> {
     }
   };
 
+  const judgeClean = (): void => {
+    const first = cleanFailures.find((f) => f.step < session.limitStep);
+    if (first !== undefined) findings.push(first.text);
+  };
+
   if (rand(4) === 0) {
-    await runClient(rand, server, check, findings);
+    await runClient(rand, server, check, findings, session);
     await sleep(5);
+    judgeClean();
     for (const e of escaped.slice(escapedBefore)) findings.push(e);
     return report;
   }
@@ -540,6 +587,7 @@ export async function runInput(seed: number): Promise<InputReport> {
     if (rand(5) !== 0) await check('select', select(c, 'INBOX'));
     const steps = 1 + rand(10);
     for (let i = 0; i < steps; i++) {
+      session.step = i + 1;
       const width = rand(3) === 0 ? 2 + rand(4) : 1;
       const ops: Promise<void>[] = [];
       for (let j = 0; j < width; j++) {
@@ -557,6 +605,7 @@ export async function runInput(seed: number): Promise<InputReport> {
     }
     // Left running into the end: commands in flight or queued, a search
     // context never cancelled, an IDLE never stopped.
+    session.step++;
     const dangling: Promise<void>[] = [];
     for (let i = rand(3) === 0 ? 1 + rand(3) : 0; i > 0; i--) {
       let name = '';
@@ -582,6 +631,7 @@ export async function runInput(seed: number): Promise<InputReport> {
     }
     if (dangling.length > 0 && rand(2) === 0) await sleep(rand(4));
     // End: LOGOUT, close(), or a server that goes away.
+    session.ending = true;
     const end = rand(3);
     if (end === 0) await check('logout', c.logout(COMMAND_TIMEOUT_MS));
     else if (end === 1) c.close();
@@ -634,6 +684,7 @@ export async function runInput(seed: number): Promise<InputReport> {
   }
   // Let stray timers and callbacks of this input run before judging escapes.
   await sleep(5);
+  judgeClean();
   for (const e of escaped.slice(escapedBefore)) findings.push(e);
   return report;
 }
@@ -648,6 +699,7 @@ async function runClient(
   server: FuzzServer,
   check: (what: string, p: Promise<unknown>) => Promise<void>,
   findings: string[],
+  session: { step: number; ending: boolean },
 ): Promise<void> {
   const { stream, enable, ...rest } = connectOptions(rand, server);
   const options: ClientOptions & { stream: Duplex } = {
@@ -666,6 +718,7 @@ async function runClient(
     if (rand(4) !== 0) await check('client.mailboxOpen', client.mailboxOpen('INBOX'));
     const steps = 1 + rand(8);
     for (let i = 0; i < steps; i++) {
+      session.step = i + 1;
       const width = rand(3) === 0 ? 2 + rand(3) : 1;
       const ops: Promise<void>[] = [];
       for (let j = 0; j < width; j++) {
@@ -681,6 +734,7 @@ async function runClient(
       await Promise.all(ops);
     }
   }
+  session.ending = true;
   const end = rand(3);
   if (end === 0) await check('client.logout', client.logout());
   else if (end === 1) client.close();
@@ -725,7 +779,10 @@ async function main(): Promise<void> {
       ? Number(spec)
       : (JSON.parse(readFileSync(spec, 'utf8')) as { seed: number }).seed;
     const report = await runInput(seed);
-    if (args.includes('--transcript')) for (const l of report.transcript) console.log(l);
+    if (args.includes('--transcript')) {
+      for (const l of report.transcript) console.log(l);
+      console.log(`outcomes: ${report.outcomes.join(', ')}`);
+    }
     console.log(
       report.findings.length === 0
         ? `seed ${seed}: no finding on replay (${report.ops} ops)`
