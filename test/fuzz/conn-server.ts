@@ -28,6 +28,11 @@ export interface ServerProfile {
   chunked: boolean;
   /** Mutate the greeting itself. */
   badGreeting: boolean;
+  /**
+   * Mutations keep the grammar (no random bytes): wrong tags, lines moved,
+   * boundary numbers, BYE... so sessions live long enough to reach deep states.
+   */
+  semantic: boolean;
 }
 
 const ALL_CAPS = [
@@ -73,6 +78,7 @@ export function drawProfile(rand: Rand): ServerProfile {
     batch: rand(3) === 0,
     chunked: rand(2) === 0,
     badGreeting: rand(30) === 0,
+    semantic: rand(2) === 0,
   };
 }
 
@@ -640,7 +646,9 @@ export class FuzzServer {
       l.subarray(0, tag.length + 1).toString('latin1') === `${tag} `;
     for (let i = 0; i < n; i++) {
       const at = r(Math.max(1, out.length));
-      switch (r(17)) {
+      let kind = r(17);
+      if (this.profile.semantic && (kind === 4 || kind === 5 || kind === 6)) kind = 14 + r(3);
+      switch (kind) {
         case 14:
         case 15: {
           // a number at a boundary (seq 0, the largest UID, over 32 bits, over 63 bits)
@@ -815,6 +823,11 @@ export class FuzzServer {
     this.#ended = true;
     this.#out = [];
     this.stream.push(null);
+  }
+
+  /** Ends the server's side of the stream (as a server that goes away; idempotent). */
+  hangUp(): void {
+    this.#end();
   }
 
   /** The server is gone: nothing more is written. */

@@ -635,7 +635,7 @@ export async function runInput(seed: number): Promise<InputReport> {
     const end = rand(3);
     if (end === 0) await check('logout', c.logout(COMMAND_TIMEOUT_MS));
     else if (end === 1) c.close();
-    else server.stream.push(null);
+    else server.hangUp();
     await check(
       'close event',
       new Promise<void>((resolve) => (c.closed ? resolve() : c.once('close', () => resolve()))),
@@ -738,7 +738,7 @@ async function runClient(
   const end = rand(3);
   if (end === 0) await check('client.logout', client.logout());
   else if (end === 1) client.close();
-  else server.stream.push(null);
+  else server.hangUp();
   if (end === 2) await sleep(10);
   client.close();
   const late = await bounded(client.noop(), PROMPT_MS);
