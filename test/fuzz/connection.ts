@@ -579,9 +579,16 @@ export async function runInput(seed: number): Promise<InputReport> {
   await check('connect', connecting);
   if (conn !== null) {
     const c: ImapConnection = conn;
-    let closedAt: number | null = null;
-    c.on('close', () => {
-      closedAt = Date.now();
+    // BYE (outside LOGOUT): the connection is over; it closes promptly, so
+    // later commands reject at once instead of being sent to a server leaving.
+    const byeChecks: Promise<void>[] = [];
+    c.on('bye', () => {
+      if (session.ending) return;
+      byeChecks.push(
+        sleep(PROMPT_MS).then(() => {
+          if (!c.closed) findings.push(`BYE: the connection was still open ${PROMPT_MS} ms later`);
+        }),
+      );
     });
     // A mailbox first, most of the time (most commands need one).
     if (rand(5) !== 0) await check('select', select(c, 'INBOX'));
@@ -664,7 +671,6 @@ export async function runInput(seed: number): Promise<InputReport> {
       else if (h.active) findings.push('idle handle still active after close');
     }
     // After the close, commands reject promptly with a typed error.
-    const after = Date.now();
     const late = await bounded(noop(c), PROMPT_MS);
     if ('hung' in late) findings.push(`noop after close: did not reject within ${PROMPT_MS} ms`);
     else if (late.ok) findings.push('noop after close: resolved');
@@ -677,8 +683,7 @@ export async function runInput(seed: number): Promise<InputReport> {
         `select after close: ${'hung' in lateSelect ? 'hung' : lateSelect.ok ? 'resolved' : describe(lateSelect.error)}`,
       );
     }
-    void after;
-    void closedAt;
+    await Promise.all(byeChecks);
   } else {
     server.stream.destroy();
   }
