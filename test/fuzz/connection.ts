@@ -90,6 +90,8 @@ export interface InputReport {
   transcript: string[];
   /** How each operation ended: `op: ok` or `op: CODE`. */
   outcomes: string[];
+  /** Why the connection closed, when it closed with an error. */
+  closeError?: string;
 }
 
 /** Errors that escaped (uncaughtException / unhandledRejection), reported to the inputs running. */
@@ -582,6 +584,12 @@ export async function runInput(seed: number): Promise<InputReport> {
     // BYE (outside LOGOUT): the connection is over; it closes promptly, so
     // later commands reject at once instead of being sent to a server leaving.
     const byeChecks: Promise<void>[] = [];
+    c.on('close', (err) => {
+      if (err !== null) report.closeError ??= describe(err);
+      if (err instanceof ImapLimitError && PARSER_LIMITS.has(err.limit)) {
+        session.limitStep = Math.min(session.limitStep, session.step);
+      }
+    });
     c.on('bye', () => {
       if (session.ending) return;
       byeChecks.push(
@@ -704,7 +712,7 @@ async function runClient(
   server: FuzzServer,
   check: (what: string, p: Promise<unknown>) => Promise<void>,
   findings: string[],
-  session: { step: number; ending: boolean },
+  session: { step: number; ending: boolean; limitStep: number },
 ): Promise<void> {
   const { stream, enable, ...rest } = connectOptions(rand, server);
   const options: ClientOptions & { stream: Duplex } = {
@@ -718,6 +726,11 @@ async function runClient(
   };
   const client = new ImapClient(options);
   client.on('error', () => {}); // reported errors are events, not escapes
+  client.on('disconnect', ({ error }) => {
+    if (error instanceof ImapLimitError && PARSER_LIMITS.has(error.limit)) {
+      session.limitStep = Math.min(session.limitStep, session.step);
+    }
+  });
   await check('client.connect', client.connect());
   if (client.usable) {
     if (rand(4) !== 0) await check('client.mailboxOpen', client.mailboxOpen('INBOX'));
@@ -787,6 +800,7 @@ async function main(): Promise<void> {
     if (args.includes('--transcript')) {
       for (const l of report.transcript) console.log(l);
       console.log(`outcomes: ${report.outcomes.join(', ')}`);
+      console.log(`close error: ${report.closeError ?? 'none'}`);
     }
     console.log(
       report.findings.length === 0
