@@ -155,6 +155,8 @@ export class FuzzServer {
   #modseq = 100;
   #tags: string[] = [];
   #contexts: string[] = [];
+  /** Tags whose completion was written. */
+  readonly #completed = new Set<string>();
   #enabled = new Set<string>();
   #selected = false;
 
@@ -336,9 +338,16 @@ export class FuzzServer {
           out.push(crlf(`* VANISHED ${1 + r(40)}:${41 + r(40)}`));
           break;
         case 5: {
+          // A clean server updates only contexts whose command it completed
+          // (RFC 5267 4.3); a hostile one names any tag.
+          const clean = this.profile.mutateRate === 0;
+          const contexts = clean
+            ? this.#contexts.filter((t) => this.#completed.has(t))
+            : this.#contexts;
+          if (clean && contexts.length === 0) break;
           const tag =
-            this.#contexts.length > 0 && r(3) !== 0
-              ? this.#contexts[r(this.#contexts.length)]!
+            contexts.length > 0 && (clean || r(3) !== 0)
+              ? contexts[r(contexts.length)]!
               : (this.#tags[r(Math.max(1, this.#tags.length))] ?? 'A1');
           const op =
             r(2) === 0 ? `ADDTO (${r(3)} ${this.#uidNext++})` : `REMOVEFROM (${r(3)} ${seq})`;
@@ -478,7 +487,14 @@ export class FuzzServer {
       case 'SORT':
       case 'UID SORT': {
         const out: Buffer[] = [];
-        const hits = seqs();
+        let hits = seqs();
+        const tagNumber = /^A(\d+)$/.exec(c.tag);
+        if (this.profile.mutateRate === 0 && tagNumber !== null) {
+          // Numbers that name their command (A7 finds 8001, 8002...): the
+          // driver checks that pipelined commands got their own results.
+          const base = (Number(tagNumber[1]) + 1) * 1000;
+          hits = hits.map((_, i) => base + 1 + i);
+        }
         if (t.includes('RETURN')) {
           const uid = c.verb.startsWith('UID') ? ' UID' : '';
           const set = hits.length === 0 ? '' : ` ALL ${hits.join(',')}`;
@@ -776,6 +792,10 @@ export class FuzzServer {
   #send(lines: Buffer[]): void {
     const r = this.#rand;
     for (const l of lines) {
+      if (l[0] !== 0x2a && l[0] !== 0x2b) {
+        const space = l.indexOf(0x20);
+        if (space > 0) this.#completed.add(l.subarray(0, space).toString('latin1'));
+      }
       if (l.length === 5 && l.toString('latin1') === '\0END\0') {
         this.#out.push(l);
         continue;

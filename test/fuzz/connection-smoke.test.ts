@@ -4,7 +4,7 @@
  * it for longer.
  */
 import { describe, expect, it } from 'vitest';
-import { hookProcess, runInput, type InputReport } from './connection.js';
+import { hookProcess, insane, mixedResults, runInput, type InputReport } from './connection.js';
 
 describe('connection fuzzer smoke run', () => {
   it('300 seeded hostile sessions: every command settles with a value or an ImapError', async () => {
@@ -34,5 +34,16 @@ describe('connection fuzzer smoke run', () => {
     const b = await runInput(77);
     expect(a.outcomes.length).toBeGreaterThan(0);
     expect(b.outcomes).toEqual(a.outcomes);
+  });
+
+  it("the value oracles tell a result holding two commands' numbers, or a NaN", () => {
+    expect(mixedResults([3001, 3002, 3005])).toBeNull();
+    expect(mixedResults([3001, 4001])).toBe(
+      'result mixes the answers of several commands: 3001,4001',
+    );
+    expect(mixedResults({ min: 5001, max: 5003 })).toBeNull();
+    expect(mixedResults({ min: 5001, max: 6001 })).not.toBeNull();
+    expect(insane({ exists: 3, uids: [1, 2] })).toBeNull();
+    expect(insane({ a: [{ b: Number.NaN }] })).toBe('result.a.0.b is NaN');
   });
 });

@@ -117,6 +117,27 @@ function describe(err: unknown): string {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * In a clean session the server's SEARCH / SORT / ESEARCH numbers name the
+ * command they answer (tag An finds (n+1)*1000 + i): a result holding
+ * numbers of two commands got another pipelined command's data.
+ */
+export function mixedResults(value: unknown): string | null {
+  const numbers: number[] = [];
+  if (Array.isArray(value)) {
+    for (const n of value as unknown[]) if (typeof n === 'number') numbers.push(n);
+  } else if (typeof value === 'object' && value !== null) {
+    const r = value as { min?: number; max?: number; all?: { values(): Iterable<number> } };
+    if (r.min !== undefined) numbers.push(r.min);
+    if (r.max !== undefined) numbers.push(r.max);
+    if (r.all !== undefined) for (const n of r.all.values()) numbers.push(n);
+  }
+  const blocks = new Set(numbers.map((n) => Math.floor(n / 1000)));
+  return blocks.size > 1
+    ? `result mixes the answers of several commands: ${numbers.join(',')}`
+    : null;
+}
+
 /** The outcome of one operation under the settle bound. */
 type Settled = { ok: true; value: unknown } | { ok: false; error: unknown } | { hung: true };
 
@@ -556,6 +577,10 @@ export async function runInput(seed: number): Promise<InputReport> {
     else if (s.ok) {
       const bad = insane(s.value);
       if (bad !== null) findings.push(`${what}: resolved with ${bad}`);
+      if (clean && /(search|sort)$/.test(opName)) {
+        const mixed = mixedResults(s.value);
+        if (mixed !== null) findings.push(`${what}: ${mixed}`);
+      }
     } else if (!s.ok && !(s.error instanceof ImapError)) {
       findings.push(`${what}: rejected with a non-ImapError: ${describe(s.error)}`);
     }
