@@ -138,6 +138,13 @@ export function mixedResults(value: unknown): string | null {
     : null;
 }
 
+/** A promise documented never to reject: a rejection becomes a finding (a plain Error). */
+function neverRejects(what: string, p: Promise<void>): Promise<void> {
+  return p.catch((err: unknown) => {
+    throw new Error(`${what} rejected, documented never to: ${describe(err)}`);
+  });
+}
+
 /** The outcome of one operation under the settle bound. */
 type Settled = { ok: true; value: unknown } | { ok: false; error: unknown } | { hung: true };
 
@@ -374,7 +381,7 @@ function operation(conn: ImapConnection, rand: Rand, note: (op: string) => void)
           rand(2) === 0 ? { pollInterval: 5, resumeDelay: 1 } : { resumeDelay: 1 },
         );
         await sleep(rand(20));
-        await h.done();
+        await neverRejects('IdleHandle.done()', h.done());
       })();
     case 'append': {
       const size = rand(4) === 0 ? 5000 + rand(5000) : rand(300);
@@ -673,7 +680,7 @@ export async function runInput(seed: number): Promise<InputReport> {
     // End: LOGOUT, close(), or a server that goes away.
     session.ending = true;
     const end = rand(3);
-    if (end === 0) await check('logout', c.logout(COMMAND_TIMEOUT_MS));
+    if (end === 0) await check('logout', neverRejects('logout()', c.logout(COMMAND_TIMEOUT_MS)));
     else if (end === 1) c.close();
     else server.hangUp();
     await check(
@@ -779,7 +786,7 @@ async function runClient(
   }
   session.ending = true;
   const end = rand(3);
-  if (end === 0) await check('client.logout', client.logout());
+  if (end === 0) await check('client.logout', neverRejects('ImapClient.logout()', client.logout()));
   else if (end === 1) client.close();
   else server.hangUp();
   if (end === 2) await sleep(10);
