@@ -281,7 +281,8 @@ export class FuzzServer {
     const r = this.#rand;
     let out = lines;
     if (r(1000) < this.profile.floodRate) {
-      const flood = this.#unsolicited(1 + r(r(5) === 0 ? 400 : 12));
+      // Now and then a big one (over small maxCollectedBytes, through the command timeout's progress accounting).
+      const flood = this.#unsolicited(1 + r(r(50) === 0 ? 20_000 : r(5) === 0 ? 400 : 12));
       const at = r(out.length + 1);
       out = [...out.slice(0, at), ...flood, ...out.slice(at)];
     }

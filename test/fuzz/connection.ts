@@ -67,6 +67,7 @@ export const SETTLE_MS = 4000;
 /** After the connection closed, a new command rejects within this. */
 export const PROMPT_MS = 250;
 const COMMAND_TIMEOUT_MS = 250;
+const CLEAN_TIMEOUT_MS = 2000;
 
 /** Codes a command must not fail with when the server said nothing wrong. */
 const CLEAN_FAILURES = new Set([
@@ -507,7 +508,12 @@ function connectOptions(rand: Rand, server: FuzzServer): ConnectOptions {
   const o: ConnectOptions = {
     stream: server.stream,
     security: 'none',
-    timeouts: { greeting: COMMAND_TIMEOUT_MS, command: COMMAND_TIMEOUT_MS },
+    // A clean server answers everything: a timeout there could only come from
+    // a loaded machine, so it gets a generous one; a hostile one gets a short one.
+    timeouts:
+      server.profile.mutateRate === 0 && !server.profile.badGreeting
+        ? { greeting: CLEAN_TIMEOUT_MS, command: CLEAN_TIMEOUT_MS }
+        : { greeting: COMMAND_TIMEOUT_MS, command: COMMAND_TIMEOUT_MS },
   };
   if (!server.profile.preauth) {
     o.auth = {
