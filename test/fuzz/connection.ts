@@ -889,6 +889,7 @@ async function main(): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: concurrency }, () => worker()));
+  heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed / 2 ** 20);
   const secs = (Date.now() - started) / 1000;
   console.log(
     `fuzz:conn: ${done.toLocaleString('en-US')} inputs (${ops.toLocaleString('en-US')} operations) in ${secs.toFixed(1)} s ` +
