@@ -271,8 +271,18 @@ export class FuzzServer {
 
   #command(c: Command): void {
     const r = this.#rand;
-    const lines = this.#realistic(c);
+    let lines = this.#realistic(c);
     if (lines === null) return; // answered later (IDLE, AUTHENTICATE)
+    const last = lines[lines.length - 1]?.toString('latin1') ?? '';
+    if (
+      this.profile.mutateRate === 0 &&
+      / (NO|BAD) /.test(last.slice(c.tag.length, c.tag.length + 5))
+    ) {
+      // A server failing a command sends none of its data (a hostile one may).
+      lines = lines.filter(
+        (l) => !l.toString('latin1').startsWith('* ') || l.toString('latin1').startsWith('* OK '),
+      );
+    }
     this.#answer(lines, c.tag);
     if (c.verb === 'LOGOUT' && r(4) !== 0) this.#end();
   }
