@@ -199,6 +199,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #delivering: Pending | null = null;
   /** The command that took the last routed untagged response (where the next is offered first). */
   #lastTaker: Pending | null = null;
+  /** Untagged responses received after the greeting (orders sends and takes, for {@link #reclaimSingle}). */
+  #untaggedCount = 0;
   /** Routing the current response passed an abandoned or finished collector. */
   #swallowed = false;
   /** The first over-limit command that passed on the response being routed (see #discarded). */
@@ -808,6 +810,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       overflow: null,
       overflowTimer: null,
       sawCapability: false,
+      sentAt: 0,
+      takenAt: 0,
       continueWaiter: null,
       resolve,
       reject,
@@ -881,6 +885,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #send(p: Pending): void {
     this.#writing = true;
     p.phase = 'sending';
+    p.sentAt = this.#untaggedCount;
     this.#inFlight.push(p);
     if (!p.pipeline) this.#exclusiveInFlight++;
     if (p.hooks.observeUntagged !== undefined) this.#observers++;
@@ -1130,6 +1135,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       this.#onGreeting(r);
       return;
     }
+    this.#untaggedCount++;
     this.#emit('untagged', r);
     switch (r.name) {
       case 'CAPABILITY':
@@ -1270,6 +1276,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     }
     if (!this.#deliver(p, r)) return false;
     this.#lastTaker = p;
+    p.takenAt = this.#untaggedCount;
     // O(1) per collected response: a counter add and a compare.
     p.collected += this.#parser.responseBytes + COLLECTED_RESPONSE_OVERHEAD;
     if (p.collected > p.collectLimit) this.#overflow(p, r);
@@ -1336,6 +1343,33 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     }
   };
 
+  /**
+   * `p`, a `single` command (SEARCH, SORT, THREAD...), completed OK without
+   * its response, though the server sends one for each such command before
+   * completing it (an empty `* SEARCH` too, RFC 9051 7.3.4): it came while
+   * `p` was in flight and an older command took it, being offered untagged
+   * data first (the server completed the pipelined commands out of order).
+   * Give it back when the older command took exactly one response, after
+   * `p` was sent: that command's own is still to come. Without this the
+   * older command got both answers and `p` none.
+   */
+  #reclaimSingle(p: Pending, index: number): void {
+    if (p.options.single !== true || p.options.onUntagged !== undefined) return;
+    if (p.untagged.length > 0 || p.abandoned || p.settled) return;
+    for (let i = 0; i < index && i < this.#inFlight.length; i++) {
+      const q = this.#inFlight[i]!;
+      if (q.options.single !== true || q.options.onUntagged !== undefined) continue;
+      if (q.untagged.length !== 1 || q.abandoned || q.settled || q.takenAt <= p.sentAt) continue;
+      const r = q.untagged[0]!;
+      if (r.name === 'ESEARCH' && r.tag !== null) continue; // its correlator names its command
+      if (!p.collect.has(r.name === 'OTHER' ? r.atom : r.name)) continue;
+      q.untagged.pop();
+      p.untagged.push(r);
+      if (this.#lastTaker === q) this.#lastTaker = null;
+      return;
+    }
+  }
+
   /** Whether a command in flight after `p` collects `r` too. */
   #collectedLater(p: Pending, r: UntaggedResponse): boolean {
     const name = r.name === 'OTHER' ? r.atom : r.name;
@@ -1383,6 +1417,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     const p = this.#inFlight[index]!;
     if (index === 0) this.#inFlight.shift();
     else this.#inFlight.splice(index, 1);
+    if (r.status === 'OK') this.#reclaimSingle(p, index);
     if (p === this.#lastTaker) this.#lastTaker = null;
     if (!p.pipeline) this.#exclusiveInFlight--;
     if (p.hooks.observeUntagged !== undefined) this.#observers--;

@@ -107,6 +107,10 @@ export interface Pending {
   overflowTimer: ReturnType<typeof setTimeout> | null;
   /** An untagged CAPABILITY (or tagged code) arrived while it was in flight. */
   sawCapability: boolean;
+  /** The connection's count of untagged responses when it was sent (see `single` reclaiming). */
+  sentAt: number;
+  /** That count when it last took a response. */
+  takenAt: number;
   continueWaiter: { resolve: () => void; reject: (err: Error) => void } | null;
   resolve: (result: CommandResult) => void;
   reject: (err: Error) => void;

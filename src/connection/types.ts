@@ -173,6 +173,9 @@ export interface RunOptions {
    * (Dovecot sends pipelined commands' data in order but completes them
    * late, so an earlier command is still in flight when the next one's
    * result arrives). Without such a command it is collected all the same.
+   * A command that completes OK without its response, while an older one
+   * took exactly one after it was sent, gets that one back (a server that
+   * completed the pipelined commands out of order).
    */
   single?: boolean;
   /**
