@@ -188,11 +188,21 @@ const ZONES: Record<string, string> = {
 };
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const RFC5322_DATE =
-  /^\s*(?:[A-Za-z]{3},?\s*)?(\d{1,2})\s+([A-Za-z]{3})[a-z]*\s+(\d{2,4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([+-]\d{4}|[A-Za-z]{1,3})?/;
+  /^\s*(?:[A-Za-z]{3},?\s*)?(\d{1,2})\s+([A-Za-z]{3})[a-z]*\s+(\d{2,4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([+-]\d{2}:?\d{2}|[A-Za-z]{1,3})?/;
+/** ISO 8601 with an explicit zone (some broken mailers): `2019-06-01T12:00:00Z`, `2019-06-01 12:00:00+02:00`. */
+const ISO_DATE =
+  /^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})\s*$/i;
+/** C's asctime() (some broken mailers): `Sat Jun  1 12:00:00 2019`, read as UTC. */
+const ASCTIME_DATE =
+  /^\s*[A-Za-z]{3}\s+([A-Za-z]{3})\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})\s+(\d{4})\s*$/;
 
 /**
  * Parses an RFC 5322 Date: header (`Tue, 1 Jul 2003 10:52:37 +0200`, with
- * obsolete zones and two-digit years); null when it does not parse.
+ * obsolete zones and two-digit years); also ISO 8601 with an explicit zone
+ * and C's asctime() form, which broken mailers send. A missing or unknown
+ * zone is UTC (RFC 5322 4.3: `-0000`), never the reader's local time. Null
+ * when it does not parse: anything else is no date (its text stays in the
+ * envelope's `rawDate`).
  */
 export function parseMessageDate(s: string | null): Date | null {
   if (s === null) return null;
@@ -205,25 +215,66 @@ export function parseMessageDate(s: string | null): Date | null {
     if (m[3]!.length === 2) year += year < 50 ? 2000 : 1900;
     else if (m[3]!.length === 3) year += 1900;
     const zoneText = m[7] === undefined ? '+0000' : (ZONES[m[7].toUpperCase()] ?? m[7]);
-    const zone = /^[+-]\d{4}$/.test(zoneText) ? zoneText : '+0000';
+    const zone = /^[+-]\d{2}:?\d{2}$/.test(zoneText) ? zoneText.replace(':', '') : '+0000';
     const sign = zone[0] === '-' ? -1 : 1;
-    const offset = sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(3, 5)));
-    const day = Number(m[1]);
-    const hour = Number(m[4]);
-    const minute = Number(m[5]);
-    const second = m[6] === undefined ? 0 : Number(m[6]);
-    const valid =
-      month >= 0 &&
-      day >= 1 &&
-      day <= daysInMonth(year, month + 1) &&
-      hour < 24 &&
-      minute < 60 &&
-      second <= 60;
-    // The grammar matched: a day that does not exist is no date, never a roll-over.
-    return valid ? new Date(Date.UTC(year, month, day, hour, minute - offset, second)) : null;
+    const zoneMinutes = Number(zone.slice(3, 5));
+    const offset = sign * (Number(zone.slice(1, 3)) * 60 + zoneMinutes);
+    return utcDate(
+      year,
+      month,
+      Number(m[1]),
+      Number(m[4]),
+      Number(m[5]),
+      Number(m[6] ?? 0),
+      offset,
+      zoneMinutes,
+    );
   }
-  const t = Date.parse(s);
-  return Number.isNaN(t) ? null : new Date(t);
+  if (ISO_DATE.test(s)) {
+    const t = Date.parse(s.trim().replace(' ', 'T'));
+    return Number.isNaN(t) ? null : new Date(t);
+  }
+  const a = ASCTIME_DATE.exec(s);
+  if (a !== null) {
+    const month = MONTHS.indexOf(a[1]!.toLowerCase());
+    return utcDate(
+      Number(a[6]),
+      month,
+      Number(a[2]),
+      Number(a[3]),
+      Number(a[4]),
+      Number(a[5]),
+      0,
+      0,
+    );
+  }
+  return null;
+}
+
+/**
+ * The instant of a date and time at a zone `offset` minutes east of UTC;
+ * null when a field is out of range (a day that does not exist is no date,
+ * never a roll-over).
+ */
+function utcDate(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  offset: number,
+  zoneMinutes: number,
+): Date | null {
+  const valid =
+    month >= 0 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month + 1) &&
+    hour < 24 &&
+    minute < 60 &&
+    second <= 60 &&
+    zoneMinutes < 60;
+  return valid ? new Date(Date.UTC(year, month, day, hour, minute - offset, second)) : null;
 }
 
 /**

@@ -653,6 +653,34 @@ describe('envelope and dates', () => {
     expect(parseMessageDate('Tue, 1 Jul 2003 1\u0130:52:37 +0000')).toBeNull();
   });
 
+  it("garbage is no date, whatever the machine's zone; ISO 8601 with a zone and asctime are read", () => {
+    // V8's Date.parse used to be the last resort: it made dates out of
+    // garbage, in the machine's local time.
+    for (const garbage of ['Foo 12', 'unknown date 7', 'Message 2024', '2024', 'Tue', '12:00']) {
+      expect(parseMessageDate(garbage), garbage).toBeNull();
+    }
+    expect(parseMessageDate('2019-06-01T12:00:00Z')!.toISOString()).toBe(
+      '2019-06-01T12:00:00.000Z',
+    );
+    expect(parseMessageDate('2019-06-01 12:00:00+02:00')!.toISOString()).toBe(
+      '2019-06-01T10:00:00.000Z',
+    );
+    expect(parseMessageDate('2019-06-01T12:00:00')).toBeNull(); // no zone: would be local time
+    // asctime() carries no zone: UTC (RFC 5322 4.3 reads an unknown zone as -0000).
+    expect(parseMessageDate('Sat Jun  1 12:00:00 2019')!.toISOString()).toBe(
+      '2019-06-01T12:00:00.000Z',
+    );
+    expect(parseMessageDate('Sat Feb 30 12:00:00 2019')).toBeNull();
+  });
+
+  it('zone minutes over 59 make no date; +hh:mm is read as +hhmm', () => {
+    expect(parseMessageDate('Mon, 1 Jan 2024 10:00:00 +0060')).toBeNull();
+    expect(parseMessageDate('1 Jan 2024 10:00 +0060')).toBeNull();
+    expect(parseMessageDate('Mon, 1 Jan 2024 10:00:00 +01:00')!.toISOString()).toBe(
+      '2024-01-01T09:00:00.000Z',
+    );
+  });
+
   it('one- and two-digit days, every month, leap years and zones agree with Date.UTC', () => {
     const months = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ');
     const two = (n: number): string => String(n).padStart(2, '0');
