@@ -55,9 +55,24 @@ const windows1252: CharsetDecoder = {
   },
 };
 
+const utf16be = new TextDecoder('utf-16be');
+const utf16le = new TextDecoder('utf-16le');
+
+/**
+ * MIME's `UTF-16` (RFC 2781 4.3): the byte order mark decides, and without
+ * one the text is big-endian. (WHATWG's `utf-16` label means little-endian.)
+ */
+const utf16: CharsetDecoder = {
+  encoding: 'utf-16',
+  decode(bytes: Uint8Array): string {
+    return bytes[0] === 0xff && bytes[1] === 0xfe ? utf16le.decode(bytes) : utf16be.decode(bytes);
+  },
+};
+
 const cache = new Map<string, CharsetDecoder | null>();
 
 function create(label: string): CharsetDecoder | null {
+  if (label === 'utf-16') return utf16;
   let decoder: TextDecoder;
   try {
     decoder = new TextDecoder(ALIASES.get(label) ?? label);

@@ -67,6 +67,14 @@ describe('decodeEncodedWords (RFC 2047)', () => {
     expect(decodeCharset(Buffer.from('x'), 'no-such-charset')).toBeNull();
   });
 
+  it('reads MIME UTF-16 by its byte order mark, big-endian without one (RFC 2781 4.3)', () => {
+    expect(decodeCharset(Buffer.from([0xfe, 0xff, 0x00, 0x61, 0x00, 0x62]), 'UTF-16')).toBe('ab');
+    expect(decodeCharset(Buffer.from([0xff, 0xfe, 0x61, 0x00, 0x62, 0x00]), 'utf-16')).toBe('ab');
+    expect(decodeCharset(Buffer.from([0x00, 0x61, 0x00, 0x62]), 'utf-16')).toBe('ab');
+    expect(decodeCharset(Buffer.from([0x61, 0x00]), 'UTF-16LE')).toBe('a');
+    expect(decodeEncodedWords('=?utf-16?B?/v8AYQBi?=')).toBe('ab');
+  });
+
   it('merges adjacent words whose labels name the same encoding', () => {
     expect(decodeEncodedWords('=?UTF-8?Q?caf=C3?= =?utf8?Q?=A9?=')).toBe('café');
   });
