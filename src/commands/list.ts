@@ -51,7 +51,12 @@ const SPECIAL_USE = new Map(
 
 /** One mailbox of a LIST or LSUB answer. */
 export interface MailboxEntry {
-  /** The name decoded to Unicode (from modified UTF-7, or UTF-8 with UTF8=ACCEPT). */
+  /**
+   * The name decoded to Unicode (from modified UTF-7, or UTF-8 with
+   * UTF8=ACCEPT); what commands take. A name that is not valid modified
+   * UTF-7 is kept as sent, and commands on this connection then send it as
+   * it is.
+   */
   name: string;
   /** The name exactly as the server sent it. */
   rawName: string;

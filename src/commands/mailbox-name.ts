@@ -1,15 +1,23 @@
 import type { CommandContext } from '../connection/types.js';
-import { decodeMailboxUtf7Lenient } from '../wire/utf7.js';
+import { decodeMailboxUtf7Lenient, encodeMailboxUtf7 } from '../wire/utf7.js';
 
 /**
  * Decodes a mailbox name as the server sent it (in LIST, LSUB, STATUS,
  * NAMESPACE, METADATA...) into Unicode: UTF-8 names pass through when
  * UTF8=ACCEPT (or IMAP4rev2) is enabled, otherwise the name is modified UTF-7
- * (RFC 3501 5.1.3). A name that is not valid modified UTF-7 is returned as
- * sent, so it stays usable.
+ * (RFC 3501 5.1.3). A name that is not valid modified UTF-7 (`Foo&Bar`, raw
+ * 8-bit `Café`) is returned as sent and noted on the connection, so that
+ * giving it back to a command names the same mailbox.
  */
-export function decodeMailboxName(ctx: Pick<CommandContext, 'utf8Enabled'>, raw: string): string {
-  return ctx.utf8Enabled ? raw : decodeMailboxUtf7Lenient(raw);
+export function decodeMailboxName(
+  ctx: Pick<CommandContext, 'utf8Enabled' | 'noteRawMailboxName'>,
+  raw: string,
+): string {
+  if (ctx.utf8Enabled) return raw;
+  const name = decodeMailboxUtf7Lenient(raw);
+  // Kept as sent, and encoding would change it: it was not modified UTF-7.
+  if (name === raw && encodeMailboxUtf7(raw) !== raw) ctx.noteRawMailboxName?.(raw);
+  return name;
 }
 
 /**

@@ -10,12 +10,17 @@ import type { EncodeOptions, LiteralMode } from '../wire/command-arg.js';
 import type { ConnectionLog } from './logging.js';
 import { ENCODE_OPTIONS } from './queue.js';
 
+/** How many names {@link Capabilities.noteRawMailboxName} keeps (a server listing more is hostile). */
+export const MAX_RAW_MAILBOX_NAMES = 10_000;
+
 /** What the server announced and what is enabled. */
 export class Capabilities {
   /** Announced by the server, upper-cased (a new set each time: a set once handed out never changes). */
   announced: ReadonlySet<string> = new Set();
   /** Confirmed with `* ENABLED`, upper-cased. */
   enabled = new Set<string>();
+  /** Mailbox names the server sent that are not valid modified UTF-7 (see EncodeOptions.rawMailboxNames). */
+  readonly #rawMailboxNames = new Set<string>();
   readonly #log: ConnectionLog;
   /** {@link encodeOptions}, worked out again after any change. */
   #encodeOptions: EncodeOptions | null = null;
@@ -50,6 +55,20 @@ export class Capabilities {
   forget(): void {
     this.announced = new Set();
     this.enabled = new Set();
+    this.#rawMailboxNames.clear();
+    this.#encodeOptions = null;
+  }
+
+  /**
+   * The server used mailbox name `name`, which is not valid modified UTF-7:
+   * from now on it is sent as it is (at most {@link MAX_RAW_MAILBOX_NAMES}
+   * are kept).
+   */
+  noteRawMailboxName(name: string): void {
+    if (this.#rawMailboxNames.has(name) || this.#rawMailboxNames.size >= MAX_RAW_MAILBOX_NAMES) {
+      return;
+    }
+    this.#rawMailboxNames.add(name);
     this.#encodeOptions = null;
   }
 
@@ -71,7 +90,13 @@ export class Capabilities {
 
   /** The encoder's options now: one shared object per combination, so a change is seen by identity. */
   encodeOptions(): EncodeOptions {
-    this.#encodeOptions ??= ENCODE_OPTIONS[this.literalMode][this.utf8 ? 1 : 0];
+    if (this.#encodeOptions === null) {
+      const base = ENCODE_OPTIONS[this.literalMode][this.utf8 ? 1 : 0];
+      this.#encodeOptions =
+        this.#rawMailboxNames.size === 0
+          ? base
+          : Object.freeze({ ...base, rawMailboxNames: new Set(this.#rawMailboxNames) });
+    }
     return this.#encodeOptions;
   }
 }

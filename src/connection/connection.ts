@@ -412,6 +412,11 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     return this.#caps.utf8;
   }
 
+  /** The server sent mailbox name `name`, which is not valid modified UTF-7: it is sent as it is from now on. */
+  noteRawMailboxName(name: string): void {
+    this.#caps.noteRawMailboxName(name);
+  }
+
   /** The connection is closed (after LOGOUT, close() or a failure). */
   get closed(): boolean {
     return this.#closed;

@@ -327,6 +327,12 @@ export interface CommandContext {
   readonly enabled: ReadonlySet<string>;
   /** UTF8=ACCEPT (or IMAP4rev2) is enabled: mailbox names travel as UTF-8. */
   readonly utf8Enabled: boolean;
+  /**
+   * The server sent mailbox name `name`, which is not valid modified UTF-7:
+   * commands send it as it is from now on, so the name a LIST returned
+   * opens that mailbox (encoding it would name another one).
+   */
+  noteRawMailboxName?(name: string): void;
   /** Sends a command; resolves on OK, NO or BAD. */
   run(command: string, args?: CommandArg[], options?: RunOptions): Promise<CommandResult>;
   /** Sends a command; throws ImapProtocolError on NO or BAD. */

@@ -61,6 +61,11 @@ export interface EncodeOptions {
   literalMode?: LiteralMode;
   /** UTF8=ACCEPT enabled: mailbox names and strings go as UTF-8 quoted strings. */
   utf8?: boolean;
+  /**
+   * Mailbox names this server sent that are not valid modified UTF-7 (kept
+   * as sent when decoded): sent as they are, not encoded into another name.
+   */
+  rawMailboxNames?: ReadonlySet<string>;
 }
 
 /** One step of sending an encoded command. */

@@ -121,11 +121,13 @@ class Writer {
   redacted = '';
   private readonly mode: LiteralMode;
   readonly utf8: boolean;
+  private readonly rawMailboxNames: ReadonlySet<string> | undefined;
   private readonly context: string;
 
   constructor(options: EncodeOptions | undefined, context: string) {
     this.mode = options?.literalMode ?? 'sync';
     this.utf8 = options?.utf8 === true;
+    this.rawMailboxNames = options?.rawMailboxNames;
     this.context = context;
   }
 
@@ -269,7 +271,9 @@ class Writer {
         const name = a.value;
         if (typeof name !== 'string') throw this.fail('mailbox name must be a string');
         if (isInbox(name)) this.put('INBOX');
-        else this.stringValue(this.utf8 ? name : encodeMailboxUtf7(name), true);
+        else if (this.utf8 || this.rawMailboxNames?.has(name) === true)
+          this.stringValue(name, true);
+        else this.stringValue(encodeMailboxUtf7(name), true);
         return;
       }
       case 'literal': {
