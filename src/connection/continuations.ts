@@ -64,7 +64,9 @@ function answerContinuation(
   r: ContinuationResponse,
   host: ContinuationHost,
 ): void {
-  const redact = p.hooks.redactContinuations === true;
+  // Every AUTHENTICATE answers with credentials, whoever wrote the handler
+  // (a caller's run() with onContinuation, the imaplib facade).
+  const redact = p.hooks.redactContinuations === true || p.verb === 'AUTHENTICATE';
   const fail = (err: unknown): void => {
     rejectPending(p, asError(err));
     host.close(asConnectionError(err, `answering a continuation of ${p.command} failed`));

@@ -6,7 +6,7 @@ import { ImapProtocolError } from '../../src/model/errors.js';
 import type { UntaggedResponse } from '../../src/model/response.js';
 import { SequenceSet } from '../../src/model/sequence-set.js';
 import { Secret } from '../../src/model/secret.js';
-import { list, literal, mailbox, secret, str } from '../../src/wire/args.js';
+import { atom, list, literal, mailbox, secret, str } from '../../src/wire/args.js';
 import { captureLogger, freshLoopback, testServer } from '../helpers/dovecot.js';
 
 describe('the wire trace', () => {
@@ -98,6 +98,30 @@ describe('secrets never reach a log or an error message (Dovecot)', () => {
     );
     expect(log.lines.some((l) => /^C: A\d+ ID \("x-token" \[redacted\]\)$/.test(l))).toBe(true);
     expect(log.lines.some((l) => l.startsWith('debug: state: authenticated'))).toBe(true);
+  });
+});
+
+describe("AUTHENTICATE through run() (the imaplib facade's path) is redacted too (Dovecot)", () => {
+  it("the answers to the server's continuations are logged as [redacted]", async () => {
+    const env = testServer();
+    const password = env.users.alice!;
+    const log = captureLogger();
+    const conn = await ImapConnection.connect({
+      host: env.host,
+      port: env.port,
+      security: 'none',
+      logger: log.logger,
+    });
+    const answer = Buffer.from(`\u0000alice\u0000${password}`).toString('base64');
+    try {
+      const r = await conn.run('AUTHENTICATE', [atom('PLAIN')], { onContinuation: () => answer });
+      expect(r.tagged.status).toBe('OK');
+    } finally {
+      await conn.logout();
+    }
+    expect(log.all()).not.toContain(answer);
+    expect(log.all()).not.toContain(password);
+    expect(log.lines).toContain('C: [redacted]');
   });
 });
 
