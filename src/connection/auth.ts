@@ -139,6 +139,15 @@ export async function authenticate(
     }
   };
   const onOk = (): void => {
+    if (saslError !== null) {
+      // RFC 9051 6.2.2: a cancelled exchange ends with BAD; a server that
+      // says OK would leave us logged in after we refused to go on.
+      throw new ImapConnectionError(
+        'AUTH',
+        `the server accepted an AUTHENTICATE ${mechanism} exchange the client cancelled (${messageOf(saslError)}); connection closed`,
+        { cause: saslError },
+      );
+    }
     try {
       session.complete();
     } catch (err) {

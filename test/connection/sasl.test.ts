@@ -187,4 +187,58 @@ describe('AUTHENTICATE against scripted servers', () => {
     expect(conn.state).toBe('not-authenticated');
     conn.close();
   });
+
+  it('a server that says OK to an exchange the client cancelled leaves the connection closed, not logged in', async () => {
+    scripted = await startScriptedServer(async (c) => {
+      await c.write('* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=SCRAM-SHA-1] hi\r\n');
+      await c.expect(/AUTHENTICATE SCRAM-SHA-1 /);
+      await c.write(`+ ${Buffer.from('r=evil,s=c2FsdA==,i=4096').toString('base64')}\r\n`);
+      await c.readLine(); // the client's `*`
+      await c.write('$tag OK logged in anyway\r\n');
+      await c.closed();
+    });
+    const conn = await ImapConnection.connect({
+      host: '127.0.0.1',
+      port: scripted.port,
+      security: 'none',
+    });
+    const err = (await rejection(
+      conn.authenticate({ username: 'alice', password: 'pw', mechanism: 'SCRAM-SHA-1' }),
+    )) as ImapError;
+    expect(err.code).toBe('AUTH');
+    expect(err.message).toMatch(
+      /accepted an AUTHENTICATE SCRAM-SHA-1 exchange the client cancelled/,
+    );
+    expect(conn.closed).toBe(true);
+  });
+
+  it.each(['XOAUTH2', 'OAUTHBEARER'])(
+    "%s: success after the server's error challenge is refused and the connection closed",
+    async (mechanism) => {
+      scripted = await startScriptedServer(async (c) => {
+        await c.write(`* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=${mechanism}] hi\r\n`);
+        await c.expect(new RegExp(`AUTHENTICATE ${mechanism} `));
+        const error = JSON.stringify({ status: '401', schemes: 'bearer' });
+        await c.write(`+ ${Buffer.from(error).toString('base64')}\r\n`);
+        await c.readLine(); // the client's empty (or ^A) answer
+        await c.write('$tag OK welcome\r\n');
+        await c.closed();
+      });
+      const conn = await ImapConnection.connect({
+        host: '127.0.0.1',
+        port: scripted.port,
+        security: 'none',
+      });
+      const err = (await rejection(
+        conn.authenticate({
+          username: 'alice',
+          accessToken: 'tok',
+          mechanism: mechanism as 'XOAUTH2' | 'OAUTHBEARER',
+        }),
+      )) as ImapError;
+      expect(err.code).toBe('AUTH');
+      expect(err.message).toMatch(/success after an error challenge/);
+      expect(conn.closed).toBe(true);
+    },
+  );
 });

@@ -85,6 +85,13 @@ export class OAuthBearerSession implements SaslSession {
     return Buffer.from([0x01]);
   }
 
-  /** Nothing to verify for OAUTHBEARER. */
-  complete(_serverFinal?: Buffer): void {}
+  /**
+   * After an error challenge the server must fail the exchange (RFC 7628
+   * section 3.2.2); success then is refused.
+   */
+  complete(_serverFinal?: Buffer): void {
+    if (this.lastError !== null) {
+      throw new SaslError('OAUTHBEARER', 'the server reported success after an error challenge');
+    }
+  }
 }

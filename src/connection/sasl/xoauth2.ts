@@ -65,6 +65,10 @@ export class XOAuth2Session implements SaslSession {
     return Buffer.alloc(0);
   }
 
-  /** Nothing to verify for XOAUTH2. */
-  complete(_serverFinal?: Buffer): void {}
+  /** After an error challenge the server must fail the exchange; success then is refused. */
+  complete(_serverFinal?: Buffer): void {
+    if (this.lastError !== null) {
+      throw new SaslError('XOAUTH2', 'the server reported success after an error challenge');
+    }
+  }
 }
