@@ -89,7 +89,13 @@ import {
   type ResolvedReconnect,
 } from './options.js';
 import { ReadyGate, reconnect } from './reconnect.js';
-import { mailboxInfo, resync, selectTracked, type SyncState } from './resync.js';
+import {
+  mailboxInfo,
+  resync,
+  selectTracked,
+  type ResyncOutcome,
+  type SyncState,
+} from './resync.js';
 
 /** The STATUS items asked for by default. */
 const DEFAULT_STATUS_ITEMS: readonly StatusItem[] = [
@@ -156,6 +162,12 @@ export class ImapClient extends EventEmitter<ClientEvents> {
   #detach: (() => void) | null = null;
   /** The selected mailbox as the client tracks it (kept while reconnecting, for the resync). */
   #sync: SyncState | null = null;
+  /**
+   * A resync runs on the new connection: `#sync` is still the state saved
+   * before the drop, which nothing the new session says may change until the
+   * resync commits (a failed attempt must leave it as it was).
+   */
+  #restoring = false;
   readonly #locks: LockQueue;
   readonly #idle: IdleController;
   /** What followConnection() calls back (bound once: it runs per untagged response). */
@@ -851,7 +863,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
   #syncFor(conn: ImapConnection): SyncState | null {
     const sync = this.#sync;
     const sel = conn.selected;
-    if (sync === null || sel === null || conn !== this.#conn) return null;
+    if (sync === null || sel === null || conn !== this.#conn || this.#restoring) return null;
     const modseq = sel.highestModseq;
     if (modseq !== null && (sync.highestModseq === null || modseq > sync.highestModseq)) {
       sync.highestModseq = modseq;
@@ -909,7 +921,13 @@ export class ImapClient extends EventEmitter<ClientEvents> {
   async #restore(conn: ImapConnection): Promise<void> {
     const prev = this.#sync;
     if (prev === null) return;
-    const outcome = await resync(conn, prev, { trackUids: this.#reconnect.enabled });
+    let outcome: ResyncOutcome;
+    this.#restoring = true;
+    try {
+      outcome = await resync(conn, prev, { trackUids: this.#reconnect.enabled });
+    } finally {
+      this.#restoring = false;
+    }
     switch (outcome.kind) {
       case 'gone':
         this.#setMailbox(null);

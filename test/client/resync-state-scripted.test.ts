@@ -1,0 +1,131 @@
+/**
+ * What the client saves about the selected mailbox across reconnections,
+ * on scripted servers (the sequences are hard to produce with a real one):
+ * a resync attempt that fails part-way leaves the saved state as it was.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ImapClient } from '../../src/client/client.js';
+import type { ClientEvents } from '../../src/client/events.js';
+import {
+  startScriptedServer,
+  type ScriptedConnection,
+  type ScriptedServer,
+} from '../helpers/scripted-server.js';
+
+let server: ScriptedServer | null = null;
+const clients: ImapClient[] = [];
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await server?.close();
+  server = null;
+});
+
+/** Runs `scripts[i]` on the i-th connection (the last one for any further). */
+async function serveEach(
+  scripts: Array<(c: ScriptedConnection) => Promise<void>>,
+): Promise<ScriptedServer> {
+  let n = 0;
+  server = await startScriptedServer(async (c) => {
+    const script = scripts[Math.min(n++, scripts.length - 1)]!;
+    await script(c);
+  });
+  return server;
+}
+
+/** Greeting and LOGIN with `caps`. */
+async function login(c: ScriptedConnection, caps: string): Promise<void> {
+  await c.write(`* OK [CAPABILITY ${caps}] scripted\r\n`);
+  await c.expect(/^\S+ LOGIN /);
+  await c.write(`$tag OK [CAPABILITY ${caps}] logged in\r\n`);
+}
+
+async function connect(s: ScriptedServer): Promise<ImapClient> {
+  const client = await ImapClient.connect({
+    host: '127.0.0.1',
+    port: s.port,
+    security: 'none',
+    auth: { username: 'u', password: 'p' },
+    reconnect: { initialDelayMs: 5, maxDelayMs: 10, maxAttempts: 5 },
+    timeouts: { connect: 2000, greeting: 2000, command: 2000 },
+  });
+  clients.push(client);
+  return client;
+}
+
+/** The next `event`. */
+function next<K extends keyof ClientEvents>(
+  client: ImapClient,
+  event: K,
+): Promise<ClientEvents[K]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${event} event`)), 5000);
+    client.once(event, ((...args: ClientEvents[K]) => {
+      clearTimeout(timer);
+      resolve(args);
+    }) as never);
+  });
+}
+
+/** A SELECT answer: `exists` messages, UIDs 1..exists, HIGHESTMODSEQ `modseq`. */
+function selected(exists: number, modseq: number): string {
+  return (
+    `* ${exists} EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT ${exists + 1}] ok\r\n` +
+    `* OK [HIGHESTMODSEQ ${modseq}] ok\r\n$tag OK [READ-WRITE] selected\r\n`
+  );
+}
+
+const CONDSTORE = 'IMAP4rev1 CONDSTORE';
+
+describe('ImapClient saved mailbox state across reconnections', () => {
+  it('a CONDSTORE resync that drops part-way leaves the saved HIGHESTMODSEQ alone: the next attempt asks for the same changes', async () => {
+    const changedSince: string[] = [];
+    const s = await serveEach([
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(3, 1000));
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1 2 3\r\n$tag OK searched\r\n');
+        await c.expect(/^\S+ NOOP/);
+        c.reset();
+      },
+      // Attempt 1: the new SELECT reports 1500; the first change arrives, then the drop.
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(3, 1500));
+        const line = await c.expect(/^\S+ UID FETCH 1:\* \(UID FLAGS MODSEQ\) \(CHANGEDSINCE /);
+        changedSince.push(/CHANGEDSINCE (\d+)/.exec(line)![1]!);
+        await c.write('* 3 FETCH (UID 3 FLAGS (\\Seen) MODSEQ (1500))\r\n');
+        await new Promise((r) => setTimeout(r, 50)); // read before the drop
+        c.reset();
+      },
+      // Attempt 2: completes.
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(3, 1500));
+        const line = await c.expect(/^\S+ UID FETCH 1:\* \(UID FLAGS MODSEQ\) \(CHANGEDSINCE /);
+        changedSince.push(/CHANGEDSINCE (\d+)/.exec(line)![1]!);
+        await c.write(
+          '* 1 FETCH (UID 1 FLAGS (\\Flagged) MODSEQ (1200))\r\n' +
+            '* 3 FETCH (UID 3 FLAGS (\\Seen) MODSEQ (1500))\r\n$tag OK fetched\r\n',
+        );
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1 2 3\r\n$tag OK searched\r\n');
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    await client.mailboxOpen('INBOX');
+    expect(client.mailbox?.highestModseq).toBe(1000n);
+    const resynced = next(client, 'resync');
+    await expect(client.noop()).rejects.toThrow();
+    const [event] = await resynced;
+    expect(changedSince).toEqual(['1000', '1000']);
+    expect(event.method).toBe('condstore');
+    expect(event.changed.map((m) => m.uid)).toEqual([1, 3]);
+    expect(client.mailbox?.highestModseq).toBe(1500n);
+  });
+});
