@@ -12,7 +12,7 @@ import { ImapMessageLimitError, ImapProtocolError } from '../model/errors.js';
 import type { SequenceSet } from '../model/sequence-set.js';
 import type { ChangedMessage, MailboxInfo, ResyncEvent } from './events.js';
 import { fetchPastMessageLimit } from './message-limit.js';
-import { UidTracker } from './uid-tracker.js';
+import { UidTracker, type MailboxUpdateLog } from './uid-tracker.js';
 
 /** What the client remembers about the selected mailbox, to resynchronise it later. */
 export interface SyncState {
@@ -147,6 +147,23 @@ export async function selectTracked(
     tracker = new UidTracker(r.exists > 0 ? await uidSnapshot(ctx) : []);
   }
   return stateFromSelect(path, readOnly, r, tracker);
+}
+
+/**
+ * Brings `state`, built on a connection whose mailbox kept changing
+ * meanwhile, up to date: the updates `log` recorded since the UID
+ * snapshot's data go to its tracker, the message count is `selected`'s now.
+ * Returns the UIDs expunged after the snapshot (known to it, gone now).
+ */
+export function applyUpdates(
+  state: SyncState,
+  log: MailboxUpdateLog,
+  selected: Readonly<SelectedMailbox> | null,
+): number[] {
+  const gone = state.tracker === null ? [] : log.applyTo(state.tracker);
+  if (selected !== null && sameMailbox(selected.name, state.path)) state.exists = selected.exists;
+  if (log.maxUid > state.maxUid) state.maxUid = log.maxUid;
+  return gone;
 }
 
 /** What `ImapClient.mailbox` reports for `sync`: the live state of `selected` when it is the same mailbox. */

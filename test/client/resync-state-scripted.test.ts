@@ -1,7 +1,10 @@
 /**
  * What the client saves about the selected mailbox across reconnections,
  * on scripted servers (the sequences are hard to produce with a real one):
- * a resync attempt that fails part-way leaves the saved state as it was.
+ * a resync attempt that fails part-way leaves the saved state as it was;
+ * EXPUNGEs around a UID snapshot (during UID SEARCH, before or after its
+ * data) keep the UIDs of later expunge events right, and a resync emits no
+ * expunge event numbered by the new session before its `resync` event.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImapClient } from '../../src/client/client.js';
@@ -127,5 +130,71 @@ describe('ImapClient saved mailbox state across reconnections', () => {
     expect(event.method).toBe('condstore');
     expect(event.changed.map((m) => m.uid)).toEqual([1, 3]);
     expect(client.mailbox?.highestModseq).toBe(1500n);
+  });
+
+  it('EXPUNGEs during the resync snapshot: none reported before resync, all in its vanished, later expunges get the right UIDs', async () => {
+    const s = await serveEach([
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(5, 1000));
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1 2 3 4 5\r\n$tag OK searched\r\n');
+        await c.expect(/^\S+ NOOP/);
+        c.reset();
+      },
+      // Meanwhile UID 1 was expunged: UIDs 2 3 4 5 now.
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(4, 1000).replace('UIDNEXT 5', 'UIDNEXT 6'));
+        await c.expect(/^\S+ UID FETCH 1:\* \(UID FLAGS MODSEQ\) \(CHANGEDSINCE 1000\)$/);
+        await c.write('$tag OK fetched\r\n');
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        // UID 3 goes before the data, UID 4 after it (allowed during UID SEARCH).
+        await c.write('* 2 EXPUNGE\r\n* SEARCH 2 4 5\r\n* 2 EXPUNGE\r\n$tag OK searched\r\n');
+        await c.expect(/^\S+ NOOP/);
+        await c.write('* 2 EXPUNGE\r\n$tag OK noop\r\n'); // UID 5
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    await client.mailboxOpen('INBOX');
+    const expunges: Array<[number, number | undefined]> = [];
+    client.on('expunge', (e) => expunges.push([e.seq, e.uid]));
+    const resynced = next(client, 'resync');
+    await expect(client.noop()).rejects.toThrow();
+    const [event] = await resynced;
+    expect(expunges).toEqual([]);
+    expect([1, 2, 3, 4, 5].filter((u) => event.vanished?.has(u))).toEqual([1, 3, 4]);
+    expect(event.count).toBe(2);
+    await client.noop();
+    expect(expunges).toEqual([[2, 5]]);
+    expect(client.mailbox?.exists).toBe(1);
+  });
+
+  it('an EXPUNGE after the SELECT snapshot data but before its OK is applied: later expunges get the right UIDs', async () => {
+    const s = await serveEach([
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(3, 1000));
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1 2 3\r\n* 1 EXPUNGE\r\n$tag OK searched\r\n');
+        await c.expect(/^\S+ NOOP/);
+        await c.write('* 1 EXPUNGE\r\n$tag OK noop\r\n'); // UID 2
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    const expunges: Array<[number, number | undefined]> = [];
+    client.on('expunge', (e) => expunges.push([e.seq, e.uid]));
+    await client.mailboxOpen('INBOX');
+    expect(client.mailbox?.exists).toBe(2);
+    await client.noop();
+    expect(expunges).toEqual([
+      [1, undefined],
+      [1, 2],
+    ]);
   });
 });
