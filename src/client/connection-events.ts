@@ -2,8 +2,8 @@
  * How the client follows one connection: its mailbox events (`exists`,
  * `expunge`, `vanished`, unsolicited FETCH as `flags`) become the client's
  * events, with the mailbox path and, where the client tracks them, UIDs; the
- * tracked mailbox (EXISTS, highest MODSEQ and UID, sequence-to-UID map) is
- * kept current from untagged data; alerts and the close are passed on.
+ * tracked mailbox (EXISTS, highest UID, sequence-to-UID map) is kept
+ * current from untagged data; alerts and the close are passed on.
  * @internal
  */
 import type { ImapConnection } from '../connection/connection.js';
@@ -94,10 +94,11 @@ export function followConnection(conn: ImapConnection, client: ConnectionFollowe
       client.stagingFor(conn)?.fetched(r.name === 'FETCH' ? r.seq : null, uidOf);
     const sync = client.syncFor(conn);
     if (sync === null) return;
-    const { uid, modseq } = r.attributes;
-    if (modseq !== undefined && (sync.highestModseq === null || modseq > sync.highestModseq)) {
-      sync.highestModseq = modseq;
-    }
+    // A FETCH's MODSEQ is not taken as the mailbox's HIGHESTMODSEQ: it is one
+    // message's, and changes below it may not have been reported yet (no
+    // EXPUNGE during FETCH or STORE, RFC 9051 7.5.1). Only `[HIGHESTMODSEQ]`
+    // codes count: the engine applies them to `conn.selected` (see syncFor).
+    const { uid } = r.attributes;
     if (uid !== undefined) {
       if (uid > sync.maxUid) sync.maxUid = uid;
       if (r.name === 'FETCH') sync.tracker?.fetched(r.seq, uid);

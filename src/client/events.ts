@@ -15,7 +15,10 @@ export interface MailboxInfo {
   uidValidity: number | null;
   /** UIDNEXT as of the last SELECT, null when the server sent none. */
   uidNext: number | null;
-  /** The highest MODSEQ the client has seen (CONDSTORE), null without one. */
+  /**
+   * The mailbox's HIGHESTMODSEQ as last reported by the server (SELECT and
+   * `[HIGHESTMODSEQ]` codes; not a FETCH's MODSEQ), null without CONDSTORE.
+   */
   highestModseq: bigint | null;
   /** The server said NOMODSEQ: no modification sequences in this mailbox. */
   noModseq: boolean;

@@ -21,7 +21,11 @@ export interface SyncState {
   readOnly: boolean;
   uidValidity: number | null;
   uidNext: number | null;
-  /** The highest MODSEQ seen (SELECT, `[HIGHESTMODSEQ]` codes, FETCH MODSEQ). */
+  /**
+   * The mailbox's HIGHESTMODSEQ as last reported (SELECT and later
+   * `[HIGHESTMODSEQ]` codes); never a FETCH's MODSEQ, which is one
+   * message's, not a promise that every lower change was reported.
+   */
   highestModseq: bigint | null;
   noModseq: boolean;
   /** The highest UID the client may know about (UIDNEXT − 1 at SELECT, or a higher FETCHed UID). */

@@ -197,4 +197,47 @@ describe('ImapClient saved mailbox state across reconnections', () => {
       [1, 2],
     ]);
   });
+
+  it('a FETCH MODSEQ does not become the saved HIGHESTMODSEQ: the QRESYNC reconnection asks from the last [HIGHESTMODSEQ]', async () => {
+    const caps = 'IMAP4rev1 ENABLE CONDSTORE QRESYNC';
+    const qresyncModseq: string[] = [];
+    const s = await serveEach([
+      async (c) => {
+        await login(c, caps);
+        await c.expect(/^\S+ ENABLE /);
+        await c.write('* ENABLED CONDSTORE QRESYNC\r\n$tag OK enabled\r\n');
+        await c.expect(/^\S+ SELECT INBOX$/);
+        await c.write(selected(2, 400).replace('UIDNEXT 3', 'UIDNEXT 21'));
+        // Another session expunged UID 10 (modseq 500), flagged UID 20 (501):
+        // the EXPUNGE is held back during FETCH, the FETCH says MODSEQ 501.
+        await c.expect(/^\S+ UID FETCH 20 \(MODSEQ\)$/);
+        await c.write('* 2 FETCH (UID 20 MODSEQ (501))\r\n$tag OK fetched\r\n');
+        await c.expect(/^\S+ NOOP/);
+        c.reset();
+      },
+      async (c) => {
+        await login(c, caps);
+        await c.expect(/^\S+ ENABLE /);
+        await c.write('* ENABLED CONDSTORE QRESYNC\r\n$tag OK enabled\r\n');
+        const line = await c.expect(/^\S+ SELECT INBOX \(QRESYNC /);
+        qresyncModseq.push(/QRESYNC \(7 (\d+)/.exec(line)![1]!);
+        await c.write(
+          '* 1 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 21] ok\r\n' +
+            '* OK [HIGHESTMODSEQ 501] ok\r\n* VANISHED (EARLIER) 10\r\n' +
+            '* 1 FETCH (UID 20 FLAGS (\\Seen) MODSEQ (501))\r\n$tag OK [READ-WRITE] selected\r\n',
+        );
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    await client.mailboxOpen('INBOX');
+    const m = await client.fetchOne(20, { modseq: true });
+    expect(m?.modseq).toBe(501n);
+    expect(client.mailbox?.highestModseq).toBe(400n);
+    const resynced = next(client, 'resync');
+    await expect(client.noop()).rejects.toThrow();
+    const [event] = await resynced;
+    expect(qresyncModseq).toEqual(['400']);
+    expect(event.vanished?.toString()).toBe('10');
+  });
 });
