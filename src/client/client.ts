@@ -880,11 +880,13 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     const sync = this.#sync;
     const sel = conn.selected;
     if (sync === null || sel === null || conn !== this.#conn || this.#staging !== null) return null;
+    // Another mailbox selected behind the client's back (command(), connection): not ours.
+    if (!sameMailbox(sel.name, sync.path)) return null;
     const modseq = sel.highestModseq;
     if (modseq !== null && (sync.highestModseq === null || modseq > sync.highestModseq)) {
       sync.highestModseq = modseq;
     }
-    return sameMailbox(sel.name, sync.path) ? sync : null;
+    return sync;
   }
 
   #onConnectionClose(conn: ImapConnection, err: Error | null): void {

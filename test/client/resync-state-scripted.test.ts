@@ -9,6 +9,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImapClient } from '../../src/client/client.js';
 import type { ClientEvents } from '../../src/client/events.js';
+import { noop } from '../../src/commands/noop.js';
+import { select } from '../../src/commands/select.js';
 import {
   startScriptedServer,
   type ScriptedConnection,
@@ -239,5 +241,28 @@ describe('ImapClient saved mailbox state across reconnections', () => {
     const [event] = await resynced;
     expect(qresyncModseq).toEqual(['400']);
     expect(event.vanished?.toString()).toBe('10');
+  });
+
+  it('selecting another mailbox behind the client (command) does not give the tracked one its HIGHESTMODSEQ', async () => {
+    const s = await serveEach([
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(1, 400));
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1\r\n$tag OK searched\r\n');
+        await c.expect(/^\S+ SELECT Archive$/);
+        await c.write(selected(1, 9000));
+        await c.expect(/^\S+ NOOP/);
+        await c.write('* 2 EXISTS\r\n$tag OK noop\r\n');
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    await client.mailboxOpen('INBOX');
+    await client.command((ctx) => select(ctx, 'Archive'));
+    await client.command((ctx) => noop(ctx));
+    expect(client.mailbox?.path).toBe('INBOX');
+    expect(client.mailbox?.highestModseq).toBe(400n);
   });
 });
