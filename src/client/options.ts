@@ -9,7 +9,13 @@ import { ImapArgumentError } from '../model/errors.js';
 export interface ReconnectOptions {
   /** Reconnect at all (default true). */
   enabled?: boolean;
-  /** Attempts before giving up and closing the client (default 10; `Infinity` never gives up). */
+  /**
+   * Attempts before giving up and closing the client (default 10; `Infinity`
+   * never gives up). A refused login ends the attempts at once: any NO or
+   * BAD to LOGIN / AUTHENTICATE, unless its response code says the refusal
+   * is temporary (UNAVAILABLE, INUSE, LIMIT), so rejected credentials are
+   * not retried into an account lockout.
+   */
   maxAttempts?: number;
   /** Delay before the first attempt (ms, default 250); doubled for each further attempt. */
   initialDelayMs?: number;

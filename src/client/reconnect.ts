@@ -50,8 +50,24 @@ const FATAL_LOGIN_CODES = new Set([
 ]);
 
 /**
+ * Response codes of a refused LOGIN / AUTHENTICATE that say the refusal is
+ * temporary, not about the credentials (RFC 5530): a subsystem is down, the
+ * account is in use or over a limit (e.g. connections).
+ */
+const TRANSIENT_LOGIN_CODES = new Set(['UNAVAILABLE', 'INUSE', 'LIMIT']);
+
+/** The command of `err` (tag first) was LOGIN or AUTHENTICATE. */
+function isLoginCommand(err: ImapProtocolError): boolean {
+  return /^(?:\S+ )?(?:LOGIN|AUTHENTICATE)(?: |$)/i.test(err.command ?? '');
+}
+
+/**
  * True when reconnecting again is pointless: the credentials were refused,
  * or the error is not about the connection at all (a bug, bad options).
+ * Any NO or BAD to LOGIN / AUTHENTICATE is a refusal (RFC 9051 6.2.3: NO
+ * means the credentials were rejected), whatever its text, unless its
+ * response code is a transient one (UNAVAILABLE, INUSE, LIMIT): retrying
+ * rejected credentials risks locking the account.
  */
 export function isFatalReconnectError(err: unknown): boolean {
   if (err instanceof ImapConnectionError) {
@@ -60,7 +76,8 @@ export function isFatalReconnectError(err: unknown): boolean {
   }
   if (err instanceof ImapProtocolError) {
     const code = err.responseCode?.name;
-    return code !== undefined && FATAL_LOGIN_CODES.has(code);
+    if (code !== undefined && FATAL_LOGIN_CODES.has(code)) return true;
+    return isLoginCommand(err) && (code === undefined || !TRANSIENT_LOGIN_CODES.has(code));
   }
   // Argument, state, capability and SASL errors would fail the same way again.
   return err instanceof ImapError;

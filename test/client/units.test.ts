@@ -11,6 +11,7 @@ import { backoffDelay, isFatalReconnectError, ReadyGate } from '../../src/client
 import { UidTracker } from '../../src/client/uid-tracker.js';
 import { SequenceSet } from '../../src/model/sequence-set.js';
 import type { BodyStructure } from '../../src/model/body-structure.js';
+import type { SimpleResponseCodeName } from '../../src/model/response-code.js';
 import {
   ImapArgumentError,
   ImapConnectionError,
@@ -44,6 +45,19 @@ describe('backoff', () => {
     });
     expect(isFatalReconnectError(authFailed)).toBe(true);
     expect(isFatalReconnectError(unavailable)).toBe(false);
+    // Any other refusal of LOGIN / AUTHENTICATE: the credentials were rejected.
+    const login = (status: 'NO' | 'BAD', command: string, code?: SimpleResponseCodeName) =>
+      new ImapProtocolError(status, 'failed', {
+        command,
+        ...(code === undefined ? {} : { responseCode: { name: code } }),
+      });
+    expect(isFatalReconnectError(login('NO', 'A1 LOGIN u [redacted]'))).toBe(true);
+    expect(isFatalReconnectError(login('BAD', 'A1 AUTHENTICATE PLAIN [redacted]'))).toBe(true);
+    expect(isFatalReconnectError(login('NO', 'A1 LOGIN u [redacted]', 'SERVERBUG'))).toBe(true);
+    expect(isFatalReconnectError(login('NO', 'A1 LOGIN u [redacted]', 'UNAVAILABLE'))).toBe(false);
+    expect(isFatalReconnectError(login('NO', 'A1 AUTHENTICATE PLAIN', 'INUSE'))).toBe(false);
+    // A NO to another command (e.g. a resync's FETCH) is retried.
+    expect(isFatalReconnectError(login('NO', 'A4 UID FETCH 1:* (FLAGS)'))).toBe(false);
     expect(isFatalReconnectError(new ImapConnectionError('CONNECTION_FAILED', 'refused'))).toBe(
       false,
     );
