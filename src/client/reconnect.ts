@@ -5,7 +5,7 @@
  * @internal
  */
 import { ImapConnectionError, ImapError, ImapProtocolError } from '../model/errors.js';
-import type { ResolvedReconnect } from './options.js';
+import { MAX_TIMER_MS, type ResolvedReconnect } from './options.js';
 
 /**
  * Delay before attempt `attempt` (from 1): exponential backoff from
@@ -19,7 +19,7 @@ export function backoffDelay(
   random: () => number = Math.random,
 ): number {
   const exp = options.initialDelayMs * 2 ** Math.min(Math.max(attempt - 1, 0), 30);
-  const capped = Math.min(options.maxDelayMs, exp);
+  const capped = Math.min(options.maxDelayMs, exp, MAX_TIMER_MS);
   return Math.round(capped / 2 + (capped / 2) * random());
 }
 
@@ -35,7 +35,7 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
       signal.removeEventListener('abort', done);
       resolve();
     };
-    const timer = setTimeout(done, ms);
+    const timer = setTimeout(done, Math.min(ms, MAX_TIMER_MS));
     signal.addEventListener('abort', done, { once: true });
   });
 }
@@ -91,9 +91,10 @@ export function isFatalReconnectError(err: unknown): boolean {
 export class ReadyGate<T> {
   #waiters = new Set<{ resolve: (value: T) => void; reject: (err: Error) => void }>();
 
-  /** Waits at most `timeoutMs` for {@link open}. */
+  /** Waits at most `timeoutMs` for {@link open} (`Infinity`: no time limit). */
   wait(timeoutMs: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const waiter = {
         resolve: (value: T): void => {
           clearTimeout(timer);
@@ -104,16 +105,21 @@ export class ReadyGate<T> {
           reject(err);
         },
       };
-      const timer = setTimeout(() => {
-        this.#waiters.delete(waiter);
-        reject(
-          new ImapConnectionError(
-            'CONNECTION_TIMEOUT',
-            `the connection was lost and not restored within ${timeoutMs} ms`,
-          ),
+      if (timeoutMs !== Infinity) {
+        timer = setTimeout(
+          () => {
+            this.#waiters.delete(waiter);
+            reject(
+              new ImapConnectionError(
+                'CONNECTION_TIMEOUT',
+                `the connection was lost and not restored within ${timeoutMs} ms`,
+              ),
+            );
+          },
+          Math.min(timeoutMs, MAX_TIMER_MS),
         );
-      }, timeoutMs);
-      timer.unref?.();
+        timer.unref?.();
+      }
       this.#waiters.add(waiter);
     });
   }

@@ -93,6 +93,33 @@ describe('options', () => {
     expect(() => resolveReconnect({ maxAttempts: -1 })).toThrow(ImapArgumentError);
   });
 
+  it('delays beyond what a Node.js timer keeps (2^31 - 1 ms): Infinity waits without a timer, the rest is capped', async () => {
+    const max = 2 ** 31 - 1;
+    const r = resolveReconnect({ waitTimeoutMs: Infinity, maxDelayMs: Infinity });
+    expect(r.waitTimeoutMs).toBe(Infinity);
+    expect(r.maxDelayMs).toBe(max);
+    expect(resolveReconnect({ waitTimeoutMs: 2 ** 32, initialDelayMs: 2 ** 40 })).toMatchObject({
+      waitTimeoutMs: max,
+      initialDelayMs: max,
+    });
+    expect(backoffDelay(40, { initialDelayMs: 250, maxDelayMs: Infinity }, () => 1)).toBe(max);
+    // Such a timer would fire after 1 ms: the waiters must still be waiting.
+    for (const timeout of [Infinity, resolveReconnect({ waitTimeoutMs: 2 ** 32 }).waitTimeoutMs]) {
+      const gate = new ReadyGate<string>();
+      const waiting = gate.wait(timeout);
+      const early = await Promise.race([
+        waiting.then(
+          () => 'resolved',
+          () => 'rejected',
+        ),
+        new Promise((r) => setTimeout(() => r('waiting'), 30)),
+      ]);
+      expect(early).toBe('waiting');
+      gate.open('conn');
+      await expect(waiting).resolves.toBe('conn');
+    }
+  });
+
   it('ENABLEs CONDSTORE and QRESYNC unless turned off, plus the extras once', () => {
     expect(extensionsToEnable({})).toEqual(['CONDSTORE', 'QRESYNC']);
     expect(extensionsToEnable({ qresync: false, enable: ['utf8=accept', 'CONDSTORE'] })).toEqual([
