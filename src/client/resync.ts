@@ -40,8 +40,20 @@ export interface SyncState {
 export type ResyncOutcome =
   | { kind: 'resynced'; state: SyncState; event: ResyncEvent }
   | { kind: 'uidValidityChanged'; state: SyncState; previous: number; current: number }
-  /** SELECT was refused (the mailbox was deleted or renamed meanwhile). */
+  /** SELECT was refused for good (the mailbox was deleted or renamed meanwhile). */
   | { kind: 'gone'; error: ImapProtocolError };
+
+/**
+ * Response codes of a refused SELECT that say the refusal is temporary
+ * (RFC 5530): a subsystem is down, the mailbox is in use (locked), a limit
+ * was hit.
+ */
+const TEMPORARY_CODES = new Set(['UNAVAILABLE', 'INUSE', 'LIMIT']);
+
+function isTemporaryRefusal(err: ImapProtocolError): boolean {
+  const code = err.responseCode?.name;
+  return err.status === 'NO' && code !== undefined && TEMPORARY_CODES.has(code);
+}
 
 /** QRESYNC can resynchronise a mailbox of this state on this connection. */
 function canQresync(ctx: CommandContext, state: SyncState): boolean {
@@ -217,7 +229,9 @@ function changedMessage(m: {
  *   diffed with the UIDs the client tracked for what vanished;
  * - else only what vanished (when UIDs were tracked).
  * A changed UIDVALIDITY makes every cached UID meaningless: reported as
- * such, with a fresh state. Connection errors propagate (the caller retries).
+ * such, with a fresh state. Connection errors propagate (the caller retries),
+ * and so does a SELECT refused with UNAVAILABLE, INUSE or LIMIT; any other
+ * refusal of the SELECT means the mailbox is gone.
  */
 export async function resync(
   ctx: CommandContext,
@@ -242,7 +256,12 @@ export async function resync(
       r = await select(ctx, prev.path, condstoreSelectOptions(ctx, prev.readOnly));
     }
   } catch (err) {
-    if (err instanceof ImapProtocolError) return { kind: 'gone', error: err };
+    // A temporary refusal is retried like a dropped connection (the error
+    // propagates to the reconnection loop); any other means the mailbox is
+    // gone (deleted, renamed, access revoked) and its saved state with it.
+    if (err instanceof ImapProtocolError && !isTemporaryRefusal(err)) {
+      return { kind: 'gone', error: err };
+    }
     throw err;
   }
 

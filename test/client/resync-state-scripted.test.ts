@@ -265,4 +265,50 @@ describe('ImapClient saved mailbox state across reconnections', () => {
     expect(client.mailbox?.path).toBe('INBOX');
     expect(client.mailbox?.highestModseq).toBe(400n);
   });
+
+  it('a resync SELECT refused with NO [UNAVAILABLE] is retried, not taken for a deleted mailbox', async () => {
+    const s = await serveEach([
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(1, 400));
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1\r\n$tag OK searched\r\n');
+        await c.expect(/^\S+ NOOP/);
+        c.reset();
+      },
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write('$tag NO [UNAVAILABLE] mailbox backend down\r\n');
+        await c.closed();
+      },
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(1, 400));
+        await c.expect(/^\S+ UID FETCH 1:\* \(UID FLAGS MODSEQ\) \(CHANGEDSINCE 400\)$/);
+        await c.write('$tag OK fetched\r\n');
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1\r\n$tag OK searched\r\n');
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    const errors: Error[] = [];
+    client.on('error', (e) => errors.push(e));
+    const closes: string[] = [];
+    client.on('mailboxClose', (e) => closes.push(e.path));
+    await client.mailboxOpen('INBOX');
+    const resynced = next(client, 'resync');
+    const reconnected = next(client, 'reconnect');
+    await expect(client.noop()).rejects.toThrow();
+    const [event] = await resynced;
+    expect((await reconnected)[0].attempt).toBe(2);
+    expect(event.method).toBe('condstore');
+    expect(errors).toEqual([]);
+    expect(closes).toEqual([]);
+    expect(client.mailbox?.path).toBe('INBOX');
+    expect(s.connections).toBe(3);
+  });
 });
