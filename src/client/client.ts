@@ -48,6 +48,7 @@ import { ImapConnection } from '../connection/connection.js';
 import { safeLog } from '../connection/logging.js';
 import type { CommandContext } from '../connection/types.js';
 import { ImapConnectionError, ImapStateError } from '../model/errors.js';
+import { SequenceSet } from '../model/sequence-set.js';
 import { followConnection, type ConnectionFollower } from './connection-events.js';
 import { fetchAllPastMessageLimit, fetchPastMessageLimit } from './message-limit.js';
 import { download, type DownloadOptions, type DownloadResult } from './download.js';
@@ -89,7 +90,15 @@ import {
   type ResolvedReconnect,
 } from './options.js';
 import { ReadyGate, reconnect } from './reconnect.js';
-import { mailboxInfo, resync, selectTracked, type SyncState } from './resync.js';
+import { MailboxUpdateLog } from './uid-tracker.js';
+import {
+  applyUpdates,
+  mailboxInfo,
+  resync,
+  selectTracked,
+  type ResyncOutcome,
+  type SyncState,
+} from './resync.js';
 
 /** The STATUS items asked for by default. */
 const DEFAULT_STATUS_ITEMS: readonly StatusItem[] = [
@@ -156,11 +165,21 @@ export class ImapClient extends EventEmitter<ClientEvents> {
   #detach: (() => void) | null = null;
   /** The selected mailbox as the client tracks it (kept while reconnecting, for the resync). */
   #sync: SyncState | null = null;
+  /**
+   * A new state for the selected mailbox is being built on `conn` (SELECT
+   * and UID snapshot, or a resync): its updates go to `log`, applied when
+   * the state is installed. Meanwhile `#sync` is left alone: during a
+   * resync it is the state saved before the drop, which nothing the new
+   * session says may change until the resync commits (a failed attempt must
+   * leave it as it was).
+   */
+  #staging: { conn: ImapConnection; log: MailboxUpdateLog } | null = null;
   readonly #locks: LockQueue;
   readonly #idle: IdleController;
   /** What followConnection() calls back (bound once: it runs per untagged response). */
   readonly #follower: ConnectionFollower = {
     syncFor: this.#syncFor.bind(this),
+    stagingFor: (conn) => (this.#staging?.conn === conn ? this.#staging.log : null),
     emit: this.#emitSafe.bind(this),
     onClose: (conn, err) => this.#onConnectionClose(conn, err),
   };
@@ -818,7 +837,16 @@ export class ImapClient extends EventEmitter<ClientEvents> {
 
   async #openMailbox(conn: ImapConnection, path: string, readOnly: boolean): Promise<void> {
     this.#setMailbox(null);
-    this.#setMailbox(await selectTracked(conn, path, readOnly, this.#reconnect.enabled));
+    const log = new MailboxUpdateLog(false);
+    let state: SyncState;
+    this.#staging = { conn, log };
+    try {
+      state = await selectTracked(conn, path, readOnly, this.#reconnect.enabled);
+    } finally {
+      if (this.#staging?.log === log) this.#staging = null;
+    }
+    applyUpdates(state, log, conn.selected);
+    this.#setMailbox(state);
   }
 
   /** Replaces the tracked mailbox, emitting mailboxClose / mailboxOpen. */
@@ -851,12 +879,14 @@ export class ImapClient extends EventEmitter<ClientEvents> {
   #syncFor(conn: ImapConnection): SyncState | null {
     const sync = this.#sync;
     const sel = conn.selected;
-    if (sync === null || sel === null || conn !== this.#conn) return null;
+    if (sync === null || sel === null || conn !== this.#conn || this.#staging !== null) return null;
+    // Another mailbox selected behind the client's back (command(), connection): not ours.
+    if (!sameMailbox(sel.name, sync.path)) return null;
     const modseq = sel.highestModseq;
     if (modseq !== null && (sync.highestModseq === null || modseq > sync.highestModseq)) {
       sync.highestModseq = modseq;
     }
-    return sameMailbox(sel.name, sync.path) ? sync : null;
+    return sync;
   }
 
   #onConnectionClose(conn: ImapConnection, err: Error | null): void {
@@ -909,13 +939,22 @@ export class ImapClient extends EventEmitter<ClientEvents> {
   async #restore(conn: ImapConnection): Promise<void> {
     const prev = this.#sync;
     if (prev === null) return;
-    const outcome = await resync(conn, prev, { trackUids: this.#reconnect.enabled });
+    let outcome: ResyncOutcome;
+    // Quiet: this session's EXISTS / EXPUNGE are reported by the resync event.
+    const log = new MailboxUpdateLog(true);
+    this.#staging = { conn, log };
+    try {
+      outcome = await resync(conn, prev, { trackUids: this.#reconnect.enabled });
+    } finally {
+      if (this.#staging?.log === log) this.#staging = null;
+    }
     switch (outcome.kind) {
       case 'gone':
         this.#setMailbox(null);
         this.#reportError(outcome.error);
         return;
       case 'uidValidityChanged':
+        applyUpdates(outcome.state, log, conn.selected);
         this.#sync = outcome.state;
         this.#emitSafe('uidValidityChange', {
           path: prev.path,
@@ -923,10 +962,17 @@ export class ImapClient extends EventEmitter<ClientEvents> {
           current: outcome.current,
         });
         return;
-      case 'resynced':
+      case 'resynced': {
+        // Expunged after the snapshot's data: in the snapshot, gone now.
+        const gone = applyUpdates(outcome.state, log, conn.selected);
+        const event = { ...outcome.event, count: outcome.state.exists };
+        if (gone.length > 0) {
+          event.vanished = SequenceSet.union([event.vanished, SequenceSet.fromNumbers(gone)]);
+        }
         this.#sync = outcome.state;
-        this.#emitSafe('resync', outcome.event);
+        this.#emitSafe('resync', event);
         return;
+      }
     }
   }
 

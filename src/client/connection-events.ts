@@ -2,19 +2,25 @@
  * How the client follows one connection: its mailbox events (`exists`,
  * `expunge`, `vanished`, unsolicited FETCH as `flags`) become the client's
  * events, with the mailbox path and, where the client tracks them, UIDs; the
- * tracked mailbox (EXISTS, highest MODSEQ and UID, sequence-to-UID map) is
- * kept current from untagged data; alerts and the close are passed on.
+ * tracked mailbox (EXISTS, highest UID, sequence-to-UID map) is kept
+ * current from untagged data; alerts and the close are passed on.
  * @internal
  */
 import type { ImapConnection } from '../connection/connection.js';
 import type { FetchDataResponse, UntaggedResponse } from '../model/response.js';
 import type { ClientEvents } from './events.js';
 import type { SyncState } from './resync.js';
+import type { MailboxUpdateLog } from './uid-tracker.js';
 
 /** What the client gives {@link followConnection}. */
 export interface ConnectionFollower {
   /** The tracked mailbox when it is the one `conn` has selected (not while a SELECT runs). */
   syncFor(conn: ImapConnection): SyncState | null;
+  /**
+   * Where `conn`'s mailbox updates go while the client builds a new state
+   * for its mailbox (SELECT or resync under way), else null.
+   */
+  stagingFor(conn: ImapConnection): MailboxUpdateLog | null;
   /** Emits a client event (a throwing listener is logged, not thrown). */
   emit<K extends keyof ClientEvents>(event: K, ...args: ClientEvents[K]): void;
   /** `conn` closed, with `err` when it failed. */
@@ -30,6 +36,9 @@ export function followConnection(conn: ImapConnection, client: ConnectionFollowe
   const onExists = (count: number, prevCount: number): void => {
     const path = selectedPath();
     if (path === null) return;
+    const staging = client.stagingFor(conn);
+    staging?.exists(count);
+    if (staging?.quiet === true) return;
     const sync = client.syncFor(conn);
     if (sync !== null) {
       sync.exists = count;
@@ -40,6 +49,10 @@ export function followConnection(conn: ImapConnection, client: ConnectionFollowe
   const onExpunge = (seq: number): void => {
     const path = selectedPath();
     if (path === null) return;
+    const staging = client.stagingFor(conn);
+    staging?.expunge(seq);
+    // A resync reports these in its `vanished` (new-session numbers mean nothing before it).
+    if (staging?.quiet === true) return;
     const sync = client.syncFor(conn);
     const uid = sync?.tracker?.expunge(seq);
     if (sync !== null) sync.exists = conn.selected?.exists ?? sync.exists;
@@ -49,6 +62,7 @@ export function followConnection(conn: ImapConnection, client: ConnectionFollowe
     const path = selectedPath();
     // VANISHED (EARLIER) answers a QRESYNC SELECT or FETCH: reported by `resync`.
     if (path === null || r.earlier) return;
+    client.stagingFor(conn)?.vanish(r.uids);
     const sync = client.syncFor(conn);
     if (sync !== null) {
       sync.exists = conn.selected?.exists ?? sync.exists;
@@ -70,13 +84,21 @@ export function followConnection(conn: ImapConnection, client: ConnectionFollowe
     });
   };
   const onUntagged = (r: UntaggedResponse): void => {
+    if (r.name === 'SEARCH' || r.name === 'ESEARCH') {
+      client.stagingFor(conn)?.snapshotData();
+      return;
+    }
     if (r.name !== 'FETCH' && r.name !== 'UIDFETCH') return;
+    const uidOf = r.attributes.uid;
+    if (uidOf !== undefined)
+      client.stagingFor(conn)?.fetched(r.name === 'FETCH' ? r.seq : null, uidOf);
     const sync = client.syncFor(conn);
     if (sync === null) return;
-    const { uid, modseq } = r.attributes;
-    if (modseq !== undefined && (sync.highestModseq === null || modseq > sync.highestModseq)) {
-      sync.highestModseq = modseq;
-    }
+    // A FETCH's MODSEQ is not taken as the mailbox's HIGHESTMODSEQ: it is one
+    // message's, and changes below it may not have been reported yet (no
+    // EXPUNGE during FETCH or STORE, RFC 9051 7.5.1). Only `[HIGHESTMODSEQ]`
+    // codes count: the engine applies them to `conn.selected` (see syncFor).
+    const { uid } = r.attributes;
     if (uid !== undefined) {
       if (uid > sync.maxUid) sync.maxUid = uid;
       if (r.name === 'FETCH') sync.tracker?.fetched(r.seq, uid);

@@ -15,7 +15,10 @@ export interface MailboxInfo {
   uidValidity: number | null;
   /** UIDNEXT as of the last SELECT, null when the server sent none. */
   uidNext: number | null;
-  /** The highest MODSEQ the client has seen (CONDSTORE), null without one. */
+  /**
+   * The mailbox's HIGHESTMODSEQ as last reported by the server (SELECT and
+   * `[HIGHESTMODSEQ]` codes; not a FETCH's MODSEQ), null without CONDSTORE.
+   */
   highestModseq: bigint | null;
   /** The server said NOMODSEQ: no modification sequences in this mailbox. */
   noModseq: boolean;
@@ -29,7 +32,7 @@ export interface MailboxInfo {
 export interface ExistsEvent {
   /** The selected mailbox's name (Unicode). */
   path: string;
-  /** The number of messages now. */
+  /** The number of messages now (when the resync completed). */
   count: number;
   /** The number of messages before. */
   prevCount: number;
@@ -105,13 +108,16 @@ export interface ResyncEvent {
   path: string;
   /** How the changes were found. */
   method: ResyncMethod;
-  /** UIDs expunged meanwhile, null when none. */
+  /**
+   * UIDs expunged meanwhile (including during the resync: no `expunge` or
+   * `exists` event is emitted before `resync`), null when none.
+   */
   vanished: SequenceSet | null;
   /** Messages whose flags changed (or that arrived) meanwhile, by UID. */
   changed: ChangedMessage[];
   /** The number of messages before the drop. */
   prevCount: number;
-  /** The number of messages now. */
+  /** The number of messages now (when the resync completed). */
   count: number;
   /** The mailbox's HIGHESTMODSEQ now, null without CONDSTORE. */
   highestModseq: bigint | null;

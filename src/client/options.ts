@@ -9,16 +9,31 @@ import { ImapArgumentError } from '../model/errors.js';
 export interface ReconnectOptions {
   /** Reconnect at all (default true). */
   enabled?: boolean;
-  /** Attempts before giving up and closing the client (default 10; `Infinity` never gives up). */
+  /**
+   * Attempts before giving up and closing the client (default 10; `Infinity`
+   * never gives up). A refused login ends the attempts at once: any NO or
+   * BAD to LOGIN / AUTHENTICATE, unless its response code says the refusal
+   * is temporary (UNAVAILABLE, INUSE, LIMIT), so rejected credentials are
+   * not retried into an account lockout.
+   */
   maxAttempts?: number;
-  /** Delay before the first attempt (ms, default 250); doubled for each further attempt. */
+  /**
+   * Delay before the first attempt (ms, default 250); doubled for each
+   * further attempt. At most 2 147 483 647 (2^31 − 1, about 24.8 days, the
+   * longest timer Node.js keeps): larger values are lowered to it.
+   */
   initialDelayMs?: number;
-  /** Cap of the delay between attempts (ms, default 30 000). */
+  /**
+   * Cap of the delay between attempts (ms, default 30 000). `Infinity` and
+   * values above 2^31 − 1 cap it at 2^31 − 1 (the longest timer Node.js
+   * keeps; a longer one would fire at once).
+   */
   maxDelayMs?: number;
   /**
    * How long a command issued while the client is reconnecting waits for the
    * reconnection before failing with ImapConnectionError CONNECTION_TIMEOUT
-   * (ms, default 60 000).
+   * (ms, default 60 000). `Infinity` waits as long as the reconnection
+   * lasts; finite values above 2^31 − 1 are lowered to it.
    */
   waitTimeoutMs?: number;
 }
@@ -75,6 +90,14 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
   return value;
 }
 
+/** The longest delay Node.js timers keep (2^31 − 1 ms); longer ones fire after 1 ms. @internal */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** `ms` as a timer delay: Infinity stays (no timer), other values at most {@link MAX_TIMER_MS}. */
+function timeout(ms: number): number {
+  return ms === Infinity ? ms : Math.min(ms, MAX_TIMER_MS);
+}
+
 /** Applies the defaults of {@link ReconnectOptions} and validates them. @internal */
 export function resolveReconnect(
   option: ReconnectOptions | boolean | undefined,
@@ -84,9 +107,10 @@ export function resolveReconnect(
   const resolved: ResolvedReconnect = {
     enabled: o.enabled !== false,
     maxAttempts: nonNegative('maxAttempts', o.maxAttempts, 10),
-    initialDelayMs: nonNegative('initialDelayMs', o.initialDelayMs, 250),
-    maxDelayMs: nonNegative('maxDelayMs', o.maxDelayMs, 30_000),
-    waitTimeoutMs: nonNegative('waitTimeoutMs', o.waitTimeoutMs, 60_000),
+    initialDelayMs: Math.min(nonNegative('initialDelayMs', o.initialDelayMs, 250), MAX_TIMER_MS),
+    maxDelayMs: Math.min(nonNegative('maxDelayMs', o.maxDelayMs, 30_000), MAX_TIMER_MS),
+    // Infinity: no timer at all (ReadyGate.wait).
+    waitTimeoutMs: timeout(nonNegative('waitTimeoutMs', o.waitTimeoutMs, 60_000)),
   };
   if (resolved.maxDelayMs < resolved.initialDelayMs) resolved.maxDelayMs = resolved.initialDelayMs;
   return resolved;

@@ -5,7 +5,7 @@
  * @internal
  */
 import { ImapConnectionError, ImapError, ImapProtocolError } from '../model/errors.js';
-import type { ResolvedReconnect } from './options.js';
+import { MAX_TIMER_MS, type ResolvedReconnect } from './options.js';
 
 /**
  * Delay before attempt `attempt` (from 1): exponential backoff from
@@ -19,7 +19,7 @@ export function backoffDelay(
   random: () => number = Math.random,
 ): number {
   const exp = options.initialDelayMs * 2 ** Math.min(Math.max(attempt - 1, 0), 30);
-  const capped = Math.min(options.maxDelayMs, exp);
+  const capped = Math.min(options.maxDelayMs, exp, MAX_TIMER_MS);
   return Math.round(capped / 2 + (capped / 2) * random());
 }
 
@@ -35,7 +35,7 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
       signal.removeEventListener('abort', done);
       resolve();
     };
-    const timer = setTimeout(done, ms);
+    const timer = setTimeout(done, Math.min(ms, MAX_TIMER_MS));
     signal.addEventListener('abort', done, { once: true });
   });
 }
@@ -50,8 +50,24 @@ const FATAL_LOGIN_CODES = new Set([
 ]);
 
 /**
+ * Response codes of a refused LOGIN / AUTHENTICATE that say the refusal is
+ * temporary, not about the credentials (RFC 5530): a subsystem is down, the
+ * account is in use or over a limit (e.g. connections).
+ */
+const TRANSIENT_LOGIN_CODES = new Set(['UNAVAILABLE', 'INUSE', 'LIMIT']);
+
+/** The command of `err` (tag first) was LOGIN or AUTHENTICATE. */
+function isLoginCommand(err: ImapProtocolError): boolean {
+  return /^(?:\S+ )?(?:LOGIN|AUTHENTICATE)(?: |$)/i.test(err.command ?? '');
+}
+
+/**
  * True when reconnecting again is pointless: the credentials were refused,
  * or the error is not about the connection at all (a bug, bad options).
+ * Any NO or BAD to LOGIN / AUTHENTICATE is a refusal (RFC 9051 6.2.3: NO
+ * means the credentials were rejected), whatever its text, unless its
+ * response code is a transient one (UNAVAILABLE, INUSE, LIMIT): retrying
+ * rejected credentials risks locking the account.
  */
 export function isFatalReconnectError(err: unknown): boolean {
   if (err instanceof ImapConnectionError) {
@@ -60,7 +76,8 @@ export function isFatalReconnectError(err: unknown): boolean {
   }
   if (err instanceof ImapProtocolError) {
     const code = err.responseCode?.name;
-    return code !== undefined && FATAL_LOGIN_CODES.has(code);
+    if (code !== undefined && FATAL_LOGIN_CODES.has(code)) return true;
+    return isLoginCommand(err) && (code === undefined || !TRANSIENT_LOGIN_CODES.has(code));
   }
   // Argument, state, capability and SASL errors would fail the same way again.
   return err instanceof ImapError;
@@ -74,9 +91,10 @@ export function isFatalReconnectError(err: unknown): boolean {
 export class ReadyGate<T> {
   #waiters = new Set<{ resolve: (value: T) => void; reject: (err: Error) => void }>();
 
-  /** Waits at most `timeoutMs` for {@link open}. */
+  /** Waits at most `timeoutMs` for {@link open} (`Infinity`: no time limit). */
   wait(timeoutMs: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const waiter = {
         resolve: (value: T): void => {
           clearTimeout(timer);
@@ -87,16 +105,21 @@ export class ReadyGate<T> {
           reject(err);
         },
       };
-      const timer = setTimeout(() => {
-        this.#waiters.delete(waiter);
-        reject(
-          new ImapConnectionError(
-            'CONNECTION_TIMEOUT',
-            `the connection was lost and not restored within ${timeoutMs} ms`,
-          ),
+      if (timeoutMs !== Infinity) {
+        timer = setTimeout(
+          () => {
+            this.#waiters.delete(waiter);
+            reject(
+              new ImapConnectionError(
+                'CONNECTION_TIMEOUT',
+                `the connection was lost and not restored within ${timeoutMs} ms`,
+              ),
+            );
+          },
+          Math.min(timeoutMs, MAX_TIMER_MS),
         );
-      }, timeoutMs);
-      timer.unref?.();
+        timer.unref?.();
+      }
       this.#waiters.add(waiter);
     });
   }

@@ -12,7 +12,7 @@ import { ImapMessageLimitError, ImapProtocolError } from '../model/errors.js';
 import type { SequenceSet } from '../model/sequence-set.js';
 import type { ChangedMessage, MailboxInfo, ResyncEvent } from './events.js';
 import { fetchPastMessageLimit } from './message-limit.js';
-import { UidTracker } from './uid-tracker.js';
+import { UidTracker, type MailboxUpdateLog } from './uid-tracker.js';
 
 /** What the client remembers about the selected mailbox, to resynchronise it later. */
 export interface SyncState {
@@ -21,7 +21,11 @@ export interface SyncState {
   readOnly: boolean;
   uidValidity: number | null;
   uidNext: number | null;
-  /** The highest MODSEQ seen (SELECT, `[HIGHESTMODSEQ]` codes, FETCH MODSEQ). */
+  /**
+   * The mailbox's HIGHESTMODSEQ as last reported (SELECT and later
+   * `[HIGHESTMODSEQ]` codes); never a FETCH's MODSEQ, which is one
+   * message's, not a promise that every lower change was reported.
+   */
   highestModseq: bigint | null;
   noModseq: boolean;
   /** The highest UID the client may know about (UIDNEXT − 1 at SELECT, or a higher FETCHed UID). */
@@ -36,8 +40,20 @@ export interface SyncState {
 export type ResyncOutcome =
   | { kind: 'resynced'; state: SyncState; event: ResyncEvent }
   | { kind: 'uidValidityChanged'; state: SyncState; previous: number; current: number }
-  /** SELECT was refused (the mailbox was deleted or renamed meanwhile). */
+  /** SELECT was refused for good (the mailbox was deleted or renamed meanwhile). */
   | { kind: 'gone'; error: ImapProtocolError };
+
+/**
+ * Response codes of a refused SELECT that say the refusal is temporary
+ * (RFC 5530): a subsystem is down, the mailbox is in use (locked), a limit
+ * was hit.
+ */
+const TEMPORARY_CODES = new Set(['UNAVAILABLE', 'INUSE', 'LIMIT']);
+
+function isTemporaryRefusal(err: ImapProtocolError): boolean {
+  const code = err.responseCode?.name;
+  return err.status === 'NO' && code !== undefined && TEMPORARY_CODES.has(code);
+}
 
 /** QRESYNC can resynchronise a mailbox of this state on this connection. */
 function canQresync(ctx: CommandContext, state: SyncState): boolean {
@@ -149,6 +165,23 @@ export async function selectTracked(
   return stateFromSelect(path, readOnly, r, tracker);
 }
 
+/**
+ * Brings `state`, built on a connection whose mailbox kept changing
+ * meanwhile, up to date: the updates `log` recorded since the UID
+ * snapshot's data go to its tracker, the message count is `selected`'s now.
+ * Returns the UIDs expunged after the snapshot (known to it, gone now).
+ */
+export function applyUpdates(
+  state: SyncState,
+  log: MailboxUpdateLog,
+  selected: Readonly<SelectedMailbox> | null,
+): number[] {
+  const gone = state.tracker === null ? [] : log.applyTo(state.tracker);
+  if (selected !== null && sameMailbox(selected.name, state.path)) state.exists = selected.exists;
+  if (log.maxUid > state.maxUid) state.maxUid = log.maxUid;
+  return gone;
+}
+
 /** What `ImapClient.mailbox` reports for `sync`: the live state of `selected` when it is the same mailbox. */
 export function mailboxInfo(
   sync: SyncState,
@@ -196,7 +229,9 @@ function changedMessage(m: {
  *   diffed with the UIDs the client tracked for what vanished;
  * - else only what vanished (when UIDs were tracked).
  * A changed UIDVALIDITY makes every cached UID meaningless: reported as
- * such, with a fresh state. Connection errors propagate (the caller retries).
+ * such, with a fresh state. Connection errors propagate (the caller retries),
+ * and so does a SELECT refused with UNAVAILABLE, INUSE or LIMIT; any other
+ * refusal of the SELECT means the mailbox is gone.
  */
 export async function resync(
   ctx: CommandContext,
@@ -221,7 +256,12 @@ export async function resync(
       r = await select(ctx, prev.path, condstoreSelectOptions(ctx, prev.readOnly));
     }
   } catch (err) {
-    if (err instanceof ImapProtocolError) return { kind: 'gone', error: err };
+    // A temporary refusal is retried like a dropped connection (the error
+    // propagates to the reconnection loop); any other means the mailbox is
+    // gone (deleted, renamed, access revoked) and its saved state with it.
+    if (err instanceof ImapProtocolError && !isTemporaryRefusal(err)) {
+      return { kind: 'gone', error: err };
+    }
     throw err;
   }
 

@@ -179,3 +179,86 @@ function lowerBound(all: readonly number[], n: number): number {
   }
   return lo;
 }
+
+type Update =
+  | { kind: 'expunge'; seq: number }
+  | { kind: 'exists'; count: number }
+  | { kind: 'vanish'; uids: SequenceSet }
+  | { kind: 'fetched'; seq: number | null; uid: number };
+
+/**
+ * The mailbox updates a connection reports while the client builds a new
+ * state for its mailbox (SELECT, then the UID snapshot), to apply to the
+ * tracker built from that snapshot: its UIDs are the mailbox as of the
+ * snapshot's SEARCH data, so only what arrived after that data counts (an
+ * `* n EXPUNGE` may come before or after it during UID SEARCH, RFC 9051
+ * 7.5.1). A snapshot continued past MESSAGELIMIT cuts (several searches)
+ * counts from its last search's data.
+ */
+export class MailboxUpdateLog {
+  /** Hold mailbox events back meanwhile (a resync: they would use the new session's numbering before `resync`). */
+  readonly quiet: boolean;
+  #updates: Update[] = [];
+  /** An EXISTS since the last snapshot data: FETCHes may name the new messages. */
+  #grown = false;
+  #maxUid = 0;
+
+  constructor(quiet: boolean) {
+    this.quiet = quiet;
+  }
+
+  /** The highest UID a FETCH named meanwhile (0 when none). */
+  get maxUid(): number {
+    return this.#maxUid;
+  }
+
+  /** SEARCH / ESEARCH data arrived: what came before is in the snapshot. */
+  snapshotData(): void {
+    this.#updates = [];
+    this.#grown = false;
+  }
+
+  expunge(seq: number): void {
+    this.#updates.push({ kind: 'expunge', seq });
+  }
+
+  exists(count: number): void {
+    this.#updates.push({ kind: 'exists', count });
+    this.#grown = true;
+  }
+
+  vanish(uids: SequenceSet): void {
+    this.#updates.push({ kind: 'vanish', uids });
+  }
+
+  /** A FETCH (`seq` null: a UIDFETCH) naming `uid`. */
+  fetched(seq: number | null, uid: number): void {
+    if (uid > this.#maxUid) this.#maxUid = uid;
+    if (this.#grown) this.#updates.push({ kind: 'fetched', seq, uid });
+  }
+
+  /** Applies the updates since the last snapshot data to `tracker`, in order; returns the UIDs expunged. */
+  applyTo(tracker: UidTracker): number[] {
+    const expunged: number[] = [];
+    for (const u of this.#updates) {
+      switch (u.kind) {
+        case 'expunge': {
+          const uid = tracker.expunge(u.seq);
+          if (uid !== undefined) expunged.push(uid);
+          break;
+        }
+        case 'exists':
+          tracker.exists(u.count);
+          break;
+        case 'vanish':
+          tracker.vanish(u.uids);
+          break;
+        case 'fetched':
+          if (u.seq === null) tracker.fetchedUid(u.uid);
+          else tracker.fetched(u.seq, u.uid);
+          break;
+      }
+    }
+    return expunged;
+  }
+}

@@ -2,7 +2,7 @@
  * Reconnection edge cases a real server will not produce on demand, with the
  * scripted server: a server that keeps refusing (BYE greeting) makes the
  * client give up after maxAttempts; a refused login on reconnection stops at
- * once; commands waiting for the reconnection reject when it fails; secrets
+ * once (any NO to LOGIN unless its code is transient, like UNAVAILABLE); commands waiting for the reconnection reject when it fails; secrets
  * never reach the logger.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -121,6 +121,40 @@ describe('ImapClient reconnection (scripted server)', () => {
     const [event] = await closed;
     expect(event.error?.message).toMatch(/Authentication failed/);
     expect(s.connections).toBe(2);
+  });
+
+  it('a plain NO to LOGIN (no response code) on reconnection is final too', async () => {
+    const s = await start(async (c) => {
+      await c.write('* OK [CAPABILITY IMAP4rev1] again\r\n');
+      await c.expect(/^\S+ LOGIN /);
+      await c.write('$tag NO LOGIN failed.\r\n');
+    });
+    const client = await connect(s, {
+      reconnect: { initialDelayMs: 5, maxDelayMs: 10, maxAttempts: 5 },
+    });
+    await client.noop();
+    const closed = next(client, 'close');
+    await expect(client.noop()).rejects.toBeInstanceOf(ImapConnectionError);
+    const [event] = await closed;
+    expect(event.error?.message).toMatch(/\(1 attempts\).*LOGIN failed/);
+    expect(s.connections).toBe(2);
+  });
+
+  it('a NO [UNAVAILABLE] to LOGIN on reconnection is retried', async () => {
+    const s = await start(async (c) => {
+      await c.write('* OK [CAPABILITY IMAP4rev1] again\r\n');
+      await c.expect(/^\S+ LOGIN /);
+      await c.write('$tag NO [UNAVAILABLE] try later\r\n');
+    });
+    const client = await connect(s, {
+      reconnect: { initialDelayMs: 5, maxDelayMs: 10, maxAttempts: 3 },
+    });
+    await client.noop();
+    const closed = next(client, 'close');
+    await expect(client.noop()).rejects.toBeInstanceOf(ImapConnectionError);
+    const [event] = await closed;
+    expect(event.error?.message).toMatch(/\(3 attempts\).*try later/);
+    expect(s.connections).toBe(4);
   });
 
   it('with reconnect disabled the drop closes the client', async () => {

@@ -11,6 +11,7 @@ import { backoffDelay, isFatalReconnectError, ReadyGate } from '../../src/client
 import { UidTracker } from '../../src/client/uid-tracker.js';
 import { SequenceSet } from '../../src/model/sequence-set.js';
 import type { BodyStructure } from '../../src/model/body-structure.js';
+import type { SimpleResponseCodeName } from '../../src/model/response-code.js';
 import {
   ImapArgumentError,
   ImapConnectionError,
@@ -44,6 +45,19 @@ describe('backoff', () => {
     });
     expect(isFatalReconnectError(authFailed)).toBe(true);
     expect(isFatalReconnectError(unavailable)).toBe(false);
+    // Any other refusal of LOGIN / AUTHENTICATE: the credentials were rejected.
+    const login = (status: 'NO' | 'BAD', command: string, code?: SimpleResponseCodeName) =>
+      new ImapProtocolError(status, 'failed', {
+        command,
+        ...(code === undefined ? {} : { responseCode: { name: code } }),
+      });
+    expect(isFatalReconnectError(login('NO', 'A1 LOGIN u [redacted]'))).toBe(true);
+    expect(isFatalReconnectError(login('BAD', 'A1 AUTHENTICATE PLAIN [redacted]'))).toBe(true);
+    expect(isFatalReconnectError(login('NO', 'A1 LOGIN u [redacted]', 'SERVERBUG'))).toBe(true);
+    expect(isFatalReconnectError(login('NO', 'A1 LOGIN u [redacted]', 'UNAVAILABLE'))).toBe(false);
+    expect(isFatalReconnectError(login('NO', 'A1 AUTHENTICATE PLAIN', 'INUSE'))).toBe(false);
+    // A NO to another command (e.g. a resync's FETCH) is retried.
+    expect(isFatalReconnectError(login('NO', 'A4 UID FETCH 1:* (FLAGS)'))).toBe(false);
     expect(isFatalReconnectError(new ImapConnectionError('CONNECTION_FAILED', 'refused'))).toBe(
       false,
     );
@@ -77,6 +91,33 @@ describe('options', () => {
     expect(resolveReconnect(false).enabled).toBe(false);
     expect(resolveReconnect({ initialDelayMs: 5000, maxDelayMs: 10 }).maxDelayMs).toBe(5000);
     expect(() => resolveReconnect({ maxAttempts: -1 })).toThrow(ImapArgumentError);
+  });
+
+  it('delays beyond what a Node.js timer keeps (2^31 - 1 ms): Infinity waits without a timer, the rest is capped', async () => {
+    const max = 2 ** 31 - 1;
+    const r = resolveReconnect({ waitTimeoutMs: Infinity, maxDelayMs: Infinity });
+    expect(r.waitTimeoutMs).toBe(Infinity);
+    expect(r.maxDelayMs).toBe(max);
+    expect(resolveReconnect({ waitTimeoutMs: 2 ** 32, initialDelayMs: 2 ** 40 })).toMatchObject({
+      waitTimeoutMs: max,
+      initialDelayMs: max,
+    });
+    expect(backoffDelay(40, { initialDelayMs: 250, maxDelayMs: Infinity }, () => 1)).toBe(max);
+    // Such a timer would fire after 1 ms: the waiters must still be waiting.
+    for (const timeout of [Infinity, resolveReconnect({ waitTimeoutMs: 2 ** 32 }).waitTimeoutMs]) {
+      const gate = new ReadyGate<string>();
+      const waiting = gate.wait(timeout);
+      const early = await Promise.race([
+        waiting.then(
+          () => 'resolved',
+          () => 'rejected',
+        ),
+        new Promise((r) => setTimeout(() => r('waiting'), 30)),
+      ]);
+      expect(early).toBe('waiting');
+      gate.open('conn');
+      await expect(waiting).resolves.toBe('conn');
+    }
   });
 
   it('ENABLEs CONDSTORE and QRESYNC unless turned off, plus the extras once', () => {

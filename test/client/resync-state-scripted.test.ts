@@ -1,0 +1,314 @@
+/**
+ * What the client saves about the selected mailbox across reconnections,
+ * on scripted servers (the sequences are hard to produce with a real one):
+ * a resync attempt that fails part-way leaves the saved state as it was;
+ * EXPUNGEs around a UID snapshot (during UID SEARCH, before or after its
+ * data) keep the UIDs of later expunge events right, and a resync emits no
+ * expunge event numbered by the new session before its `resync` event.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ImapClient } from '../../src/client/client.js';
+import type { ClientEvents } from '../../src/client/events.js';
+import { noop } from '../../src/commands/noop.js';
+import { select } from '../../src/commands/select.js';
+import {
+  startScriptedServer,
+  type ScriptedConnection,
+  type ScriptedServer,
+} from '../helpers/scripted-server.js';
+
+let server: ScriptedServer | null = null;
+const clients: ImapClient[] = [];
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await server?.close();
+  server = null;
+});
+
+/** Runs `scripts[i]` on the i-th connection (the last one for any further). */
+async function serveEach(
+  scripts: Array<(c: ScriptedConnection) => Promise<void>>,
+): Promise<ScriptedServer> {
+  let n = 0;
+  server = await startScriptedServer(async (c) => {
+    const script = scripts[Math.min(n++, scripts.length - 1)]!;
+    await script(c);
+  });
+  return server;
+}
+
+/** Greeting and LOGIN with `caps`. */
+async function login(c: ScriptedConnection, caps: string): Promise<void> {
+  await c.write(`* OK [CAPABILITY ${caps}] scripted\r\n`);
+  await c.expect(/^\S+ LOGIN /);
+  await c.write(`$tag OK [CAPABILITY ${caps}] logged in\r\n`);
+}
+
+async function connect(s: ScriptedServer): Promise<ImapClient> {
+  const client = await ImapClient.connect({
+    host: '127.0.0.1',
+    port: s.port,
+    security: 'none',
+    auth: { username: 'u', password: 'p' },
+    reconnect: { initialDelayMs: 5, maxDelayMs: 10, maxAttempts: 5 },
+    timeouts: { connect: 2000, greeting: 2000, command: 2000 },
+  });
+  clients.push(client);
+  return client;
+}
+
+/** The next `event`. */
+function next<K extends keyof ClientEvents>(
+  client: ImapClient,
+  event: K,
+): Promise<ClientEvents[K]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${event} event`)), 5000);
+    client.once(event, ((...args: ClientEvents[K]) => {
+      clearTimeout(timer);
+      resolve(args);
+    }) as never);
+  });
+}
+
+/** A SELECT answer: `exists` messages, UIDs 1..exists, HIGHESTMODSEQ `modseq`. */
+function selected(exists: number, modseq: number): string {
+  return (
+    `* ${exists} EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT ${exists + 1}] ok\r\n` +
+    `* OK [HIGHESTMODSEQ ${modseq}] ok\r\n$tag OK [READ-WRITE] selected\r\n`
+  );
+}
+
+const CONDSTORE = 'IMAP4rev1 CONDSTORE';
+
+describe('ImapClient saved mailbox state across reconnections', () => {
+  it('a CONDSTORE resync that drops part-way leaves the saved HIGHESTMODSEQ alone: the next attempt asks for the same changes', async () => {
+    const changedSince: string[] = [];
+    const s = await serveEach([
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(3, 1000));
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1 2 3\r\n$tag OK searched\r\n');
+        await c.expect(/^\S+ NOOP/);
+        c.reset();
+      },
+      // Attempt 1: the new SELECT reports 1500; the first change arrives, then the drop.
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(3, 1500));
+        const line = await c.expect(/^\S+ UID FETCH 1:\* \(UID FLAGS MODSEQ\) \(CHANGEDSINCE /);
+        changedSince.push(/CHANGEDSINCE (\d+)/.exec(line)![1]!);
+        await c.write('* 3 FETCH (UID 3 FLAGS (\\Seen) MODSEQ (1500))\r\n');
+        await new Promise((r) => setTimeout(r, 50)); // read before the drop
+        c.reset();
+      },
+      // Attempt 2: completes.
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(3, 1500));
+        const line = await c.expect(/^\S+ UID FETCH 1:\* \(UID FLAGS MODSEQ\) \(CHANGEDSINCE /);
+        changedSince.push(/CHANGEDSINCE (\d+)/.exec(line)![1]!);
+        await c.write(
+          '* 1 FETCH (UID 1 FLAGS (\\Flagged) MODSEQ (1200))\r\n' +
+            '* 3 FETCH (UID 3 FLAGS (\\Seen) MODSEQ (1500))\r\n$tag OK fetched\r\n',
+        );
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1 2 3\r\n$tag OK searched\r\n');
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    await client.mailboxOpen('INBOX');
+    expect(client.mailbox?.highestModseq).toBe(1000n);
+    const resynced = next(client, 'resync');
+    await expect(client.noop()).rejects.toThrow();
+    const [event] = await resynced;
+    expect(changedSince).toEqual(['1000', '1000']);
+    expect(event.method).toBe('condstore');
+    expect(event.changed.map((m) => m.uid)).toEqual([1, 3]);
+    expect(client.mailbox?.highestModseq).toBe(1500n);
+  });
+
+  it('EXPUNGEs during the resync snapshot: none reported before resync, all in its vanished, later expunges get the right UIDs', async () => {
+    const s = await serveEach([
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(5, 1000));
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1 2 3 4 5\r\n$tag OK searched\r\n');
+        await c.expect(/^\S+ NOOP/);
+        c.reset();
+      },
+      // Meanwhile UID 1 was expunged: UIDs 2 3 4 5 now.
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(4, 1000).replace('UIDNEXT 5', 'UIDNEXT 6'));
+        await c.expect(/^\S+ UID FETCH 1:\* \(UID FLAGS MODSEQ\) \(CHANGEDSINCE 1000\)$/);
+        await c.write('$tag OK fetched\r\n');
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        // UID 3 goes before the data, UID 4 after it (allowed during UID SEARCH).
+        await c.write('* 2 EXPUNGE\r\n* SEARCH 2 4 5\r\n* 2 EXPUNGE\r\n$tag OK searched\r\n');
+        await c.expect(/^\S+ NOOP/);
+        await c.write('* 2 EXPUNGE\r\n$tag OK noop\r\n'); // UID 5
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    await client.mailboxOpen('INBOX');
+    const expunges: Array<[number, number | undefined]> = [];
+    client.on('expunge', (e) => expunges.push([e.seq, e.uid]));
+    const resynced = next(client, 'resync');
+    await expect(client.noop()).rejects.toThrow();
+    const [event] = await resynced;
+    expect(expunges).toEqual([]);
+    expect([1, 2, 3, 4, 5].filter((u) => event.vanished?.has(u))).toEqual([1, 3, 4]);
+    expect(event.count).toBe(2);
+    await client.noop();
+    expect(expunges).toEqual([[2, 5]]);
+    expect(client.mailbox?.exists).toBe(1);
+  });
+
+  it('an EXPUNGE after the SELECT snapshot data but before its OK is applied: later expunges get the right UIDs', async () => {
+    const s = await serveEach([
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(3, 1000));
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1 2 3\r\n* 1 EXPUNGE\r\n$tag OK searched\r\n');
+        await c.expect(/^\S+ NOOP/);
+        await c.write('* 1 EXPUNGE\r\n$tag OK noop\r\n'); // UID 2
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    const expunges: Array<[number, number | undefined]> = [];
+    client.on('expunge', (e) => expunges.push([e.seq, e.uid]));
+    await client.mailboxOpen('INBOX');
+    expect(client.mailbox?.exists).toBe(2);
+    await client.noop();
+    expect(expunges).toEqual([
+      [1, undefined],
+      [1, 2],
+    ]);
+  });
+
+  it('a FETCH MODSEQ does not become the saved HIGHESTMODSEQ: the QRESYNC reconnection asks from the last [HIGHESTMODSEQ]', async () => {
+    const caps = 'IMAP4rev1 ENABLE CONDSTORE QRESYNC';
+    const qresyncModseq: string[] = [];
+    const s = await serveEach([
+      async (c) => {
+        await login(c, caps);
+        await c.expect(/^\S+ ENABLE /);
+        await c.write('* ENABLED CONDSTORE QRESYNC\r\n$tag OK enabled\r\n');
+        await c.expect(/^\S+ SELECT INBOX$/);
+        await c.write(selected(2, 400).replace('UIDNEXT 3', 'UIDNEXT 21'));
+        // Another session expunged UID 10 (modseq 500), flagged UID 20 (501):
+        // the EXPUNGE is held back during FETCH, the FETCH says MODSEQ 501.
+        await c.expect(/^\S+ UID FETCH 20 \(MODSEQ\)$/);
+        await c.write('* 2 FETCH (UID 20 MODSEQ (501))\r\n$tag OK fetched\r\n');
+        await c.expect(/^\S+ NOOP/);
+        c.reset();
+      },
+      async (c) => {
+        await login(c, caps);
+        await c.expect(/^\S+ ENABLE /);
+        await c.write('* ENABLED CONDSTORE QRESYNC\r\n$tag OK enabled\r\n');
+        const line = await c.expect(/^\S+ SELECT INBOX \(QRESYNC /);
+        qresyncModseq.push(/QRESYNC \(7 (\d+)/.exec(line)![1]!);
+        await c.write(
+          '* 1 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 21] ok\r\n' +
+            '* OK [HIGHESTMODSEQ 501] ok\r\n* VANISHED (EARLIER) 10\r\n' +
+            '* 1 FETCH (UID 20 FLAGS (\\Seen) MODSEQ (501))\r\n$tag OK [READ-WRITE] selected\r\n',
+        );
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    await client.mailboxOpen('INBOX');
+    const m = await client.fetchOne(20, { modseq: true });
+    expect(m?.modseq).toBe(501n);
+    expect(client.mailbox?.highestModseq).toBe(400n);
+    const resynced = next(client, 'resync');
+    await expect(client.noop()).rejects.toThrow();
+    const [event] = await resynced;
+    expect(qresyncModseq).toEqual(['400']);
+    expect(event.vanished?.toString()).toBe('10');
+  });
+
+  it('selecting another mailbox behind the client (command) does not give the tracked one its HIGHESTMODSEQ', async () => {
+    const s = await serveEach([
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(1, 400));
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1\r\n$tag OK searched\r\n');
+        await c.expect(/^\S+ SELECT Archive$/);
+        await c.write(selected(1, 9000));
+        await c.expect(/^\S+ NOOP/);
+        await c.write('* 2 EXISTS\r\n$tag OK noop\r\n');
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    await client.mailboxOpen('INBOX');
+    await client.command((ctx) => select(ctx, 'Archive'));
+    await client.command((ctx) => noop(ctx));
+    expect(client.mailbox?.path).toBe('INBOX');
+    expect(client.mailbox?.highestModseq).toBe(400n);
+  });
+
+  it('a resync SELECT refused with NO [UNAVAILABLE] is retried, not taken for a deleted mailbox', async () => {
+    const s = await serveEach([
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(1, 400));
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1\r\n$tag OK searched\r\n');
+        await c.expect(/^\S+ NOOP/);
+        c.reset();
+      },
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write('$tag NO [UNAVAILABLE] mailbox backend down\r\n');
+        await c.closed();
+      },
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(1, 400));
+        await c.expect(/^\S+ UID FETCH 1:\* \(UID FLAGS MODSEQ\) \(CHANGEDSINCE 400\)$/);
+        await c.write('$tag OK fetched\r\n');
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1\r\n$tag OK searched\r\n');
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    const errors: Error[] = [];
+    client.on('error', (e) => errors.push(e));
+    const closes: string[] = [];
+    client.on('mailboxClose', (e) => closes.push(e.path));
+    await client.mailboxOpen('INBOX');
+    const resynced = next(client, 'resync');
+    const reconnected = next(client, 'reconnect');
+    await expect(client.noop()).rejects.toThrow();
+    const [event] = await resynced;
+    expect((await reconnected)[0].attempt).toBe(2);
+    expect(event.method).toBe('condstore');
+    expect(errors).toEqual([]);
+    expect(closes).toEqual([]);
+    expect(client.mailbox?.path).toBe('INBOX');
+    expect(s.connections).toBe(3);
+  });
+});
