@@ -84,7 +84,7 @@ export async function mboxSink(
     has: (uid) => uid <= state.lastUid,
     refresh: async () => undefined,
     async write(meta, content, onBytes) {
-      const head = Buffer.from(fromLine(meta.sender, meta.internalDate), 'latin1');
+      const head = Buffer.from(fromLine(meta.sender, meta.internalDate), 'ascii');
       await file.write(head);
       const escaper = mboxrdEscape(status ? statusHeaders(meta.flags) : null);
       let n = head.length + (await writeStreamTo(file, content, escaper, onBytes));
