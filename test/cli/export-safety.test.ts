@@ -5,7 +5,7 @@
  * into the same target, empty and odd import sources, file modes.
  * Everything runs as carol in scratch mailboxes `t-clisafe-<random>`.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,5 +104,52 @@ describe('mbox From_ line', () => {
       expect(m.source.equals(original[i]!.source), `message ${i} bytes`).toBe(true);
       expect(m.internalDate, `message ${i} INTERNALDATE`).toBe(original[i]!.internalDate);
     });
+  });
+});
+
+describe('mbox export state', () => {
+  it('a re-export with other criteria adds the messages the first run left out', async () => {
+    const box = scratchName();
+    await createMailboxWith(
+      carol,
+      box,
+      [1, 2, 3, 4].map((i) => testMessage(`message ${i}`)),
+    );
+    const out = join(dir, 'criteria.mbox');
+    const args = ['export', box, '--format', 'mbox', '--out', out, '--json'];
+    const first = await runCli([...args.slice(0, 2), 'uid:3:4', ...args.slice(2)], { env });
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ exported: 2, skipped: 0 });
+    const all = await runCli(args, { env });
+    expect(all.code).toBe(0);
+    expect(JSON.parse(all.stdout)).toMatchObject({ exported: 2, skipped: 2 });
+    const again = await runCli(args, { env });
+    expect(JSON.parse(again.stdout)).toMatchObject({ exported: 0, skipped: 4 });
+    const subjects = [...readFileSync(out, 'utf8').matchAll(/^Subject: (.*)$/gm)].map((m) => m[1]);
+    expect(subjects).toEqual(['message 3', 'message 4', 'message 1', 'message 2']);
+    expect(JSON.parse(readFileSync(`${out}.imapkit-state.json`, 'utf8'))).toMatchObject({
+      uids: '1:4',
+    });
+  });
+
+  it('a state file of an older version (lastUid) is read as every UID up to it', async () => {
+    const box = scratchName();
+    await createMailboxWith(
+      carol,
+      box,
+      [1, 2, 3].map((i) => testMessage(`message ${i}`)),
+    );
+    const out = join(dir, 'legacy.mbox');
+    const args = ['export', box, '--format', 'mbox', '--out', out, '--json'];
+    expect((await runCli([...args.slice(0, 2), 'uid:1:2', ...args.slice(2)], { env })).code).toBe(
+      0,
+    );
+    const statePath = `${out}.imapkit-state.json`;
+    const state = JSON.parse(readFileSync(statePath, 'utf8')) as Record<string, unknown>;
+    const { uids: _uids, ...rest } = state;
+    writeFileSync(statePath, JSON.stringify({ ...rest, lastUid: 2 }));
+    const r = await runCli(args, { env });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ exported: 1, skipped: 2 });
   });
 });
