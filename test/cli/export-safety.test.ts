@@ -153,3 +153,19 @@ describe('mbox export state', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ exported: 1, skipped: 2 });
   });
 });
+
+describe('import sources', () => {
+  it('the export of an empty mailbox imports as nothing, not as one empty message', async () => {
+    const box = scratchName();
+    await createMailboxWith(carol, box, []);
+    const out = join(dir, 'empty-export');
+    const r = await runCli(['export', box, '--format', 'mbox', '--out', out], { env });
+    expect(r.code).toBe(0);
+    expect(readFileSync(out).length).toBe(0);
+    const target = scratchName();
+    const imported = await runCli(['import', target, out, '--create', '--json'], { env });
+    expect(imported.code).toBe(0);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ format: 'mbox', imported: 0 });
+    expect(await messagesOf(target)).toEqual([]);
+  });
+});

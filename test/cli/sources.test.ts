@@ -1,0 +1,35 @@
+/** How `imapkit import` guesses the format of its source (no server needed). */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { detectFormat, importSources } from '../../src/cli/sources.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'imapkit-sources-'));
+
+describe('detectFormat', () => {
+  it('an empty file is an (empty) mbox, not one empty message', async () => {
+    const path = join(dir, 'empty');
+    writeFileSync(path, '');
+    expect(await detectFormat(path)).toBe('mbox');
+    expect(await importSources(path, 'mbox')).toEqual([]);
+  });
+
+  it('a *.mbox file is an mbox even when it does not start with "From " (then refused)', async () => {
+    const path = join(dir, 'broken.mbox');
+    writeFileSync(path, 'Subject: not an mbox\n\nbody\n');
+    expect(await detectFormat(path)).toBe('mbox');
+    await expect(importSources(path, 'mbox')).rejects.toThrow(/not an mbox file/);
+  });
+
+  it('other files: "From " at the start is an mbox, else one message', async () => {
+    writeFileSync(join(dir, 'a'), 'From x Mon Jan  1 08:01:37 2024\nSubject: s\n\nb\n');
+    writeFileSync(join(dir, 'b'), 'Subject: s\n\nb\n');
+    writeFileSync(join(dir, 'c.eml'), '');
+    expect(await detectFormat(join(dir, 'a'))).toBe('mbox');
+    expect(await detectFormat(join(dir, 'b'))).toBe('eml');
+    expect(await detectFormat(join(dir, 'c.eml'))).toBe('eml');
+    mkdirSync(join(dir, 'emls'));
+    expect(await detectFormat(join(dir, 'emls'))).toBe('eml');
+  });
+});
