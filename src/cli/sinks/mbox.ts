@@ -3,7 +3,7 @@
  * file making a later run incremental and an interrupted one resumable.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CliError, EXIT } from '../errors.js';
 import { writeStreamTo } from '../formats/file-writer.js';
@@ -54,6 +54,23 @@ async function readMboxState(out: string): Promise<{ state: MboxState; uids: Uid
 }
 
 /**
+ * Replaces the state file atomically: written to a temporary file, synced,
+ * then renamed over it, so a hard stop leaves the old state or the new one.
+ */
+async function writeMboxState(out: string, state: MboxState): Promise<void> {
+  const path = mboxStatePath(out);
+  const tmp = `${path}.tmp`;
+  const file = await open(tmp, 'w');
+  try {
+    await file.writeFile(JSON.stringify(state) + '\n');
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(tmp, path);
+}
+
+/**
  * An mboxrd file, appended to; `PATH.imapkit-state.json` records the UIDs
  * written completely and the file size then, so a later run resumes and
  * adds only messages not in the file yet (whatever the criteria were).
@@ -90,7 +107,10 @@ export async function mboxSink(
     state = previous;
     written = found!.uids;
   } else {
+    // The state first: a hard stop before the file is emptied leaves a
+    // state saying "nothing written yet", never an older one that matches.
     await mkdir(dirname(out), { recursive: true });
+    await writeMboxState(out, state);
     await writeFile(out, '');
   }
   const file = await open(out, 'a');
@@ -98,7 +118,7 @@ export async function mboxSink(
   const save = async (): Promise<void> => {
     await file.datasync();
     state = { ...state, uids: written.toString() };
-    await writeFile(mboxStatePath(out), JSON.stringify(state) + '\n');
+    await writeMboxState(out, state);
     sinceSave = 0;
   };
   return {

@@ -1,0 +1,59 @@
+/**
+ * The export sinks on their own (no server): what they leave on disk when
+ * the process dies between messages (a sink never closed stands for
+ * `kill -9` or a second Ctrl-C), and what a later run makes of it.
+ */
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { mboxSink, mboxStatePath } from '../../src/cli/sinks/mbox.js';
+import type { ExportMeta, ExportSink } from '../../src/cli/sinks/sink.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'imapkit-sinks-'));
+
+function meta(uid: number, size = 100): ExportMeta {
+  return { uid, flags: [], internalDate: new Date(Date.UTC(2024, 0, uid)), size, sender: null };
+}
+
+async function put(sink: ExportSink, uid: number, body: string): Promise<void> {
+  const message = `Subject: ${uid}\r\n\r\n${body}\r\n`;
+  await sink.write(meta(uid, message.length), Readable.from([Buffer.from(message)]), () => {});
+}
+
+function state(out: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(mboxStatePath(out), 'utf8')) as Record<string, unknown>;
+}
+
+describe('mbox sink after a hard stop', () => {
+  it('a new file has a state at once: the next run resumes instead of refusing', async () => {
+    const out = join(dir, 'new.mbox');
+    const dead = await mboxSink(out, 'INBOX', 7, false);
+    await put(dead, 1, 'one');
+    // never closed: killed
+    expect(state(out)).toMatchObject({ mailbox: 'INBOX', uidValidity: 7, uids: '', size: 0 });
+    const again = await mboxSink(out, 'INBOX', 7, false);
+    expect(again.has(1)).toBe(false);
+    expect(statSync(out).size).toBe(0); // the unrecorded message cut off
+    await put(again, 1, 'one');
+    await again.close();
+    expect(state(out)).toMatchObject({ uids: '1', size: statSync(out).size });
+    expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('--force resets the state first: an old matching state never cuts the new file mid-message', async () => {
+    const out = join(dir, 'forced.mbox');
+    const first = await mboxSink(out, 'INBOX', 7, false);
+    for (const uid of [1, 2, 3]) await put(first, uid, 'short');
+    await first.close();
+    const oldSize = statSync(out).size;
+    const forced = await mboxSink(out, 'INBOX', 7, true);
+    expect(state(out)).toMatchObject({ uids: '', size: 0 });
+    await put(forced, 9, 'x'.repeat(oldSize * 3)); // past the old size, then killed
+    const again = await mboxSink(out, 'INBOX', 7, false);
+    expect([1, 2, 3, 9].map((uid) => again.has(uid))).toEqual([false, false, false, false]);
+    expect(statSync(out).size).toBe(0);
+    await again.close();
+  });
+});
