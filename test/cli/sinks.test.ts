@@ -4,10 +4,13 @@
  * `kill -9` or a second Ctrl-C), and what a later run makes of it.
  */
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { emlSink } from '../../src/cli/sinks/eml.js';
+import { maildirSink } from '../../src/cli/sinks/maildir.js';
 import { mboxSink, mboxStatePath } from '../../src/cli/sinks/mbox.js';
 import type { ExportMeta, ExportSink } from '../../src/cli/sinks/sink.js';
 
@@ -55,5 +58,37 @@ describe('mbox sink after a hard stop', () => {
     expect([1, 2, 3, 9].map((uid) => again.has(uid))).toEqual([false, false, false, false]);
     expect(statSync(out).size).toBe(0);
     await again.close();
+  });
+});
+
+describe('Maildir and eml sinks', () => {
+  it('each message file is fsynced before it is renamed into place', async () => {
+    const probe = await open(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as FileHandle;
+    await probe.close();
+    const md = join(dir, 'md');
+    const eml = join(dir, 'eml');
+    const done = (): string =>
+      `${readdirSync(join(md, 'cur')).length}/${readdirSync(eml).filter((n) => n.endsWith('.eml')).length}`;
+    const original = proto.sync;
+    const synced: string[] = [];
+    const spy = vi.spyOn(proto, 'sync').mockImplementation(function (this: FileHandle) {
+      synced.push(done()); // the files renamed into place so far
+      return original.call(this);
+    });
+    try {
+      const mdOut = await maildirSink(md, 7);
+      const emlOut = await emlSink(eml, 7);
+      for (const uid of [1, 2]) {
+        await put(mdOut, uid, 'maildir');
+        await put(emlOut, uid, 'eml');
+      }
+      await mdOut.close();
+      await emlOut.close();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(synced).toEqual(['0/0', '1/0', '1/1', '2/1']);
+    expect(done()).toBe('2/2');
   });
 });

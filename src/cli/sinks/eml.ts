@@ -25,6 +25,7 @@ export async function emlSink(out: string, uidValidity: number): Promise<ExportS
       const file = await open(partial, 'w');
       try {
         await writeStreamTo(file, content, null, onBytes);
+        await file.sync(); // on disk before the rename says it is done
       } finally {
         await file.close();
       }

@@ -47,6 +47,7 @@ export async function maildirSink(out: string, uidValidity: number): Promise<Exp
       const file = await open(tmp, 'w');
       try {
         await writeStreamTo(file, content, toLf(), onBytes);
+        await file.sync(); // on disk before the rename says it is done
       } finally {
         await file.close();
       }
