@@ -169,3 +169,22 @@ describe('import sources', () => {
     expect(await messagesOf(target)).toEqual([]);
   });
 });
+
+describe('Maildir and eml export directories', () => {
+  it('exporting a second mailbox into the same directory is refused (exit 2) unless --force', async () => {
+    const [a, b] = [scratchName(), scratchName()];
+    await createMailboxWith(carol, a, [testMessage('in a')]);
+    await createMailboxWith(carol, b, [testMessage('in b')]);
+    for (const format of ['maildir', 'eml']) {
+      const out = join(dir, `two-boxes-${format}`);
+      const args = (box: string): string[] => ['export', box, '--format', format, '--out', out];
+      expect((await runCli(args(a), { env })).code).toBe(0);
+      const refused = await runCli(args(b), { env });
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/holds an export of mailbox .*--force/);
+      const forced = await runCli([...args(b), '--force', '--json'], { env });
+      expect(forced.code).toBe(0);
+      expect(JSON.parse(forced.stdout)).toMatchObject({ exported: 1 });
+    }
+  });
+});

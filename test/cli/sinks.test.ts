@@ -3,13 +3,21 @@
  * the process dies between messages (a sink never closed stands for
  * `kill -9` or a second Ctrl-C), and what a later run makes of it.
  */
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { emlSink } from '../../src/cli/sinks/eml.js';
+import { EXPORT_MARK } from '../../src/cli/sinks/export-dir.js';
 import { maildirSink } from '../../src/cli/sinks/maildir.js';
 import { mboxSink, mboxStatePath } from '../../src/cli/sinks/mbox.js';
 import type { ExportMeta, ExportSink } from '../../src/cli/sinks/sink.js';
@@ -70,6 +78,8 @@ describe('Maildir and eml sinks', () => {
     const eml = join(dir, 'eml');
     const done = (): string =>
       `${readdirSync(join(md, 'cur')).length}/${readdirSync(eml).filter((n) => n.endsWith('.eml')).length}`;
+    const mdOut = await maildirSink(md, 'INBOX', 7);
+    const emlOut = await emlSink(eml, 'INBOX', 7);
     const original = proto.sync;
     const synced: string[] = [];
     const spy = vi.spyOn(proto, 'sync').mockImplementation(function (this: FileHandle) {
@@ -77,8 +87,6 @@ describe('Maildir and eml sinks', () => {
       return original.call(this);
     });
     try {
-      const mdOut = await maildirSink(md, 7);
-      const emlOut = await emlSink(eml, 7);
       for (const uid of [1, 2]) {
         await put(mdOut, uid, 'maildir');
         await put(emlOut, uid, 'eml');
@@ -90,5 +98,37 @@ describe('Maildir and eml sinks', () => {
     }
     expect(synced).toEqual(['0/0', '1/0', '1/1', '2/1']);
     expect(done()).toBe('2/2');
+  });
+});
+
+describe('the mailbox mark of a Maildir or eml export directory', () => {
+  for (const [format, sinkOf] of [
+    ['maildir', maildirSink],
+    ['eml', emlSink],
+  ] as const) {
+    it(`${format}: another mailbox with the same UIDVALIDITY is refused, unless force`, async () => {
+      const out = join(dir, `mark-${format}`);
+      const a = await sinkOf(out, 'A', 7);
+      await put(a, 1, 'from A');
+      await a.close();
+      expect(JSON.parse(readFileSync(join(out, EXPORT_MARK), 'utf8'))).toEqual({ mailbox: 'A' });
+      await expect(sinkOf(out, 'B', 7)).rejects.toMatchObject({
+        exitCode: 2,
+        message: expect.stringMatching(/holds an export of mailbox "A", not "B"/),
+      });
+      expect((await sinkOf(out, 'A', 7)).has(1)).toBe(true); // the same mailbox goes on
+      const forced = await sinkOf(out, 'B', 7, true);
+      expect(JSON.parse(readFileSync(join(out, EXPORT_MARK), 'utf8'))).toEqual({ mailbox: 'B' });
+      await forced.close();
+    });
+  }
+
+  it('a directory without a mark (an older export) is taken and marked', async () => {
+    const out = join(dir, 'unmarked');
+    mkdirSync(out);
+    writeFileSync(join(out, '7-1.eml'), 'Subject: old\r\n\r\nx\r\n');
+    const sink = await emlSink(out, 'A', 7);
+    expect(sink.has(1)).toBe(true);
+    expect(JSON.parse(readFileSync(join(out, EXPORT_MARK), 'utf8'))).toEqual({ mailbox: 'A' });
   });
 });

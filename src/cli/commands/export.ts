@@ -188,7 +188,9 @@ export const exportCommand: CommandSpec = {
     },
     force: {
       type: 'boolean',
-      description: 'overwrite an mbox file that is not an earlier export of this mailbox',
+      description:
+        'overwrite an mbox file that is not an earlier export of this mailbox; ' +
+        'export into a Maildir or .eml directory holding another mailbox',
     },
     'mbox-status': {
       type: 'boolean',
@@ -219,18 +221,13 @@ export const exportCommand: CommandSpec = {
         .search(query, { onProgress: searching.onProgress })
         .finally(() => searching.finish());
       const metas = await fetchMeta(client, uids, format === 'mbox');
+      const force = boolOpt(ctx.values, 'force');
       const sink =
         format === 'mbox'
-          ? await mboxSink(
-              out,
-              mailbox,
-              uidValidity,
-              boolOpt(ctx.values, 'force'),
-              boolOpt(ctx.values, 'mbox-status'),
-            )
+          ? await mboxSink(out, mailbox, uidValidity, force, boolOpt(ctx.values, 'mbox-status'))
           : format === 'maildir'
-            ? await maildirSink(out, uidValidity)
-            : await emlSink(out, uidValidity);
+            ? await maildirSink(out, mailbox, uidValidity, force)
+            : await emlSink(out, mailbox, uidValidity, force);
       const todo = metas.filter((m) => !sink.has(m.uid));
       const totalBytes = todo.reduce((sum, m) => sum + m.size, 0);
       const progress = createProgress(

@@ -3,14 +3,22 @@ import { mkdir, open, readdir, rename, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { emlFileName, exportedUid } from '../formats/eml.js';
 import { writeStreamTo } from '../formats/file-writer.js';
+import { claimExportDir } from './export-dir.js';
 import type { ExportSink } from './sink.js';
 
 /**
  * A directory of `<uidvalidity>-<uid>.eml` files, each written as
- * `.name.part` and renamed; files already there are skipped.
+ * `.name.part` and renamed; files already there are skipped. The
+ * directory is marked as holding `mailbox` ({@link claimExportDir}).
  */
-export async function emlSink(out: string, uidValidity: number): Promise<ExportSink> {
+export async function emlSink(
+  out: string,
+  mailbox: string,
+  uidValidity: number,
+  force = false,
+): Promise<ExportSink> {
   await mkdir(out, { recursive: true });
+  await claimExportDir(out, mailbox, force);
   const existing = new Set<number>();
   for (const name of await readdir(out)) {
     const uid = exportedUid(name, uidValidity);

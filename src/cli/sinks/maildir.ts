@@ -12,15 +12,23 @@ import {
   readKeywords,
   writeKeywords,
 } from '../formats/maildir.js';
+import { claimExportDir } from './export-dir.js';
 import type { ExportSink } from './sink.js';
 
 /**
  * A Maildir: messages written to `tmp/` and renamed into `cur/` with their
  * flags; messages already there (same UIDVALIDITY) are skipped, their
- * flags brought up to date.
+ * flags brought up to date. The directory is marked as holding `mailbox`
+ * ({@link claimExportDir}).
  */
-export async function maildirSink(out: string, uidValidity: number): Promise<ExportSink> {
+export async function maildirSink(
+  out: string,
+  mailbox: string,
+  uidValidity: number,
+  force = false,
+): Promise<ExportSink> {
   ensureMaildir(out);
+  await claimExportDir(out, mailbox, force);
   const letters = await readKeywords(out);
   const lettersBefore = letters.size;
   const existing = new Map<number, { dir: string; name: string }>();
