@@ -32,4 +32,14 @@ describe('detectFormat', () => {
     mkdirSync(join(dir, 'emls'));
     expect(await detectFormat(join(dir, 'emls'))).toBe('eml');
   });
+
+  it('a directory with cur/ alone (no new/, no tmp/) is a Maildir, its messages imported', async () => {
+    const maildir = join(dir, 'cur-only');
+    mkdirSync(join(maildir, 'cur'), { recursive: true });
+    writeFileSync(join(maildir, 'cur', '1600000000.A.host:2,S'), 'Subject: s\n\nbody\n');
+    expect(await detectFormat(maildir)).toBe('maildir');
+    const sources = await importSources(maildir, 'maildir');
+    expect(sources.map((m) => m.flags)).toEqual([['\\Seen']]);
+    expect(await sources[0]!.size()).toBe('Subject: s\r\n\r\nbody\r\n'.length);
+  });
 });

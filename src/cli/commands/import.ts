@@ -85,7 +85,7 @@ export const importCommand: CommandSpec = {
   usage: 'import <mailbox> <PATH> [--format mbox|maildir|eml] [--create] [--skip-existing]',
   description: [
     'Appends the messages found at PATH to a mailbox: an mbox file (mboxrd or mboxo),',
-    'a Maildir (cur/ and new/; flags from the :2, info, keywords from dovecot-keywords),',
+    'a Maildir (cur/, new/ if present; flags from the :2, info, keywords from dovecot-keywords),',
     'a single .eml file, or a directory of .eml files (recursively). The format is',
     'guessed unless --format is given. INTERNALDATE comes from the mbox From_ line or',
     "the file's mtime (as 'imapkit export' writes them), unless --server-date. Line ends",

@@ -73,13 +73,25 @@ export function ensureMaildir(dir: string): void {
   for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(dir, sub), { recursive: true });
 }
 
-/** Whether `dir` looks like a Maildir (has `cur` and `new`). */
+/**
+ * Whether `dir` looks like a Maildir: it has a `cur` directory (`new` and
+ * `tmp` may be missing: tools and copies drop empty directories).
+ */
 export async function isMaildir(dir: string): Promise<boolean> {
   try {
-    const [cur, neu] = await Promise.all([stat(join(dir, 'cur')), stat(join(dir, 'new'))]);
-    return cur.isDirectory() && neu.isDirectory();
+    return (await stat(join(dir, 'cur'))).isDirectory();
   } catch {
     return false;
+  }
+}
+
+/** The names in `dir`, none when it does not exist. */
+async function namesIn(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
   }
 }
 
@@ -124,12 +136,12 @@ function timeOf(name: string): number {
   return m === null ? Number.MAX_SAFE_INTEGER : Number(m[1]);
 }
 
-/** The messages of a Maildir (`new/` then `cur/`, `tmp/` ignored), oldest first. */
+/** The messages of a Maildir (`new/` then `cur/`, either may be missing; `tmp/` ignored), oldest first. */
 export async function listMaildir(dir: string): Promise<MaildirEntry[]> {
   const letters = await readKeywords(dir);
   const out: MaildirEntry[] = [];
   for (const sub of ['new', 'cur']) {
-    const names = await readdir(join(dir, sub));
+    const names = await namesIn(join(dir, sub));
     for (const name of names) {
       if (name.startsWith('.')) continue;
       const path = join(dir, sub, name);
