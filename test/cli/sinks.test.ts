@@ -132,3 +132,45 @@ describe('the mailbox mark of a Maildir or eml export directory', () => {
     expect(JSON.parse(readFileSync(join(out, EXPORT_MARK), 'utf8'))).toEqual({ mailbox: 'A' });
   });
 });
+
+describe('modes of what an export creates', () => {
+  const mode = (path: string): string => (statSync(path).mode & 0o777).toString(8);
+
+  it('files 0600, directories 0700 (mbox, state, Maildir, keywords, eml, mark)', async () => {
+    const root = join(dir, 'modes');
+    const mbox = join(root, 'sub', 'box.mbox');
+    const m = await mboxSink(mbox, 'INBOX', 7, false);
+    await put(m, 1, 'x');
+    await m.close();
+    expect([mode(join(root, 'sub')), mode(mbox), mode(mboxStatePath(mbox))]).toEqual([
+      '700',
+      '600',
+      '600',
+    ]);
+    const md = join(root, 'maildir');
+    const mdOut = await maildirSink(md, 'INBOX', 7);
+    await mdOut.write(
+      { ...meta(1), flags: ['Work'] },
+      Readable.from([Buffer.from('Subject: 1\r\n\r\nx\r\n')]),
+      () => {},
+    );
+    await mdOut.close();
+    const [file] = readdirSync(join(md, 'cur'));
+    expect([md, join(md, 'cur'), join(md, 'new'), join(md, 'tmp')].map(mode)).toEqual([
+      '700',
+      '700',
+      '700',
+      '700',
+    ]);
+    expect(
+      [join(md, 'cur', file!), join(md, 'dovecot-keywords'), join(md, EXPORT_MARK)].map(mode),
+    ).toEqual(['600', '600', '600']);
+    const eml = join(root, 'eml', 'deeper');
+    const emlOut = await emlSink(eml, 'INBOX', 7);
+    await put(emlOut, 1, 'x');
+    await emlOut.close();
+    expect(
+      [join(root, 'eml'), eml, join(eml, '7-1.eml'), join(eml, EXPORT_MARK)].map(mode),
+    ).toEqual(['700', '700', '600', '600']);
+  });
+});

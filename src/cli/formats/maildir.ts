@@ -68,9 +68,11 @@ export function exportedUid(name: string, uidValidity: number): number | null {
   return m !== null && Number(m[2]) === uidValidity ? Number(m[1]) : null;
 }
 
-/** Creates `dir/cur`, `dir/new` and `dir/tmp` when missing. */
+/** Creates `dir/cur`, `dir/new` and `dir/tmp` when missing (mode 0700, as mail tools do). */
 export function ensureMaildir(dir: string): void {
-  for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(dir, sub), { recursive: true });
+  for (const sub of ['cur', 'new', 'tmp']) {
+    mkdirSync(join(dir, sub), { recursive: true, mode: 0o700 });
+  }
 }
 
 /**
@@ -112,12 +114,12 @@ export async function readKeywords(dir: string): Promise<KeywordLetters> {
   return letters;
 }
 
-/** Writes `dir/dovecot-keywords`. */
+/** Writes `dir/dovecot-keywords` (mode 0600 when created). */
 export async function writeKeywords(dir: string, letters: KeywordLetters): Promise<void> {
   const lines = [...letters]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([letter, keyword]) => `${letter.charCodeAt(0) - 0x61} ${keyword}\n`);
-  await writeFile(join(dir, 'dovecot-keywords'), lines.join(''));
+  await writeFile(join(dir, 'dovecot-keywords'), lines.join(''), { mode: 0o600 });
 }
 
 /** One message file of a Maildir. */

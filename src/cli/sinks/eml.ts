@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { emlFileName, exportedUid } from '../formats/eml.js';
 import { writeStreamTo } from '../formats/file-writer.js';
 import { claimExportDir } from './export-dir.js';
+import { PRIVATE_DIR, PRIVATE_FILE } from './modes.js';
 import type { ExportSink } from './sink.js';
 
 /**
@@ -17,7 +18,7 @@ export async function emlSink(
   uidValidity: number,
   force = false,
 ): Promise<ExportSink> {
-  await mkdir(out, { recursive: true });
+  await mkdir(out, { recursive: true, mode: PRIVATE_DIR });
   await claimExportDir(out, mailbox, force);
   const existing = new Set<number>();
   for (const name of await readdir(out)) {
@@ -30,7 +31,7 @@ export async function emlSink(
     async write(meta, content, onBytes) {
       const name = emlFileName(uidValidity, meta.uid);
       const partial = join(out, `.${name}.part`);
-      const file = await open(partial, 'w');
+      const file = await open(partial, 'w', PRIVATE_FILE);
       try {
         await writeStreamTo(file, content, null, onBytes);
         await file.sync(); // on disk before the rename says it is done

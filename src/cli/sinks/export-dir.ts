@@ -8,6 +8,7 @@
 import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CliError, EXIT } from '../errors.js';
+import { PRIVATE_FILE } from './modes.js';
 
 /** The mark's file name, in the export directory. */
 export const EXPORT_MARK = '.imapkit-export.json';
@@ -35,7 +36,7 @@ export async function claimExportDir(out: string, mailbox: string, force: boolea
     );
   }
   const tmp = `${path}.tmp`;
-  const file = await open(tmp, 'w', 0o600);
+  const file = await open(tmp, 'w', PRIVATE_FILE);
   try {
     await file.writeFile(JSON.stringify({ mailbox }) + '\n');
     await file.sync();

@@ -13,6 +13,7 @@ import {
   writeKeywords,
 } from '../formats/maildir.js';
 import { claimExportDir } from './export-dir.js';
+import { PRIVATE_FILE } from './modes.js';
 import type { ExportSink } from './sink.js';
 
 /**
@@ -52,7 +53,7 @@ export async function maildirSink(
     async write(meta, content, onBytes) {
       const base = maildirBaseName(meta.internalDate, uidValidity, meta.uid);
       const tmp = join(out, 'tmp', base);
-      const file = await open(tmp, 'w');
+      const file = await open(tmp, 'w', PRIVATE_FILE);
       try {
         await writeStreamTo(file, content, toLf(), onBytes);
         await file.sync(); // on disk before the rename says it is done

@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { CliError, EXIT } from '../errors.js';
 import { writeStreamTo } from '../formats/file-writer.js';
 import { fromLine, mboxrdEscape, statusHeaders } from '../formats/mbox.js';
+import { PRIVATE_DIR, PRIVATE_FILE } from './modes.js';
 import type { ExportSink } from './sink.js';
 import { UidRanges } from './uid-ranges.js';
 
@@ -60,7 +61,7 @@ async function readMboxState(out: string): Promise<{ state: MboxState; uids: Uid
 async function writeMboxState(out: string, state: MboxState): Promise<void> {
   const path = mboxStatePath(out);
   const tmp = `${path}.tmp`;
-  const file = await open(tmp, 'w');
+  const file = await open(tmp, 'w', PRIVATE_FILE);
   try {
     await file.writeFile(JSON.stringify(state) + '\n');
     await file.sync();
@@ -109,9 +110,9 @@ export async function mboxSink(
   } else {
     // The state first: a hard stop before the file is emptied leaves a
     // state saying "nothing written yet", never an older one that matches.
-    await mkdir(dirname(out), { recursive: true });
+    await mkdir(dirname(out), { recursive: true, mode: PRIVATE_DIR });
     await writeMboxState(out, state);
-    await writeFile(out, '');
+    await writeFile(out, '', { mode: PRIVATE_FILE });
   }
   const file = await open(out, 'a');
   let sinceSave = 0;
