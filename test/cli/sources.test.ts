@@ -1,8 +1,9 @@
 /** How `imapkit import` guesses the format of its source (no server needed). */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { listEml } from '../../src/cli/formats/eml.js';
 import { detectFormat, importSources } from '../../src/cli/sources.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'imapkit-sources-'));
@@ -41,5 +42,20 @@ describe('detectFormat', () => {
     const sources = await importSources(maildir, 'maildir');
     expect(sources.map((m) => m.flags)).toEqual([['\\Seen']]);
     expect(await sources[0]!.size()).toBe('Subject: s\r\n\r\nbody\r\n'.length);
+  });
+
+  it('a directory of .eml files: dotfiles and dot directories are skipped (AppleDouble ._x.eml)', async () => {
+    const emls = join(dir, 'with-dotfiles');
+    mkdirSync(join(emls, 'sub'), { recursive: true });
+    mkdirSync(join(emls, '.hidden'), { recursive: true });
+    writeFileSync(join(emls, 'a.eml'), 'Subject: a\n\na\n');
+    writeFileSync(join(emls, 'sub', 'b.eml'), 'Subject: b\n\nb\n');
+    writeFileSync(join(emls, '._a.eml'), Buffer.from([0, 5, 22, 7, 0, 2]));
+    writeFileSync(join(emls, '.a.eml.part'), 'Subject: half');
+    writeFileSync(join(emls, '.hidden', 'c.eml'), 'Subject: c\n\nc\n');
+    expect((await listEml(emls)).map((e) => relative(emls, e.path))).toEqual([
+      'a.eml',
+      join('sub', 'b.eml'),
+    ]);
   });
 });
