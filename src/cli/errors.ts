@@ -7,6 +7,7 @@ import {
   ImapCapabilityError,
   ImapConnectionError,
   ImapError,
+  ImapPartialAppendError,
   ImapProtocolError,
 } from '../index.js';
 
@@ -88,6 +89,8 @@ function serverMessage(err: ImapError): string {
  */
 export function toCliError(err: unknown, phase: Phase): CliError {
   if (err instanceof CliError) return err;
+  // How many were stored is the caller's note; the failure is the cause's.
+  if (err instanceof ImapPartialAppendError) return toCliError(err.cause, phase);
   if (err instanceof ImapProtocolError) {
     if (phase === 'connect') {
       return new CliError(`login failed: ${serverMessage(err)}`, EXIT.AUTH, { cause: err });

@@ -27,11 +27,17 @@ export interface ImportSource {
   open(): Readable;
 }
 
-/** Guesses the format of `path`: a Maildir, a directory of .eml files, an mbox or one .eml file. */
+/**
+ * Guesses the format of `path`: a Maildir, a directory of .eml files, an
+ * mbox or one .eml file. A file is an mbox when it starts with `From `, is
+ * named `*.mbox` or is empty (an export of an empty mailbox; never one
+ * empty message).
+ */
 export async function detectFormat(path: string): Promise<ImportFormat> {
   const st = await stat(path);
   if (st.isDirectory()) return (await isMaildir(path)) ? 'maildir' : 'eml';
   if (/\.eml$/i.test(path)) return 'eml';
+  if (/\.mbox$/i.test(path) || st.size === 0) return 'mbox';
   const file = await open(path, 'r');
   try {
     const head = Buffer.alloc(5);

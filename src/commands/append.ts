@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { CommandContext } from '../connection/types.js';
-import { ImapArgumentError } from '../model/errors.js';
+import { ImapArgumentError, ImapPartialAppendError } from '../model/errors.js';
 import type { ResponseCode } from '../model/response-code.js';
 import { atom, datetime, flag, list, literal, mailbox, str } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
@@ -117,7 +117,8 @@ export async function append(
  * Appends several messages to mailbox `name` (Unicode). With MULTIAPPEND
  * (RFC 3502) they go in one APPEND command, atomically: all are stored or
  * none. Without it they are appended one by one (not atomic: a failure leaves
- * the earlier ones stored). Returns the UIDs in the order given, or null when
+ * the earlier ones stored, and throws {@link ImapPartialAppendError} saying
+ * how many, unless the first one failed). Returns the UIDs in the order given, or null when
  * the server did not report them all (no UIDPLUS).
  */
 export async function appendMany(
@@ -135,8 +136,14 @@ export async function appendMany(
   for (const m of messages) messageArgs(ctx, m); // validate all before sending any
   let out: AppendManyResult | null = null;
   let complete = true;
-  for (const m of messages) {
-    const r = await append(ctx, name, m.message, m);
+  for (const [i, m] of messages.entries()) {
+    let r: AppendResult | null;
+    try {
+      r = await append(ctx, name, m.message, m);
+    } catch (err) {
+      if (i === 0) throw err;
+      throw new ImapPartialAppendError(i, messages.length, complete ? out!.uids : null, err);
+    }
     if (r === null || (out !== null && out.uidValidity !== r.uidValidity)) complete = false;
     else if (out === null) out = { uidValidity: r.uidValidity, uids: [r.uid] };
     else out.uids.push(r.uid);

@@ -22,7 +22,8 @@ export type ImapErrorCode =
   | 'AUTH'
   | 'ABORTED'
   | 'UID_REQUIRED'
-  | 'MESSAGE_LIMIT';
+  | 'MESSAGE_LIMIT'
+  | 'APPEND_PARTIAL';
 
 /** Details every imapkit error may carry. */
 export interface ImapErrorDetails {
@@ -199,5 +200,38 @@ export class ImapMessageLimitError extends ImapError {
     this.limit = limit;
     this.lowestUid = lowestUid;
     this.partial = partial;
+  }
+}
+
+/**
+ * `appendMany` without MULTIAPPEND (one APPEND per message) stored some of
+ * the messages, then one failed: the first `stored` messages, in the order
+ * given, are in the mailbox; the one that failed and those after it were
+ * not sent or not stored (after a lost connection, the failed one may have
+ * been stored too: `stored` is then a lower bound). `cause` is that
+ * message's error (an {@link ImapProtocolError} with the server's code, a
+ * connection error, ...). A failure of the first message throws its error
+ * itself: nothing was stored.
+ */
+export class ImapPartialAppendError extends ImapError {
+  /** How many of the messages (the first ones given) were stored. */
+  readonly stored: number;
+  /** How many messages were to be appended. */
+  readonly total: number;
+  /** The UIDs of the stored messages, in order, when the server reported them all (UIDPLUS); else null. */
+  readonly uids: number[] | null;
+
+  constructor(stored: number, total: number, uids: number[] | null, cause: unknown) {
+    const inner = cause instanceof ImapError ? cause : null;
+    const text = cause instanceof Error ? cause.message : String(cause);
+    super('APPEND_PARTIAL', `${text} (${stored} of ${total} message(s) were stored before)`, {
+      ...(inner?.command === undefined ? {} : { command: inner.command }),
+      ...(inner?.serverText === undefined ? {} : { serverText: inner.serverText }),
+      responseCode: inner?.responseCode ?? null,
+      cause,
+    });
+    this.stored = stored;
+    this.total = total;
+    this.uids = uids;
   }
 }

@@ -204,7 +204,8 @@ describe('the imapkit program', () => {
         env,
       );
       expect(exported.exit.code).toBe(0);
-      const copy = readFileSync(join(exportDir, readdirSync(exportDir)[0]!));
+      const name = readdirSync(exportDir).find((n) => n.endsWith('.eml'))!;
+      const copy = readFileSync(join(exportDir, name));
       expect(copy.equals(readFileSync(file))).toBe(true);
       // Buffering the message whole would add at least its size (128 MB) to the peak;
       // streaming adds a constant ~40 MB (garbage collected lazily), whatever the size.

@@ -24,6 +24,7 @@ import {
 import {
   asctime,
   fromLine,
+  isSafeSender,
   mboxMessageStream,
   mboxrdEscape,
   mboxrdUnescape,
@@ -141,6 +142,32 @@ describe('From_ lines', () => {
       'From team@imapkit.test Mon Mar 24 20:06:37 2025\n',
     );
     expect(fromLine(null, new Date(0))).toBe('From MAILER-DAEMON Thu Jan  1 00:00:00 1970\n');
+  });
+
+  it('a sender that is not printable ASCII without spaces becomes MAILER-DAEMON', () => {
+    const date = new Date(Date.UTC(2024, 0, 1, 8, 1, 37));
+    const hostile = [
+      'a\u010AFrom forged@example.com Mon Jan  1 00:00:00 2024\u010A@example.com', // low byte LF
+      'a\u010Db@example.com', // low byte CR
+      'a\u0120b@example.com', // low byte space
+      'a\nb@example.com',
+      'a b@example.com',
+      'a\tb@example.com',
+      'a\u007fb@example.com',
+      'jörg@example.com',
+      'user@bücher.example',
+      '',
+    ];
+    for (const sender of hostile) {
+      const line = fromLine(sender, date);
+      expect(line, JSON.stringify(sender)).toBe('From MAILER-DAEMON Mon Jan  1 08:01:37 2024\n');
+      expect(isSafeSender(sender)).toBe(false);
+    }
+    expect(isSafeSender('a.b+c@example.com')).toBe(true);
+    expect(parseFromLine(fromLine('x\u010Ay@example.com', date))).toEqual({
+      sender: 'MAILER-DAEMON',
+      date,
+    });
   });
 
   it('parses the sender and date, with or without a zone', () => {

@@ -15,6 +15,7 @@ import type {
 import {
   ImapArgumentError,
   ImapCapabilityError,
+  ImapPartialAppendError,
   ImapProtocolError,
   ImapStateError,
 } from '../../src/model/errors.js';
@@ -349,6 +350,27 @@ describe('what the commands send', () => {
     const many = await appendMany(ctx, 'INBOX', [{ message: 'a' }, { message: 'b' }]);
     expect(ctx.sent).toHaveLength(2);
     expect(many).toEqual({ uidValidity: 7, uids: [10, 11] });
+  });
+
+  it('without MULTIAPPEND, a failure after some were stored throws ImapPartialAppendError saying how many', async () => {
+    const ctx = new FakeContext('IMAP4rev1 UIDPLUS', [
+      { code: { name: 'APPENDUID', uidValidity: 7, uids: SequenceSet.parse('10') } },
+      { code: { name: 'APPENDUID', uidValidity: 7, uids: SequenceSet.parse('11') } },
+      { status: 'NO', code: { name: 'OVERQUOTA' }, text: 'Quota exceeded' },
+    ]);
+    const items = ['a', 'b', 'c', 'd'].map((message) => ({ message }));
+    const err = await appendMany(ctx, 'INBOX', items).catch((e: unknown) => e);
+    expect(ctx.sent).toHaveLength(3);
+    expect(err).toBeInstanceOf(ImapPartialAppendError);
+    const partial = err as ImapPartialAppendError;
+    expect(partial).toMatchObject({ code: 'APPEND_PARTIAL', stored: 2, total: 4, uids: [10, 11] });
+    expect(partial.responseCode).toEqual({ name: 'OVERQUOTA' });
+    expect(partial.cause).toBeInstanceOf(ImapProtocolError);
+    expect(partial.message).toMatch(/\(2 of 4 message\(s\) were stored before\)$/);
+    // The first one failing: nothing stored, its own error.
+    const first = new FakeContext('IMAP4rev1 UIDPLUS', [{ status: 'NO', text: 'no' }]);
+    const own = await appendMany(first, 'INBOX', items).catch((e: unknown) => e);
+    expect(own).toBeInstanceOf(ImapProtocolError);
   });
 
   it('APPEND NO [TRYCREATE] throws ImapProtocolError carrying the code', async () => {

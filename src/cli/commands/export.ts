@@ -162,13 +162,16 @@ export const exportCommand: CommandSpec = {
     '           From_ line carries the sender and the INTERNALDATE. Flags are kept only',
     '           with --mbox-status (Status:, X-Status:, X-Keywords: headers, as mutt',
     '           writes them; the messages then differ from the stored bytes).',
-    '           PATH.imapkit-state.json records progress: running the same export',
-    '           again appends only newer messages (and resumes after an interruption).',
+    '           PATH.imapkit-state.json records the UIDs written: running an export',
+    '           again appends only messages not in the file yet, whatever the criteria',
+    '           (and resumes after an interruption).',
     '  maildir  a Maildir (cur/ new/ tmp/), one file per message with LF line ends,',
     '           flags in the name (:2,FRS...), keywords in dovecot-keywords, the',
     '           INTERNALDATE as mtime. Running again adds new messages and updates flags.',
     '  eml      one <uidvalidity>-<uid>.eml file per message, bytes exactly as stored,',
     '           INTERNALDATE as mtime. Running again adds only new messages.',
+    '  A Maildir or eml directory holds one mailbox (.imapkit-export.json names it);',
+    '  exporting another into it needs --force.',
     '',
     'A progress bar is drawn on stderr when it is a terminal. The mailbox is opened',
     'read-only: nothing is marked \\Seen.',
@@ -188,7 +191,9 @@ export const exportCommand: CommandSpec = {
     },
     force: {
       type: 'boolean',
-      description: 'overwrite an mbox file that is not an earlier export of this mailbox',
+      description:
+        'overwrite an mbox file that is not an earlier export of this mailbox; ' +
+        'export into a Maildir or .eml directory holding another mailbox',
     },
     'mbox-status': {
       type: 'boolean',
@@ -219,18 +224,13 @@ export const exportCommand: CommandSpec = {
         .search(query, { onProgress: searching.onProgress })
         .finally(() => searching.finish());
       const metas = await fetchMeta(client, uids, format === 'mbox');
+      const force = boolOpt(ctx.values, 'force');
       const sink =
         format === 'mbox'
-          ? await mboxSink(
-              out,
-              mailbox,
-              uidValidity,
-              boolOpt(ctx.values, 'force'),
-              boolOpt(ctx.values, 'mbox-status'),
-            )
+          ? await mboxSink(out, mailbox, uidValidity, force, boolOpt(ctx.values, 'mbox-status'))
           : format === 'maildir'
-            ? await maildirSink(out, uidValidity)
-            : await emlSink(out, uidValidity);
+            ? await maildirSink(out, mailbox, uidValidity, force)
+            : await emlSink(out, mailbox, uidValidity, force);
       const todo = metas.filter((m) => !sink.has(m.uid));
       const totalBytes = todo.reduce((sum, m) => sum + m.size, 0);
       const progress = createProgress(

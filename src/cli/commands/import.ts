@@ -7,7 +7,12 @@
  * mtime as INTERNALDATE, are kept.
  */
 import { pipeline, Transform } from 'node:stream';
-import { commands, ImapProtocolError, type ImapClient } from '../../index.js';
+import {
+  commands,
+  ImapPartialAppendError,
+  ImapProtocolError,
+  type ImapClient,
+} from '../../index.js';
 import { boolOpt, stringOpt } from '../args.js';
 import type { CommandSpec } from '../command.js';
 import { mailboxMessageIds, withoutExisting } from '../dedupe.js';
@@ -33,32 +38,37 @@ async function ensureMailbox(client: ImapClient, mailbox: string): Promise<boole
   }
 }
 
-/** Appends one batch; returns the new UIDs when the server reported them. */
-async function appendBatch(
-  client: ImapClient,
+/**
+ * Appends one batch; returns the new UIDs when the server reported them.
+ * Without MULTIAPPEND a failure after some messages were stored throws
+ * {@link ImapPartialAppendError} saying how many. The sources' streams are
+ * destroyed in the end, also when building the batch fails half-way.
+ */
+export async function appendBatch(
+  client: Pick<ImapClient, 'appendMany'>,
   mailbox: string,
   batch: readonly ImportSource[],
-  progress: Progress,
+  progress: Pick<Progress, 'addBytes'>,
   onBytes: (n: number) => void,
 ): Promise<number[] | null> {
   const items: commands.AppendManyItem[] = [];
-  for (const source of batch) {
-    const size = await source.size();
-    const counted = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        onBytes(chunk.length);
-        progress.addBytes(chunk.length);
-        cb(null, chunk);
-      },
-    });
-    const stream = pipeline(source.open(), counted, () => undefined);
-    items.push({
-      message: { stream, size },
-      flags: source.flags,
-      ...(source.date === null ? {} : { internalDate: source.date }),
-    });
-  }
   try {
+    for (const source of batch) {
+      const size = await source.size();
+      const counted = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          onBytes(chunk.length);
+          progress.addBytes(chunk.length);
+          cb(null, chunk);
+        },
+      });
+      const stream = pipeline(source.open(), counted, () => undefined);
+      items.push({
+        message: { stream, size },
+        flags: source.flags,
+        ...(source.date === null ? {} : { internalDate: source.date }),
+      });
+    }
     const result = await client.appendMany(mailbox, items);
     return result?.uids ?? null;
   } finally {
@@ -75,7 +85,7 @@ export const importCommand: CommandSpec = {
   usage: 'import <mailbox> <PATH> [--format mbox|maildir|eml] [--create] [--skip-existing]',
   description: [
     'Appends the messages found at PATH to a mailbox: an mbox file (mboxrd or mboxo),',
-    'a Maildir (cur/ and new/; flags from the :2, info, keywords from dovecot-keywords),',
+    'a Maildir (cur/, new/ if present; flags from the :2, info, keywords from dovecot-keywords),',
     'a single .eml file, or a directory of .eml files (recursively). The format is',
     'guessed unless --format is given. INTERNALDATE comes from the mbox From_ line or',
     "the file's mtime (as 'imapkit export' writes them), unless --server-date. Line ends",
@@ -159,6 +169,11 @@ export const importCommand: CommandSpec = {
         try {
           got = await appendBatch(client, mailbox, batch, progress, (n) => (bytes += n));
         } catch (err) {
+          if (err instanceof ImapPartialAppendError) {
+            // One APPEND per message (no MULTIAPPEND): the first ones are stored.
+            imported += err.stored;
+            for (let i = 0; i < err.stored; i++) progress.addMessage();
+          }
           const missing =
             err instanceof ImapProtocolError && err.responseCode?.name === 'TRYCREATE';
           throw withNote(

@@ -26,12 +26,17 @@ export interface EmlEntry {
   date: Date;
 }
 
-/** The `.eml` files under `dir` (recursively), in natural name order. */
+/**
+ * The `.eml` files under `dir` (recursively), in natural name order. Names
+ * starting with `.` are skipped, files and directories: macOS's `._x.eml`
+ * (AppleDouble metadata), partial files, hidden directories.
+ */
 export async function listEml(dir: string): Promise<EmlEntry[]> {
   const out: EmlEntry[] = [];
   const walk = async (d: string): Promise<void> => {
     const entries = await readdir(d, { withFileTypes: true });
     for (const e of entries) {
+      if (e.name.startsWith('.')) continue;
       const path = join(d, e.name);
       if (e.isDirectory()) await walk(path);
       else if (e.isFile() && /\.eml$/i.test(e.name))

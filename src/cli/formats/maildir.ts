@@ -68,18 +68,32 @@ export function exportedUid(name: string, uidValidity: number): number | null {
   return m !== null && Number(m[2]) === uidValidity ? Number(m[1]) : null;
 }
 
-/** Creates `dir/cur`, `dir/new` and `dir/tmp` when missing. */
+/** Creates `dir/cur`, `dir/new` and `dir/tmp` when missing (mode 0700, as mail tools do). */
 export function ensureMaildir(dir: string): void {
-  for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(dir, sub), { recursive: true });
+  for (const sub of ['cur', 'new', 'tmp']) {
+    mkdirSync(join(dir, sub), { recursive: true, mode: 0o700 });
+  }
 }
 
-/** Whether `dir` looks like a Maildir (has `cur` and `new`). */
+/**
+ * Whether `dir` looks like a Maildir: it has a `cur` directory (`new` and
+ * `tmp` may be missing: tools and copies drop empty directories).
+ */
 export async function isMaildir(dir: string): Promise<boolean> {
   try {
-    const [cur, neu] = await Promise.all([stat(join(dir, 'cur')), stat(join(dir, 'new'))]);
-    return cur.isDirectory() && neu.isDirectory();
+    return (await stat(join(dir, 'cur'))).isDirectory();
   } catch {
     return false;
+  }
+}
+
+/** The names in `dir`, none when it does not exist. */
+async function namesIn(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
   }
 }
 
@@ -100,12 +114,12 @@ export async function readKeywords(dir: string): Promise<KeywordLetters> {
   return letters;
 }
 
-/** Writes `dir/dovecot-keywords`. */
+/** Writes `dir/dovecot-keywords` (mode 0600 when created). */
 export async function writeKeywords(dir: string, letters: KeywordLetters): Promise<void> {
   const lines = [...letters]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([letter, keyword]) => `${letter.charCodeAt(0) - 0x61} ${keyword}\n`);
-  await writeFile(join(dir, 'dovecot-keywords'), lines.join(''));
+  await writeFile(join(dir, 'dovecot-keywords'), lines.join(''), { mode: 0o600 });
 }
 
 /** One message file of a Maildir. */
@@ -124,12 +138,12 @@ function timeOf(name: string): number {
   return m === null ? Number.MAX_SAFE_INTEGER : Number(m[1]);
 }
 
-/** The messages of a Maildir (`new/` then `cur/`, `tmp/` ignored), oldest first. */
+/** The messages of a Maildir (`new/` then `cur/`, either may be missing; `tmp/` ignored), oldest first. */
 export async function listMaildir(dir: string): Promise<MaildirEntry[]> {
   const letters = await readKeywords(dir);
   const out: MaildirEntry[] = [];
   for (const sub of ['new', 'cur']) {
-    const names = await readdir(join(dir, sub));
+    const names = await namesIn(join(dir, sub));
     for (const name of names) {
       if (name.startsWith('.')) continue;
       const path = join(dir, sub, name);

@@ -23,9 +23,25 @@ export function asctime(date: Date): string {
   );
 }
 
-/** The `From ` line starting a message (with its LF). The sender has no spaces. */
+/**
+ * Whether `sender` may stand in a `From ` line as it is: non-empty printable
+ * ASCII without spaces (RFC 4155: an addr-spec without blanks). Anything
+ * else (a control character, a space, DEL, any non-ASCII character) could
+ * break the line or, written as bytes, be taken for a line end.
+ */
+export function isSafeSender(sender: string): boolean {
+  if (sender === '') return false;
+  for (const byte of Buffer.from(sender, 'utf8')) if (byte <= 0x20 || byte >= 0x7f) return false;
+  return true;
+}
+
+/**
+ * The `From ` line starting a message (with its LF), ASCII only. The sender
+ * (from the message's own From: header, so chosen by whoever wrote it) is
+ * used only when {@link isSafeSender}, else `MAILER-DAEMON`.
+ */
 export function fromLine(sender: string | null, date: Date): string {
-  const who = sender === null || sender === '' ? 'MAILER-DAEMON' : sender.replace(/\s+/g, '_');
+  const who = sender !== null && isSafeSender(sender) ? sender : 'MAILER-DAEMON';
   return `From ${who} ${asctime(date)}\n`;
 }
 

@@ -3,14 +3,23 @@ import { mkdir, open, readdir, rename, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { emlFileName, exportedUid } from '../formats/eml.js';
 import { writeStreamTo } from '../formats/file-writer.js';
+import { claimExportDir } from './export-dir.js';
+import { PRIVATE_DIR, PRIVATE_FILE } from './modes.js';
 import type { ExportSink } from './sink.js';
 
 /**
  * A directory of `<uidvalidity>-<uid>.eml` files, each written as
- * `.name.part` and renamed; files already there are skipped.
+ * `.name.part` and renamed; files already there are skipped. The
+ * directory is marked as holding `mailbox` ({@link claimExportDir}).
  */
-export async function emlSink(out: string, uidValidity: number): Promise<ExportSink> {
-  await mkdir(out, { recursive: true });
+export async function emlSink(
+  out: string,
+  mailbox: string,
+  uidValidity: number,
+  force = false,
+): Promise<ExportSink> {
+  await mkdir(out, { recursive: true, mode: PRIVATE_DIR });
+  await claimExportDir(out, mailbox, force);
   const existing = new Set<number>();
   for (const name of await readdir(out)) {
     const uid = exportedUid(name, uidValidity);
@@ -22,9 +31,10 @@ export async function emlSink(out: string, uidValidity: number): Promise<ExportS
     async write(meta, content, onBytes) {
       const name = emlFileName(uidValidity, meta.uid);
       const partial = join(out, `.${name}.part`);
-      const file = await open(partial, 'w');
+      const file = await open(partial, 'w', PRIVATE_FILE);
       try {
         await writeStreamTo(file, content, null, onBytes);
+        await file.sync(); // on disk before the rename says it is done
       } finally {
         await file.close();
       }

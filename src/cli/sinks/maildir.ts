@@ -12,15 +12,24 @@ import {
   readKeywords,
   writeKeywords,
 } from '../formats/maildir.js';
+import { claimExportDir } from './export-dir.js';
+import { PRIVATE_FILE } from './modes.js';
 import type { ExportSink } from './sink.js';
 
 /**
  * A Maildir: messages written to `tmp/` and renamed into `cur/` with their
  * flags; messages already there (same UIDVALIDITY) are skipped, their
- * flags brought up to date.
+ * flags brought up to date. The directory is marked as holding `mailbox`
+ * ({@link claimExportDir}).
  */
-export async function maildirSink(out: string, uidValidity: number): Promise<ExportSink> {
+export async function maildirSink(
+  out: string,
+  mailbox: string,
+  uidValidity: number,
+  force = false,
+): Promise<ExportSink> {
   ensureMaildir(out);
+  await claimExportDir(out, mailbox, force);
   const letters = await readKeywords(out);
   const lettersBefore = letters.size;
   const existing = new Map<number, { dir: string; name: string }>();
@@ -44,9 +53,10 @@ export async function maildirSink(out: string, uidValidity: number): Promise<Exp
     async write(meta, content, onBytes) {
       const base = maildirBaseName(meta.internalDate, uidValidity, meta.uid);
       const tmp = join(out, 'tmp', base);
-      const file = await open(tmp, 'w');
+      const file = await open(tmp, 'w', PRIVATE_FILE);
       try {
         await writeStreamTo(file, content, toLf(), onBytes);
+        await file.sync(); // on disk before the rename says it is done
       } finally {
         await file.close();
       }

@@ -3,22 +3,33 @@
  * file making a later run incremental and an interrupted one resumable.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CliError, EXIT } from '../errors.js';
 import { writeStreamTo } from '../formats/file-writer.js';
 import { fromLine, mboxrdEscape, statusHeaders } from '../formats/mbox.js';
+import { PRIVATE_DIR, PRIVATE_FILE } from './modes.js';
 import type { ExportSink } from './sink.js';
+import { UidRanges } from './uid-ranges.js';
 
-/** How far an mbox export got. */
+/** How far an mbox export got (the state file's JSON). */
 interface MboxState {
   format: 'mbox';
   mailbox: string;
   uidValidity: number;
-  /** The highest UID written completely. */
-  lastUid: number;
-  /** The file's size after that message. */
+  /**
+   * Every UID written completely, as a UID set (`1:10,15`); not just the
+   * highest, so a later run with other criteria adds what was left out.
+   */
+  uids: string;
+  /** The file's size after those messages. */
   size: number;
+}
+
+/** A state file written before `uids` existed: `lastUid`, everything up to it written. */
+interface LegacyMboxState extends Omit<MboxState, 'uids'> {
+  uids?: string;
+  lastUid?: number;
 }
 
 /** The state file next to an mbox export (how far it got). */
@@ -26,20 +37,44 @@ export function mboxStatePath(out: string): string {
   return `${out}.imapkit-state.json`;
 }
 
-async function readMboxState(out: string): Promise<MboxState | null> {
+async function readMboxState(out: string): Promise<{ state: MboxState; uids: UidRanges } | null> {
   try {
-    const s = JSON.parse(await readFile(mboxStatePath(out), 'utf8')) as MboxState;
-    return s.format === 'mbox' && Number.isInteger(s.lastUid) && Number.isInteger(s.size)
-      ? s
-      : null;
+    const s = JSON.parse(await readFile(mboxStatePath(out), 'utf8')) as LegacyMboxState;
+    if (s.format !== 'mbox' || !Number.isInteger(s.size)) return null;
+    let uids: UidRanges;
+    if (typeof s.uids === 'string') uids = UidRanges.parse(s.uids);
+    else if (Number.isInteger(s.lastUid)) {
+      uids = new UidRanges();
+      if (s.lastUid! > 0) uids.addRange(1, s.lastUid!);
+    } else return null;
+    const { mailbox, uidValidity, size } = s;
+    return { state: { format: 'mbox', mailbox, uidValidity, uids: uids.toString(), size }, uids };
   } catch {
     return null;
   }
 }
 
 /**
- * An mboxrd file, appended to; `PATH.imapkit-state.json` records the last
- * UID written completely and the file size then, so a later run resumes.
+ * Replaces the state file atomically: written to a temporary file, synced,
+ * then renamed over it, so a hard stop leaves the old state or the new one.
+ */
+async function writeMboxState(out: string, state: MboxState): Promise<void> {
+  const path = mboxStatePath(out);
+  const tmp = `${path}.tmp`;
+  const file = await open(tmp, 'w', PRIVATE_FILE);
+  try {
+    await file.writeFile(JSON.stringify(state) + '\n');
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(tmp, path);
+}
+
+/**
+ * An mboxrd file, appended to; `PATH.imapkit-state.json` records the UIDs
+ * written completely and the file size then, so a later run resumes and
+ * adds only messages not in the file yet (whatever the criteria were).
  * With `status`, each message's flags go into its header section
  * ({@link statusHeaders}).
  */
@@ -50,9 +85,11 @@ export async function mboxSink(
   force: boolean,
   status = false,
 ): Promise<ExportSink> {
-  let state: MboxState = { format: 'mbox', mailbox, uidValidity, lastUid: 0, size: 0 };
+  let state: MboxState = { format: 'mbox', mailbox, uidValidity, uids: '', size: 0 };
+  let written = new UidRanges();
   if (existsSync(out) && !force) {
-    const previous = await readMboxState(out);
+    const found = await readMboxState(out);
+    const previous = found?.state ?? null;
     const size = (await stat(out)).size;
     if (previous === null || previous.mailbox !== mailbox || previous.uidValidity !== uidValidity) {
       throw new CliError(
@@ -69,29 +106,35 @@ export async function mboxSink(
     }
     if (size > previous.size) await truncate(out, previous.size); // drop a half-written message
     state = previous;
+    written = found!.uids;
   } else {
-    await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, '');
+    // The state first: a hard stop before the file is emptied leaves a
+    // state saying "nothing written yet", never an older one that matches.
+    await mkdir(dirname(out), { recursive: true, mode: PRIVATE_DIR });
+    await writeMboxState(out, state);
+    await writeFile(out, '', { mode: PRIVATE_FILE });
   }
   const file = await open(out, 'a');
   let sinceSave = 0;
   const save = async (): Promise<void> => {
     await file.datasync();
-    await writeFile(mboxStatePath(out), JSON.stringify(state) + '\n');
+    state = { ...state, uids: written.toString() };
+    await writeMboxState(out, state);
     sinceSave = 0;
   };
   return {
-    has: (uid) => uid <= state.lastUid,
+    has: (uid) => written.has(uid),
     refresh: async () => undefined,
     async write(meta, content, onBytes) {
-      const head = Buffer.from(fromLine(meta.sender, meta.internalDate), 'latin1');
+      const head = Buffer.from(fromLine(meta.sender, meta.internalDate), 'ascii');
       await file.write(head);
       const escaper = mboxrdEscape(status ? statusHeaders(meta.flags) : null);
       let n = head.length + (await writeStreamTo(file, content, escaper, onBytes));
       const tail = Buffer.from(escaper.endsWithLf() ? '\n' : '\n\n');
       await file.write(tail);
       n += tail.length;
-      state = { ...state, lastUid: meta.uid, size: state.size + n };
+      written.add(meta.uid);
+      state = { ...state, size: state.size + n };
       if (++sinceSave >= 100) await save();
     },
     async close() {

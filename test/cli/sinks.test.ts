@@ -1,0 +1,176 @@
+/**
+ * The export sinks on their own (no server): what they leave on disk when
+ * the process dies between messages (a sink never closed stands for
+ * `kill -9` or a second Ctrl-C), and what a later run makes of it.
+ */
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, expect, it, vi } from 'vitest';
+import { emlSink } from '../../src/cli/sinks/eml.js';
+import { EXPORT_MARK } from '../../src/cli/sinks/export-dir.js';
+import { maildirSink } from '../../src/cli/sinks/maildir.js';
+import { mboxSink, mboxStatePath } from '../../src/cli/sinks/mbox.js';
+import type { ExportMeta, ExportSink } from '../../src/cli/sinks/sink.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'imapkit-sinks-'));
+
+function meta(uid: number, size = 100): ExportMeta {
+  return { uid, flags: [], internalDate: new Date(Date.UTC(2024, 0, uid)), size, sender: null };
+}
+
+async function put(sink: ExportSink, uid: number, body: string): Promise<void> {
+  const message = `Subject: ${uid}\r\n\r\n${body}\r\n`;
+  await sink.write(meta(uid, message.length), Readable.from([Buffer.from(message)]), () => {});
+}
+
+function state(out: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(mboxStatePath(out), 'utf8')) as Record<string, unknown>;
+}
+
+describe('mbox sink after a hard stop', () => {
+  it('a new file has a state at once: the next run resumes instead of refusing', async () => {
+    const out = join(dir, 'new.mbox');
+    const dead = await mboxSink(out, 'INBOX', 7, false);
+    await put(dead, 1, 'one');
+    // never closed: killed
+    expect(state(out)).toMatchObject({ mailbox: 'INBOX', uidValidity: 7, uids: '', size: 0 });
+    const again = await mboxSink(out, 'INBOX', 7, false);
+    expect(again.has(1)).toBe(false);
+    expect(statSync(out).size).toBe(0); // the unrecorded message cut off
+    await put(again, 1, 'one');
+    await again.close();
+    expect(state(out)).toMatchObject({ uids: '1', size: statSync(out).size });
+    expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('--force resets the state first: an old matching state never cuts the new file mid-message', async () => {
+    const out = join(dir, 'forced.mbox');
+    const first = await mboxSink(out, 'INBOX', 7, false);
+    for (const uid of [1, 2, 3]) await put(first, uid, 'short');
+    await first.close();
+    const oldSize = statSync(out).size;
+    const forced = await mboxSink(out, 'INBOX', 7, true);
+    expect(state(out)).toMatchObject({ uids: '', size: 0 });
+    await put(forced, 9, 'x'.repeat(oldSize * 3)); // past the old size, then killed
+    const again = await mboxSink(out, 'INBOX', 7, false);
+    expect([1, 2, 3, 9].map((uid) => again.has(uid))).toEqual([false, false, false, false]);
+    expect(statSync(out).size).toBe(0);
+    await again.close();
+  });
+});
+
+describe('Maildir and eml sinks', () => {
+  it('each message file is fsynced before it is renamed into place', async () => {
+    const probe = await open(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as FileHandle;
+    await probe.close();
+    const md = join(dir, 'md');
+    const eml = join(dir, 'eml');
+    const done = (): string =>
+      `${readdirSync(join(md, 'cur')).length}/${readdirSync(eml).filter((n) => n.endsWith('.eml')).length}`;
+    const mdOut = await maildirSink(md, 'INBOX', 7);
+    const emlOut = await emlSink(eml, 'INBOX', 7);
+    const original = proto.sync;
+    const synced: string[] = [];
+    const spy = vi.spyOn(proto, 'sync').mockImplementation(function (this: FileHandle) {
+      synced.push(done()); // the files renamed into place so far
+      return original.call(this);
+    });
+    try {
+      for (const uid of [1, 2]) {
+        await put(mdOut, uid, 'maildir');
+        await put(emlOut, uid, 'eml');
+      }
+      await mdOut.close();
+      await emlOut.close();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(synced).toEqual(['0/0', '1/0', '1/1', '2/1']);
+    expect(done()).toBe('2/2');
+  });
+});
+
+describe('the mailbox mark of a Maildir or eml export directory', () => {
+  for (const [format, sinkOf] of [
+    ['maildir', maildirSink],
+    ['eml', emlSink],
+  ] as const) {
+    it(`${format}: another mailbox with the same UIDVALIDITY is refused, unless force`, async () => {
+      const out = join(dir, `mark-${format}`);
+      const a = await sinkOf(out, 'A', 7);
+      await put(a, 1, 'from A');
+      await a.close();
+      expect(JSON.parse(readFileSync(join(out, EXPORT_MARK), 'utf8'))).toEqual({ mailbox: 'A' });
+      await expect(sinkOf(out, 'B', 7)).rejects.toMatchObject({
+        exitCode: 2,
+        message: expect.stringMatching(/holds an export of mailbox "A", not "B"/),
+      });
+      expect((await sinkOf(out, 'A', 7)).has(1)).toBe(true); // the same mailbox goes on
+      const forced = await sinkOf(out, 'B', 7, true);
+      expect(JSON.parse(readFileSync(join(out, EXPORT_MARK), 'utf8'))).toEqual({ mailbox: 'B' });
+      await forced.close();
+    });
+  }
+
+  it('a directory without a mark (an older export) is taken and marked', async () => {
+    const out = join(dir, 'unmarked');
+    mkdirSync(out);
+    writeFileSync(join(out, '7-1.eml'), 'Subject: old\r\n\r\nx\r\n');
+    const sink = await emlSink(out, 'A', 7);
+    expect(sink.has(1)).toBe(true);
+    expect(JSON.parse(readFileSync(join(out, EXPORT_MARK), 'utf8'))).toEqual({ mailbox: 'A' });
+  });
+});
+
+describe('modes of what an export creates', () => {
+  const mode = (path: string): string => (statSync(path).mode & 0o777).toString(8);
+
+  it('files 0600, directories 0700 (mbox, state, Maildir, keywords, eml, mark)', async () => {
+    const root = join(dir, 'modes');
+    const mbox = join(root, 'sub', 'box.mbox');
+    const m = await mboxSink(mbox, 'INBOX', 7, false);
+    await put(m, 1, 'x');
+    await m.close();
+    expect([mode(join(root, 'sub')), mode(mbox), mode(mboxStatePath(mbox))]).toEqual([
+      '700',
+      '600',
+      '600',
+    ]);
+    const md = join(root, 'maildir');
+    const mdOut = await maildirSink(md, 'INBOX', 7);
+    await mdOut.write(
+      { ...meta(1), flags: ['Work'] },
+      Readable.from([Buffer.from('Subject: 1\r\n\r\nx\r\n')]),
+      () => {},
+    );
+    await mdOut.close();
+    const [file] = readdirSync(join(md, 'cur'));
+    expect([md, join(md, 'cur'), join(md, 'new'), join(md, 'tmp')].map(mode)).toEqual([
+      '700',
+      '700',
+      '700',
+      '700',
+    ]);
+    expect(
+      [join(md, 'cur', file!), join(md, 'dovecot-keywords'), join(md, EXPORT_MARK)].map(mode),
+    ).toEqual(['600', '600', '600']);
+    const eml = join(root, 'eml', 'deeper');
+    const emlOut = await emlSink(eml, 'INBOX', 7);
+    await put(emlOut, 1, 'x');
+    await emlOut.close();
+    expect(
+      [join(root, 'eml'), eml, join(eml, '7-1.eml'), join(eml, EXPORT_MARK)].map(mode),
+    ).toEqual(['700', '700', '600', '600']);
+  });
+});
