@@ -10,7 +10,7 @@ import { SequenceSet } from '../model/sequence-set.js';
 import { astring, atom, checkRaw, date, list, num, raw, seq, str } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
 import type { ImapCalendarDate } from '../wire/dates.js';
-import { requireCapability } from './capability.js';
+import { requireCapability, requireImap4rev1 } from './capability.js';
 
 /** A set of sequence numbers or UIDs in any form {@link SequenceSet.from} accepts. */
 export type SetInput = SequenceSet | string | number | readonly number[];
@@ -156,7 +156,7 @@ export interface CompiledSearch {
   args: CommandArg[];
   /** `UTF-8` when a string is non-ASCII (and UTF8=ACCEPT is not enabled), else null. */
   charset: 'UTF-8' | null;
-  /** Capabilities the keys need (e.g. `WITHIN`, `CONDSTORE`), each once. */
+  /** Capabilities the keys need (e.g. `WITHIN`, `CONDSTORE`; `IMAP4rev1` for RECENT, NEW and OLD, which IMAP4rev2 removed), each once. */
   capabilities: string[];
   /**
    * False when the keys use message sequence numbers or `$`, or are raw text
@@ -315,10 +315,13 @@ function compileKey(state: State, key: string, value: unknown): Group[] {
     case 'unseen':
       return flagKey(value, key, ['UNSEEN'], ['SEEN']);
     case 'recent':
+      needs(state, 'IMAP4rev1');
       return flagKey(value, key, ['RECENT'], ['OLD']);
     case 'old':
+      needs(state, 'IMAP4rev1');
       return flagKey(value, key, ['OLD'], ['RECENT']);
     case 'new':
+      needs(state, 'IMAP4rev1');
       return flagKey(value, key, ['NEW'], ['NOT', 'NEW']);
     case 'keyword':
     case 'unkeyword': {
@@ -543,7 +546,10 @@ export function prepareSearchProgram(
   options: SearchProgramOptions = {},
 ): SearchProgram {
   const compiled = compileSearch(query, { utf8: ctx.utf8Enabled });
-  for (const cap of compiled.capabilities) requireCapability(ctx, cap);
+  for (const cap of compiled.capabilities) {
+    if (cap === 'IMAP4rev1') requireImap4rev1(ctx, 'the search keys RECENT, NEW and OLD');
+    else requireCapability(ctx, cap);
+  }
   const charset =
     options.charset ?? compiled.charset ?? (options.charsetRequired === true ? 'UTF-8' : null);
   if (charset !== null && (typeof charset !== 'string' || !/^[A-Za-z0-9._:+-]+$/.test(charset))) {

@@ -211,6 +211,23 @@ describe('capability checks happen before anything is sent', () => {
     await expectCapabilityError(ctx, () => status(ctx, 'INBOX', ['APPENDLIMIT']), 'APPENDLIMIT');
   });
 
+  it('RECENT (removed by IMAP4rev2) is refused in STATUS and LIST RETURN (STATUS) on an IMAP4rev2-only server', async () => {
+    const rev2 = new FakeContext('IMAP4rev2');
+    await expectCapabilityError(
+      rev2,
+      () => status(rev2, 'INBOX', ['MESSAGES', 'RECENT']),
+      'IMAP4rev1',
+    );
+    await expectCapabilityError(
+      rev2,
+      () => list(rev2, '', '*', { return: { status: ['RECENT'] } }),
+      'IMAP4rev1',
+    );
+    const both = new FakeContext('IMAP4rev1 IMAP4rev2');
+    await status(both, 'INBOX', ['RECENT']);
+    expect(wire(both)).toBe('STATUS INBOX (RECENT)');
+  });
+
   it('SELECT (CONDSTORE) needs CONDSTORE; QRESYNC must be offered and enabled', async () => {
     const ctx = new FakeContext('IMAP4rev1');
     await expectCapabilityError(ctx, () => select(ctx, 'INBOX', { condstore: true }), 'CONDSTORE');

@@ -347,6 +347,18 @@ describe('prepareSearchProgram', () => {
     expect(prepareSearchProgram(ctx(['WITHIN']), { younger: 5 }).args).toHaveLength(2);
   });
 
+  it('refuses RECENT, NEW and OLD (removed by IMAP4rev2) on an IMAP4rev2-only server', () => {
+    const rev2 = ctx(['IMAP4REV2']);
+    expect(() => prepareSearchProgram(rev2, { recent: true })).toThrow(ImapCapabilityError);
+    expect(() => prepareSearchProgram(rev2, { recent: false })).toThrow(/IMAP4rev1 only/);
+    expect(() => prepareSearchProgram(rev2, { new: true })).toThrow(ImapCapabilityError);
+    expect(() => prepareSearchProgram(rev2, { not: { old: true } })).toThrow(ImapCapabilityError);
+    expect(prepareSearchProgram(ctx(['IMAP4REV1', 'IMAP4REV2']), { old: true }).args).toHaveLength(
+      1,
+    );
+    expect(prepareSearchProgram(ctx([]), { new: true }).args).toHaveLength(1);
+  });
+
   it('puts CHARSET first when needed, always for SORT/THREAD, and honours an override', () => {
     const text = (args: CommandArg[]) => wire(args, { literalMode: 'plus' })[0]!;
     expect(text(prepareSearchProgram(ctx([]), { seen: true }).args)).toBe('A1 SEARCH SEEN\r\n');
