@@ -41,6 +41,20 @@ export function requireCapability(
 }
 
 /**
+ * True when the server announced `name` either bare or with a value
+ * (`APPENDLIMIT` or `APPENDLIMIT=35651584`, RFC 7889 3), case-insensitive.
+ */
+export function hasCapabilityOrValue(
+  ctx: Pick<CommandContext, 'hasCapability' | 'capabilities'>,
+  name: string,
+): boolean {
+  if (ctx.hasCapability(name)) return true;
+  const prefix = `${name.toUpperCase()}=`;
+  for (const c of ctx.capabilities) if (c.toUpperCase().startsWith(prefix)) return true;
+  return false;
+}
+
+/**
  * True unless the server announced IMAP4rev2 without IMAP4rev1: only then
  * are the commands, items and keys IMAP4rev2 removed (CHECK, LSUB, the
  * RECENT status item, the RECENT / NEW / OLD search keys; RFC 9051

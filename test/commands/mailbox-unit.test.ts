@@ -211,6 +211,20 @@ describe('capability checks happen before anything is sent', () => {
     await expectCapabilityError(ctx, () => status(ctx, 'INBOX', ['APPENDLIMIT']), 'APPENDLIMIT');
   });
 
+  it('APPENDLIMIT announced with its value (RFC 7889: APPENDLIMIT=n, as Gmail does) allows the STATUS item', async () => {
+    const ctx = new FakeContext('IMAP4rev1 LIST-STATUS APPENDLIMIT=35651584');
+    await status(ctx, 'INBOX', ['APPENDLIMIT']);
+    await list(ctx, '', '*', { return: { status: ['APPENDLIMIT'] } });
+    expect(wire(ctx, 0)).toBe('STATUS INBOX (APPENDLIMIT)');
+    expect(wire(ctx, 1)).toBe('LIST "" "*" RETURN (STATUS (APPENDLIMIT))');
+    const prefixOnly = new FakeContext('IMAP4rev1 APPENDLIMITX');
+    await expectCapabilityError(
+      prefixOnly,
+      () => status(prefixOnly, 'INBOX', ['APPENDLIMIT']),
+      'APPENDLIMIT',
+    );
+  });
+
   it('RECENT (removed by IMAP4rev2) is refused in STATUS and LIST RETURN (STATUS) on an IMAP4rev2-only server', async () => {
     const rev2 = new FakeContext('IMAP4rev2');
     await expectCapabilityError(
