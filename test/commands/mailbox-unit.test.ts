@@ -372,6 +372,29 @@ describe('what the commands send', () => {
     expect(many).toEqual({ uidValidity: 38505, uids: [3956, 3957] });
   });
 
+  it('GETMETADATA reports OK [METADATA LONGENTRIES n] as longEntries, still a Map of the values', async () => {
+    const ctx = new FakeContext(DOVECOT_CAPS, [
+      {
+        untagged: [
+          {
+            kind: 'untagged',
+            name: 'METADATA',
+            mailbox: 'INBOX',
+            entries: new Map([['/shared/comment', Buffer.from('short')]]),
+          },
+        ],
+        code: { name: 'METADATA', kind: 'LONGENTRIES', value: 2199 },
+      },
+      {},
+    ]);
+    const entries = ['/private/comment', '/shared/comment'];
+    const got = await getMetadata(ctx, 'INBOX', entries, { maxSize: 1024 });
+    expect(got).toBeInstanceOf(Map);
+    expect([...got.keys()]).toEqual(['/shared/comment']);
+    expect(got.longEntries).toBe(2199);
+    expect((await getMetadata(ctx, 'INBOX', entries)).longEntries).toBeNull();
+  });
+
   it('without MULTIAPPEND, appendMany sends one APPEND per message', async () => {
     const ctx = new FakeContext('IMAP4rev1 UIDPLUS', [
       { code: { name: 'APPENDUID', uidValidity: 7, uids: SequenceSet.parse('10') } },
