@@ -41,6 +41,43 @@ export function requireCapability(
 }
 
 /**
+ * True when the server announced `name` either bare or with a value
+ * (`APPENDLIMIT` or `APPENDLIMIT=35651584`, RFC 7889 3), case-insensitive.
+ */
+export function hasCapabilityOrValue(
+  ctx: Pick<CommandContext, 'hasCapability' | 'capabilities'>,
+  name: string,
+): boolean {
+  if (ctx.hasCapability(name)) return true;
+  const prefix = `${name.toUpperCase()}=`;
+  for (const c of ctx.capabilities) if (c.toUpperCase().startsWith(prefix)) return true;
+  return false;
+}
+
+/**
+ * True unless the server announced IMAP4rev2 without IMAP4rev1: only then
+ * are the commands, items and keys IMAP4rev2 removed (CHECK, LSUB, the
+ * RECENT status item, the RECENT / NEW / OLD search keys; RFC 9051
+ * appendix E) unavailable. A server announcing neither is taken as IMAP4rev1.
+ */
+export function speaksImap4rev1(ctx: Pick<CommandContext, 'hasCapability'>): boolean {
+  return ctx.hasCapability('IMAP4rev1') || !ctx.hasCapability('IMAP4rev2');
+}
+
+/**
+ * Throws {@link ImapCapabilityError} (capability `IMAP4rev1`) when `what`, an
+ * IMAP4rev1 feature removed by IMAP4rev2, would go to a server that speaks
+ * only IMAP4rev2 (see {@link speaksImap4rev1}). Called before anything is sent.
+ */
+export function requireImap4rev1(ctx: Pick<CommandContext, 'hasCapability'>, what: string): void {
+  if (speaksImap4rev1(ctx)) return;
+  throw new ImapCapabilityError(
+    'IMAP4rev1',
+    `${what} is IMAP4rev1 only (removed by IMAP4rev2, RFC 9051 appendix E) and the server announces only IMAP4rev2`,
+  );
+}
+
+/**
  * Throws {@link ImapUidRequiredError} when UIDONLY is enabled (RFC 9586,
  * capability UIDONLY): `command` names messages by sequence number, which
  * the server would refuse with `BAD [UIDREQUIRED]`. Commands call it before

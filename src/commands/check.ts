@@ -1,4 +1,5 @@
 import type { CommandContext } from '../connection/types.js';
+import { speaksImap4rev1 } from './capability.js';
 
 /**
  * CHECK (RFC 3501 6.4.1; IMAP4rev1, no extra capability): asks the server to
@@ -7,6 +8,5 @@ import type { CommandContext } from '../connection/types.js';
  * IMAP4rev1 a NOOP is sent instead.
  */
 export async function check(ctx: CommandContext): Promise<void> {
-  const rev1 = ctx.hasCapability('IMAP4rev1') || !ctx.hasCapability('IMAP4rev2');
-  await ctx.exec(rev1 ? 'CHECK' : 'NOOP');
+  await ctx.exec(speaksImap4rev1(ctx) ? 'CHECK' : 'NOOP');
 }

@@ -72,7 +72,7 @@ export type { ListOptions, ListReturn, ListSelection, MailboxEntry } from './lis
 export { logout } from './logout.js';
 export { lsub } from './lsub.js';
 export { getMetadata, setMetadata } from './metadata.js';
-export type { GetMetadataOptions } from './metadata.js';
+export type { GetMetadataOptions, MetadataValues } from './metadata.js';
 export { messageLimit, saveLimit } from './messagelimit.js';
 export { move } from './move.js';
 export type { MoveOptions, MoveResult } from './move.js';

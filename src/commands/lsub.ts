@@ -1,5 +1,6 @@
 import type { CommandContext } from '../connection/types.js';
 import { mailbox } from '../wire/args.js';
+import { speaksImap4rev1 } from './capability.js';
 import { foldList, list, type MailboxEntry } from './list.js';
 
 /**
@@ -14,7 +15,7 @@ export async function lsub(
   reference: string,
   pattern: string,
 ): Promise<MailboxEntry[]> {
-  if (!ctx.hasCapability('IMAP4rev1') && ctx.hasCapability('IMAP4rev2')) {
+  if (!speaksImap4rev1(ctx)) {
     return list(ctx, reference, pattern, { selection: ['SUBSCRIBED'] });
   }
   const result = await ctx.exec('LSUB', [mailbox(reference), mailbox(pattern)], {

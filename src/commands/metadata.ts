@@ -13,6 +13,20 @@ export interface GetMetadataOptions {
   depth?: 0 | 1 | 'infinity';
 }
 
+/**
+ * The values {@link getMetadata} returns: a Map of entry name to value (as
+ * before), plus what the tagged OK said about entries left out.
+ */
+export interface MetadataValues extends Map<string, Buffer | null> {
+  /**
+   * With `maxSize`: the size in octets of the largest value the server left
+   * out for being larger (`OK [METADATA LONGENTRIES n]`, RFC 5464 4.2.1);
+   * null when none was left out. An entry missing from the Map while this
+   * is set may exist with a longer value: ask again with a larger `maxSize`.
+   */
+  longEntries: number | null;
+}
+
 /** An entry name: `/private/...` or `/shared/...` (RFC 5464 3.2). @internal */
 export function checkEntry(entry: string): void {
   if (!/^\/(private|shared)(\/[^\s/*%()"\\{}\]\x00-\x1f\x7f]+)*$/i.test(entry)) {
@@ -31,14 +45,16 @@ function requireMetadata(ctx: CommandContext, name: string): void {
  * GETMETADATA (RFC 5464 4.2; capability METADATA, or METADATA-SERVER when
  * `name` is '' for server annotations): the values of `entries` on mailbox
  * `name` (Unicode), keyed by entry name as the server sent it. Entries with
- * no value are absent (Dovecot) or null (NIL).
+ * no value are absent (Dovecot) or null (NIL). With `maxSize`, values larger
+ * than it are absent too, and the result's `longEntries` says so (the
+ * largest size left out; null when nothing was).
  */
 export async function getMetadata(
   ctx: CommandContext,
   name: string,
   entries: readonly string[],
   options: GetMetadataOptions = {},
-): Promise<Map<string, Buffer | null>> {
+): Promise<MetadataValues> {
   requireMetadata(ctx, name);
   if (entries.length === 0) throw new ImapArgumentError('GETMETADATA needs at least one entry');
   entries.forEach(checkEntry);
@@ -49,7 +65,9 @@ export async function getMetadata(
   if (opts.length > 0) args.push(list(opts));
   args.push(mailbox(name), list(entries.map((e) => astring(e))));
   const result = await ctx.exec('GETMETADATA', args, { collect: ['METADATA'] });
-  const values = new Map<string, Buffer | null>();
+  const code = result.tagged.code;
+  const longEntries = code?.name === 'METADATA' && code.kind === 'LONGENTRIES' ? code.value : null;
+  const values: MetadataValues = Object.assign(new Map<string, Buffer | null>(), { longEntries });
   for (const r of result.untagged) {
     if (r.name !== 'METADATA' || !sameMailbox(decodeMailboxName(ctx, r.mailbox), name)) continue;
     for (const [entry, value] of r.entries) if (value !== undefined) values.set(entry, value);

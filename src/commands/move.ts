@@ -46,7 +46,8 @@ export interface MoveResult {
  * - with UIDPLUS: (for sequence numbers, first `FETCH (UID)` to pin the
  *   messages) `UID COPY`, `UID STORE +FLAGS.SILENT (\Deleted)` and
  *   `UID EXPUNGE` of exactly those UIDs, so other `\Deleted` messages stay;
- * - without UIDPLUS: `COPY`, `STORE +FLAGS.SILENT (\Deleted)` and a plain
+ * - without UIDPLUS: (for sequence numbers, first `FETCH (UID)` to pin the
+ *   messages) `UID COPY`, `UID STORE +FLAGS.SILENT (\Deleted)` and a plain
  *   `EXPUNGE` — which also expunges any other `\Deleted` message in the
  *   mailbox, so this is refused with ImapCapabilityError (nothing sent)
  *   unless `allowExpungeAll` is true.
@@ -90,27 +91,25 @@ export async function move(
     );
   }
 
-  if (!uidPlus) {
-    const copyUid = await copy(ctx, messages, destination, { uid, ...long });
-    await store(ctx, messages, {
-      add: ['\\Deleted'],
-      silent: true,
-      uid,
-      ...signal,
-    });
-    return { copyUid, ...(await expunge(ctx, long)), emulated: true };
-  }
-
   let uids: SequenceSet;
   if (uid) {
     uids = messages;
   } else {
-    // Pin the messages by UID before anything can renumber them.
+    // Pin the messages by UID before anything can renumber them: the server
+    // may send EXPUNGE during COPY (RFC 9051 7.5.1), after which the same
+    // sequence numbers would name other messages.
     const found = await fetchAll(ctx, messages, { uid: true }, signal);
     const list = found.map((m) => m.uid).filter((u): u is number => u !== undefined);
     if (list.length === 0) return { copyUid: null, expunged: [], vanished: null, emulated: true };
     uids = SequenceSet.fromNumbers(list);
   }
+
+  if (!uidPlus) {
+    const copyUid = await copy(ctx, uids, destination, { uid: true, ...long });
+    await store(ctx, uids, { add: ['\\Deleted'], silent: true, uid: true, ...signal });
+    return { copyUid, ...(await expunge(ctx, long)), emulated: true };
+  }
+
   const copyUid = await copy(ctx, uids, destination, { uid: true, ...long });
   // COPYUID names exactly the UIDs that were copied (a range may have had
   // gaps), but only UIDs that were asked for are deleted: a COPYUID naming

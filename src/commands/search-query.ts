@@ -10,7 +10,7 @@ import { SequenceSet } from '../model/sequence-set.js';
 import { astring, atom, checkRaw, date, list, num, raw, seq, str } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
 import type { ImapCalendarDate } from '../wire/dates.js';
-import { requireCapability } from './capability.js';
+import { requireCapability, requireImap4rev1 } from './capability.js';
 
 /** A set of sequence numbers or UIDs in any form {@link SequenceSet.from} accepts. */
 export type SetInput = SequenceSet | string | number | readonly number[];
@@ -156,7 +156,7 @@ export interface CompiledSearch {
   args: CommandArg[];
   /** `UTF-8` when a string is non-ASCII (and UTF8=ACCEPT is not enabled), else null. */
   charset: 'UTF-8' | null;
-  /** Capabilities the keys need (e.g. `WITHIN`, `CONDSTORE`), each once. */
+  /** Capabilities the keys need (e.g. `WITHIN`, `CONDSTORE`; `IMAP4rev1` for RECENT, NEW and OLD, which IMAP4rev2 removed), each once. */
   capabilities: string[];
   /**
    * False when the keys use message sequence numbers or `$`, or are raw text
@@ -315,10 +315,13 @@ function compileKey(state: State, key: string, value: unknown): Group[] {
     case 'unseen':
       return flagKey(value, key, ['UNSEEN'], ['SEEN']);
     case 'recent':
+      needs(state, 'IMAP4rev1');
       return flagKey(value, key, ['RECENT'], ['OLD']);
     case 'old':
+      needs(state, 'IMAP4rev1');
       return flagKey(value, key, ['OLD'], ['RECENT']);
     case 'new':
+      needs(state, 'IMAP4rev1');
       return flagKey(value, key, ['NEW'], ['NOT', 'NEW']);
     case 'keyword':
     case 'unkeyword': {
@@ -535,22 +538,43 @@ export interface SearchProgram {
  * Compiles `query` for `ctx` (UTF8=ACCEPT taken into account), checks the
  * capabilities its keys need (ImapCapabilityError, nothing sent) and decides
  * the charset: the caller's, else UTF-8 when a string is non-ASCII, else
- * (with `charsetRequired`, for SORT and THREAD) UTF-8, else none.
+ * (with `charsetRequired`, for SORT and THREAD) UTF-8, else none. After
+ * `ENABLE UTF8=ACCEPT` (not IMAP4rev2 alone, which allows CHARSET) a SEARCH
+ * carries no CHARSET (RFC 6855 3) and SORT / THREAD only `UTF-8` (erratum
+ * 4029): a caller's `UTF-8` or `US-ASCII` is then left out of a SEARCH, any
+ * other charset is an ImapArgumentError.
  */
 export function prepareSearchProgram(
-  ctx: Pick<CommandContext, 'hasCapability' | 'utf8Enabled'>,
+  ctx: Pick<CommandContext, 'hasCapability' | 'utf8Enabled' | 'enabled'>,
   query: SearchQuery,
   options: SearchProgramOptions = {},
 ): SearchProgram {
   const compiled = compileSearch(query, { utf8: ctx.utf8Enabled });
-  for (const cap of compiled.capabilities) requireCapability(ctx, cap);
-  const charset =
+  for (const cap of compiled.capabilities) {
+    if (cap === 'IMAP4rev1') requireImap4rev1(ctx, 'the search keys RECENT, NEW and OLD');
+    else requireCapability(ctx, cap);
+  }
+  let charset =
     options.charset ?? compiled.charset ?? (options.charsetRequired === true ? 'UTF-8' : null);
   if (charset !== null && (typeof charset !== 'string' || !/^[A-Za-z0-9._:+-]+$/.test(charset))) {
     throw new ImapArgumentError(`invalid charset name ${JSON.stringify(charset)}`);
+  }
+  if (charset !== null && (ctx.enabled.has('UTF8=ACCEPT') || ctx.enabled.has('UTF8=ONLY'))) {
+    charset = charsetAfterUtf8Accept(charset, options.charsetRequired === true);
   }
   const args: CommandArg[] = [];
   if (charset !== null) args.push(atom('CHARSET'), atom(charset));
   args.push(...compiled.args);
   return { args, charset, keys: compiled.args, pipelineSafe: compiled.pipelineSafe };
+}
+
+/** The charset to send once UTF8=ACCEPT is enabled (RFC 6855 3 and its erratum 4029), or null for none. */
+function charsetAfterUtf8Accept(charset: string, required: boolean): string | null {
+  const upper = charset.toUpperCase();
+  if (upper === 'UTF-8') return required ? charset : null;
+  if (upper === 'US-ASCII' && !required) return null;
+  throw new ImapArgumentError(
+    `charset ${charset} cannot be used after ENABLE UTF8=ACCEPT: ` +
+      (required ? 'SORT and THREAD take only UTF-8' : 'SEARCH takes no charset then (RFC 6855 3)'),
+  );
 }

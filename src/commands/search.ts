@@ -11,7 +11,11 @@ import { checkMessageLimit } from './messagelimit.js';
 export interface SearchOptions extends LongCommandOptions {
   /** UID SEARCH: results are UIDs. */
   uid?: boolean;
-  /** CHARSET to send instead of the one the query needs (UTF-8 for non-ASCII text). */
+  /**
+   * CHARSET to send instead of the one the query needs (UTF-8 for non-ASCII
+   * text). After `ENABLE UTF8=ACCEPT` no CHARSET is sent (RFC 6855 3): a
+   * `UTF-8` or `US-ASCII` here is left out, any other is an ImapArgumentError.
+   */
   charset?: string;
   /**
    * ESEARCH result options (RFC 4731, capability ESEARCH or IMAP4rev2);

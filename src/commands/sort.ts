@@ -22,7 +22,11 @@ export type SortCriterion =
 export interface SortOptions extends LongCommandOptions {
   /** UID SORT: results are UIDs. */
   uid?: boolean;
-  /** The CHARSET of the search keys (default UTF-8, which every SORT server supports). */
+  /**
+   * The CHARSET of the search keys (default UTF-8, which every SORT server
+   * supports); after `ENABLE UTF8=ACCEPT` only UTF-8 (RFC 6855 erratum 4029,
+   * else ImapArgumentError).
+   */
   charset?: string;
 }
 

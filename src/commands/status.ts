@@ -3,7 +3,7 @@ import { ImapArgumentError } from '../model/errors.js';
 import type { UntaggedOf } from '../model/response.js';
 import { atom, list, mailbox } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
-import { requireCapability } from './capability.js';
+import { hasCapabilityOrValue, requireCapability, requireImap4rev1 } from './capability.js';
 import { decodeMailboxName, sameMailbox } from './mailbox-name.js';
 
 /** A STATUS data item (RFC 9051 6.3.11 and extensions). */
@@ -68,7 +68,11 @@ export function statusItemsArg(ctx: CommandContext, items: readonly StatusItem[]
   for (const item of items) {
     const caps = ITEM_CAPABILITY[item];
     if (caps === undefined) throw new ImapArgumentError(`unknown STATUS item ${String(item)}`);
-    if (caps !== null) requireCapability(ctx, caps[0]!, ...caps.slice(1));
+    // A capability may carry its value (`APPENDLIMIT=35651584`, RFC 7889 3).
+    if (caps !== null && !caps.some((c) => hasCapabilityOrValue(ctx, c))) {
+      requireCapability(ctx, caps[0]!, ...caps.slice(1));
+    }
+    if (item === 'RECENT') requireImap4rev1(ctx, 'the STATUS item RECENT');
   }
   return list(items.map((i) => atom(i)));
 }
@@ -120,7 +124,9 @@ export function foldStatus(ctx: CommandContext, r: UntaggedOf<'STATUS'>): Status
  * STATUS (RFC 9051 6.3.11, RFC 3501 6.3.10; no capability needed for the
  * base items; DELETED needs IMAP4rev2, SIZE needs IMAP4rev2 or STATUS=SIZE (RFC 8438),
  * HIGHESTMODSEQ needs CONDSTORE (RFC 7162), APPENDLIMIT needs APPENDLIMIT
- * (RFC 7889), MAILBOXID needs OBJECTID (RFC 8474)). Returns the status of
+ * or `APPENDLIMIT=n` (RFC 7889), MAILBOXID needs OBJECTID (RFC 8474); RECENT, removed by
+ * IMAP4rev2, is refused with ImapCapabilityError on a server announcing
+ * IMAP4rev2 without IMAP4rev1). Returns the status of
  * mailbox `name` (Unicode) without selecting it.
  */
 export async function status(

@@ -12,7 +12,11 @@ export type ThreadAlgorithm = 'ORDEREDSUBJECT' | 'REFERENCES' | 'REFS' | (string
 export interface ThreadOptions {
   /** UID THREAD: ids are UIDs. */
   uid?: boolean;
-  /** The CHARSET of the search keys (default UTF-8, which every THREAD server supports). */
+  /**
+   * The CHARSET of the search keys (default UTF-8, which every THREAD server
+   * supports); after `ENABLE UTF8=ACCEPT` only UTF-8 (RFC 6855 erratum 4029,
+   * else ImapArgumentError).
+   */
   charset?: string;
   /** Cancels the command: it rejects with an error of code `ABORTED`. */
   signal?: AbortSignal;

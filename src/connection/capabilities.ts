@@ -72,10 +72,14 @@ export class Capabilities {
     this.#encodeOptions = null;
   }
 
-  /** How literals are sent, from LITERAL+ / LITERAL- (IMAP4rev2 implies LITERAL-). */
+  /**
+   * How literals are sent, from LITERAL+ / LITERAL-; IMAP4rev2 alone implies
+   * LITERAL- for `{n+}` but not for binary `~{n+}` (RFC 9051 `literal8`).
+   */
   get literalMode(): LiteralMode {
     if (this.announced.has('LITERAL+')) return 'plus';
-    if (this.announced.has('LITERAL-') || this.announced.has('IMAP4REV2')) return 'minus';
+    if (this.announced.has('LITERAL-')) return 'minus';
+    if (this.announced.has('IMAP4REV2')) return 'rev2';
     return 'sync';
   }
 

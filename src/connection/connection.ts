@@ -402,7 +402,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     return this.#compression !== null;
   }
 
-  /** How literals are sent, from LITERAL+ / LITERAL- (IMAP4rev2 implies LITERAL-). */
+  /** How literals are sent, from LITERAL+ / LITERAL- (IMAP4rev2 alone: `rev2`, LITERAL- but for binary literals). */
   get literalMode(): LiteralMode {
     return this.#caps.literalMode;
   }

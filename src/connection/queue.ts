@@ -133,6 +133,10 @@ export const ENCODE_OPTIONS: Readonly<
     Object.freeze({ literalMode: 'minus', utf8: false }),
     Object.freeze({ literalMode: 'minus', utf8: true }),
   ],
+  rev2: [
+    Object.freeze({ literalMode: 'rev2', utf8: false }),
+    Object.freeze({ literalMode: 'rev2', utf8: true }),
+  ],
 };
 
 const NO_NAMES: ReadonlySet<string> = new Set();

@@ -53,7 +53,14 @@ export type LiteralMode =
   /** LITERAL+ (RFC 7888): `{n+}` for any size. */
   | 'plus'
   /** LITERAL- (RFC 7888): `{n+}` up to 4096 bytes, synchronizing above. */
-  | 'minus';
+  | 'minus'
+  /**
+   * IMAP4rev2 without LITERAL+ / LITERAL- announced (RFC 9051): `{n+}` up to
+   * 4096 bytes like LITERAL-, but binary literals always synchronizing
+   * (`~{n}`): RFC 9051's `literal8` has no `+`, and RFC 4466 4.3 allows
+   * `~{n+}` only with LITERAL+ (or LITERAL-).
+   */
+  | 'rev2';
 
 /** Options of {@link encodeCommand}. */
 export interface EncodeOptions {

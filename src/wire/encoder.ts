@@ -160,7 +160,10 @@ class Writer {
   /** Writes a literal: `{n}` / `{n+}` / `~{n}`, the continuation wait, the content. */
   literal(content: Buffer | Readable, size: number, binary: boolean, shown?: string): void {
     checkLiteralSize(size);
-    const sync = this.mode === 'sync' || (this.mode === 'minus' && size > LITERAL_MINUS_MAX);
+    const sync =
+      this.mode === 'sync' ||
+      (this.mode === 'rev2' && binary) ||
+      ((this.mode === 'minus' || this.mode === 'rev2') && size > LITERAL_MINUS_MAX);
     const header = (binary ? '~{' : '{') + size + (sync ? '}' : '+}');
     this.text += header + '\r\n';
     this.redacted += shown ?? header;

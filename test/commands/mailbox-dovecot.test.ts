@@ -561,6 +561,8 @@ describe('METADATA', () => {
     });
     expect(small.has('/private/comment')).toBe(false); // 'Grüße ✓' is 11 bytes of UTF-8
     expect(small.get('/shared/comment')?.toString()).toBe('two\r\nlines'); // 10 bytes
+    expect(small.longEntries).toBe(11); // OK [METADATA LONGENTRIES 11] (RFC 5464 4.2.1)
+    expect(got.longEntries).toBeNull();
 
     await setMetadata(conn, name, new Map([['/private/comment', null]]));
     const after = await getMetadata(conn, name, ['/private/comment']);

@@ -212,6 +212,37 @@ describe('capability checks happen before anything is sent', () => {
     await expectCapabilityError(ctx, () => status(ctx, 'INBOX', ['APPENDLIMIT']), 'APPENDLIMIT');
   });
 
+  it('APPENDLIMIT announced with its value (RFC 7889: APPENDLIMIT=n, as Gmail does) allows the STATUS item', async () => {
+    const ctx = new FakeContext('IMAP4rev1 LIST-STATUS APPENDLIMIT=35651584');
+    await status(ctx, 'INBOX', ['APPENDLIMIT']);
+    await list(ctx, '', '*', { return: { status: ['APPENDLIMIT'] } });
+    expect(wire(ctx, 0)).toBe('STATUS INBOX (APPENDLIMIT)');
+    expect(wire(ctx, 1)).toBe('LIST "" "*" RETURN (STATUS (APPENDLIMIT))');
+    const prefixOnly = new FakeContext('IMAP4rev1 APPENDLIMITX');
+    await expectCapabilityError(
+      prefixOnly,
+      () => status(prefixOnly, 'INBOX', ['APPENDLIMIT']),
+      'APPENDLIMIT',
+    );
+  });
+
+  it('RECENT (removed by IMAP4rev2) is refused in STATUS and LIST RETURN (STATUS) on an IMAP4rev2-only server', async () => {
+    const rev2 = new FakeContext('IMAP4rev2');
+    await expectCapabilityError(
+      rev2,
+      () => status(rev2, 'INBOX', ['MESSAGES', 'RECENT']),
+      'IMAP4rev1',
+    );
+    await expectCapabilityError(
+      rev2,
+      () => list(rev2, '', '*', { return: { status: ['RECENT'] } }),
+      'IMAP4rev1',
+    );
+    const both = new FakeContext('IMAP4rev1 IMAP4rev2');
+    await status(both, 'INBOX', ['RECENT']);
+    expect(wire(both)).toBe('STATUS INBOX (RECENT)');
+  });
+
   it('SELECT (CONDSTORE) needs CONDSTORE; QRESYNC must be offered and enabled', async () => {
     const ctx = new FakeContext('IMAP4rev1');
     await expectCapabilityError(ctx, () => select(ctx, 'INBOX', { condstore: true }), 'CONDSTORE');
@@ -340,6 +371,29 @@ describe('what the commands send', () => {
     const many = await appendMany(ctx, 'Sent', [{ message: 'a' }, { message: 'b', binary: true }]);
     expect(wire(ctx, 1)).toBe('APPEND Sent {1+} ~{1+}');
     expect(many).toEqual({ uidValidity: 38505, uids: [3956, 3957] });
+  });
+
+  it('GETMETADATA reports OK [METADATA LONGENTRIES n] as longEntries, still a Map of the values', async () => {
+    const ctx = new FakeContext(DOVECOT_CAPS, [
+      {
+        untagged: [
+          {
+            kind: 'untagged',
+            name: 'METADATA',
+            mailbox: 'INBOX',
+            entries: new Map([['/shared/comment', Buffer.from('short')]]),
+          },
+        ],
+        code: { name: 'METADATA', kind: 'LONGENTRIES', value: 2199 },
+      },
+      {},
+    ]);
+    const entries = ['/private/comment', '/shared/comment'];
+    const got = await getMetadata(ctx, 'INBOX', entries, { maxSize: 1024 });
+    expect(got).toBeInstanceOf(Map);
+    expect([...got.keys()]).toEqual(['/shared/comment']);
+    expect(got.longEntries).toBe(2199);
+    expect((await getMetadata(ctx, 'INBOX', entries)).longEntries).toBeNull();
   });
 
   it('without MULTIAPPEND, appendMany sends one APPEND per message', async () => {

@@ -1048,18 +1048,20 @@ describe('copy / move / expunge', () => {
     expect(r.expunged).toEqual([2]);
   });
 
-  it('without MOVE and UIDPLUS: refused (nothing sent) unless allowExpungeAll', async () => {
+  it('without MOVE and UIDPLUS: refused (nothing sent) unless allowExpungeAll; pins UIDs first', async () => {
     const ctx = new FakeContext([]);
     await expect(move(ctx, 1, 'Trash')).rejects.toBeInstanceOf(ImapCapabilityError);
     expect(ctx.sent).toEqual([]);
     ctx
+      .reply({ untagged: [fetchResp(1, { uid: 7 })] })
       .reply({})
       .reply({})
       .reply({ untagged: [{ kind: 'untagged', name: 'EXPUNGE', number: 1 }] });
     const r = await move(ctx, 1, 'Trash', { allowExpungeAll: true });
     expect(ctx.lines()).toEqual([
-      'T COPY 1 Trash',
-      'T STORE 1 +FLAGS.SILENT (\\Deleted)',
+      'T FETCH 1 (UID)',
+      'T UID COPY 7 Trash',
+      'T UID STORE 7 +FLAGS.SILENT (\\Deleted)',
       'T EXPUNGE',
     ]);
     expect(r.expunged).toEqual([1]);

@@ -336,15 +336,28 @@ describe('compileSearch: pipelining safety', () => {
 });
 
 describe('prepareSearchProgram', () => {
-  const ctx = (caps: string[], utf8 = false) => ({
+  const ctx = (caps: string[], utf8 = false, enabled: string[] = []) => ({
     hasCapability: (n: string) => caps.includes(n.toUpperCase()),
     utf8Enabled: utf8,
+    enabled: new Set(enabled),
   });
 
   it('checks the capabilities the keys need before anything is sent', () => {
     expect(() => prepareSearchProgram(ctx([]), { younger: 5 })).toThrow(ImapCapabilityError);
     expect(() => prepareSearchProgram(ctx([]), { emailId: 'abc' })).toThrow(/OBJECTID/);
     expect(prepareSearchProgram(ctx(['WITHIN']), { younger: 5 }).args).toHaveLength(2);
+  });
+
+  it('refuses RECENT, NEW and OLD (removed by IMAP4rev2) on an IMAP4rev2-only server', () => {
+    const rev2 = ctx(['IMAP4REV2']);
+    expect(() => prepareSearchProgram(rev2, { recent: true })).toThrow(ImapCapabilityError);
+    expect(() => prepareSearchProgram(rev2, { recent: false })).toThrow(/IMAP4rev1 only/);
+    expect(() => prepareSearchProgram(rev2, { new: true })).toThrow(ImapCapabilityError);
+    expect(() => prepareSearchProgram(rev2, { not: { old: true } })).toThrow(ImapCapabilityError);
+    expect(prepareSearchProgram(ctx(['IMAP4REV1', 'IMAP4REV2']), { old: true }).args).toHaveLength(
+      1,
+    );
+    expect(prepareSearchProgram(ctx([]), { new: true }).args).toHaveLength(1);
   });
 
   it('puts CHARSET first when needed, always for SORT/THREAD, and honours an override', () => {
@@ -360,5 +373,29 @@ describe('prepareSearchProgram', () => {
       'A1 SEARCH CHARSET UTF-8 SUBJECT {2+}\r\n\xc3\xa9\r\n',
     );
     expect(prepareSearchProgram(ctx([], true), { subject: 'é' }).args).toHaveLength(2);
+  });
+
+  it('after ENABLE UTF8=ACCEPT sends no CHARSET with SEARCH and only UTF-8 with SORT/THREAD (RFC 6855 3, erratum 4029)', () => {
+    const text = (args: CommandArg[]) => wire(args, { literalMode: 'plus', utf8: true })[0]!;
+    const accept = ctx(['UTF8=ACCEPT'], true, ['UTF8=ACCEPT']);
+    const search = prepareSearchProgram(accept, { seen: true }, { charset: 'utf-8' });
+    expect(search.charset).toBeNull();
+    expect(text(search.args)).toBe('A1 SEARCH SEEN\r\n');
+    expect(text(prepareSearchProgram(accept, { seen: true }, { charset: 'US-ASCII' }).args)).toBe(
+      'A1 SEARCH SEEN\r\n',
+    );
+    expect(() => prepareSearchProgram(accept, { seen: true }, { charset: 'ISO-8859-1' })).toThrow(
+      ImapArgumentError,
+    );
+    const sort = { charsetRequired: true };
+    expect(prepareSearchProgram(accept, { seen: true }, sort).charset).toBe('UTF-8');
+    expect(() =>
+      prepareSearchProgram(accept, { seen: true }, { ...sort, charset: 'US-ASCII' }),
+    ).toThrow(/only UTF-8/);
+    // IMAP4rev2 enabled without UTF8=ACCEPT: RFC 9051 keeps CHARSET.
+    const rev2 = ctx(['IMAP4REV2'], true, ['IMAP4REV2']);
+    expect(text(prepareSearchProgram(rev2, { seen: true }, { charset: 'ISO-8859-1' }).args)).toBe(
+      'A1 SEARCH CHARSET ISO-8859-1 SEEN\r\n',
+    );
   });
 });

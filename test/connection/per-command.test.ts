@@ -158,6 +158,11 @@ describe('Capabilities.encodeOptions', () => {
     expect(c.encodeOptions()).toEqual({ literalMode: 'minus', utf8: true });
     c.forget();
     expect(c.encodeOptions()).toEqual({ literalMode: 'sync', utf8: false });
+    // IMAP4rev2 alone implies LITERAL- but not ~{n+} (RFC 9051 literal8).
+    c.set(['IMAP4rev2']);
+    expect(c.encodeOptions()).toEqual({ literalMode: 'rev2', utf8: false });
+    c.set(['IMAP4rev2', 'LITERAL-']);
+    expect(c.encodeOptions()).toEqual({ literalMode: 'minus', utf8: false });
   });
 
   it('hands out one shared object per combination (the engine compares them by identity)', () => {

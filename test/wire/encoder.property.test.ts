@@ -113,7 +113,7 @@ const anyString = fc.oneof(
   fc.constantFrom('', 'NIL', 'nil', 'INBOX', 'inbox', 'a\r\nA2 LOGOUT'),
 );
 const options = fc.record({
-  literalMode: fc.constantFrom<LiteralMode>('sync', 'plus', 'minus'),
+  literalMode: fc.constantFrom<LiteralMode>('sync', 'plus', 'minus', 'rev2'),
   utf8: fc.boolean(),
 });
 

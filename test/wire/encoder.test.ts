@@ -243,6 +243,25 @@ describe('encodeCommand: literals', () => {
     ]);
   });
 
+  it('IMAP4rev2 alone (rev2): {n+} up to 4096 bytes, but literal8 always synchronizing ~{n}', () => {
+    const bin = Buffer.from([0, 1, 2, 0xff]);
+    expect(parts(enc([literal(bin, { binary: true })], { literalMode: 'rev2' }))).toEqual([
+      'a1 X ~{4}\r\n',
+      '+',
+      '\x00\x01\x02\xff\r\n',
+    ]);
+    expect(parts(enc([literal('abcd')], { literalMode: 'rev2' }))).toEqual([
+      'a1 X {4+}\r\nabcd\r\n',
+    ]);
+    expect(parts(enc([literal(Buffer.alloc(4097, 0x61))], { literalMode: 'rev2' }))[0]).toBe(
+      'a1 X {4097}\r\n',
+    );
+    // Explicit LITERAL- (with BINARY) keeps ~{n+} for small binary literals (RFC 7888, RFC 4466 4.3).
+    expect(parts(enc([literal(bin, { binary: true })], { literalMode: 'minus' }))).toEqual([
+      'a1 X ~{4+}\r\n\x00\x01\x02\xff\r\n',
+    ]);
+  });
+
   it('a non-binary literal with NUL is refused', () => {
     expect(() => literal(Buffer.from([0x61, 0]))).toThrow(ImapArgumentError);
     expect(() => enc([{ type: 'literal', value: Buffer.from([0]) }])).toThrow(/NUL/);

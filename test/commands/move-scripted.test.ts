@@ -1,0 +1,43 @@
+/**
+ * MOVE emulated on a scripted server without MOVE and UIDPLUS (which a real
+ * Dovecot never is), by sequence number: the server may send EXPUNGE during
+ * COPY (RFC 9051 7.5.1), so the messages are pinned by UID first and marked
+ * with UID STORE, never by the (renumbered) sequence numbers.
+ */
+import { expect, it, vi } from 'vitest';
+import { move } from '../../src/commands/move.js';
+import { useScriptedServers } from '../helpers/scripted-harness.js';
+
+vi.setConfig({ testTimeout: 10_000 });
+
+const { serve, connect } = useScriptedServers();
+
+it('sequence numbers are pinned by UID before COPY, so an EXPUNGE during COPY cannot shift the STORE', async () => {
+  const lines: string[] = [];
+  const server = await serve(async (c) => {
+    await c.write('* OK [CAPABILITY IMAP4rev1] ready\r\n');
+    await c.expect(/^\S+ SELECT INBOX$/);
+    await c.write('* 4 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n$tag OK [READ-WRITE] selected\r\n');
+    lines.push(await c.expect(/FETCH/));
+    await c.write('* 3 FETCH (UID 13)\r\n* 4 FETCH (UID 14)\r\n$tag OK fetched\r\n');
+    lines.push(await c.expect(/COPY/));
+    // Another client expunged message 2 meanwhile: the old 3 and 4 are now 2 and 3.
+    await c.write('* 2 EXPUNGE\r\n$tag OK copied\r\n');
+    lines.push(await c.expect(/STORE/));
+    await c.write('$tag OK stored\r\n');
+    lines.push(await c.expect(/EXPUNGE/));
+    await c.write('* 3 EXPUNGE\r\n* 2 EXPUNGE\r\n$tag OK expunged\r\n');
+  });
+  const conn = await connect(server);
+  await conn.run('SELECT', [{ type: 'atom', value: 'INBOX' }]);
+
+  const result = await move(conn, '3:4', 'Archive', { allowExpungeAll: true });
+
+  expect(lines.map((l) => l.replace(/^\S+ /, ''))).toEqual([
+    'FETCH 3:4 (UID)',
+    'UID COPY 13:14 Archive',
+    'UID STORE 13:14 +FLAGS.SILENT (\\Deleted)',
+    'EXPUNGE',
+  ]);
+  expect(result).toEqual({ copyUid: null, expunged: [3, 2], vanished: null, emulated: true });
+});
