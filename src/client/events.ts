@@ -32,7 +32,7 @@ export interface MailboxInfo {
 export interface ExistsEvent {
   /** The selected mailbox's name (Unicode). */
   path: string;
-  /** The number of messages now (when the resync completed). */
+  /** The number of messages now. */
   count: number;
   /** The number of messages before. */
   prevCount: number;

@@ -11,10 +11,11 @@ export interface ReconnectOptions {
   enabled?: boolean;
   /**
    * Attempts before giving up and closing the client (default 10; `Infinity`
-   * never gives up). A refused login ends the attempts at once: any NO or
-   * BAD to LOGIN / AUTHENTICATE, unless its response code says the refusal
-   * is temporary (UNAVAILABLE, INUSE, LIMIT), so rejected credentials are
-   * not retried into an account lockout.
+   * never gives up). A refused login ends the attempts at once when it says
+   * the credentials were rejected (a NO without a response code, a BAD, or
+   * AUTHENTICATIONFAILED, AUTHORIZATIONFAILED, EXPIRED, PRIVACYREQUIRED,
+   * CONTACTADMIN), so they are not retried into an account lockout; a
+   * refusal with another code (UNAVAILABLE, INUSE, LIMIT, ALERT...) is retried.
    */
   maxAttempts?: number;
   /**

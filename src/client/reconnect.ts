@@ -64,10 +64,14 @@ function isLoginCommand(err: ImapProtocolError): boolean {
 /**
  * True when reconnecting again is pointless: the credentials were refused,
  * or the error is not about the connection at all (a bug, bad options).
- * Any NO or BAD to LOGIN / AUTHENTICATE is a refusal (RFC 9051 6.2.3: NO
- * means the credentials were rejected), whatever its text, unless its
- * response code is a transient one (UNAVAILABLE, INUSE, LIMIT): retrying
- * rejected credentials risks locking the account.
+ * A refused LOGIN / AUTHENTICATE is final when its response code says the
+ * credentials or the account are the problem (AUTHENTICATIONFAILED and the
+ * like), when it has no code at all (RFC 9051 6.2.3: a NO means the
+ * credentials were rejected, as in Exchange's `NO LOGIN failed.`), and on
+ * BAD; retrying rejected credentials risks locking the account. It is
+ * retried when its code is another one: the transient UNAVAILABLE, INUSE,
+ * LIMIT, or e.g. Gmail's `NO [ALERT] Too many simultaneous connections`,
+ * which a later attempt gets past once the dropped session is gone.
  */
 export function isFatalReconnectError(err: unknown): boolean {
   if (err instanceof ImapConnectionError) {
@@ -77,7 +81,9 @@ export function isFatalReconnectError(err: unknown): boolean {
   if (err instanceof ImapProtocolError) {
     const code = err.responseCode?.name;
     if (code !== undefined && FATAL_LOGIN_CODES.has(code)) return true;
-    return isLoginCommand(err) && (code === undefined || !TRANSIENT_LOGIN_CODES.has(code));
+    if (!isLoginCommand(err)) return false;
+    if (err.status === 'BAD') return code === undefined || !TRANSIENT_LOGIN_CODES.has(code);
+    return code === undefined;
   }
   // Argument, state, capability and SASL errors would fail the same way again.
   return err instanceof ImapError;

@@ -45,7 +45,8 @@ describe('backoff', () => {
     });
     expect(isFatalReconnectError(authFailed)).toBe(true);
     expect(isFatalReconnectError(unavailable)).toBe(false);
-    // Any other refusal of LOGIN / AUTHENTICATE: the credentials were rejected.
+    // A refusal of LOGIN / AUTHENTICATE without a code, or a BAD: the
+    // credentials (or the command) were rejected; another code: retried.
     const login = (status: 'NO' | 'BAD', command: string, code?: SimpleResponseCodeName) =>
       new ImapProtocolError(status, 'failed', {
         command,
@@ -53,7 +54,10 @@ describe('backoff', () => {
       });
     expect(isFatalReconnectError(login('NO', 'A1 LOGIN u [redacted]'))).toBe(true);
     expect(isFatalReconnectError(login('BAD', 'A1 AUTHENTICATE PLAIN [redacted]'))).toBe(true);
-    expect(isFatalReconnectError(login('NO', 'A1 LOGIN u [redacted]', 'SERVERBUG'))).toBe(true);
+    expect(isFatalReconnectError(login('NO', 'A1 LOGIN u [redacted]', 'SERVERBUG'))).toBe(false);
+    // Gmail's answer while the dropped session still counts: NO [ALERT] Too many simultaneous connections.
+    expect(isFatalReconnectError(login('NO', 'A1 AUTHENTICATE XOAUTH2', 'ALERT'))).toBe(false);
+    expect(isFatalReconnectError(login('BAD', 'A1 LOGIN u [redacted]', 'ALERT'))).toBe(true);
     expect(isFatalReconnectError(login('NO', 'A1 LOGIN u [redacted]', 'UNAVAILABLE'))).toBe(false);
     expect(isFatalReconnectError(login('NO', 'A1 AUTHENTICATE PLAIN', 'INUSE'))).toBe(false);
     // A NO to another command (e.g. a resync's FETCH) is retried.
