@@ -5,7 +5,7 @@ import type { Logger, Security } from '../connection/types.js';
 import { ImapConnectionError, ImapError, ImapLimitError } from '../model/errors.js';
 import type { ContinuationResponse, UntaggedResponse } from '../model/response.js';
 import { Secret } from '../model/secret.js';
-import { raw as rawArg, literal, list, secret } from '../wire/args.js';
+import { raw as rawArg, rawBytes, literal, list, secret } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
 import type { LiteralSink, LiteralStartInfo } from '../wire/parser-options.js';
 import { COMMAND_STATES, type ImaplibState } from './commands-table.js';
@@ -410,7 +410,8 @@ export class IMAP4 {
     try {
       for (const arg of args) {
         if (arg === null || arg === undefined) continue;
-        cmdArgs.push(rawArg(toText(arg)));
+        // Bytes go out exactly as given (as CPython sends them), text as UTF-8.
+        cmdArgs.push(typeof arg === 'string' ? rawArg(arg) : rawBytes(arg));
       }
     } catch (err) {
       throw this.wrapError(err, name);
@@ -578,7 +579,7 @@ export class IMAP4 {
   }
 
   /** COPY `message_set` (sequence numbers, sent as given) to `new_mailbox`. */
-  async copy(message_set: string, new_mailbox: string): Promise<ImaplibResult> {
+  async copy(message_set: string | Buffer, new_mailbox: string): Promise<ImaplibResult> {
     return this.plainCommand('COPY', message_set, new_mailbox);
   }
 
@@ -613,7 +614,10 @@ export class IMAP4 {
   }
 
   /** FETCH `message_parts` (e.g. `(FLAGS BODY[])`, sent as given) of `message_set`; data is the FETCH responses, a literal giving a `[prefix, bytes]` pair. */
-  async fetch(message_set: string, message_parts: string): Promise<ImaplibResult> {
+  async fetch(
+    message_set: string | Buffer,
+    message_parts: string | Buffer,
+  ): Promise<ImaplibResult> {
     return this.commandUntagged('FETCH', 'FETCH', message_set, message_parts);
   }
 
@@ -723,9 +727,9 @@ export class IMAP4 {
     return this.plainCommand('RENAME', oldmailbox, newmailbox);
   }
 
-  /** SEARCH; `charset` null for none; criteria are sent as given. */
-  async search(charset: string | null, ...criteria: string[]): Promise<ImaplibResult> {
-    if (charset) {
+  /** SEARCH; `charset` null for none; criteria (text, or bytes sent unchanged; null skipped) are sent as given. */
+  async search(charset: string | Buffer | null, ...criteria: ImaplibArg[]): Promise<ImaplibResult> {
+    if (charset !== null && charset !== undefined && charset.length > 0) {
       if (this.utf8_enabled) {
         throw new ImaplibError('Non-None charset not valid in UTF8 mode', 'ARGUMENT');
       }
@@ -735,7 +739,7 @@ export class IMAP4 {
   }
 
   /** SELECT (or EXAMINE when `readonly`); data is the EXISTS count. */
-  async select(mailbox = 'INBOX', readonly = false): Promise<ImaplibResult> {
+  async select(mailbox: string | Buffer = 'INBOX', readonly = false): Promise<ImaplibResult> {
     this.untagged_responses = emptyResponses();
     this.is_readonly = readonly;
     const name = readonly ? 'EXAMINE' : 'SELECT';
@@ -755,7 +759,9 @@ export class IMAP4 {
     }
     this.state = 'SELECTED';
     if ('READ-ONLY' in this.untagged_responses && !readonly) {
-      throw new ImaplibReadonly(`${mailbox} is not writable`);
+      throw new ImaplibReadonly(
+        `${typeof mailbox === 'string' ? mailbox : reprBytes(mailbox)} is not writable`,
+      );
     }
     return [typ, this.untagged_responses['EXISTS'] ?? [null]];
   }
@@ -778,8 +784,8 @@ export class IMAP4 {
   /** SORT (RFC 5256): `sort_criteria` gets parentheses if it lacks them; data is the SORT response's numbers. */
   async sort(
     sort_criteria: string,
-    charset: string,
-    ...search_criteria: string[]
+    charset: string | Buffer | null,
+    ...search_criteria: ImaplibArg[]
   ): Promise<ImaplibResult> {
     const crit =
       sort_criteria.startsWith('(') && sort_criteria.endsWith(')')
@@ -815,7 +821,11 @@ export class IMAP4 {
   }
 
   /** STORE: `command` is e.g. `+FLAGS`; `flags` gets parentheses if it lacks them; data is the FETCH responses. */
-  async store(message_set: string, command: string, flags: string): Promise<ImaplibResult> {
+  async store(
+    message_set: string | Buffer,
+    command: string,
+    flags: string,
+  ): Promise<ImaplibResult> {
     const f = flags.startsWith('(') && flags.endsWith(')') ? flags : `(${flags})`;
     return this.commandUntagged('STORE', 'FETCH', message_set, command, f);
   }
@@ -828,8 +838,8 @@ export class IMAP4 {
   /** THREAD (RFC 5256) with `threading_algorithm` (e.g. `REFERENCES`): data is the THREAD response. */
   async thread(
     threading_algorithm: string,
-    charset: string,
-    ...search_criteria: string[]
+    charset: string | Buffer | null,
+    ...search_criteria: ImaplibArg[]
   ): Promise<ImaplibResult> {
     return this.commandUntagged(
       'THREAD',
@@ -841,7 +851,7 @@ export class IMAP4 {
   }
 
   /** UID <command> ...: data from SEARCH/SORT/THREAD or FETCH responses. */
-  async uid(command: string, ...args: string[]): Promise<ImaplibResult> {
+  async uid(command: string, ...args: ImaplibArg[]): Promise<ImaplibResult> {
     const cmd = command.toUpperCase();
     const allowed = COMMAND_STATES.get(cmd);
     if (!allowed) throw new ImaplibError(`Unknown IMAP4 UID command: ${cmd}`, 'ARGUMENT');
@@ -871,7 +881,7 @@ export class IMAP4 {
   }
 
   /** Any command imaplib does not know, allowed in the current state. */
-  async xatom(name: string, ...args: string[]): Promise<ImaplibResult> {
+  async xatom(name: string, ...args: ImaplibArg[]): Promise<ImaplibResult> {
     const upper = name.toUpperCase();
     if (!COMMAND_STATES.has(upper)) COMMAND_STATES.set(upper, [this.state]);
     return this.simpleCommand(upper, args);

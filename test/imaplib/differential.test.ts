@@ -148,6 +148,23 @@ describe('imaplib facade gives the same [typ, data] as CPython imaplib', () => {
     ]);
   });
 
+  it('bytes arguments are sent unchanged: 8-bit search keys find the message', async () => {
+    const utf8 = (s: string) => ({ bytes: Buffer.from(s, 'utf8').toString('latin1') });
+    const r = await compare('IMAP4', [
+      login(),
+      { method: 'select', args: ['INBOX', 1] },
+      { method: 'search', args: ['UTF-8', { bytes: 'SUBJECT' }, utf8('"Café"')] },
+      { method: 'search', args: [{ bytes: 'UTF-8' }, null, 'SUBJECT', utf8('"crème brûlée"')] },
+      { method: 'uid', args: ['SEARCH', 'CHARSET', 'UTF-8', 'SUBJECT', utf8('"Résumé"')] },
+      { method: 'fetch', args: [{ bytes: '7' }, { bytes: '(FLAGS)' }] },
+      { method: 'logout' },
+    ]);
+    // Message 7 is "Café crème brûlée" (scripts/test-server/SEED.md); Dovecot
+    // takes 8-bit text quoted, not as an atom.
+    expect(r[2]).toEqual({ ok: [{ s: 'OK' }, [{ b: '7' }]] });
+    expect(r[3]).toEqual({ ok: [{ s: 'OK' }, [{ b: '7' }]] });
+  });
+
   it('module helpers agree on a table of inputs', async () => {
     const helpers: Step[] = [
       { method: '_helper', args: ['Int2AP', 0] },

@@ -52,6 +52,10 @@ def main():
         method = step["method"]
         args = [dec(a) for a in step.get("args", [])]
         try:
+            if method == "_set":
+                setattr(M, args[0], args[1])
+                out.append({"ok": None})
+                continue
             if method == "_attr":
                 out.append({"ok": enc(getattr(M, args[0]))})
                 continue

@@ -1,0 +1,118 @@
+/**
+ * The imaplib facade against scripted servers, where the exact bytes on the
+ * wire (or a response Dovecot never sends) decide: bytes arguments, the
+ * `literal` attribute, APPEND in UTF-8 mode, STARTTLS's result, the debug
+ * trace switched on later, refused greetings, authobject results and large
+ * literals.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import * as imaplib from '../../src/imaplib/index.js';
+import {
+  startScriptedServer,
+  type ScriptedConnection,
+  type ScriptedServer,
+} from '../helpers/scripted-server.js';
+
+vi.setConfig({ testTimeout: 20_000 });
+
+const servers: ScriptedServer[] = [];
+const clients: imaplib.IMAP4[] = [];
+afterEach(async () => {
+  for (const M of clients.splice(0)) M.shutdown();
+  for (const s of servers.splice(0)) await s.close();
+});
+
+const PREAUTH = '* PREAUTH [CAPABILITY IMAP4rev1] ready\r\n';
+
+/** A PREAUTH server announcing `caps`, then running `rest`. */
+async function scripted(
+  caps: string,
+  rest: (c: ScriptedConnection) => Promise<void>,
+  greeting = PREAUTH,
+): Promise<ScriptedServer> {
+  const server = await startScriptedServer(async (c) => {
+    await c.write(greeting);
+    await c.expect(/^\S+ CAPABILITY$/);
+    await c.write(`* CAPABILITY ${caps}\r\n$tag OK caps\r\n`);
+    await rest(c);
+    await c.closed();
+  });
+  servers.push(server);
+  return server;
+}
+
+async function connect(server: ScriptedServer, options?: imaplib.IMAP4Options) {
+  const M = await imaplib.IMAP4.connect('127.0.0.1', server.port, options);
+  clients.push(M);
+  return M;
+}
+
+/** What the client sent, as bytes, from the first line matching `start` on. */
+function sentFrom(server: ScriptedServer, start: string): Buffer {
+  const all = server.received();
+  const at = all.indexOf(start);
+  expect(at).toBeGreaterThanOrEqual(0);
+  return all.subarray(at);
+}
+
+describe('bytes arguments', () => {
+  it('are sent exactly as given: a UTF-8 mailbox name and search key after ENABLE UTF8=ACCEPT', async () => {
+    const server = await scripted('IMAP4rev1 ENABLE UTF8=ACCEPT', async (c) => {
+      await c.expect(/^\S+ ENABLE UTF8=ACCEPT$/);
+      await c.write('* ENABLED UTF8=ACCEPT\r\n$tag OK enabled\r\n');
+      await c.expect(/^\S+ SELECT /);
+      await c.write('* 2 EXISTS\r\n$tag OK [READ-WRITE] selected\r\n');
+      await c.expect(/^\S+ SEARCH /);
+      await c.write('* SEARCH 2\r\n$tag OK searched\r\n');
+      await c.expect(/^\S+ UID FETCH /);
+      await c.write('$tag OK fetched\r\n');
+    });
+    const M = await connect(server);
+    await M.enable('UTF8=ACCEPT');
+    const name = Buffer.from('"Entwürfe/Café"', 'utf8');
+    expect(await M.select(name)).toEqual(['OK', [Buffer.from('2')]]);
+    expect(await M.search(null, Buffer.from('SUBJECT'), Buffer.from('café', 'utf8'))).toEqual([
+      'OK',
+      [Buffer.from('2')],
+    ]);
+    await M.uid('FETCH', Buffer.from('2'), null, '(FLAGS)');
+    const sent = sentFrom(server, ' SELECT ');
+    const tag = (line: string) => line.split(' ')[0]!;
+    const lines = sent.toString('latin1').split('\r\n');
+    expect(sent).toEqual(
+      Buffer.concat([
+        Buffer.from(' SELECT "Entwürfe/Café"\r\n', 'utf8'),
+        Buffer.from(`${tag(lines[1]!)} SEARCH SUBJECT café\r\n`, 'utf8'),
+        Buffer.from(`${tag(lines[2]!)} UID FETCH 2 (FLAGS)\r\n`, 'utf8'),
+      ]),
+    );
+  });
+
+  it('8-bit bytes are not re-encoded in ASCII mode either; CR, LF and NUL in bytes are refused', async () => {
+    const server = await scripted('IMAP4rev1', async (c) => {
+      await c.expect(/^\S+ SELECT INBOX$/);
+      await c.write('* 1 EXISTS\r\n$tag OK [READ-WRITE] selected\r\n');
+      await c.expect(/^\S+ SEARCH /);
+      await c.write('* SEARCH\r\n$tag OK searched\r\n');
+      await c.expect(/^\S+ NOOP$/);
+      await c.write('$tag OK noop\r\n');
+    });
+    const M = await connect(server);
+    await M.select();
+    await M.search('ISO-8859-1', 'SUBJECT', Buffer.from([0x63, 0x61, 0x66, 0xe9]));
+    for (const bad of [Buffer.from('a\r\nb'), Buffer.from('a\nb'), Buffer.from([0x61, 0])]) {
+      const err = await M.search(null, bad).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(imaplib.IMAP4.error);
+      expect(err).not.toBeInstanceOf(imaplib.IMAP4.abort);
+    }
+    expect((await M.noop())[0]).toBe('OK');
+    const sent = sentFrom(server, ' SEARCH ');
+    expect(sent.subarray(0, sent.indexOf('\r\n'))).toEqual(
+      Buffer.concat([
+        Buffer.from(' SEARCH CHARSET ISO-8859-1 SUBJECT '),
+        Buffer.from([0x63, 0x61, 0x66, 0xe9]),
+      ]),
+    );
+    expect(sent.toString('latin1')).not.toMatch(/SEARCH a/);
+  });
+});
