@@ -157,6 +157,8 @@ export class IMAP4 {
   private streamedBytes = 0;
   /** What `untagged_responses` holds, counted as recorded (an upper bound: consumed data is not subtracted). */
   private heldBytes = 0;
+  /** True while idle() captures untagged responses for its loop instead of `untagged_responses`. */
+  private idleCapture = false;
   /** Set when `untagged_responses` went over the limit: raised when the running (or next) command ends. */
   private heldOverflow: ImaplibError | null = null;
   /** The engine connection; null before `open()` and after `shutdown()`. */
@@ -243,6 +245,13 @@ export class IMAP4 {
   }
 
   private onUntagged(response: UntaggedResponse): void {
+    // While idle() captures, its loop gets the responses instead (CPython 3.14).
+    if (this.idleCapture) return;
+    this.record(response);
+  }
+
+  /** Records `response` in `untagged_responses`, within maxCollectedBytes. */
+  private record(response: UntaggedResponse): void {
     const raw = response.raw;
     if (!raw) return;
     if (this.heldOverflow !== null && response.name !== 'BYE') {
@@ -890,7 +899,9 @@ export class IMAP4 {
   /**
    * IDLE (RFC 2177, Python 3.14's `idle()`): yields `[typ, [data]]` for each
    * untagged response until `duration` seconds pass or the loop breaks;
-   * DONE is then sent and the tagged response awaited.
+   * DONE is then sent and the tagged response awaited. As in CPython, the
+   * responses the loop gets are not recorded in `untagged_responses`; those
+   * received and not yet delivered when the loop ends are, in order.
    */
   async *idle(duration?: number): AsyncGenerator<[string, UntaggedItem[]], void, void> {
     const connection = this.requireConnection();
@@ -898,22 +909,38 @@ export class IMAP4 {
     if (!allowed.includes(this.state)) {
       throw new ImaplibError(`command IDLE illegal in state ${this.state}`, 'STATE');
     }
-    const queue: Array<[string, UntaggedItem[]]> = [];
+    const queue: Array<{ item: [string, UntaggedItem[]]; response: UntaggedResponse }> = [];
     let wake: (() => void) | null = null;
     // A consumer slower than the server: reading pauses while IDLE_HIGH_WATER
     // responses wait (CPython reads only as the loop asks), so they cannot pile up.
     let resume: (() => void) | null = null;
     let stopped = false;
-    const handle = await connection.idle({
-      onUntagged: (response: UntaggedResponse) => {
-        if (!response.raw || stopped) return;
-        const scratch = emptyResponses();
-        const typ = recordUntagged(scratch, response.raw);
-        if (typ) queue.push([typ, scratch[typ]!]);
-        if (resume === null && queue.length >= IDLE_HIGH_WATER) resume = connection.pauseReading();
-        wake?.();
-      },
-    });
+    /** Ends the capture: what the loop did not get goes to `untagged_responses`. */
+    const stopCapture = (): void => {
+      stopped = true;
+      this.idleCapture = false;
+      for (const { response } of queue) this.record(response);
+      queue.length = 0;
+    };
+    this.idleCapture = true;
+    let handle;
+    try {
+      handle = await connection.idle({
+        onUntagged: (response: UntaggedResponse) => {
+          if (!response.raw || stopped) return;
+          const scratch = emptyResponses();
+          const typ = recordUntagged(scratch, response.raw);
+          if (typ) queue.push({ item: [typ, scratch[typ]!], response });
+          if (resume === null && queue.length >= IDLE_HIGH_WATER) {
+            resume = connection.pauseReading();
+          }
+          wake?.();
+        },
+      });
+    } catch (err) {
+      stopCapture();
+      throw err;
+    }
     const release = (): void => {
       const r = resume;
       resume = null;
@@ -923,7 +950,7 @@ export class IMAP4 {
     try {
       for (;;) {
         while (queue.length > 0) {
-          yield queue.shift()!;
+          yield queue.shift()!.item;
           if (resume !== null && queue.length <= IDLE_HIGH_WATER / 2) release();
         }
         const left = deadline - Date.now();
@@ -937,8 +964,7 @@ export class IMAP4 {
         wake = null;
       }
     } finally {
-      stopped = true; // the loop is over: nothing more is queued, nor reading paused
-      queue.length = 0;
+      stopCapture(); // the loop is over: nothing more is queued, nor reading paused
       release(); // DONE's completion must be read
       await handle.done();
     }
