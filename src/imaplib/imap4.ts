@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from 'node:buffer';
 import { createHmac, randomInt } from 'node:crypto';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { ImapConnection } from '../connection/connection.js';
@@ -55,6 +56,15 @@ export interface IMAP4Options {
    * selected the mailbox.
    */
   maxCollectedBytes?: number;
+  /**
+   * Largest literal the facade reads, in bytes (default 2 GiB, like
+   * maxCollectedBytes; at most Node's Buffer limit,
+   * `buffer.constants.MAX_LENGTH`). CPython reads literals of any size; a
+   * larger one aborts the connection with `IMAP4.abort` (code LIMIT). A
+   * FETCH literal is received straight into one Buffer of its size. The
+   * literals of one response may total this or 2 GiB, whichever is more.
+   */
+  maxLiteralSize?: number;
 }
 
 const ALLOWED_VERSIONS = ['IMAP4REV1', 'IMAP4'];
@@ -63,11 +73,10 @@ const MAX_LINE = 1_000_000;
 /** FETCH responses are recorded from the 'untagged' event; collecting them lets their literals stream. */
 const COLLECT_FETCH = ['FETCH'];
 const EMPTY = Buffer.alloc(0);
-/** The parser's default maxLiteralSize and maxResponseBytes, kept for streamed literals. */
-const MAX_LITERAL = 64 * 1024 * 1024;
-const MAX_RESPONSE = 256 * 1024 * 1024;
 /** Default of IMAP4Options.maxCollectedBytes: 2 GiB, far above what CPython scripts fetch in one call. */
 const DEFAULT_MAX_HELD = 2 * 1024 * 1024 * 1024;
+/** Default of IMAP4Options.maxLiteralSize, and the least a response's literals may total. */
+const DEFAULT_MAX_LITERAL = 2 * 1024 * 1024 * 1024;
 /** Responses idle() holds for a slow consumer before it pauses reading. */
 const IDLE_HIGH_WATER = 256;
 /** What each recorded response counts beyond its bytes. */
@@ -191,6 +200,18 @@ export class IMAP4 {
   async open(host = 'localhost', port?: number, options: IMAP4Options = {}): Promise<void> {
     this.host = host || 'localhost';
     this.port = port ?? (this.constructor as typeof IMAP4).defaultPort;
+    const maxLiteral = options.maxLiteralSize;
+    if (
+      maxLiteral !== undefined &&
+      (!Number.isSafeInteger(maxLiteral) ||
+        maxLiteral < 0 ||
+        maxLiteral > bufferConstants.MAX_LENGTH)
+    ) {
+      throw new ImaplibError(
+        `maxLiteralSize must be an integer from 0 to ${bufferConstants.MAX_LENGTH}, not ${String(maxLiteral)}`,
+        'ARGUMENT',
+      );
+    }
     this.options = options;
     if (options.debug !== undefined) this.debug = options.debug;
     const connection = await this.openConnection();
@@ -210,6 +231,7 @@ export class IMAP4 {
       tagPrefix: this.tagpre.toString('latin1'),
       timeouts: ms === undefined ? undefined : { connect: ms, greeting: ms, tls: ms, command: ms },
       logger: this.debug >= 4 ? (this.options.logger ?? stderrLogger()) : this.options.logger,
+      limits: { maxLiteralSize: this.maxLiteral(), maxResponseBytes: this.maxResponse() },
       // Every FETCH literal of a command is streamed into one exactly-sized
       // Buffer (literalSink), so the socket's chunks are not kept alive by
       // the data handed out, nor concatenated into a second copy.
@@ -268,6 +290,16 @@ export class IMAP4 {
     if (this.heldBytes > this.maxHeld()) this.checkHeld(typ);
   }
 
+  /** The largest literal read (IMAP4Options.maxLiteralSize). */
+  private maxLiteral(): number {
+    return this.options.maxLiteralSize ?? DEFAULT_MAX_LITERAL;
+  }
+
+  /** The most a response's literals may total. */
+  private maxResponse(): number {
+    return Math.max(this.maxLiteral(), DEFAULT_MAX_LITERAL);
+  }
+
   /** The limit on what `untagged_responses` holds. */
   private maxHeld(): number {
     return this.options.maxCollectedBytes ?? DEFAULT_MAX_HELD;
@@ -305,18 +337,19 @@ export class IMAP4 {
 
   /**
    * Receives a streamed FETCH literal into one Buffer of its announced size
-   * (its only copy). The parser's default limits still hold: a literal over
-   * maxLiteralSize is left to the parser (which refuses it), and one that
-   * would take a response's streamed bytes over maxResponseBytes fails the
-   * command.
+   * (its only copy). The parser's limits (set from maxLiteralSize) still
+   * hold: a literal over maxLiteralSize is left to the parser (which refuses
+   * it), and one that would take a response's streamed bytes over
+   * maxResponse() fails the command.
    */
   private readonly literalSink = (info: LiteralStartInfo): LiteralSink | null => {
     const size = info.size;
-    if (size > MAX_LITERAL) return null;
-    if (this.streamedBytes + size > MAX_RESPONSE) {
+    if (size > this.maxLiteral()) return null;
+    const maxResponse = this.maxResponse();
+    if (this.streamedBytes + size > maxResponse) {
       throw new ImapLimitError(
         'maxResponseBytes',
-        `response with literals over the ${MAX_RESPONSE}-byte limit (a ${size}-byte literal after ${this.streamedBytes} bytes)`,
+        `response with literals over the ${maxResponse}-byte limit (a ${size}-byte literal after ${this.streamedBytes} bytes)`,
       );
     }
     const buf = Buffer.allocUnsafe(size);

@@ -116,3 +116,55 @@ describe('bytes arguments', () => {
     expect(sent.toString('latin1')).not.toMatch(/SEARCH a/);
   });
 });
+
+describe('large literals', () => {
+  /** A server answering FETCH 1 with a BODY[] literal of `size` bytes, sent in 1 MiB writes of one reused Buffer. */
+  async function fetchServer(size: number, options?: imaplib.IMAP4Options) {
+    const chunk = Buffer.alloc(1024 * 1024, 0x61);
+    const server = await scripted('IMAP4rev1', async (c) => {
+      await c.expect(/^\S+ SELECT INBOX$/);
+      await c.write('* 1 EXISTS\r\n$tag OK [READ-WRITE] selected\r\n');
+      await c.expect(/^\S+ FETCH 1 \(BODY\[\]\)$/);
+      await c.write(`* 1 FETCH (BODY[] {${size}}\r\nB`);
+      for (let left = size - 2; left > 0; left -= chunk.length) {
+        await c.write(left >= chunk.length ? chunk : chunk.subarray(0, left));
+      }
+      await c.write('Z)\r\n$tag OK fetched\r\n');
+      await c.expect(/^\S+ NOOP$/);
+      await c.write('$tag OK noop\r\n');
+    });
+    const M = await connect(server, options);
+    await M.select();
+    return M;
+  }
+
+  it('a literal over the old 64 MiB limit is read (CPython reads any size)', async () => {
+    const size = 64 * 1024 * 1024 + 1000;
+    const M = await fetchServer(size);
+    const [typ, data] = await M.fetch('1', '(BODY[])');
+    expect(typ).toBe('OK');
+    const [prefix, body] = data[0] as [Buffer, Buffer];
+    expect(prefix).toEqual(Buffer.from(`1 (BODY[] {${size}}`));
+    expect(body.length).toBe(size);
+    expect([body[0], body[1], body[size - 2], body[size - 1]]).toEqual([0x42, 0x61, 0x61, 0x5a]);
+    expect(data[1]).toEqual(Buffer.from(')'));
+    expect((await M.noop())[0]).toBe('OK');
+  });
+
+  it('the maxLiteralSize option sets the limit: a larger literal aborts', async () => {
+    const M = await fetchServer(5000, { maxLiteralSize: 4999 });
+    const err = await M.fetch('1', '(BODY[])').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(imaplib.IMAP4.abort);
+    expect((err as Error).message).toMatch(/4999/);
+    expect((err as InstanceType<typeof imaplib.IMAP4.abort>).code).toBe('LIMIT');
+    const N = await fetchServer(5000, { maxLiteralSize: 5000 });
+    const [, data] = await N.fetch('1', '(BODY[])');
+    expect((data[0] as [Buffer, Buffer])[1].length).toBe(5000);
+  });
+
+  it.each([-1, 1.5, 2 ** 40])('refuses maxLiteralSize %s', async (bad) => {
+    await expect(imaplib.IMAP4.connect('127.0.0.1', 1, { maxLiteralSize: bad })).rejects.toThrow(
+      /maxLiteralSize must be an integer/,
+    );
+  });
+});
