@@ -6,7 +6,7 @@ import type { Logger, Security } from '../connection/types.js';
 import { ImapConnectionError, ImapError, ImapLimitError } from '../model/errors.js';
 import type { ContinuationResponse, UntaggedResponse } from '../model/response.js';
 import { Secret } from '../model/secret.js';
-import { raw as rawArg, rawBytes, literal, list, secret } from '../wire/args.js';
+import { raw as rawArg, rawBytes, literal as literalArg, list, secret } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
 import type { LiteralSink, LiteralStartInfo } from '../wire/parser-options.js';
 import { COMMAND_STATES, type ImaplibState } from './commands-table.js';
@@ -144,6 +144,15 @@ export class IMAP4 {
     string,
     ImaplibResult | null
   >;
+  /**
+   * imaplib's `literal`: bytes the next command sends as a literal after
+   * its arguments (` {n}`, then the bytes once the server says `+`); the
+   * command clears it. A string is sent as UTF-8. The idiom for non-ASCII
+   * search text: `M.literal = Buffer.from('Подписка'); await M.uid('SEARCH',
+   * 'CHARSET', 'UTF-8', 'SUBJECT')`. `append()` and `authenticate()` replace
+   * it, as in CPython.
+   */
+  literal: Buffer | string | null = null;
   /** The text of the last continuation response. */
   continuation_response: Buffer = Buffer.alloc(0);
   /** True when the selected mailbox was opened read-only (`select(mailbox, true)`). */
@@ -434,6 +443,7 @@ export class IMAP4 {
   ): Promise<ImaplibResult> {
     const allowed = COMMAND_STATES.get(name);
     if (allowed && !allowed.includes(this.state)) {
+      this.literal = null;
       throw new ImaplibError(
         `command ${name} illegal in state ${this.state}, only allowed in states ${allowed.join(', ')}`,
         'STATE',
@@ -449,16 +459,19 @@ export class IMAP4 {
     this.leaveRawMode(connection);
     this.resetStreamed();
     const cmdArgs: CommandArg[] = [];
+    const userLiteral = this.literal;
+    this.literal = null;
     try {
       for (const arg of args) {
         if (arg === null || arg === undefined) continue;
         // Bytes go out exactly as given (as CPython sends them), text as UTF-8.
         cmdArgs.push(typeof arg === 'string' ? rawArg(arg) : rawBytes(arg));
       }
+      if (extra.literal) cmdArgs.push(extra.literal);
+      if (userLiteral !== null && userLiteral !== undefined) cmdArgs.push(literalArg(userLiteral));
     } catch (err) {
       throw this.wrapError(err, name);
     }
-    if (extra.literal) cmdArgs.push(extra.literal);
     // The engine's tag, as sent: imaplib's tagged_commands holds it while pending.
     let tag = '';
     const logout = name === 'LOGOUT';
@@ -571,6 +584,7 @@ export class IMAP4 {
     date_time: number | Date | StructTime | string | null,
     message: Buffer | string,
   ): Promise<ImaplibResult> {
+    this.literal = null; // CPython's append() sets it to the message
     const box = mailbox || 'INBOX';
     let f: string | null = null;
     if (flags) f = flags.startsWith('(') && flags.endsWith(')') ? flags : `(${flags})`;
@@ -583,8 +597,8 @@ export class IMAP4 {
       'latin1',
     );
     const lit = this.utf8_enabled
-      ? list([literal(body, { binary: false })])
-      : literal(body, { binary: false });
+      ? list([literalArg(body, { binary: false })])
+      : literalArg(body, { binary: false });
     const args: ImaplibArg[] = [box, f, dt];
     if (this.utf8_enabled) args.push('UTF8');
     return this.simpleCommand('APPEND', args, { literal: lit });
@@ -593,6 +607,7 @@ export class IMAP4 {
   /** AUTHENTICATE with `authobject` answering each (decoded) challenge. */
   async authenticate(mechanism: string, authobject: Authobject): Promise<ImaplibResult> {
     const mech = mechanism.toUpperCase();
+    this.literal = null; // CPython's authenticate() sets it to the authobject
     const [typ, dat] = await this.simpleCommand('AUTHENTICATE', [mech], {
       onContinuation: authobject,
     });

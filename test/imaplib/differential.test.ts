@@ -165,6 +165,28 @@ describe('imaplib facade gives the same [typ, data] as CPython imaplib', () => {
     expect(r[3]).toEqual({ ok: [{ s: 'OK' }, [{ b: '7' }]] });
   });
 
+  it('the literal attribute: the non-ASCII search idiom', async () => {
+    const r = await compare('IMAP4', [
+      login(),
+      { method: 'select', args: ['INBOX', 1] },
+      {
+        method: '_set',
+        args: ['literal', { bytes: Buffer.from('Café', 'utf8').toString('latin1') }],
+      },
+      { method: 'search', args: ['UTF-8', 'SUBJECT'] },
+      { method: '_attr', args: ['literal'] },
+      { method: 'noop' },
+      {
+        method: '_set',
+        args: ['literal', { bytes: Buffer.from('crème', 'utf8').toString('latin1') }],
+      },
+      { method: 'uid', args: ['SEARCH', 'CHARSET', 'UTF-8', 'SUBJECT'] },
+      { method: 'logout' },
+    ]);
+    expect(r[3]).toEqual({ ok: [{ s: 'OK' }, [{ b: '7' }]] });
+    expect(r[4]).toEqual({ ok: null });
+  });
+
   it('module helpers agree on a table of inputs', async () => {
     const helpers: Step[] = [
       { method: '_helper', args: ['Int2AP', 0] },

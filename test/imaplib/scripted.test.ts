@@ -168,3 +168,41 @@ describe('large literals', () => {
     );
   });
 });
+
+describe('the literal attribute', () => {
+  it('is sent as ` {n}` and the bytes after the arguments, then cleared (also by a refused command)', async () => {
+    const text = Buffer.from('Подписка', 'utf8');
+    const server = await scripted('IMAP4rev1', async (c) => {
+      await c.expect(/^\S+ SELECT INBOX$/);
+      await c.write('* 3 EXISTS\r\n$tag OK [READ-WRITE] selected\r\n');
+      await c.expect(/^\S+ UID SEARCH CHARSET UTF-8 SUBJECT \{16\}$/);
+      await c.write('+ go ahead\r\n');
+      await c.readBytes(16);
+      await c.write('* SEARCH 42\r\n$tag OK searched\r\n');
+      await c.expect(/^\S+ NOOP$/);
+      await c.write('$tag OK noop\r\n');
+      await c.expect(/^\S+ NOOP$/);
+      await c.write('$tag OK noop\r\n');
+    });
+    const M = await connect(server);
+    await M.select();
+    M.literal = text;
+    expect(await M.uid('SEARCH', 'CHARSET', 'UTF-8', 'SUBJECT')).toEqual([
+      'OK',
+      [Buffer.from('42')],
+    ]);
+    expect(M.literal).toBeNull();
+    expect((await M.noop())[0]).toBe('OK');
+    // A command refused in this state clears it too (CPython's _command).
+    M.literal = text;
+    await expect(M.login('u', 'p')).rejects.toThrow(/illegal in state SELECTED/);
+    expect(M.literal).toBeNull();
+    expect((await M.noop())[0]).toBe('OK');
+    const sent = sentFrom(server, ' UID SEARCH ').toString('latin1');
+    expect(sent).toMatch(
+      new RegExp(
+        `^ UID SEARCH CHARSET UTF-8 SUBJECT \\{16\\}\\r\\n${text.toString('latin1')}\\r\\n\\S+ NOOP\\r\\n\\S+ NOOP\\r\\n$`,
+      ),
+    );
+  });
+});
