@@ -577,7 +577,7 @@ export class IMAP4 {
 
   // ---- IMAP4 commands ----
 
-  /** APPEND: `flags`, `date_time` may be null; line endings of `message` become CRLF. */
+  /** APPEND: `flags`, `date_time` may be null; line endings of `message` become CRLF; in UTF-8 mode it is sent as `UTF8 (~{n}...)`. */
   async append(
     mailbox: string | null,
     flags: string | null,
@@ -596,8 +596,9 @@ export class IMAP4 {
       ),
       'latin1',
     );
+    // RFC 6855 3: in UTF-8 mode the message is `UTF8 (` literal8 `)`, i.e. `~{n}`.
     const lit = this.utf8_enabled
-      ? list([literalArg(body, { binary: false })])
+      ? list([literalArg(body, { binary: true })])
       : literalArg(body, { binary: false });
     const args: ImaplibArg[] = [box, f, dt];
     if (this.utf8_enabled) args.push('UTF8');

@@ -206,3 +206,31 @@ describe('the literal attribute', () => {
     );
   });
 });
+
+describe('append() in UTF-8 mode', () => {
+  it('sends the message as UTF8 (~{n}...), the literal8 of RFC 6855', async () => {
+    const message = Buffer.from('Subject: Grüße\r\n\r\nHallo\r\n', 'utf8');
+    const server = await scripted('IMAP4rev1 ENABLE UTF8=ACCEPT', async (c) => {
+      await c.expect(/^\S+ ENABLE UTF8=ACCEPT$/);
+      await c.write('* ENABLED UTF8=ACCEPT\r\n$tag OK enabled\r\n');
+      await c.expect(/^\S+ APPEND /);
+      await c.write('+ ready\r\n');
+      await c.readBytes(message.length);
+      await c.readLine();
+      await c.write('$tag OK [APPENDUID 1 5] appended\r\n');
+    });
+    const M = await connect(server);
+    await M.enable('UTF8=ACCEPT');
+    expect(await M.append('INBOX', null, null, message)).toEqual([
+      'OK',
+      [Buffer.from('[APPENDUID 1 5] appended')],
+    ]);
+    expect(sentFrom(server, ' APPEND ')).toEqual(
+      Buffer.concat([
+        Buffer.from(` APPEND INBOX UTF8 (~{${message.length}}\r\n`),
+        message,
+        Buffer.from(')\r\n'),
+      ]),
+    );
+  });
+});
