@@ -168,6 +168,8 @@ export class IMAP4 {
 
   /** The options given to {@link IMAP4.open}. */
   protected options: IMAP4Options = {};
+  /** The TLS settings the connection uses (its own copy: starttls() adds to it before the handshake). */
+  private tlsSettings: TlsConnectionOptions = {};
   /** Literals of FETCH responses the engine streamed to us, oldest first (see literalSink). */
   private streamedLiterals: Buffer[] = [];
   private streamedHead = 0;
@@ -235,7 +237,7 @@ export class IMAP4 {
       host: this.host,
       port: this.port,
       security: this.security(),
-      tls: this.options.tls,
+      tls: (this.tlsSettings = { ...this.options.tls }),
       keepRaw: true,
       tagPrefix: this.tagpre.toString('latin1'),
       timeouts: ms === undefined ? undefined : { connect: ms, greeting: ms, tls: ms, command: ms },
@@ -852,7 +854,7 @@ export class IMAP4 {
     return this.commandUntagged('SORT', 'SORT', crit, charset, ...search_criteria);
   }
 
-  /** STARTTLS: upgrades the connection, then asks CAPABILITY again. */
+  /** STARTTLS: upgrades the connection, then asks CAPABILITY again; resolves to `['OK', [null]]` as in CPython. */
   async starttls(tlsOptions?: TlsConnectionOptions): Promise<ImaplibResult> {
     const connection = this.requireConnection();
     if (connection.secure) throw new ImaplibAbort('TLS session already established');
@@ -863,14 +865,16 @@ export class IMAP4 {
       throw new ImaplibError(`command STARTTLS illegal in state ${this.state}`, 'STATE');
     }
     try {
-      if (tlsOptions) this.options.tls = { ...this.options.tls, ...tlsOptions };
+      // The engine reads its `tls` object when STARTTLS succeeds: this one.
+      if (tlsOptions) Object.assign(this.tlsSettings, tlsOptions);
       await connection.starttls();
     } catch (err) {
       throw new ImaplibError("Couldn't establish TLS session", 'TLS_REQUIRED', { cause: err });
     }
     this.untagged_responses = emptyResponses();
     await this.getCapabilities();
-    return ['OK', [Buffer.from('Begin TLS negotiation now', 'latin1')]];
+    // CPython returns _untagged_response(typ, dat, 'STARTTLS'): normally ['OK', [None]].
+    return this.untaggedResponse('OK', [null], 'STARTTLS');
   }
 
   /** STATUS of `mailbox` for `names` (e.g. `(MESSAGES UNSEEN)`, sent as given): data is the STATUS response. */

@@ -187,6 +187,17 @@ describe('imaplib facade gives the same [typ, data] as CPython imaplib', () => {
     expect(r[4]).toEqual({ ok: null });
   });
 
+  it('starttls returns [OK, [None]], then the session goes on over TLS', async () => {
+    const r = await compare('IMAP4', [
+      { method: '_starttls' },
+      { method: '_attr', args: ['untagged_responses'] },
+      login(),
+      { method: 'noop' },
+      { method: 'logout' },
+    ]);
+    expect(r[0]).toEqual({ ok: [{ s: 'OK' }, [null]] });
+  });
+
   it('module helpers agree on a table of inputs', async () => {
     const helpers: Step[] = [
       { method: '_helper', args: ['Int2AP', 0] },

@@ -56,6 +56,10 @@ def main():
                 setattr(M, args[0], args[1])
                 out.append({"ok": None})
                 continue
+            if method == "_starttls":
+                ctx = ssl.create_default_context(cafile=c["cafile"])
+                out.append({"ok": enc(M.starttls(ssl_context=ctx))})
+                continue
             if method == "_attr":
                 out.append({"ok": enc(getattr(M, args[0]))})
                 continue
