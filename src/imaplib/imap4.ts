@@ -131,8 +131,20 @@ export class IMAP4 {
   host = '';
   /** The server's port (imaplib's `port`). */
   port = 143;
-  /** imaplib's debug level; 4 or more traces the wire (see {@link IMAP4Options.debug}). */
-  debug = 0;
+  #debug = 0;
+  /**
+   * imaplib's debug level; 4 or more traces the wire (see
+   * {@link IMAP4Options.debug}). A live setting, as in CPython: setting it
+   * on a connected instance starts or stops the trace.
+   */
+  get debug(): number {
+    return this.#debug;
+  }
+  set debug(level: number) {
+    const tracing = this.#debug >= 4;
+    this.#debug = level;
+    if (tracing !== level >= 4) this.connection?.setLogger(this.logger());
+  }
   /** The connection state as imaplib tracks it: `NONAUTH`, `AUTH`, `SELECTED` or `LOGOUT`. */
   state: ImaplibState = 'LOGOUT';
   /** Upper-cased capabilities from the last CAPABILITY. */
@@ -241,13 +253,18 @@ export class IMAP4 {
       keepRaw: true,
       tagPrefix: this.tagpre.toString('latin1'),
       timeouts: ms === undefined ? undefined : { connect: ms, greeting: ms, tls: ms, command: ms },
-      logger: this.debug >= 4 ? (this.options.logger ?? stderrLogger()) : this.options.logger,
+      logger: this.logger(),
       limits: { maxLiteralSize: this.maxLiteral(), maxResponseBytes: this.maxResponse() },
       // Every FETCH literal of a command is streamed into one exactly-sized
       // Buffer (literalSink), so the socket's chunks are not kept alive by
       // the data handed out, nor concatenated into a second copy.
       streamThreshold: 0,
     };
+  }
+
+  /** The engine's logger: `options.logger`, or the stderr trace while `debug` >= 4. */
+  private logger(): Logger | undefined {
+    return this.#debug >= 4 ? (this.options.logger ?? stderrLogger()) : this.options.logger;
   }
 
   /** Opens the engine connection; a failure is thrown as imaplib's `abort` (or `error`). */

@@ -234,3 +234,34 @@ describe('append() in UTF-8 mode', () => {
     );
   });
 });
+
+describe('debug', () => {
+  it('is a live setting: M.debug = 4 on a connected instance starts the stderr trace, 0 stops it', async () => {
+    const server = await scripted('IMAP4rev1', async (c) => {
+      for (let i = 0; i < 3; i++) {
+        await c.expect(/^\S+ NOOP$/);
+        await c.write(`$tag OK noop ${i}\r\n`);
+      }
+    });
+    const M = await connect(server);
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      await M.noop();
+      M.debug = 4;
+      await M.noop();
+      M.debug = 0;
+      await M.noop();
+    } finally {
+      spy.mockRestore();
+    }
+    const trace = written.filter((w) => /NOOP|noop/.test(w));
+    expect(trace.some((w) => /C: \S+ NOOP/.test(w))).toBe(true);
+    expect(trace.some((w) => /S: \S+ OK noop 1/.test(w))).toBe(true);
+    expect(trace.some((w) => /noop 0|noop 2/.test(w))).toBe(false);
+    expect(trace.filter((w) => /C: \S+ NOOP/.test(w))).toHaveLength(1);
+  });
+});
