@@ -237,7 +237,12 @@ export class IMAP4 {
     }
     this.options = options;
     if (options.debug !== undefined) this.debug = options.debug;
-    const connection = await this.openConnection();
+    let connection: ImapConnection;
+    try {
+      connection = await this.openConnection();
+    } catch (err) {
+      throw refusedGreeting(err) ?? this.wrapError(err, null);
+    }
     await this.attach(connection);
   }
 
@@ -1150,6 +1155,21 @@ export class IMAP4_SSL extends IMAP4 {
   protected override security(): Security {
     return 'tls';
   }
+}
+
+/**
+ * CPython's `_connect` raises plain `error(welcome)` for a greeting that is
+ * neither OK nor PREAUTH: the engine's BYE refusal (an ImapConnectionError,
+ * also when the facade already wrapped it as `abort`) becomes that error. The
+ * message is the greeting's repr as CPython shows it (a response code by its
+ * name only).
+ */
+function refusedGreeting(err: unknown): ImaplibError | null {
+  const engine = err instanceof ImaplibError ? err.cause : err;
+  if (!(engine instanceof ImapConnectionError) || engine.code !== 'CONNECTION_BYE') return null;
+  const code = engine.responseCode ? `[${engine.responseCode.name}] ` : '';
+  const welcome = Buffer.from(`* BYE ${code}${engine.serverText ?? ''}`, 'utf8');
+  return new ImaplibError(reprBytes(welcome), 'CONNECTION_BYE', { cause: engine });
 }
 
 function lastText(dat: ResponseData): string {

@@ -5,6 +5,7 @@
  * trace switched on later, refused greetings, authobject results and large
  * literals.
  */
+import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as imaplib from '../../src/imaplib/index.js';
 import {
@@ -263,5 +264,40 @@ describe('debug', () => {
     expect(trace.some((w) => /S: \S+ OK noop 1/.test(w))).toBe(true);
     expect(trace.some((w) => /noop 0|noop 2/.test(w))).toBe(false);
     expect(trace.filter((w) => /C: \S+ NOOP/.test(w))).toHaveLength(1);
+  });
+});
+
+/** What CPython's imaplib raises connecting to `port` (the class name and str(e)). */
+async function pythonConnectError(port: number): Promise<string> {
+  const code = [
+    'import imaplib, sys',
+    'try:',
+    `    imaplib.IMAP4('127.0.0.1', ${port})`,
+    "    print('connected')",
+    'except imaplib.IMAP4.abort as e:',
+    "    print('abort:', e)",
+    'except imaplib.IMAP4.error as e:',
+    "    print('error:', e)",
+  ].join('\n');
+  const child = spawn('python3', ['-c', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+  await new Promise((resolve) => child.on('close', resolve));
+  return out.trim();
+}
+
+describe('a refused greeting', () => {
+  it('BYE raises plain IMAP4.error (not abort) with the greeting, as CPython does', async () => {
+    const server = await startScriptedServer([
+      { send: '* BYE [UNAVAILABLE] too busy\r\n' },
+      { close: true },
+    ]);
+    servers.push(server);
+    const python = await pythonConnectError(server.port);
+    expect(python).toBe("error: b'* BYE [UNAVAILABLE] too busy'");
+    const err = await imaplib.IMAP4.connect('127.0.0.1', server.port).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(imaplib.IMAP4.error);
+    expect(err).not.toBeInstanceOf(imaplib.IMAP4.abort);
+    expect(`error: ${(err as Error).message}`).toBe(python);
   });
 });
