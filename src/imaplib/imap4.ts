@@ -28,8 +28,11 @@ export type ImaplibResult = [typ: string, data: ResponseData];
 /** An argument as imaplib takes it: text or bytes sent as given, or null (skipped). */
 export type ImaplibArg = string | Buffer | null | undefined;
 
-/** imaplib's `authobject`: answers a decoded challenge; null aborts the exchange. */
-export type Authobject = (challenge: Buffer) => Buffer | string | null;
+/**
+ * imaplib's `authobject`: answers a decoded challenge; null or undefined
+ * (Python's None, also a callback that returns nothing) aborts the exchange.
+ */
+export type Authobject = (challenge: Buffer) => Buffer | string | null | undefined;
 
 /** Connection options (the equivalent of Python's `timeout` and `ssl_context`). */
 export interface IMAP4Options {
@@ -558,7 +561,7 @@ export class IMAP4 {
     const challenge =
       text.length === 0 ? Buffer.alloc(0) : Buffer.from(text.toString('latin1'), 'base64');
     const answer = authobject(challenge);
-    if (answer === null) return '*';
+    if (answer === null || answer === undefined) return '*';
     return (typeof answer === 'string' ? Buffer.from(answer, 'utf8') : answer).toString('base64');
   }
 
