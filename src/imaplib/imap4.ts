@@ -143,6 +143,7 @@ export class IMAP4 {
   get debug(): number {
     return this.#debug;
   }
+  /** Sets the debug level; crossing 4 on a connected instance starts or stops the trace. */
   set debug(level: number) {
     const tracing = this.#debug >= 4;
     this.#debug = level;
