@@ -455,6 +455,8 @@ function hasNonAscii(a: CommandArg): boolean {
     case 'raw':
     case 'atom':
       return NON_ASCII.test(a.value);
+    case 'rawBytes':
+      return a.value.some((b: number) => b > 0x7f);
     case 'list':
       return a.items.some(hasNonAscii);
     default:

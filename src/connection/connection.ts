@@ -84,6 +84,7 @@ import type {
   ConnectionState,
   ConnectOptions,
   CorrelatedReceiver,
+  Logger,
   RunOptions,
   SelectedMailbox,
 } from './types.js';
@@ -390,6 +391,16 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
         this.#log.error(err, 'a correlated receiver threw');
       }
     }
+  }
+
+  /**
+   * Replaces the `logger` given at connect (undefined: none), e.g. to start
+   * or stop the wire trace of a running connection. The trace of the
+   * server's bytes starts afresh with the next bytes received.
+   */
+  setLogger(logger: Logger | undefined): void {
+    this.#log.setLogger(logger);
+    this.#trace = this.#log.serverTrace(() => this.#authenticating > 0);
   }
 
   /** TLS is active (implicit TLS or after STARTTLS). */

@@ -138,12 +138,17 @@ export function safeLog(
 
 /** One connection's log: every entry carries its `cid`; a faulty logger never breaks the engine. */
 export class ConnectionLog {
-  readonly #logger: Logger | undefined;
+  #logger: Logger | undefined;
   readonly #context: { cid: number };
 
   constructor(logger: Logger | undefined, cid: number) {
     this.#logger = logger;
     this.#context = { cid };
+  }
+
+  /** Replaces the logger (a server trace made earlier keeps the old one: make a new one). */
+  setLogger(logger: Logger | undefined): void {
+    this.#logger = logger;
   }
 
   debug(msg: string): void {

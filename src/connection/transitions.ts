@@ -45,6 +45,8 @@ export function mailboxNameOf(args: readonly CommandArg[]): string {
     case 'atom':
     case 'raw':
       return first.value;
+    case 'rawBytes':
+      return first.value.toString('utf8');
     case 'astring':
     case 'string':
       return typeof first.value === 'string' ? first.value : first.value.toString('utf8');

@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from 'node:buffer';
 import { createHmac, randomInt } from 'node:crypto';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { ImapConnection } from '../connection/connection.js';
@@ -5,7 +6,7 @@ import type { Logger, Security } from '../connection/types.js';
 import { ImapConnectionError, ImapError, ImapLimitError } from '../model/errors.js';
 import type { ContinuationResponse, UntaggedResponse } from '../model/response.js';
 import { Secret } from '../model/secret.js';
-import { raw as rawArg, literal, list, secret } from '../wire/args.js';
+import { raw as rawArg, rawBytes, literal as literalArg, list, secret } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
 import type { LiteralSink, LiteralStartInfo } from '../wire/parser-options.js';
 import { COMMAND_STATES, type ImaplibState } from './commands-table.js';
@@ -27,8 +28,11 @@ export type ImaplibResult = [typ: string, data: ResponseData];
 /** An argument as imaplib takes it: text or bytes sent as given, or null (skipped). */
 export type ImaplibArg = string | Buffer | null | undefined;
 
-/** imaplib's `authobject`: answers a decoded challenge; null aborts the exchange. */
-export type Authobject = (challenge: Buffer) => Buffer | string | null;
+/**
+ * imaplib's `authobject`: answers a decoded challenge; null or undefined
+ * (Python's None, also a callback that returns nothing) aborts the exchange.
+ */
+export type Authobject = (challenge: Buffer) => Buffer | string | null | undefined;
 
 /** Connection options (the equivalent of Python's `timeout` and `ssl_context`). */
 export interface IMAP4Options {
@@ -55,6 +59,15 @@ export interface IMAP4Options {
    * selected the mailbox.
    */
   maxCollectedBytes?: number;
+  /**
+   * Largest literal the facade reads, in bytes (default 2 GiB, like
+   * maxCollectedBytes; at most Node's Buffer limit,
+   * `buffer.constants.MAX_LENGTH`). CPython reads literals of any size; a
+   * larger one aborts the connection with `IMAP4.abort` (code LIMIT). A
+   * FETCH literal is received straight into one Buffer of its size. The
+   * literals of one response may total this or 2 GiB, whichever is more.
+   */
+  maxLiteralSize?: number;
 }
 
 const ALLOWED_VERSIONS = ['IMAP4REV1', 'IMAP4'];
@@ -63,11 +76,10 @@ const MAX_LINE = 1_000_000;
 /** FETCH responses are recorded from the 'untagged' event; collecting them lets their literals stream. */
 const COLLECT_FETCH = ['FETCH'];
 const EMPTY = Buffer.alloc(0);
-/** The parser's default maxLiteralSize and maxResponseBytes, kept for streamed literals. */
-const MAX_LITERAL = 64 * 1024 * 1024;
-const MAX_RESPONSE = 256 * 1024 * 1024;
 /** Default of IMAP4Options.maxCollectedBytes: 2 GiB, far above what CPython scripts fetch in one call. */
 const DEFAULT_MAX_HELD = 2 * 1024 * 1024 * 1024;
+/** Default of IMAP4Options.maxLiteralSize, and the least a response's literals may total. */
+const DEFAULT_MAX_LITERAL = 2 * 1024 * 1024 * 1024;
 /** Responses idle() holds for a slow consumer before it pauses reading. */
 const IDLE_HIGH_WATER = 256;
 /** What each recorded response counts beyond its bytes. */
@@ -122,8 +134,21 @@ export class IMAP4 {
   host = '';
   /** The server's port (imaplib's `port`). */
   port = 143;
-  /** imaplib's debug level; 4 or more traces the wire (see {@link IMAP4Options.debug}). */
-  debug = 0;
+  #debug = 0;
+  /**
+   * imaplib's debug level; 4 or more traces the wire (see
+   * {@link IMAP4Options.debug}). A live setting, as in CPython: setting it
+   * on a connected instance starts or stops the trace.
+   */
+  get debug(): number {
+    return this.#debug;
+  }
+  /** Sets the debug level; crossing 4 on a connected instance starts or stops the trace. */
+  set debug(level: number) {
+    const tracing = this.#debug >= 4;
+    this.#debug = level;
+    if (tracing !== level >= 4) this.connection?.setLogger(this.logger());
+  }
   /** The connection state as imaplib tracks it: `NONAUTH`, `AUTH`, `SELECTED` or `LOGOUT`. */
   state: ImaplibState = 'LOGOUT';
   /** Upper-cased capabilities from the last CAPABILITY. */
@@ -135,6 +160,15 @@ export class IMAP4 {
     string,
     ImaplibResult | null
   >;
+  /**
+   * imaplib's `literal`: bytes the next command sends as a literal after
+   * its arguments (` {n}`, then the bytes once the server says `+`); the
+   * command clears it. A string is sent as UTF-8. The idiom for non-ASCII
+   * search text: `M.literal = Buffer.from('Подписка'); await M.uid('SEARCH',
+   * 'CHARSET', 'UTF-8', 'SUBJECT')`. `append()` and `authenticate()` replace
+   * it, as in CPython.
+   */
+  literal: Buffer | string | null = null;
   /** The text of the last continuation response. */
   continuation_response: Buffer = Buffer.alloc(0);
   /** True when the selected mailbox was opened read-only (`select(mailbox, true)`). */
@@ -150,6 +184,8 @@ export class IMAP4 {
 
   /** The options given to {@link IMAP4.open}. */
   protected options: IMAP4Options = {};
+  /** The TLS settings the connection uses (its own copy: starttls() adds to it before the handshake). */
+  private tlsSettings: TlsConnectionOptions = {};
   /** Literals of FETCH responses the engine streamed to us, oldest first (see literalSink). */
   private streamedLiterals: Buffer[] = [];
   private streamedHead = 0;
@@ -157,6 +193,8 @@ export class IMAP4 {
   private streamedBytes = 0;
   /** What `untagged_responses` holds, counted as recorded (an upper bound: consumed data is not subtracted). */
   private heldBytes = 0;
+  /** True while idle() captures untagged responses for its loop instead of `untagged_responses`. */
+  private idleCapture = false;
   /** Set when `untagged_responses` went over the limit: raised when the running (or next) command ends. */
   private heldOverflow: ImaplibError | null = null;
   /** The engine connection; null before `open()` and after `shutdown()`. */
@@ -189,9 +227,26 @@ export class IMAP4 {
   async open(host = 'localhost', port?: number, options: IMAP4Options = {}): Promise<void> {
     this.host = host || 'localhost';
     this.port = port ?? (this.constructor as typeof IMAP4).defaultPort;
+    const maxLiteral = options.maxLiteralSize;
+    if (
+      maxLiteral !== undefined &&
+      (!Number.isSafeInteger(maxLiteral) ||
+        maxLiteral < 0 ||
+        maxLiteral > bufferConstants.MAX_LENGTH)
+    ) {
+      throw new ImaplibError(
+        `maxLiteralSize must be an integer from 0 to ${bufferConstants.MAX_LENGTH}, not ${String(maxLiteral)}`,
+        'ARGUMENT',
+      );
+    }
     this.options = options;
     if (options.debug !== undefined) this.debug = options.debug;
-    const connection = await this.openConnection();
+    let connection: ImapConnection;
+    try {
+      connection = await this.openConnection();
+    } catch (err) {
+      throw refusedGreeting(err) ?? this.wrapError(err, null);
+    }
     await this.attach(connection);
   }
 
@@ -203,16 +258,22 @@ export class IMAP4 {
       host: this.host,
       port: this.port,
       security: this.security(),
-      tls: this.options.tls,
+      tls: (this.tlsSettings = { ...this.options.tls }),
       keepRaw: true,
       tagPrefix: this.tagpre.toString('latin1'),
       timeouts: ms === undefined ? undefined : { connect: ms, greeting: ms, tls: ms, command: ms },
-      logger: this.debug >= 4 ? (this.options.logger ?? stderrLogger()) : this.options.logger,
+      logger: this.logger(),
+      limits: { maxLiteralSize: this.maxLiteral(), maxResponseBytes: this.maxResponse() },
       // Every FETCH literal of a command is streamed into one exactly-sized
       // Buffer (literalSink), so the socket's chunks are not kept alive by
       // the data handed out, nor concatenated into a second copy.
       streamThreshold: 0,
     };
+  }
+
+  /** The engine's logger: `options.logger`, or the stderr trace while `debug` >= 4. */
+  private logger(): Logger | undefined {
+    return this.#debug >= 4 ? (this.options.logger ?? stderrLogger()) : this.options.logger;
   }
 
   /** Opens the engine connection; a failure is thrown as imaplib's `abort` (or `error`). */
@@ -243,6 +304,13 @@ export class IMAP4 {
   }
 
   private onUntagged(response: UntaggedResponse): void {
+    // While idle() captures, its loop gets the responses instead (CPython 3.14).
+    if (this.idleCapture) return;
+    this.record(response);
+  }
+
+  /** Records `response` in `untagged_responses`, within maxCollectedBytes. */
+  private record(response: UntaggedResponse): void {
     const raw = response.raw;
     if (!raw) return;
     if (this.heldOverflow !== null && response.name !== 'BYE') {
@@ -257,6 +325,16 @@ export class IMAP4 {
     const typ = recordUntagged(this.untagged_responses, raw, this.takeLiteral);
     this.heldBytes += size;
     if (this.heldBytes > this.maxHeld()) this.checkHeld(typ);
+  }
+
+  /** The largest literal read (IMAP4Options.maxLiteralSize). */
+  private maxLiteral(): number {
+    return this.options.maxLiteralSize ?? DEFAULT_MAX_LITERAL;
+  }
+
+  /** The most a response's literals may total. */
+  private maxResponse(): number {
+    return Math.max(this.maxLiteral(), DEFAULT_MAX_LITERAL);
   }
 
   /** The limit on what `untagged_responses` holds. */
@@ -296,18 +374,19 @@ export class IMAP4 {
 
   /**
    * Receives a streamed FETCH literal into one Buffer of its announced size
-   * (its only copy). The parser's default limits still hold: a literal over
-   * maxLiteralSize is left to the parser (which refuses it), and one that
-   * would take a response's streamed bytes over maxResponseBytes fails the
-   * command.
+   * (its only copy). The parser's limits (set from maxLiteralSize) still
+   * hold: a literal over maxLiteralSize is left to the parser (which refuses
+   * it), and one that would take a response's streamed bytes over
+   * maxResponse() fails the command.
    */
   private readonly literalSink = (info: LiteralStartInfo): LiteralSink | null => {
     const size = info.size;
-    if (size > MAX_LITERAL) return null;
-    if (this.streamedBytes + size > MAX_RESPONSE) {
+    if (size > this.maxLiteral()) return null;
+    const maxResponse = this.maxResponse();
+    if (this.streamedBytes + size > maxResponse) {
       throw new ImapLimitError(
         'maxResponseBytes',
-        `response with literals over the ${MAX_RESPONSE}-byte limit (a ${size}-byte literal after ${this.streamedBytes} bytes)`,
+        `response with literals over the ${maxResponse}-byte limit (a ${size}-byte literal after ${this.streamedBytes} bytes)`,
       );
     }
     const buf = Buffer.allocUnsafe(size);
@@ -392,6 +471,7 @@ export class IMAP4 {
   ): Promise<ImaplibResult> {
     const allowed = COMMAND_STATES.get(name);
     if (allowed && !allowed.includes(this.state)) {
+      this.literal = null;
       throw new ImaplibError(
         `command ${name} illegal in state ${this.state}, only allowed in states ${allowed.join(', ')}`,
         'STATE',
@@ -407,15 +487,19 @@ export class IMAP4 {
     this.leaveRawMode(connection);
     this.resetStreamed();
     const cmdArgs: CommandArg[] = [];
+    const userLiteral = this.literal;
+    this.literal = null;
     try {
       for (const arg of args) {
         if (arg === null || arg === undefined) continue;
-        cmdArgs.push(rawArg(toText(arg)));
+        // Bytes go out exactly as given (as CPython sends them), text as UTF-8.
+        cmdArgs.push(typeof arg === 'string' ? rawArg(arg) : rawBytes(arg));
       }
+      if (extra.literal) cmdArgs.push(extra.literal);
+      if (userLiteral !== null && userLiteral !== undefined) cmdArgs.push(literalArg(userLiteral));
     } catch (err) {
       throw this.wrapError(err, name);
     }
-    if (extra.literal) cmdArgs.push(extra.literal);
     // The engine's tag, as sent: imaplib's tagged_commands holds it while pending.
     let tag = '';
     const logout = name === 'LOGOUT';
@@ -478,7 +562,7 @@ export class IMAP4 {
     const challenge =
       text.length === 0 ? Buffer.alloc(0) : Buffer.from(text.toString('latin1'), 'base64');
     const answer = authobject(challenge);
-    if (answer === null) return '*';
+    if (answer === null || answer === undefined) return '*';
     return (typeof answer === 'string' ? Buffer.from(answer, 'utf8') : answer).toString('base64');
   }
 
@@ -521,13 +605,14 @@ export class IMAP4 {
 
   // ---- IMAP4 commands ----
 
-  /** APPEND: `flags`, `date_time` may be null; line endings of `message` become CRLF. */
+  /** APPEND: `flags`, `date_time` may be null; line endings of `message` become CRLF; in UTF-8 mode it is sent as `UTF8 (~{n}...)`. */
   async append(
     mailbox: string | null,
     flags: string | null,
     date_time: number | Date | StructTime | string | null,
     message: Buffer | string,
   ): Promise<ImaplibResult> {
+    this.literal = null; // CPython's append() sets it to the message
     const box = mailbox || 'INBOX';
     let f: string | null = null;
     if (flags) f = flags.startsWith('(') && flags.endsWith(')') ? flags : `(${flags})`;
@@ -539,9 +624,10 @@ export class IMAP4 {
       ),
       'latin1',
     );
+    // RFC 6855 3: in UTF-8 mode the message is `UTF8 (` literal8 `)`, i.e. `~{n}`.
     const lit = this.utf8_enabled
-      ? list([literal(body, { binary: false })])
-      : literal(body, { binary: false });
+      ? list([literalArg(body, { binary: true })])
+      : literalArg(body, { binary: false });
     const args: ImaplibArg[] = [box, f, dt];
     if (this.utf8_enabled) args.push('UTF8');
     return this.simpleCommand('APPEND', args, { literal: lit });
@@ -550,6 +636,7 @@ export class IMAP4 {
   /** AUTHENTICATE with `authobject` answering each (decoded) challenge. */
   async authenticate(mechanism: string, authobject: Authobject): Promise<ImaplibResult> {
     const mech = mechanism.toUpperCase();
+    this.literal = null; // CPython's authenticate() sets it to the authobject
     const [typ, dat] = await this.simpleCommand('AUTHENTICATE', [mech], {
       onContinuation: authobject,
     });
@@ -578,7 +665,7 @@ export class IMAP4 {
   }
 
   /** COPY `message_set` (sequence numbers, sent as given) to `new_mailbox`. */
-  async copy(message_set: string, new_mailbox: string): Promise<ImaplibResult> {
+  async copy(message_set: string | Buffer, new_mailbox: string): Promise<ImaplibResult> {
     return this.plainCommand('COPY', message_set, new_mailbox);
   }
 
@@ -613,7 +700,10 @@ export class IMAP4 {
   }
 
   /** FETCH `message_parts` (e.g. `(FLAGS BODY[])`, sent as given) of `message_set`; data is the FETCH responses, a literal giving a `[prefix, bytes]` pair. */
-  async fetch(message_set: string, message_parts: string): Promise<ImaplibResult> {
+  async fetch(
+    message_set: string | Buffer,
+    message_parts: string | Buffer,
+  ): Promise<ImaplibResult> {
     return this.commandUntagged('FETCH', 'FETCH', message_set, message_parts);
   }
 
@@ -723,9 +813,9 @@ export class IMAP4 {
     return this.plainCommand('RENAME', oldmailbox, newmailbox);
   }
 
-  /** SEARCH; `charset` null for none; criteria are sent as given. */
-  async search(charset: string | null, ...criteria: string[]): Promise<ImaplibResult> {
-    if (charset) {
+  /** SEARCH; `charset` null for none; criteria (text, or bytes sent unchanged; null skipped) are sent as given. */
+  async search(charset: string | Buffer | null, ...criteria: ImaplibArg[]): Promise<ImaplibResult> {
+    if (charset !== null && charset !== undefined && charset.length > 0) {
       if (this.utf8_enabled) {
         throw new ImaplibError('Non-None charset not valid in UTF8 mode', 'ARGUMENT');
       }
@@ -735,7 +825,7 @@ export class IMAP4 {
   }
 
   /** SELECT (or EXAMINE when `readonly`); data is the EXISTS count. */
-  async select(mailbox = 'INBOX', readonly = false): Promise<ImaplibResult> {
+  async select(mailbox: string | Buffer = 'INBOX', readonly = false): Promise<ImaplibResult> {
     this.untagged_responses = emptyResponses();
     this.is_readonly = readonly;
     const name = readonly ? 'EXAMINE' : 'SELECT';
@@ -755,7 +845,9 @@ export class IMAP4 {
     }
     this.state = 'SELECTED';
     if ('READ-ONLY' in this.untagged_responses && !readonly) {
-      throw new ImaplibReadonly(`${mailbox} is not writable`);
+      throw new ImaplibReadonly(
+        `${typeof mailbox === 'string' ? mailbox : reprBytes(mailbox)} is not writable`,
+      );
     }
     return [typ, this.untagged_responses['EXISTS'] ?? [null]];
   }
@@ -778,8 +870,8 @@ export class IMAP4 {
   /** SORT (RFC 5256): `sort_criteria` gets parentheses if it lacks them; data is the SORT response's numbers. */
   async sort(
     sort_criteria: string,
-    charset: string,
-    ...search_criteria: string[]
+    charset: string | Buffer | null,
+    ...search_criteria: ImaplibArg[]
   ): Promise<ImaplibResult> {
     const crit =
       sort_criteria.startsWith('(') && sort_criteria.endsWith(')')
@@ -788,7 +880,7 @@ export class IMAP4 {
     return this.commandUntagged('SORT', 'SORT', crit, charset, ...search_criteria);
   }
 
-  /** STARTTLS: upgrades the connection, then asks CAPABILITY again. */
+  /** STARTTLS: upgrades the connection, then asks CAPABILITY again; resolves to `['OK', [null]]` as in CPython. */
   async starttls(tlsOptions?: TlsConnectionOptions): Promise<ImaplibResult> {
     const connection = this.requireConnection();
     if (connection.secure) throw new ImaplibAbort('TLS session already established');
@@ -799,14 +891,16 @@ export class IMAP4 {
       throw new ImaplibError(`command STARTTLS illegal in state ${this.state}`, 'STATE');
     }
     try {
-      if (tlsOptions) this.options.tls = { ...this.options.tls, ...tlsOptions };
+      // The engine reads its `tls` object when STARTTLS succeeds: this one.
+      if (tlsOptions) Object.assign(this.tlsSettings, tlsOptions);
       await connection.starttls();
     } catch (err) {
       throw new ImaplibError("Couldn't establish TLS session", 'TLS_REQUIRED', { cause: err });
     }
     this.untagged_responses = emptyResponses();
     await this.getCapabilities();
-    return ['OK', [Buffer.from('Begin TLS negotiation now', 'latin1')]];
+    // CPython returns _untagged_response(typ, dat, 'STARTTLS'): normally ['OK', [None]].
+    return this.untaggedResponse('OK', [null], 'STARTTLS');
   }
 
   /** STATUS of `mailbox` for `names` (e.g. `(MESSAGES UNSEEN)`, sent as given): data is the STATUS response. */
@@ -815,7 +909,11 @@ export class IMAP4 {
   }
 
   /** STORE: `command` is e.g. `+FLAGS`; `flags` gets parentheses if it lacks them; data is the FETCH responses. */
-  async store(message_set: string, command: string, flags: string): Promise<ImaplibResult> {
+  async store(
+    message_set: string | Buffer,
+    command: string,
+    flags: string,
+  ): Promise<ImaplibResult> {
     const f = flags.startsWith('(') && flags.endsWith(')') ? flags : `(${flags})`;
     return this.commandUntagged('STORE', 'FETCH', message_set, command, f);
   }
@@ -828,8 +926,8 @@ export class IMAP4 {
   /** THREAD (RFC 5256) with `threading_algorithm` (e.g. `REFERENCES`): data is the THREAD response. */
   async thread(
     threading_algorithm: string,
-    charset: string,
-    ...search_criteria: string[]
+    charset: string | Buffer | null,
+    ...search_criteria: ImaplibArg[]
   ): Promise<ImaplibResult> {
     return this.commandUntagged(
       'THREAD',
@@ -841,7 +939,7 @@ export class IMAP4 {
   }
 
   /** UID <command> ...: data from SEARCH/SORT/THREAD or FETCH responses. */
-  async uid(command: string, ...args: string[]): Promise<ImaplibResult> {
+  async uid(command: string, ...args: ImaplibArg[]): Promise<ImaplibResult> {
     const cmd = command.toUpperCase();
     const allowed = COMMAND_STATES.get(cmd);
     if (!allowed) throw new ImaplibError(`Unknown IMAP4 UID command: ${cmd}`, 'ARGUMENT');
@@ -871,7 +969,7 @@ export class IMAP4 {
   }
 
   /** Any command imaplib does not know, allowed in the current state. */
-  async xatom(name: string, ...args: string[]): Promise<ImaplibResult> {
+  async xatom(name: string, ...args: ImaplibArg[]): Promise<ImaplibResult> {
     const upper = name.toUpperCase();
     if (!COMMAND_STATES.has(upper)) COMMAND_STATES.set(upper, [this.state]);
     return this.simpleCommand(upper, args);
@@ -880,7 +978,9 @@ export class IMAP4 {
   /**
    * IDLE (RFC 2177, Python 3.14's `idle()`): yields `[typ, [data]]` for each
    * untagged response until `duration` seconds pass or the loop breaks;
-   * DONE is then sent and the tagged response awaited.
+   * DONE is then sent and the tagged response awaited. As in CPython, the
+   * responses the loop gets are not recorded in `untagged_responses`; those
+   * received and not yet delivered when the loop ends are, in order.
    */
   async *idle(duration?: number): AsyncGenerator<[string, UntaggedItem[]], void, void> {
     const connection = this.requireConnection();
@@ -888,22 +988,38 @@ export class IMAP4 {
     if (!allowed.includes(this.state)) {
       throw new ImaplibError(`command IDLE illegal in state ${this.state}`, 'STATE');
     }
-    const queue: Array<[string, UntaggedItem[]]> = [];
+    const queue: Array<{ item: [string, UntaggedItem[]]; response: UntaggedResponse }> = [];
     let wake: (() => void) | null = null;
     // A consumer slower than the server: reading pauses while IDLE_HIGH_WATER
     // responses wait (CPython reads only as the loop asks), so they cannot pile up.
     let resume: (() => void) | null = null;
     let stopped = false;
-    const handle = await connection.idle({
-      onUntagged: (response: UntaggedResponse) => {
-        if (!response.raw || stopped) return;
-        const scratch = emptyResponses();
-        const typ = recordUntagged(scratch, response.raw);
-        if (typ) queue.push([typ, scratch[typ]!]);
-        if (resume === null && queue.length >= IDLE_HIGH_WATER) resume = connection.pauseReading();
-        wake?.();
-      },
-    });
+    /** Ends the capture: what the loop did not get goes to `untagged_responses`. */
+    const stopCapture = (): void => {
+      stopped = true;
+      this.idleCapture = false;
+      for (const { response } of queue) this.record(response);
+      queue.length = 0;
+    };
+    this.idleCapture = true;
+    let handle;
+    try {
+      handle = await connection.idle({
+        onUntagged: (response: UntaggedResponse) => {
+          if (!response.raw || stopped) return;
+          const scratch = emptyResponses();
+          const typ = recordUntagged(scratch, response.raw);
+          if (typ) queue.push({ item: [typ, scratch[typ]!], response });
+          if (resume === null && queue.length >= IDLE_HIGH_WATER) {
+            resume = connection.pauseReading();
+          }
+          wake?.();
+        },
+      });
+    } catch (err) {
+      stopCapture();
+      throw err;
+    }
     const release = (): void => {
       const r = resume;
       resume = null;
@@ -913,7 +1029,7 @@ export class IMAP4 {
     try {
       for (;;) {
         while (queue.length > 0) {
-          yield queue.shift()!;
+          yield queue.shift()!.item;
           if (resume !== null && queue.length <= IDLE_HIGH_WATER / 2) release();
         }
         const left = deadline - Date.now();
@@ -927,8 +1043,7 @@ export class IMAP4 {
         wake = null;
       }
     } finally {
-      stopped = true; // the loop is over: nothing more is queued, nor reading paused
-      queue.length = 0;
+      stopCapture(); // the loop is over: nothing more is queued, nor reading paused
       release(); // DONE's completion must be read
       await handle.done();
     }
@@ -1044,6 +1159,21 @@ export class IMAP4_SSL extends IMAP4 {
   protected override security(): Security {
     return 'tls';
   }
+}
+
+/**
+ * CPython's `_connect` raises plain `error(welcome)` for a greeting that is
+ * neither OK nor PREAUTH: the engine's BYE refusal (an ImapConnectionError,
+ * also when the facade already wrapped it as `abort`) becomes that error. The
+ * message is the greeting's repr as CPython shows it (a response code by its
+ * name only).
+ */
+function refusedGreeting(err: unknown): ImaplibError | null {
+  const engine = err instanceof ImaplibError ? err.cause : err;
+  if (!(engine instanceof ImapConnectionError) || engine.code !== 'CONNECTION_BYE') return null;
+  const code = engine.responseCode ? `[${engine.responseCode.name}] ` : '';
+  const welcome = Buffer.from(`* BYE ${code}${engine.serverText ?? ''}`, 'utf8');
+  return new ImaplibError(reprBytes(welcome), 'CONNECTION_BYE', { cause: engine });
 }
 
 function lastText(dat: ResponseData): string {

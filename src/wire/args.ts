@@ -121,6 +121,27 @@ export function raw(s: string): CommandArg {
   return { type: 'raw', value: s };
 }
 
+/** Throws unless `b` is a non-empty Buffer without CR, LF or NUL. @internal */
+export function checkRawBytes(b: Buffer): void {
+  if (!Buffer.isBuffer(b)) throw new ImapArgumentError('raw bytes argument must be a Buffer');
+  if (b.length === 0) throw new ImapArgumentError('raw bytes argument must not be empty');
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if (c === 0x0d || c === 0x0a || c === 0) {
+      throw new ImapArgumentError(`raw bytes argument contains ${describeChar(c)} at index ${i}`);
+    }
+  }
+}
+
+/**
+ * Trusted pre-formatted bytes sent exactly as given (8-bit bytes too, not
+ * re-encoded); non-empty, without CR, LF or NUL. The Buffer is copied.
+ */
+export function rawBytes(b: Buffer): CommandArg {
+  checkRawBytes(b);
+  return { type: 'rawBytes', value: Buffer.from(b) };
+}
+
 /**
  * Throws unless `n` is an IMAP `number` (integer 0..2^32-1) or, as a bigint,
  * a `number64` (0..2^63-1). @internal

@@ -12,6 +12,8 @@ export type CommandArg =
   | { type: 'atom'; value: string }
   /** Trusted pre-formatted text sent as is (no CR, LF or NUL — validated); e.g. `BODY.PEEK[HEADER]`, `(FLAGS)`. */
   | { type: 'raw'; value: string }
+  /** Trusted pre-formatted bytes sent exactly as given, 8-bit included (no CR, LF or NUL — validated). */
+  | { type: 'rawBytes'; value: Buffer }
   /** A number (`bigint` for 63-bit values such as MODSEQ). */
   | { type: 'number'; value: number | bigint }
   /** A string: quoted when it can be, a literal otherwise (CR/LF/NUL/8-bit/too long). */

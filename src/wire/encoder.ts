@@ -16,6 +16,7 @@ import {
   checkLiteralSize,
   checkNumber,
   checkRaw,
+  checkRawBytes,
   describeChar,
 } from './args.js';
 import type {
@@ -141,6 +142,13 @@ class Writer {
     this.redacted += s;
   }
 
+  /** Appends bytes exactly as given to the wire, and their text to the log. */
+  putBytes(b: Buffer): void {
+    this.flushText();
+    this.chunks.push(b);
+    this.redacted += b.toString(isUtf8(b) ? 'utf8' : 'latin1');
+  }
+
   private flushText(): void {
     if (this.text.length > 0) {
       this.chunks.push(Buffer.from(this.text, 'utf8'));
@@ -252,6 +260,14 @@ class Writer {
           throw this.fail((err as Error).message);
         }
         this.put(a.value);
+        return;
+      case 'rawBytes':
+        try {
+          checkRawBytes(a.value);
+        } catch (err) {
+          throw this.fail((err as Error).message);
+        }
+        this.putBytes(a.value);
         return;
       case 'number':
         try {

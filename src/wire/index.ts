@@ -33,6 +33,7 @@ export {
   nil,
   num,
   raw,
+  rawBytes,
   secret,
   seq,
   str,

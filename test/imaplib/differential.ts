@@ -82,6 +82,15 @@ export async function runOurs(scenario: Scenario): Promise<StepResult[]> {
   for (const step of scenario.steps) {
     const args = (step.args ?? []).map(decodeArg);
     try {
+      if (step.method === '_starttls') {
+        out.push({ ok: encode(await M.starttls({ ca: readFileSync(c.cafile) })) });
+        continue;
+      }
+      if (step.method === '_set') {
+        (M as unknown as Record<string, unknown>)[args[0] as string] = args[1];
+        out.push({ ok: null });
+        continue;
+      }
       if (step.method === '_attr') {
         out.push({ ok: encode((M as unknown as Record<string, unknown>)[args[0] as string]) });
         continue;

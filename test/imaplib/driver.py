@@ -52,6 +52,14 @@ def main():
         method = step["method"]
         args = [dec(a) for a in step.get("args", [])]
         try:
+            if method == "_set":
+                setattr(M, args[0], args[1])
+                out.append({"ok": None})
+                continue
+            if method == "_starttls":
+                ctx = ssl.create_default_context(cafile=c["cafile"])
+                out.append({"ok": enc(M.starttls(ssl_context=ctx))})
+                continue
             if method == "_attr":
                 out.append({"ok": enc(getattr(M, args[0]))})
                 continue

@@ -2,6 +2,7 @@
  * The facade beyond the differential scenarios: IMAP4_stream over a local
  * command, the error hierarchy, argument safety and the debug trace.
  */
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import * as imaplib from '../../src/imaplib/index.js';
 import { testServer } from '../helpers/dovecot.js';
@@ -43,6 +44,34 @@ describe('errors and argument safety', () => {
     const [typ, data] = await M.status('INBOX', '(MESSAGES)');
     expect(typ).toBe('OK');
     expect(String(data[0])).toMatch(/MESSAGES \d+/);
+    await M.logout();
+  });
+
+  it('an authobject returning undefined aborts the exchange with * and raises error, as None does in CPython', async () => {
+    const env = testServer();
+    const python = spawnSync(
+      'python3',
+      [
+        '-c',
+        [
+          'import imaplib',
+          `M = imaplib.IMAP4('${env.host}', ${env.port})`,
+          'try:',
+          "    M.authenticate('PLAIN', lambda challenge: None)",
+          'except imaplib.IMAP4.error as e:',
+          '    print(type(e).__name__, e)',
+        ].join('\n'),
+      ],
+      { encoding: 'utf8' },
+    ).stdout.trim();
+    const M = await imaplib.IMAP4.connect(env.host, env.port);
+    const err = await M.authenticate('PLAIN', () => undefined).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(imaplib.IMAP4.error);
+    expect(err).not.toBeInstanceOf(imaplib.IMAP4.abort);
+    expect(`error ${(err as Error).message}`).toBe(python);
+    expect(python).toMatch(/^error AUTHENTICATE command error: BAD /);
+    // The session goes on.
+    expect((await M.login('carol', env.users.carol!))[0]).toBe('OK');
     await M.logout();
   });
 

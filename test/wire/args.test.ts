@@ -15,6 +15,7 @@ import {
   nil,
   num,
   raw,
+  rawBytes,
   secret,
   seq,
   str,
@@ -93,6 +94,20 @@ describe('raw()', () => {
 
   it.each(['', 'a\r', 'a\nb', 'a\0'])('refuses %j', (s) => {
     expect(() => raw(s)).toThrow(ImapArgumentError);
+  });
+});
+
+describe('rawBytes()', () => {
+  it('keeps the bytes (8-bit too) in a copy of the Buffer', () => {
+    const b = Buffer.from('caf\u00e9', 'utf8');
+    const arg = rawBytes(b);
+    expect(arg).toEqual({ type: 'rawBytes', value: b });
+    b[0] = 0x78;
+    expect(arg).toEqual({ type: 'rawBytes', value: Buffer.from('caf\u00e9', 'utf8') });
+  });
+
+  it.each(['', 'a\r', 'a\nb', 'a\0'])('refuses %j', (s) => {
+    expect(() => rawBytes(Buffer.from(s, 'latin1'))).toThrow(ImapArgumentError);
   });
 });
 

@@ -15,6 +15,7 @@ import {
   nil,
   num,
   raw,
+  rawBytes,
   secret,
   seq,
   str,
@@ -60,6 +61,24 @@ describe('encodeCommand: command line', () => {
     expect(parts(encodeCommand('a2', 'UID FETCH', [seq('1:*'), raw('(FLAGS)')]))).toEqual([
       'a2 UID FETCH 1:* (FLAGS)\r\n',
     ]);
+  });
+
+  it('raw bytes go out unchanged (not as UTF-8 of their latin1 text); the log shows them as text', () => {
+    const name = Buffer.from('Entw\u00fcrfe', 'utf8');
+    const e = encodeCommand('a3', 'SELECT', [rawBytes(name)]);
+    expect(e.parts).toEqual([
+      { type: 'data', data: Buffer.concat([Buffer.from('a3 SELECT '), name, Buffer.from('\r\n')]) },
+    ]);
+    expect(e.redacted).toBe('a3 SELECT Entw\u00fcrfe');
+    const latin = Buffer.from([0x63, 0x61, 0x66, 0xe9]);
+    expect(encodeCommand('a4', 'SEARCH', [raw('SUBJECT'), rawBytes(latin)]).parts).toEqual([
+      {
+        type: 'data',
+        data: Buffer.concat([Buffer.from('a4 SEARCH SUBJECT '), latin, Buffer.from('\r\n')]),
+      },
+    ]);
+    const forged = { type: 'rawBytes', value: Buffer.from('x\r\na5 LOGOUT') } as const;
+    expect(() => encodeCommand('a5', 'NOOP', [forged])).toThrow(ImapArgumentError);
   });
 
   it.each(['', ' FETCH', 'UID  FETCH', 'FETCH ', 'FE(TCH', 'NOOP\r\nA2 LOGOUT', 'FÉTCH', 'X{1}'])(
