@@ -173,4 +173,20 @@ describe('modes of what an export creates', () => {
       [join(root, 'eml'), eml, join(eml, '7-1.eml'), join(eml, EXPORT_MARK)].map(mode),
     ).toEqual(['700', '700', '600', '600']);
   });
+
+  it('an mbox that --force starts over becomes 0600 too; the INTERNALDATE is the file time', async () => {
+    const mbox = join(dir, 'forced-mode.mbox');
+    writeFileSync(mbox, 'old\n', { mode: 0o644 });
+    const m = await mboxSink(mbox, 'INBOX', 7, true);
+    await put(m, 1, 'x');
+    await m.close();
+    expect(mode(mbox)).toBe('600');
+    const eml = join(dir, 'eml-time');
+    const out = await emlSink(eml, 'INBOX', 7);
+    await put(out, 3, 'x');
+    await out.close();
+    expect(statSync(join(eml, '7-3.eml')).mtime.toISOString()).toBe(
+      meta(3).internalDate.toISOString(),
+    );
+  });
 });

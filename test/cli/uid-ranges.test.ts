@@ -29,4 +29,36 @@ describe('UidRanges', () => {
     expect(() => UidRanges.parse('1:*')).toThrow();
     expect(() => UidRanges.parse('x')).toThrow();
   });
+
+  it('refuses what is not a plain UID set: $, *, 0, over 2^32-1, signs, spaces, empty parts', () => {
+    for (const bad of [
+      '$',
+      '*',
+      '0',
+      '1:0',
+      '4294967296',
+      '-1',
+      '+1',
+      '1, 2',
+      '1,,2',
+      '1:',
+      ':2',
+      '1e3',
+    ]) {
+      expect(() => UidRanges.parse(bad), bad).toThrow(/not a UID set/);
+    }
+    expect(UidRanges.parse('4294967295').has(4294967295)).toBe(true);
+  });
+
+  it('parses a large set in reverse order in linear-ish time (a corrupt or hostile state file)', () => {
+    const parts: string[] = [];
+    for (let i = 200_000; i >= 1; i--) parts.push(String(i * 2));
+    const started = performance.now();
+    const r = UidRanges.parse(parts.join(','));
+    // Sorted once: well under a second; inserting each in order was quadratic (minutes).
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(r.has(400_000)).toBe(true);
+    expect(r.has(3)).toBe(false);
+    expect(r.toString().split(',')).toHaveLength(200_000);
+  });
 });

@@ -1,5 +1,5 @@
 /** The .eml export sink. */
-import { mkdir, open, readdir, rename, utimes } from 'node:fs/promises';
+import { mkdir, open, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { emlFileName, exportedUid } from '../formats/eml.js';
 import { writeStreamTo } from '../formats/file-writer.js';
@@ -34,11 +34,13 @@ export async function emlSink(
       const file = await open(partial, 'w', PRIVATE_FILE);
       try {
         await writeStreamTo(file, content, null, onBytes);
-        await file.sync(); // on disk before the rename says it is done
+        // The date import reads as INTERNALDATE, then both on disk before the
+        // rename says the file is done.
+        await file.utimes(meta.internalDate, meta.internalDate);
+        await file.sync();
       } finally {
         await file.close();
       }
-      await utimes(partial, meta.internalDate, meta.internalDate);
       await rename(partial, join(out, name));
       existing.add(meta.uid);
     },

@@ -1,6 +1,6 @@
 /** The Maildir export sink. */
 import { existsSync } from 'node:fs';
-import { open, readdir, rename, utimes } from 'node:fs/promises';
+import { open, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeStreamTo } from '../formats/file-writer.js';
 import { toLf } from '../formats/lines.js';
@@ -56,11 +56,13 @@ export async function maildirSink(
       const file = await open(tmp, 'w', PRIVATE_FILE);
       try {
         await writeStreamTo(file, content, toLf(), onBytes);
-        await file.sync(); // on disk before the rename says it is done
+        // The date import reads as INTERNALDATE, then both on disk before the
+        // rename says the file is done.
+        await file.utimes(meta.internalDate, meta.internalDate);
+        await file.sync();
       } finally {
         await file.close();
       }
-      await utimes(tmp, meta.internalDate, meta.internalDate);
       const name = base + flagsToInfo(meta.flags, letters);
       await rename(tmp, join(out, 'cur', name));
       existing.set(meta.uid, { dir: 'cur', name });

@@ -3,7 +3,7 @@
  * file making a later run incremental and an interrupted one resumable.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CliError, EXIT } from '../errors.js';
 import { writeStreamTo } from '../formats/file-writer.js';
@@ -43,7 +43,7 @@ async function readMboxState(out: string): Promise<{ state: MboxState; uids: Uid
     if (s.format !== 'mbox' || !Number.isInteger(s.size)) return null;
     let uids: UidRanges;
     if (typeof s.uids === 'string') uids = UidRanges.parse(s.uids);
-    else if (Number.isInteger(s.lastUid)) {
+    else if (Number.isInteger(s.lastUid) && s.lastUid! >= 0 && s.lastUid! <= 0xffffffff) {
       uids = new UidRanges();
       if (s.lastUid! > 0) uids.addRange(1, s.lastUid!);
     } else return null;
@@ -56,7 +56,8 @@ async function readMboxState(out: string): Promise<{ state: MboxState; uids: Uid
 
 /**
  * Replaces the state file atomically: written to a temporary file, synced,
- * then renamed over it, so a hard stop leaves the old state or the new one.
+ * renamed over it, and the directory synced, so a hard stop or a power
+ * loss leaves the old state or the new one.
  */
 async function writeMboxState(out: string, state: MboxState): Promise<void> {
   const path = mboxStatePath(out);
@@ -69,6 +70,12 @@ async function writeMboxState(out: string, state: MboxState): Promise<void> {
     await file.close();
   }
   await rename(tmp, path);
+  const dir = await open(dirname(path), 'r');
+  try {
+    await dir.sync(); // the rename itself survives a power loss
+  } finally {
+    await dir.close();
+  }
 }
 
 /**
@@ -113,6 +120,7 @@ export async function mboxSink(
     await mkdir(dirname(out), { recursive: true, mode: PRIVATE_DIR });
     await writeMboxState(out, state);
     await writeFile(out, '', { mode: PRIVATE_FILE });
+    await chmod(out, PRIVATE_FILE); // an existing file started over (--force) keeps its mode otherwise
   }
   const file = await open(out, 'a');
   let sinceSave = 0;
@@ -138,8 +146,11 @@ export async function mboxSink(
       if (++sinceSave >= 100) await save();
     },
     async close() {
-      await save();
-      await file.close();
+      try {
+        await save();
+      } finally {
+        await file.close();
+      }
     },
   };
 }
