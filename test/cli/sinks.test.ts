@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { emlSink } from '../../src/cli/sinks/eml.js';
-import { EXPORT_MARK } from '../../src/cli/sinks/export-dir.js';
+import { claimExportDir, EXPORT_MARK } from '../../src/cli/sinks/export-dir.js';
 import { maildirSink } from '../../src/cli/sinks/maildir.js';
 import { mboxSink, mboxStatePath } from '../../src/cli/sinks/mbox.js';
 import type { ExportMeta, ExportSink } from '../../src/cli/sinks/sink.js';
@@ -188,5 +188,18 @@ describe('modes of what an export creates', () => {
     expect(statSync(join(eml, '7-3.eml')).mtime.toISOString()).toBe(
       meta(3).internalDate.toISOString(),
     );
+  });
+
+  it('two exports of different mailboxes claiming one new directory at once: one wins, the other is refused', async () => {
+    const out = join(dir, 'claim-race');
+    mkdirSync(out);
+    const results = await Promise.allSettled([
+      claimExportDir(out, 'A', false),
+      claimExportDir(out, 'B', false),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const winner = results[0]!.status === 'fulfilled' ? 'A' : 'B';
+    expect(JSON.parse(readFileSync(join(out, EXPORT_MARK), 'utf8'))).toEqual({ mailbox: winner });
+    expect(readdirSync(out)).toEqual([EXPORT_MARK]); // no temporary file left
   });
 });
