@@ -195,6 +195,8 @@ export class IMAP4 {
   private heldBytes = 0;
   /** True while idle() captures untagged responses for its loop instead of `untagged_responses`. */
   private idleCapture = false;
+  /** The responses idle()'s loop took (not recorded in `untagged_responses`). */
+  private readonly idleTaken = new WeakSet<UntaggedResponse>();
   /** Set when `untagged_responses` went over the limit: raised when the running (or next) command ends. */
   private heldOverflow: ImaplibError | null = null;
   /** The engine connection; null before `open()` and after `shutdown()`. */
@@ -304,8 +306,16 @@ export class IMAP4 {
   }
 
   private onUntagged(response: UntaggedResponse): void {
-    // While idle() captures, its loop gets the responses instead (CPython 3.14).
-    if (this.idleCapture) return;
+    if (this.idleCapture) {
+      // While idle() captures, its loop gets what arrives while IDLE is in
+      // flight instead (CPython 3.14); it sees a response after this event,
+      // so decide once it had its turn. Responses to a command run from
+      // inside the loop (IDLE ended for it) are recorded as usual, in order.
+      queueMicrotask(() => {
+        if (!this.idleTaken.has(response)) this.record(response);
+      });
+      return;
+    }
     this.record(response);
   }
 
@@ -1009,7 +1019,9 @@ export class IMAP4 {
           if (!response.raw || stopped) return;
           const scratch = emptyResponses();
           const typ = recordUntagged(scratch, response.raw);
-          if (typ) queue.push({ item: [typ, scratch[typ]!], response });
+          if (!typ) return;
+          this.idleTaken.add(response);
+          queue.push({ item: [typ, scratch[typ]!], response });
           if (resume === null && queue.length >= IDLE_HIGH_WATER) {
             resume = connection.pauseReading();
           }

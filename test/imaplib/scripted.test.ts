@@ -56,6 +56,41 @@ function sentFrom(server: ScriptedServer, start: string): Buffer {
   return all.subarray(at);
 }
 
+describe('idle()', () => {
+  it('a command run from inside the loop gets its data; what the loop yielded is not recorded', async () => {
+    const server = await scripted('IMAP4rev1 IDLE', async (c) => {
+      await c.expect(/^\S+ SELECT INBOX$/);
+      await c.write('* 1 EXISTS\r\n$tag OK [READ-WRITE] selected\r\n');
+      await c.expect(/^\S+ IDLE$/);
+      const idleTag = c.tag;
+      await c.write('+ idling\r\n* 2 EXISTS\r\n');
+      await c.expect(/^DONE$/);
+      await c.write(`${idleTag} OK idle done\r\n`);
+      await c.expect(/^\S+ FETCH 2 \(FLAGS\)$/);
+      await c.write('* 2 FETCH (FLAGS (\\Seen))\r\n$tag OK fetched\r\n');
+      await c.expect(/^\S+ IDLE$/);
+      const again = c.tag;
+      await c.write('+ idling again\r\n');
+      await c.expect(/^DONE$/);
+      await c.write(`${again} OK idle done\r\n`);
+    });
+    const M = await connect(server);
+    await M.select('INBOX');
+    delete M.untagged_responses['EXISTS'];
+    let fetched: imaplib.ImaplibResult | null = null;
+    for await (const [typ] of M.idle(5)) {
+      if (typ === 'EXISTS') {
+        fetched = await M.fetch('2', '(FLAGS)');
+        break;
+      }
+    }
+    expect(fetched).not.toBeNull();
+    expect(fetched![0]).toBe('OK');
+    expect(String(fetched![1][0])).toBe('2 (FLAGS (\\Seen))');
+    expect(M.untagged_responses['EXISTS']).toBeUndefined(); // the loop had it
+  });
+});
+
 describe('bytes arguments', () => {
   it('are sent exactly as given: a UTF-8 mailbox name and search key after ENABLE UTF8=ACCEPT', async () => {
     const server = await scripted('IMAP4rev1 ENABLE UTF8=ACCEPT', async (c) => {
