@@ -67,7 +67,11 @@ export async function getMetadata(
   const result = await ctx.exec('GETMETADATA', args, { collect: ['METADATA'] });
   const code = result.tagged.code;
   const longEntries = code?.name === 'METADATA' && code.kind === 'LONGENTRIES' ? code.value : null;
-  const values: MetadataValues = Object.assign(new Map<string, Buffer | null>(), { longEntries });
+  // Not enumerable: the result still compares, prints and serialises as the Map it was.
+  const values = Object.defineProperty(new Map<string, Buffer | null>(), 'longEntries', {
+    value: longEntries,
+    enumerable: false,
+  }) as MetadataValues;
   for (const r of result.untagged) {
     if (r.name !== 'METADATA' || !sameMailbox(decodeMailboxName(ctx, r.mailbox), name)) continue;
     for (const [entry, value] of r.entries) if (value !== undefined) values.set(entry, value);

@@ -4,6 +4,7 @@
  * missing capability fails before anything is sent. The same commands run
  * against Dovecot in mailbox-dovecot.test.ts.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type {
   CommandContext,
@@ -393,6 +394,9 @@ describe('what the commands send', () => {
     expect(got).toBeInstanceOf(Map);
     expect([...got.keys()]).toEqual(['/shared/comment']);
     expect(got.longEntries).toBe(2199);
+    // Still equal to (and serialised as) the plain Map it was before longEntries.
+    expect(isDeepStrictEqual(got, new Map([['/shared/comment', Buffer.from('short')]]))).toBe(true);
+    expect(JSON.stringify(got)).toBe('{}');
     expect((await getMetadata(ctx, 'INBOX', entries)).longEntries).toBeNull();
   });
 
