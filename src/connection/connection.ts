@@ -159,6 +159,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #secure: boolean;
   #parser: ResponseParser;
   #trace: ServerTrace | null;
+  /** setLogger() asked for a trace, which starts at the next response boundary. */
+  #traceWanted = false;
   #compression: StartedCompression | null = null;
 
   #state: ConnectionState = 'not-authenticated';
@@ -395,11 +397,25 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
 
   /**
    * Replaces the `logger` given at connect (undefined: none), e.g. to start
-   * or stop the wire trace of a running connection. The trace of the
-   * server's bytes starts afresh with the next bytes received.
+   * or stop the wire trace of a running connection. A trace started now
+   * begins with the next response the server starts (never in the middle of
+   * one, where a literal's content would be taken for lines).
    */
   setLogger(logger: Logger | undefined): void {
     this.#log.setLogger(logger);
+    if (logger?.trace === undefined) {
+      this.#trace = null;
+      this.#traceWanted = false;
+    } else if (this.#trace === null) {
+      this.#traceWanted = true; // the running trace, if any, writes to the new logger
+      this.#startTraceAtBoundary();
+    }
+  }
+
+  /** Starts the trace {@link setLogger} asked for once no partial response is buffered. */
+  #startTraceAtBoundary(): void {
+    if (!this.#traceWanted || !this.#parser.idle) return;
+    this.#traceWanted = false;
     this.#trace = this.#log.serverTrace(() => this.#authenticating > 0);
   }
 
@@ -1096,6 +1112,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
         }
       }
     }
+    if (this.#traceWanted) this.#startTraceAtBoundary();
     this.#afterData();
   }
 

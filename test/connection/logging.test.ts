@@ -6,8 +6,9 @@ import { ImapProtocolError } from '../../src/model/errors.js';
 import type { UntaggedResponse } from '../../src/model/response.js';
 import { SequenceSet } from '../../src/model/sequence-set.js';
 import { Secret } from '../../src/model/secret.js';
-import { atom, list, literal, mailbox, secret, str } from '../../src/wire/args.js';
+import { atom, list, literal, mailbox, raw, secret, str } from '../../src/wire/args.js';
 import { captureLogger, freshLoopback, testServer } from '../helpers/dovecot.js';
+import { startScriptedServer } from '../helpers/scripted-server.js';
 
 describe('the wire trace', () => {
   function trace(chunks: string[], redact = false): string[] {
@@ -122,6 +123,52 @@ describe("AUTHENTICATE through run() (the imaplib facade's path) is redacted too
     expect(log.all()).not.toContain(answer);
     expect(log.all()).not.toContain(password);
     expect(log.lines).toContain('C: [redacted]');
+  });
+});
+
+describe('a trace started on a running connection (setLogger)', () => {
+  it('begins at the next response: the rest of a literal being received is not logged as lines', async () => {
+    let sendRest!: () => void;
+    const rest = new Promise<void>((resolve) => (sendRest = resolve));
+    const body = 'Subject: secret stuff\r\npassword=hunter2\r\n\r\nbye\r\n';
+    const server = await startScriptedServer(async (c) => {
+      await c.write('* OK [CAPABILITY IMAP4rev1] ready\r\n');
+      await c.expect(/^A\d+ FETCH 1 /);
+      await c.write(`* 1 FETCH (BODY[] {${body.length}}\r\n${body.slice(0, 10)}`);
+      await rest;
+      await c.write(`${body.slice(10)} UID 4)\r\n$tag OK done\r\n`);
+      await c.expect(/^A\d+ NOOP$/);
+      await c.write('* 2 EXISTS\r\n$tag OK noop\r\n');
+      await c.closed();
+    });
+    const conn = await ImapConnection.connect({
+      host: server.host,
+      port: server.port,
+      security: 'none',
+      tagPrefix: 'A',
+      streamThreshold: 0, // the literal goes to onLiteral as it arrives
+    });
+    const log = captureLogger();
+    const r = await conn.run('FETCH', [raw('1 (BODY[])')], {
+      collect: ['FETCH'],
+      onLiteral: () => ({
+        write: () => {
+          // The first piece of the literal is here: trace from now on.
+          if (!log.lines.includes('started')) {
+            log.lines.push('started');
+            conn.setLogger(log.logger);
+            sendRest();
+          }
+        },
+        end: () => undefined,
+      }),
+    });
+    expect(r.tagged.status).toBe('OK');
+    await conn.run('NOOP');
+    conn.close();
+    await server.close();
+    expect(log.all()).not.toContain('hunter2');
+    expect(log.lines).toContain('S: * 2 EXISTS');
   });
 });
 
