@@ -841,7 +841,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     let state: SyncState;
     this.#staging = { conn, log };
     try {
-      state = await selectTracked(conn, path, readOnly, this.#reconnect.enabled);
+      state = await selectTracked(conn, path, readOnly, this.#reconnect.enabled, log);
     } finally {
       if (this.#staging?.log === log) this.#staging = null;
     }
@@ -944,7 +944,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     const log = new MailboxUpdateLog(true);
     this.#staging = { conn, log };
     try {
-      outcome = await resync(conn, prev, { trackUids: this.#reconnect.enabled });
+      outcome = await resync(conn, prev, { trackUids: this.#reconnect.enabled, log });
     } finally {
       if (this.#staging?.log === log) this.#staging = null;
     }

@@ -85,7 +85,8 @@ export function followConnection(conn: ImapConnection, client: ConnectionFollowe
   };
   const onUntagged = (r: UntaggedResponse): void => {
     if (r.name === 'SEARCH' || r.name === 'ESEARCH') {
-      client.stagingFor(conn)?.snapshotData();
+      // Whether it is the UID snapshot's data is settled when the snapshot completes.
+      client.stagingFor(conn)?.searchData(r);
       return;
     }
     if (r.name !== 'FETCH' && r.name !== 'UIDFETCH') return;

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ImapClient } from '../../src/client/client.js';
 import type { ClientEvents } from '../../src/client/events.js';
 import { noop } from '../../src/commands/noop.js';
+import { search } from '../../src/commands/search.js';
 import { select } from '../../src/commands/select.js';
 import {
   startScriptedServer,
@@ -193,6 +194,86 @@ describe('ImapClient saved mailbox state across reconnections', () => {
     client.on('expunge', (e) => expunges.push([e.seq, e.uid]));
     await client.mailboxOpen('INBOX');
     expect(client.mailbox?.exists).toBe(2);
+    await client.noop();
+    expect(expunges).toEqual([
+      [1, undefined],
+      [1, 2],
+    ]);
+  });
+
+  it('an EXPUNGE between the parts of a UID snapshot cut by MESSAGELIMIT makes it start over: later expunges get the right UIDs', async () => {
+    const searches: string[] = [];
+    const s = await serveEach([
+      async (c) => {
+        await login(c, `${CONDSTORE} MESSAGELIMIT=2`);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(4, 1000));
+        searches.push(await c.expect(/^\S+ UID SEARCH /));
+        // UID 3 goes after the first part's data: the second part cannot tell.
+        await c.write('* SEARCH 3 4\r\n* 3 EXPUNGE\r\n$tag OK [MESSAGELIMIT 2 3] cut\r\n');
+        searches.push(await c.expect(/^\S+ UID SEARCH /));
+        await c.write('* SEARCH 1 2\r\n$tag OK searched\r\n');
+        // Started over: UIDs 1 2 4 now.
+        searches.push(await c.expect(/^\S+ UID SEARCH /));
+        await c.write('* SEARCH 2 4\r\n$tag OK [MESSAGELIMIT 2 2] cut\r\n');
+        searches.push(await c.expect(/^\S+ UID SEARCH /));
+        await c.write('* SEARCH 1\r\n$tag OK searched\r\n');
+        await c.expect(/^\S+ NOOP/);
+        await c.write('* 3 EXPUNGE\r\n$tag OK noop\r\n'); // UID 4
+        await c.expect(/^\S+ NOOP/);
+        await c.write('* 1 EXPUNGE\r\n$tag OK noop\r\n'); // UID 1
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    const expunges: Array<[number, number | undefined]> = [];
+    client.on('expunge', (e) => expunges.push([e.seq, e.uid]));
+    await client.mailboxOpen('INBOX');
+    expect(searches.map((l) => l.replace(/^\S+ /, ''))).toEqual([
+      'UID SEARCH ALL',
+      'UID SEARCH UID 1:2',
+      'UID SEARCH ALL',
+      'UID SEARCH UID 1',
+    ]);
+    await client.noop();
+    await client.noop();
+    expect(expunges).toEqual([
+      [3, undefined],
+      [3, 4],
+      [1, 1],
+    ]);
+    expect(client.mailbox?.exists).toBe(1);
+  });
+
+  it("another command's SEARCH data during the UID snapshot is not taken for the snapshot's", async () => {
+    let sawSnapshot!: () => void;
+    const snapshotSent = new Promise<void>((r) => (sawSnapshot = r));
+    const s = await serveEach([
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(3, 1000));
+        const snapshot = (await c.expect(/^\S+ UID SEARCH ALL$/)).split(' ')[0]!;
+        sawSnapshot();
+        const other = (await c.expect(/^\S+ UID SEARCH UID 3$/)).split(' ')[0]!;
+        // The snapshot's data, then UID 1 goes, then the other search's data.
+        await c.write(
+          `* SEARCH 1 2 3\r\n* 1 EXPUNGE\r\n* SEARCH 2\r\n${other} OK searched\r\n` +
+            `${snapshot} OK searched\r\n`,
+        );
+        await c.expect(/^\S+ NOOP/);
+        await c.write('* 1 EXPUNGE\r\n$tag OK noop\r\n'); // UID 2
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    const expunges: Array<[number, number | undefined]> = [];
+    client.on('expunge', (e) => expunges.push([e.seq, e.uid]));
+    const opened = client.mailboxOpen('INBOX');
+    await snapshotSent;
+    const other = client.command((ctx) => search(ctx, { uid: '3' }, { uid: true }));
+    await opened;
+    expect((await other).numbers).toEqual([2]);
     await client.noop();
     expect(expunges).toEqual([
       [1, undefined],
