@@ -966,8 +966,16 @@ export class ImapClient extends EventEmitter<ClientEvents> {
         // Expunged after the snapshot's data: in the snapshot, gone now.
         const gone = applyUpdates(outcome.state, log, conn.selected);
         const event = { ...outcome.event, count: outcome.state.exists };
-        if (gone.length > 0) {
-          event.vanished = SequenceSet.union([event.vanished, SequenceSet.fromNumbers(gone)]);
+        // And every VANISHED of this session (held back: quiet).
+        const vanished = SequenceSet.union([
+          event.vanished,
+          gone.length > 0 ? SequenceSet.fromNumbers(gone) : null,
+          log.vanished,
+        ]);
+        if (vanished !== null) {
+          event.vanished = vanished;
+          // A message that arrived and went during the resync is not `changed`.
+          event.changed = event.changed.filter((m) => !vanished.has(m.uid));
         }
         this.#sync = outcome.state;
         this.#emitSafe('resync', event);

@@ -62,7 +62,10 @@ export function followConnection(conn: ImapConnection, client: ConnectionFollowe
     const path = selectedPath();
     // VANISHED (EARLIER) answers a QRESYNC SELECT or FETCH: reported by `resync`.
     if (path === null || r.earlier) return;
-    client.stagingFor(conn)?.vanish(r.uids);
+    const staging = client.stagingFor(conn);
+    staging?.vanish(r.uids);
+    // A resync reports these in its `vanished`, like EXPUNGEs.
+    if (staging?.quiet === true) return;
     const sync = client.syncFor(conn);
     if (sync !== null) {
       sync.exists = conn.selected?.exists ?? sync.exists;

@@ -349,7 +349,7 @@ export async function resync(
     };
   }
 
-  const changed: ChangedMessage[] = [];
+  let changed: ChangedMessage[] = [];
   let method: ResyncEvent['method'] = 'none';
   const modseq = prev.highestModseq;
   if (
@@ -379,6 +379,9 @@ export async function resync(
     const now = r.exists > 0 ? await uidSnapshot(ctx, log) : [];
     if (prev.tracker !== null) vanished = prev.tracker.vanishedFrom(now);
     if (track) tracker = new UidTracker(now);
+    // A changed message missing from the snapshot was expunged since the FETCH.
+    const present = new Set(now);
+    changed = changed.filter((m) => present.has(m.uid));
   }
   return {
     kind: 'resynced',

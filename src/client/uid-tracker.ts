@@ -205,6 +205,8 @@ export class MailboxUpdateLog {
   /** An EXISTS since {@link begin}: FETCHes may name the new messages. */
   #grown = false;
   #maxUid = 0;
+  /** Every UID a (non-EARLIER) VANISHED named, snapshot or not. */
+  #vanished: SequenceSet[] = [];
 
   constructor(quiet: boolean) {
     this.quiet = quiet;
@@ -213,6 +215,11 @@ export class MailboxUpdateLog {
   /** The highest UID a FETCH named meanwhile (0 when none). */
   get maxUid(): number {
     return this.#maxUid;
+  }
+
+  /** The UIDs every VANISHED named meanwhile (before or after the snapshot), null when none. */
+  get vanished(): SequenceSet | null {
+    return this.#vanished.length === 0 ? null : SequenceSet.union(this.#vanished);
   }
 
   /** A UID snapshot starts: everything so far came before its data. */
@@ -259,6 +266,7 @@ export class MailboxUpdateLog {
 
   vanish(uids: SequenceSet): void {
     this.#updates.push({ kind: 'vanish', uids });
+    this.#vanished.push(uids);
   }
 
   /** A FETCH (`seq` null: a UIDFETCH) naming `uid`. */

@@ -46,7 +46,7 @@ async function login(c: ScriptedConnection, caps: string): Promise<void> {
   await c.write(`$tag OK [CAPABILITY ${caps}] logged in\r\n`);
 }
 
-async function connect(s: ScriptedServer): Promise<ImapClient> {
+async function connect(s: ScriptedServer, extra: { uidOnly?: boolean } = {}): Promise<ImapClient> {
   const client = await ImapClient.connect({
     host: '127.0.0.1',
     port: s.port,
@@ -54,6 +54,7 @@ async function connect(s: ScriptedServer): Promise<ImapClient> {
     auth: { username: 'u', password: 'p' },
     reconnect: { initialDelayMs: 5, maxDelayMs: 10, maxAttempts: 5 },
     timeouts: { connect: 2000, greeting: 2000, command: 2000 },
+    ...extra,
   });
   clients.push(client);
   return client;
@@ -279,6 +280,90 @@ describe('ImapClient saved mailbox state across reconnections', () => {
       [1, undefined],
       [1, 2],
     ]);
+  });
+
+  it('a VANISHED during the resync (UIDONLY) is held back and in its vanished; a message that came and went is not in changed', async () => {
+    const caps = 'IMAP4rev1 ENABLE CONDSTORE UIDONLY';
+    const enable = async (c: ScriptedConnection): Promise<void> => {
+      await login(c, caps);
+      await c.expect(/^\S+ ENABLE /);
+      await c.write('* ENABLED CONDSTORE UIDONLY\r\n$tag OK enabled\r\n');
+    };
+    const s = await serveEach([
+      async (c) => {
+        await enable(c);
+        await c.expect(/^\S+ SELECT INBOX$/);
+        await c.write(selected(3, 1000));
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1 2 3\r\n$tag OK searched\r\n');
+        await c.expect(/^\S+ NOOP/);
+        c.reset();
+      },
+      // Meanwhile UID 4 arrived (flags changed on UID 1); during the resync UIDs 4 and 2 go.
+      async (c) => {
+        await enable(c);
+        await c.expect(/^\S+ SELECT INBOX$/);
+        await c.write(selected(4, 1001));
+        await c.expect(/^\S+ UID FETCH 1:\* \(UID FLAGS MODSEQ\) \(CHANGEDSINCE 1000\)$/);
+        await c.write(
+          '* 1 UIDFETCH (FLAGS (\\Seen) MODSEQ (1001))\r\n' +
+            '* 4 UIDFETCH (FLAGS () MODSEQ (1001))\r\n$tag OK fetched\r\n',
+        );
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1 2 3 4\r\n* VANISHED 4\r\n* VANISHED 2\r\n$tag OK searched\r\n');
+        await c.expect(/^\S+ NOOP/);
+        await c.write('* VANISHED 3\r\n$tag OK noop\r\n');
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s, { uidOnly: true });
+    await client.mailboxOpen('INBOX');
+    const seen: string[] = [];
+    client.on('vanished', (e) => seen.push(`vanished ${e.uids.toString()}`));
+    client.on('resync', () => seen.push('resync'));
+    const resynced = next(client, 'resync');
+    await expect(client.noop()).rejects.toThrow();
+    const [event] = await resynced;
+    expect(seen).toEqual(['resync']);
+    expect([1, 2, 3, 4].filter((u) => event.vanished?.has(u))).toEqual([2, 4]);
+    expect(event.changed.map((m) => m.uid)).toEqual([1]);
+    expect(event.count).toBe(2);
+    await client.noop();
+    expect(seen).toEqual(['resync', 'vanished 3']);
+    expect(client.mailbox?.exists).toBe(1);
+  });
+
+  it('a message the CONDSTORE resync reported changed but that is gone by its UID snapshot is not in changed', async () => {
+    const s = await serveEach([
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(2, 1000));
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1 2\r\n$tag OK searched\r\n');
+        await c.expect(/^\S+ NOOP/);
+        c.reset();
+      },
+      // UID 3 arrived meanwhile, and goes before the snapshot's data.
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(3, 1001));
+        await c.expect(/^\S+ UID FETCH 1:\* \(UID FLAGS MODSEQ\) \(CHANGEDSINCE 1000\)$/);
+        await c.write('* 3 FETCH (UID 3 FLAGS () MODSEQ (1001))\r\n$tag OK fetched\r\n');
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* 3 EXPUNGE\r\n* SEARCH 1 2\r\n$tag OK searched\r\n');
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    await client.mailboxOpen('INBOX');
+    const resynced = next(client, 'resync');
+    await expect(client.noop()).rejects.toThrow();
+    const [event] = await resynced;
+    expect(event.changed).toEqual([]);
+    expect(event.vanished).toBeNull();
+    expect(event.count).toBe(2);
   });
 
   it('a FETCH MODSEQ does not become the saved HIGHESTMODSEQ: the QRESYNC reconnection asks from the last [HIGHESTMODSEQ]', async () => {
