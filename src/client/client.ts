@@ -961,6 +961,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
           previous: outcome.previous,
           current: outcome.current,
         });
+        this.#emitHeldFlags(log, outcome.state);
         return;
       case 'resynced': {
         // Expunged after the snapshot's data: in the snapshot, gone now.
@@ -979,8 +980,17 @@ export class ImapClient extends EventEmitter<ClientEvents> {
         }
         this.#sync = outcome.state;
         this.#emitSafe('resync', event);
+        this.#emitHeldFlags(log, outcome.state);
         return;
       }
+    }
+  }
+
+  /** The flag changes a resync held back, after its event (UIDs filled in where tracked). */
+  #emitHeldFlags(log: MailboxUpdateLog, state: SyncState): void {
+    for (const e of log.heldFlags) {
+      const uid = e.uid ?? (e.seq > 0 ? state.tracker?.uidOf(e.seq) : undefined);
+      this.#emitSafe('flags', uid === undefined ? e : { ...e, uid });
     }
   }
 

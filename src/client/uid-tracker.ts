@@ -6,6 +6,7 @@
  * @internal
  */
 import { SequenceSet } from '../model/sequence-set.js';
+import type { FlagsEvent } from './events.js';
 
 /**
  * Sequence number → UID map of the selected mailbox. Messages that arrived
@@ -207,6 +208,8 @@ export class MailboxUpdateLog {
   #maxUid = 0;
   /** Every UID a (non-EARLIER) VANISHED named, snapshot or not. */
   #vanished: SequenceSet[] = [];
+  /** Quiet: unsolicited flag changes held back, numbered as after the updates since. */
+  #flags: FlagsEvent[] = [];
 
   constructor(quiet: boolean) {
     this.quiet = quiet;
@@ -220,6 +223,20 @@ export class MailboxUpdateLog {
   /** The UIDs every VANISHED named meanwhile (before or after the snapshot), null when none. */
   get vanished(): SequenceSet | null {
     return this.#vanished.length === 0 ? null : SequenceSet.union(this.#vanished);
+  }
+
+  /**
+   * Quiet: the `flags` events held back, in order, their sequence numbers
+   * moved by the EXPUNGEs since (those of expunged or vanished messages
+   * left out).
+   */
+  get heldFlags(): readonly FlagsEvent[] {
+    return this.#flags;
+  }
+
+  /** Holds an unsolicited flag change back (quiet). */
+  holdFlags(event: FlagsEvent): void {
+    this.#flags.push(event);
   }
 
   /** A UID snapshot starts: everything so far came before its data. */
@@ -257,6 +274,14 @@ export class MailboxUpdateLog {
 
   expunge(seq: number): void {
     this.#updates.push({ kind: 'expunge', seq });
+    if (this.#flags.length === 0) return;
+    const kept: FlagsEvent[] = [];
+    for (const e of this.#flags) {
+      if (e.seq === seq) continue; // that message went
+      if (e.seq > seq) e.seq--;
+      kept.push(e);
+    }
+    this.#flags = kept;
   }
 
   exists(count: number): void {
@@ -267,6 +292,9 @@ export class MailboxUpdateLog {
   vanish(uids: SequenceSet): void {
     this.#updates.push({ kind: 'vanish', uids });
     this.#vanished.push(uids);
+    if (this.#flags.length > 0) {
+      this.#flags = this.#flags.filter((e) => e.uid === undefined || !uids.has(e.uid));
+    }
   }
 
   /** A FETCH (`seq` null: a UIDFETCH) naming `uid`. */

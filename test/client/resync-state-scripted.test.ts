@@ -366,6 +366,46 @@ describe('ImapClient saved mailbox state across reconnections', () => {
     expect(event.count).toBe(2);
   });
 
+  it('flag changes during the resync are emitted after resync, numbered as after it; those of expunged messages not at all', async () => {
+    const s = await serveEach([
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(3, 1000));
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1 2 3\r\n$tag OK searched\r\n');
+        await c.expect(/^\S+ NOOP/);
+        c.reset();
+      },
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(3, 1000));
+        await c.expect(/^\S+ UID FETCH 1:\* \(UID FLAGS MODSEQ\) \(CHANGEDSINCE 1000\)$/);
+        await c.write('$tag OK fetched\r\n');
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        // UID 1 flagged then expunged, UID 3 seen: message 2 once UID 1 is gone.
+        await c.write(
+          '* 1 FETCH (FLAGS (\\Flagged))\r\n* 3 FETCH (FLAGS (\\Seen))\r\n' +
+            '* SEARCH 1 2 3\r\n* 1 EXPUNGE\r\n$tag OK searched\r\n',
+        );
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    await client.mailboxOpen('INBOX');
+    const seen: unknown[] = [];
+    client.on('flags', (e) => seen.push(['flags', e.seq, e.uid, [...e.flags]]));
+    client.on('resync', (e) => seen.push(['resync', e.vanished?.toString()]));
+    const resynced = next(client, 'resync');
+    await expect(client.noop()).rejects.toThrow();
+    await resynced;
+    expect(seen).toEqual([
+      ['resync', '1'],
+      ['flags', 2, 3, ['\\Seen']],
+    ]);
+  });
+
   it('a FETCH MODSEQ does not become the saved HIGHESTMODSEQ: the QRESYNC reconnection asks from the last [HIGHESTMODSEQ]', async () => {
     const caps = 'IMAP4rev1 ENABLE CONDSTORE QRESYNC';
     const qresyncModseq: string[] = [];
