@@ -174,6 +174,13 @@ export class ImapClient extends EventEmitter<ClientEvents> {
    * leave it as it was).
    */
   #staging: { conn: ImapConnection; log: MailboxUpdateLog } | null = null;
+  /**
+   * While reconnecting: what {@link ImapClient.mailbox} reports, the
+   * selected mailbox as the dropped session last knew it, until a resync
+   * installs the new state (a new or failed session's values must not
+   * show before that).
+   */
+  #frozen: MailboxInfo | null = null;
   readonly #locks: LockQueue;
   readonly #idle: IdleController;
   /** What followConnection() calls back (bound once: it runs per untagged response). */
@@ -288,8 +295,21 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     return this.#conn;
   }
 
-  /** The selected mailbox, or null. */
+  /**
+   * The selected mailbox, or null. While the client reconnects, the mailbox
+   * as it was before the drop, until the `resync` (or `uidValidityChange`)
+   * event.
+   */
   get mailbox(): MailboxInfo | null {
+    const frozen = this.#frozen;
+    if (frozen !== null) {
+      const { flags, permanentFlags } = frozen;
+      return {
+        ...frozen,
+        flags: [...flags],
+        permanentFlags: permanentFlags && [...permanentFlags],
+      };
+    }
     return this.#sync === null ? null : mailboxInfo(this.#sync, this.#conn?.selected ?? null);
   }
 
@@ -853,6 +873,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
   #setMailbox(state: SyncState | null): void {
     const prev = this.#sync;
     this.#sync = state;
+    this.#frozen = null;
     if (prev !== null) this.#emitSafe('mailboxClose', { path: prev.path });
     if (state !== null) {
       const info = this.mailbox;
@@ -904,6 +925,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
       this.#finish(this.#closing ? null : err);
       return;
     }
+    this.#frozen = this.mailbox;
     this.#phase = 'reconnecting';
     this.#gate = new ReadyGate();
     void this.#reconnectLoop(err);
@@ -920,6 +942,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
       },
       reconnected: (conn, attempt) => {
         this.#phase = 'ready';
+        this.#frozen = null;
         const gate = this.#gate;
         this.#gate = null;
         this.#log('info', 'reconnected', { attempt });
@@ -956,6 +979,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
       case 'uidValidityChanged':
         applyUpdates(outcome.state, log, conn.selected);
         this.#sync = outcome.state;
+        this.#frozen = null;
         this.#emitSafe('uidValidityChange', {
           path: prev.path,
           previous: outcome.previous,
@@ -979,6 +1003,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
           event.changed = event.changed.filter((m) => !vanished.has(m.uid));
         }
         this.#sync = outcome.state;
+        this.#frozen = null;
         this.#emitSafe('resync', event);
         this.#emitHeldFlags(log, outcome.state);
         return;

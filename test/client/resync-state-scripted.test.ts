@@ -406,6 +406,81 @@ describe('ImapClient saved mailbox state across reconnections', () => {
     ]);
   });
 
+  it("while reconnecting, mailbox shows the state before the drop, not a new or failed session's", async () => {
+    const gate = (): {
+      reached: Promise<void>;
+      reach: () => void;
+      go: Promise<void>;
+      open: () => void;
+    } => {
+      let reach!: () => void;
+      let open!: () => void;
+      const reached = new Promise<void>((r) => (reach = r));
+      const go = new Promise<void>((r) => (open = r));
+      return { reached, reach, go, open };
+    };
+    const inAttempt = gate();
+    const beforeRetry = gate();
+    const s = await serveEach([
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(`* FLAGS (\\Seen)\r\n${selected(3, 1000)}`);
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1 2 3\r\n$tag OK searched\r\n');
+        await c.expect(/^\S+ NOOP/);
+        c.reset();
+      },
+      // Attempt 1: the new session reports other values, then fails.
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(`* FLAGS (\\Seen \\Draft)\r\n${selected(9, 2000)}`);
+        await c.expect(/^\S+ UID FETCH 1:\* /);
+        inAttempt.reach();
+        await inAttempt.go;
+        await c.write('$tag NO [SERVERBUG] try again\r\n');
+        await c.closed();
+      },
+      // Attempt 2: completes.
+      async (c) => {
+        beforeRetry.reach();
+        await beforeRetry.go;
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(4, 1500));
+        await c.expect(/^\S+ UID FETCH 1:\* /);
+        await c.write('$tag OK fetched\r\n');
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1 2 3 4\r\n$tag OK searched\r\n');
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    await client.mailboxOpen('INBOX');
+    const before = client.mailbox;
+    expect(before).toMatchObject({
+      exists: 3,
+      uidNext: 4,
+      highestModseq: 1000n,
+      flags: ['\\Seen'],
+    });
+    const atResync: unknown[] = [];
+    client.on('resync', () => atResync.push(client.mailbox?.exists));
+    const resynced = next(client, 'resync');
+    await expect(client.noop()).rejects.toThrow();
+    await inAttempt.reached;
+    expect(client.reconnecting).toBe(true);
+    expect(client.mailbox).toEqual(before);
+    inAttempt.open();
+    await beforeRetry.reached;
+    expect(client.mailbox).toEqual(before);
+    beforeRetry.open();
+    await resynced;
+    expect(atResync).toEqual([4]);
+    expect(client.mailbox).toMatchObject({ exists: 4, uidNext: 5, highestModseq: 1500n });
+  });
+
   it('a FETCH MODSEQ does not become the saved HIGHESTMODSEQ: the QRESYNC reconnection asks from the last [HIGHESTMODSEQ]', async () => {
     const caps = 'IMAP4rev1 ENABLE CONDSTORE QRESYNC';
     const qresyncModseq: string[] = [];
