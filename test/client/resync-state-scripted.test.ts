@@ -3,8 +3,12 @@
  * on scripted servers (the sequences are hard to produce with a real one):
  * a resync attempt that fails part-way leaves the saved state as it was;
  * EXPUNGEs around a UID snapshot (during UID SEARCH, before or after its
- * data) keep the UIDs of later expunge events right, and a resync emits no
- * expunge event numbered by the new session before its `resync` event.
+ * data, between the parts of a snapshot cut by MESSAGELIMIT) keep the UIDs
+ * of later expunge events right, another command's SEARCH data does not
+ * count as the snapshot's; a resync emits no expunge, vanished or flags
+ * event numbered by the new session before its `resync` event (flags come
+ * after it), and `mailbox` shows the saved state until then; a tagged
+ * `[HIGHESTMODSEQ]` is what the next QRESYNC asks from.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImapClient } from '../../src/client/client.js';
@@ -85,7 +89,7 @@ function selected(exists: number, modseq: number): string {
 const CONDSTORE = 'IMAP4rev1 CONDSTORE';
 
 describe('ImapClient saved mailbox state across reconnections', () => {
-  it('a CONDSTORE resync that drops part-way leaves the saved HIGHESTMODSEQ alone: the next attempt asks for the same changes', async () => {
+  it('a CONDSTORE resync that fails part-way leaves the saved HIGHESTMODSEQ alone: the next attempt asks for the same changes', async () => {
     const changedSince: string[] = [];
     const s = await serveEach([
       async (c) => {
@@ -97,16 +101,18 @@ describe('ImapClient saved mailbox state across reconnections', () => {
         await c.expect(/^\S+ NOOP/);
         c.reset();
       },
-      // Attempt 1: the new SELECT reports 1500; the first change arrives, then the drop.
+      // Attempt 1: the new SELECT reports 1500; the first change arrives, then the failure.
       async (c) => {
         await login(c, CONDSTORE);
         await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
         await c.write(selected(3, 1500));
         const line = await c.expect(/^\S+ UID FETCH 1:\* \(UID FLAGS MODSEQ\) \(CHANGEDSINCE /);
         changedSince.push(/CHANGEDSINCE (\d+)/.exec(line)![1]!);
-        await c.write('* 3 FETCH (UID 3 FLAGS (\\Seen) MODSEQ (1500))\r\n');
-        await new Promise((r) => setTimeout(r, 50)); // read before the drop
-        c.reset();
+        // The attempt fails after reading one change (a NO is retried on a new connection).
+        await c.write(
+          '* 3 FETCH (UID 3 FLAGS (\\Seen) MODSEQ (1500))\r\n$tag NO [SERVERBUG] fetch failed\r\n',
+        );
+        await c.closed();
       },
       // Attempt 2: completes.
       async (c) => {
@@ -522,6 +528,45 @@ describe('ImapClient saved mailbox state across reconnections', () => {
     const [event] = await resynced;
     expect(qresyncModseq).toEqual(['400']);
     expect(event.vanished?.toString()).toBe('10');
+  });
+
+  it('a tagged OK [HIGHESTMODSEQ] after UID EXPUNGE becomes the saved HIGHESTMODSEQ the QRESYNC reconnection asks from', async () => {
+    const caps = 'IMAP4rev1 ENABLE CONDSTORE QRESYNC UIDPLUS';
+    const qresync: string[] = [];
+    const enable = async (c: ScriptedConnection): Promise<void> => {
+      await login(c, caps);
+      await c.expect(/^\S+ ENABLE /);
+      await c.write('* ENABLED CONDSTORE QRESYNC\r\n$tag OK enabled\r\n');
+    };
+    const s = await serveEach([
+      async (c) => {
+        await enable(c);
+        await c.expect(/^\S+ SELECT INBOX$/);
+        await c.write(selected(3, 400));
+        await c.expect(/^\S+ UID STORE 2 \+FLAGS\.SILENT \(\\Deleted\)$/);
+        await c.write('$tag OK stored\r\n');
+        await c.expect(/^\S+ UID EXPUNGE 2$/);
+        await c.write('* VANISHED 2\r\n$tag OK [HIGHESTMODSEQ 600] expunged\r\n');
+        await c.expect(/^\S+ NOOP/);
+        c.reset();
+      },
+      async (c) => {
+        await enable(c);
+        qresync.push(await c.expect(/^\S+ SELECT INBOX \(QRESYNC /));
+        await c.write(selected(2, 600));
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    await client.mailboxOpen('INBOX');
+    await client.messageDelete(2);
+    expect(client.mailbox?.highestModseq).toBe(600n);
+    const resynced = next(client, 'resync');
+    await expect(client.noop()).rejects.toThrow();
+    await resynced;
+    expect(qresync.map((l) => l.replace(/^\S+ /, ''))).toEqual([
+      'SELECT INBOX (QRESYNC (7 600 1:3))',
+    ]);
   });
 
   it('selecting another mailbox behind the client (command) does not give the tracked one its HIGHESTMODSEQ', async () => {
