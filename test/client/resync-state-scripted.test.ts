@@ -16,6 +16,7 @@ import type { ClientEvents } from '../../src/client/events.js';
 import { noop } from '../../src/commands/noop.js';
 import { search } from '../../src/commands/search.js';
 import { select } from '../../src/commands/select.js';
+import { ImapProtocolError } from '../../src/model/errors.js';
 import {
   startScriptedServer,
   type ScriptedConnection,
@@ -250,6 +251,29 @@ describe('ImapClient saved mailbox state across reconnections', () => {
       [1, 1],
     ]);
     expect(client.mailbox?.exists).toBe(1);
+  });
+
+  it('a UID snapshot overtaken by EXPUNGEs between its parts five times fails the SELECT', async () => {
+    let searches = 0;
+    const s = await serveEach([
+      async (c) => {
+        await login(c, `${CONDSTORE} MESSAGELIMIT=2`);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(10, 1000));
+        for (let i = 0; i < 5; i++) {
+          await c.expect(/^\S+ UID SEARCH ALL$/);
+          await c.write('* SEARCH 9 10\r\n* 3 EXPUNGE\r\n$tag OK [MESSAGELIMIT 2 9] cut\r\n');
+          await c.expect(/^\S+ UID SEARCH UID 1:8$/);
+          await c.write('* SEARCH 1 2 3 4\r\n$tag OK searched\r\n');
+          searches++;
+        }
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    await expect(client.mailboxOpen('INBOX')).rejects.toThrow(ImapProtocolError);
+    expect(searches).toBe(5);
+    expect(client.mailbox).toBeNull();
   });
 
   it("another command's SEARCH data during the UID snapshot is not taken for the snapshot's", async () => {
