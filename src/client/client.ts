@@ -174,6 +174,13 @@ export class ImapClient extends EventEmitter<ClientEvents> {
    * leave it as it was).
    */
   #staging: { conn: ImapConnection; log: MailboxUpdateLog } | null = null;
+  /**
+   * While reconnecting: what {@link ImapClient.mailbox} reports, the
+   * selected mailbox as the dropped session last knew it, until a resync
+   * installs the new state (a new or failed session's values must not
+   * show before that).
+   */
+  #frozen: MailboxInfo | null = null;
   readonly #locks: LockQueue;
   readonly #idle: IdleController;
   /** What followConnection() calls back (bound once: it runs per untagged response). */
@@ -288,8 +295,21 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     return this.#conn;
   }
 
-  /** The selected mailbox, or null. */
+  /**
+   * The selected mailbox, or null. While the client reconnects, the mailbox
+   * as it was before the drop, until the `resync` (or `uidValidityChange`)
+   * event.
+   */
   get mailbox(): MailboxInfo | null {
+    const frozen = this.#frozen;
+    if (frozen !== null) {
+      const { flags, permanentFlags } = frozen;
+      return {
+        ...frozen,
+        flags: [...flags],
+        permanentFlags: permanentFlags && [...permanentFlags],
+      };
+    }
     return this.#sync === null ? null : mailboxInfo(this.#sync, this.#conn?.selected ?? null);
   }
 
@@ -841,7 +861,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     let state: SyncState;
     this.#staging = { conn, log };
     try {
-      state = await selectTracked(conn, path, readOnly, this.#reconnect.enabled);
+      state = await selectTracked(conn, path, readOnly, this.#reconnect.enabled, log);
     } finally {
       if (this.#staging?.log === log) this.#staging = null;
     }
@@ -853,6 +873,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
   #setMailbox(state: SyncState | null): void {
     const prev = this.#sync;
     this.#sync = state;
+    this.#frozen = null;
     if (prev !== null) this.#emitSafe('mailboxClose', { path: prev.path });
     if (state !== null) {
       const info = this.mailbox;
@@ -904,6 +925,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
       this.#finish(this.#closing ? null : err);
       return;
     }
+    this.#frozen = this.mailbox;
     this.#phase = 'reconnecting';
     this.#gate = new ReadyGate();
     void this.#reconnectLoop(err);
@@ -920,6 +942,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
       },
       reconnected: (conn, attempt) => {
         this.#phase = 'ready';
+        this.#frozen = null;
         const gate = this.#gate;
         this.#gate = null;
         this.#log('info', 'reconnected', { attempt });
@@ -944,7 +967,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     const log = new MailboxUpdateLog(true);
     this.#staging = { conn, log };
     try {
-      outcome = await resync(conn, prev, { trackUids: this.#reconnect.enabled });
+      outcome = await resync(conn, prev, { trackUids: this.#reconnect.enabled, log });
     } finally {
       if (this.#staging?.log === log) this.#staging = null;
     }
@@ -956,23 +979,43 @@ export class ImapClient extends EventEmitter<ClientEvents> {
       case 'uidValidityChanged':
         applyUpdates(outcome.state, log, conn.selected);
         this.#sync = outcome.state;
+        this.#frozen = null;
         this.#emitSafe('uidValidityChange', {
           path: prev.path,
           previous: outcome.previous,
           current: outcome.current,
         });
+        this.#emitHeldFlags(log, outcome.state);
         return;
       case 'resynced': {
         // Expunged after the snapshot's data: in the snapshot, gone now.
         const gone = applyUpdates(outcome.state, log, conn.selected);
         const event = { ...outcome.event, count: outcome.state.exists };
-        if (gone.length > 0) {
-          event.vanished = SequenceSet.union([event.vanished, SequenceSet.fromNumbers(gone)]);
+        // And every VANISHED of this session (held back: quiet).
+        const vanished = SequenceSet.union([
+          event.vanished,
+          gone.length > 0 ? SequenceSet.fromNumbers(gone) : null,
+          log.vanished,
+        ]);
+        if (vanished !== null) {
+          event.vanished = vanished;
+          // A message that arrived and went during the resync is not `changed`.
+          event.changed = event.changed.filter((m) => !vanished.has(m.uid));
         }
         this.#sync = outcome.state;
+        this.#frozen = null;
         this.#emitSafe('resync', event);
+        this.#emitHeldFlags(log, outcome.state);
         return;
       }
+    }
+  }
+
+  /** The flag changes a resync held back, after its event (UIDs filled in where tracked). */
+  #emitHeldFlags(log: MailboxUpdateLog, state: SyncState): void {
+    for (const e of log.heldFlags) {
+      const uid = e.uid ?? (e.seq > 0 ? state.tracker?.uidOf(e.seq) : undefined);
+      this.#emitSafe('flags', uid === undefined ? e : { ...e, uid });
     }
   }
 

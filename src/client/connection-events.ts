@@ -8,7 +8,7 @@
  */
 import type { ImapConnection } from '../connection/connection.js';
 import type { FetchDataResponse, UntaggedResponse } from '../model/response.js';
-import type { ClientEvents } from './events.js';
+import type { ClientEvents, FlagsEvent } from './events.js';
 import type { SyncState } from './resync.js';
 import type { MailboxUpdateLog } from './uid-tracker.js';
 
@@ -62,7 +62,10 @@ export function followConnection(conn: ImapConnection, client: ConnectionFollowe
     const path = selectedPath();
     // VANISHED (EARLIER) answers a QRESYNC SELECT or FETCH: reported by `resync`.
     if (path === null || r.earlier) return;
-    client.stagingFor(conn)?.vanish(r.uids);
+    const staging = client.stagingFor(conn);
+    staging?.vanish(r.uids);
+    // A resync reports these in its `vanished`, like EXPUNGEs.
+    if (staging?.quiet === true) return;
     const sync = client.syncFor(conn);
     if (sync !== null) {
       sync.exists = conn.selected?.exists ?? sync.exists;
@@ -75,17 +78,22 @@ export function followConnection(conn: ImapConnection, client: ConnectionFollowe
     const path = selectedPath();
     const a = r.attributes;
     if (path === null || a.flags === undefined) return;
-    client.emit('flags', {
+    const event: FlagsEvent = {
       path,
       seq: r.name === 'FETCH' ? r.seq : 0,
       flags: new Set(a.flags),
       ...(a.uid === undefined ? {} : { uid: a.uid }),
       ...(a.modseq === undefined ? {} : { modseq: a.modseq }),
-    });
+    };
+    const staging = client.stagingFor(conn);
+    // During a resync: emitted after `resync`, numbered as after it.
+    if (staging?.quiet === true) staging.holdFlags(event);
+    else client.emit('flags', event);
   };
   const onUntagged = (r: UntaggedResponse): void => {
     if (r.name === 'SEARCH' || r.name === 'ESEARCH') {
-      client.stagingFor(conn)?.snapshotData();
+      // Whether it is the UID snapshot's data is settled when the snapshot completes.
+      client.stagingFor(conn)?.searchData(r);
       return;
     }
     if (r.name !== 'FETCH' && r.name !== 'UIDFETCH') return;

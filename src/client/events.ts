@@ -63,6 +63,8 @@ export interface VanishedEvent {
 /**
  * An unsolicited `* n FETCH (FLAGS ...)` (or `* uid UIDFETCH (FLAGS ...)`
  * with UIDONLY, RFC 9586): another session changed a message's flags.
+ * Those reported while a resync runs are emitted after its `resync` event,
+ * numbered as after it.
  */
 export interface FlagsEvent {
   /** The selected mailbox's name (Unicode). */
@@ -109,11 +111,15 @@ export interface ResyncEvent {
   /** How the changes were found. */
   method: ResyncMethod;
   /**
-   * UIDs expunged meanwhile (including during the resync: no `expunge` or
-   * `exists` event is emitted before `resync`), null when none.
+   * UIDs expunged meanwhile (including during the resync: no `expunge`,
+   * `vanished` or `exists` event is emitted before `resync`), null when none.
    */
   vanished: SequenceSet | null;
-  /** Messages whose flags changed (or that arrived) meanwhile, by UID. */
+  /**
+   * Messages whose flags changed (or that arrived) meanwhile, by UID; none
+   * of them is in `vanished` (a message that arrived and was expunged
+   * during the resync is left out).
+   */
   changed: ChangedMessage[];
   /** The number of messages before the drop. */
   prevCount: number;

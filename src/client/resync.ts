@@ -81,11 +81,65 @@ export function condstoreSelectOptions(ctx: CommandContext, readOnly: boolean): 
 }
 
 /**
+ * How many times a UID snapshot cut by MESSAGELIMIT is taken again because
+ * an EXPUNGE came between its searches, before giving up.
+ */
+const SNAPSHOT_ATTEMPTS = 5;
+
+/**
  * Every UID in the selected mailbox (ESEARCH ranges when offered), in
  * ascending order. A search the server cuts with MESSAGELIMIT (RFC 9738:
  * it searched the UIDs from the cut up) is continued below the cut.
+ *
+ * With `log` (the mailbox updates recorded meanwhile), the log is told
+ * where the snapshot's data came ({@link MailboxUpdateLog.settle}); a
+ * snapshot of several searches with an EXPUNGE between them is taken again
+ * (up to {@link SNAPSHOT_ATTEMPTS} times, then an ImapProtocolError).
  */
-export async function uidSnapshot(ctx: CommandContext): Promise<number[]> {
+export async function uidSnapshot(
+  ctx: CommandContext,
+  log: MailboxUpdateLog | null = null,
+): Promise<number[]> {
+  for (let attempt = 1; ; attempt++) {
+    log?.begin();
+    const marks: Array<object | null> = [];
+    const watched = log === null ? ctx : watchSearchData(ctx, marks);
+    const uids = await snapshotParts(watched);
+    if (log === null || log.settle(marks)) return uids;
+    if (attempt >= SNAPSHOT_ATTEMPTS) {
+      throw new ImapProtocolError(
+        'NO',
+        `the UID snapshot of the selected mailbox, cut by MESSAGELIMIT, kept being overtaken by EXPUNGEs (${attempt} attempts)`,
+      );
+    }
+  }
+}
+
+/**
+ * `ctx`, telling `marks` the last SEARCH / ESEARCH response each command
+ * run through it collected (null when none), in order.
+ */
+function watchSearchData(ctx: CommandContext, marks: Array<object | null>): CommandContext {
+  const exec: CommandContext['exec'] = async (command, args, options) => {
+    const result = await ctx.exec(command, args, options);
+    let mark: object | null = null;
+    for (const r of result.untagged) if (r.name === 'SEARCH' || r.name === 'ESEARCH') mark = r;
+    marks.push(mark);
+    return result;
+  };
+  return new Proxy(ctx, {
+    get(target, prop) {
+      if (prop === 'exec') return exec;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function'
+        ? (value as (...a: unknown[]) => unknown).bind(target)
+        : value;
+    },
+  });
+}
+
+/** The searches of {@link uidSnapshot}. */
+async function snapshotParts(ctx: CommandContext): Promise<number[]> {
   const parts: number[][] = [];
   let query: SearchQuery = { all: true };
   let below = Infinity;
@@ -149,18 +203,19 @@ export function stateFromSelect(
  * SELECTs (EXAMINEs with `readOnly`) `path` so that the server reports
  * HIGHESTMODSEQ when it can, and returns the state to track; with
  * `trackUids`, also the UIDs by sequence number when a later resync would
- * need them.
+ * need them (`log`: see {@link uidSnapshot}).
  */
 export async function selectTracked(
   ctx: CommandContext,
   path: string,
   readOnly: boolean,
   trackUids: boolean,
+  log: MailboxUpdateLog | null = null,
 ): Promise<SyncState> {
   const r = await select(ctx, path, condstoreSelectOptions(ctx, readOnly));
   let tracker: UidTracker | null = null;
   if (trackUids && needsUidTracker(ctx, r)) {
-    tracker = new UidTracker(r.exists > 0 ? await uidSnapshot(ctx) : []);
+    tracker = new UidTracker(r.exists > 0 ? await uidSnapshot(ctx, log) : []);
   }
   return stateFromSelect(path, readOnly, r, tracker);
 }
@@ -236,8 +291,9 @@ function changedMessage(m: {
 export async function resync(
   ctx: CommandContext,
   prev: SyncState,
-  options: { trackUids: boolean },
+  options: { trackUids: boolean; log?: MailboxUpdateLog },
 ): Promise<ResyncOutcome> {
+  const log = options.log ?? null;
   const useQresync = canQresync(ctx, prev);
   let r: SelectResult;
   try {
@@ -267,7 +323,7 @@ export async function resync(
 
   const track = options.trackUids && needsUidTracker(ctx, r);
   if (prev.uidValidity !== null && r.uidValidity !== null && r.uidValidity !== prev.uidValidity) {
-    const tracker = track ? new UidTracker(await uidSnapshot(ctx)) : null;
+    const tracker = track ? new UidTracker(await uidSnapshot(ctx, log)) : null;
     return {
       kind: 'uidValidityChanged',
       state: stateFromSelect(prev.path, prev.readOnly, r, tracker),
@@ -285,7 +341,7 @@ export async function resync(
 
   if (useQresync) {
     const changed = r.changed.map(changedMessage).filter((c): c is ChangedMessage => c !== null);
-    const tracker = track ? new UidTracker(await uidSnapshot(ctx)) : null;
+    const tracker = track ? new UidTracker(await uidSnapshot(ctx, log)) : null;
     return {
       kind: 'resynced',
       state: stateFromSelect(prev.path, prev.readOnly, r, tracker),
@@ -293,7 +349,7 @@ export async function resync(
     };
   }
 
-  const changed: ChangedMessage[] = [];
+  let changed: ChangedMessage[] = [];
   let method: ResyncEvent['method'] = 'none';
   const modseq = prev.highestModseq;
   if (
@@ -320,9 +376,12 @@ export async function resync(
   let vanished = null;
   let tracker: UidTracker | null = null;
   if (prev.tracker !== null || track) {
-    const now = r.exists > 0 ? await uidSnapshot(ctx) : [];
+    const now = r.exists > 0 ? await uidSnapshot(ctx, log) : [];
     if (prev.tracker !== null) vanished = prev.tracker.vanishedFrom(now);
     if (track) tracker = new UidTracker(now);
+    // A changed message missing from the snapshot was expunged since the FETCH.
+    const present = new Set(now);
+    changed = changed.filter((m) => present.has(m.uid));
   }
   return {
     kind: 'resynced',

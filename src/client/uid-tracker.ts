@@ -6,6 +6,7 @@
  * @internal
  */
 import { SequenceSet } from '../model/sequence-set.js';
+import type { FlagsEvent } from './events.js';
 
 /**
  * Sequence number → UID map of the selected mailbox. Messages that arrived
@@ -184,7 +185,9 @@ type Update =
   | { kind: 'expunge'; seq: number }
   | { kind: 'exists'; count: number }
   | { kind: 'vanish'; uids: SequenceSet }
-  | { kind: 'fetched'; seq: number | null; uid: number };
+  | { kind: 'fetched'; seq: number | null; uid: number }
+  /** SEARCH / ESEARCH data: the snapshot's own, or another command's. */
+  | { kind: 'data'; response: object };
 
 /**
  * The mailbox updates a connection reports while the client builds a new
@@ -192,16 +195,21 @@ type Update =
  * tracker built from that snapshot: its UIDs are the mailbox as of the
  * snapshot's SEARCH data, so only what arrived after that data counts (an
  * `* n EXPUNGE` may come before or after it during UID SEARCH, RFC 9051
- * 7.5.1). A snapshot continued past MESSAGELIMIT cuts (several searches)
- * counts from its last search's data.
+ * 7.5.1). Which SEARCH data is the snapshot's is settled afterwards, by
+ * the responses its commands collected ({@link MailboxUpdateLog.settle}):
+ * another command's search results do not count.
  */
 export class MailboxUpdateLog {
   /** Hold mailbox events back meanwhile (a resync: they would use the new session's numbering before `resync`). */
   readonly quiet: boolean;
   #updates: Update[] = [];
-  /** An EXISTS since the last snapshot data: FETCHes may name the new messages. */
+  /** An EXISTS since {@link begin}: FETCHes may name the new messages. */
   #grown = false;
   #maxUid = 0;
+  /** Every UID a (non-EARLIER) VANISHED named, snapshot or not. */
+  #vanished: SequenceSet[] = [];
+  /** Quiet: unsolicited flag changes held back, numbered as after the updates since. */
+  #flags: FlagsEvent[] = [];
 
   constructor(quiet: boolean) {
     this.quiet = quiet;
@@ -212,14 +220,68 @@ export class MailboxUpdateLog {
     return this.#maxUid;
   }
 
-  /** SEARCH / ESEARCH data arrived: what came before is in the snapshot. */
-  snapshotData(): void {
+  /** The UIDs every VANISHED named meanwhile (before or after the snapshot), null when none. */
+  get vanished(): SequenceSet | null {
+    return this.#vanished.length === 0 ? null : SequenceSet.union(this.#vanished);
+  }
+
+  /**
+   * Quiet: the `flags` events held back, in order, their sequence numbers
+   * moved by the EXPUNGEs since (those of expunged or vanished messages
+   * left out).
+   */
+  get heldFlags(): readonly FlagsEvent[] {
+    return this.#flags;
+  }
+
+  /** Holds an unsolicited flag change back (quiet). */
+  holdFlags(event: FlagsEvent): void {
+    this.#flags.push(event);
+  }
+
+  /** A UID snapshot starts: everything so far came before its data. */
+  begin(): void {
     this.#updates = [];
     this.#grown = false;
   }
 
+  /** SEARCH / ESEARCH data arrived (any command's). */
+  searchData(response: object): void {
+    this.#updates.push({ kind: 'data', response });
+  }
+
+  /**
+   * The snapshot begun last is complete: `parts` holds, per search it ran
+   * (the first one first), its last SEARCH / ESEARCH response (null when
+   * it got none). The updates up to the first part's data are in the
+   * snapshot and dropped. Returns false, dropping nothing, when an
+   * EXPUNGE came between the first part's data and the last one's: each
+   * part describes the mailbox at another moment, and an expunge in the
+   * lower UIDs (searched later) is in neither the snapshot nor the
+   * updates after it — the snapshot must be taken again. (A VANISHED
+   * names UIDs, not positions: it applies whatever part it fell in.)
+   */
+  settle(parts: ReadonlyArray<object | null>): boolean {
+    const first = parts[0] ?? null;
+    const last = parts[parts.length - 1] ?? null;
+    const i = first === null ? -1 : this.#indexOf(first);
+    if (i === -1) return true; // no data seen (a broken server): everything counts
+    const j = last === null ? -1 : this.#indexOf(last);
+    for (let k = i + 1; k < j; k++) if (this.#updates[k]!.kind === 'expunge') return false;
+    this.#updates = this.#updates.slice(i + 1);
+    return true;
+  }
+
   expunge(seq: number): void {
     this.#updates.push({ kind: 'expunge', seq });
+    if (this.#flags.length === 0) return;
+    const kept: FlagsEvent[] = [];
+    for (const e of this.#flags) {
+      if (e.seq === seq) continue; // that message went
+      if (e.seq > seq) e.seq--;
+      kept.push(e);
+    }
+    this.#flags = kept;
   }
 
   exists(count: number): void {
@@ -229,6 +291,10 @@ export class MailboxUpdateLog {
 
   vanish(uids: SequenceSet): void {
     this.#updates.push({ kind: 'vanish', uids });
+    this.#vanished.push(uids);
+    if (this.#flags.length > 0) {
+      this.#flags = this.#flags.filter((e) => e.uid === undefined || !uids.has(e.uid));
+    }
   }
 
   /** A FETCH (`seq` null: a UIDFETCH) naming `uid`. */
@@ -237,7 +303,7 @@ export class MailboxUpdateLog {
     if (this.#grown) this.#updates.push({ kind: 'fetched', seq, uid });
   }
 
-  /** Applies the updates since the last snapshot data to `tracker`, in order; returns the UIDs expunged. */
+  /** Applies the updates since the snapshot's data to `tracker`, in order; returns the UIDs expunged. */
   applyTo(tracker: UidTracker): number[] {
     const expunged: number[] = [];
     for (const u of this.#updates) {
@@ -257,8 +323,19 @@ export class MailboxUpdateLog {
           if (u.seq === null) tracker.fetchedUid(u.uid);
           else tracker.fetched(u.seq, u.uid);
           break;
+        case 'data':
+          break;
       }
     }
     return expunged;
+  }
+
+  #indexOf(response: object): number {
+    const updates = this.#updates;
+    for (let k = updates.length - 1; k >= 0; k--) {
+      const u = updates[k]!;
+      if (u.kind === 'data' && u.response === response) return k;
+    }
+    return -1;
   }
 }

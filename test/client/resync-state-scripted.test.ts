@@ -3,14 +3,20 @@
  * on scripted servers (the sequences are hard to produce with a real one):
  * a resync attempt that fails part-way leaves the saved state as it was;
  * EXPUNGEs around a UID snapshot (during UID SEARCH, before or after its
- * data) keep the UIDs of later expunge events right, and a resync emits no
- * expunge event numbered by the new session before its `resync` event.
+ * data, between the parts of a snapshot cut by MESSAGELIMIT) keep the UIDs
+ * of later expunge events right, another command's SEARCH data does not
+ * count as the snapshot's; a resync emits no expunge, vanished or flags
+ * event numbered by the new session before its `resync` event (flags come
+ * after it), and `mailbox` shows the saved state until then; a tagged
+ * `[HIGHESTMODSEQ]` is what the next QRESYNC asks from.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImapClient } from '../../src/client/client.js';
 import type { ClientEvents } from '../../src/client/events.js';
 import { noop } from '../../src/commands/noop.js';
+import { search } from '../../src/commands/search.js';
 import { select } from '../../src/commands/select.js';
+import { ImapProtocolError } from '../../src/model/errors.js';
 import {
   startScriptedServer,
   type ScriptedConnection,
@@ -45,7 +51,7 @@ async function login(c: ScriptedConnection, caps: string): Promise<void> {
   await c.write(`$tag OK [CAPABILITY ${caps}] logged in\r\n`);
 }
 
-async function connect(s: ScriptedServer): Promise<ImapClient> {
+async function connect(s: ScriptedServer, extra: { uidOnly?: boolean } = {}): Promise<ImapClient> {
   const client = await ImapClient.connect({
     host: '127.0.0.1',
     port: s.port,
@@ -53,6 +59,7 @@ async function connect(s: ScriptedServer): Promise<ImapClient> {
     auth: { username: 'u', password: 'p' },
     reconnect: { initialDelayMs: 5, maxDelayMs: 10, maxAttempts: 5 },
     timeouts: { connect: 2000, greeting: 2000, command: 2000 },
+    ...extra,
   });
   clients.push(client);
   return client;
@@ -83,7 +90,7 @@ function selected(exists: number, modseq: number): string {
 const CONDSTORE = 'IMAP4rev1 CONDSTORE';
 
 describe('ImapClient saved mailbox state across reconnections', () => {
-  it('a CONDSTORE resync that drops part-way leaves the saved HIGHESTMODSEQ alone: the next attempt asks for the same changes', async () => {
+  it('a CONDSTORE resync that fails part-way leaves the saved HIGHESTMODSEQ alone: the next attempt asks for the same changes', async () => {
     const changedSince: string[] = [];
     const s = await serveEach([
       async (c) => {
@@ -95,16 +102,18 @@ describe('ImapClient saved mailbox state across reconnections', () => {
         await c.expect(/^\S+ NOOP/);
         c.reset();
       },
-      // Attempt 1: the new SELECT reports 1500; the first change arrives, then the drop.
+      // Attempt 1: the new SELECT reports 1500; the first change arrives, then the failure.
       async (c) => {
         await login(c, CONDSTORE);
         await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
         await c.write(selected(3, 1500));
         const line = await c.expect(/^\S+ UID FETCH 1:\* \(UID FLAGS MODSEQ\) \(CHANGEDSINCE /);
         changedSince.push(/CHANGEDSINCE (\d+)/.exec(line)![1]!);
-        await c.write('* 3 FETCH (UID 3 FLAGS (\\Seen) MODSEQ (1500))\r\n');
-        await new Promise((r) => setTimeout(r, 50)); // read before the drop
-        c.reset();
+        // The attempt fails after reading one change (a NO is retried on a new connection).
+        await c.write(
+          '* 3 FETCH (UID 3 FLAGS (\\Seen) MODSEQ (1500))\r\n$tag NO [SERVERBUG] fetch failed\r\n',
+        );
+        await c.closed();
       },
       // Attempt 2: completes.
       async (c) => {
@@ -200,6 +209,308 @@ describe('ImapClient saved mailbox state across reconnections', () => {
     ]);
   });
 
+  it('an EXPUNGE between the parts of a UID snapshot cut by MESSAGELIMIT makes it start over: later expunges get the right UIDs', async () => {
+    const searches: string[] = [];
+    const s = await serveEach([
+      async (c) => {
+        await login(c, `${CONDSTORE} MESSAGELIMIT=2`);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(4, 1000));
+        searches.push(await c.expect(/^\S+ UID SEARCH /));
+        // UID 3 goes after the first part's data: the second part cannot tell.
+        await c.write('* SEARCH 3 4\r\n* 3 EXPUNGE\r\n$tag OK [MESSAGELIMIT 2 3] cut\r\n');
+        searches.push(await c.expect(/^\S+ UID SEARCH /));
+        await c.write('* SEARCH 1 2\r\n$tag OK searched\r\n');
+        // Started over: UIDs 1 2 4 now.
+        searches.push(await c.expect(/^\S+ UID SEARCH /));
+        await c.write('* SEARCH 2 4\r\n$tag OK [MESSAGELIMIT 2 2] cut\r\n');
+        searches.push(await c.expect(/^\S+ UID SEARCH /));
+        await c.write('* SEARCH 1\r\n$tag OK searched\r\n');
+        await c.expect(/^\S+ NOOP/);
+        await c.write('* 3 EXPUNGE\r\n$tag OK noop\r\n'); // UID 4
+        await c.expect(/^\S+ NOOP/);
+        await c.write('* 1 EXPUNGE\r\n$tag OK noop\r\n'); // UID 1
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    const expunges: Array<[number, number | undefined]> = [];
+    client.on('expunge', (e) => expunges.push([e.seq, e.uid]));
+    await client.mailboxOpen('INBOX');
+    expect(searches.map((l) => l.replace(/^\S+ /, ''))).toEqual([
+      'UID SEARCH ALL',
+      'UID SEARCH UID 1:2',
+      'UID SEARCH ALL',
+      'UID SEARCH UID 1',
+    ]);
+    await client.noop();
+    await client.noop();
+    expect(expunges).toEqual([
+      [3, undefined],
+      [3, 4],
+      [1, 1],
+    ]);
+    expect(client.mailbox?.exists).toBe(1);
+  });
+
+  it('a UID snapshot overtaken by EXPUNGEs between its parts five times fails the SELECT', async () => {
+    let searches = 0;
+    const s = await serveEach([
+      async (c) => {
+        await login(c, `${CONDSTORE} MESSAGELIMIT=2`);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(10, 1000));
+        for (let i = 0; i < 5; i++) {
+          await c.expect(/^\S+ UID SEARCH ALL$/);
+          await c.write('* SEARCH 9 10\r\n* 3 EXPUNGE\r\n$tag OK [MESSAGELIMIT 2 9] cut\r\n');
+          await c.expect(/^\S+ UID SEARCH UID 1:8$/);
+          await c.write('* SEARCH 1 2 3 4\r\n$tag OK searched\r\n');
+          searches++;
+        }
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    await expect(client.mailboxOpen('INBOX')).rejects.toThrow(ImapProtocolError);
+    expect(searches).toBe(5);
+    expect(client.mailbox).toBeNull();
+  });
+
+  it("another command's SEARCH data during the UID snapshot is not taken for the snapshot's", async () => {
+    let sawSnapshot!: () => void;
+    const snapshotSent = new Promise<void>((r) => (sawSnapshot = r));
+    const s = await serveEach([
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(3, 1000));
+        const snapshot = (await c.expect(/^\S+ UID SEARCH ALL$/)).split(' ')[0]!;
+        sawSnapshot();
+        const other = (await c.expect(/^\S+ UID SEARCH UID 3$/)).split(' ')[0]!;
+        // The snapshot's data, then UID 1 goes, then the other search's data.
+        await c.write(
+          `* SEARCH 1 2 3\r\n* 1 EXPUNGE\r\n* SEARCH 2\r\n${other} OK searched\r\n` +
+            `${snapshot} OK searched\r\n`,
+        );
+        await c.expect(/^\S+ NOOP/);
+        await c.write('* 1 EXPUNGE\r\n$tag OK noop\r\n'); // UID 2
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    const expunges: Array<[number, number | undefined]> = [];
+    client.on('expunge', (e) => expunges.push([e.seq, e.uid]));
+    const opened = client.mailboxOpen('INBOX');
+    await snapshotSent;
+    const other = client.command((ctx) => search(ctx, { uid: '3' }, { uid: true }));
+    await opened;
+    expect((await other).numbers).toEqual([2]);
+    await client.noop();
+    expect(expunges).toEqual([
+      [1, undefined],
+      [1, 2],
+    ]);
+  });
+
+  it('a VANISHED during the resync (UIDONLY) is held back and in its vanished; a message that came and went is not in changed', async () => {
+    const caps = 'IMAP4rev1 ENABLE CONDSTORE UIDONLY';
+    const enable = async (c: ScriptedConnection): Promise<void> => {
+      await login(c, caps);
+      await c.expect(/^\S+ ENABLE /);
+      await c.write('* ENABLED CONDSTORE UIDONLY\r\n$tag OK enabled\r\n');
+    };
+    const s = await serveEach([
+      async (c) => {
+        await enable(c);
+        await c.expect(/^\S+ SELECT INBOX$/);
+        await c.write(selected(3, 1000));
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1 2 3\r\n$tag OK searched\r\n');
+        await c.expect(/^\S+ NOOP/);
+        c.reset();
+      },
+      // Meanwhile UID 4 arrived (flags changed on UID 1); during the resync UIDs 4 and 2 go.
+      async (c) => {
+        await enable(c);
+        await c.expect(/^\S+ SELECT INBOX$/);
+        await c.write(selected(4, 1001));
+        await c.expect(/^\S+ UID FETCH 1:\* \(UID FLAGS MODSEQ\) \(CHANGEDSINCE 1000\)$/);
+        await c.write(
+          '* 1 UIDFETCH (FLAGS (\\Seen) MODSEQ (1001))\r\n' +
+            '* 4 UIDFETCH (FLAGS () MODSEQ (1001))\r\n$tag OK fetched\r\n',
+        );
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1 2 3 4\r\n* VANISHED 4\r\n* VANISHED 2\r\n$tag OK searched\r\n');
+        await c.expect(/^\S+ NOOP/);
+        await c.write('* VANISHED 3\r\n$tag OK noop\r\n');
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s, { uidOnly: true });
+    await client.mailboxOpen('INBOX');
+    const seen: string[] = [];
+    client.on('vanished', (e) => seen.push(`vanished ${e.uids.toString()}`));
+    client.on('resync', () => seen.push('resync'));
+    const resynced = next(client, 'resync');
+    await expect(client.noop()).rejects.toThrow();
+    const [event] = await resynced;
+    expect(seen).toEqual(['resync']);
+    expect([1, 2, 3, 4].filter((u) => event.vanished?.has(u))).toEqual([2, 4]);
+    expect(event.changed.map((m) => m.uid)).toEqual([1]);
+    expect(event.count).toBe(2);
+    await client.noop();
+    expect(seen).toEqual(['resync', 'vanished 3']);
+    expect(client.mailbox?.exists).toBe(1);
+  });
+
+  it('a message the CONDSTORE resync reported changed but that is gone by its UID snapshot is not in changed', async () => {
+    const s = await serveEach([
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(2, 1000));
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1 2\r\n$tag OK searched\r\n');
+        await c.expect(/^\S+ NOOP/);
+        c.reset();
+      },
+      // UID 3 arrived meanwhile, and goes before the snapshot's data.
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(3, 1001));
+        await c.expect(/^\S+ UID FETCH 1:\* \(UID FLAGS MODSEQ\) \(CHANGEDSINCE 1000\)$/);
+        await c.write('* 3 FETCH (UID 3 FLAGS () MODSEQ (1001))\r\n$tag OK fetched\r\n');
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* 3 EXPUNGE\r\n* SEARCH 1 2\r\n$tag OK searched\r\n');
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    await client.mailboxOpen('INBOX');
+    const resynced = next(client, 'resync');
+    await expect(client.noop()).rejects.toThrow();
+    const [event] = await resynced;
+    expect(event.changed).toEqual([]);
+    expect(event.vanished).toBeNull();
+    expect(event.count).toBe(2);
+  });
+
+  it('flag changes during the resync are emitted after resync, numbered as after it; those of expunged messages not at all', async () => {
+    const s = await serveEach([
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(3, 1000));
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1 2 3\r\n$tag OK searched\r\n');
+        await c.expect(/^\S+ NOOP/);
+        c.reset();
+      },
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(3, 1000));
+        await c.expect(/^\S+ UID FETCH 1:\* \(UID FLAGS MODSEQ\) \(CHANGEDSINCE 1000\)$/);
+        await c.write('$tag OK fetched\r\n');
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        // UID 1 flagged then expunged, UID 3 seen: message 2 once UID 1 is gone.
+        await c.write(
+          '* 1 FETCH (FLAGS (\\Flagged))\r\n* 3 FETCH (FLAGS (\\Seen))\r\n' +
+            '* SEARCH 1 2 3\r\n* 1 EXPUNGE\r\n$tag OK searched\r\n',
+        );
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    await client.mailboxOpen('INBOX');
+    const seen: unknown[] = [];
+    client.on('flags', (e) => seen.push(['flags', e.seq, e.uid, [...e.flags]]));
+    client.on('resync', (e) => seen.push(['resync', e.vanished?.toString()]));
+    const resynced = next(client, 'resync');
+    await expect(client.noop()).rejects.toThrow();
+    await resynced;
+    expect(seen).toEqual([
+      ['resync', '1'],
+      ['flags', 2, 3, ['\\Seen']],
+    ]);
+  });
+
+  it("while reconnecting, mailbox shows the state before the drop, not a new or failed session's", async () => {
+    const gate = (): {
+      reached: Promise<void>;
+      reach: () => void;
+      go: Promise<void>;
+      open: () => void;
+    } => {
+      let reach!: () => void;
+      let open!: () => void;
+      const reached = new Promise<void>((r) => (reach = r));
+      const go = new Promise<void>((r) => (open = r));
+      return { reached, reach, go, open };
+    };
+    const inAttempt = gate();
+    const beforeRetry = gate();
+    const s = await serveEach([
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(`* FLAGS (\\Seen)\r\n${selected(3, 1000)}`);
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1 2 3\r\n$tag OK searched\r\n');
+        await c.expect(/^\S+ NOOP/);
+        c.reset();
+      },
+      // Attempt 1: the new session reports other values, then fails.
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(`* FLAGS (\\Seen \\Draft)\r\n${selected(9, 2000)}`);
+        await c.expect(/^\S+ UID FETCH 1:\* /);
+        inAttempt.reach();
+        await inAttempt.go;
+        await c.write('$tag NO [SERVERBUG] try again\r\n');
+        await c.closed();
+      },
+      // Attempt 2: completes.
+      async (c) => {
+        beforeRetry.reach();
+        await beforeRetry.go;
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(4, 1500));
+        await c.expect(/^\S+ UID FETCH 1:\* /);
+        await c.write('$tag OK fetched\r\n');
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1 2 3 4\r\n$tag OK searched\r\n');
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    await client.mailboxOpen('INBOX');
+    const before = client.mailbox;
+    expect(before).toMatchObject({
+      exists: 3,
+      uidNext: 4,
+      highestModseq: 1000n,
+      flags: ['\\Seen'],
+    });
+    const atResync: unknown[] = [];
+    client.on('resync', () => atResync.push(client.mailbox?.exists));
+    const resynced = next(client, 'resync');
+    await expect(client.noop()).rejects.toThrow();
+    await inAttempt.reached;
+    expect(client.reconnecting).toBe(true);
+    expect(client.mailbox).toEqual(before);
+    inAttempt.open();
+    await beforeRetry.reached;
+    expect(client.mailbox).toEqual(before);
+    beforeRetry.open();
+    await resynced;
+    expect(atResync).toEqual([4]);
+    expect(client.mailbox).toMatchObject({ exists: 4, uidNext: 5, highestModseq: 1500n });
+  });
+
   it('a FETCH MODSEQ does not become the saved HIGHESTMODSEQ: the QRESYNC reconnection asks from the last [HIGHESTMODSEQ]', async () => {
     const caps = 'IMAP4rev1 ENABLE CONDSTORE QRESYNC';
     const qresyncModseq: string[] = [];
@@ -241,6 +552,45 @@ describe('ImapClient saved mailbox state across reconnections', () => {
     const [event] = await resynced;
     expect(qresyncModseq).toEqual(['400']);
     expect(event.vanished?.toString()).toBe('10');
+  });
+
+  it('a tagged OK [HIGHESTMODSEQ] after UID EXPUNGE becomes the saved HIGHESTMODSEQ the QRESYNC reconnection asks from', async () => {
+    const caps = 'IMAP4rev1 ENABLE CONDSTORE QRESYNC UIDPLUS';
+    const qresync: string[] = [];
+    const enable = async (c: ScriptedConnection): Promise<void> => {
+      await login(c, caps);
+      await c.expect(/^\S+ ENABLE /);
+      await c.write('* ENABLED CONDSTORE QRESYNC\r\n$tag OK enabled\r\n');
+    };
+    const s = await serveEach([
+      async (c) => {
+        await enable(c);
+        await c.expect(/^\S+ SELECT INBOX$/);
+        await c.write(selected(3, 400));
+        await c.expect(/^\S+ UID STORE 2 \+FLAGS\.SILENT \(\\Deleted\)$/);
+        await c.write('$tag OK stored\r\n');
+        await c.expect(/^\S+ UID EXPUNGE 2$/);
+        await c.write('* VANISHED 2\r\n$tag OK [HIGHESTMODSEQ 600] expunged\r\n');
+        await c.expect(/^\S+ NOOP/);
+        c.reset();
+      },
+      async (c) => {
+        await enable(c);
+        qresync.push(await c.expect(/^\S+ SELECT INBOX \(QRESYNC /));
+        await c.write(selected(2, 600));
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    await client.mailboxOpen('INBOX');
+    await client.messageDelete(2);
+    expect(client.mailbox?.highestModseq).toBe(600n);
+    const resynced = next(client, 'resync');
+    await expect(client.noop()).rejects.toThrow();
+    await resynced;
+    expect(qresync.map((l) => l.replace(/^\S+ /, ''))).toEqual([
+      'SELECT INBOX (QRESYNC (7 600 1:3))',
+    ]);
   });
 
   it('selecting another mailbox behind the client (command) does not give the tracked one its HIGHESTMODSEQ', async () => {
