@@ -65,7 +65,9 @@ export interface IMAP4Options {
    * `buffer.constants.MAX_LENGTH`). CPython reads literals of any size; a
    * larger one aborts the connection with `IMAP4.abort` (code LIMIT). A
    * FETCH literal is received straight into one Buffer of its size. The
-   * literals of one response may total this or 2 GiB, whichever is more.
+   * literals of one response may total maxCollectedBytes (at most 2 GiB),
+   * or this when it is more: set both to bound what one response can make
+   * the client hold.
    */
   maxLiteralSize?: number;
 }
@@ -78,7 +80,7 @@ const COLLECT_FETCH = ['FETCH'];
 const EMPTY = Buffer.alloc(0);
 /** Default of IMAP4Options.maxCollectedBytes: 2 GiB, far above what CPython scripts fetch in one call. */
 const DEFAULT_MAX_HELD = 2 * 1024 * 1024 * 1024;
-/** Default of IMAP4Options.maxLiteralSize, and the least a response's literals may total. */
+/** Default of IMAP4Options.maxLiteralSize, and the most a response's literals total by default. */
 const DEFAULT_MAX_LITERAL = 2 * 1024 * 1024 * 1024;
 /** Responses idle() holds for a slow consumer before it pauses reading. */
 const IDLE_HIGH_WATER = 256;
@@ -344,7 +346,7 @@ export class IMAP4 {
 
   /** The most a response's literals may total. */
   private maxResponse(): number {
-    return Math.max(this.maxLiteral(), DEFAULT_MAX_LITERAL);
+    return Math.max(this.maxLiteral(), Math.min(this.maxHeld(), DEFAULT_MAX_LITERAL));
   }
 
   /** The limit on what `untagged_responses` holds. */

@@ -198,7 +198,23 @@ describe('large literals', () => {
     expect((data[0] as [Buffer, Buffer])[1].length).toBe(5000);
   });
 
-  it.each([-1, 1.5, 2 ** 40])('refuses maxLiteralSize %s', async (bad) => {
+  it('the literals of one response are bounded by maxCollectedBytes when it is set lower', async () => {
+    const piece = 'x'.repeat(3000);
+    const server = await scripted('IMAP4rev1', async (c) => {
+      await c.expect(/^\S+ SELECT INBOX$/);
+      await c.write('* 1 EXISTS\r\n$tag OK [READ-WRITE] selected\r\n');
+      await c.expect(/^\S+ FETCH 1 /);
+      await c.write(`* 1 FETCH (BODY[1] {3000}\r\n${piece} BODY[2] {3000}\r\n${piece})\r\n`);
+      await c.write('$tag OK fetched\r\n');
+    });
+    const M = await connect(server, { maxLiteralSize: 4000, maxCollectedBytes: 5000 });
+    await M.select();
+    const err = await M.fetch('1', '(BODY[1] BODY[2])').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(imaplib.IMAP4.error);
+    expect((err as Error).message).toMatch(/5000/);
+  });
+
+  it.each([-1, 1.5, 2 ** 53])('refuses maxLiteralSize %s', async (bad) => {
     await expect(imaplib.IMAP4.connect('127.0.0.1', 1, { maxLiteralSize: bad })).rejects.toThrow(
       /maxLiteralSize must be an integer/,
     );
