@@ -10,6 +10,18 @@ import type { EncodeOptions, LiteralMode } from '../wire/command-arg.js';
 import type { ConnectionLog } from './logging.js';
 import { ENCODE_OPTIONS } from './queue.js';
 
+const binarySyncOptions = new Map<EncodeOptions, EncodeOptions>();
+
+/** `base` with binaryLiteralsSync: one shared object per base (compared by identity). */
+function withBinaryLiteralsSync(base: EncodeOptions): EncodeOptions {
+  let options = binarySyncOptions.get(base);
+  if (options === undefined) {
+    options = Object.freeze({ ...base, binaryLiteralsSync: true });
+    binarySyncOptions.set(base, options);
+  }
+  return options;
+}
+
 /** How many names {@link Capabilities.noteRawMailboxName} keeps (a server listing more is hostile). */
 export const MAX_RAW_MAILBOX_NAMES = 10_000;
 
@@ -96,10 +108,16 @@ export class Capabilities {
   encodeOptions(): EncodeOptions {
     if (this.#encodeOptions === null) {
       const base = ENCODE_OPTIONS[this.literalMode][this.utf8 ? 1 : 0];
+      // RFC 4466 4.3: `~{n+}` needs BINARY (IMAP4rev2 includes it) besides LITERAL+/-.
+      const binarySync =
+        (base.literalMode === 'plus' || base.literalMode === 'minus') &&
+        !this.announced.has('BINARY') &&
+        !this.announced.has('IMAP4REV2');
+      const shared = binarySync ? withBinaryLiteralsSync(base) : base;
       this.#encodeOptions =
         this.#rawMailboxNames.size === 0
-          ? base
-          : Object.freeze({ ...base, rawMailboxNames: new Set(this.#rawMailboxNames) });
+          ? shared
+          : Object.freeze({ ...shared, rawMailboxNames: new Set(this.#rawMailboxNames) });
     }
     return this.#encodeOptions;
   }

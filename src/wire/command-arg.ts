@@ -75,6 +75,12 @@ export interface EncodeOptions {
    * as sent when decoded): sent as they are, not encoded into another name.
    */
   rawMailboxNames?: ReadonlySet<string>;
+  /**
+   * Binary literals (`~{n}`) are always synchronizing: the server does not
+   * announce BINARY (RFC 4466 4.3 allows `~{n+}` only with LITERAL+ or
+   * LITERAL- and BINARY). UTF-8 APPEND (RFC 6855) uses them without it.
+   */
+  binaryLiteralsSync?: boolean;
 }
 
 /** One step of sending an encoded command. */

@@ -123,12 +123,14 @@ class Writer {
   private readonly mode: LiteralMode;
   readonly utf8: boolean;
   private readonly rawMailboxNames: ReadonlySet<string> | undefined;
+  private readonly binaryLiteralsSync: boolean;
   private readonly context: string;
 
   constructor(options: EncodeOptions | undefined, context: string) {
     this.mode = options?.literalMode ?? 'sync';
     this.utf8 = options?.utf8 === true;
     this.rawMailboxNames = options?.rawMailboxNames;
+    this.binaryLiteralsSync = options?.binaryLiteralsSync === true;
     this.context = context;
   }
 
@@ -170,7 +172,7 @@ class Writer {
     checkLiteralSize(size);
     const sync =
       this.mode === 'sync' ||
-      (this.mode === 'rev2' && binary) ||
+      (binary && (this.mode === 'rev2' || this.binaryLiteralsSync)) ||
       ((this.mode === 'minus' || this.mode === 'rev2') && size > LITERAL_MINUS_MAX);
     const header = (binary ? '~{' : '{') + size + (sync ? '}' : '+}');
     this.text += header + '\r\n';

@@ -146,9 +146,16 @@ describe('Capabilities.encodeOptions', () => {
   it('follows every change of the announced and enabled capabilities', () => {
     const c = caps();
     expect(c.encodeOptions()).toEqual({ literalMode: 'sync', utf8: false });
-    c.set(['IMAP4rev1', 'LITERAL+']);
+    c.set(['IMAP4rev1', 'LITERAL+', 'BINARY']);
     expect(c.encodeOptions()).toEqual({ literalMode: 'plus', utf8: false });
-    c.set(['IMAP4rev1', 'LITERAL-']);
+    // Without BINARY, ~{n+} is not allowed (RFC 4466 4.3): binary literals synchronize.
+    c.set(['IMAP4rev1', 'LITERAL+']);
+    expect(c.encodeOptions()).toEqual({
+      literalMode: 'plus',
+      utf8: false,
+      binaryLiteralsSync: true,
+    });
+    c.set(['IMAP4rev1', 'LITERAL-', 'BINARY']);
     expect(c.encodeOptions()).toEqual({ literalMode: 'minus', utf8: false });
     c.confirm(['UTF8=ACCEPT'], new Set(['UTF8=ACCEPT']));
     expect(c.encodeOptions()).toEqual({ literalMode: 'minus', utf8: true });
@@ -172,6 +179,9 @@ describe('Capabilities.encodeOptions', () => {
     b.set(['LITERAL+']);
     expect(a.encodeOptions()).toBe(b.encodeOptions());
     expect(a.encodeOptions()).toBe(a.encodeOptions());
+    a.set(['LITERAL+', 'BINARY']);
+    b.set(['LITERAL+', 'BINARY']);
+    expect(a.encodeOptions()).toBe(b.encodeOptions());
   });
 });
 

@@ -262,6 +262,17 @@ describe('encodeCommand: literals', () => {
     ]);
   });
 
+  it('without BINARY (binaryLiteralsSync) literal8 is synchronizing even with LITERAL+ (RFC 4466 4.3)', () => {
+    const bin = Buffer.from([0, 1, 2, 0xff]);
+    const options = { literalMode: 'plus', binaryLiteralsSync: true } as const;
+    expect(parts(enc([literal(bin, { binary: true })], options))).toEqual([
+      'a1 X ~{4}\r\n',
+      '+',
+      '\x00\x01\x02\xff\r\n',
+    ]);
+    expect(parts(enc([literal('abcd')], options))).toEqual(['a1 X {4+}\r\nabcd\r\n']);
+  });
+
   it('IMAP4rev2 alone (rev2): {n+} up to 4096 bytes, but literal8 always synchronizing ~{n}', () => {
     const bin = Buffer.from([0, 1, 2, 0xff]);
     expect(parts(enc([literal(bin, { binary: true })], { literalMode: 'rev2' }))).toEqual([
