@@ -92,13 +92,16 @@ export async function move(
   }
 
   let uids: SequenceSet;
-  if (uid) {
+  const hasStar = messages.ranges.some(([a, b]) => a === '*' || b === '*');
+  if (uid && !hasStar) {
     uids = messages;
   } else {
     // Pin the messages by UID before anything can renumber them: the server
     // may send EXPUNGE during COPY (RFC 9051 7.5.1), after which the same
-    // sequence numbers would name other messages.
-    const found = await fetchAll(ctx, messages, { uid: true }, signal);
+    // sequence numbers would name other messages; and `*` (also in a UID
+    // set) would take in a message that arrives between COPY and STORE,
+    // which the STORE would mark and the EXPUNGE delete, never copied.
+    const found = await fetchAll(ctx, messages, { uid: true }, { ...signal, uid });
     const list = found.map((m) => m.uid).filter((u): u is number => u !== undefined);
     if (list.length === 0) return { copyUid: null, expunged: [], vanished: null, emulated: true };
     uids = SequenceSet.fromNumbers(list);

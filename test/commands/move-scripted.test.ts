@@ -41,3 +41,32 @@ it('sequence numbers are pinned by UID before COPY, so an EXPUNGE during COPY ca
   ]);
   expect(result).toEqual({ copyUid: null, expunged: [3, 2], vanished: null, emulated: true });
 });
+
+it('a UID set with * is pinned too (UID FETCH), so a message arriving between COPY and STORE is not deleted', async () => {
+  const lines: string[] = [];
+  const server = await serve(async (c) => {
+    await c.write('* OK [CAPABILITY IMAP4rev1 UIDPLUS] ready\r\n');
+    await c.expect(/^\S+ SELECT INBOX$/);
+    await c.write('* 2 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n$tag OK [READ-WRITE] selected\r\n');
+    lines.push(await c.expect(/FETCH/));
+    await c.write('* 1 FETCH (UID 5)\r\n* 2 FETCH (UID 6)\r\n$tag OK fetched\r\n');
+    lines.push(await c.expect(/COPY/));
+    // A new message (UID 7) arrives: `5:*` would now take it in.
+    await c.write('* 3 EXISTS\r\n$tag OK [COPYUID 9 5:6 1:2] copied\r\n');
+    lines.push(await c.expect(/STORE/));
+    await c.write('$tag OK stored\r\n');
+    lines.push(await c.expect(/EXPUNGE/));
+    await c.write('* 2 EXPUNGE\r\n* 1 EXPUNGE\r\n$tag OK expunged\r\n');
+  });
+  const conn = await connect(server);
+  await conn.run('SELECT', [{ type: 'atom', value: 'INBOX' }]);
+
+  await move(conn, '5:*', 'Archive', { uid: true });
+
+  expect(lines.map((l) => l.replace(/^\S+ /, ''))).toEqual([
+    'UID FETCH 5:* (UID)',
+    'UID COPY 5:6 Archive',
+    'UID STORE 5:6 +FLAGS.SILENT (\\Deleted)',
+    'UID EXPUNGE 5:6',
+  ]);
+});
