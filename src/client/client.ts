@@ -979,7 +979,9 @@ export class ImapClient extends EventEmitter<ClientEvents> {
       case 'uidValidityChanged':
         applyUpdates(outcome.state, log, conn.selected);
         this.#sync = outcome.state;
-        this.#frozen = null;
+        // The new state, fixed until `reconnected` (this attempt may still be
+        // thrown away if its connection drops now).
+        this.#frozen = mailboxInfo(outcome.state, conn.selected);
         this.#emitSafe('uidValidityChange', {
           path: prev.path,
           previous: outcome.previous,
@@ -1003,7 +1005,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
           event.changed = event.changed.filter((m) => !vanished.has(m.uid));
         }
         this.#sync = outcome.state;
-        this.#frozen = null;
+        this.#frozen = mailboxInfo(outcome.state, conn.selected); // as above
         this.#emitSafe('resync', event);
         this.#emitHeldFlags(log, outcome.state);
         return;
@@ -1014,6 +1016,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
   /** The flag changes a resync held back, after its event (UIDs filled in where tracked). */
   #emitHeldFlags(log: MailboxUpdateLog, state: SyncState): void {
     for (const e of log.heldFlags) {
+      if (this.#phase === 'closed') return; // a listener closed the client
       const uid = e.uid ?? (e.seq > 0 ? state.tracker?.uidOf(e.seq) : undefined);
       this.#emitSafe('flags', uid === undefined ? e : { ...e, uid });
     }

@@ -63,8 +63,8 @@ export interface VanishedEvent {
 /**
  * An unsolicited `* n FETCH (FLAGS ...)` (or `* uid UIDFETCH (FLAGS ...)`
  * with UIDONLY, RFC 9586): another session changed a message's flags.
- * Those reported while a resync runs are emitted after its `resync` event,
- * numbered as after it.
+ * Those reported while a resync runs are emitted after its `resync` (or
+ * `uidValidityChange`) event, numbered as after it.
  */
 export interface FlagsEvent {
   /** The selected mailbox's name (Unicode). */

@@ -292,9 +292,21 @@ export class MailboxUpdateLog {
   vanish(uids: SequenceSet): void {
     this.#updates.push({ kind: 'vanish', uids });
     this.#vanished.push(uids);
-    if (this.#flags.length > 0) {
-      this.#flags = this.#flags.filter((e) => e.uid === undefined || !uids.has(e.uid));
+    if (this.#flags.length === 0) return;
+    // A VANISHED expunges (RFC 7162 3.2.10): held events lose the messages it
+    // names and move down by those below them. One without a UID cannot be
+    // placed any more (QRESYNC FETCHes carry UIDs; UIDONLY ones have no seq).
+    const kept: FlagsEvent[] = [];
+    for (const e of this.#flags) {
+      if (e.seq === 0) {
+        if (e.uid === undefined || !uids.has(e.uid)) kept.push(e);
+        continue;
+      }
+      if (e.uid === undefined || uids.has(e.uid)) continue;
+      e.seq -= countBelow(uids, e.uid);
+      kept.push(e);
     }
+    this.#flags = kept;
   }
 
   /** A FETCH (`seq` null: a UIDFETCH) naming `uid`. */
@@ -338,4 +350,17 @@ export class MailboxUpdateLog {
     }
     return -1;
   }
+}
+
+/** How many UIDs of `set` are below `uid` (`*` ends a range at `uid`). */
+function countBelow(set: SequenceSet, uid: number): number {
+  let n = 0;
+  for (const [a, b] of set.ranges) {
+    const lo = a === '*' ? uid : a;
+    const hi = b === '*' ? uid : b;
+    const from = Math.min(lo, hi);
+    const to = Math.min(Math.max(lo, hi), uid - 1);
+    if (to >= from) n += to - from + 1;
+  }
+  return n;
 }

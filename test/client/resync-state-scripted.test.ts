@@ -436,6 +436,84 @@ describe('ImapClient saved mailbox state across reconnections', () => {
     ]);
   });
 
+  it('held flag changes are not emitted once a resync listener has closed the client', async () => {
+    const s = await serveEach([
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(3, 1000));
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1 2 3\r\n$tag OK searched\r\n');
+        await c.expect(/^\S+ NOOP/);
+        c.reset();
+      },
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(3, 1000));
+        await c.expect(/^\S+ UID FETCH 1:\* \(UID FLAGS MODSEQ\) \(CHANGEDSINCE 1000\)$/);
+        await c.write('$tag OK fetched\r\n');
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* 3 FETCH (FLAGS (\\Seen))\r\n* SEARCH 1 2 3\r\n$tag OK searched\r\n');
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    await client.mailboxOpen('INBOX');
+    const seen: string[] = [];
+    client.on('flags', () => seen.push('flags'));
+    client.on('resync', () => {
+      seen.push('resync');
+      client.close();
+    });
+    const closed = next(client, 'close');
+    await expect(client.noop()).rejects.toThrow();
+    await closed;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual(['resync']);
+  });
+
+  it('a held flag change is renumbered by a VANISHED that follows it in the resync (QRESYNC)', async () => {
+    const caps = 'IMAP4rev1 ENABLE CONDSTORE QRESYNC';
+    const enable = async (c: ScriptedConnection): Promise<void> => {
+      await login(c, caps);
+      await c.expect(/^\S+ ENABLE /);
+      await c.write('* ENABLED CONDSTORE QRESYNC\r\n$tag OK enabled\r\n');
+    };
+    const s = await serveEach([
+      async (c) => {
+        await enable(c);
+        await c.expect(/^\S+ SELECT INBOX$/);
+        await c.write(selected(5, 400).replace('UIDNEXT 6', 'UIDNEXT 51'));
+        await c.expect(/^\S+ NOOP/);
+        c.reset();
+      },
+      async (c) => {
+        await enable(c);
+        await c.expect(/^\S+ SELECT INBOX \(QRESYNC /);
+        // In the same chunk as the SELECT's OK: UID 50 (message 5) seen, then UID 10 (message 1) gone.
+        await c.write(
+          '* 5 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 51] ok\r\n' +
+            '* OK [HIGHESTMODSEQ 400] ok\r\n$tag OK [READ-WRITE] selected\r\n' +
+            '* 5 FETCH (UID 50 FLAGS (\\Seen) MODSEQ (401))\r\n* VANISHED 10\r\n',
+        );
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    await client.mailboxOpen('INBOX');
+    const seen: unknown[] = [];
+    client.on('flags', (e) => seen.push(['flags', e.seq, e.uid]));
+    client.on('resync', (e) => seen.push(['resync', e.vanished?.toString(), e.count]));
+    const flagged = next(client, 'flags');
+    await expect(client.noop()).rejects.toThrow();
+    await flagged;
+    expect(seen).toEqual([
+      ['resync', '10', 4],
+      ['flags', 4, 50],
+    ]);
+  });
+
   it("while reconnecting, mailbox shows the state before the drop, not a new or failed session's", async () => {
     const gate = (): {
       reached: Promise<void>;
