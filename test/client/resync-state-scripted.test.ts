@@ -89,19 +89,32 @@ function selected(exists: number, modseq: number): string {
 
 const CONDSTORE = 'IMAP4rev1 CONDSTORE';
 
+/**
+ * A first session on a CONDSTORE server: the client selects INBOX
+ * (`exists` messages, HIGHESTMODSEQ `modseq`) and takes its UID snapshot
+ * (`uids`); the connection drops at the next NOOP.
+ */
+function dropAfterSnapshot(
+  exists: number,
+  modseq: number,
+  uids: string,
+): (c: ScriptedConnection) => Promise<void> {
+  return async (c) => {
+    await login(c, CONDSTORE);
+    await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+    await c.write(selected(exists, modseq));
+    await c.expect(/^\S+ UID SEARCH ALL$/);
+    await c.write(`* SEARCH ${uids}\r\n$tag OK searched\r\n`);
+    await c.expect(/^\S+ NOOP/);
+    c.reset();
+  };
+}
+
 describe('ImapClient saved mailbox state across reconnections', () => {
   it('a CONDSTORE resync that fails part-way leaves the saved HIGHESTMODSEQ alone: the next attempt asks for the same changes', async () => {
     const changedSince: string[] = [];
     const s = await serveEach([
-      async (c) => {
-        await login(c, CONDSTORE);
-        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
-        await c.write(selected(3, 1000));
-        await c.expect(/^\S+ UID SEARCH ALL$/);
-        await c.write('* SEARCH 1 2 3\r\n$tag OK searched\r\n');
-        await c.expect(/^\S+ NOOP/);
-        c.reset();
-      },
+      dropAfterSnapshot(3, 1000, '1 2 3'),
       // Attempt 1: the new SELECT reports 1500; the first change arrives, then the failure.
       async (c) => {
         await login(c, CONDSTORE);
@@ -145,15 +158,7 @@ describe('ImapClient saved mailbox state across reconnections', () => {
 
   it('EXPUNGEs during the resync snapshot: none reported before resync, all in its vanished, later expunges get the right UIDs', async () => {
     const s = await serveEach([
-      async (c) => {
-        await login(c, CONDSTORE);
-        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
-        await c.write(selected(5, 1000));
-        await c.expect(/^\S+ UID SEARCH ALL$/);
-        await c.write('* SEARCH 1 2 3 4 5\r\n$tag OK searched\r\n');
-        await c.expect(/^\S+ NOOP/);
-        c.reset();
-      },
+      dropAfterSnapshot(5, 1000, '1 2 3 4 5'),
       // Meanwhile UID 1 was expunged: UIDs 2 3 4 5 now.
       async (c) => {
         await login(c, CONDSTORE);
@@ -365,15 +370,7 @@ describe('ImapClient saved mailbox state across reconnections', () => {
 
   it('a message the CONDSTORE resync reported changed but that is gone by its UID snapshot is not in changed', async () => {
     const s = await serveEach([
-      async (c) => {
-        await login(c, CONDSTORE);
-        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
-        await c.write(selected(2, 1000));
-        await c.expect(/^\S+ UID SEARCH ALL$/);
-        await c.write('* SEARCH 1 2\r\n$tag OK searched\r\n');
-        await c.expect(/^\S+ NOOP/);
-        c.reset();
-      },
+      dropAfterSnapshot(2, 1000, '1 2'),
       // UID 3 arrived meanwhile, and goes before the snapshot's data.
       async (c) => {
         await login(c, CONDSTORE);
@@ -398,15 +395,7 @@ describe('ImapClient saved mailbox state across reconnections', () => {
 
   it('flag changes during the resync are emitted after resync, numbered as after it; those of expunged messages not at all', async () => {
     const s = await serveEach([
-      async (c) => {
-        await login(c, CONDSTORE);
-        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
-        await c.write(selected(3, 1000));
-        await c.expect(/^\S+ UID SEARCH ALL$/);
-        await c.write('* SEARCH 1 2 3\r\n$tag OK searched\r\n');
-        await c.expect(/^\S+ NOOP/);
-        c.reset();
-      },
+      dropAfterSnapshot(3, 1000, '1 2 3'),
       async (c) => {
         await login(c, CONDSTORE);
         await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
@@ -438,15 +427,7 @@ describe('ImapClient saved mailbox state across reconnections', () => {
 
   it('held flag changes are not emitted once a resync listener has closed the client', async () => {
     const s = await serveEach([
-      async (c) => {
-        await login(c, CONDSTORE);
-        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
-        await c.write(selected(3, 1000));
-        await c.expect(/^\S+ UID SEARCH ALL$/);
-        await c.write('* SEARCH 1 2 3\r\n$tag OK searched\r\n');
-        await c.expect(/^\S+ NOOP/);
-        c.reset();
-      },
+      dropAfterSnapshot(3, 1000, '1 2 3'),
       async (c) => {
         await login(c, CONDSTORE);
         await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
@@ -696,15 +677,7 @@ describe('ImapClient saved mailbox state across reconnections', () => {
 
   it('a resync SELECT refused with NO [UNAVAILABLE] is retried, not taken for a deleted mailbox', async () => {
     const s = await serveEach([
-      async (c) => {
-        await login(c, CONDSTORE);
-        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
-        await c.write(selected(1, 400));
-        await c.expect(/^\S+ UID SEARCH ALL$/);
-        await c.write('* SEARCH 1\r\n$tag OK searched\r\n');
-        await c.expect(/^\S+ NOOP/);
-        c.reset();
-      },
+      dropAfterSnapshot(1, 400, '1'),
       async (c) => {
         await login(c, CONDSTORE);
         await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
