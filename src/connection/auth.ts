@@ -42,7 +42,7 @@ export interface AuthHost {
   runAuthenticate(
     args: CommandArg[],
     redacted: string,
-    onContinuation: (response: ContinuationResponse) => string,
+    onContinuation: (response: ContinuationResponse) => string | Promise<string>,
     onOk: (tagged: TaggedResponse) => void,
   ): Promise<CommandResult>;
 }
@@ -119,7 +119,7 @@ export async function authenticate(
   }
 
   let saslError: SaslError | null = null;
-  const onContinuation = (response: ContinuationResponse): string => {
+  const onContinuation = (response: ContinuationResponse): string | Promise<string> => {
     if (saslError !== null) {
       // RFC 9051 6.2.2: after the client's `*` the server must answer BAD. A
       // server that challenges again would keep the exchange going forever.
@@ -128,15 +128,20 @@ export async function authenticate(
         `protocol error: the server sent another AUTHENTICATE ${mechanism} challenge after the client cancelled the exchange (${messageOf(saslError)})`,
       );
     }
-    try {
-      return session.respond(Buffer.from(response.text, 'base64')).toString('base64');
-    } catch (err) {
-      if (err instanceof SaslError) {
-        saslError = err;
-        return '*'; // cancel the exchange (RFC 9051 6.2.2)
+    const challenge = Buffer.from(response.text, 'base64');
+    const answer = (): string => {
+      try {
+        return session.respond(challenge).toString('base64');
+      } catch (err) {
+        if (err instanceof SaslError) {
+          saslError = err;
+          return '*'; // cancel the exchange (RFC 9051 6.2.2)
+        }
+        throw err;
       }
-      throw err;
-    }
+    };
+    // SCRAM derives its key on the thread pool first: the event loop goes on.
+    return session.prepare === undefined ? answer() : session.prepare(challenge).then(answer);
   };
   const onOk = (): void => {
     if (saslError !== null) {

@@ -332,3 +332,35 @@ describe('SCRAM keeps the password secret', () => {
     expect(s.respond(b(SHA256.serverFirst)).toString()).toBe(SHA256.clientFinal);
   });
 });
+
+describe('SCRAM key derivation off the event loop (prepare)', () => {
+  it('prepare() derives the key on the thread pool; respond() then gives the RFC 7677 answer', async () => {
+    const s = sha256();
+    s.initialResponse();
+    let loopRan = false;
+    setImmediate(() => (loopRan = true));
+    // 200,000 iterations: long enough that a synchronous derivation would
+    // finish (and resolve) before the event loop got a turn.
+    const heavy = SHA256.serverFirst.replace('i=4096', 'i=200000');
+    await s.prepare(b(heavy));
+    expect(loopRan).toBe(true);
+
+    const t = sha256();
+    t.initialResponse();
+    await t.prepare(b(SHA256.serverFirst));
+    expect(t.respond(b(SHA256.serverFirst)).toString()).toBe(SHA256.clientFinal);
+    t.respond(b(SHA256.serverFinal));
+    expect(() => t.complete()).not.toThrow();
+  });
+
+  it('a key prepared for another salt or count is not used; a bad challenge is left to respond()', async () => {
+    const s = sha256();
+    s.initialResponse();
+    await s.prepare(b(SHA256.serverFirst.replace('i=4096', 'i=5000')));
+    expect(s.respond(b(SHA256.serverFirst)).toString()).toBe(SHA256.clientFinal);
+    const t = sha256();
+    t.initialResponse();
+    await expect(t.prepare(b('garbage'))).resolves.toBeUndefined();
+    expect(saslError(() => t.respond(b('garbage')))).toBeDefined();
+  });
+});

@@ -49,6 +49,12 @@ export interface SaslSession {
    */
   respond(challenge: Buffer): Buffer;
   /**
+   * Optional: does the slow part of answering `challenge` (SCRAM's key
+   * derivation) off the event loop; the engine awaits it before
+   * {@link respond}. Never rejects; `respond` works without it.
+   */
+  prepare?(challenge: Buffer): Promise<void>;
+  /**
    * Called when the server reports success (tagged OK). `serverFinal` is
    * additional success data, if the server sent any outside a challenge.
    * Throws {@link SaslError} if the mechanism requires server verification

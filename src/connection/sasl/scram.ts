@@ -1,4 +1,11 @@
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  pbkdf2,
+  pbkdf2Sync,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 import { reveal, Secret, type SecretLike } from '../../model/secret.js';
 import { escapeSaslname, sanitizeServerText, SaslError, type SaslSession } from './mechanism.js';
 import { saslprep, SaslprepError } from './saslprep.js';
@@ -82,6 +89,8 @@ export class ScramSession implements SaslSession {
   readonly #clientFirstBare: string;
   readonly #clientNonce: string;
   #serverSignature: Buffer | null = null;
+  /** The salted password {@link prepare} derived, for the salt and count it was derived for. */
+  #derived: { salt: string; iterations: number; key: Buffer } | null = null;
   #state: State = 'start';
 
   constructor(hash: ScramHash, credentials: ScramCredentials, options: ScramOptions = {}) {
@@ -145,6 +154,42 @@ export class ScramSession implements SaslSession {
   }
 
   /**
+   * Derives the salted password for a server-first `challenge` on libuv's
+   * thread pool (PBKDF2 with up to the iteration cap takes a noticeable
+   * time), so that {@link respond} does not block the event loop with it.
+   * Optional for callers: `respond()` derives it itself otherwise. A
+   * challenge it cannot use is left for `respond()` to refuse.
+   */
+  async prepare(challenge: Buffer): Promise<void> {
+    if (this.#state !== 'client-first-sent') return;
+    let salt: string;
+    let iterations: number;
+    try {
+      const attrs = this.#parse(
+        this.#decode(challenge, 'server-first message'),
+        'server-first message',
+      );
+      salt = this.#require(attrs, 's', 'server-first message');
+      iterations = this.#iterations(this.#require(attrs, 'i', 'server-first message'));
+      if (salt === '' || !BASE64.test(salt)) return;
+    } catch {
+      return; // respond() reports it
+    }
+    const length = createHash(this.#hash).digest().length;
+    const key = await new Promise<Buffer | null>((resolve) => {
+      pbkdf2(
+        this.#password.reveal(),
+        Buffer.from(salt, 'base64'),
+        iterations,
+        length,
+        this.#hash,
+        (err, k) => resolve(err === null ? k : null),
+      );
+    });
+    if (key !== null) this.#derived = { salt, iterations, key };
+  }
+
+  /**
    * Accepts the success only if the server signature was verified, either in
    * a challenge or from `serverFinal` (success data outside a challenge).
    */
@@ -203,14 +248,18 @@ export class ScramSession implements SaslSession {
     const clientFinalWithoutProof = `c=${Buffer.from(this.#gs2Header).toString('base64')},r=${nonce}`;
     const authMessage = `${this.#clientFirstBare},${serverFirst},${clientFinalWithoutProof}`;
 
-    const hashLength = createHash(this.#hash).digest().length;
-    const saltedPassword = pbkdf2Sync(
-      this.#password.reveal(),
-      salt,
-      iterations,
-      hashLength,
-      this.#hash,
-    );
+    const derived = this.#derived;
+    this.#derived = null;
+    const saltedPassword =
+      derived !== null && derived.salt === saltText && derived.iterations === iterations
+        ? derived.key
+        : pbkdf2Sync(
+            this.#password.reveal(),
+            salt,
+            iterations,
+            createHash(this.#hash).digest().length,
+            this.#hash,
+          );
     const clientKey = this.#hmac(saltedPassword, 'Client Key');
     const storedKey = createHash(this.#hash).update(clientKey).digest();
     const clientSignature = this.#hmac(storedKey, authMessage);
