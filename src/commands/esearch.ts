@@ -6,7 +6,7 @@
  */
 import type { CommandContext } from '../connection/types.js';
 import { ImapArgumentError } from '../model/errors.js';
-import type { UntaggedOf } from '../model/response.js';
+import type { PartialResult, UntaggedOf } from '../model/response.js';
 import type { SequenceSet } from '../model/sequence-set.js';
 import { atom, list, raw } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
@@ -53,12 +53,7 @@ export interface ESearchResult {
   /** The highest MODSEQ of the matches (CONDSTORE, with a MODSEQ key). */
   modseq?: bigint;
   /** RFC 9394 PARTIAL: the range asked for and the matches in it (null when none). */
-  partial?: {
-    /** The range as the server returned it, e.g. `1:100` or `-1:-50`. */
-    range: string;
-    /** The matching numbers in that range, or null when none. */
-    set: SequenceSet | null;
-  };
+  partial?: PartialResult;
 }
 
 const OPTIONS = new Set<string>(['MIN', 'MAX', 'COUNT', 'ALL', 'SAVE']);

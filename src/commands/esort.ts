@@ -5,7 +5,7 @@
  */
 import type { CommandContext } from '../connection/types.js';
 import { ImapArgumentError } from '../model/errors.js';
-import type { UntaggedOf } from '../model/response.js';
+import type { PartialResult, UntaggedOf } from '../model/response.js';
 import type { SequenceSet } from '../model/sequence-set.js';
 import { atom } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
@@ -58,12 +58,7 @@ export interface ESortResult {
   /** The highest MODSEQ of the matches (CONDSTORE, with a MODSEQ key). */
   modseq?: bigint;
   /** PARTIAL: the range asked for and the matches in it, in sort order (null when none). */
-  partial?: {
-    /** The range as the server returned it, e.g. `1:100`. */
-    range: string;
-    /** The matching numbers in that range, or null when none. */
-    set: SequenceSet | null;
-  };
+  partial?: PartialResult;
 }
 
 /**

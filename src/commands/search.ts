@@ -1,6 +1,7 @@
 import type { CommandContext } from '../connection/types.js';
 import { ImapLimitError } from '../model/errors.js';
 import type { SequenceSet } from '../model/sequence-set.js';
+import type { PartialResult } from '../model/response.js';
 import { esearch, type SearchReturnOption } from './esearch.js';
 import { prepareSearchProgram, type SearchQuery } from './search-query.js';
 import { refuseSequenceNumbers } from './capability.js';
@@ -45,12 +46,7 @@ export interface SearchResult {
   /** Highest MODSEQ of the matches (CONDSTORE: `(MODSEQ n)` / ESEARCH MODSEQ). */
   modseq?: bigint;
   /** RFC 9394 PARTIAL result. */
-  partial?: {
-    /** The range as the server returned it, e.g. `1:100` or `-1:-50`. */
-    range: string;
-    /** The matching numbers in that range, or null when none. */
-    set: SequenceSet | null;
-  };
+  partial?: PartialResult;
 }
 
 /**

@@ -76,6 +76,14 @@ export interface FetchAttributes {
   other?: Map<string, RawValue>;
 }
 
+/** A PARTIAL result (RFC 9394, RFC 5267): the range asked for and the matches in it. */
+export interface PartialResult {
+  /** The range as the server returned it, e.g. `1:100` or `-1:-50`. */
+  range: string;
+  /** The matching numbers in that range, or null when none. */
+  set: SequenceSet | null;
+}
+
 /** A node of a THREAD response (RFC 5256): a message and its replies. */
 export interface ThreadNode {
   /** Sequence number or UID; null for a missing parent that only groups its children. */
@@ -241,12 +249,7 @@ export type UntaggedResponse = ResponseBase &
         /** MODSEQ (RFC 7162): the highest mod-sequence of the matches. */
         modseq?: bigint;
         /** PARTIAL (RFC 9394): the range asked for and the matching numbers (null when none). */
-        partial?: {
-          /** The range as sent, e.g. `1:100` or `-1:-50`. */
-          range: string;
-          /** The matching numbers in that range, or null. */
-          set: SequenceSet | null;
-        };
+        partial?: PartialResult;
         /**
          * ADDTO and REMOVEFROM (RFC 5267 4.3.3, 4.3.4): changes to a search
          * or sort context, one entry per (position, set) pair, in the order
