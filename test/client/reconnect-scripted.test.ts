@@ -7,7 +7,6 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImapClient } from '../../src/client/client.js';
-import type { ClientEvents } from '../../src/client/events.js';
 import { ImapConnectionError } from '../../src/model/errors.js';
 import { captureLogger } from '../helpers/dovecot.js';
 import {
@@ -15,6 +14,7 @@ import {
   type ScriptedConnection,
   type ScriptedServer,
 } from '../helpers/scripted-server.js';
+import { nextEvent } from '../helpers/scripted-client.js';
 
 let server: ScriptedServer | null = null;
 const clients: ImapClient[] = [];
@@ -60,20 +60,6 @@ async function connect(
   return client;
 }
 
-/** The next `event` (unlike events.once, an `error` event meanwhile does not reject). */
-function next<K extends keyof ClientEvents>(
-  client: ImapClient,
-  event: K,
-): Promise<ClientEvents[K]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${event} event`)), 5000);
-    client.once(event, ((...args: ClientEvents[K]) => {
-      clearTimeout(timer);
-      resolve(args);
-    }) as never);
-  });
-}
-
 describe('ImapClient reconnection (scripted server)', () => {
   it('gives up after maxAttempts: waiting commands reject, close carries the error, error is emitted', async () => {
     const s = await start(async (c) => {
@@ -90,7 +76,7 @@ describe('ImapClient reconnection (scripted server)', () => {
     const errors: Error[] = [];
     client.on('error', (e) => errors.push(e));
     await client.noop();
-    const closed = next(client, 'close');
+    const closed = nextEvent(client, 'close');
     const inFlight = client.noop();
     await expect(inFlight).rejects.toBeInstanceOf(ImapConnectionError);
     // Issued after the drop: waits for the reconnection, which fails.
@@ -116,53 +102,51 @@ describe('ImapClient reconnection (scripted server)', () => {
       reconnect: { initialDelayMs: 5, maxDelayMs: 10, maxAttempts: 5 },
     });
     await client.noop();
-    const closed = next(client, 'close');
+    const closed = nextEvent(client, 'close');
     await expect(client.noop()).rejects.toBeInstanceOf(ImapConnectionError);
     const [event] = await closed;
     expect(event.error?.message).toMatch(/Authentication failed/);
     expect(s.connections).toBe(2);
   });
 
-  it('a plain NO to LOGIN (no response code) on reconnection is final too', async () => {
+  it.each([
+    // A plain NO (no response code): the credentials were refused; final.
+    {
+      refusal: 'NO LOGIN failed.',
+      maxAttempts: 5,
+      message: /\(1 attempts\).*LOGIN failed/,
+      connections: 2,
+    },
+    // NO [UNAVAILABLE]: temporary; retried until maxAttempts.
+    {
+      refusal: 'NO [UNAVAILABLE] try later',
+      maxAttempts: 3,
+      message: /\(3 attempts\).*try later/,
+      connections: 4,
+    },
+  ])('a refused LOGIN on reconnection ($refusal): $connections connections', async (t) => {
     const s = await start(async (c) => {
       await c.write('* OK [CAPABILITY IMAP4rev1] again\r\n');
       await c.expect(/^\S+ LOGIN /);
-      await c.write('$tag NO LOGIN failed.\r\n');
+      await c.write(`$tag ${t.refusal}\r\n`);
     });
     const client = await connect(s, {
-      reconnect: { initialDelayMs: 5, maxDelayMs: 10, maxAttempts: 5 },
+      reconnect: { initialDelayMs: 5, maxDelayMs: 10, maxAttempts: t.maxAttempts },
     });
     await client.noop();
-    const closed = next(client, 'close');
+    const closed = nextEvent(client, 'close');
     await expect(client.noop()).rejects.toBeInstanceOf(ImapConnectionError);
     const [event] = await closed;
-    expect(event.error?.message).toMatch(/\(1 attempts\).*LOGIN failed/);
-    expect(s.connections).toBe(2);
-  });
-
-  it('a NO [UNAVAILABLE] to LOGIN on reconnection is retried', async () => {
-    const s = await start(async (c) => {
-      await c.write('* OK [CAPABILITY IMAP4rev1] again\r\n');
-      await c.expect(/^\S+ LOGIN /);
-      await c.write('$tag NO [UNAVAILABLE] try later\r\n');
-    });
-    const client = await connect(s, {
-      reconnect: { initialDelayMs: 5, maxDelayMs: 10, maxAttempts: 3 },
-    });
-    await client.noop();
-    const closed = next(client, 'close');
-    await expect(client.noop()).rejects.toBeInstanceOf(ImapConnectionError);
-    const [event] = await closed;
-    expect(event.error?.message).toMatch(/\(3 attempts\).*try later/);
-    expect(s.connections).toBe(4);
+    expect(event.error?.message).toMatch(t.message);
+    expect(s.connections).toBe(t.connections);
   });
 
   it('with reconnect disabled the drop closes the client', async () => {
     const s = await start(async () => undefined);
     const client = await connect(s, { reconnect: false });
     await client.noop();
-    const disconnect = next(client, 'disconnect');
-    const closed = next(client, 'close');
+    const disconnect = nextEvent(client, 'disconnect');
+    const closed = nextEvent(client, 'close');
     await expect(client.noop()).rejects.toBeInstanceOf(ImapConnectionError);
     expect((await disconnect)[0].reconnecting).toBe(false);
     expect((await closed)[0].error).toBeInstanceOf(ImapConnectionError);

@@ -12,7 +12,6 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImapClient } from '../../src/client/client.js';
-import type { ClientEvents } from '../../src/client/events.js';
 import { noop } from '../../src/commands/noop.js';
 import { search } from '../../src/commands/search.js';
 import { select } from '../../src/commands/select.js';
@@ -22,6 +21,7 @@ import {
   type ScriptedConnection,
   type ScriptedServer,
 } from '../helpers/scripted-server.js';
+import { nextEvent } from '../helpers/scripted-client.js';
 
 let server: ScriptedServer | null = null;
 const clients: ImapClient[] = [];
@@ -63,20 +63,6 @@ async function connect(s: ScriptedServer, extra: { uidOnly?: boolean } = {}): Pr
   });
   clients.push(client);
   return client;
-}
-
-/** The next `event`. */
-function next<K extends keyof ClientEvents>(
-  client: ImapClient,
-  event: K,
-): Promise<ClientEvents[K]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${event} event`)), 5000);
-    client.once(event, ((...args: ClientEvents[K]) => {
-      clearTimeout(timer);
-      resolve(args);
-    }) as never);
-  });
 }
 
 /** A SELECT answer: `exists` messages, UIDs 1..exists, HIGHESTMODSEQ `modseq`. */
@@ -147,7 +133,7 @@ describe('ImapClient saved mailbox state across reconnections', () => {
     const client = await connect(s);
     await client.mailboxOpen('INBOX');
     expect(client.mailbox?.highestModseq).toBe(1000n);
-    const resynced = next(client, 'resync');
+    const resynced = nextEvent(client, 'resync');
     await expect(client.noop()).rejects.toThrow();
     const [event] = await resynced;
     expect(changedSince).toEqual(['1000', '1000']);
@@ -178,7 +164,7 @@ describe('ImapClient saved mailbox state across reconnections', () => {
     await client.mailboxOpen('INBOX');
     const expunges: Array<[number, number | undefined]> = [];
     client.on('expunge', (e) => expunges.push([e.seq, e.uid]));
-    const resynced = next(client, 'resync');
+    const resynced = nextEvent(client, 'resync');
     await expect(client.noop()).rejects.toThrow();
     const [event] = await resynced;
     expect(expunges).toEqual([]);
@@ -356,7 +342,7 @@ describe('ImapClient saved mailbox state across reconnections', () => {
     const seen: string[] = [];
     client.on('vanished', (e) => seen.push(`vanished ${e.uids.toString()}`));
     client.on('resync', () => seen.push('resync'));
-    const resynced = next(client, 'resync');
+    const resynced = nextEvent(client, 'resync');
     await expect(client.noop()).rejects.toThrow();
     const [event] = await resynced;
     expect(seen).toEqual(['resync']);
@@ -385,7 +371,7 @@ describe('ImapClient saved mailbox state across reconnections', () => {
     ]);
     const client = await connect(s);
     await client.mailboxOpen('INBOX');
-    const resynced = next(client, 'resync');
+    const resynced = nextEvent(client, 'resync');
     await expect(client.noop()).rejects.toThrow();
     const [event] = await resynced;
     expect(event.changed).toEqual([]);
@@ -416,7 +402,7 @@ describe('ImapClient saved mailbox state across reconnections', () => {
     const seen: unknown[] = [];
     client.on('flags', (e) => seen.push(['flags', e.seq, e.uid, [...e.flags]]));
     client.on('resync', (e) => seen.push(['resync', e.vanished?.toString()]));
-    const resynced = next(client, 'resync');
+    const resynced = nextEvent(client, 'resync');
     await expect(client.noop()).rejects.toThrow();
     await resynced;
     expect(seen).toEqual([
@@ -447,7 +433,7 @@ describe('ImapClient saved mailbox state across reconnections', () => {
       seen.push('resync');
       client.close();
     });
-    const closed = next(client, 'close');
+    const closed = nextEvent(client, 'close');
     await expect(client.noop()).rejects.toThrow();
     await closed;
     await new Promise((resolve) => setImmediate(resolve));
@@ -486,7 +472,7 @@ describe('ImapClient saved mailbox state across reconnections', () => {
     const seen: unknown[] = [];
     client.on('flags', (e) => seen.push(['flags', e.seq, e.uid]));
     client.on('resync', (e) => seen.push(['resync', e.vanished?.toString(), e.count]));
-    const flagged = next(client, 'flags');
+    const flagged = nextEvent(client, 'flags');
     await expect(client.noop()).rejects.toThrow();
     await flagged;
     expect(seen).toEqual([
@@ -556,7 +542,7 @@ describe('ImapClient saved mailbox state across reconnections', () => {
     });
     const atResync: unknown[] = [];
     client.on('resync', () => atResync.push(client.mailbox?.exists));
-    const resynced = next(client, 'resync');
+    const resynced = nextEvent(client, 'resync');
     await expect(client.noop()).rejects.toThrow();
     await inAttempt.reached;
     expect(client.reconnecting).toBe(true);
@@ -606,7 +592,7 @@ describe('ImapClient saved mailbox state across reconnections', () => {
     const m = await client.fetchOne(20, { modseq: true });
     expect(m?.modseq).toBe(501n);
     expect(client.mailbox?.highestModseq).toBe(400n);
-    const resynced = next(client, 'resync');
+    const resynced = nextEvent(client, 'resync');
     await expect(client.noop()).rejects.toThrow();
     const [event] = await resynced;
     expect(qresyncModseq).toEqual(['400']);
@@ -644,7 +630,7 @@ describe('ImapClient saved mailbox state across reconnections', () => {
     await client.mailboxOpen('INBOX');
     await client.messageDelete(2);
     expect(client.mailbox?.highestModseq).toBe(600n);
-    const resynced = next(client, 'resync');
+    const resynced = nextEvent(client, 'resync');
     await expect(client.noop()).rejects.toThrow();
     await resynced;
     expect(qresync.map((l) => l.replace(/^\S+ /, ''))).toEqual([
@@ -701,8 +687,8 @@ describe('ImapClient saved mailbox state across reconnections', () => {
     const closes: string[] = [];
     client.on('mailboxClose', (e) => closes.push(e.path));
     await client.mailboxOpen('INBOX');
-    const resynced = next(client, 'resync');
-    const reconnected = next(client, 'reconnect');
+    const resynced = nextEvent(client, 'resync');
+    const reconnected = nextEvent(client, 'reconnect');
     await expect(client.noop()).rejects.toThrow();
     const [event] = await resynced;
     expect((await reconnected)[0].attempt).toBe(2);

@@ -6,6 +6,7 @@
  * after each test.
  */
 import { ImapClient } from '../../src/client/client.js';
+import type { ClientEvents } from '../../src/client/events.js';
 import type { ClientOptions } from '../../src/client/options.js';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.js';
 
@@ -63,4 +64,21 @@ export async function scriptedClient(
 export async function closeScriptedClients(): Promise<void> {
   for (const c of clients.splice(0)) c.close();
   for (const s of servers.splice(0)) await s.close();
+}
+
+/**
+ * The arguments of the next `event` of `client` (unlike events.once, an
+ * `error` event meanwhile does not reject); fails after 5 s.
+ */
+export function nextEvent<K extends keyof ClientEvents>(
+  client: ImapClient,
+  event: K,
+): Promise<ClientEvents[K]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${event} event`)), 5000);
+    client.once(event, ((...args: ClientEvents[K]) => {
+      clearTimeout(timer);
+      resolve(args);
+    }) as never);
+  });
 }
