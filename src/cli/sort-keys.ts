@@ -2,24 +2,14 @@
  * `--sort` of `imapkit search`: comma-separated RFC 5256 sort keys, each
  * optionally prefixed with `-` for REVERSE (`-date,from`).
  */
-import type { commands } from '../index.js';
+import { commands } from '../index.js';
 import { UsageError } from './errors.js';
 
 type SortKey = commands.SortKey;
 type SortCriterion = commands.SortCriterion;
 
-/** The sort keys `--sort` accepts (RFC 5256 3; DISPLAYFROM and DISPLAYTO from RFC 5957). */
-export const SORT_KEYS: readonly SortKey[] = [
-  'ARRIVAL',
-  'CC',
-  'DATE',
-  'FROM',
-  'SIZE',
-  'SUBJECT',
-  'TO',
-  'DISPLAYFROM',
-  'DISPLAYTO',
-];
+/** The sort keys `--sort` accepts: every one (RFC 5256 3, RFC 5957). */
+export const SORT_KEYS = commands.SORT_KEYS;
 
 function isSortKey(word: string): word is SortKey {
   return (SORT_KEYS as readonly string[]).includes(word);

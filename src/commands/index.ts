@@ -104,7 +104,7 @@ export { search } from './search.js';
 export type { SearchOptions, SearchResult } from './search.js';
 export { select, examine } from './select.js';
 export type { QresyncParams, SelectChange, SelectOptions, SelectResult } from './select.js';
-export { sort } from './sort.js';
+export { sort, SORT_KEYS } from './sort.js';
 export type { SortCriterion, SortKey, SortOptions } from './sort.js';
 export { status } from './status.js';
 export type { StatusItem, StatusResult } from './status.js';

@@ -30,7 +30,8 @@ export interface SortOptions extends LongCommandOptions {
   charset?: string;
 }
 
-const KEYS = new Set<string>([
+/** Every sort key (RFC 5256 3; DISPLAYFROM and DISPLAYTO from RFC 5957, capability SORT=DISPLAY). */
+export const SORT_KEYS: readonly SortKey[] = [
   'ARRIVAL',
   'CC',
   'DATE',
@@ -40,7 +41,9 @@ const KEYS = new Set<string>([
   'TO',
   'DISPLAYFROM',
   'DISPLAYTO',
-]);
+];
+
+const KEYS: ReadonlySet<string> = new Set(SORT_KEYS);
 
 function keyArg(ctx: CommandContext, key: unknown): CommandArg {
   const k = typeof key === 'string' ? key.toUpperCase() : '';
