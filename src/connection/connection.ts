@@ -182,6 +182,10 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #exclusiveInFlight = 0;
   /** In-flight commands with an observeUntagged hook (most have none: no loop per response). */
   #observers = 0;
+  /** Untagged CAPABILITY responses and codes so far (see Pending.capabilitiesAt). */
+  #capabilityCount = 0;
+  /** The ENABLE commands in flight: what a `* ENABLED` may confirm (not a walk of every command in flight). */
+  #enabling: Pending[] = [];
   /** STARTTLS handshake in progress: nothing may be sent or read. */
   #switching = false;
   /** STARTTLS or COMPRESS in flight: read line by line to find the switch point. */
@@ -757,6 +761,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#lastTaker = null;
     this.#exclusiveInFlight = 0;
     this.#observers = 0;
+    this.#enabling = [];
     this.#queue = [];
     rejectAll(pending, pendingError);
     this.#raw.wake();
@@ -842,6 +847,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       overflow: null,
       overflowTimer: null,
       sawCapability: false,
+      capabilitiesAt: 0,
       sentAt: 0,
       takenAt: 0,
       continueWaiter: null,
@@ -918,7 +924,9 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#writing = true;
     p.phase = 'sending';
     p.sentAt = this.#untaggedCount;
+    p.capabilitiesAt = this.#capabilityCount;
     this.#inFlight.push(p);
+    if (p.verb === 'ENABLE') this.#enabling.push(p);
     if (!p.pipeline) this.#exclusiveInFlight++;
     if (p.hooks.observeUntagged !== undefined) this.#observers++;
     this.#pauses.claim(p);
@@ -1173,11 +1181,11 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     switch (r.name) {
       case 'CAPABILITY':
         this.#caps.set(r.capabilities);
-        for (const p of this.#inFlight) p.sawCapability = true;
+        this.#capabilityCount++;
         break;
       case 'ENABLED': {
         // Only what an ENABLE in flight asked for (RFC 5161 3.2: nothing else may be enabled).
-        this.#caps.confirm(r.capabilities, enableRequests(this.#inFlight));
+        this.#caps.confirm(r.capabilities, enableRequests(this.#enabling));
         break;
       }
       case 'BYE':
@@ -1189,7 +1197,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       case 'BAD':
         if (r.code?.name === 'CAPABILITY') {
           this.#caps.set(r.code.capabilities);
-          for (const p of this.#inFlight) p.sawCapability = true;
+          this.#capabilityCount++;
         } else if (r.code?.name === 'INPROGRESS' && r.name === 'OK') {
           this.#onProgress(r.code, r.text);
         }
@@ -1454,6 +1462,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     if (p === this.#lastTaker) this.#lastTaker = null;
     if (!p.pipeline) this.#exclusiveInFlight--;
     if (p.hooks.observeUntagged !== undefined) this.#observers--;
+    if (p.verb === 'ENABLE') this.#enabling.splice(this.#enabling.indexOf(p), 1);
     p.phase = 'done';
     const waiter = p.continueWaiter;
     p.continueWaiter = null;
@@ -1495,7 +1504,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
 
   /** After login: capabilities from the completion's code, an untagged CAPABILITY, or a new CAPABILITY command. */
   #refreshCapabilities(p: Pending): Promise<void> | undefined {
-    if (p.sawCapability) return undefined;
+    if (p.sawCapability || p.capabilitiesAt !== this.#capabilityCount) return undefined;
     return this.#enqueue('CAPABILITY', [], {}, { front: true }).then(() => undefined);
   }
 

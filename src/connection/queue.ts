@@ -105,8 +105,14 @@ export interface Pending {
    * finishing a large answer), then no more (a server flooding forever).
    */
   overflowTimer: ReturnType<typeof setTimeout> | null;
-  /** An untagged CAPABILITY (or tagged code) arrived while it was in flight. */
+  /** Its tagged completion carried a [CAPABILITY] code. */
   sawCapability: boolean;
+  /**
+   * The connection's count of untagged CAPABILITY announcements when it was
+   * sent: another count at its completion means one arrived while it was in
+   * flight (one counter, not a flag set on every command in flight per line).
+   */
+  capabilitiesAt: number;
   /** The connection's count of untagged responses when it was sent (see `single` reclaiming). */
   sentAt: number;
   /** That count when it last took a response. */

@@ -93,10 +93,10 @@ function commandSink(p: Pending, info: LiteralStartInfo, asCommand: AsCommand): 
   };
 }
 
-/** Extensions named by ENABLE commands in flight. */
-export function enableRequests(inFlight: readonly Pending[]): Set<string> {
+/** Extensions named by the ENABLE commands in flight (`enabling`: those commands, kept by the connection). */
+export function enableRequests(enabling: readonly Pending[]): Set<string> {
   const asked = new Set<string>();
-  for (const p of inFlight) {
+  for (const p of enabling) {
     if (p.verb !== 'ENABLE') continue;
     for (const a of p.args) if (a.type === 'atom') asked.add(a.value.toUpperCase());
   }
