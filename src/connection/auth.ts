@@ -31,6 +31,7 @@ export interface AuthHost {
   readonly host: string;
   readonly port: number;
   readonly maxScramIterations: number | undefined;
+  readonly minScramIterations: number | undefined;
   /** The LOGIN command (RFC 9051 6.2.3). */
   login(username: string, password: SecretLike): Promise<CommandResult>;
   /**
@@ -101,7 +102,11 @@ export async function authenticate(
 
   let session: SaslSession;
   try {
-    session = createSaslSession(mechanism, sasl, maxIterations(host.maxScramIterations));
+    session = createSaslSession(
+      mechanism,
+      sasl,
+      iterationLimits(host.maxScramIterations, host.minScramIterations),
+    );
   } catch (err) {
     throw new ImapError('AUTH', `cannot authenticate with ${mechanism}: ${messageOf(err)}`, {
       cause: err,
@@ -194,8 +199,14 @@ export async function authenticate(
   return result;
 }
 
-function maxIterations(value: number | undefined): { maxIterations?: number } {
-  return value === undefined ? {} : { maxIterations: value };
+function iterationLimits(
+  max: number | undefined,
+  min: number | undefined,
+): { maxIterations?: number; minIterations?: number } {
+  return {
+    ...(max === undefined ? {} : { maxIterations: max }),
+    ...(min === undefined ? {} : { minIterations: min }),
+  };
 }
 
 function messageOf(err: unknown): string {

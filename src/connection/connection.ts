@@ -1633,6 +1633,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       host: this.#host,
       port: this.#port,
       maxScramIterations: this.#options.maxScramIterations,
+      minScramIterations: this.#options.minScramIterations,
       login: (username, password) => this.login(username, password),
       runAuthenticate: (args, redacted, onContinuation, onOk) =>
         this.#enqueue(

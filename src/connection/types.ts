@@ -121,6 +121,13 @@ export interface ConnectOptions {
   enable?: string[];
   /** Cap for the SCRAM iteration count a server may ask for (default 600000). */
   maxScramIterations?: number;
+  /**
+   * Smallest SCRAM iteration count a server may ask for (default 4096, RFC 7677
+   * section 4's minimum): a hostile server asking for fewer (`i=1`) would get
+   * a proof that is cheap to attack offline with a dictionary, so the login
+   * fails with an AUTH error before the proof is computed or sent.
+   */
+  minScramIterations?: number;
   /** Tag prefix (default `A`); tags are the prefix followed by a counter starting at 0. */
   tagPrefix?: string;
   /** Keep each response's raw framing in `response.raw` (the imaplib facade needs it). Default false. */

@@ -188,6 +188,44 @@ describe('AUTHENTICATE against scripted servers', () => {
     conn.close();
   });
 
+  it.each([
+    ['by default', '*', {}],
+    ['with minScramIterations: 1', 'a proof', { minScramIterations: 1 }],
+  ])(
+    "a SCRAM server asking for i=1 (below RFC 7677's 4096) %s gets %s",
+    async (_name, expected, extra) => {
+      let answer = '';
+      scripted = await startScriptedServer(async (c) => {
+        await c.write('* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=SCRAM-SHA-256] hi\r\n');
+        const line = await c.expect(/AUTHENTICATE SCRAM-SHA-256 /);
+        const clientFirst = Buffer.from(line.split(' ')[3]!, 'base64').toString();
+        const nonce = /r=([^,]+)/.exec(clientFirst)![1]!;
+        await c.write(`+ ${Buffer.from(`r=${nonce}srv,s=c2FsdA==,i=1`).toString('base64')}\r\n`);
+        answer = await c.readLine();
+        await c.write('$tag NO [AUTHENTICATIONFAILED] no\r\n');
+        await c.closed();
+      });
+      const conn = await ImapConnection.connect({
+        host: '127.0.0.1',
+        port: scripted.port,
+        security: 'none',
+        ...extra,
+      });
+      const err = (await rejection(
+        conn.authenticate({ username: 'alice', password: 'pw', mechanism: 'SCRAM-SHA-256' }),
+      )) as ImapError;
+      conn.close();
+      if (expected === '*') {
+        expect(answer).toBe('*');
+        expect(err.code).toBe('AUTH');
+        expect(err.message).toMatch(/asks for 1 iterations, fewer than the minimum of 4096/);
+      } else {
+        expect(Buffer.from(answer, 'base64').toString()).toMatch(/^c=biws,r=.*srv,p=/);
+        expect(err).toBeInstanceOf(ImapProtocolError);
+      }
+    },
+  );
+
   it('a server that says OK to an exchange the client cancelled leaves the connection closed, not logged in', async () => {
     scripted = await startScriptedServer(async (c) => {
       await c.write('* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=SCRAM-SHA-1] hi\r\n');

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Secret } from '../../src/model/secret.js';
-import { DEFAULT_SCRAM_MAX_ITERATIONS, ScramSession } from '../../src/connection/sasl/scram.js';
+import {
+  DEFAULT_SCRAM_MAX_ITERATIONS,
+  DEFAULT_SCRAM_MIN_ITERATIONS,
+  ScramSession,
+} from '../../src/connection/sasl/scram.js';
 import { saslError } from '../helpers/sasl.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
@@ -25,7 +29,10 @@ const SHA256 = {
   serverFinal: 'v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=',
 };
 
-function sha256(password = 'pencil', extra: { maxIterations?: number } = {}): ScramSession {
+function sha256(
+  password = 'pencil',
+  extra: { maxIterations?: number; minIterations?: number } = {},
+): ScramSession {
   return new ScramSession(
     'SHA-256',
     { username: 'user', password },
@@ -85,7 +92,7 @@ describe('SCRAM-SHA-256 (RFC 7677 section 3)', () => {
       { clientNonce: 'abc' },
     );
     expect(s.initialResponse().toString()).toBe('n,a=ad=2Cmin,n=us=3Der=2Cx,r=abc');
-    const final = s.respond(b('r=abcdef,s=QSXCR+Q6sek8bf92,i=1')).toString();
+    const final = s.respond(b('r=abcdef,s=QSXCR+Q6sek8bf92,i=4096')).toString();
     expect(
       final.startsWith(`c=${Buffer.from('n,a=ad=2Cmin,').toString('base64')},r=abcdef,p=`),
     ).toBe(true);
@@ -198,6 +205,73 @@ describe('SCRAM refuses a hostile or broken server', () => {
     );
   });
 
+  it("refuses an iteration count below RFC 7677's minimum of 4096 (i=1, i=4095) before computing a proof", () => {
+    expect(DEFAULT_SCRAM_MIN_ITERATIONS).toBe(4096);
+    for (const count of [1, 4095]) {
+      const s = sha256();
+      s.initialResponse();
+      expect(
+        saslError(() => s.respond(b(`r=${SHA256.nonce}srv,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=${count}`)))
+          .message,
+      ).toBe(
+        `SCRAM-SHA-256: the server asks for ${count} iterations, fewer than the minimum of 4096 (RFC 7677 section 4): a proof with so few would be cheap to attack offline`,
+      );
+      // The exchange is over: no proof can be had from it afterwards.
+      expect(saslError(() => s.respond(b(SHA256.serverFirst))).message).toBe(
+        'SCRAM-SHA-256: the exchange has already failed',
+      );
+    }
+  });
+
+  it('accepts exactly the minimum: i=4096 gives the RFC 7677 proof', () => {
+    const s = sha256();
+    s.initialResponse();
+    expect(s.respond(b(SHA256.serverFirst)).toString()).toBe(SHA256.clientFinal);
+  });
+
+  it('prepare() then respond() refuses a count below the minimum too', async () => {
+    const s = sha256();
+    s.initialResponse();
+    const challenge = b(`r=${SHA256.nonce}srv,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=1`);
+    await s.prepare(challenge);
+    expect(saslError(() => s.respond(challenge)).message).toMatch(
+      /asks for 1 iterations, fewer than the minimum of 4096/,
+    );
+  });
+
+  it('honours a minIterations option, lower or higher', () => {
+    const low = sha256('pencil', { minIterations: 1 });
+    low.initialResponse();
+    expect(
+      low.respond(b(`r=${SHA256.nonce}srv,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=1`)).toString(),
+    ).toMatch(/^c=biws,r=.*,p=[A-Za-z0-9+/]+=*$/);
+
+    const high = sha256('pencil', { minIterations: 10_000 });
+    high.initialResponse();
+    expect(saslError(() => high.respond(b(SHA256.serverFirst))).message).toMatch(
+      /asks for 4096 iterations, fewer than the minimum of 10000/,
+    );
+  });
+
+  it('a maxIterations below 4096 lowers the default minimum with it', () => {
+    const s = sha256('pencil', { maxIterations: 1000 });
+    s.initialResponse();
+    expect(
+      s.respond(b(`r=${SHA256.nonce}srv,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=1000`)).toString(),
+    ).toMatch(/^c=biws,r=/);
+  });
+
+  it.each([
+    [{ minIterations: 0 }, 'minIterations must be a positive integer'],
+    [{ minIterations: 1.5 }, 'minIterations must be a positive integer'],
+    [
+      { minIterations: 5000, maxIterations: 4096 },
+      'minIterations (5000) must not be more than maxIterations (4096)',
+    ],
+  ])('refuses the options %j', (options, message) => {
+    expect(saslError(() => sha256('pencil', options)).message).toBe(`SCRAM-SHA-256: ${message}`);
+  });
+
   it.each([
     ['i=0', 'SCRAM-SHA-256: the iteration count must be at least 1'],
     ['i=000', 'SCRAM-SHA-256: the iteration count must be at least 1'],
@@ -304,7 +378,7 @@ describe('SCRAM keeps the password secret', () => {
   it('never puts the password in error messages', () => {
     const s = new ScramSession('SHA-256', { username: 'user', password }, { clientNonce: 'abc' });
     s.initialResponse();
-    s.respond(b('r=abcdef,s=QSXCR+Q6sek8bf92,i=1'));
+    s.respond(b('r=abcdef,s=QSXCR+Q6sek8bf92,i=4096'));
     const errors = [
       saslError(() => s.respond(b('v=AAAA'))),
       saslError(() => s.complete()),

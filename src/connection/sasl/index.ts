@@ -21,6 +21,7 @@ export type { OAuthErrorDetails } from './oauth-error.js';
 export {
   ScramSession,
   DEFAULT_SCRAM_MAX_ITERATIONS,
+  DEFAULT_SCRAM_MIN_ITERATIONS,
   type ScramHash,
   type ScramCredentials,
   type ScramOptions,

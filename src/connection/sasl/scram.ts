@@ -32,6 +32,16 @@ export interface ScramOptions {
    */
   maxIterations?: number;
   /**
+   * Smallest PBKDF2 iteration count (`i=`) accepted from the server. RFC 7677
+   * section 4 says the count SHOULD be at least 4096: a server asking for
+   * fewer (a hostile one, `i=1`) would get a proof that is cheap to attack
+   * offline with a dictionary, so the exchange is refused before the proof is
+   * computed. Default {@link DEFAULT_SCRAM_MIN_ITERATIONS} (or `maxIterations`
+   * when that is lower); at most `maxIterations`. Lower it only for a server
+   * known to use fewer rounds.
+   */
+  minIterations?: number;
+  /**
    * The client nonce (printable ASCII without `,`). Only for tests; by default
    * 24 random bytes in base64 (RFC 5802 section 5.1 `r=`).
    */
@@ -44,6 +54,13 @@ export interface ScramOptions {
  * 4096 of RFC 5802 / RFC 7677.
  */
 export const DEFAULT_SCRAM_MAX_ITERATIONS = 600_000;
+
+/**
+ * Default lower bound on the SCRAM iteration count: 4096, the minimum RFC 7677
+ * section 4 recommends ("SHOULD be at least 4096") and the count of its
+ * example exchange and of RFC 5802's.
+ */
+export const DEFAULT_SCRAM_MIN_ITERATIONS = 4096;
 
 const HASHES: Record<ScramHash, { node: string; mechanism: 'SCRAM-SHA-1' | 'SCRAM-SHA-256' }> = {
   'SHA-1': { node: 'sha1', mechanism: 'SCRAM-SHA-1' },
@@ -73,7 +90,7 @@ type State = 'start' | 'client-first-sent' | 'client-final-sent' | 'verified' | 
  * The server must prove it knows the password: {@link complete} throws
  * unless `v=` was received and matched. The session refuses a server nonce
  * that does not extend the client's, an iteration count outside
- * 1..`maxIterations`, malformed or missing attributes, and mandatory
+ * `minIterations`..`maxIterations` (by default 4096..600,000), malformed or missing attributes, and mandatory
  * extensions (`m=`); an `e=` server error becomes a {@link SaslError} with
  * that text in {@link SaslError.serverError}.
  */
@@ -85,6 +102,7 @@ export class ScramSession implements SaslSession {
   readonly #hash: string;
   readonly #password: Secret;
   readonly #maxIterations: number;
+  readonly #minIterations: number;
   readonly #gs2Header: string;
   readonly #clientFirstBare: string;
   readonly #clientNonce: string;
@@ -103,6 +121,18 @@ export class ScramSession implements SaslSession {
       throw new SaslError(mechanism, 'maxIterations must be a positive integer');
     }
     this.#maxIterations = maxIterations;
+    const minIterations =
+      options.minIterations ?? Math.min(DEFAULT_SCRAM_MIN_ITERATIONS, maxIterations);
+    if (!Number.isSafeInteger(minIterations) || minIterations < 1) {
+      throw new SaslError(mechanism, 'minIterations must be a positive integer');
+    }
+    if (minIterations > maxIterations) {
+      throw new SaslError(
+        mechanism,
+        `minIterations (${minIterations}) must not be more than maxIterations (${maxIterations})`,
+      );
+    }
+    this.#minIterations = minIterations;
 
     const clientNonce = options.clientNonce ?? randomBytes(24).toString('base64');
     if (!PRINTABLE.test(clientNonce)) {
@@ -306,6 +336,12 @@ export class ScramSession implements SaslSession {
     const digits = text.replace(/^0+(?=.)/, '');
     const count = digits.length > 15 ? Infinity : Number(digits);
     if (count < 1) throw new SaslError(this.mechanism, 'the iteration count must be at least 1');
+    if (count < this.#minIterations) {
+      throw new SaslError(
+        this.mechanism,
+        `the server asks for ${count} iterations, fewer than the minimum of ${this.#minIterations} (RFC 7677 section 4): a proof with so few would be cheap to attack offline`,
+      );
+    }
     if (count > this.#maxIterations) {
       throw new SaslError(
         this.mechanism,
