@@ -93,12 +93,23 @@ function commandSink(p: Pending, info: LiteralStartInfo, asCommand: AsCommand): 
   };
 }
 
-/** Extensions named by the ENABLE commands in flight (`enabling`: those commands, kept by the connection). */
+/**
+ * Extensions named by the ENABLE commands in flight (`enabling`: those
+ * commands, kept by the connection), whoever sent them: atoms, and the words
+ * of raw arguments (the imaplib facade's `enable('UTF8=ACCEPT')` sends its
+ * argument as given, like CPython, possibly several names in one).
+ */
 export function enableRequests(enabling: readonly Pending[]): Set<string> {
   const asked = new Set<string>();
   for (const p of enabling) {
     if (p.verb !== 'ENABLE') continue;
-    for (const a of p.args) if (a.type === 'atom') asked.add(a.value.toUpperCase());
+    for (const a of p.args) {
+      if (a.type === 'atom') asked.add(a.value.toUpperCase());
+      else if (a.type === 'raw' || a.type === 'rawBytes') {
+        const text = a.type === 'raw' ? a.value : a.value.toString('latin1');
+        for (const word of text.split(' ')) if (word !== '') asked.add(word.toUpperCase());
+      }
+    }
   }
   return asked;
 }

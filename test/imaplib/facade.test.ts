@@ -4,7 +4,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import type { ImapConnection } from '../../src/connection/connection.js';
 import * as imaplib from '../../src/imaplib/index.js';
+import { mailbox, raw } from '../../src/wire/args.js';
 import { testServer } from '../helpers/dovecot.js';
 
 describe('IMAP4_stream', () => {
@@ -23,6 +25,29 @@ describe('IMAP4_stream', () => {
     expect(String(nums[0]).split(' ')).toHaveLength(20);
     const [bye] = await M.logout();
     expect(bye).toBe('BYE');
+  });
+});
+
+describe('enable() and the engine', () => {
+  it('what Dovecot confirms with * ENABLED is enabled in the engine too (CONDSTORE); UTF8=ACCEPT, which Dovecot 2.3 lacks, is not', async () => {
+    const env = testServer();
+    const M = await imaplib.IMAP4.connect(env.host, env.port);
+    await M.login('carol', env.users.carol!);
+    const engine = (M as unknown as { connection: ImapConnection }).connection;
+    expect(engine.enabled.size).toBe(0);
+    expect((await M.enable('CONDSTORE'))[0]).toBe('OK');
+    expect([...engine.enabled]).toEqual(['CONDSTORE']);
+    // OK without * ENABLED: the facade is in UTF-8 mode as CPython would be,
+    // the engine (which encodes by what the server confirmed) is not.
+    expect((await M.enable('UTF8=ACCEPT'))[0]).toBe('OK');
+    expect(M.utf8_enabled).toBe(true);
+    expect(engine.utf8Enabled).toBe(false);
+    expect([...engine.enabled]).toEqual(['CONDSTORE']);
+    // The engine's UTF-8 argument then goes out as modified UTF-7, which Dovecot takes.
+    const status = await engine.run('STATUS', [mailbox('Entwürfe-nope'), raw('(MESSAGES)')]);
+    expect(status.tagged.status).toBe('NO');
+    expect(status.command).toContain('Entw&APw-rfe-nope');
+    await M.logout();
   });
 });
 

@@ -7,7 +7,9 @@
  */
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { ImapConnection } from '../../src/connection/connection.js';
 import * as imaplib from '../../src/imaplib/index.js';
+import { mailbox, raw } from '../../src/wire/args.js';
 import {
   startScriptedServer,
   type ScriptedConnection,
@@ -88,6 +90,53 @@ describe('idle()', () => {
     expect(fetched![0]).toBe('OK');
     expect(String(fetched![1][0])).toBe('2 (FLAGS (\\Seen))');
     expect(M.untagged_responses['EXISTS']).toBeUndefined(); // the loop had it
+  });
+});
+
+/** The engine under a facade instance (its protected `connection`). */
+function engineOf(M: imaplib.IMAP4): ImapConnection {
+  const engine = (M as unknown as { connection: ImapConnection | null }).connection;
+  expect(engine).not.toBeNull();
+  return engine!;
+}
+
+describe("enable() goes through the engine's ENABLED tracking", () => {
+  it('enable("UTF8=ACCEPT"): the engine reports it enabled and sends a UTF-8 mailbox name as UTF-8, not modified UTF-7', async () => {
+    const server = await scripted('IMAP4rev1 ENABLE UTF8=ACCEPT', async (c) => {
+      await c.expect(/^\S+ ENABLE UTF8=ACCEPT$/);
+      await c.write('* ENABLED UTF8=ACCEPT\r\n$tag OK enabled\r\n');
+      await c.expect(/^\S+ STATUS /);
+      await c.write('$tag OK status\r\n');
+    });
+    const M = await connect(server);
+    expect(await M.enable('UTF8=ACCEPT')).toEqual(['OK', [Buffer.from('enabled')]]);
+    expect(M.utf8_enabled).toBe(true);
+    const engine = engineOf(M);
+    expect([...engine.enabled]).toEqual(['UTF8=ACCEPT']);
+    expect(engine.utf8Enabled).toBe(true);
+    await engine.run('STATUS', [mailbox('Entwürfe'), raw('(MESSAGES)')]);
+    expect(sentFrom(server, ' STATUS ')).toEqual(
+      Buffer.from(' STATUS "Entwürfe" (MESSAGES)\r\n', 'utf8'),
+    );
+  });
+
+  it('several names in one argument (as CPython sends them): the engine takes only those the server confirms', async () => {
+    const server = await scripted('IMAP4rev1 ENABLE UTF8=ACCEPT CONDSTORE QRESYNC', async (c) => {
+      await c.expect(/^\S+ ENABLE condstore UTF8=ACCEPT$/);
+      // QRESYNC was not asked for (RFC 5161 3.2): not enabled.
+      await c.write('* ENABLED CONDSTORE QRESYNC\r\n$tag OK enabled\r\n');
+      await c.expect(/^\S+ STATUS /);
+      await c.write('$tag OK status\r\n');
+    });
+    const M = await connect(server);
+    await M.enable('condstore UTF8=ACCEPT');
+    const engine = engineOf(M);
+    expect([...engine.enabled]).toEqual(['CONDSTORE']);
+    expect(engine.utf8Enabled).toBe(false);
+    await engine.run('STATUS', [mailbox('Entwürfe'), raw('(MESSAGES)')]);
+    expect(sentFrom(server, ' STATUS ').toString('latin1')).toBe(
+      ' STATUS Entw&APw-rfe (MESSAGES)\r\n',
+    );
   });
 });
 
