@@ -7,6 +7,7 @@
 import type { ImapConnectionError } from '../model/errors.js';
 import { commandTimeoutError } from './errors.js';
 import type { Pending } from './queue.js';
+import { MAX_TIMER_MS } from './timer-delay.js';
 
 /** Bytes from the server that count as progress for the command timeout even without a complete response. */
 export const PROGRESS_BYTES = 1024;
@@ -84,13 +85,17 @@ export class CommandTimer {
     }
   }
 
-  /** The command timeout in force now, or null when nothing waits on the server. */
+  /**
+   * The command timeout in force now, or null when nothing waits on the
+   * server with a timeout (a command whose timeout is not finite has none).
+   */
   #currentTimeout(): number | null {
     if (this.#host.inactive()) return null;
     let timeout: number | null = null;
     for (const p of this.#host.inFlight()) {
       if (p.hooks.timeoutExempt?.() === true) continue;
       const t = p.options.timeout ?? this.#commandTimeout;
+      if (!Number.isFinite(t)) continue;
       if (timeout === null || t < timeout) timeout = t;
     }
     return timeout;
@@ -107,7 +112,7 @@ export class CommandTimer {
     if (added !== undefined && this.#timer !== null) {
       if (this.#host.inactive() || added.hooks.timeoutExempt?.() === true) return;
       const t = added.options.timeout ?? this.#commandTimeout;
-      if (this.#lastActivity + t >= this.#timerDeadline) return;
+      if (!Number.isFinite(t) || this.#lastActivity + t >= this.#timerDeadline) return;
     }
     const timeout = this.#currentTimeout();
     if (timeout === null) return; // a running timer re-checks when it fires
@@ -117,7 +122,9 @@ export class CommandTimer {
       clearTimeout(this.#timer);
     }
     this.#timerDeadline = deadline;
-    this.#timer = setTimeout(this.#onTimer, Math.max(0, deadline - Date.now()));
+    // A deadline beyond what a timer keeps: #onTimer finds it not reached and re-arms.
+    const delay = Math.min(Math.max(0, deadline - Date.now()), MAX_TIMER_MS);
+    this.#timer = setTimeout(this.#onTimer, delay);
     this.#timer.unref?.();
   }
 

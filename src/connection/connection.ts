@@ -90,6 +90,7 @@ import type {
 } from './types.js';
 import { COLLECTED_RESPONSE_OVERHEAD, DEFAULT_MAX_COLLECTED_BYTES } from './types.js';
 import { applyTaggedCode, beforeSend, transition, type StateMachineHost } from './transitions.js';
+import { MAX_TIMER_MS, timerDelay } from './timer-delay.js';
 import { SocketWriter } from './writer.js';
 
 /** Default per-command idle timeout (ms). */
@@ -100,8 +101,6 @@ const DEFAULT_GREETING_TIMEOUT = 30_000;
 const DEFAULT_IDLE_RESTART = 25 * 60_000;
 /** Default streaming threshold for literals (bytes). */
 const DEFAULT_STREAM_THRESHOLD = 1 << 20;
-/** The longest delay setTimeout honours (a longer one fires at once). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Default LOGOUT wait (ms). */
 const DEFAULT_LOGOUT_TIMEOUT = 10_000;
 
@@ -728,8 +727,10 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     // Stop idling for good; the queued LOGOUT ends a running IDLE with DONE.
     void this.#idle?.done();
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const delay = timerDelay(timeoutMs);
     const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs);
+      if (delay === null) return; // no timeout: wait for the server
+      timer = setTimeout(resolve, delay);
       timer.unref?.();
     });
     try {

@@ -15,6 +15,7 @@
  */
 import { ImapProtocolError } from '../model/errors.js';
 import type { UntaggedResponse } from '../model/response.js';
+import { timerDelay } from './timer-delay.js';
 import type { CommandResult } from './types.js';
 
 /** Options of {@link ImapConnection.idle}. */
@@ -134,6 +135,8 @@ export class IdleSession implements IdleHandle {
   /** Called by the engine when nothing is queued or in flight. */
   onQuiet(): void {
     if (!this.#wantResume || !this.active || this.#resumeTimer !== null) return;
+    const delay = timerDelay(this.#options.resumeDelay ?? 50);
+    if (delay === null) return; // never resumed by itself
     this.#resumeTimer = setTimeout(() => {
       this.#resumeTimer = null;
       if (!this.#wantResume || !this.active) return;
@@ -144,7 +147,7 @@ export class IdleSession implements IdleHandle {
       if (!this.#host.isQuiet()) return; // the engine calls onQuiet again later
       this.#wantResume = false;
       this.#enter().catch(() => this.#finish());
-    }, this.#options.resumeDelay ?? 50);
+    }, delay);
     this.#resumeTimer.unref?.();
   }
 
@@ -249,17 +252,21 @@ export class IdleSession implements IdleHandle {
 
   #armRestart(cycle: Cycle): void {
     this.#clearRestart();
+    const delay = timerDelay(this.#host.restartMs);
+    if (delay === null) return; // never restarted
     this.#restartTimer = setTimeout(() => {
       this.#restartTimer = null;
       if (this.#cycle !== cycle || cycle.doneSent) return;
       cycle.restart = true;
       this.#sendDone(cycle);
-    }, this.#host.restartMs);
+    }, delay);
     this.#restartTimer.unref?.();
   }
 
   #schedulePoll(): void {
     if (!this.active) return;
+    const delay = timerDelay(this.#options.pollInterval ?? 30_000);
+    if (delay === null) return; // never polls
     this.#pollTimer = setTimeout(() => {
       this.#pollTimer = null;
       if (!this.active) return;
@@ -283,7 +290,7 @@ export class IdleSession implements IdleHandle {
           this.#finish();
         },
       );
-    }, this.#options.pollInterval ?? 30_000);
+    }, delay);
     this.#pollTimer.unref?.();
   }
 
