@@ -5,7 +5,7 @@
  * bytes (slowloris) still times out.
  */
 import type { ImapConnectionError } from '../model/errors.js';
-import { commandTimeoutError } from './errors.js';
+import { commandTimeoutError, writeTimeoutError } from './errors.js';
 import type { Pending } from './queue.js';
 import { MAX_TIMER_MS } from './timer-delay.js';
 
@@ -16,6 +16,14 @@ export const PROGRESS_BYTES = 1024;
 export interface CommandTimerHost {
   /** The commands in flight, oldest first. */
   inFlight(): readonly Pending[];
+  /**
+   * The command whose bytes are being written, if any. Once completed (a
+   * server may answer NO to a LITERAL+ APPEND before reading its literal)
+   * it is no longer in flight, but nothing else can be sent until its write
+   * drains: its timeout still runs, so a server that stops reading cannot
+   * block the connection forever.
+   */
+  writing(): Pending | null;
   /** Reading is paused or the connection is closed: no timeout runs. */
   inactive(): boolean;
   /** The timeout fired: close the connection with `err`. */
@@ -98,7 +106,18 @@ export class CommandTimer {
       if (!Number.isFinite(t)) continue;
       if (timeout === null || t < timeout) timeout = t;
     }
+    const writing = this.#completedWriting();
+    if (writing !== null) {
+      const t = writing.options.timeout ?? this.#commandTimeout;
+      if (Number.isFinite(t) && (timeout === null || t < timeout)) timeout = t;
+    }
     return timeout;
+  }
+
+  /** The command being written when it completed already (so it is no longer in flight). */
+  #completedWriting(): Pending | null {
+    const writing = this.#host.writing();
+    return writing !== null && writing.phase === 'done' ? writing : null;
   }
 
   /**
@@ -139,6 +158,11 @@ export class CommandTimer {
       return;
     }
     const oldest = this.#host.inFlight().find((p) => p.hooks.timeoutExempt?.() !== true);
+    const writing = this.#completedWriting();
+    if (oldest === undefined && writing !== null) {
+      this.#host.onTimeout(writeTimeoutError(timeout, writing));
+      return;
+    }
     const silent = Date.now() - this.#lastByte >= timeout;
     this.#host.onTimeout(commandTimeoutError(timeout, oldest, silent, this.#bytesSinceProgress));
   };

@@ -174,7 +174,13 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #tagCounter = 0;
   #queue: Pending[] = [];
   #inFlight: Pending[] = [];
-  #writing = false;
+  /**
+   * The command whose bytes are being written (null when none): nothing
+   * else is sent meanwhile. It may have completed already (a server may
+   * answer a non-synchronizing literal before reading it), so the command
+   * timer watches it too (see CommandTimerHost.writing).
+   */
+  #writing: Pending | null = null;
   /** #pump's loop is running (a #send that completes synchronously does not recurse into it). */
   #pumping = false;
   /** In-flight commands that are not pipelinable (a pipelinable one waits for them). */
@@ -269,6 +275,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#timer = new CommandTimer(
       {
         inFlight: () => this.#inFlight,
+        writing: () => this.#writing,
         inactive: () => this.#readPaused || this.#closed,
         onTimeout: (err) => this.close(err),
       },
@@ -893,7 +900,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     if (this.#pumping) return;
     this.#pumping = true;
     try {
-      while (!this.#writing && !this.#closed && !this.#switching) {
+      while (this.#writing === null && !this.#closed && !this.#switching) {
         const next = this.#queue[0];
         if (next === undefined) return;
         const blocked = isBlocked(next, this.#exclusiveInFlight, this.#inFlight.length);
@@ -916,7 +923,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
    * {@link #sendRest}.
    */
   #send(p: Pending): void {
-    this.#writing = true;
+    this.#writing = p;
     p.phase = 'sending';
     p.sentAt = this.#untaggedCount;
     this.#inFlight.push(p);
@@ -952,7 +959,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     } catch (err) {
       this.#sendFailed(p, err);
     }
-    this.#writing = false;
+    this.#writing = null;
     this.#pump();
   }
 
@@ -983,7 +990,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     } catch (err) {
       this.#sendFailed(p, err);
     } finally {
-      this.#writing = false;
+      this.#writing = null;
     }
     this.#pump();
   }
