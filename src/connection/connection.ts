@@ -122,6 +122,11 @@ function checkedCollectLimit(limit: number = DEFAULT_MAX_COLLECTED_BYTES): numbe
   return limit;
 }
 
+/** STARTTLS or COMPRESS: after its tagged OK the bytes on the wire change meaning. */
+function isSwitch(p: Pending): boolean {
+  return p.verb === 'STARTTLS' || p.verb === 'COMPRESS';
+}
+
 /** Index of the in-flight command tagged `tag` (usually the oldest), or -1. */
 function indexOfTag(inFlight: readonly Pending[], tag: string): number {
   for (let i = 0; i < inFlight.length; i++) if (inFlight[i]!.tag === tag) return i;
@@ -191,6 +196,17 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #switching = false;
   /** STARTTLS or COMPRESS in flight: read line by line to find the switch point. */
   #switchCommand: Pending | null = null;
+  /**
+   * STARTTLS or COMPRESS commands queued: read line by line too, since a
+   * completion in the middle of a read may send one (see {@link #onPlain}).
+   */
+  #switchQueued = 0;
+  /**
+   * A read is being parsed whole (not line by line): a STARTTLS or COMPRESS
+   * queued meanwhile (from a callback) waits until it is parsed, so that
+   * nothing after its tagged OK can be in that read.
+   */
+  #feedingWhole = false;
   /** Set by the tagged OK of STARTTLS/COMPRESS: called with the bytes after it. */
   #switchAction: ((rest: Buffer) => void) | null = null;
   #authenticating = 0;
@@ -766,6 +782,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#exclusiveInFlight = 0;
     this.#observers = 0;
     this.#queue = [];
+    this.#switchQueued = 0;
     rejectAll(pending, pendingError);
     this.#raw.wake();
     this.#writer.closed(pendingError);
@@ -869,6 +886,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     }
     if (hooks.front === true) this.#queue.unshift(p);
     else this.#queue.push(p);
+    if (isSwitch(p)) this.#switchQueued++;
     this.#updateReading();
     this.#pump();
     return promise;
@@ -880,6 +898,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     if (p.phase === 'queued') {
       const i = this.#queue.indexOf(p);
       if (i !== -1) this.#queue.splice(i, 1);
+      if (isSwitch(p)) this.#switchQueued--;
       rejectPending(p, err);
       this.#afterChange();
       return;
@@ -908,7 +927,9 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
           this.#idle?.interrupt();
           return;
         }
+        if (this.#feedingWhole && isSwitch(next)) return; // #onPlain sends it after the read
         this.#queue.shift();
+        if (isSwitch(next)) this.#switchQueued--;
         this.#send(next);
       }
     } finally {
@@ -1101,11 +1122,20 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       return;
     }
     this.#trace?.push(buf);
-    if (this.#switchCommand === null) {
-      this.#feed(buf);
+    if (this.#switchCommand === null && this.#switchQueued === 0) {
+      this.#feedingWhole = true;
+      try {
+        this.#feed(buf);
+      } finally {
+        this.#feedingWhole = false;
+      }
+      if (this.#switchQueued > 0) this.#pump(); // queued by a callback during the read
     } else {
       // STARTTLS / COMPRESS in flight: feed line by line so the bytes after
-      // the tagged OK's CRLF are known exactly.
+      // the tagged OK's CRLF are known exactly. Queued too: a completion
+      // early in this read may send it, and a tagged OK to it further on
+      // (a server answering ahead) must not be parsed with what follows it
+      // as trusted data.
       let start = 0;
       while (start < buf.length && !this.#closed) {
         const nl = buf.indexOf(0x0a, start);

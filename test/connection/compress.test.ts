@@ -144,6 +144,45 @@ describe('COMPRESS switch point (scripted server)', () => {
     conn.close();
   });
 
+  it('a COMPRESS OK in the read whose completion sent COMPRESS: what follows it is inflated', async () => {
+    // `noop(); compress()` in one tick: COMPRESS is sent while the read with
+    // the NOOP's completion is parsed; a server answering it ahead puts its
+    // OK and compressed data in that read.
+    scripted = await startScriptedServer(async (c) => {
+      await c.write('* PREAUTH [CAPABILITY IMAP4rev1 COMPRESS=DEFLATE] hi\r\n');
+      const noop = await c.expect(/^A\d+ NOOP$/);
+      const next = `A${Number(noop.split(' ')[0]!.slice(1)) + 1}`;
+      const first = zlib.deflateRawSync(Buffer.from('* OK [ALERT] compressed hello\r\n'), {
+        finishFlush: zlib.constants.Z_SYNC_FLUSH,
+      });
+      c.socket.write(
+        Buffer.concat([Buffer.from(`${c.tag} OK noop\r\n${next} OK deflating\r\n`), first]),
+      );
+      await c.expect(/^A\d+ COMPRESS DEFLATE$/);
+      await c.startCompress();
+      await c.expect(/NOOP/);
+      await c.write('$tag OK still compressed\r\n');
+      await c.closed();
+    });
+    const conn = await ImapConnection.connect({
+      host: '127.0.0.1',
+      port: scripted.port,
+      security: 'none',
+      timeouts: { command: 2000 },
+    });
+    const alerts: string[] = [];
+    conn.on('alert', (t) => alerts.push(t));
+    const noop = conn.noop();
+    const compress = conn.compress();
+    await noop;
+    await compress;
+    expect(conn.compressed).toBe(true);
+    const r = await conn.exec('NOOP');
+    expect(r.tagged.text).toBe('still compressed');
+    expect(alerts).toEqual(['compressed hello']);
+    conn.close();
+  });
+
   it('uncompressed bytes after the OK close the connection (COMPRESS_INJECTION)', async () => {
     scripted = await startScriptedServer(async (c) => {
       await c.write('* PREAUTH [CAPABILITY IMAP4rev1 COMPRESS=DEFLATE] hi\r\n');
