@@ -1601,6 +1601,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
         onEnded: this.#onEnd,
       });
       this.#compression = compression;
+      if (this.#readPaused) compression.pause();
       this.#log.debug('COMPRESS DEFLATE active');
       // RFC 4978: everything after the OK's CRLF is compressed.
       if (rest.length > 0) compression.input.write(rest);
@@ -1629,8 +1630,11 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     if (pause) {
       this.#socket.pause();
       this.#reader?.pause();
+      // What the inflater still holds or makes of bytes already read must wait too.
+      this.#compression?.pause();
     } else {
       this.#timer.markActivity();
+      this.#compression?.resume();
       this.#socket.resume();
       this.#reader?.resume();
     }
