@@ -521,7 +521,9 @@ export class ImapClient extends EventEmitter<ClientEvents> {
    * `expunge`, `flags`...) then arrive as they happen. Commands issued
    * meanwhile end IDLE themselves (DONE) and IDLE resumes when the client
    * is quiet again, also after a reconnection. Resolves once IDLE runs (or
-   * right away when a lock defers it).
+   * right away when a lock defers it). A server ending IDLE with a refusal
+   * later is reported through the `error` event, and IDLE is tried again
+   * after a delay (as with `autoIdle`).
    */
   async idle(): Promise<void> {
     await this.#ready();

@@ -4,10 +4,14 @@
  * with DONE when a command is queued and re-enters it when the connection
  * is quiet again). Taking a lock stops the session so a lock holder's
  * commands are not interleaved with IDLE/DONE round trips; releasing the
- * last lock starts it again.
+ * last lock starts it again. A server ending IDLE with a refusal (NO/BAD,
+ * e.g. `NO [LIMIT]` for too many IDLE sessions) is reported through the
+ * client's `error` event and IDLE is tried again after a delay that doubles
+ * with each refusal in a row (1 s up to 5 min), never in a tight loop.
  * @internal
  */
 import type { ImapConnection } from '../connection/connection.js';
+import { ImapProtocolError } from '../model/errors.js';
 import type { IdleHandle } from '../connection/idle.js';
 
 /** What the controller needs from the client. @internal */
@@ -22,6 +26,12 @@ export interface IdleControllerHost {
 
 /** Delay before idling again after the lock is released (ms). */
 const RESUME_DELAY = 50;
+/** First delay before idling again after the server refused IDLE (ms); doubles per refusal in a row. */
+export const RETRY_DELAY = 1000;
+/** Longest delay between tries when the server keeps refusing IDLE (ms). */
+export const MAX_RETRY_DELAY = 5 * 60_000;
+/** An IDLE that ran this long before its refusal was healthy: the delays start again at {@link RETRY_DELAY}. */
+const HEALTHY_MS = 60_000;
 
 /** Keeps one connection idling when wanted and possible. @internal */
 export class IdleController {
@@ -32,6 +42,8 @@ export class IdleController {
   #handleConn: ImapConnection | null = null;
   #chain: Promise<void> = Promise.resolve();
   #timer: ReturnType<typeof setTimeout> | null = null;
+  /** Refusals of IDLE in a row (see {@link RETRY_DELAY}). */
+  #refusals = 0;
 
   constructor(host: IdleControllerHost, auto: boolean) {
     this.#host = host;
@@ -51,6 +63,7 @@ export class IdleController {
   /** Starts idling whenever possible; resolves once IDLE runs (or is deferred by a lock). */
   start(): Promise<void> {
     if (this.#mode === 'off') this.#mode = 'explicit';
+    this.#refusals = 0;
     return this.#schedule();
   }
 
@@ -82,6 +95,10 @@ export class IdleController {
   connectionLost(): void {
     this.#handle = null;
     this.#handleConn = null;
+    this.#refusals = 0;
+    // A retry after a refusal waits no longer: the new connection is kicked when ready.
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
   }
 
   /** Stops everything for good (the client closed). */
@@ -91,6 +108,39 @@ export class IdleController {
     this.#timer = null;
     this.#handle = null;
     this.#handleConn = null;
+  }
+
+  /**
+   * The server ended the IDLE session on `conn` with a refusal: report it,
+   * then try again later (not at once: a server refusing IDLE would get it
+   * again in a loop).
+   */
+  #refused(conn: ImapConnection, started: number, err: Error): void {
+    if (this.#handleConn === conn) {
+      this.#handle = null;
+      this.#handleConn = null;
+    }
+    this.#host.onError(err);
+    if (Date.now() - started >= HEALTHY_MS) this.#refusals = 0;
+    this.#refusals++;
+    this.#retryLater();
+  }
+
+  /** Idles again after the refusal delay (a refused try delays the next one further). */
+  #retryLater(): void {
+    if (this.#mode === 'off') return;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    const delay = Math.min(RETRY_DELAY * 2 ** (this.#refusals - 1), MAX_RETRY_DELAY);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#schedule().catch((err: unknown) => {
+        this.#host.onError(err instanceof Error ? err : new Error(String(err)));
+        if (!(err instanceof ImapProtocolError)) return; // not a refusal: the next kick retries
+        this.#refusals++;
+        this.#retryLater();
+      });
+    }, delay);
+    this.#timer.unref?.();
   }
 
   #schedule(): Promise<void> {
@@ -115,7 +165,10 @@ export class IdleController {
       (conn.state === 'selected' || (conn.state === 'authenticated' && this.#mode === 'explicit'));
     const want = this.#mode !== 'off' && usable && !this.#host.locked();
     if (want && this.#handle === null) {
-      const handle = await conn.idle();
+      const started = Date.now();
+      const handle = await conn.idle({
+        onError: (err) => this.#refused(conn, started, err),
+      });
       if (handle.active) {
         this.#handle = handle;
         this.#handleConn = conn;

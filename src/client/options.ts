@@ -69,7 +69,10 @@ export interface ClientOptions extends Omit<ConnectOptions, 'stream' | 'enable'>
   /**
    * IDLE on the selected mailbox whenever no lock is held and no command
    * runs, so `exists`, `expunge` and `flags` events arrive at once (default
-   * false). Commands end IDLE by themselves.
+   * false). Commands end IDLE by themselves. A server ending IDLE with a
+   * refusal (NO/BAD) is reported through the `error` event and IDLE is
+   * tried again after a delay (1 s, doubling per refusal in a row, at most
+   * 5 min).
    */
   autoIdle?: boolean;
 }

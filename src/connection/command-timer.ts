@@ -5,8 +5,9 @@
  * bytes (slowloris) still times out.
  */
 import type { ImapConnectionError } from '../model/errors.js';
-import { commandTimeoutError } from './errors.js';
+import { commandTimeoutError, writeTimeoutError } from './errors.js';
 import type { Pending } from './queue.js';
+import { MAX_TIMER_MS } from './timer-delay.js';
 
 /** Bytes from the server that count as progress for the command timeout even without a complete response. */
 export const PROGRESS_BYTES = 1024;
@@ -15,6 +16,14 @@ export const PROGRESS_BYTES = 1024;
 export interface CommandTimerHost {
   /** The commands in flight, oldest first. */
   inFlight(): readonly Pending[];
+  /**
+   * The command whose bytes are being written, if any. Once completed (a
+   * server may answer NO to a LITERAL+ APPEND before reading its literal)
+   * it is no longer in flight, but nothing else can be sent until its write
+   * drains: its timeout still runs, so a server that stops reading cannot
+   * block the connection forever.
+   */
+  writing(): Pending | null;
   /** Reading is paused or the connection is closed: no timeout runs. */
   inactive(): boolean;
   /** The timeout fired: close the connection with `err`. */
@@ -84,16 +93,31 @@ export class CommandTimer {
     }
   }
 
-  /** The command timeout in force now, or null when nothing waits on the server. */
+  /**
+   * The command timeout in force now, or null when nothing waits on the
+   * server with a timeout (a command whose timeout is not finite has none).
+   */
   #currentTimeout(): number | null {
     if (this.#host.inactive()) return null;
     let timeout: number | null = null;
     for (const p of this.#host.inFlight()) {
       if (p.hooks.timeoutExempt?.() === true) continue;
       const t = p.options.timeout ?? this.#commandTimeout;
+      if (!Number.isFinite(t)) continue;
       if (timeout === null || t < timeout) timeout = t;
     }
+    const writing = this.#completedWriting();
+    if (writing !== null) {
+      const t = writing.options.timeout ?? this.#commandTimeout;
+      if (Number.isFinite(t) && (timeout === null || t < timeout)) timeout = t;
+    }
     return timeout;
+  }
+
+  /** The command being written when it completed already (so it is no longer in flight). */
+  #completedWriting(): Pending | null {
+    const writing = this.#host.writing();
+    return writing !== null && writing.phase === 'done' ? writing : null;
   }
 
   /**
@@ -107,7 +131,7 @@ export class CommandTimer {
     if (added !== undefined && this.#timer !== null) {
       if (this.#host.inactive() || added.hooks.timeoutExempt?.() === true) return;
       const t = added.options.timeout ?? this.#commandTimeout;
-      if (this.#lastActivity + t >= this.#timerDeadline) return;
+      if (!Number.isFinite(t) || this.#lastActivity + t >= this.#timerDeadline) return;
     }
     const timeout = this.#currentTimeout();
     if (timeout === null) return; // a running timer re-checks when it fires
@@ -117,7 +141,9 @@ export class CommandTimer {
       clearTimeout(this.#timer);
     }
     this.#timerDeadline = deadline;
-    this.#timer = setTimeout(this.#onTimer, Math.max(0, deadline - Date.now()));
+    // A deadline beyond what a timer keeps: #onTimer finds it not reached and re-arms.
+    const delay = Math.min(Math.max(0, deadline - Date.now()), MAX_TIMER_MS);
+    this.#timer = setTimeout(this.#onTimer, delay);
     this.#timer.unref?.();
   }
 
@@ -132,6 +158,11 @@ export class CommandTimer {
       return;
     }
     const oldest = this.#host.inFlight().find((p) => p.hooks.timeoutExempt?.() !== true);
+    const writing = this.#completedWriting();
+    if (oldest === undefined && writing !== null) {
+      this.#host.onTimeout(writeTimeoutError(timeout, writing));
+      return;
+    }
     const silent = Date.now() - this.#lastByte >= timeout;
     this.#host.onTimeout(commandTimeoutError(timeout, oldest, silent, this.#bytesSinceProgress));
   };

@@ -51,6 +51,16 @@ export interface StartedCompression extends Compression {
    * grace, whichever comes first.
    */
   endInput(): boolean;
+  /**
+   * Reading is paused: inflated bytes are held back (in order) until
+   * {@link StartedCompression.resume}. The inflater stops inflating once it
+   * holds one chunk (zlib's back-pressure), so this buffers at most one
+   * chunk of output whatever the compressed input holds. Ignored once the
+   * server closed: what the inflater holds is handed over then.
+   */
+  pause(): void;
+  /** Hands over again, starting with what was held back. */
+  resume(): void;
 }
 
 /** Creates the deflate/inflate pair for COMPRESS DEFLATE. */
@@ -106,6 +116,8 @@ export function startCompression(
       if (ending === 'ended') return true;
       if (ending === 'no') {
         ending = 'ending';
+        // Like the socket reader's flush on end: everything, even while paused.
+        compression.input.resume();
         // Whichever comes first: the inflater's end, or a second's grace.
         const timer = setTimeout(() => {
           ending = 'ended';
@@ -120,6 +132,12 @@ export function startCompression(
         compression.input.end();
       }
       return false;
+    },
+    pause(): void {
+      if (ending === 'no') compression.input.pause();
+    },
+    resume(): void {
+      compression.input.resume();
     },
   };
 }

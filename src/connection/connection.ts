@@ -90,6 +90,7 @@ import type {
 } from './types.js';
 import { COLLECTED_RESPONSE_OVERHEAD, DEFAULT_MAX_COLLECTED_BYTES } from './types.js';
 import { applyTaggedCode, beforeSend, transition, type StateMachineHost } from './transitions.js';
+import { MAX_TIMER_MS, timerDelay } from './timer-delay.js';
 import { SocketWriter } from './writer.js';
 
 /** Default per-command idle timeout (ms). */
@@ -100,8 +101,6 @@ const DEFAULT_GREETING_TIMEOUT = 30_000;
 const DEFAULT_IDLE_RESTART = 25 * 60_000;
 /** Default streaming threshold for literals (bytes). */
 const DEFAULT_STREAM_THRESHOLD = 1 << 20;
-/** The longest delay setTimeout honours (a longer one fires at once). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Default LOGOUT wait (ms). */
 const DEFAULT_LOGOUT_TIMEOUT = 10_000;
 
@@ -121,6 +120,11 @@ function checkedCollectLimit(limit: number = DEFAULT_MAX_COLLECTED_BYTES): numbe
     throw new ImapArgumentError(`maxCollectedBytes must be a number > 0 (got ${String(limit)})`);
   }
   return limit;
+}
+
+/** STARTTLS or COMPRESS: after its tagged OK the bytes on the wire change meaning. */
+function isSwitch(p: Pending): boolean {
+  return p.verb === 'STARTTLS' || p.verb === 'COMPRESS';
 }
 
 /** Index of the in-flight command tagged `tag` (usually the oldest), or -1. */
@@ -175,7 +179,13 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #tagCounter = 0;
   #queue: Pending[] = [];
   #inFlight: Pending[] = [];
-  #writing = false;
+  /**
+   * The command whose bytes are being written (null when none): nothing
+   * else is sent meanwhile. It may have completed already (a server may
+   * answer a non-synchronizing literal before reading it), so the command
+   * timer watches it too (see CommandTimerHost.writing).
+   */
+  #writing: Pending | null = null;
   /** #pump's loop is running (a #send that completes synchronously does not recurse into it). */
   #pumping = false;
   /** In-flight commands that are not pipelinable (a pipelinable one waits for them). */
@@ -190,6 +200,17 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #switching = false;
   /** STARTTLS or COMPRESS in flight: read line by line to find the switch point. */
   #switchCommand: Pending | null = null;
+  /**
+   * STARTTLS or COMPRESS commands queued: read line by line too, since a
+   * completion in the middle of a read may send one (see {@link #onPlain}).
+   */
+  #switchQueued = 0;
+  /**
+   * A read is being parsed whole (not line by line): a STARTTLS or COMPRESS
+   * queued meanwhile (from a callback) waits until it is parsed, so that
+   * nothing after its tagged OK can be in that read.
+   */
+  #feedingWhole = false;
   /** Set by the tagged OK of STARTTLS/COMPRESS: called with the bytes after it. */
   #switchAction: ((rest: Buffer) => void) | null = null;
   #authenticating = 0;
@@ -274,6 +295,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#timer = new CommandTimer(
       {
         inFlight: () => this.#inFlight,
+        writing: () => this.#writing,
         inactive: () => this.#readPaused || this.#closed,
         onTimeout: (err) => this.close(err),
       },
@@ -732,8 +754,10 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     // Stop idling for good; the queued LOGOUT ends a running IDLE with DONE.
     void this.#idle?.done();
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const delay = timerDelay(timeoutMs);
     const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs);
+      if (delay === null) return; // no timeout: wait for the server
+      timer = setTimeout(resolve, delay);
       timer.unref?.();
     });
     try {
@@ -763,6 +787,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#observers = 0;
     this.#enabling = [];
     this.#queue = [];
+    this.#switchQueued = 0;
     rejectAll(pending, pendingError);
     this.#raw.wake();
     this.#writer.closed(pendingError);
@@ -867,6 +892,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     }
     if (hooks.front === true) this.#queue.unshift(p);
     else this.#queue.push(p);
+    if (isSwitch(p)) this.#switchQueued++;
     this.#updateReading();
     this.#pump();
     return promise;
@@ -878,6 +904,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     if (p.phase === 'queued') {
       const i = this.#queue.indexOf(p);
       if (i !== -1) this.#queue.splice(i, 1);
+      if (isSwitch(p)) this.#switchQueued--;
       rejectPending(p, err);
       this.#afterChange();
       return;
@@ -898,7 +925,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     if (this.#pumping) return;
     this.#pumping = true;
     try {
-      while (!this.#writing && !this.#closed && !this.#switching) {
+      while (this.#writing === null && !this.#closed && !this.#switching) {
         const next = this.#queue[0];
         if (next === undefined) return;
         const blocked = isBlocked(next, this.#exclusiveInFlight, this.#inFlight.length);
@@ -906,7 +933,9 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
           this.#idle?.interrupt();
           return;
         }
+        if (this.#feedingWhole && isSwitch(next)) return; // #onPlain sends it after the read
         this.#queue.shift();
+        if (isSwitch(next)) this.#switchQueued--;
         this.#send(next);
       }
     } finally {
@@ -921,7 +950,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
    * {@link #sendRest}.
    */
   #send(p: Pending): void {
-    this.#writing = true;
+    this.#writing = p;
     p.phase = 'sending';
     p.sentAt = this.#untaggedCount;
     p.capabilitiesAt = this.#capabilityCount;
@@ -959,7 +988,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     } catch (err) {
       this.#sendFailed(p, err);
     }
-    this.#writing = false;
+    this.#writing = null;
     this.#pump();
   }
 
@@ -990,7 +1019,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     } catch (err) {
       this.#sendFailed(p, err);
     } finally {
-      this.#writing = false;
+      this.#writing = null;
     }
     this.#pump();
   }
@@ -1101,11 +1130,20 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       return;
     }
     this.#trace?.push(buf);
-    if (this.#switchCommand === null) {
-      this.#feed(buf);
+    if (this.#switchCommand === null && this.#switchQueued === 0) {
+      this.#feedingWhole = true;
+      try {
+        this.#feed(buf);
+      } finally {
+        this.#feedingWhole = false;
+      }
+      if (this.#switchQueued > 0) this.#pump(); // queued by a callback during the read
     } else {
       // STARTTLS / COMPRESS in flight: feed line by line so the bytes after
-      // the tagged OK's CRLF are known exactly.
+      // the tagged OK's CRLF are known exactly. Queued too: a completion
+      // early in this read may send it, and a tagged OK to it further on
+      // (a server answering ahead) must not be parsed with what follows it
+      // as trusted data.
       let start = 0;
       while (start < buf.length && !this.#closed) {
         const nl = buf.indexOf(0x0a, start);
@@ -1572,6 +1610,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
         onEnded: this.#onEnd,
       });
       this.#compression = compression;
+      if (this.#readPaused) compression.pause();
       this.#log.debug('COMPRESS DEFLATE active');
       // RFC 4978: everything after the OK's CRLF is compressed.
       if (rest.length > 0) compression.input.write(rest);
@@ -1600,8 +1639,11 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     if (pause) {
       this.#socket.pause();
       this.#reader?.pause();
+      // What the inflater still holds or makes of bytes already read must wait too.
+      this.#compression?.pause();
     } else {
       this.#timer.markActivity();
+      this.#compression?.resume();
       this.#socket.resume();
       this.#reader?.resume();
     }

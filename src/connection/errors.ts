@@ -95,6 +95,18 @@ export function commandTimeoutError(
 }
 
 /**
+ * The server completed `p` (e.g. NO to a LITERAL+ APPEND) but read nothing
+ * more of its bytes for `timeout` ms: nothing else can be sent behind them.
+ */
+export function writeTimeoutError(timeout: number, p: Pending): ImapConnectionError {
+  return new ImapConnectionError(
+    'CONNECTION_TIMEOUT',
+    `the server completed ${p.command} but read none of its remaining bytes for ${timeout} ms (nothing else can be sent)`,
+    { command: p.redacted },
+  );
+}
+
+/**
  * exec(): a NO or BAD completion as an ImapProtocolError (null for OK); a
  * `[UIDREQUIRED]` refusal (RFC 9586) as an ImapUidRequiredError.
  */

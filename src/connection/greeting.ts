@@ -6,6 +6,7 @@
  */
 import { ImapConnectionError } from '../model/errors.js';
 import type { UntaggedResponse } from '../model/response.js';
+import { timerDelay } from './timer-delay.js';
 
 /** The error of a greeting that is not OK or PREAUTH: BYE refuses, anything else is a protocol error. */
 export function refusedGreetingError(r: UntaggedResponse): ImapConnectionError {
@@ -58,7 +59,9 @@ export class GreetingWaiter {
     onTimeout: (err: ImapConnectionError) => void,
   ): Promise<UntaggedResponse> {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const delay = timerDelay(timeoutMs);
     const timeout = new Promise<never>((_, reject) => {
+      if (delay === null) return; // no greeting timeout
       timer = setTimeout(() => {
         const err = new ImapConnectionError(
           'CONNECTION_TIMEOUT',
@@ -66,7 +69,7 @@ export class GreetingWaiter {
         );
         reject(err);
         onTimeout(err);
-      }, timeoutMs);
+      }, delay);
       timer.unref?.();
     });
     return Promise.race([this.#promise, timeout]).finally(() => clearTimeout(timer));

@@ -11,10 +11,14 @@
  *   entered again automatically (after a short debounce), until `done()`.
  * - Untagged data while idling goes through the normal routing (events such
  *   as `exists` and `expunge`), and to `onUntagged` when given.
+ * - A server ending an established IDLE with NO or BAD, refusing the IDLE
+ *   re-entered automatically, or a failed poll ends the session: `active`
+ *   becomes false and `onError` is told (the connection stays open).
  * @internal
  */
 import { ImapProtocolError } from '../model/errors.js';
 import type { UntaggedResponse } from '../model/response.js';
+import { timerDelay } from './timer-delay.js';
 import type { CommandResult } from './types.js';
 
 /** Options of {@link ImapConnection.idle}. */
@@ -27,13 +31,25 @@ export interface IdleOptions {
   pollInterval?: number;
   /** Wait this long (ms) after the connection becomes quiet before re-entering IDLE (default 50). */
   resumeDelay?: number;
+  /**
+   * Idling ended by itself on the server's refusal, with the connection
+   * still open: a tagged NO or BAD ending an established IDLE (e.g.
+   * `NO [LIMIT]`), an IDLE re-entered automatically refused, or a polling
+   * NOOP failed. {@link IdleHandle.active} is false from then on; call
+   * `idle()` again to resume. Not called when `idle()` itself rejects, nor
+   * when the connection closes (its `close` event tells that).
+   */
+  onError?: (error: Error) => void;
 }
 
 /** An idling connection; see {@link ImapConnection.idle}. */
 export interface IdleHandle {
   /** `idle` with the IDLE command, `poll` when polling with NOOP (no IDLE capability). */
   readonly mode: 'idle' | 'poll';
-  /** True until `done()` was called or the connection closed. */
+  /**
+   * True until `done()` was called, the connection closed, or the server
+   * ended idling with a refusal (then {@link IdleOptions.onError} was told).
+   */
   readonly active: boolean;
   /** Stops idling: sends DONE when IDLE is active and waits for its tagged OK. Never rejects. */
   done(): Promise<void>;
@@ -134,6 +150,8 @@ export class IdleSession implements IdleHandle {
   /** Called by the engine when nothing is queued or in flight. */
   onQuiet(): void {
     if (!this.#wantResume || !this.active || this.#resumeTimer !== null) return;
+    const delay = timerDelay(this.#options.resumeDelay ?? 50);
+    if (delay === null) return; // never resumed by itself
     this.#resumeTimer = setTimeout(() => {
       this.#resumeTimer = null;
       if (!this.#wantResume || !this.active) return;
@@ -143,8 +161,8 @@ export class IdleSession implements IdleHandle {
       }
       if (!this.#host.isQuiet()) return; // the engine calls onQuiet again later
       this.#wantResume = false;
-      this.#enter().catch(() => this.#finish());
-    }, this.#options.resumeDelay ?? 50);
+      this.#enter().catch((err: unknown) => this.#fail(err));
+    }, delay);
     this.#resumeTimer.unref?.();
   }
 
@@ -202,9 +220,11 @@ export class IdleSession implements IdleHandle {
             });
             if (!settled) {
               settled = true;
-              reject(err);
+              reject(err); // the caller of #enter ends the session
+              return;
             }
-            this.#finish();
+            // Established, then ended by the server: nobody awaits this cycle.
+            this.#fail(err);
             return;
           }
           if (!settled) {
@@ -221,7 +241,7 @@ export class IdleSession implements IdleHandle {
             return;
           }
           if (cycle.restart && this.#host.isQuiet()) {
-            this.#enter().catch(() => this.#finish());
+            this.#enter().catch((err: unknown) => this.#fail(err));
             return;
           }
           this.#wantResume = true;
@@ -232,9 +252,10 @@ export class IdleSession implements IdleHandle {
           if (this.#cycle === cycle) this.#cycle = null;
           if (!settled) {
             settled = true;
-            reject(err);
+            reject(err); // the caller of #enter ends the session
+            return;
           }
-          this.#finish();
+          this.#fail(err);
         },
       );
     });
@@ -249,17 +270,21 @@ export class IdleSession implements IdleHandle {
 
   #armRestart(cycle: Cycle): void {
     this.#clearRestart();
+    const delay = timerDelay(this.#host.restartMs);
+    if (delay === null) return; // never restarted
     this.#restartTimer = setTimeout(() => {
       this.#restartTimer = null;
       if (this.#cycle !== cycle || cycle.doneSent) return;
       cycle.restart = true;
       this.#sendDone(cycle);
-    }, this.#host.restartMs);
+    }, delay);
     this.#restartTimer.unref?.();
   }
 
   #schedulePoll(): void {
     if (!this.active) return;
+    const delay = timerDelay(this.#options.pollInterval ?? 30_000);
+    if (delay === null) return; // never polls
     this.#pollTimer = setTimeout(() => {
       this.#pollTimer = null;
       if (!this.active) return;
@@ -278,12 +303,12 @@ export class IdleSession implements IdleHandle {
           this.#pollInFlight = null;
           this.#schedulePoll();
         },
-        () => {
+        (err: unknown) => {
           this.#pollInFlight = null;
-          this.#finish();
+          this.#fail(err);
         },
       );
-    }, this.#options.pollInterval ?? 30_000);
+    }, delay);
     this.#pollTimer.unref?.();
   }
 
@@ -299,6 +324,21 @@ export class IdleSession implements IdleHandle {
     if (this.#pollTimer !== null) clearTimeout(this.#pollTimer);
     this.#pollTimer = null;
     this.#wantResume = false;
+  }
+
+  /**
+   * Idling ended on its own: ends the session and tells `onError`, unless
+   * it was stopped meanwhile or the connection is gone (its close is the news).
+   */
+  #fail(err: unknown): void {
+    const report = this.active && this.#host.usable();
+    this.#finish();
+    if (!report) return;
+    try {
+      this.#options.onError?.(err instanceof Error ? err : new Error(String(err)));
+    } catch {
+      // A throwing callback must not break the engine.
+    }
   }
 
   #finish(): void {

@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { ImapConnectionError } from '../model/errors.js';
 import { BatchedReader } from './reader.js';
+import { timerDelay } from './timer-delay.js';
 import type { Security } from './types.js';
 
 /** Default timeouts (ms). */
@@ -66,14 +67,21 @@ function waitFor(
   what: string,
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      cleanup();
-      socket.destroy();
-      reject(
-        new ImapConnectionError('CONNECTION_TIMEOUT', `${what} timed out after ${timeoutMs} ms`),
-      );
-    }, timeoutMs);
-    timer.unref?.();
+    const delay = timerDelay(timeoutMs);
+    const timer =
+      delay === null
+        ? undefined
+        : setTimeout(() => {
+            cleanup();
+            socket.destroy();
+            reject(
+              new ImapConnectionError(
+                'CONNECTION_TIMEOUT',
+                `${what} timed out after ${timeoutMs} ms`,
+              ),
+            );
+          }, delay);
+    timer?.unref?.();
     const onEvent = (): void => {
       cleanup();
       resolve();

@@ -47,7 +47,11 @@ export interface AuthOptions {
   authzid?: string;
 }
 
-/** Timeouts in milliseconds; each wait ends with a typed ImapConnectionError (code CONNECTION_TIMEOUT). */
+/**
+ * Timeouts in milliseconds; each wait ends with a typed ImapConnectionError
+ * (code CONNECTION_TIMEOUT). `Infinity` means no timeout; a finite value is
+ * honoured up to 2^31 − 1 ms (~24.8 days), the longest a Node.js timer keeps.
+ */
 export interface Timeouts {
   /** TCP connect (default 30 s). */
   connect?: number;

@@ -164,6 +164,94 @@ describe('IDLE fallback and edge cases (scripted server)', () => {
     expect(seen.filter((n) => n === 'EXISTS').length).toBe(noops);
   });
 
+  it('an established IDLE ended by the server with NO: onError is told, the connection stays usable', async () => {
+    let idles = 0;
+    scripted = await startScriptedServer(async (c) => {
+      await c.write('* PREAUTH [CAPABILITY IMAP4rev1 IDLE] hi\r\n');
+      await c.expect(/^\S+ IDLE$/);
+      idles++;
+      await c.write('+ idling\r\n');
+      await new Promise((r) => setTimeout(r, 30));
+      await c.write('$tag NO [LIMIT] too many IDLE sessions\r\n');
+      for (;;) {
+        const line = await c.expect(/^\S+ (IDLE|NOOP)$/);
+        if (line.endsWith('IDLE')) idles++;
+        else await c.write('$tag OK noop\r\n');
+      }
+    });
+    const conn = await ImapConnection.connect({
+      host: '127.0.0.1',
+      port: scripted.port,
+      security: 'none',
+    });
+    conns.push(conn);
+    const errors: Error[] = [];
+    let resolveFailed!: () => void;
+    const failed = waitFor<void>((resolve) => (resolveFailed = resolve), 2000);
+    const handle = await conn.idle({
+      onError: (e) => {
+        errors.push(e);
+        resolveFailed();
+      },
+    });
+    expect(handle.active).toBe(true);
+    await failed;
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ status: 'NO', serverText: 'too many IDLE sessions' });
+    expect(handle.active).toBe(false);
+    expect(conn.closed).toBe(false);
+    // Not re-entered by itself; the connection runs commands.
+    expect((await conn.exec('NOOP')).tagged.text).toBe('noop');
+    await sleep(150);
+    expect(idles).toBe(1);
+    // idle() may be called again.
+    expect(conn.state).toBe('authenticated');
+  });
+
+  it('an IDLE re-entered after a command and refused: onError is told, not retried', async () => {
+    let idles = 0;
+    scripted = await startScriptedServer(async (c) => {
+      await c.write('* PREAUTH [CAPABILITY IMAP4rev1 IDLE] hi\r\n');
+      await c.expect(/^\S+ IDLE$/);
+      idles++;
+      const idleTag = c.tag;
+      await c.write('+ idling\r\n');
+      await c.expect(/^DONE$/);
+      await c.write(`${idleTag} OK done\r\n`);
+      await c.expect(/^\S+ NOOP$/);
+      await c.write('$tag OK noop\r\n');
+      for (;;) {
+        await c.expect(/^\S+ IDLE$/);
+        idles++;
+        await c.write('$tag BAD not now\r\n');
+      }
+    });
+    const conn = await ImapConnection.connect({
+      host: '127.0.0.1',
+      port: scripted.port,
+      security: 'none',
+    });
+    conns.push(conn);
+    const errors: Error[] = [];
+    let resolveFailed!: () => void;
+    const failed = waitFor<void>((resolve) => (resolveFailed = resolve), 2000);
+    const handle = await conn.idle({
+      resumeDelay: 10,
+      onError: (e) => {
+        errors.push(e);
+        resolveFailed();
+      },
+    });
+    await conn.exec('NOOP');
+    await failed;
+    expect(errors[0]).toMatchObject({ status: 'BAD', serverText: 'not now' });
+    expect(handle.active).toBe(false);
+    await sleep(150);
+    expect(idles).toBe(2);
+    expect(errors).toHaveLength(1);
+    expect(conn.closed).toBe(false);
+  });
+
   it('IDLE refused with NO rejects idle() with an ImapProtocolError', async () => {
     scripted = await startScriptedServer(async (c) => {
       await c.write('* PREAUTH [CAPABILITY IMAP4rev1 IDLE] hi\r\n');

@@ -7,7 +7,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ImapConnection } from '../../src/connection/connection.js';
 import { ImapConnectionError } from '../../src/model/errors.js';
-import { useScriptedServers } from '../helpers/scripted-harness.js';
+import { closeEvent, useScriptedServers } from '../helpers/scripted-harness.js';
 
 // Every case must end on its own, well before this (never a hang).
 vi.setConfig({ testTimeout: 5000 });
@@ -151,6 +151,60 @@ describe('STARTTLS injection', () => {
     expect(got.subarray(0, first).toString('latin1')).toMatch(/^T\d+ STARTTLS\r\n$/);
     // Whatever followed is TLS (a handshake record), never an IMAP command.
     if (got.length > first) expect(got[first]).toBe(0x16);
+  });
+});
+
+describe('a STARTTLS OK in the read whose completion sent STARTTLS', () => {
+  // `noop(); starttls()` in one tick: STARTTLS waits for the NOOP and is
+  // sent while the read with its completion is being parsed. A server
+  // answering STARTTLS ahead puts its OK (and what it injects after it) in
+  // that same read; the bytes after the OK must never be parsed as trusted.
+  it('queued behind a NOOP: TLS_INJECTION, the injected CAPABILITY is never trusted', async () => {
+    const server = await serve(async (c) => {
+      await c.write('* OK [CAPABILITY IMAP4rev1 STARTTLS] hello\r\n');
+      const noop = await c.expect(/^T\d+ NOOP$/);
+      const next = `T${Number(noop.split(' ')[0]!.slice(1)) + 1}`;
+      await c.write(
+        `$tag OK noop\r\n${next} OK begin TLS now\r\n* CAPABILITY IMAP4rev1 AUTH=PLAIN INJECTED\r\n`,
+      );
+      await c.closed();
+    });
+    const conn = await connect(server, { security: 'none' });
+    const closed = closeEvent(conn);
+    const noop = conn.noop();
+    const tls = conn.starttls();
+    await noop;
+    await expectConnectionError(tls, 'TLS_INJECTION', /after the STARTTLS OK/);
+    expect(((await closed) as ImapConnectionError).code).toBe('TLS_INJECTION');
+    expect(conn.capabilities.has('INJECTED')).toBe(false);
+    await server.settled();
+    expect(server.receivedText()).toMatch(/^T\d+ NOOP\r\nT\d+ STARTTLS\r\n$/);
+  });
+
+  it('queued from a callback during that read: sent after it, the early OK is a desync', async () => {
+    const server = await serve(async (c) => {
+      await c.write('* OK [CAPABILITY IMAP4rev1 STARTTLS] hello\r\n');
+      const noop = await c.expect(/^T\d+ NOOP$/);
+      const next = `T${Number(noop.split(' ')[0]!.slice(1)) + 1}`;
+      await c.write(
+        `* OK [ALERT] go secure\r\n$tag OK noop\r\n${next} OK begin TLS now\r\n` +
+          '* CAPABILITY IMAP4rev1 AUTH=PLAIN INJECTED\r\n',
+      );
+      await c.closed();
+    });
+    const conn = await connect(server, { security: 'none' });
+    const closed = closeEvent(conn);
+    let tls: Promise<Error> | null = null;
+    conn.on('alert', () => {
+      tls = rejection(conn.starttls());
+    });
+    await conn.noop().catch(() => undefined);
+    const err = (await closed) as ImapConnectionError;
+    expect(err).toBeInstanceOf(ImapConnectionError);
+    expect(['TLS_INJECTION', 'PROTOCOL']).toContain(err.code);
+    expect(tls).not.toBeNull();
+    expect(await tls!).toBeInstanceOf(ImapConnectionError);
+    expect(conn.capabilities.has('INJECTED')).toBe(false);
   });
 });
 

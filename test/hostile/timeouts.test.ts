@@ -7,7 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ImapConnection } from '../../src/connection/connection.js';
 import { ImapConnectionError } from '../../src/model/errors.js';
 import { literal, mailbox, raw, seq } from '../../src/wire/args.js';
-import { useScriptedServers } from '../helpers/scripted-harness.js';
+import { rejection, useScriptedServers } from '../helpers/scripted-harness.js';
 
 // Every case must end on its own, well before this (never a hang).
 vi.setConfig({ testTimeout: 5000 });
@@ -136,6 +136,27 @@ describe('stalls end with CONNECTION_TIMEOUT', () => {
       conn.run('APPEND', [mailbox('INBOX'), literal('hello')]),
       /while waiting for APPEND/,
     );
+  });
+
+  it('a LITERAL+ APPEND answered NO by a server that then stops reading: the next command times out', async () => {
+    // The literal is larger than loopback's socket buffers, so its write never drains.
+    const big = Buffer.alloc(32 * 1024 * 1024, 0x61);
+    const server = await serve(async (c) => {
+      await c.write('* PREAUTH [CAPABILITY IMAP4rev1 LITERAL+] ready\r\n');
+      await c.expect(/^T\d+ APPEND INBOX \{\d+\+\}$/);
+      c.socket.pause(); // reads nothing more
+      await c.write('$tag NO [TOOBIG] message too big\r\n');
+      await c.closed();
+    });
+    const conn = await connect(server);
+    const append = await within(conn.run('APPEND', [mailbox('INBOX'), literal(big)]), 2000);
+    expect(append.tagged.status).toBe('NO');
+    // The APPEND is no longer in flight, but its literal still blocks the writer.
+    const err = await rejection(within(conn.noop(), 2000));
+    expect(err).toBeInstanceOf(ImapConnectionError);
+    expect((err as ImapConnectionError).code).toBe('CONNECTION_TIMEOUT');
+    expect(err.message).toMatch(/completed APPEND but read none of its remaining bytes for 300 ms/);
+    expect(conn.closed).toBe(true);
   });
 
   it('an endless slow drip still ends by the command timeout (slowloris)', async () => {

@@ -1,0 +1,69 @@
+/**
+ * autoIdle against a server that ends IDLE with a refusal (`NO [LIMIT]` for
+ * too many IDLE sessions, as some providers send): the refusal is reported
+ * through the `error` event and IDLE is tried again after a delay that
+ * doubles with each refusal in a row, never in a tight loop. Before, the
+ * session ended silently and the client stopped getting push updates.
+ */
+import { afterEach, expect, it } from 'vitest';
+import { ImapClient } from '../../src/client/client.js';
+import { ImapProtocolError } from '../../src/model/errors.js';
+import { selectInbox } from '../helpers/scripted-client.js';
+import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
+
+let server: ScriptedServer | null = null;
+const clients: ImapClient[] = [];
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await server?.close();
+  server = null;
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+it('IDLE ended with NO: reported as an error, tried again after 1 s then 2 s, idling once accepted', async () => {
+  const idleAt: number[] = [];
+  server = await startScriptedServer(async (c) => {
+    await c.write('* OK [CAPABILITY IMAP4rev1 IDLE] scripted\r\n');
+    await c.expect(/^\S+ LOGIN /);
+    await c.write('$tag OK [CAPABILITY IMAP4rev1 IDLE] logged in\r\n');
+    const [select, reply] = selectInbox(3);
+    await c.expect(select);
+    await c.write(reply);
+    for (;;) {
+      await c.expect(/^\S+ IDLE$/);
+      idleAt.push(Date.now());
+      await c.write('+ idling\r\n');
+      if (idleAt.length <= 2) await c.write('$tag NO [LIMIT] too many IDLE sessions\r\n');
+    }
+  });
+  const client = await ImapClient.connect({
+    host: '127.0.0.1',
+    port: server.port,
+    security: 'none',
+    auth: { username: 'u', password: 'p', mechanism: 'LOGIN-COMMAND' },
+    reconnect: false,
+    autoIdle: true,
+  });
+  clients.push(client);
+  const errors: Error[] = [];
+  client.on('error', (e) => errors.push(e));
+  await client.mailboxOpen('INBOX');
+
+  const t0 = Date.now();
+  while (errors.length < 1 && Date.now() - t0 < 2000) await sleep(10);
+  expect(errors[0]).toBeInstanceOf(ImapProtocolError);
+  expect(errors[0]).toMatchObject({ status: 'NO', serverText: 'too many IDLE sessions' });
+  expect(client.idling).toBe(false);
+  await sleep(500);
+  expect(idleAt).toHaveLength(1); // no tight loop
+
+  while (!client.idling && Date.now() - t0 < 6000) await sleep(20);
+  expect(client.idling).toBe(true);
+  expect(idleAt).toHaveLength(3);
+  expect(errors).toHaveLength(2);
+  expect(idleAt[1]! - idleAt[0]!).toBeGreaterThanOrEqual(900);
+  expect(idleAt[2]! - idleAt[1]!).toBeGreaterThanOrEqual(1900);
+  expect(client.connection?.closed).toBe(false);
+}, 10_000);
