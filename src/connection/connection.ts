@@ -91,6 +91,7 @@ import type {
 import { COLLECTED_RESPONSE_OVERHEAD, DEFAULT_MAX_COLLECTED_BYTES } from './types.js';
 import { applyTaggedCode, beforeSend, transition, type StateMachineHost } from './transitions.js';
 import { MAX_TIMER_MS, timerDelay } from './timer-delay.js';
+import { Fifo } from './fifo.js';
 import { SocketWriter } from './writer.js';
 
 /** Default per-command idle timeout (ms). */
@@ -177,7 +178,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #selecting: Selecting | null = null;
 
   #tagCounter = 0;
-  #queue: Pending[] = [];
+  #queue = new Fifo<Pending>();
   #inFlight: Pending[] = [];
   /**
    * The command whose bytes are being written (null when none): nothing
@@ -780,13 +781,13 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#state = 'logout';
     this.#timer.clear();
     const pendingError = pendingCloseError(error);
-    const pending = [...this.#inFlight, ...this.#queue];
+    const pending = [...this.#inFlight, ...this.#queue.toArray()];
     this.#inFlight = [];
     this.#lastTaker = null;
     this.#exclusiveInFlight = 0;
     this.#observers = 0;
     this.#enabling = [];
-    this.#queue = [];
+    this.#queue.clear();
     this.#switchQueued = 0;
     rejectAll(pending, pendingError);
     this.#raw.wake();
@@ -902,8 +903,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     if (p.settled) return;
     const err = abortError(p, signal);
     if (p.phase === 'queued') {
-      const i = this.#queue.indexOf(p);
-      if (i !== -1) this.#queue.splice(i, 1);
+      this.#queue.remove(p);
       if (isSwitch(p)) this.#switchQueued--;
       rejectPending(p, err);
       this.#afterChange();
@@ -926,7 +926,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#pumping = true;
     try {
       while (this.#writing === null && !this.#closed && !this.#switching) {
-        const next = this.#queue[0];
+        const next = this.#queue.peek();
         if (next === undefined) return;
         const blocked = isBlocked(next, this.#exclusiveInFlight, this.#inFlight.length);
         if (blocked) {

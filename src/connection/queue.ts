@@ -173,11 +173,20 @@ function withUidFetch(set: Set<string>): Set<string> {
 }
 
 /**
+ * Most commands in flight at once; more pipelined ones wait in the queue
+ * until some complete. This bounds the engine's work per response (routing
+ * looks through the commands in flight) and the server's backlog, and keeps
+ * the in-flight list a small array (see fifo.ts).
+ */
+export const MAX_IN_FLIGHT = 4096;
+
+/**
  * RFC 9051 5.5: a pipelinable command waits only for non-pipelinable ones in
- * flight; any other command waits until nothing is in flight.
+ * flight (and for room under {@link MAX_IN_FLIGHT}); any other command waits
+ * until nothing is in flight.
  */
 export function isBlocked(next: Pending, exclusiveInFlight: number, inFlight: number): boolean {
-  return next.pipeline ? exclusiveInFlight > 0 : inFlight > 0;
+  return next.pipeline ? exclusiveInFlight > 0 || inFlight >= MAX_IN_FLIGHT : inFlight > 0;
 }
 
 /** Resolves the command (once). */

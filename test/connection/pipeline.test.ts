@@ -6,6 +6,7 @@ import { select } from '../../src/commands/select.js';
 import { store } from '../../src/commands/store.js';
 import { sort } from '../../src/commands/sort.js';
 import { ImapConnection } from '../../src/connection/connection.js';
+import { MAX_IN_FLIGHT } from '../../src/connection/queue.js';
 import type { FetchedMessage } from '../../src/commands/fetch.js';
 import type { CommandResult } from '../../src/connection/types.js';
 import type { UntaggedResponse } from '../../src/model/response.js';
@@ -273,6 +274,35 @@ describe('routing and completion order (scripted server)', () => {
       conn.run('NOOP', [], { pipeline: true }).then((r) => order.push(r.tagged.tag)),
     ]);
     expect(order).toEqual(['A1', 'A0']);
+    conn.close();
+  });
+
+  it(`at most MAX_IN_FLIGHT (${MAX_IN_FLIGHT}) commands are in flight: the rest wait in the queue and go out as completions come`, async () => {
+    const extra = 100;
+    const total = MAX_IN_FLIGHT + extra;
+    scripted = await startScriptedServer(async (c) => {
+      await c.write('* OK [CAPABILITY IMAP4rev1] hi\r\n');
+      for (let i = 0; i < total; i++) {
+        const tag = (await c.readLine()).split(' ')[0]!;
+        await c.write(`${tag} OK done\r\n`);
+      }
+      await c.closed();
+    });
+    const log = captureLogger();
+    const conn = await ImapConnection.connect({
+      host: '127.0.0.1',
+      port: scripted.port,
+      security: 'none',
+      logger: log.logger,
+    });
+    const sent = (): number => log.lines.filter((l) => / NOOP$/.test(l)).length;
+    const all: Promise<CommandResult>[] = [];
+    for (let i = 0; i < total; i++) all.push(conn.run('NOOP', [], { pipeline: true }));
+    // Commands are sent synchronously as they are issued, up to the cap.
+    expect(sent()).toBe(MAX_IN_FLIGHT);
+    const results = await Promise.all(all);
+    expect(results.every((r) => r.tagged.status === 'OK')).toBe(true);
+    expect(sent()).toBe(total);
     conn.close();
   });
 
