@@ -101,7 +101,7 @@ export interface FetchedMessage {
   flags?: Set<string>;
   /** INTERNALDATE parsed (the raw text is in `attributes.internalDate`). */
   internalDate?: Date;
-  /** RFC822.SIZE. */
+  /** RFC822.SIZE (exact up to 2^53-1, so over 4 GiB too). */
   size?: number;
   /** ENVELOPE, with encoded words decoded and the date parsed. */
   envelope?: MessageEnvelope;

@@ -40,7 +40,10 @@ export interface FetchAttributes {
   flags?: string[];
   /** INTERNALDATE as sent (`17-Jul-1996 02:44:25 -0700`). */
   internalDate?: string;
-  /** RFC822.SIZE: the message's size in bytes. */
+  /**
+   * RFC822.SIZE: the message's size in bytes (a number64 in RFC 9051; read up
+   * to 2^53-1, so sizes over 4 GiB are exact; a larger value is a parse error).
+   */
   rfc822Size?: number;
   /** ENVELOPE: the parsed header fields. */
   envelope?: Envelope;

@@ -435,8 +435,9 @@ export function fetchAttributes(s: Scanner): FetchAttributes {
         break;
       }
       case 'RFC822.SIZE':
+        // RFC 9051 section 9: `"RFC822.SIZE" SP number64` (messages over 4 GiB).
         s.spaces();
-        attrs.rfc822Size = s.number();
+        attrs.rfc822Size = s.number53();
         break;
       case 'ENVELOPE':
         s.spaces();

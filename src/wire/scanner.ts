@@ -469,9 +469,10 @@ export class Scanner {
   number53(): number {
     const buf = this.buf;
     const s = this.pos;
+    const end = this.end;
     let p = s;
     let n = 0;
-    while (p < this.end) {
+    while (p < end) {
       const c = buf[p]!;
       if (c < 0x30 || c > 0x39) break;
       n = n * 10 + (c - 0x30);

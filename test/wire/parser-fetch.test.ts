@@ -624,6 +624,19 @@ describe('FETCH sizes and numbers', () => {
     );
   });
 
+  it('RFC822.SIZE is a number64 (RFC 9051 section 9): sizes over 4 GiB are read exactly up to 2^53-1', () => {
+    expect(fetchOf('* 1 FETCH (UID 7 RFC822.SIZE 5368709120)\r\n')).toEqual({
+      uid: 7,
+      rfc822Size: 5368709120,
+    });
+    expect(fetchOf('* 1 FETCH (RFC822.SIZE 9007199254740991)\r\n')).toEqual({
+      rfc822Size: Number.MAX_SAFE_INTEGER,
+    });
+    expect(() => parse('* 1 FETCH (RFC822.SIZE 9007199254740992)\r\n')).toThrow(
+      /number exceeds 2\^53-1/,
+    );
+  });
+
   it('MODSEQ over 2^63-1 is a parse error', () => {
     expect(() => parse('* 1 FETCH (MODSEQ (9223372036854775808))\r\n')).toThrow(/2\^63-1/);
   });
