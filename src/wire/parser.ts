@@ -73,6 +73,12 @@ export class ResponseParser {
   /** Offset (in the response's framed bytes) where the current line starts. */
   private lineStart = 0;
   private inLiteral = false;
+  /**
+   * Whether the current response is a number list (see isNumberListLine):
+   * -1 not decided yet. Decided once per response, so a long line in many
+   * small chunks is not re-read from its parts on every chunk.
+   */
+  private numberList = -1;
   private litRemaining = 0;
   private sink: LiteralSink | null = null;
   private failure: Error | null = null;
@@ -230,6 +236,7 @@ export class ResponseParser {
         const start = seg;
         seg = p;
         this.lineStart = 0;
+        this.numberList = -1;
         if (contentEnd > 0) {
           this.responseBytes = p - start;
           const response = this.parseAt(chunk, start, start + contentEnd);
@@ -252,6 +259,7 @@ export class ResponseParser {
       const lits = this.lits;
       if (lits.length > 0) this.lits = [];
       this.lineStart = 0;
+      this.numberList = -1;
       if (contentEnd > 0) {
         this.responseBytes = buf.length;
         const response = this.parseOne(buf, contentEnd, lits, shared);
@@ -288,7 +296,14 @@ export class ResponseParser {
    * applies to it instead of maxLineLength. Read only past maxLineLength.
    */
   private isNumberListLine(chunk: Buffer, seg: number): boolean {
-    if (this.lineStart !== 0 || this.byteAt(chunk, seg, 0) !== 0x2a) return false;
+    if (this.lineStart !== 0) return false;
+    if (this.numberList === -1) this.numberList = this.readNumberList(chunk, seg) ? 1 : 0;
+    return this.numberList === 1;
+  }
+
+  /** The response starts `* SEARCH`, `* SORT`, `* ESEARCH` or `* VANISHED`. */
+  private readNumberList(chunk: Buffer, seg: number): boolean {
+    if (this.byteAt(chunk, seg, 0) !== 0x2a) return false;
     let name = '';
     for (let i = 2; i < 11; i++) {
       const b = this.byteAt(chunk, seg, i);

@@ -404,6 +404,18 @@ describe('limits', () => {
     expect(r.kind === 'untagged' && r.name === 'SEARCH' ? r.numbers : null).toEqual(uids);
   });
 
+  it('a SEARCH line past maxLineLength in many small chunks is linear (its name is read once, not on every chunk)', () => {
+    const p = new ResponseParser({ maxLineLength: 1000, maxSearchLineLength: 4_000_000 });
+    p.push(bytes('* SEARCH'));
+    const chunk = bytes(' 1234567'.repeat(12));
+    const t = Date.now();
+    for (let i = 0; i < 20_000; i++) p.push(chunk);
+    const out = p.push(bytes('\r\n'));
+    expect(Date.now() - t).toBeLessThan(1000);
+    const r = out[0]!;
+    expect(r.kind === 'untagged' && r.name === 'SEARCH' ? r.numbers.length : 0).toBe(240_000);
+  });
+
   it('maxLiteralSize fails when the {n} header is read, before any literal byte', () => {
     const p = new ResponseParser({ maxLiteralSize: 1000 });
     const err = thrown(() => p.push(bytes('* 1 FETCH (BODY[] {1001}\r\n')));
