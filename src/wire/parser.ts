@@ -275,17 +275,18 @@ export class ResponseParser {
 
   /** Enforces maxLineLength and maxResponseBytes with the line reaching `off`. */
   private checkLine(off: number, chunk: Buffer, seg: number): void {
+    // First: a number-list line past maxLineLength is still a response.
+    if (off > this.maxResponse) {
+      throw new ImapLimitError(
+        'maxResponseBytes',
+        `response longer than ${this.maxResponse} bytes at offset 0 (starts "${this.describeAt(chunk, seg, 0)}")`,
+      );
+    }
     if (off - this.lineStart > this.maxLine) {
       if (off <= this.maxSearchLine && this.isNumberListLine(chunk, seg)) return;
       throw new ImapLimitError(
         'maxLineLength',
         `line longer than ${this.maxLine} bytes at offset ${this.lineStart} (starts "${this.describeAt(chunk, seg, this.lineStart)}")`,
-      );
-    }
-    if (off > this.maxResponse) {
-      throw new ImapLimitError(
-        'maxResponseBytes',
-        `response longer than ${this.maxResponse} bytes at offset 0 (starts "${this.describeAt(chunk, seg, 0)}")`,
       );
     }
   }

@@ -437,6 +437,26 @@ describe('limits', () => {
     expect(parseAll('* 1 EXISTS\r\n'.repeat(20), { maxResponseBytes: 64 })).toHaveLength(20);
   });
 
+  it('maxResponseBytes bounds a SEARCH line past maxLineLength too, in one chunk or many', () => {
+    const line = bytes('* SEARCH ' + '1 '.repeat(50_000) + '\r\n');
+    const limits = {
+      maxLineLength: 1000,
+      maxSearchLineLength: 1_000_000,
+      maxResponseBytes: 10_000,
+    };
+    for (const size of [line.length, 4096]) {
+      const p = new ResponseParser(limits);
+      const err = thrown(() => {
+        for (let at = 0; at < line.length; at += size) p.push(line.subarray(at, at + size));
+      });
+      expect(err).toBeInstanceOf(ImapLimitError);
+      expect((err as ImapLimitError).limit).toBe('maxResponseBytes');
+      expect(err.message).toMatch(
+        /response longer than 10000 bytes at offset 0 \(starts "\* SEARCH 1 1/,
+      );
+    }
+  });
+
   it('maxDepth: a BODYSTRUCTURE nested 10,000 levels is a limit error, not a stack overflow', () => {
     const input = `* 1 FETCH (BODYSTRUCTURE ${'('.repeat(10_000)}${')'.repeat(10_000)})\r\n`;
     const err = thrown(() => parse(input));
