@@ -416,6 +416,75 @@ describe('limits', () => {
     expect(r.kind === 'untagged' && r.name === 'SEARCH' ? r.numbers.length : 0).toBe(240_000);
   });
 
+  it('maxLineLength bounds the text of a whole response: short lines joined by {0} literals fail once they add up past it', () => {
+    // Each line is under the limit; parsed, the response would take ~45x its text in memory.
+    const line = '(()) '.repeat(150) + '{0}\r\n';
+    const input = bytes('* 1 FETCH (X-FOO (' + line.repeat(20) + '))\r\n');
+    for (const size of [input.length, 512]) {
+      const p = new ResponseParser({ maxLineLength: 1000 });
+      let pushed = 0;
+      const err = thrown(() => {
+        for (; pushed < input.length; pushed += size) p.push(input.subarray(pushed, pushed + size));
+      });
+      expect(err).toBeInstanceOf(ImapLimitError);
+      expect((err as ImapLimitError).limit).toBe('maxLineLength');
+      expect(err.message).toMatch(
+        /response text outside literals longer than 1000 bytes, its lines together, in the line at offset \d+ \(response starts "\* 1 FETCH \(X-FOO/,
+      );
+      // Refused as the text passes the limit, not after buffering the response.
+      if (size === 512) expect(pushed).toBeLessThan(1600);
+    }
+  });
+
+  it('literal bytes do not count against maxLineLength, buffered or streamed: a FETCH of many large literals parses', () => {
+    const body = 'x'.repeat(5000);
+    const items = Array.from({ length: 20 }, (_, i) => `BODY[${i + 1}] {5000}\r\n${body}`);
+    const input = bytes(`* 1 FETCH (UID 7 ${items.join(' ')})\r\n`);
+    expect(input.length).toBeGreaterThan(100_000);
+    for (const size of [input.length, 700]) {
+      const out = parseSplit(
+        input,
+        Array.from({ length: Math.floor(input.length / size) }, (_, i) => (i + 1) * size),
+        { maxLineLength: 1000 },
+      );
+      expect(out).toHaveLength(1);
+      const r = out[0]!;
+      expect(r.kind === 'untagged' && r.name === 'FETCH' ? r.attributes.sections?.size : 0).toBe(
+        20,
+      );
+    }
+    const sunk: number[] = [];
+    const streamed = new ResponseParser({
+      maxLineLength: 1000,
+      streamThreshold: 100,
+      literalSink: () => ({ write: (b) => void sunk.push(b.length), end: () => {} }),
+    });
+    expect(streamed.push(input)).toHaveLength(1);
+    expect(sunk.reduce((a, b) => a + b, 0)).toBe(100_000);
+  });
+
+  it('ESEARCH: only numeric return data may use maxSearchLineLength; unknown (generic) data past maxLineLength is refused as it is read', () => {
+    const limits = { maxLineLength: 1000, maxSearchLineLength: 100_000 };
+    const sparse = Array.from({ length: 3000 }, (_, i) => 100_000 + 2 * i).join(',');
+    // A literal tag, a small unknown item, then a long ALL: accepted.
+    const ok = parse(`* ESEARCH (TAG {2}\r\nA1) UID XFOO (1 2) ALL ${sparse}\r\n`, limits);
+    expect(ok).toMatchObject({ name: 'ESEARCH', tag: 'A1', uid: true });
+    expect(ok.kind === 'untagged' && ok.name === 'ESEARCH' ? ok.other.get('XFOO') : null).toEqual([
+      '1',
+      '2',
+    ]);
+    for (const value of ['(' + '()'.repeat(5000) + ')', '(' + '(()) '.repeat(2000) + ')']) {
+      const err = thrown(() => parse(`* ESEARCH (TAG "A1") XFOO ${value} ALL 1:5\r\n`, limits));
+      expect(err).toBeInstanceOf(ImapLimitError);
+      expect((err as ImapLimitError).limit).toBe('maxLineLength');
+      expect(err.message).toMatch(
+        /ESEARCH return data XFOO longer than 1000 bytes \(maxLineLength\) at offset 26/,
+      );
+    }
+    // A long atom or string is refused too, after it is read.
+    expect(() => parse(`* ESEARCH XFOO ${'a'.repeat(2000)}\r\n`, limits)).toThrow(ImapLimitError);
+  });
+
   it('maxLiteralSize fails when the {n} header is read, before any literal byte', () => {
     const p = new ResponseParser({ maxLiteralSize: 1000 });
     const err = thrown(() => p.push(bytes('* 1 FETCH (BODY[] {1001}\r\n')));
