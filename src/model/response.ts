@@ -52,9 +52,10 @@ export interface FetchAttributes {
   /** BODYSTRUCTURE (with extension data). */
   bodyStructure?: BodyStructure;
   /**
-   * Body sections keyed by their canonical name without origin:
-   * `BODY[]`, `BODY[1.2]`, `BODY[HEADER.FIELDS (SUBJECT)]`, `BINARY[1]`,
-   * `RFC822`, `RFC822.HEADER`, `RFC822.TEXT`.
+   * Body sections keyed by their canonical name: `BODY[]`, `BODY[1.2]`,
+   * `BODY[HEADER.FIELDS (SUBJECT)]`, `BINARY[1]`, `RFC822`, `RFC822.HEADER`,
+   * `RFC822.TEXT`; a partial range with its origin as sent (`BODY[1]<0>`,
+   * `BODY[]<1024>`), so two ranges of one section are both kept.
    */
   sections?: Map<string, FetchedSection>;
   /** BINARY.SIZE[section], keyed by section (`1`, '' for the whole). */

@@ -171,8 +171,22 @@ describe('FETCH body sections', () => {
             data: Buffer.from('Content-Type: "x"'),
           },
         ],
-        ['BODY[]', { item: 'BODY', section: '', origin: 100, data: Buffer.alloc(0) }],
+        ['BODY[]<100>', { item: 'BODY', section: '', origin: 100, data: Buffer.alloc(0) }],
         ['BODY[TEXT]', { item: 'BODY', section: 'TEXT', origin: null, data: null }],
+      ]),
+    );
+  });
+
+  it('two partial ranges of one section in one FETCH are both kept, keyed with their origin', () => {
+    const a = fetchOf(
+      '* 1 FETCH (BODY[1]<0> {3}\r\nabc BODY[1]<3> {3}\r\ndef BODY[1] "whole" BINARY[2]<0> "x")\r\n',
+    );
+    expect(a.sections).toEqual(
+      new Map([
+        ['BODY[1]<0>', { item: 'BODY', section: '1', origin: 0, data: Buffer.from('abc') }],
+        ['BODY[1]<3>', { item: 'BODY', section: '1', origin: 3, data: Buffer.from('def') }],
+        ['BODY[1]', { item: 'BODY', section: '1', origin: null, data: Buffer.from('whole') }],
+        ['BINARY[2]<0>', { item: 'BINARY', section: '2', origin: 0, data: Buffer.from('x') }],
       ]),
     );
   });
@@ -203,7 +217,7 @@ describe('FETCH body sections', () => {
           'BINARY[1]',
           { item: 'BINARY', section: '1', origin: null, data: Buffer.from('ab\x00cd', 'latin1') },
         ],
-        ['BINARY[]', { item: 'BINARY', section: '', origin: 0, data: Buffer.from('x') }],
+        ['BINARY[]<0>', { item: 'BINARY', section: '', origin: 0, data: Buffer.from('x') }],
       ]),
       binarySize: new Map([['2', 1234]]),
     });

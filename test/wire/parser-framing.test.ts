@@ -190,7 +190,7 @@ describe('streaming large literals', () => {
           uid: 1,
           sections: new Map([
             [
-              'BODY[1.2]',
+              'BODY[1.2]<0>',
               { item: 'BODY', section: '1.2', origin: 0, data: { streamed: true, size: 10 } },
             ],
           ]),
