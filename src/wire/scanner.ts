@@ -796,8 +796,12 @@ export class Scanner {
     this.boundWhat = what;
     this.boundStart = start;
     this.boundEnd = start + this.maxValueBytes;
-    const v = this.raw(depth);
-    this.boundEnd = Infinity;
+    let v: RawValue;
+    try {
+      v = this.raw(depth);
+    } finally {
+      this.boundEnd = Infinity; // also when raw() throws: the scanner is reused
+    }
     if (this.pos - start > this.maxValueBytes) this.valueTooLong();
     return v;
   }
