@@ -245,12 +245,15 @@ export function sectionItemText(req: BodyPartRequest, capabilities?: Set<string>
 }
 
 /**
- * The key a section's data has in `FetchAttributes.sections`: `BODY[1.2]`,
- * `BINARY[1]`, `BODY[HEADER.FIELDS (SUBJECT)]` (no PEEK, no origin, upper-cased, field
- * names unquoted — as the parser keys them).
+ * The key a section's data has in `FetchAttributes.sections` and
+ * `FetchedMessage.parts`: `BODY[1.2]`, `BINARY[1]`,
+ * `BODY[HEADER.FIELDS (SUBJECT)]` (no PEEK, upper-cased, field names
+ * unquoted — as the parser keys them); with `partialStart` (the `start` of a
+ * {@link ByteRange} asked for), the key of that range: `BODY[1.2]<0>`.
  */
-export function sectionKey(section: string, binary = false): string {
-  return `${binary ? 'BINARY' : 'BODY'}[${renderSection(parseSection(section, binary), true)}]`;
+export function sectionKey(section: string, binary = false, partialStart?: number): string {
+  const key = `${binary ? 'BINARY' : 'BODY'}[${renderSection(parseSection(section, binary), true)}]`;
+  return partialStart === undefined ? key : `${key}<${partialStart}>`;
 }
 
 /**

@@ -101,7 +101,7 @@ export interface FetchedMessage {
   flags?: Set<string>;
   /** INTERNALDATE parsed (the raw text is in `attributes.internalDate`). */
   internalDate?: Date;
-  /** RFC822.SIZE. */
+  /** RFC822.SIZE (exact up to 2^53-1, so over 4 GiB too). */
   size?: number;
   /** ENVELOPE, with encoded words decoded and the date parsed. */
   envelope?: MessageEnvelope;
@@ -121,8 +121,10 @@ export interface FetchedMessage {
   headers?: Buffer;
   /**
    * Every body section received, keyed as the parser keys them: `BODY[1.2]`,
-   * `BINARY[1]`, `BODY[HEADER.FIELDS (SUBJECT)]`, `BODY[]` (no PEEK, no
-   * origin). NIL is null. Use {@link sectionKey} to build a key.
+   * `BINARY[1]`, `BODY[HEADER.FIELDS (SUBJECT)]`, `BODY[]` (no PEEK); a
+   * partial range with its origin (`BODY[1.2]<0>` for `partial: { start: 0,
+   * ... }`), so two ranges of one section are both there. NIL is null. Use
+   * {@link sectionKey} to build a key.
    */
   parts: Map<string, Buffer | null>;
   /** The whole message (BODY[] or RFC822), or the range of it asked for. */
@@ -809,6 +811,9 @@ export function fetchStream(
   );
   for (const cap of capabilities) requireCapability(ctx, cap);
   const key = sectionKey(section, binary);
+  /** The key of the response's section: with the origin of a range asked for. */
+  const dataKey =
+    options.partial === undefined ? key : sectionKey(section, binary, options.partial.start);
   const uid = options.uid === true;
   if (!uid) refuseSequenceNumbers(ctx, 'FETCH');
   const set = SequenceSet.from(id);
@@ -875,7 +880,8 @@ export function fetchStream(
         if (r.name === 'FETCH') {
           if (uid ? r.attributes.uid !== id : r.seq !== id) return false;
         } else if (r.name !== 'UIDFETCH' || r.uid !== id) return false;
-        const s = r.attributes.sections?.get(key);
+        // A server that leaves out the origin of the range is tolerated.
+        const s = r.attributes.sections?.get(dataKey) ?? r.attributes.sections?.get(key);
         if (s === undefined) return false;
         if (s.data !== null && !Buffer.isBuffer(s.data)) {
           // A streamed literal: ours only if it was streamed here (once).

@@ -63,5 +63,9 @@ export async function partial(
     { bodyParts: [{ section, peek, partial: { start: start - 1, length } }] },
     options,
   );
-  return message?.parts.get(sectionKey(section)) ?? null;
+  // The range's key (`BODY[]<0>`); a server leaving out the origin is tolerated.
+  const parts = message?.parts;
+  return (
+    parts?.get(sectionKey(section, false, start - 1)) ?? parts?.get(sectionKey(section)) ?? null
+  );
 }

@@ -100,7 +100,7 @@ export interface ConnectOptions {
    * 8-digit UIDs ~90 MB, a `fetchAll` of the UIDs and flags of 500,000
    * messages ~85 MB; the heap such a collection takes is about 2.5 times
    * the count for such responses (more for lines of many tiny nested
-   * values, which `limits.maxLineLength` bounds per line). Streaming paths (`fetch()` iterators, `fetchStream`,
+   * values, which `limits.maxLineLength` bounds per response). Streaming paths (`fetch()` iterators, `fetchStream`,
    * `download`) hand each response on as it arrives and are not limited.
    *
    * Over the limit the command rejects with an {@link ImapLimitError}

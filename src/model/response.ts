@@ -40,7 +40,10 @@ export interface FetchAttributes {
   flags?: string[];
   /** INTERNALDATE as sent (`17-Jul-1996 02:44:25 -0700`). */
   internalDate?: string;
-  /** RFC822.SIZE: the message's size in bytes. */
+  /**
+   * RFC822.SIZE: the message's size in bytes (a number64 in RFC 9051; read up
+   * to 2^53-1, so sizes over 4 GiB are exact; a larger value is a parse error).
+   */
   rfc822Size?: number;
   /** ENVELOPE: the parsed header fields. */
   envelope?: Envelope;
@@ -49,9 +52,10 @@ export interface FetchAttributes {
   /** BODYSTRUCTURE (with extension data). */
   bodyStructure?: BodyStructure;
   /**
-   * Body sections keyed by their canonical name without origin:
-   * `BODY[]`, `BODY[1.2]`, `BODY[HEADER.FIELDS (SUBJECT)]`, `BINARY[1]`,
-   * `RFC822`, `RFC822.HEADER`, `RFC822.TEXT`.
+   * Body sections keyed by their canonical name: `BODY[]`, `BODY[1.2]`,
+   * `BODY[HEADER.FIELDS (SUBJECT)]`, `BINARY[1]`, `RFC822`, `RFC822.HEADER`,
+   * `RFC822.TEXT`; a partial range with its origin as sent (`BODY[1]<0>`,
+   * `BODY[]<1024>`), so two ranges of one section are both kept.
    */
   sections?: Map<string, FetchedSection>;
   /** BINARY.SIZE[section], keyed by section (`1`, '' for the whole). */

@@ -435,8 +435,9 @@ export function fetchAttributes(s: Scanner): FetchAttributes {
         break;
       }
       case 'RFC822.SIZE':
+        // RFC 9051 section 9: `"RFC822.SIZE" SP number64` (messages over 4 GiB).
         s.spaces();
-        attrs.rfc822Size = s.number();
+        attrs.rfc822Size = s.number53();
         break;
       case 'ENVELOPE':
         s.spaces();
@@ -454,7 +455,10 @@ export function fetchAttributes(s: Scanner): FetchAttributes {
         const o = origin(s);
         s.spaces();
         const data = s.nbytes(name === 'BINARY');
-        addSection(attrs, `${name}[${section}]`, { item: name, section, origin: o, data });
+        // A partial range is keyed with its origin: two ranges of one section
+        // in one response (`BODY[1]<0>`, `BODY[1]<3>`) are both kept.
+        const key = o === null ? `${name}[${section}]` : `${name}[${section}]<${o}>`;
+        addSection(attrs, key, { item: name, section, origin: o, data });
         break;
       }
       case 'BODYSTRUCTURE':

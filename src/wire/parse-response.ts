@@ -211,7 +211,9 @@ function esearch(s: Scanner): UntaggedOf<'ESEARCH'> {
         contextUpdates(s, key, (r.updates ??= []));
         break;
       default:
-        r.other.set(key, s.raw(0));
+        // Generic values parse into up to ~45× their size: only the numeric
+        // data above may use maxSearchLineLength.
+        r.other.set(key, s.boundedRaw(0, `ESEARCH return data ${key}`));
     }
   }
   return r;

@@ -25,21 +25,26 @@ export interface LiteralStartInfo {
 /** Configurable limits; each exceeded one is an {@link ImapLimitError}. */
 export interface ParserLimits {
   /**
-   * Longest text line outside literals (default 8 MiB); see
-   * maxSearchLineLength for SEARCH, SORT, ESEARCH and VANISHED results. A parsed line can take
-   * many times its size in memory (deeply nested lists of tiny values: up
-   * to ~50×), which is what this bounds.
+   * Longest text of one response outside its buffered literals (default 8
+   * MiB): of a line, and of a response's lines together (lines joined by
+   * literals count as one text; literal bytes, buffered or streamed, do
+   * not). See maxSearchLineLength for SEARCH, SORT, ESEARCH and VANISHED
+   * results. Parsed text can take many times its size in memory (deeply
+   * nested lists of tiny values: up to ~50×), which is what this bounds.
    */
   maxLineLength?: number;
   /**
-   * Longest `* SEARCH`, `* SORT`, `* ESEARCH` or `* VANISHED` line (default
-   * 64 MiB; never below maxLineLength). Such a result is one line of
-   * numbers: 1,000,000 UIDs of 7 digits are 8 MB, so the 1 MB of Python
-   * imaplib's `_MAXLINE` (about 120,000 UIDs) is far too little for large
-   * mailboxes, and ESORT's ALL (in sort order) or a sparse ESEARCH or
+   * Longest text of a `* SEARCH`, `* SORT`, `* ESEARCH` or `* VANISHED`
+   * response (default 64 MiB; never below maxLineLength). Such a result is
+   * one line of numbers: 1,000,000 UIDs of 7 digits are 8 MB, so the 1 MB of
+   * Python imaplib's `_MAXLINE` (about 120,000 UIDs) is far too little for
+   * large mailboxes, and ESORT's ALL (in sort order) or a sparse ESEARCH or
    * VANISHED set is as long. A SEARCH or SORT line takes at most 4× its
-   * size in memory, a set of single numbers (`1,3,5,...`) about 10×.
-   * THREAD results keep maxLineLength (their trees take more).
+   * size in memory, a set of single numbers (`1,3,5,...`) about 10×. Only
+   * numeric data gets this allowance: ESEARCH return data of an unknown
+   * kind (parsed generically) longer than maxLineLength is an
+   * ImapLimitError (`maxLineLength`). THREAD results keep maxLineLength
+   * (their trees take more).
    */
   maxSearchLineLength?: number;
   /** Largest literal kept in memory (default 64 MiB); a larger one must be streamed or fails. */

@@ -73,6 +73,14 @@ export class ResponseParser {
   /** Offset (in the response's framed bytes) where the current line starts. */
   private lineStart = 0;
   private inLiteral = false;
+  /** Bytes of the current response's buffered literals (its framed bytes minus these are its text). */
+  private litBytes = 0;
+  /**
+   * Whether the current response is a number list (see isNumberList):
+   * -1 not decided yet. Decided once per response, so a long line in many
+   * small chunks is not re-read from its parts on every chunk.
+   */
+  private numberList = -1;
   private litRemaining = 0;
   private sink: LiteralSink | null = null;
   private failure: Error | null = null;
@@ -87,6 +95,7 @@ export class ResponseParser {
   constructor(options: ParserOptions = {}) {
     this.maxLine = options.maxLineLength ?? 8 * MiB;
     this.maxSearchLine = Math.max(this.maxLine, options.maxSearchLineLength ?? 64 * MiB);
+    this.scanner.maxValueBytes = this.maxLine;
     this.maxLiteral = options.maxLiteralSize ?? 64 * MiB;
     this.maxResponse = options.maxResponseBytes ?? 256 * MiB;
     this.scanner.maxDepth = options.maxDepth ?? 64;
@@ -136,6 +145,7 @@ export class ResponseParser {
       this.parts = [];
       this.partsLen = 0;
       this.lits = EMPTY_LITS;
+      this.litBytes = 0;
       this.sink = null;
       if (err instanceof ImapConnectionError) err.completed = out;
       throw err;
@@ -230,6 +240,8 @@ export class ResponseParser {
         const start = seg;
         seg = p;
         this.lineStart = 0;
+        this.litBytes = 0;
+        this.numberList = -1;
         if (contentEnd > 0) {
           this.responseBytes = p - start;
           const response = this.parseAt(chunk, start, start + contentEnd);
@@ -252,6 +264,8 @@ export class ResponseParser {
       const lits = this.lits;
       if (lits.length > 0) this.lits = [];
       this.lineStart = 0;
+      this.litBytes = 0;
+      this.numberList = -1;
       if (contentEnd > 0) {
         this.responseBytes = buf.length;
         const response = this.parseOne(buf, contentEnd, lits, shared);
@@ -265,30 +279,58 @@ export class ResponseParser {
     }
   }
 
-  /** Enforces maxLineLength and maxResponseBytes with the line reaching `off`. */
+  /**
+   * Enforces maxResponseBytes and maxLineLength with the response reaching
+   * `off`. maxLineLength bounds the response's text outside buffered
+   * literals, its lines together (a line is part of it): a response of many
+   * short lines joined by literals (`{0}`) parses into as much memory as
+   * one line as long.
+   */
   private checkLine(off: number, chunk: Buffer, seg: number): void {
-    if (off - this.lineStart > this.maxLine) {
-      if (off <= this.maxSearchLine && this.isNumberListLine(chunk, seg)) return;
-      throw new ImapLimitError(
-        'maxLineLength',
-        `line longer than ${this.maxLine} bytes at offset ${this.lineStart} (starts "${this.describeAt(chunk, seg, this.lineStart)}")`,
-      );
-    }
+    // First: a number-list line past maxLineLength is still a response.
     if (off > this.maxResponse) {
       throw new ImapLimitError(
         'maxResponseBytes',
         `response longer than ${this.maxResponse} bytes at offset 0 (starts "${this.describeAt(chunk, seg, 0)}")`,
       );
     }
+    if (off - this.litBytes > this.maxLine) this.checkText(off, chunk, seg);
   }
 
   /**
-   * The current line is a whole `* SEARCH`, `* SORT`, `* ESEARCH` or
-   * `* VANISHED` response: numbers and number sets, so maxSearchLineLength
-   * applies to it instead of maxLineLength. Read only past maxLineLength.
+   * The response's text passed maxLineLength: only a number list may go on,
+   * up to maxSearchLineLength; else the limit error for the line or for the
+   * response's lines together.
    */
-  private isNumberListLine(chunk: Buffer, seg: number): boolean {
-    if (this.lineStart !== 0 || this.byteAt(chunk, seg, 0) !== 0x2a) return false;
+  private checkText(off: number, chunk: Buffer, seg: number): void {
+    if (off - this.litBytes <= this.maxSearchLine && this.isNumberList(chunk, seg)) return;
+    if (off - this.lineStart > this.maxLine) {
+      throw new ImapLimitError(
+        'maxLineLength',
+        `line longer than ${this.maxLine} bytes at offset ${this.lineStart} (starts "${this.describeAt(chunk, seg, this.lineStart)}")`,
+      );
+    }
+    throw new ImapLimitError(
+      'maxLineLength',
+      `response text outside literals longer than ${this.maxLine} bytes, its lines together, in the line at offset ${this.lineStart} (response starts "${this.describeAt(chunk, seg, 0)}")`,
+    );
+  }
+
+  /**
+   * The current response is a `* SEARCH`, `* SORT`, `* ESEARCH` or
+   * `* VANISHED` response: numbers and number sets, so maxSearchLineLength
+   * applies to its text instead of maxLineLength (ESEARCH's unknown return
+   * data keeps maxLineLength: see Scanner.maxValueBytes). Read only past
+   * maxLineLength, once per response.
+   */
+  private isNumberList(chunk: Buffer, seg: number): boolean {
+    if (this.numberList === -1) this.numberList = this.readNumberList(chunk, seg) ? 1 : 0;
+    return this.numberList === 1;
+  }
+
+  /** The response starts `* SEARCH`, `* SORT`, `* ESEARCH` or `* VANISHED`. */
+  private readNumberList(chunk: Buffer, seg: number): boolean {
+    if (this.byteAt(chunk, seg, 0) !== 0x2a) return false;
     let name = '';
     for (let i = 2; i < 11; i++) {
       const b = this.byteAt(chunk, seg, i);
@@ -386,6 +428,7 @@ export class ResponseParser {
       }
     }
     if (this.lits === EMPTY_LITS) this.lits = [];
+    if (sink === null) this.litBytes += size;
     this.lits.push({
       hdrEnd: contentEnd,
       dataStart,

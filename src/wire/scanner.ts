@@ -185,6 +185,16 @@ export class Scanner {
   litIdx = 0;
   maxDepth = 64;
   /**
+   * Longest value read by {@link boundedRaw} (the parser's maxLineLength):
+   * a generic value in a response allowed past maxLineLength (ESEARCH's
+   * unknown return data) is refused past it, as it is read.
+   */
+  maxValueBytes = Infinity;
+  /** While {@link boundedRaw} reads: its value's name and start, and the offset it may not pass. */
+  private boundWhat = '';
+  private boundStart = 0;
+  private boundEnd = Infinity;
+  /**
    * The response's text decoded once as latin1 (empty when its literals are
    * large): leaves are taken from it as substrings. Leaves are only ever
    * produced by scanning loops that stop at NUL, CR and LF.
@@ -469,9 +479,10 @@ export class Scanner {
   number53(): number {
     const buf = this.buf;
     const s = this.pos;
+    const end = this.end;
     let p = s;
     let n = 0;
-    while (p < this.end) {
+    while (p < end) {
       const c = buf[p]!;
       if (c < 0x30 || c > 0x39) break;
       n = n * 10 + (c - 0x30);
@@ -775,6 +786,34 @@ export class Scanner {
     return this.rawAtom();
   }
 
+  /**
+   * {@link raw}, refused with an {@link ImapLimitError} (maxLineLength) once
+   * the value spans more than maxValueBytes: checked between list items, so
+   * at most that many bytes are parsed; `what` names the value.
+   */
+  boundedRaw(depth: number, what: string): RawValue {
+    const start = this.pos;
+    this.boundWhat = what;
+    this.boundStart = start;
+    this.boundEnd = start + this.maxValueBytes;
+    let v: RawValue;
+    try {
+      v = this.raw(depth);
+    } finally {
+      this.boundEnd = Infinity; // also when raw() throws: the scanner is reused
+    }
+    if (this.pos - start > this.maxValueBytes) this.valueTooLong();
+    return v;
+  }
+
+  private valueTooLong(): never {
+    this.boundEnd = Infinity;
+    throw new ImapLimitError(
+      'maxLineLength',
+      `${this.boundWhat} longer than ${this.maxValueBytes} bytes (maxLineLength) at offset ${this.boundStart - this.base}`,
+    );
+  }
+
   /** A parenthesised list of generic values at pos (`(`). */
   rawList(depth: number): RawValue[] {
     this.checkDepth(depth);
@@ -783,6 +822,7 @@ export class Scanner {
     this.skipSpaces();
     while (this.peek() !== 0x29) {
       if (this.pos >= this.end) this.fail('unterminated list');
+      if (this.pos > this.boundEnd) this.valueTooLong();
       out.push(this.raw(depth));
       this.skipSpaces();
     }

@@ -17,6 +17,7 @@ import {
   toFetchedMessage,
 } from '../../src/commands/fetch.js';
 import { move } from '../../src/commands/move.js';
+import { sectionKey } from '../../src/commands/fetch-items.js';
 import { partial } from '../../src/commands/partial.js';
 import { search } from '../../src/commands/search.js';
 import { sort } from '../../src/commands/sort.js';
@@ -46,6 +47,7 @@ import type {
 import { SequenceSet } from '../../src/model/sequence-set.js';
 import type { CommandArg } from '../../src/wire/command-arg.js';
 import { encodeCommand } from '../../src/wire/encoder.js';
+import { ResponseParser } from '../../src/wire/parser.js';
 import type { LiteralSink } from '../../src/wire/parser-options.js';
 
 /** What the fake server does for one command. */
@@ -523,6 +525,27 @@ describe('fetchStream', () => {
     for await (const c of stream) chunks.push(c as Buffer);
     expect(Buffer.concat(chunks).toString()).toBe('xyz');
     expect(ctx.lines()).toEqual(['T FETCH 2 (BINARY.PEEK[1])']);
+  });
+
+  it('a range is found under its origin key (BODY[1]<5>); a whole-section request does not take another range', async () => {
+    const range = (origin: number, data: string): FetchedSection => ({
+      ...section('BODY', '1', Buffer.from(data)),
+      origin,
+    });
+    const ctx = new FakeContext(ALL_CAPS)
+      .reply({
+        untagged: [fetchResp(2, { sections: new Map([['BODY[1]<5>', range(5, 'fghij')]]) })],
+      })
+      .reply({
+        untagged: [fetchResp(2, { sections: new Map([['BODY[1]<0>', range(0, 'abc')]]) })],
+      });
+    const r = await fetchStream(ctx, 2, '1', { partial: { start: 5, length: 5 } });
+    expect(r.size).toBe(5);
+    const chunks: Buffer[] = [];
+    for await (const c of r.stream) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe('fghij');
+    await expect(fetchStream(ctx, 2, '1')).rejects.toBeInstanceOf(ImapArgumentError);
+    expect(ctx.lines()).toEqual(['T FETCH 2 (BODY.PEEK[1]<5.5>)', 'T FETCH 2 (BODY.PEEK[1])']);
   });
 
   it('rejects on NO before the literal, and on a message that does not exist', async () => {
@@ -1109,12 +1132,36 @@ describe('check / close / unselect / partial', () => {
     expect(rev2.lines()).toEqual(['T UNSELECT']);
   });
 
+  it('two ranges of one section asked for in one FETCH are both in parts, keyed with their origin (sectionKey with partialStart)', async () => {
+    const parser = new ResponseParser();
+    const [r] = parser.push(
+      Buffer.from('* 4 FETCH (BODY[1]<0> {3}\r\nabc BODY[1]<3> {3}\r\ndef)\r\n'),
+    );
+    const ctx = new FakeContext([]).reply({ untagged: [r as UntaggedResponse] });
+    const m = await fetchOne(ctx, 4, {
+      bodyParts: [
+        { section: '1', partial: { start: 0, length: 3 } },
+        { section: '1', partial: { start: 3, length: 3 } },
+      ],
+    });
+    expect(ctx.lines()).toEqual(['T FETCH 4 (BODY.PEEK[1]<0.3> BODY.PEEK[1]<3.3>)']);
+    expect(sectionKey('1', false, 3)).toBe('BODY[1]<3>');
+    expect(m!.parts.get(sectionKey('1', false, 0))?.toString()).toBe('abc');
+    expect(m!.parts.get(sectionKey('1', false, 3))?.toString()).toBe('def');
+    expect(m!.parts.size).toBe(2);
+  });
+
   it('PARTIAL maps to FETCH with a 0-based origin (RFC 1730 counts from 1)', async () => {
     const data = Buffer.from('0123456789');
     const ctx = new FakeContext([])
       .reply({
-        untagged: [fetchResp(4, { sections: new Map([['BODY[]', section('BODY', '', data)]]) })],
+        untagged: [
+          fetchResp(4, {
+            sections: new Map([['BODY[]<0>', { ...section('BODY', '', data), origin: 0 }]]),
+          }),
+        ],
       })
+      // A server that leaves out the origin is tolerated.
       .reply({
         untagged: [
           fetchResp(4, { sections: new Map([['BODY[HEADER]', section('BODY', 'HEADER', data)]]) }),

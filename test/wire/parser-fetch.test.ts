@@ -171,8 +171,22 @@ describe('FETCH body sections', () => {
             data: Buffer.from('Content-Type: "x"'),
           },
         ],
-        ['BODY[]', { item: 'BODY', section: '', origin: 100, data: Buffer.alloc(0) }],
+        ['BODY[]<100>', { item: 'BODY', section: '', origin: 100, data: Buffer.alloc(0) }],
         ['BODY[TEXT]', { item: 'BODY', section: 'TEXT', origin: null, data: null }],
+      ]),
+    );
+  });
+
+  it('two partial ranges of one section in one FETCH are both kept, keyed with their origin', () => {
+    const a = fetchOf(
+      '* 1 FETCH (BODY[1]<0> {3}\r\nabc BODY[1]<3> {3}\r\ndef BODY[1] "whole" BINARY[2]<0> "x")\r\n',
+    );
+    expect(a.sections).toEqual(
+      new Map([
+        ['BODY[1]<0>', { item: 'BODY', section: '1', origin: 0, data: Buffer.from('abc') }],
+        ['BODY[1]<3>', { item: 'BODY', section: '1', origin: 3, data: Buffer.from('def') }],
+        ['BODY[1]', { item: 'BODY', section: '1', origin: null, data: Buffer.from('whole') }],
+        ['BINARY[2]<0>', { item: 'BINARY', section: '2', origin: 0, data: Buffer.from('x') }],
       ]),
     );
   });
@@ -203,7 +217,7 @@ describe('FETCH body sections', () => {
           'BINARY[1]',
           { item: 'BINARY', section: '1', origin: null, data: Buffer.from('ab\x00cd', 'latin1') },
         ],
-        ['BINARY[]', { item: 'BINARY', section: '', origin: 0, data: Buffer.from('x') }],
+        ['BINARY[]<0>', { item: 'BINARY', section: '', origin: 0, data: Buffer.from('x') }],
       ]),
       binarySize: new Map([['2', 1234]]),
     });
@@ -621,6 +635,19 @@ describe('FETCH sizes and numbers', () => {
   it('UID over 2^32-1 is a parse error', () => {
     expect(() => parse('* 1 FETCH (UID 4294967296)\r\n')).toThrow(
       /number exceeds 2\^32-1 at offset 15/,
+    );
+  });
+
+  it('RFC822.SIZE is a number64 (RFC 9051 section 9): sizes over 4 GiB are read exactly up to 2^53-1', () => {
+    expect(fetchOf('* 1 FETCH (UID 7 RFC822.SIZE 5368709120)\r\n')).toEqual({
+      uid: 7,
+      rfc822Size: 5368709120,
+    });
+    expect(fetchOf('* 1 FETCH (RFC822.SIZE 9007199254740991)\r\n')).toEqual({
+      rfc822Size: Number.MAX_SAFE_INTEGER,
+    });
+    expect(() => parse('* 1 FETCH (RFC822.SIZE 9007199254740992)\r\n')).toThrow(
+      /number exceeds 2\^53-1/,
     );
   });
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ImapConnectionError, ImapLimitError, ImapParseError } from '../../src/model/errors.js';
 import type { Response } from '../../src/model/response.js';
 import { ResponseParser } from '../../src/wire/parser.js';
@@ -190,7 +190,7 @@ describe('streaming large literals', () => {
           uid: 1,
           sections: new Map([
             [
-              'BODY[1.2]',
+              'BODY[1.2]<0>',
               { item: 'BODY', section: '1.2', origin: 0, data: { streamed: true, size: 10 } },
             ],
           ]),
@@ -404,6 +404,92 @@ describe('limits', () => {
     expect(r.kind === 'untagged' && r.name === 'SEARCH' ? r.numbers : null).toEqual(uids);
   });
 
+  it('a SEARCH line past maxLineLength in many small chunks: its name is read once, not on every chunk (quadratic before)', () => {
+    const p = new ResponseParser({ maxLineLength: 1000, maxSearchLineLength: 4_000_000 });
+    // byteAt reads one byte of the buffered parts, walking them: the name was re-read with it per chunk.
+    const byteAt = vi.spyOn(
+      ResponseParser.prototype as unknown as { byteAt: () => number },
+      'byteAt',
+    );
+    p.push(bytes('* SEARCH'));
+    const chunk = bytes(' 1234567'.repeat(12));
+    for (let i = 0; i < 20_000; i++) p.push(chunk);
+    const out = p.push(bytes('\r\n'));
+    expect(byteAt.mock.calls.length).toBeLessThan(50);
+    byteAt.mockRestore();
+    const r = out[0]!;
+    expect(r.kind === 'untagged' && r.name === 'SEARCH' ? r.numbers.length : 0).toBe(240_000);
+  });
+
+  it('maxLineLength bounds the text of a whole response: short lines joined by {0} literals fail once they add up past it', () => {
+    // Each line is under the limit; parsed, the response would take ~45x its text in memory.
+    const line = '(()) '.repeat(150) + '{0}\r\n';
+    const input = bytes('* 1 FETCH (X-FOO (' + line.repeat(20) + '))\r\n');
+    for (const size of [input.length, 512]) {
+      const p = new ResponseParser({ maxLineLength: 1000 });
+      let pushed = 0;
+      const err = thrown(() => {
+        for (; pushed < input.length; pushed += size) p.push(input.subarray(pushed, pushed + size));
+      });
+      expect(err).toBeInstanceOf(ImapLimitError);
+      expect((err as ImapLimitError).limit).toBe('maxLineLength');
+      expect(err.message).toMatch(
+        /response text outside literals longer than 1000 bytes, its lines together, in the line at offset \d+ \(response starts "\* 1 FETCH \(X-FOO/,
+      );
+      // Refused as the text passes the limit, not after buffering the response.
+      if (size === 512) expect(pushed).toBeLessThan(1600);
+    }
+  });
+
+  it('literal bytes do not count against maxLineLength, buffered or streamed: a FETCH of many large literals parses', () => {
+    const body = 'x'.repeat(5000);
+    const items = Array.from({ length: 20 }, (_, i) => `BODY[${i + 1}] {5000}\r\n${body}`);
+    const input = bytes(`* 1 FETCH (UID 7 ${items.join(' ')})\r\n`);
+    expect(input.length).toBeGreaterThan(100_000);
+    for (const size of [input.length, 700]) {
+      const out = parseSplit(
+        input,
+        Array.from({ length: Math.floor(input.length / size) }, (_, i) => (i + 1) * size),
+        { maxLineLength: 1000 },
+      );
+      expect(out).toHaveLength(1);
+      const r = out[0]!;
+      expect(r.kind === 'untagged' && r.name === 'FETCH' ? r.attributes.sections?.size : 0).toBe(
+        20,
+      );
+    }
+    const sunk: number[] = [];
+    const streamed = new ResponseParser({
+      maxLineLength: 1000,
+      streamThreshold: 100,
+      literalSink: () => ({ write: (b) => void sunk.push(b.length), end: () => {} }),
+    });
+    expect(streamed.push(input)).toHaveLength(1);
+    expect(sunk.reduce((a, b) => a + b, 0)).toBe(100_000);
+  });
+
+  it('ESEARCH: only numeric return data may use maxSearchLineLength; unknown (generic) data past maxLineLength is refused as it is read', () => {
+    const limits = { maxLineLength: 1000, maxSearchLineLength: 100_000 };
+    const sparse = Array.from({ length: 3000 }, (_, i) => 100_000 + 2 * i).join(',');
+    // A literal tag, a small unknown item, then a long ALL: accepted.
+    const ok = parse(`* ESEARCH (TAG {2}\r\nA1) UID XFOO (1 2) ALL ${sparse}\r\n`, limits);
+    expect(ok).toMatchObject({ name: 'ESEARCH', tag: 'A1', uid: true });
+    expect(ok.kind === 'untagged' && ok.name === 'ESEARCH' ? ok.other.get('XFOO') : null).toEqual([
+      '1',
+      '2',
+    ]);
+    for (const value of ['(' + '()'.repeat(5000) + ')', '(' + '(()) '.repeat(2000) + ')']) {
+      const err = thrown(() => parse(`* ESEARCH (TAG "A1") XFOO ${value} ALL 1:5\r\n`, limits));
+      expect(err).toBeInstanceOf(ImapLimitError);
+      expect((err as ImapLimitError).limit).toBe('maxLineLength');
+      expect(err.message).toMatch(
+        /ESEARCH return data XFOO longer than 1000 bytes \(maxLineLength\) at offset 26/,
+      );
+    }
+    // A long atom or string is refused too, after it is read.
+    expect(() => parse(`* ESEARCH XFOO ${'a'.repeat(2000)}\r\n`, limits)).toThrow(ImapLimitError);
+  });
+
   it('maxLiteralSize fails when the {n} header is read, before any literal byte', () => {
     const p = new ResponseParser({ maxLiteralSize: 1000 });
     const err = thrown(() => p.push(bytes('* 1 FETCH (BODY[] {1001}\r\n')));
@@ -423,6 +509,26 @@ describe('limits', () => {
     expect(err).toBeInstanceOf(ImapLimitError);
     expect((err as ImapLimitError).limit).toBe('maxResponseBytes');
     expect(parseAll('* 1 EXISTS\r\n'.repeat(20), { maxResponseBytes: 64 })).toHaveLength(20);
+  });
+
+  it('maxResponseBytes bounds a SEARCH line past maxLineLength too, in one chunk or many', () => {
+    const line = bytes('* SEARCH ' + '1 '.repeat(50_000) + '\r\n');
+    const limits = {
+      maxLineLength: 1000,
+      maxSearchLineLength: 1_000_000,
+      maxResponseBytes: 10_000,
+    };
+    for (const size of [line.length, 4096]) {
+      const p = new ResponseParser(limits);
+      const err = thrown(() => {
+        for (let at = 0; at < line.length; at += size) p.push(line.subarray(at, at + size));
+      });
+      expect(err).toBeInstanceOf(ImapLimitError);
+      expect((err as ImapLimitError).limit).toBe('maxResponseBytes');
+      expect(err.message).toMatch(
+        /response longer than 10000 bytes at offset 0 \(starts "\* SEARCH 1 1/,
+      );
+    }
   });
 
   it('maxDepth: a BODYSTRUCTURE nested 10,000 levels is a limit error, not a stack overflow', () => {
