@@ -920,16 +920,21 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     // Remember the last MODSEQ the connection knew before it goes.
     this.#syncFor(conn);
     const reconnect = this.#reconnect.enabled && !this.#closing && err !== null;
-    if (err !== null && !this.#closing) {
-      this.#emitSafe('disconnect', { error: err, reconnecting: reconnect });
-    }
     if (!reconnect) {
+      if (err !== null && !this.#closing) {
+        this.#emitSafe('disconnect', { error: err, reconnecting: false });
+      }
       this.#finish(this.#closing ? null : err);
       return;
     }
+    // Reconnecting before `disconnect` is emitted: commands its listeners
+    // issue wait at the gate (not on the dead connection), and a listener
+    // that calls close() or logout() fails the gate and ends the client.
     this.#frozen = this.mailbox;
     this.#phase = 'reconnecting';
     this.#gate = new ReadyGate();
+    this.#emitSafe('disconnect', { error: err, reconnecting: true });
+    if (this.#closing || this.#phase !== 'reconnecting') return; // a listener closed the client
     void this.#reconnectLoop(err);
   }
 

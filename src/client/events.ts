@@ -143,7 +143,11 @@ export interface UidValidityChangeEvent {
 export interface DisconnectEvent {
   /** Why the connection ended (usually an `ImapConnectionError`). */
   error: Error;
-  /** The client is reconnecting (commands issued now wait for it). */
+  /**
+   * The client is reconnecting (commands issued now, also from the
+   * listener, wait for it). A listener that calls `close()` or `logout()`
+   * ends the client: no reconnection is attempted.
+   */
   reconnecting: boolean;
 }
 

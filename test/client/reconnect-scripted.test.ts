@@ -153,4 +153,71 @@ describe('ImapClient reconnection (scripted server)', () => {
     await expect(client.noop()).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
     expect(s.connections).toBe(1);
   });
+
+  it.each(['close', 'logout'] as const)(
+    '%s() in a disconnect listener closes the client for good: one close event, no reconnection',
+    async (how) => {
+      const s = await start(async () => undefined);
+      // No time limit: a command left waiting for a reconnection that never comes would hang.
+      const client = await connect(s, {
+        reconnect: { initialDelayMs: 5, maxDelayMs: 10, waitTimeoutMs: Infinity },
+      });
+      await client.noop();
+      const closes: (Error | null)[] = [];
+      client.on('close', (e) => closes.push(e.error));
+      const seen: boolean[] = [];
+      let closing: Promise<void> | null = null;
+      client.on('disconnect', (e) => {
+        seen.push(e.reconnecting);
+        if (how === 'close') client.close();
+        else closing = client.logout();
+      });
+      await expect(client.noop()).rejects.toBeInstanceOf(ImapConnectionError);
+      await closing;
+      expect(seen).toEqual([true]);
+      expect(closes).toEqual([null]);
+      expect(client.usable).toBe(false);
+      expect(client.reconnecting).toBe(false);
+      await expect(client.noop()).rejects.toMatchObject({
+        code: 'CONNECTION_CLOSED',
+        message: 'the client is closed',
+      });
+      client.close();
+      await client.logout();
+      expect(closes).toEqual([null]);
+      expect(s.connections).toBe(1);
+    },
+  );
+
+  it('a command issued in a disconnect listener waits for the reconnection and runs on the new connection', async () => {
+    const s = await start(async (c) => {
+      await c.write('* OK [CAPABILITY IMAP4rev1] again\r\n');
+      await c.expect(/^\S+ LOGIN /);
+      await c.write('$tag OK [CAPABILITY IMAP4rev1] logged in\r\n');
+      await c.expect(/^\S+ NOOP/);
+      await c.write('$tag OK noop on the new connection\r\n');
+      await c.expect(/^\S+ LOGOUT/);
+      await c.write('* BYE bye\r\n$tag OK logout\r\n');
+    });
+    const client = await connect(s, { reconnect: { initialDelayMs: 5, maxDelayMs: 10 } });
+    await client.noop();
+    let inListener: Promise<unknown> | null = null;
+    let reconnectingInListener: boolean | null = null;
+    client.on('disconnect', () => {
+      reconnectingInListener = client.reconnecting;
+      inListener = client.noop().then(
+        () => 'ran',
+        (err: unknown) => err,
+      );
+    });
+    const reconnected = nextEvent(client, 'reconnect');
+    await expect(client.noop()).rejects.toBeInstanceOf(ImapConnectionError);
+    expect(reconnectingInListener).toBe(true);
+    expect(inListener).not.toBeNull();
+    expect(await inListener).toBe('ran');
+    await reconnected;
+    expect(s.connections).toBe(2);
+    expect(client.usable).toBe(true);
+    await client.logout();
+  });
 });
