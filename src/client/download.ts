@@ -102,16 +102,17 @@ export function findPart(structure: BodyStructure, part: string): BodyStructure 
   return structure.body === undefined ? null : findPart(structure.body, part);
 }
 
-/** Percent-decodes RFC 2231 `extended-other-values` into bytes. */
+/** A `%XX` escape, or a run of other characters (kept whole: never split inside a surrogate pair). */
+const PERCENT_TOKEN = /%([0-9A-Fa-f]{2})|[^%]+|%/g;
+
+/**
+ * Percent-decodes RFC 2231 `extended-other-values` into bytes; characters
+ * that are not escapes (raw UTF-8 as RFC 6532 allows) are encoded as UTF-8.
+ */
 function percentBytes(encoded: string, out: number[]): void {
-  for (let i = 0; i < encoded.length; i++) {
-    const c = encoded[i]!;
-    if (c === '%' && /^[0-9A-Fa-f]{2}$/.test(encoded.slice(i + 1, i + 3))) {
-      out.push(parseInt(encoded.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else {
-      for (const b of Buffer.from(c, 'utf8')) out.push(b);
-    }
+  for (const m of encoded.matchAll(PERCENT_TOKEN)) {
+    if (m[1] !== undefined) out.push(parseInt(m[1], 16));
+    else for (const b of Buffer.from(m[0], 'utf8')) out.push(b);
   }
 }
 

@@ -298,6 +298,25 @@ describe('download meta', () => {
     expect(mimeParam(new Map(), 'name')).toBeUndefined();
   });
 
+  it('keeps characters outside the BMP in raw UTF-8 extended parameters', () => {
+    // RFC 6532-style raw UTF-8 mixed with percent-encoding: U+1F4CE is two UTF-16 code units.
+    expect(
+      mimeParam(new Map([['filename*', "UTF-8''r\u00e9sum\u00e9 \u{1F4CE}%20x.pdf"]]), 'filename'),
+    ).toBe('résumé \u{1F4CE} x.pdf');
+    expect(mimeParam(new Map([['filename*', "UTF-8''%F0%9F%93%8E.pdf"]]), 'filename')).toBe(
+      '\u{1F4CE}.pdf',
+    );
+    expect(
+      mimeParam(
+        new Map([
+          ['name*0*', "UTF-8''\u{1F600}"],
+          ['name*1*', '\u{1F4CE}%'],
+        ]),
+        'name',
+      ),
+    ).toBe('\u{1F600}\u{1F4CE}%');
+  });
+
   it('finds parts by number, inside message/rfc822 too', () => {
     const inner: BodyStructure = {
       part: '2.1',
