@@ -594,7 +594,9 @@ export class ImapClient extends EventEmitter<ClientEvents> {
    * the socket into `content`; no chunked partial fetches). With `maxBytes`
    * only the first bytes are fetched (a partial FETCH) and `meta.truncated`
    * says whether there were more. The lock (explicit or implicit) is held
-   * until `content` ends or is destroyed — consume or destroy it.
+   * until `content` ends or is destroyed — consume or destroy it. The
+   * whole message's meta is `message/rfc822` with no `encoding` (its bytes
+   * are headers and encoded body); see `DownloadMeta`.
    */
   async download(id: number, part = '', options: DownloadOptions = {}): Promise<DownloadResult> {
     const release = await this.#enter(options.signal);

@@ -36,13 +36,25 @@ export interface DownloadMeta {
    * for `maxBytes + 1` bytes and keeps `maxBytes`. False without `maxBytes`.
    */
   truncated: boolean;
-  /** `type/subtype`, lower-cased, when the body structure describes the section. */
+  /**
+   * `type/subtype`, lower-cased: the part's, when the body structure
+   * describes it; `message/rfc822` for the whole message (`''`: the stored
+   * message, headers and body); `text/rfc822-headers` for a header section
+   * (`HEADER`, `HEADER.FIELDS (...)`, `n.MIME`...); for `TEXT` (or `n.TEXT`)
+   * the type of that message's body.
+   */
   contentType?: string;
   /** The `charset` parameter, when present. */
   charset?: string;
   /** The file name (Content-Disposition `filename`, else Content-Type `name`), RFC 2231/2047 decoded. */
   filename?: string;
-  /** The part's Content-Transfer-Encoding as stored (`base64`, `quoted-printable`...). */
+  /**
+   * How the bytes of `content` are encoded, when they are as stored: the
+   * part's (or, for `TEXT`, the message body's) Content-Transfer-Encoding
+   * (`base64`, `quoted-printable`...). Absent for the whole message and
+   * header sections (not transfer-encoded as a unit: the headers are text,
+   * and the body's encoding is in its headers) and for multiparts.
+   */
   encoding?: string;
   /** True when the server decoded the transfer encoding (BINARY, RFC 3516): `content` is the raw data. */
   decoded: boolean;
@@ -165,14 +177,38 @@ export function mimeParam(params: ReadonlyMap<string, string>, name: string): st
   return plain === undefined ? undefined : decodeEncodedWords(plain);
 }
 
-/** Meta data of a section from the message's body structure. */
-export function partMeta(
-  structure: BodyStructure | undefined,
-  part: string,
-): Omit<DownloadMeta, 'size' | 'truncated' | 'decoded'> {
-  const node = structure === undefined ? null : findPart(structure, part);
-  if (node === null) return {};
-  const out: Omit<DownloadMeta, 'size' | 'truncated' | 'decoded'> = {
+type SectionMeta = Omit<DownloadMeta, 'size' | 'truncated' | 'decoded'>;
+
+/** A section text (`HEADER`, `HEADER.FIELDS (...)`, `TEXT`, `MIME`) after an optional part number. */
+const SECTION_TEXT = /^(?:([1-9][0-9]*(?:\.[1-9][0-9]*)*)\.)?(HEADER|TEXT|MIME)(.*)$/is;
+
+/**
+ * Meta data of a section: the whole message (`''`) is `message/rfc822`
+ * with no transfer encoding (its bytes are the stored message, headers and
+ * encoded body); header sections (`HEADER`, `HEADER.FIELDS (...)`,
+ * `n.MIME`...) are `text/rfc822-headers`; `TEXT` (or `n.TEXT` of a
+ * message/rfc822 part) is the body of that message, described by its body
+ * structure (bytes encoded as its Content-Transfer-Encoding says); a part
+ * number is that part, from the body structure.
+ */
+export function partMeta(structure: BodyStructure | undefined, part: string): SectionMeta {
+  if (part === '') return { contentType: 'message/rfc822' };
+  const text = SECTION_TEXT.exec(part);
+  if (text === null) {
+    const node = structure === undefined ? null : findPart(structure, part);
+    return node === null ? {} : nodeMeta(node);
+  }
+  if (text[2]!.toUpperCase() !== 'TEXT') return { contentType: 'text/rfc822-headers' };
+  if (structure === undefined || text[3] !== '') return {};
+  // The body of the top-level message, or of the message/rfc822 part numbered text[1].
+  if (text[1] === undefined) return nodeMeta(structure);
+  const node = findPart(structure, text[1]);
+  return node !== null && 'body' in node && node.body !== undefined ? nodeMeta(node.body) : {};
+}
+
+/** Meta data of a body part from its body structure. */
+function nodeMeta(node: BodyStructure): SectionMeta {
+  const out: SectionMeta = {
     contentType: `${node.type}/${node.subtype}`,
   };
   const charset = node.params.get('charset');

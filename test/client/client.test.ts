@@ -317,14 +317,88 @@ describe('ImapClient basics (Dovecot)', () => {
       expect((await readAll(pdf.content)).data.subarray(0, 5).toString('latin1')).toBe('%PDF-');
 
       const whole = await client.download(1);
-      expect(whole.meta).toMatchObject({
+      expect(whole.meta).toEqual({
         size: 680,
-        contentType: 'text/plain',
-        charset: 'us-ascii',
+        contentType: 'message/rfc822',
+        truncated: false,
+        decoded: false,
       });
       expect((await readAll(whole.content)).data.toString('latin1')).toContain(
         'Welcome to imapkit',
       );
+    } finally {
+      lock.release();
+    }
+  });
+});
+
+describe('ImapClient download meta of whole-message sections (Dovecot)', () => {
+  it('the whole message is message/rfc822 without a transfer encoding; HEADER is headers; TEXT is the body as encoded', async () => {
+    const client = await connectClient('alice');
+    const lock = await client.getMailboxLock('INBOX', { readOnly: true });
+    try {
+      // UID 8: a single-part text/plain, ISO-8859-1, quoted-printable message.
+      const whole = await client.download(8, '');
+      const wholeBytes = (await readAll(whole.content)).data.toString('latin1');
+      // Headers and the encoded body: not something quoted-printable decoding applies to.
+      expect(wholeBytes).toMatch(
+        /^[\s\S]*Content-Transfer-Encoding: quoted-printable\r\n\r\nBonjour/,
+      );
+      expect(whole.meta).toEqual({
+        size: wholeBytes.length,
+        contentType: 'message/rfc822',
+        truncated: false,
+        decoded: false,
+      });
+
+      const header = await client.download(8, 'HEADER');
+      const headerBytes = (await readAll(header.content)).data.toString('latin1');
+      expect(headerBytes).toMatch(/Content-Transfer-Encoding: quoted-printable\r\n\r\n$/);
+      expect(header.meta).toEqual({
+        size: headerBytes.length,
+        contentType: 'text/rfc822-headers',
+        truncated: false,
+        decoded: false,
+      });
+
+      const fields = await client.download(8, 'HEADER.FIELDS (SUBJECT)');
+      expect((await readAll(fields.content)).data.toString('latin1')).toMatch(/^Subject: /);
+      expect(fields.meta.contentType).toBe('text/rfc822-headers');
+      expect(fields.meta.encoding).toBeUndefined();
+
+      // The body alone is encoded as the message's Content-Transfer-Encoding says.
+      const text = await client.download(8, 'TEXT');
+      const textBytes = (await readAll(text.content)).data.toString('latin1');
+      expect(textBytes).toMatch(/^Bonjour Alice,/);
+      expect(textBytes).toContain('r=E9sum=E9');
+      expect(text.meta).toEqual({
+        size: textBytes.length,
+        contentType: 'text/plain',
+        charset: 'ISO-8859-1',
+        encoding: 'quoted-printable',
+        truncated: false,
+        decoded: false,
+      });
+
+      // UID 5: a message/rfc822 inside multipart/mixed; 2.TEXT is the forwarded message's body.
+      const structure = (await client.fetchOne(5, { bodyStructure: true }))!.bodyStructure!;
+      expect(structure.type).toBe('multipart');
+      const fwdText = await client.download(5, '2.TEXT');
+      await readAll(fwdText.content);
+      const fwd = 'childNodes' in structure ? structure.childNodes[1] : undefined;
+      const inner = fwd !== undefined && 'body' in fwd ? fwd.body : undefined;
+      expect(inner).toBeDefined();
+      expect(fwdText.meta.contentType).toBe(`${inner!.type}/${inner!.subtype}`);
+      const fwdHeader = await client.download(5, '2.HEADER');
+      await readAll(fwdHeader.content);
+      expect(fwdHeader.meta.contentType).toBe('text/rfc822-headers');
+      const mime = await client.download(5, '1.MIME');
+      await readAll(mime.content);
+      expect(mime.meta.contentType).toBe('text/rfc822-headers');
+      // A whole multipart message: message/rfc822 too.
+      const multi = await client.download(5, '');
+      await readAll(multi.content);
+      expect(multi.meta.contentType).toBe('message/rfc822');
     } finally {
       lock.release();
     }
@@ -359,7 +433,11 @@ describe('ImapClient download with maxBytes (Dovecot)', () => {
 
       // The whole message (BODY.PEEK[]<0.n>).
       const message = await client.download(1, '', { maxBytes: 100 });
-      expect(message.meta).toMatchObject({ size: 100, truncated: true, contentType: 'text/plain' });
+      expect(message.meta).toMatchObject({
+        size: 100,
+        truncated: true,
+        contentType: 'message/rfc822',
+      });
       const head = (await readAll(message.content)).data;
       expect(head.length).toBe(100);
       const full = (await readAll((await client.download(1)).content)).data;

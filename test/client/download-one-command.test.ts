@@ -24,11 +24,14 @@ function body(size: number): Buffer {
   return b;
 }
 
-/** Serves one FETCH answered with `head` + data + `tail` in 2,000-byte writes. */
+/**
+ * Serves one FETCH of part 1 (the body of the single-part message
+ * STRUCTURE describes) answered with `head` + data + `tail` in 2,000-byte writes.
+ */
 async function serveFetch(data: Buffer, head: string, tail: string) {
   return serve(async (c) => {
     await c.write('* OK [CAPABILITY IMAP4rev1] ready\r\n');
-    await c.expect(/UID FETCH 7 \(BODYSTRUCTURE BODY\.PEEK\[\]\)$/);
+    await c.expect(/UID FETCH 7 \(BODYSTRUCTURE BODY\.PEEK\[1\]\)$/);
     const response = Buffer.concat([
       Buffer.from(head.replace('$tag', c.tag)),
       data,
@@ -52,12 +55,12 @@ describe('download() in one command (scripted server)', () => {
     const data = body(300_000);
     const server = await serveFetch(
       data,
-      `* 1 FETCH (UID 7 BODYSTRUCTURE ${STRUCTURE} BODY[] {${data.length}}\r\n`,
+      `* 1 FETCH (UID 7 BODYSTRUCTURE ${STRUCTURE} BODY[1] {${data.length}}\r\n`,
       ')\r\n$tag OK done\r\n',
     );
     const conn = await connect(server, { streamThreshold: 1024 });
     const ctx = countingContext(conn);
-    const result = await download(ctx, 7, '', { highWaterMark: 8 * 1024 });
+    const result = await download(ctx, 7, '1', { highWaterMark: 8 * 1024 });
     expect(result.meta).toEqual({
       size: data.length,
       contentType: 'application/octet-stream',
@@ -74,11 +77,11 @@ describe('download() in one command (scripted server)', () => {
     const data = body(300_000);
     const server = await serveFetch(
       data,
-      `* 1 FETCH (UID 7 BODY[] {${data.length}}\r\n`,
+      `* 1 FETCH (UID 7 BODY[1] {${data.length}}\r\n`,
       ` BODYSTRUCTURE ${STRUCTURE})\r\n$tag OK done\r\n`,
     );
     const conn = await connect(server, { streamThreshold: 1024 });
-    const result = await download(conn, 7, '', { highWaterMark: 8 * 1024 });
+    const result = await download(conn, 7, '1', { highWaterMark: 8 * 1024 });
     expect(result.meta).toEqual({ size: data.length, truncated: false, decoded: false });
     expect((await readAll(result.content)).equals(data)).toBe(true);
   });
@@ -107,7 +110,13 @@ describe('download() with maxBytes (scripted server)', () => {
     );
     const conn = await connect(server, { streamThreshold: 1024 });
     const result = await download(conn, 7, '', { maxBytes: 100_000, highWaterMark: 8 * 1024 });
-    expect(result.meta).toEqual({ size: 100_000, truncated: true, decoded: false });
+    // The whole message: known to be message/rfc822 without a body structure.
+    expect(result.meta).toEqual({
+      size: 100_000,
+      contentType: 'message/rfc822',
+      truncated: true,
+      decoded: false,
+    });
     expect((await readAll(result.content)).equals(data.subarray(0, 100_000))).toBe(true);
   });
 
@@ -116,7 +125,12 @@ describe('download() with maxBytes (scripted server)', () => {
     const server = await servePartial(data, /BODY\.PEEK\[\]<0\.1001>\)$/);
     const conn = await connect(server, { streamThreshold: 1024 });
     const result = await download(conn, 7, '', { maxBytes: 1000 });
-    expect(result.meta).toEqual({ size: 1000, truncated: true, decoded: false });
+    expect(result.meta).toEqual({
+      size: 1000,
+      contentType: 'message/rfc822',
+      truncated: true,
+      decoded: false,
+    });
     expect((await readAll(result.content)).equals(data.subarray(0, 1000))).toBe(true);
   });
 
@@ -143,11 +157,11 @@ describe('download() when the structure comes ahead of the UID', () => {
     );
     const server = await serveFetch(
       data,
-      `* 1 FETCH (BODYSTRUCTURE ${structure} UID 7 BODY[] {${data.length}}\r\n`,
+      `* 1 FETCH (BODYSTRUCTURE ${structure} UID 7 BODY[1] {${data.length}}\r\n`,
       ')\r\n$tag OK done\r\n',
     );
     const conn = await connect(server, { streamThreshold: 1024 });
-    const result = await download(conn, 7, '', { highWaterMark: 8 * 1024 });
+    const result = await download(conn, 7, '1', { highWaterMark: 8 * 1024 });
     expect(result.meta.filename).toBe('uid 1.bin');
     const chunks: Buffer[] = [];
     for await (const chunk of result.content) chunks.push(chunk as Buffer);

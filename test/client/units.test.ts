@@ -370,7 +370,46 @@ describe('download meta', () => {
       charset: 'utf-8',
       encoding: 'quoted-printable',
     });
-    expect(partMeta(structure, '')).toEqual({ contentType: 'multipart/mixed' });
-    expect(partMeta(structure, 'TEXT')).toEqual({});
+    // Whole-message sections: the message, its headers, its body.
+    expect(partMeta(structure, '')).toEqual({ contentType: 'message/rfc822' });
+    expect(partMeta(undefined, '')).toEqual({ contentType: 'message/rfc822' });
+    expect(partMeta(structure, 'HEADER')).toEqual({ contentType: 'text/rfc822-headers' });
+    expect(partMeta(structure, 'header.fields (Subject)')).toEqual({
+      contentType: 'text/rfc822-headers',
+    });
+    expect(partMeta(structure, '1.MIME')).toEqual({ contentType: 'text/rfc822-headers' });
+    expect(partMeta(structure, 'TEXT')).toEqual({ contentType: 'multipart/mixed' });
+    expect(partMeta(structure, '2.HEADER')).toEqual({ contentType: 'text/rfc822-headers' });
+    expect(partMeta(structure, '2.TEXT')).toEqual({
+      contentType: 'text/html',
+      charset: 'utf-8',
+      encoding: 'quoted-printable',
+    });
+    expect(partMeta(structure, '1.TEXT')).toEqual({}); // not a message/rfc822 part
+    expect(partMeta(structure, '3.TEXT')).toEqual({});
+  });
+
+  it('a single-part message: the whole message has no transfer encoding, its TEXT has', () => {
+    const single: BodyStructure = {
+      part: '1',
+      type: 'text',
+      subtype: 'plain',
+      params: new Map([['charset', 'utf-8']]),
+      id: null,
+      description: null,
+      encoding: 'base64',
+      size: 10,
+    };
+    expect(partMeta(single, '')).toEqual({ contentType: 'message/rfc822' });
+    expect(partMeta(single, 'TEXT')).toEqual({
+      contentType: 'text/plain',
+      charset: 'utf-8',
+      encoding: 'base64',
+    });
+    expect(partMeta(single, '1')).toEqual({
+      contentType: 'text/plain',
+      charset: 'utf-8',
+      encoding: 'base64',
+    });
   });
 });
