@@ -203,10 +203,7 @@ export interface RunOptions {
    * `onUntagged` is called again with `unwanted` true and the response is
    * this command's whatever it returns.
    */
-  onUntagged?: (
-    response: UntaggedResponse,
-    unwanted?: boolean,
-  ) => void | boolean | 'unless-wanted';
+  onUntagged?: (response: UntaggedResponse, unwanted?: boolean) => void | boolean | 'unless-wanted';
   /**
    * Answer a `+` continuation that is not a literal's (AUTHENTICATE, IDLE).
    * Return the line to send (without CRLF), or null to send nothing.

@@ -125,7 +125,7 @@ it('pipelined UID STOREs on overlapping sets: the second update of a message goe
   expect(events).toEqual([]);
 });
 
-it('a second update of a message no other command takes is still the STORE\'s own', async () => {
+it("a second update of a message no other command takes is still the STORE's own", async () => {
   const { conn, events } = await selected(async (c) => {
     const t = tagOf(await c.expect(/UID STORE 5 /));
     // Another session's change of message 5, then this STORE's.
@@ -207,10 +207,12 @@ it('two concurrent fetchAll of the same messages each get each message once', as
   expect(events).toEqual([]);
 });
 
-it('a server that splits one message\'s answer in two responses: both are the FETCH\'s when alone', async () => {
+it("a server that splits one message's answer in two responses: both are the FETCH's when alone", async () => {
   const { conn, events } = await selected(async (c) => {
     const t = tagOf(await c.expect(/UID FETCH 4 /));
-    await c.write('* 2 FETCH (UID 4 RFC822.SIZE 400)\r\n* 2 FETCH (UID 4 INTERNALDATE "17-Jul-1996 02:44:25 -0700")\r\n');
+    await c.write(
+      '* 2 FETCH (UID 4 RFC822.SIZE 400)\r\n* 2 FETCH (UID 4 INTERNALDATE "17-Jul-1996 02:44:25 -0700")\r\n',
+    );
     await c.write(`${t} OK\r\n`);
   });
   const got = await fetchAll(conn, '4', { size: true, internalDate: true }, { uid: true });

@@ -188,7 +188,7 @@ describe('pipelining (RFC 9051 5.5) against Dovecot', () => {
     });
   });
 
-  it('pipelined UID STOREs on overlapping sets: the first does not take the second\'s update of the shared message', async () => {
+  it("pipelined UID STOREs on overlapping sets: the first does not take the second's update of the shared message", async () => {
     // Dovecot sends one FETCH per changed message: when it has applied both
     // STOREs before answering (what it mostly does here, so this does not
     // reliably show the bug), the one update (with both flags) goes to the
