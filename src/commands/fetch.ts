@@ -26,6 +26,7 @@ import {
   type FetchItems,
 } from './fetch-items.js';
 import { messageLimitError, withPartial } from './messagelimit.js';
+import { TakenIds } from './taken-ids.js';
 
 /** A set of messages: a {@link SequenceSet}, wire text (`1:5,9`), a number or numbers. */
 export type MessageSet = SequenceSet | string | number | readonly number[];
@@ -449,19 +450,74 @@ function answeringAttributes(name: string): readonly (keyof FetchAttributes)[] {
   return UNSOLICITED_ITEMS.test(name) ? [] : ['other'];
 }
 
+/** Whether `a` carries nothing but UID, FLAGS and MODSEQ (what a flag update carries). */
+function onlyFlagItems(a: FetchAttributes): boolean {
+  for (const k in a) if (k !== 'uid' && k !== 'flags' && k !== 'modseq') return false;
+  return true;
+}
+
 /**
- * Whether a FETCH response answers this command rather than another one in
- * flight or a change to some message (RFC 9051 7.5.2: unsolicited FETCH may
- * arrive at any time, and with QRESYNC they carry the UID too). Servers run
- * pipelined FETCH commands side by side (Dovecot sends every command's
- * untagged data before the first completion), so a response is this
- * command's only when it carries an item this command asked for.
+ * Which FETCH responses are one command's (a FETCH or a UID STORE), and
+ * which are another's in flight or a change to some message (RFC 9051
+ * 7.5.2: unsolicited FETCH may arrive at any time, and with QRESYNC they
+ * carry the UID too). Servers run pipelined commands side by side (Dovecot
+ * sends every command's untagged data before the first completion), and
+ * the router offers each response first to the command that took the
+ * previous one, so a command declines what is not its own:
+ *
+ * - a message outside its set (`n:*` and a bare `*` hold the last message
+ *   whatever its number, but only one such: {@link SequenceSet.mayContain});
+ * - a response that does not answer it (the caller's check of the items);
+ *   one that answers it only loosely (a FLAGS-only FETCH's message with
+ *   RFC822.SIZE too, a STORE's with more than flags): `'unless-wanted'`;
+ * - a second response for a message it already took: `'unless-wanted'`, so
+ *   another command asking the same of that message (two FETCHes, two
+ *   STOREs, a STORE and a FLAGS FETCH) gets it, and this command only when
+ *   none takes it (its own after all: a server splitting its answer, or a
+ *   flag update of that message).
+ * @internal
  */
-function isOwnResponse(r: FetchDataResponse, prepared: PreparedFetch): boolean {
-  const a = r.attributes;
-  const id = prepared.uid ? a.uid : r.name === 'FETCH' ? r.seq : undefined;
-  if (id === undefined) return false;
-  if (!prepared.set.mayContain(id)) return false;
+export class OwnMessages {
+  readonly #set: SequenceSet;
+  readonly #id: 'uid' | 'seq';
+  readonly #taken = new TakenIds();
+  /** The one message outside `has()` (the last, that `*` stands for) was taken. */
+  #lastTaken = false;
+
+  constructor(set: SequenceSet, uid: boolean) {
+    this.#set = set;
+    this.#id = uid ? 'uid' : 'seq';
+  }
+
+  /** The message's number (UID or sequence number); undefined when it has none. */
+  id(r: FetchDataResponse): number | undefined {
+    return this.#id === 'uid' ? r.attributes.uid : r.name === 'FETCH' ? r.seq : undefined;
+  }
+
+  /**
+   * Whether message `id` of a response that answers the command is its
+   * own; records it when it is. `loose`: the response answers it only
+   * loosely (carries more than it asked for), so it is taken only when no
+   * other command takes it. `unwanted`: declined with `'unless-wanted'`
+   * before and no other command took it.
+   */
+  take(id: number, unwanted: boolean, loose = false): boolean | 'unless-wanted' {
+    const set = this.#set;
+    const inSet = set.has(id);
+    if (!inSet && (!set.mayContain(id) || (this.#lastTaken && !set.isSaved))) return false;
+    if (unwanted) this.#taken.add(id);
+    else if (loose || !this.#taken.add(id)) return 'unless-wanted';
+    if (!inSet) this.#lastTaken = true;
+    return true;
+  }
+}
+
+/**
+ * Whether a FETCH response carries what this command asked for: an item it
+ * asked for, or for a command asking only UID/FLAGS/MODSEQ, anything (it
+ * then checks {@link onlyFlagItems}).
+ */
+function answersFetch(a: FetchAttributes, prepared: PreparedFetch): boolean {
   if (prepared.onlyFlags) return true;
   const answers = prepared.answers;
   for (let i = 0; i < answers.length; i++) if (a[answers[i]!] !== undefined) return true;
@@ -538,6 +594,8 @@ class FetchIterator implements AsyncIterableIterator<FetchedMessage> {
   #resume: (() => void) | null = null;
   /** The consumer keeps every message (fetchAll): the connection's maxCollectedBytes applies. */
   readonly #collecting: boolean;
+  /** Which responses are this command's. */
+  readonly #own: OwnMessages;
 
   constructor(
     ctx: CommandContext,
@@ -549,6 +607,7 @@ class FetchIterator implements AsyncIterableIterator<FetchedMessage> {
     this.#prepared = prepared;
     this.#options = options;
     this.#collecting = collecting;
+    this.#own = new OwnMessages(prepared.set, prepared.uid);
     const hwm = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
     if (!Number.isInteger(hwm) || hwm < 1) {
       throw new ImapArgumentError('highWaterMark must be a positive integer');
@@ -565,7 +624,7 @@ class FetchIterator implements AsyncIterableIterator<FetchedMessage> {
     const { command, args, uid } = this.#prepared;
     const runOptions: RunOptions = {
       collect: ['FETCH', 'VANISHED'],
-      onUntagged: (r) => this.#onUntagged(r),
+      onUntagged: (r, unwanted) => this.#onUntagged(r, unwanted === true),
       pipeline: uid,
     };
     // An iterator hands each message on: not a collection, unless fetchAll keeps them all.
@@ -579,7 +638,7 @@ class FetchIterator implements AsyncIterableIterator<FetchedMessage> {
     );
   }
 
-  #onUntagged(r: UntaggedResponse): boolean {
+  #onUntagged(r: UntaggedResponse, unwanted: boolean): boolean | 'unless-wanted' {
     if (r.name === 'VANISHED') {
       // Only a FETCH with the VANISHED modifier asked for them (RFC 7162 3.2.6).
       if (this.#options.vanished !== true) return false;
@@ -587,9 +646,16 @@ class FetchIterator implements AsyncIterableIterator<FetchedMessage> {
       return true;
     }
     if (r.name !== 'FETCH' && r.name !== 'UIDFETCH') return false;
-    // Decline a flag update of some other message: the connection then
-    // reports it as unsolicited (its `fetch` event).
-    if (!isOwnResponse(r, this.#prepared)) return false;
+    // Decline another command's answer or a flag update of some other
+    // message: the connection offers it on, else reports it as unsolicited
+    // (its `fetch` event).
+    const id = this.#own.id(r);
+    if (id === undefined || !answersFetch(r.attributes, this.#prepared)) return false;
+    // A FLAGS-only FETCH takes a response carrying more (another FETCH's
+    // answer: RFC822.SIZE, ENVELOPE...) only when no other command does.
+    const loose = this.#prepared.onlyFlags && !onlyFlagItems(r.attributes);
+    const own = this.#own.take(id, unwanted, loose);
+    if (own !== true) return own;
     if (this.#closed) return true;
     const message = toFetchedMessage(r.name === 'FETCH' ? r.seq : 0, r.attributes);
     const waiter = this.#waiters.shift();

@@ -3,6 +3,7 @@ import { ImapArgumentError } from '../model/errors.js';
 import { atom, list, mailbox, raw } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
 import { requireCapability } from './capability.js';
+import { checkRawFetchItem } from './fetch-items.js';
 import { foldStatus, type StatusResult } from './status.js';
 
 /** Which mailboxes an event group watches (RFC 5465 6). Names are Unicode. */
@@ -41,7 +42,9 @@ export interface NotifyGroup {
   /**
    * For `selected`/`selected-delayed` with MessageNew: FETCH items the server
    * sends for each new message, as wire text (`UID`, `FLAGS`,
-   * `BODY.PEEK[HEADER.FIELDS (FROM SUBJECT)]`).
+   * `BODY.PEEK[HEADER.FIELDS (FROM SUBJECT)]`). Each must be one fetch-att
+   * (RFC 5465 8): checked like a raw FETCH item (balanced, no CR/LF/NUL,
+   * no literal) and not a list, else ImapArgumentError before anything is sent.
    */
   fetch?: readonly string[];
 }
@@ -94,11 +97,27 @@ function groupArg(group: NotifyGroup): CommandArg {
   for (const e of events) {
     eventArgs.push(atom(e));
     if (e === 'MessageNew' && group.fetch !== undefined && group.fetch.length > 0) {
-      eventArgs.push(list(group.fetch.map((f) => raw(f))));
+      eventArgs.push(list(group.fetch.map(fetchAtt)));
     }
   }
   items.push(list(eventArgs));
   return list(items);
+}
+
+/**
+ * One NOTIFY fetch item as wire text. RFC 5465 8 allows only a fetch-att
+ * there: an unchecked string (`UID)) (MAILBOXES Secret) (MailboxName`)
+ * would change the command's shape, so it is checked like a raw FETCH item
+ * and must not be a list itself.
+ */
+function fetchAtt(f: string): CommandArg {
+  checkRawFetchItem(f);
+  if (f.trimStart().startsWith('(')) {
+    throw new ImapArgumentError(
+      `NOTIFY fetch item ${JSON.stringify(f.slice(0, 80))} must be one item, not a list`,
+    );
+  }
+  return raw(f);
 }
 
 /**

@@ -1,11 +1,11 @@
 import type { CommandContext, CommandResult, RunOptions } from '../connection/types.js';
-import type { FetchDataResponse, UntaggedResponse } from '../model/response.js';
+import type { UntaggedResponse } from '../model/response.js';
 import { ImapArgumentError } from '../model/errors.js';
 import { SequenceSet } from '../model/sequence-set.js';
 import { atom, flag, list, mailbox, num, seq } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
 import { refuseSequenceNumbers, requireCapability } from './capability.js';
-import { toFetchedMessage, type FetchedMessage, type MessageSet } from './fetch.js';
+import { OwnMessages, toFetchedMessage, type FetchedMessage, type MessageSet } from './fetch.js';
 import { checkMessageLimit } from './messagelimit.js';
 
 /**
@@ -41,7 +41,12 @@ export interface StoreOptions extends StoreChange {
 
 /** The result of {@link store}. */
 export interface StoreResult {
-  /** The messages' new state from the server's FETCH responses (none with `silent`). */
+  /**
+   * The messages' new state from the server's FETCH responses (with
+   * `silent`, only those carrying MODSEQ, RFC 7162 3.1.3). A message may be
+   * listed twice when the server sent two updates of it that no other
+   * command in flight took; the later is the newer.
+   */
   updated: FetchedMessage[];
   /** `[MODIFIED set]`: messages not changed because their MODSEQ was above `unchangedSince`; null when none. */
   modified: SequenceSet | null;
@@ -75,18 +80,25 @@ function flagList(values: readonly string[]): CommandArg {
 const COLLECT_FETCH: readonly string[] = ['FETCH'];
 
 /**
- * Whether `r` reports a message of this STORE: by sequence number STORE is
- * not pipelined, so every FETCH is; a UID STORE's own (FETCH, or UIDFETCH
- * once UIDONLY is enabled, RFC 9586) carry a UID in `set`
- * (RFC 9051 6.4.9). Servers run pipelined STOREs side by side (Dovecot sends
- * each one's FETCH responses in order but completes them late), so a UID
- * STORE leaves the others' FETCH responses to them.
+ * Whether `r` can report a message's new state after this STORE: a FETCH
+ * (or UIDFETCH once UIDONLY is enabled, RFC 9586). `'loose'` when it
+ * carries more than UID, FLAGS, MODSEQ and X-GM-LABELS: RFC822.SIZE,
+ * ENVELOPE... answer a FETCH in flight, so the STORE takes it only when no
+ * other command does. A `.SILENT` STORE gets no new flags back; with
+ * CONDSTORE the server still sends MODSEQ (RFC 7162 3.1.3), so it takes
+ * only responses carrying MODSEQ: a FLAGS-only response is another
+ * command's, or another session's change (a `fetch` event).
  */
-function isOwnUpdate(r: UntaggedResponse, set: SequenceSet, uid: boolean): r is FetchDataResponse {
+function storeUpdate(r: UntaggedResponse, silent: boolean): boolean | 'loose' {
   if (r.name !== 'FETCH' && r.name !== 'UIDFETCH') return false;
-  if (!uid) return true;
-  const id = r.attributes.uid;
-  return id !== undefined && set.mayContain(id);
+  let modseq = false;
+  let loose = false;
+  for (const k in r.attributes) {
+    if (k === 'modseq') modseq = true;
+    else if (k !== 'uid' && k !== 'flags' && k !== 'gmLabels') loose = true;
+  }
+  if (silent && !modseq) return false;
+  return loose ? 'loose' : true;
 }
 
 /** A Gmail label: a system label (`\Inbox`, `\Important`) as a flag, others like mailbox names. */
@@ -157,19 +169,36 @@ export async function store(
   const uid = options.uid === true;
   if (!uid) refuseSequenceNumbers(ctx, 'STORE');
   const commands = storeCommands(ctx, set, options);
-  const own = SequenceSet.from(set);
+  const silent = options.silent === true;
+  // By sequence number STORE is not pipelined, so every update is its own;
+  // a UID STORE's carry a UID in its set (RFC 9051 6.4.9), and servers run
+  // pipelined STOREs side by side (Dovecot sends each one's FETCH responses
+  // in order but completes them late): see OwnMessages.
+  // (One per command: a flag change and a label change each report the messages.)
+  const messages = SequenceSet.from(set);
+  let own: OwnMessages | null = null;
   const out: StoreResult = { updated: [], modified: null };
   const runOptions: RunOptions = {
     collect: COLLECT_FETCH,
     pipeline: uid,
-    onUntagged: (r) => {
-      if (!isOwnUpdate(r, own, uid)) return false;
+    onUntagged: (r, unwanted) => {
+      const update = storeUpdate(r, silent);
+      if (update === false || (r.name !== 'FETCH' && r.name !== 'UIDFETCH')) return false;
+      if (own !== null) {
+        const id = own.id(r);
+        if (id === undefined) return false;
+        const taken = own.take(id, unwanted === true, update === 'loose');
+        if (taken !== true) return taken;
+      } else if (update === 'loose' && unwanted !== true) {
+        return 'unless-wanted';
+      }
       out.updated.push(toFetchedMessage(r.name === 'FETCH' ? r.seq : 0, r.attributes));
       return true;
     },
   };
   if (options.signal !== undefined) runOptions.signal = options.signal;
   for (const args of commands) {
+    if (uid) own = new OwnMessages(messages, true);
     const result = await ctx.exec(uid ? 'UID STORE' : 'STORE', args, runOptions);
     foldModified(out, result);
     // RFC 9738: a partial STORE (OK [MESSAGELIMIT n uid]) is an error carrying what was done.

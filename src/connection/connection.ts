@@ -234,6 +234,12 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   #swallowed = false;
   /** The first over-limit command that passed on the response being routed (see #discarded). */
   #swallower: Pending | null = null;
+  /**
+   * The first live command that declined the response being routed with
+   * `'unless-wanted'` (a second response for a message it already has): it
+   * takes the response when no other command does.
+   */
+  #fallback: Pending | null = null;
   #readPaused = false;
   readonly #timer: CommandTimer;
   /** The state machine's view of this connection. */
@@ -1260,7 +1266,12 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     const last = this.#lastTaker === null ? -1 : this.#inFlight.indexOf(this.#lastTaker);
     this.#swallowed = false;
     this.#swallower = null;
-    const offered = offer(this.#inFlight, r, last === -1 ? 0 : last, this.#take);
+    this.#fallback = null;
+    let offered = offer(this.#inFlight, r, last === -1 ? 0 : last, this.#take);
+    // A command that already had a response for this message takes it
+    // after all: no other wanted it, so it is that command's own (a server
+    // that split its answer, or an update of that message sent alongside).
+    if (!offered && this.#fallback !== null) offered = this.#takeUnwanted(this.#fallback, r);
     // Discarded data of a command over its collection limit is progress
     // for it only when no live command took the response.
     if (!offered && this.#swallower !== null) this.#discarded(this.#swallower);
@@ -1353,14 +1364,31 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       this.#swallowed = true;
       return false;
     }
-    if (!this.#deliver(p, r)) return false;
+    const delivered = this.#deliver(p, r);
+    if (delivered !== true) {
+      if (delivered === 'unless-wanted' && this.#fallback === null) this.#fallback = p;
+      return false;
+    }
+    this.#took(p, r);
+    return true;
+  };
+
+  /** `p` declined `r` with `'unless-wanted'` and no other command took it: it takes it now. */
+  #takeUnwanted(p: Pending, r: UntaggedResponse): boolean {
+    if (p.abandoned || p.settled) return false;
+    this.#deliver(p, r, true);
+    this.#took(p, r);
+    return true;
+  }
+
+  /** Bookkeeping of a response `p` took. */
+  #took(p: Pending, r: UntaggedResponse): void {
     this.#lastTaker = p;
     p.takenAt = this.#untaggedCount;
     // O(1) per collected response: a counter add and a compare.
     p.collected += this.#parser.responseBytes + COLLECTED_RESPONSE_OVERHEAD;
     if (p.collected > p.collectLimit) this.#overflow(p, r);
-    return true;
-  };
+  }
 
   /** A response of `p`, over its limit, was discarded: progress until another limit's worth. */
   #discarded(p: Pending): void {
@@ -1455,8 +1483,13 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     return nextCollector(this.#inFlight, name, this.#inFlight.indexOf(p) + 1) >= 0;
   }
 
-  /** Hands `r` to a live command; false when its onUntagged declined it (offered on, else unsolicited). */
-  #deliver(p: Pending, r: UntaggedResponse): boolean {
+  /**
+   * Hands `r` to a live command; false when its onUntagged declined it
+   * (offered on, else unsolicited), `'unless-wanted'` when it declined it
+   * unless no other command takes it. With `unwanted`, it was declined so
+   * and no other command took it: onUntagged is told and takes it.
+   */
+  #deliver(p: Pending, r: UntaggedResponse, unwanted = false): boolean | 'unless-wanted' {
     const onUntagged = p.options.onUntagged;
     if (onUntagged === undefined) {
       if (
@@ -1472,7 +1505,8 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     }
     this.#delivering = p;
     try {
-      return onUntagged(r) !== false;
+      const taken = unwanted ? onUntagged(r, true) : onUntagged(r);
+      return taken === 'unless-wanted' ? (unwanted ? true : taken) : taken !== false;
     } catch (err) {
       p.abandoned = true;
       rejectPending(p, asError(err));

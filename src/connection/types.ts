@@ -194,8 +194,16 @@ export interface RunOptions {
    * Returning `false` declines one (another pipelined command's FETCH, or an
    * unsolicited flag update): it is offered to the next command collecting
    * it, else treated as unsolicited (a `fetch` event).
+   *
+   * Returning `'unless-wanted'` declines it unless no other command takes
+   * it: a second response for a message the command already has is most
+   * likely another pipelined command's answer to the same question (two
+   * FETCHes or STOREs of one message), but may be its own (a server that
+   * splits its answer). It is offered on; when no other command takes it,
+   * `onUntagged` is called again with `unwanted` true and the response is
+   * this command's whatever it returns.
    */
-  onUntagged?: (response: UntaggedResponse) => void | boolean;
+  onUntagged?: (response: UntaggedResponse, unwanted?: boolean) => void | boolean | 'unless-wanted';
   /**
    * Answer a `+` continuation that is not a literal's (AUTHENTICATE, IDLE).
    * Return the line to send (without CRLF), or null to send nothing.

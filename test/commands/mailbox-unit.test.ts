@@ -507,6 +507,24 @@ describe('what the commands send', () => {
     expect(wire(ctx, 1)).toBe('NOTIFY NONE');
   });
 
+  it('NOTIFY fetch items are checked: one fetch-att each, nothing that changes the command', async () => {
+    const ctx = new FakeContext();
+    for (const bad of [
+      'UID)) (MAILBOXES Secret) (MailboxName',
+      'UID\r\nA1 DELETE INBOX',
+      'BODY[]{5}',
+      '(UID FLAGS)',
+      '',
+    ]) {
+      await expect(
+        notify(ctx, [
+          { mailboxes: 'selected', events: ['MessageNew', 'MessageExpunge'], fetch: [bad] },
+        ]),
+      ).rejects.toThrow(ImapArgumentError);
+    }
+    expect(ctx.sent).toEqual([]);
+  });
+
   it('NOTIFY refuses MessageNew without MessageExpunge and mailbox events on SELECTED', async () => {
     const ctx = new FakeContext();
     await expect(notify(ctx, [{ mailboxes: 'personal', events: ['MessageNew'] }])).rejects.toThrow(

@@ -110,8 +110,10 @@ class FakeContext implements CommandContext {
     if (r.drive !== undefined) await r.drive(options);
     for (const u of r.untagged ?? []) {
       if (this.async) await new Promise((resolve) => setImmediate(resolve));
-      if (options.onUntagged !== undefined) options.onUntagged(u);
-      else collected.push(u);
+      if (options.onUntagged !== undefined) {
+        // One command in flight: what it declines unless wanted, it takes.
+        if (options.onUntagged(u) === 'unless-wanted') options.onUntagged(u, true);
+      } else collected.push(u);
     }
     const tagged: TaggedResponse = {
       kind: 'tagged',

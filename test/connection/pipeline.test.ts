@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fetch } from '../../src/commands/fetch.js';
+import { fetch, fetchAll, fetchOne } from '../../src/commands/fetch.js';
 import { search } from '../../src/commands/search.js';
 import { select } from '../../src/commands/select.js';
 import { store } from '../../src/commands/store.js';
@@ -185,6 +185,85 @@ describe('pipelining (RFC 9051 5.5) against Dovecot', () => {
       );
       expect(results.map((r) => r.updated.map((m) => m.uid))).toEqual(uids.map((u) => [u]));
       await store(conn, uids, { remove: ['$Pipelined'], uid: true, silent: true });
+    });
+  });
+
+  it("pipelined UID STOREs on overlapping sets: the first does not take the second's update of the shared message", async () => {
+    // Dovecot sends one FETCH per changed message: when it has applied both
+    // STOREs before answering (what it mostly does here, so this does not
+    // reliably show the bug), the one update (with both flags) goes to the
+    // first STORE and the second gets none; when it answers the first
+    // first, message 2's second update is the second STORE's (before the
+    // fix the first STORE took it too: [1, 2, 3, 2] and []). The scripted
+    // test in test/commands/pipelined-answers.test.ts pins that case.
+    await inBox3(async (conn) => {
+      const unsolicited: number[] = [];
+      conn.on('fetch', (r) => unsolicited.push(r.seq));
+      const uids = (await search(conn, { all: true }, { uid: true })).numbers!;
+      for (let round = 0; round < 5; round++) {
+        const [all, one] = await Promise.all([
+          store(conn, uids, { add: ['$A'], uid: true }),
+          store(conn, [uids[1]!], { add: ['$B'], uid: true }),
+        ]);
+        expect(all.updated.map((m) => m.uid)).toEqual(uids);
+        for (const m of one.updated) {
+          expect([m.uid, m.flags?.has('$A'), m.flags?.has('$B')]).toEqual([uids[1], true, true]);
+        }
+        await store(conn, uids, { remove: ['$A', '$B'], uid: true, silent: true });
+      }
+      expect(unsolicited).toEqual([]);
+    });
+  });
+
+  it('a UID STORE (silent or not) pipelined with a UID FETCH of the same messages leaves the FETCH its answers', async () => {
+    await inBox3(async (conn) => {
+      const unsolicited: number[] = [];
+      conn.on('fetch', (r) => unsolicited.push(r.seq));
+      for (const silent of [false, true]) {
+        const [s, f] = await Promise.all([
+          store(conn, '1:*', { add: ['$Both'], uid: true, silent }),
+          fetchAll(conn, '1:*', { size: true }, { uid: true }),
+        ]);
+        expect(f.map((m) => typeof m.size)).toEqual(['number', 'number', 'number']);
+        expect(s.updated.length).toBe(silent ? 0 : 3);
+        expect(s.updated.every((m) => m.size === undefined)).toBe(true);
+        await store(conn, '1:*', { remove: ['$Both'], uid: true, silent: true });
+      }
+      expect(unsolicited).toEqual([]);
+    });
+  });
+
+  it('concurrent identical fetches, and a FLAGS fetch with a size fetch, each get their own answers', async () => {
+    await inBox3(async (conn) => {
+      const uids = (await search(conn, { all: true }, { uid: true })).numbers!;
+      const [a, b] = await Promise.all([
+        fetchOne(conn, uids[0]!, { size: true }, { uid: true }),
+        fetchOne(conn, uids[0]!, { size: true }, { uid: true }),
+      ]);
+      expect(a?.uid).toBe(uids[0]);
+      expect(b?.uid).toBe(uids[0]);
+      const [flags, sizes] = await Promise.all([
+        fetchAll(conn, '1:*', { flags: true }, { uid: true }),
+        fetchAll(conn, '1:*', { size: true }, { uid: true }),
+      ]);
+      expect(flags.map((m) => [m.uid, m.size])).toEqual(uids.map((u) => [u, undefined]));
+      expect(sizes.map((m) => m.uid)).toEqual(uids);
+      expect(sizes.every((m) => typeof m.size === 'number')).toBe(true);
+    });
+  });
+
+  it('UID FETCH and UID STORE n:* with n above every UID answer for the last message (RFC 9051 6.4.9)', async () => {
+    await inBox3(async (conn) => {
+      const unsolicited: number[] = [];
+      conn.on('fetch', (r) => unsolicited.push(r.seq));
+      const uids = (await search(conn, { all: true }, { uid: true })).numbers!;
+      const last = uids[uids.length - 1]!;
+      const got = await fetchAll(conn, '99999:*', { size: true }, { uid: true });
+      expect(got.map((m) => m.uid)).toEqual([last]);
+      const stored = await store(conn, '99999:*', { add: ['$Star'], uid: true });
+      expect(stored.updated.map((m) => m.uid)).toEqual([last]);
+      await store(conn, [last], { remove: ['$Star'], uid: true, silent: true });
+      expect(unsolicited).toEqual([]);
     });
   });
 
