@@ -251,7 +251,15 @@ export class IMAP4 {
     } catch (err) {
       throw refusedGreeting(err) ?? this.wrapError(err, null);
     }
-    await this.attach(connection);
+    try {
+      await this.attach(connection);
+    } catch (err) {
+      // As CPython's `try: self._connect() except Exception: self.shutdown();
+      // raise`: a greeting or CAPABILITY the facade refuses closes the
+      // connection (it was left open, and the process could not exit).
+      this.shutdown();
+      throw err;
+    }
   }
 
   /** The options {@link IMAP4.openConnection} passes to `ImapConnection.connect`: host, port, security, TLS, timeouts, logger, a fresh tag prefix. */

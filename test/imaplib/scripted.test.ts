@@ -401,3 +401,43 @@ describe('a refused greeting', () => {
     expect(`error: ${(err as Error).message}`).toBe(python);
   });
 });
+
+describe('a connect() that fails after the greeting', () => {
+  /** A subclass that keeps the engine connection it was given. */
+  class Spy extends imaplib.IMAP4 {
+    engine: ImapConnection | null = null;
+    protected override async attach(connection: ImapConnection): Promise<void> {
+      this.engine = connection;
+      return super.attach(connection);
+    }
+  }
+
+  it.each([
+    [
+      'CAPABILITY without IMAP4rev1 (server not IMAP4 compliant)',
+      '* CAPABILITY IMAP4rev2\r\n$tag OK caps\r\n',
+      /not IMAP4 compliant/,
+    ],
+    ['CAPABILITY answered BAD', '$tag BAD no\r\n', /CAPABILITY command error: BAD/],
+  ])(
+    '%s: rejects with IMAP4.error and closes the connection (CPython shuts down)',
+    async (_, answer, message) => {
+      const server = await startScriptedServer(async (c) => {
+        // The greeting's capabilities spare the engine its own CAPABILITY.
+        await c.write('* OK [CAPABILITY IMAP4rev1] hi\r\n');
+        await c.expect(/^\S+ CAPABILITY$/);
+        await c.write(answer);
+        await c.closed();
+      });
+      servers.push(server);
+      const M = new Spy();
+      clients.push(M);
+      const err = await M.open('127.0.0.1', server.port).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(imaplib.IMAP4.error);
+      expect((err as Error).message).toMatch(message);
+      expect(M.engine?.closed).toBe(true);
+      // The server sees the client go (the old code left it open: this waited forever).
+      await server.sessions[0]!.closed();
+    },
+  );
+});
