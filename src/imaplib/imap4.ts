@@ -2,6 +2,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import { createHmac, randomInt } from 'node:crypto';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { ImapConnection } from '../connection/connection.js';
+import { timerDelay } from '../connection/timer-delay.js';
 import type { Logger, Security } from '../connection/types.js';
 import { ImapConnectionError, ImapError, ImapLimitError } from '../model/errors.js';
 import type { ContinuationResponse, UntaggedResponse } from '../model/response.js';
@@ -36,8 +37,18 @@ export type Authobject = (challenge: Buffer) => Buffer | string | null | undefin
 
 /** Connection options (the equivalent of Python's `timeout` and `ssl_context`). */
 export interface IMAP4Options {
-  /** Seconds, like Python's `timeout`: applies to connect, greeting, TLS and each command. */
-  timeout?: number;
+  /**
+   * Seconds, like Python's `timeout`: applies to connect, greeting, TLS,
+   * each command (server silence while it runs) and each readline()/read().
+   *
+   * A deliberate difference: left out (undefined), the engine's bounded
+   * defaults apply (30 s to connect, for the greeting and for the TLS
+   * handshake, 120 s of server silence per command) and readline()/read()
+   * wait without limit, where CPython's `timeout=None` blocks forever.
+   * `null` (Python's None) or `Infinity` asks for CPython's behaviour: no
+   * timeout at all. Otherwise a positive number.
+   */
+  timeout?: number | null;
   /** TLS settings for IMAP4_SSL and starttls() (ca, servername, minVersion, cert, key...). Verified by default. */
   tls?: TlsConnectionOptions;
   /** A logger for the wire trace when `debug` >= 4 (default: stderr). Secrets are redacted. */
@@ -243,6 +254,17 @@ export class IMAP4 {
         'ARGUMENT',
       );
     }
+    const timeout = options.timeout;
+    if (
+      timeout !== undefined &&
+      timeout !== null &&
+      (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout <= 0)
+    ) {
+      throw new ImaplibError(
+        `timeout must be a positive number of seconds, Infinity or null, not ${String(timeout)}`,
+        'ARGUMENT',
+      );
+    }
     this.options = options;
     if (options.debug !== undefined) this.debug = options.debug;
     let connection: ImapConnection;
@@ -264,7 +286,7 @@ export class IMAP4 {
 
   /** The options {@link IMAP4.openConnection} passes to `ImapConnection.connect`: host, port, security, TLS, timeouts, logger, a fresh tag prefix. */
   protected connectOptions(): Parameters<typeof ImapConnection.connect>[0] {
-    const ms = this.options.timeout === undefined ? undefined : this.options.timeout * 1000;
+    const ms = this.timeoutMs();
     this.tagpre = Int2AP(randomInt(4096, 65536));
     return {
       host: this.host,
@@ -281,6 +303,17 @@ export class IMAP4 {
       // the data handed out, nor concatenated into a second copy.
       streamThreshold: 0,
     };
+  }
+
+  /**
+   * IMAP4Options.timeout in milliseconds: undefined when left out (the
+   * engine's defaults), Infinity for null or Infinity (no timeout, CPython's
+   * `timeout=None`).
+   */
+  private timeoutMs(): number | undefined {
+    const timeout = this.options.timeout;
+    if (timeout === undefined) return undefined;
+    return timeout === null ? Infinity : timeout * 1000;
   }
 
   /** The engine's logger: `options.logger`, or the stderr trace while `debug` >= 4. */
@@ -1128,7 +1161,10 @@ export class IMAP4 {
   private pendingRead: Promise<Buffer | null> | null = null;
 
   private async fillRaw(connection: ImapConnection): Promise<boolean> {
-    const ms = this.options.timeout === undefined ? undefined : this.options.timeout * 1000;
+    const timeoutMs = this.timeoutMs();
+    // No timer without a finite timeout (Node fires setTimeout(fn, Infinity)
+    // after 1 ms); a longer one than Node keeps is clamped to it.
+    const ms = timeoutMs === undefined ? undefined : (timerDelay(timeoutMs) ?? undefined);
     const read = (this.pendingRead ??= connection.readRaw());
     let timer: NodeJS.Timeout | undefined;
     let chunk: Buffer | null;

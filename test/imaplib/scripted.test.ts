@@ -441,3 +441,53 @@ describe('a connect() that fails after the greeting', () => {
     },
   );
 });
+
+describe('the timeout option', () => {
+  /** Records the engine timeouts the facade asks for. */
+  class Spy extends imaplib.IMAP4 {
+    timeouts: unknown = 'not asked';
+    protected override connectOptions(): ReturnType<imaplib.IMAP4['connectOptions']> {
+      const options = super.connectOptions();
+      this.timeouts = options.timeouts;
+      return options;
+    }
+  }
+
+  const none = { connect: Infinity, greeting: Infinity, tls: Infinity, command: Infinity };
+  it.each([
+    ['left out: the engine defaults (a deliberate difference from CPython)', undefined, undefined],
+    ['null (Python None): no timeout at all', null, none],
+    ['Infinity: no timeout at all', Infinity, none],
+    ['5 seconds', 5, { connect: 5000, greeting: 5000, tls: 5000, command: 5000 }],
+  ])('%s', async (_, timeout, expected) => {
+    const server = await scripted('IMAP4rev1', async (c) => {
+      await c.expect(/^\S+ NOOP$/);
+      await c.write('$tag OK noop\r\n');
+    });
+    const M = new Spy();
+    clients.push(M);
+    await M.open('127.0.0.1', server.port, timeout === undefined ? {} : { timeout });
+    expect(M.timeouts).toEqual(expected);
+    expect(await M.noop()).toEqual(['OK', [Buffer.from('noop')]]);
+  });
+
+  it.each([null, Infinity])(
+    'readline() with timeout %s waits for the line (no 1 ms timer from setTimeout(Infinity))',
+    async (timeout) => {
+      const server = await scripted('IMAP4rev1', async (c) => {
+        await c.expect(/^RAW$/);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await c.write('* late line\r\n');
+      });
+      const M = await connect(server, { timeout });
+      await M.send('RAW\r\n');
+      expect(await M.readline()).toEqual(Buffer.from('* late line\r\n'));
+    },
+  );
+
+  it.each([0, -1, NaN])('%s is refused with IMAP4.error before connecting', async (timeout) => {
+    const err = await imaplib.IMAP4.connect('127.0.0.1', 1, { timeout }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(imaplib.IMAP4.error);
+    expect((err as Error).message).toMatch(/timeout must be a positive number/);
+  });
+});
