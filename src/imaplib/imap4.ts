@@ -678,9 +678,19 @@ export class IMAP4 {
       'latin1',
     );
     // RFC 6855 3: in UTF-8 mode the message is `UTF8 (` literal8 `)`, i.e. `~{n}`.
-    const lit = this.utf8_enabled
-      ? list([literalArg(body, { binary: true })])
-      : literalArg(body, { binary: false });
+    // A message with NUL, which no plain literal can carry (CPython sends it
+    // anyway), goes as literal8 too when the server has BINARY (RFC 3516).
+    let lit: CommandArg;
+    if (this.utf8_enabled) lit = list([literalArg(body, { binary: true })]);
+    else if (body.includes(0)) {
+      if (!this.capabilities.includes('BINARY')) {
+        throw new ImaplibError(
+          'command: APPEND => a message with NUL bytes needs the BINARY capability (RFC 3516), which the server lacks',
+          'ARGUMENT',
+        );
+      }
+      lit = literalArg(body, { binary: true });
+    } else lit = literalArg(body, { binary: false });
     const args: ImaplibArg[] = [box, f, dt];
     if (this.utf8_enabled) args.push('UTF8');
     return this.simpleCommand('APPEND', args, { literal: lit });
@@ -791,7 +801,14 @@ export class IMAP4 {
   /** LOGIN with the password quoted (imaplib's `_quote`); NO raises `error`. */
   async login(user: string, password: string | Secret): Promise<ImaplibResult> {
     const pw = password instanceof Secret ? password : new Secret(password);
-    const [typ, dat] = await this.simpleCommand('LOGIN', [user], { literal: secret(pw) });
+    let literal: CommandArg;
+    try {
+      literal = secret(pw);
+    } catch (err) {
+      // A password with NUL: IMAP4.error, as argument errors of other commands.
+      throw this.wrapError(err, 'LOGIN');
+    }
+    const [typ, dat] = await this.simpleCommand('LOGIN', [user], { literal });
     if (typ !== 'OK') throw new ImaplibError(pyBytesRepr(dat[dat.length - 1]), 'PROTOCOL_NO');
     this.state = 'AUTH';
     return [typ, dat];

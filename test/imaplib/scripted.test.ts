@@ -491,3 +491,43 @@ describe('the timeout option', () => {
     expect((err as Error).message).toMatch(/timeout must be a positive number/);
   });
 });
+
+describe('NUL bytes in append() and login()', () => {
+  const message = Buffer.from('Subject: x\r\n\r\na\0b\r\n', 'latin1');
+
+  it('append(): a message with NUL goes as literal8 (~{n}) when the server has BINARY', async () => {
+    const server = await scripted('IMAP4rev1 BINARY', async (c) => {
+      await c.expect(/^\S+ APPEND /);
+      await c.write('+ ready\r\n');
+      await c.readBytes(message.length);
+      await c.readLine();
+      await c.write('$tag NO refused\r\n');
+    });
+    const M = await connect(server);
+    expect(await M.append('INBOX', null, null, message)).toEqual(['NO', [Buffer.from('refused')]]);
+    expect(sentFrom(server, ' APPEND ')).toEqual(
+      Buffer.concat([
+        Buffer.from(` APPEND INBOX ~{${message.length}}\r\n`),
+        message,
+        Buffer.from('\r\n'),
+      ]),
+    );
+  });
+
+  it('append() without BINARY, login() with NUL in the password: IMAP4.error, nothing sent', async () => {
+    const server = await scripted('IMAP4rev1', async (c) => {
+      await c.expect(/^\S+ NOOP$/);
+      await c.write('$tag OK noop\r\n');
+    });
+    const M = await connect(server);
+    const appendErr = await M.append('INBOX', null, null, message).catch((e: unknown) => e);
+    expect(appendErr).toBeInstanceOf(imaplib.IMAP4.error);
+    expect((appendErr as Error).message).toMatch(/NUL .*BINARY/);
+    M.state = 'NONAUTH';
+    const loginErr = await M.login('u', 'p\0w').catch((e: unknown) => e);
+    expect(loginErr).toBeInstanceOf(imaplib.IMAP4.error);
+    expect((loginErr as Error).message).toMatch(/LOGIN => .*NUL/);
+    expect((await M.noop())[0]).toBe('OK');
+    expect(server.receivedText()).not.toMatch(/APPEND|LOGIN/);
+  });
+});
