@@ -333,7 +333,12 @@ export class IMAP4 {
   /** Adopts a connected engine: records the greeting, state and capabilities. */
   protected async attach(connection: ImapConnection): Promise<void> {
     this.connection = connection;
-    connection.on('untagged', (response: UntaggedResponse) => this.onUntagged(response));
+    connection.on('untagged', (response: UntaggedResponse) => {
+      // The CAPABILITY the engine sends by itself after a login without
+      // capabilities: CPython sends none, so its answer is not recorded.
+      if (response.name === 'CAPABILITY' && connection.ownCommandInFlight) return;
+      this.onUntagged(response);
+    });
     const greeting = connection.greeting;
     if (greeting?.raw) {
       this.welcome = Buffer.from(greeting.raw.pieces[0]!);

@@ -531,3 +531,43 @@ describe('NUL bytes in append() and login()', () => {
     expect(server.receivedText()).not.toMatch(/APPEND|LOGIN/);
   });
 });
+
+describe("the engine's own CAPABILITY after LOGIN", () => {
+  /** A server whose LOGIN completion carries no capabilities; `before` is sent ahead of it. */
+  async function loginServer(before: string): Promise<ScriptedServer> {
+    const server = await startScriptedServer(async (c) => {
+      await c.write('* OK [CAPABILITY IMAP4rev1] hi\r\n');
+      await c.expect(/^\S+ CAPABILITY$/);
+      await c.write('* CAPABILITY IMAP4rev1\r\n$tag OK caps\r\n');
+      await c.expect(/^\S+ LOGIN /);
+      await c.write(`${before}$tag OK logged in\r\n`);
+      if (before === '') {
+        // The engine asks, to keep its capabilities right (CPython does not).
+        await c.expect(/^\S+ CAPABILITY$/);
+        await c.write('* CAPABILITY IMAP4rev1 AFTERLOGIN\r\n$tag OK caps\r\n');
+      }
+      await c.expect(/^\S+ NOOP$/);
+      await c.write('$tag OK noop\r\n');
+      await c.closed();
+    });
+    servers.push(server);
+    return server;
+  }
+
+  it('is not recorded in untagged_responses: response("CAPABILITY") is [null], as in CPython', async () => {
+    const server = await loginServer('');
+    const M = await connect(server);
+    expect(await M.login('u', 'p')).toEqual(['OK', [Buffer.from('logged in')]]);
+    expect({ ...M.untagged_responses }).toEqual({});
+    expect(await M.response('CAPABILITY')).toEqual(['CAPABILITY', [null]]);
+    expect((await M.noop())[0]).toBe('OK');
+    expect(server.receivedText()).toMatch(/LOGIN u "p"\r\n\S+ CAPABILITY\r\n\S+ NOOP\r\n$/);
+  });
+
+  it("the server's own CAPABILITY before the LOGIN completion still is", async () => {
+    const server = await loginServer('* CAPABILITY IMAP4rev1 SENT\r\n');
+    const M = await connect(server);
+    await M.login('u', 'p');
+    expect(await M.response('CAPABILITY')).toEqual(['CAPABILITY', [Buffer.from('IMAP4rev1 SENT')]]);
+  });
+});
