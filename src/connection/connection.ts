@@ -477,6 +477,20 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#caps.noteRawMailboxName(name);
   }
 
+  /**
+   * True while the only commands in flight are the engine's own: the
+   * CAPABILITY it sends after LOGIN, AUTHENTICATE, UNAUTHENTICATE or
+   * STARTTLS when it was not told the capabilities. An `untagged` listener
+   * can tell from it that a CAPABILITY response answers that command, not
+   * one of the caller's (the imaplib facade does not record those).
+   */
+  get ownCommandInFlight(): boolean {
+    const inFlight = this.#inFlight;
+    if (inFlight.length === 0) return false;
+    for (const p of inFlight) if (p.hooks.own !== true) return false;
+    return true;
+  }
+
   /** The connection is closed (after LOGOUT, close() or a failure). */
   get closed(): boolean {
     return this.#closed;
@@ -1577,7 +1591,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
   /** After login: capabilities from the completion's code, an untagged CAPABILITY, or a new CAPABILITY command. */
   #refreshCapabilities(p: Pending): Promise<void> | undefined {
     if (p.sawCapability || p.capabilitiesAt !== this.#capabilityCount) return undefined;
-    return this.#enqueue('CAPABILITY', [], {}, { front: true }).then(() => undefined);
+    return this.#enqueue('CAPABILITY', [], {}, { front: true, own: true }).then(() => undefined);
   }
 
   #beginTls(): Promise<void> {
@@ -1621,7 +1635,10 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
             this.#attach(tlsSocket);
             this.#switching = false;
             this.#log.debug('TLS established');
-            this.#enqueue('CAPABILITY', [], {}, { front: true }).then(() => resolve(), reject);
+            this.#enqueue('CAPABILITY', [], {}, { front: true, own: true }).then(
+              () => resolve(),
+              reject,
+            );
             this.#updateReading();
           },
           (err: unknown) => {

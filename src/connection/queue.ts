@@ -44,6 +44,8 @@ export const TAG_PREFIX = /^[A-Za-z0-9._-]{1,16}$/;
 export interface Hooks {
   /** Put the command at the head of the queue (capability refresh after LOGIN, STARTTLS). */
   front?: boolean;
+  /** The engine's own command, not the caller's (capability refresh): see ImapConnection.ownCommandInFlight. */
+  own?: boolean;
   /** Log and report this instead of the encoder's redacted text. */
   redacted?: string;
   /** Log `+` lines from the server and our answers as `[redacted]` (AUTHENTICATE). */

@@ -3,6 +3,8 @@
  * Time2Internaldate, with CPython's inputs and outputs.
  */
 
+import { readFileSync } from 'node:fs';
+
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /**
@@ -26,30 +28,45 @@ export interface StructTime {
   tm_wday: number;
   /** The day of the year, 1-366. */
   tm_yday: number;
-  /** 1 when daylight saving time is in effect, else 0 (Time2Internaldate uses `tm_gmtoff`, not this). */
+  /** The C library's `tm_isdst`, from the zone's tzdata: 1 when its local time type is DST, else 0 (Time2Internaldate uses `tm_gmtoff`, not this). */
   tm_isdst: number;
   /** Offset from UTC in seconds, east positive (Python's tm_gmtoff). */
   tm_gmtoff: number;
 }
 
-const INTERNALDATE =
-  /.*INTERNALDATE "([ 0123][0-9])-([A-Z][a-z][a-z])-([0-9]{4}) ([0-9]{2}):([0-9]{2}):([0-9]{2}) ([-+])([0-9]{2})([0-9]{2})"/s;
+/**
+ * CPython's `InternalDate` as `re.match` uses it: anchored at the start, its
+ * `.*` stops at the first LF (Python's `.`; JavaScript's also stops at CR).
+ * Unanchored, the leading `.*` was tried from every position: quadratic on
+ * text without a match (80 KB took 5.5 s).
+ * @internal exported for the tests
+ */
+export const INTERNALDATE =
+  /^[^\n]*INTERNALDATE "([ 0123][0-9])-([A-Z][a-z][a-z])-([0-9]{4}) ([0-9]{2}):([0-9]{2}):([0-9]{2}) ([-+])([0-9]{2})([0-9]{2})"/;
 
 function toBytes(value: Buffer | string): Buffer {
   return typeof value === 'string' ? Buffer.from(value, 'latin1') : value;
 }
 
+/** A Date at midnight UTC of `year`-`month`-`day`, years 0-99 included (Date.UTC maps them to 1900-1999). */
+function utcDate(year: number, month: number, day: number): Date {
+  const d = new Date(0);
+  d.setUTCFullYear(year, month, day);
+  return d;
+}
+
 /** The local-time struct of an instant (what Python's time.localtime gives). */
 export function localtime(epochSeconds: number): StructTime {
   const d = new Date(epochSeconds * 1000);
-  const start = new Date(d.getFullYear(), 0, 1);
-  const startOfDay = new Date(d.getFullYear(), d.getMonth(), d.getDate());
-  const yday = Math.round((startOfDay.getTime() - start.getTime()) / 86_400_000) + 1;
-  const jan = new Date(d.getFullYear(), 0, 1).getTimezoneOffset();
-  const jul = new Date(d.getFullYear(), 6, 1).getTimezoneOffset();
-  const isDst = jan !== jul && d.getTimezoneOffset() === Math.min(jan, jul) ? 1 : 0;
+  const year = d.getFullYear();
+  const yday =
+    Math.round(
+      (utcDate(year, d.getMonth(), d.getDate()).getTime() - utcDate(year, 0, 1).getTime()) /
+        86_400_000,
+    ) + 1;
+  const gmtoff = -d.getTimezoneOffset() * 60;
   return {
-    tm_year: d.getFullYear(),
+    tm_year: year,
     tm_mon: d.getMonth() + 1,
     tm_mday: d.getDate(),
     tm_hour: d.getHours(),
@@ -57,9 +74,135 @@ export function localtime(epochSeconds: number): StructTime {
     tm_sec: d.getSeconds(),
     tm_wday: (d.getDay() + 6) % 7,
     tm_yday: yday,
-    tm_isdst: isDst,
-    tm_gmtoff: -d.getTimezoneOffset() * 60,
+    tm_isdst: isDst(d, gmtoff),
+    tm_gmtoff: gmtoff,
   };
+}
+
+/** A zone's TZif data: what `tm_isdst` is read from, as the C library does. */
+interface Zone {
+  /** Transition instants, epoch seconds, ascending. */
+  times: number[];
+  /** The local time type of each transition. */
+  typeOf: Uint8Array;
+  /** isdst of each local time type. */
+  dst: Uint8Array;
+  /** The footer's rule for instants after the last transition (RFC 8536 3.3): null when absent. */
+  rule: { stdOff: number; hasDst: boolean } | null;
+}
+
+const zones = new Map<string, Zone | null>();
+let zoneFor: { tz: string | undefined; name: string } | null = null;
+
+/** The zone Date uses (read again when process.env.TZ changes, as Node then switches zones). */
+function zoneName(): string {
+  const tz = process.env['TZ'];
+  if (zoneFor === null || zoneFor.tz !== tz) {
+    zoneFor = { tz, name: new Intl.DateTimeFormat().resolvedOptions().timeZone };
+  }
+  return zoneFor.name;
+}
+
+/** The TZif file of `name` under /usr/share/zoneinfo (or $TZDIR), parsed once; null when unreadable. */
+function loadZone(name: string): Zone | null {
+  if (zones.has(name)) return zones.get(name)!;
+  let zone: Zone | null = null;
+  try {
+    if (/(^|\/)\.\.(\/|$)/.test(name)) throw new Error('bad zone name');
+    const dir = process.env['TZDIR'] || '/usr/share/zoneinfo';
+    zone = parseTzif(readFileSync(`${dir}/${name}`));
+  } catch {
+    zone = null;
+  }
+  zones.set(name, zone);
+  return zone;
+}
+
+/** RFC 8536: the version 2+ data block (64-bit times) and footer; null for anything else. */
+function parseTzif(buf: Buffer): Zone | null {
+  const counts = (at: number): number[] =>
+    [0, 1, 2, 3, 4, 5].map((i) => buf.readUInt32BE(at + 20 + 4 * i));
+  if (buf.toString('latin1', 0, 4) !== 'TZif' || buf[4] === 0) return null;
+  // Skip the version 1 block (32-bit times).
+  const [isut1, isstd1, leap1, time1, type1, char1] = counts(0) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const at = 44 + time1 * 5 + type1 * 6 + char1 + leap1 * 8 + isstd1 + isut1;
+  if (buf.toString('latin1', at, at + 4) !== 'TZif') return null;
+  const [isut, isstd, leap, timecnt, typecnt, charcnt] = counts(at) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  let p = at + 44;
+  const times: number[] = [];
+  for (let i = 0; i < timecnt; i++, p += 8) times.push(Number(buf.readBigInt64BE(p)));
+  const typeOf = Uint8Array.from(buf.subarray(p, p + timecnt));
+  p += timecnt;
+  const dst = new Uint8Array(typecnt);
+  for (let i = 0; i < typecnt; i++, p += 6) dst[i] = buf[p + 4]!;
+  p += charcnt + leap * 12 + isstd + isut;
+  const footer = buf.toString('latin1', p).split('\n')[1] ?? '';
+  // std name (alphabetic, or quoted in <>), then its offset, hours west of UTC.
+  const m = /^(?:[A-Za-z]{3,}|<[^>]+>)([+-]?)(\d{1,3})(?::(\d{1,2}))?(?::(\d{1,2}))?(.*)$/.exec(
+    footer,
+  );
+  let rule: Zone['rule'] = null;
+  if (m) {
+    const west = (Number(m[2]) * 60 + Number(m[3] ?? 0)) * 60 + Number(m[4] ?? 0);
+    rule = { stdOff: m[1] === '-' ? west : -west, hasDst: m[5]!.length > 0 };
+  }
+  return { times, typeOf, dst, rule };
+}
+
+/**
+ * `tm_isdst` as the C library gives it: the isdst flag of the zone's local
+ * time type in effect (from its TZif file; after the last transition, the
+ * footer rule: DST when the offset is not the standard one). So Europe/Dublin
+ * has isdst 1 in winter (tzdata's negative DST, as glibc reports it) and
+ * Moscow's permanent +04 of 2011-2014 has 0. Without a readable zone file
+ * (e.g. TZ set to a POSIX rule, or no zoneinfo), an approximation: DST when
+ * the offset is the larger of January's and July's.
+ */
+function isDst(d: Date, gmtoff: number): number {
+  const name = zoneName();
+  const zone = name ? loadZone(name) : null;
+  if (zone) {
+    const t = Math.floor(d.getTime() / 1000);
+    const { times } = zone;
+    if (times.length === 0 || t < times[0]!) {
+      if (times.length === 0 && zone.rule)
+        return zone.rule.hasDst && gmtoff !== zone.rule.stdOff ? 1 : 0;
+      return zone.dst[0] ?? 0;
+    }
+    if (t >= times[times.length - 1]! && zone.rule) {
+      return zone.rule.hasDst && gmtoff !== zone.rule.stdOff ? 1 : 0;
+    }
+    let lo = 0;
+    let hi = times.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (times[mid]! <= t) lo = mid;
+      else hi = mid - 1;
+    }
+    return zone.dst[zone.typeOf[lo]!] ?? 0;
+  }
+  const year = d.getFullYear();
+  const jan = new Date(d.getTime());
+  jan.setFullYear(year, 0, 1);
+  const jul = new Date(d.getTime());
+  jul.setFullYear(year, 6, 1);
+  const janOff = jan.getTimezoneOffset();
+  const julOff = jul.getTimezoneOffset();
+  return janOff !== julOff && d.getTimezoneOffset() === Math.min(janOff, julOff) ? 1 : 0;
 }
 
 /**
@@ -74,7 +217,10 @@ export function Internaldate2tuple(resp: Buffer | string): StructTime | null {
   let zone = (Number(m[8]) * 60 + Number(m[9])) * 60;
   if (m[7] === '-') zone = -zone;
   const utc =
-    Date.UTC(Number(m[3]), mon, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6])) / 1000 -
+    utcDate(Number(m[3]), mon, Number(m[1])).getTime() / 1000 +
+    Number(m[4]) * 3600 +
+    Number(m[5]) * 60 +
+    Number(m[6]) -
     zone;
   return localtime(utc);
 }
@@ -96,10 +242,13 @@ export function ParseFlags(resp: Buffer | string): Buffer[] {
   // What CPython's `.*FLAGS \((?P<flags>[^\)]*)\)` matches (the last `FLAGS (`
   // closed by a `)`), found without a regex: that one backtracked
   // quadratically on long text without a match.
+  // As `re.match` with Python's `.`, `FLAGS (` must start before the first
+  // LF (the flags themselves may span lines).
   const text = toBytes(resp).toString('latin1');
   const close = text.lastIndexOf(')');
   if (close < 7) return [];
-  const start = text.lastIndexOf('FLAGS (', close - 7);
+  const lf = text.indexOf('\n');
+  const start = text.lastIndexOf('FLAGS (', lf === -1 ? close - 7 : Math.min(close - 7, lf));
   if (start === -1) return [];
   const inner = text.slice(start + 7, text.indexOf(')', start + 7));
   return inner

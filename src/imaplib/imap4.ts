@@ -2,6 +2,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import { createHmac, randomInt } from 'node:crypto';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { ImapConnection } from '../connection/connection.js';
+import { timerDelay } from '../connection/timer-delay.js';
 import type { Logger, Security } from '../connection/types.js';
 import { ImapConnectionError, ImapError, ImapLimitError } from '../model/errors.js';
 import type { ContinuationResponse, UntaggedResponse } from '../model/response.js';
@@ -36,8 +37,18 @@ export type Authobject = (challenge: Buffer) => Buffer | string | null | undefin
 
 /** Connection options (the equivalent of Python's `timeout` and `ssl_context`). */
 export interface IMAP4Options {
-  /** Seconds, like Python's `timeout`: applies to connect, greeting, TLS and each command. */
-  timeout?: number;
+  /**
+   * Seconds, like Python's `timeout`: applies to connect, greeting, TLS,
+   * each command (server silence while it runs) and each readline()/read().
+   *
+   * A deliberate difference: left out (undefined), the engine's bounded
+   * defaults apply (30 s to connect, for the greeting and for the TLS
+   * handshake, 120 s of server silence per command) and readline()/read()
+   * wait without limit, where CPython's `timeout=None` blocks forever.
+   * `null` (Python's None) or `Infinity` asks for CPython's behaviour: no
+   * timeout at all. Otherwise a positive number.
+   */
+  timeout?: number | null;
   /** TLS settings for IMAP4_SSL and starttls() (ca, servername, minVersion, cert, key...). Verified by default. */
   tls?: TlsConnectionOptions;
   /** A logger for the wire trace when `debug` >= 4 (default: stderr). Secrets are redacted. */
@@ -243,6 +254,17 @@ export class IMAP4 {
         'ARGUMENT',
       );
     }
+    const timeout = options.timeout;
+    if (
+      timeout !== undefined &&
+      timeout !== null &&
+      (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout <= 0)
+    ) {
+      throw new ImaplibError(
+        `timeout must be a positive number of seconds, Infinity or null, not ${String(timeout)}`,
+        'ARGUMENT',
+      );
+    }
     this.options = options;
     if (options.debug !== undefined) this.debug = options.debug;
     let connection: ImapConnection;
@@ -251,12 +273,20 @@ export class IMAP4 {
     } catch (err) {
       throw refusedGreeting(err) ?? this.wrapError(err, null);
     }
-    await this.attach(connection);
+    try {
+      await this.attach(connection);
+    } catch (err) {
+      // As CPython's `try: self._connect() except Exception: self.shutdown();
+      // raise`: a greeting or CAPABILITY the facade refuses closes the
+      // connection (it was left open, and the process could not exit).
+      this.shutdown();
+      throw err;
+    }
   }
 
   /** The options {@link IMAP4.openConnection} passes to `ImapConnection.connect`: host, port, security, TLS, timeouts, logger, a fresh tag prefix. */
   protected connectOptions(): Parameters<typeof ImapConnection.connect>[0] {
-    const ms = this.options.timeout === undefined ? undefined : this.options.timeout * 1000;
+    const ms = this.timeoutMs();
     this.tagpre = Int2AP(randomInt(4096, 65536));
     return {
       host: this.host,
@@ -273,6 +303,17 @@ export class IMAP4 {
       // the data handed out, nor concatenated into a second copy.
       streamThreshold: 0,
     };
+  }
+
+  /**
+   * IMAP4Options.timeout in milliseconds: undefined when left out (the
+   * engine's defaults), Infinity for null or Infinity (no timeout, CPython's
+   * `timeout=None`).
+   */
+  private timeoutMs(): number | undefined {
+    const timeout = this.options.timeout;
+    if (timeout === undefined) return undefined;
+    return timeout === null ? Infinity : timeout * 1000;
   }
 
   /** The engine's logger: `options.logger`, or the stderr trace while `debug` >= 4. */
@@ -292,7 +333,12 @@ export class IMAP4 {
   /** Adopts a connected engine: records the greeting, state and capabilities. */
   protected async attach(connection: ImapConnection): Promise<void> {
     this.connection = connection;
-    connection.on('untagged', (response: UntaggedResponse) => this.onUntagged(response));
+    connection.on('untagged', (response: UntaggedResponse) => {
+      // The CAPABILITY the engine sends by itself after a login without
+      // capabilities: CPython sends none, so its answer is not recorded.
+      if (response.name === 'CAPABILITY' && connection.ownCommandInFlight) return;
+      this.onUntagged(response);
+    });
     const greeting = connection.greeting;
     if (greeting?.raw) {
       this.welcome = Buffer.from(greeting.raw.pieces[0]!);
@@ -637,9 +683,19 @@ export class IMAP4 {
       'latin1',
     );
     // RFC 6855 3: in UTF-8 mode the message is `UTF8 (` literal8 `)`, i.e. `~{n}`.
-    const lit = this.utf8_enabled
-      ? list([literalArg(body, { binary: true })])
-      : literalArg(body, { binary: false });
+    // A message with NUL, which no plain literal can carry (CPython sends it
+    // anyway), goes as literal8 too when the server has BINARY (RFC 3516).
+    let lit: CommandArg;
+    if (this.utf8_enabled) lit = list([literalArg(body, { binary: true })]);
+    else if (body.includes(0)) {
+      if (!this.capabilities.includes('BINARY')) {
+        throw new ImaplibError(
+          'command: APPEND => a message with NUL bytes needs the BINARY capability (RFC 3516), which the server lacks',
+          'ARGUMENT',
+        );
+      }
+      lit = literalArg(body, { binary: true });
+    } else lit = literalArg(body, { binary: false });
     const args: ImaplibArg[] = [box, f, dt];
     if (this.utf8_enabled) args.push('UTF8');
     return this.simpleCommand('APPEND', args, { literal: lit });
@@ -750,7 +806,14 @@ export class IMAP4 {
   /** LOGIN with the password quoted (imaplib's `_quote`); NO raises `error`. */
   async login(user: string, password: string | Secret): Promise<ImaplibResult> {
     const pw = password instanceof Secret ? password : new Secret(password);
-    const [typ, dat] = await this.simpleCommand('LOGIN', [user], { literal: secret(pw) });
+    let literal: CommandArg;
+    try {
+      literal = secret(pw);
+    } catch (err) {
+      // A password with NUL: IMAP4.error, as argument errors of other commands.
+      throw this.wrapError(err, 'LOGIN');
+    }
+    const [typ, dat] = await this.simpleCommand('LOGIN', [user], { literal });
     if (typ !== 'OK') throw new ImaplibError(pyBytesRepr(dat[dat.length - 1]), 'PROTOCOL_NO');
     this.state = 'AUTH';
     return [typ, dat];
@@ -1120,7 +1183,10 @@ export class IMAP4 {
   private pendingRead: Promise<Buffer | null> | null = null;
 
   private async fillRaw(connection: ImapConnection): Promise<boolean> {
-    const ms = this.options.timeout === undefined ? undefined : this.options.timeout * 1000;
+    const timeoutMs = this.timeoutMs();
+    // No timer without a finite timeout (Node fires setTimeout(fn, Infinity)
+    // after 1 ms); a longer one than Node keeps is clamped to it.
+    const ms = timeoutMs === undefined ? undefined : (timerDelay(timeoutMs) ?? undefined);
     const read = (this.pendingRead ??= connection.readRaw());
     let timer: NodeJS.Timeout | undefined;
     let chunk: Buffer | null;

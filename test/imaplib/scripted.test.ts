@@ -401,3 +401,173 @@ describe('a refused greeting', () => {
     expect(`error: ${(err as Error).message}`).toBe(python);
   });
 });
+
+describe('a connect() that fails after the greeting', () => {
+  /** A subclass that keeps the engine connection it was given. */
+  class Spy extends imaplib.IMAP4 {
+    engine: ImapConnection | null = null;
+    protected override async attach(connection: ImapConnection): Promise<void> {
+      this.engine = connection;
+      return super.attach(connection);
+    }
+  }
+
+  it.each([
+    [
+      'CAPABILITY without IMAP4rev1 (server not IMAP4 compliant)',
+      '* CAPABILITY IMAP4rev2\r\n$tag OK caps\r\n',
+      /not IMAP4 compliant/,
+    ],
+    ['CAPABILITY answered BAD', '$tag BAD no\r\n', /CAPABILITY command error: BAD/],
+  ])(
+    '%s: rejects with IMAP4.error and closes the connection (CPython shuts down)',
+    async (_, answer, message) => {
+      const server = await startScriptedServer(async (c) => {
+        // The greeting's capabilities spare the engine its own CAPABILITY.
+        await c.write('* OK [CAPABILITY IMAP4rev1] hi\r\n');
+        await c.expect(/^\S+ CAPABILITY$/);
+        await c.write(answer);
+        await c.closed();
+      });
+      servers.push(server);
+      const M = new Spy();
+      clients.push(M);
+      const err = await M.open('127.0.0.1', server.port).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(imaplib.IMAP4.error);
+      expect((err as Error).message).toMatch(message);
+      expect(M.engine?.closed).toBe(true);
+      // The server sees the client go (the old code left it open: this waited forever).
+      await server.sessions[0]!.closed();
+    },
+  );
+});
+
+describe('the timeout option', () => {
+  /** Records the engine timeouts the facade asks for. */
+  class Spy extends imaplib.IMAP4 {
+    timeouts: unknown = 'not asked';
+    protected override connectOptions(): ReturnType<imaplib.IMAP4['connectOptions']> {
+      const options = super.connectOptions();
+      this.timeouts = options.timeouts;
+      return options;
+    }
+  }
+
+  const none = { connect: Infinity, greeting: Infinity, tls: Infinity, command: Infinity };
+  it.each([
+    ['left out: the engine defaults (a deliberate difference from CPython)', undefined, undefined],
+    ['null (Python None): no timeout at all', null, none],
+    ['Infinity: no timeout at all', Infinity, none],
+    ['5 seconds', 5, { connect: 5000, greeting: 5000, tls: 5000, command: 5000 }],
+  ])('%s', async (_, timeout, expected) => {
+    const server = await scripted('IMAP4rev1', async (c) => {
+      await c.expect(/^\S+ NOOP$/);
+      await c.write('$tag OK noop\r\n');
+    });
+    const M = new Spy();
+    clients.push(M);
+    await M.open('127.0.0.1', server.port, timeout === undefined ? {} : { timeout });
+    expect(M.timeouts).toEqual(expected);
+    expect(await M.noop()).toEqual(['OK', [Buffer.from('noop')]]);
+  });
+
+  it.each([null, Infinity])(
+    'readline() with timeout %s waits for the line (no 1 ms timer from setTimeout(Infinity))',
+    async (timeout) => {
+      const server = await scripted('IMAP4rev1', async (c) => {
+        await c.expect(/^RAW$/);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await c.write('* late line\r\n');
+      });
+      const M = await connect(server, { timeout });
+      await M.send('RAW\r\n');
+      expect(await M.readline()).toEqual(Buffer.from('* late line\r\n'));
+    },
+  );
+
+  it.each([0, -1, NaN])('%s is refused with IMAP4.error before connecting', async (timeout) => {
+    const err = await imaplib.IMAP4.connect('127.0.0.1', 1, { timeout }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(imaplib.IMAP4.error);
+    expect((err as Error).message).toMatch(/timeout must be a positive number/);
+  });
+});
+
+describe('NUL bytes in append() and login()', () => {
+  const message = Buffer.from('Subject: x\r\n\r\na\0b\r\n', 'latin1');
+
+  it('append(): a message with NUL goes as literal8 (~{n}) when the server has BINARY', async () => {
+    const server = await scripted('IMAP4rev1 BINARY', async (c) => {
+      await c.expect(/^\S+ APPEND /);
+      await c.write('+ ready\r\n');
+      await c.readBytes(message.length);
+      await c.readLine();
+      await c.write('$tag NO refused\r\n');
+    });
+    const M = await connect(server);
+    expect(await M.append('INBOX', null, null, message)).toEqual(['NO', [Buffer.from('refused')]]);
+    expect(sentFrom(server, ' APPEND ')).toEqual(
+      Buffer.concat([
+        Buffer.from(` APPEND INBOX ~{${message.length}}\r\n`),
+        message,
+        Buffer.from('\r\n'),
+      ]),
+    );
+  });
+
+  it('append() without BINARY, login() with NUL in the password: IMAP4.error, nothing sent', async () => {
+    const server = await scripted('IMAP4rev1', async (c) => {
+      await c.expect(/^\S+ NOOP$/);
+      await c.write('$tag OK noop\r\n');
+    });
+    const M = await connect(server);
+    const appendErr = await M.append('INBOX', null, null, message).catch((e: unknown) => e);
+    expect(appendErr).toBeInstanceOf(imaplib.IMAP4.error);
+    expect((appendErr as Error).message).toMatch(/NUL .*BINARY/);
+    M.state = 'NONAUTH';
+    const loginErr = await M.login('u', 'p\0w').catch((e: unknown) => e);
+    expect(loginErr).toBeInstanceOf(imaplib.IMAP4.error);
+    expect((loginErr as Error).message).toMatch(/LOGIN => .*NUL/);
+    expect((await M.noop())[0]).toBe('OK');
+    expect(server.receivedText()).not.toMatch(/APPEND|LOGIN/);
+  });
+});
+
+describe("the engine's own CAPABILITY after LOGIN", () => {
+  /** A server whose LOGIN completion carries no capabilities; `before` is sent ahead of it. */
+  async function loginServer(before: string): Promise<ScriptedServer> {
+    const server = await startScriptedServer(async (c) => {
+      await c.write('* OK [CAPABILITY IMAP4rev1] hi\r\n');
+      await c.expect(/^\S+ CAPABILITY$/);
+      await c.write('* CAPABILITY IMAP4rev1\r\n$tag OK caps\r\n');
+      await c.expect(/^\S+ LOGIN /);
+      await c.write(`${before}$tag OK logged in\r\n`);
+      if (before === '') {
+        // The engine asks, to keep its capabilities right (CPython does not).
+        await c.expect(/^\S+ CAPABILITY$/);
+        await c.write('* CAPABILITY IMAP4rev1 AFTERLOGIN\r\n$tag OK caps\r\n');
+      }
+      await c.expect(/^\S+ NOOP$/);
+      await c.write('$tag OK noop\r\n');
+      await c.closed();
+    });
+    servers.push(server);
+    return server;
+  }
+
+  it('is not recorded in untagged_responses: response("CAPABILITY") is [null], as in CPython', async () => {
+    const server = await loginServer('');
+    const M = await connect(server);
+    expect(await M.login('u', 'p')).toEqual(['OK', [Buffer.from('logged in')]]);
+    expect({ ...M.untagged_responses }).toEqual({});
+    expect(await M.response('CAPABILITY')).toEqual(['CAPABILITY', [null]]);
+    expect((await M.noop())[0]).toBe('OK');
+    expect(server.receivedText()).toMatch(/LOGIN u "p"\r\n\S+ CAPABILITY\r\n\S+ NOOP\r\n$/);
+  });
+
+  it("the server's own CAPABILITY before the LOGIN completion still is", async () => {
+    const server = await loginServer('* CAPABILITY IMAP4rev1 SENT\r\n');
+    const M = await connect(server);
+    await M.login('u', 'p');
+    expect(await M.response('CAPABILITY')).toEqual(['CAPABILITY', [Buffer.from('IMAP4rev1 SENT')]]);
+  });
+});
