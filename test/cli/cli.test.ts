@@ -19,9 +19,11 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
+import { Readable, Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
 import { fetchAll } from '../../src/commands/fetch.js';
 import { examine } from '../../src/commands/select.js';
 import { store } from '../../src/commands/store.js';
@@ -678,6 +680,84 @@ describe('watch', () => {
     const r = await watch.stop();
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^imapkit: warning: connection lost \(.*\); reconnecting\n$/);
+  });
+  it('a message that arrives while output is held is found by UID although an expunge shifted the numbers', async () => {
+    // The fetch for a new message runs after earlier events were printed; an
+    // expunge in between renumbers the messages (RFC 9051 7.5.1). Looked up
+    // by sequence number, `5:5` no longer existed (BAD, exit 5) or named
+    // another message.
+    const box = scratchName();
+    await createMailboxWith(
+      carol,
+      box,
+      ['A', 'B', 'C'].map((s) => testMessage(s)),
+    );
+    const records: WatchRecord[] = [];
+    const waiters: Array<() => void> = [];
+    const changed = (): void => {
+      for (const w of waiters.splice(0)) w();
+    };
+    const until = async (test: () => boolean): Promise<void> => {
+      while (!test()) await new Promise<void>((resolve) => waiters.push(resolve));
+    };
+    let held: (() => void) | null = null;
+    let hold = false;
+    const stdout = new Writable({
+      highWaterMark: 1,
+      write(chunk: Buffer, _encoding, callback) {
+        records.push(JSON.parse(chunk.toString('utf8')) as WatchRecord);
+        if (hold) held = () => callback();
+        else callback();
+        changed();
+      },
+    });
+    let trace = '';
+    const stderr = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        trace += chunk.toString('utf8');
+        changed();
+        callback();
+      },
+    });
+    const controller = new AbortController();
+    const run = main([`watch`, box, '--json', '--debug'], {
+      stdout,
+      stderr,
+      stdin: Readable.from([]),
+      env: cliEnv('carol'),
+      stdinIsTTY: false,
+      stdoutIsTTY: false,
+      stderrIsTTY: false,
+      signal: controller.signal,
+    });
+    await until(() => records.some((r) => r.event === 'watching'));
+    hold = true;
+    const other = await ImapConnection.connect(plainOptions('carol'));
+    try {
+      await other.exec('APPEND', [mailbox(box), literal(testMessage('D'))]);
+      // D's line is being written (and held): the watch's event chain waits.
+      await until(() => held !== null);
+      await other.exec('APPEND', [mailbox(box), literal(testMessage('E'))]);
+      await until(() => / S: \* 5 EXISTS/.test(trace));
+      await other.exec('SELECT', [mailbox(box)]);
+      await store(other, 1, { add: ['\\Deleted'], uid: true, silent: true });
+      await uidExpunge(other, 1);
+      await until(() => / S: \* (VANISHED 1|1 EXPUNGE)\b/.test(trace));
+    } finally {
+      await other.logout();
+    }
+    hold = false;
+    (held as (() => void) | null)?.();
+    await until(() => records.some((r) => r.event === 'vanished' || r.event === 'expunge'));
+    controller.abort();
+    const code = await run;
+    expect(records.map((r) => [r.event, r.uid ?? r.uids, r.subject])).toEqual([
+      ['watching', undefined, undefined],
+      ['new', 4, 'D'],
+      ['new', 5, 'E'],
+      ['vanished', '1', undefined],
+    ]);
+    expect(code).toBe(0);
   });
 });
 

@@ -60,6 +60,15 @@ function untilStopped(client: ImapClient, signal: AbortSignal | undefined): Prom
   });
 }
 
+/** The highest UID in the selected mailbox (UIDNEXT - 1, else the last message's), 0 when empty. */
+async function highestUid(client: ImapClient): Promise<number> {
+  const uidNext = client.mailbox?.uidNext ?? null;
+  if (uidNext !== null) return uidNext - 1;
+  if ((client.mailbox?.exists ?? 0) === 0) return 0;
+  const [last] = await client.fetchAll('*', { uid: true }, { uid: false });
+  return last?.uid ?? 0;
+}
+
 async function watch(ctx: RunContext, mailbox: string): Promise<void> {
   const client = await ctx.connect({ reconnect: { maxAttempts: 20 } });
   const emit = (r: WatchRecord): Promise<void> =>
@@ -77,13 +86,25 @@ async function watch(ctx: RunContext, mailbox: string): Promise<void> {
       client.close();
     });
   };
+  // New messages are looked up by UID, never by sequence number: the fetch runs
+  // after earlier events were printed, and an expunge meanwhile shifts the
+  // numbers (RFC 9051 7.5.1). `lastUid` is the highest UID already reported
+  // (or present when the watch began); `UID FETCH last+1:*` finds what came
+  // since. `n:*` also returns the last message when every UID is below n
+  // (nothing new), so UIDs already reported are skipped.
+  let lastUid = 0;
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
   client.on('exists', (e) => {
     if (e.count <= e.prevCount) return;
     enqueue(async () => {
-      const found = await client.fetchAll(`${e.prevCount + 1}:${e.count}`, SUMMARY_ITEMS, {
-        uid: false,
-      });
-      for (const m of found) await emit({ event: 'new', ...summarize(m) });
+      await ready;
+      const found = await client.fetchAll(`${lastUid + 1}:*`, SUMMARY_ITEMS, { uid: true });
+      for (const m of found) {
+        if (m.uid === undefined || m.uid <= lastUid) continue;
+        lastUid = m.uid;
+        await emit({ event: 'new', ...summarize(m) });
+      }
     });
   });
   client.on('expunge', (e) =>
@@ -107,18 +128,27 @@ async function watch(ctx: RunContext, mailbox: string): Promise<void> {
   });
   client.on('reconnect', (e) => enqueue(() => emit({ event: 'reconnected', attempt: e.attempt })));
   client.on('resync', (e) =>
-    enqueue(() =>
-      emit({
+    enqueue(() => {
+      // Messages that arrived while disconnected are reported here, not as new.
+      for (const m of e.changed) lastUid = Math.max(lastUid, m.uid);
+      return emit({
         event: 'resync',
         vanished: e.vanished === null ? null : e.vanished.toString(),
         changed: e.changed.map((m) => ({ uid: m.uid, flags: [...m.flags] })),
         exists: e.count,
-      }),
-    ),
+      });
+    }),
+  );
+  client.on('uidValidityChange', () =>
+    enqueue(async () => {
+      lastUid = await highestUid(client);
+    }),
   );
   client.on('error', (err) => void ctx.out.warn(err.message));
 
   const info = await client.mailboxOpen(mailbox, { readOnly: true });
+  lastUid = info.uidNext !== null ? info.uidNext - 1 : await highestUid(client);
+  markReady();
   await client.idle();
   await emit({ event: 'watching', mailbox, exists: info.exists, uidNext: info.uidNext });
   try {
