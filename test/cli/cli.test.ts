@@ -560,6 +560,40 @@ describe('export and import round trips', () => {
     expect(subjects).toEqual(['first', 'no id', 'second', 'no id', 'no id']);
   });
 
+  it('Ctrl-C stops an import between batches (exit 130) and says how many were imported', async () => {
+    const box = scratchName();
+    const mbox = join(dir, 'interrupted-import.mbox');
+    let text = '';
+    for (let i = 0; i < 120; i++) {
+      text += `From a@example.com Mon Jan  1 08:01:37 2024\nSubject: m${i}\n`;
+      text += `Message-ID: <m${i}-${box}@imapkit.test>\n\nbody ${i}\n\n`;
+    }
+    writeFileSync(mbox, text);
+    // A signal that reports Ctrl-C once the first APPEND (50 messages) was stored.
+    let trace = '';
+    const signal = {
+      get aborted() {
+        return /S: A\d+ OK \[APPENDUID/.test(trace);
+      },
+      addEventListener: () => undefined,
+      removeEventListener: () => undefined,
+    } as unknown as AbortSignal;
+    const r = await runCli(['import', box, mbox, '--create', '--debug'], {
+      env: cliEnv('carol'),
+      signal,
+      onStderr: (t) => (trace += t),
+    });
+    expect(r.code).toBe(130);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('imapkit:'))).toEqual([
+      'imapkit: interrupted (50 of 120 message(s) were imported before; ' +
+        'run it again with --skip-existing to import the rest)',
+    ]);
+    const again = await runCli(['import', box, mbox, '--skip-existing', '--json'], {
+      env: cliEnv('carol'),
+    });
+    expect(JSON.parse(again.stdout)).toMatchObject({ imported: 70, skipped: 50 });
+  });
+
   it('import into a mailbox that does not exist, without --create: exit 5 with TRYCREATE', async () => {
     const file = join(dir, 'lonely.eml');
     writeFileSync(file, testMessage('nowhere to go'));

@@ -22,6 +22,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Called with each stdout chunk as it is written (watch). */
   onStdout?: (text: string) => void;
+  /** Called with each stderr chunk as it is written. */
+  onStderr?: (text: string) => void;
   stderrIsTTY?: boolean;
 }
 
@@ -47,7 +49,10 @@ export async function runCli(args: readonly string[], options: RunOptions = {}):
     out.push(c);
     options.onStdout?.(c.toString('utf8'));
   });
-  stderr.on('data', (c: Buffer) => err.push(c));
+  stderr.on('data', (c: Buffer) => {
+    err.push(c);
+    options.onStderr?.(c.toString('utf8'));
+  });
   const code = await main(args, {
     stdout,
     stderr,

@@ -164,7 +164,15 @@ export const importCommand: CommandSpec = {
       let batchBytes = 0;
       const flush = async (): Promise<void> => {
         if (batch.length === 0) return;
-        checkInterrupted(ctx.signal);
+        try {
+          checkInterrupted(ctx.signal);
+        } catch (err) {
+          throw withNote(
+            err,
+            `${imported} of ${sources.length} message(s) were imported before; ` +
+              'run it again with --skip-existing to import the rest',
+          );
+        }
         let got: number[] | null;
         try {
           got = await appendBatch(client, mailbox, batch, progress, (n) => (bytes += n));
