@@ -133,6 +133,29 @@ describe('mbox flag headers (export --mbox-status)', () => {
       );
     }
   });
+  it('a message without an empty line after its header still gets them (and import reads them)', async () => {
+    const status = statusHeaders(['\\Seen', '\\Flagged', 'Work']);
+    const cases: Array<[string, string]> = [
+      ['Subject: c\r\nX-Status: D\r\n', 'Subject: c\nStatus: RO\nX-Status: F\nX-Keywords: Work\n'],
+      ['Subject: c', 'Subject: c\nStatus: RO\nX-Status: F\nX-Keywords: Work\n'],
+      ['', 'Status: RO\nX-Status: F\nX-Keywords: Work\n'],
+    ];
+    for (const [message, expected] of cases) {
+      for (const size of [1, 5, message.length || 1]) {
+        const escape = mboxrdEscape(status);
+        expect((await through(escape, Buffer.from(message), size)).toString()).toBe(expected);
+        expect(escape.endsWithLf()).toBe(true);
+      }
+    }
+    const path = join(tmp(), 'header-only.mbox');
+    writeFileSync(
+      path,
+      `From x Mon Jan  1 00:00:00 2024\n${cases[1]![1]}\nFrom y Mon Jan  1 00:00:00 2024\nSubject: n\n\n`,
+    );
+    const entries = [];
+    for await (const e of scanMbox(path)) entries.push(e);
+    expect(entries.map((e) => e.flags)).toEqual([['\\Seen', '\\Flagged', 'Work'], []]);
+  });
 });
 
 describe('From_ lines', () => {

@@ -66,9 +66,15 @@ const CRLF = Buffer.from('\r\n');
 /** A Transform driven by a per-line function returning the bytes to emit. */
 export class LineTransform extends Transform {
   readonly #splitter: LineSplitter;
+  readonly #end: (() => Buffer[]) | undefined;
 
-  constructor(map: (line: Buffer, hasLf: boolean, continued: boolean) => Buffer[]) {
+  /** `end` (optional) returns bytes to emit after the last line. */
+  constructor(
+    map: (line: Buffer, hasLf: boolean, continued: boolean) => Buffer[],
+    end?: () => Buffer[],
+  ) {
     super();
+    this.#end = end;
     this.#splitter = new LineSplitter((line, hasLf, continued) => {
       for (const b of map(line, hasLf, continued)) if (b.length > 0) this.push(b);
     });
@@ -84,8 +90,13 @@ export class LineTransform extends Transform {
   }
 
   override _flush(cb: TransformCallback): void {
-    this.#splitter.end();
-    cb();
+    try {
+      this.#splitter.end();
+      for (const b of this.#end?.() ?? []) if (b.length > 0) this.push(b);
+      cb();
+    } catch (err) {
+      cb(err as Error);
+    }
   }
 }
 

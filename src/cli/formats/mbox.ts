@@ -87,33 +87,45 @@ const STATUS_HEADER = /^(?:Status|X-Status|X-Keywords)[ \t]*:/i;
  * A message (CRLF) → mboxrd body lines (LF, `>*From ` quoted).
  * `endsWithLf()` tells whether it ended a line. With `status`, the header
  * section's `Status:`, `X-Status:` and `X-Keywords:` lines (folded ones
- * too) are replaced by {@link statusHeaders}, written before its end.
+ * too) are replaced by {@link statusHeaders}, written before its end (or,
+ * for a message that is all header, after its last line, with a line end
+ * first when that line had none).
  */
 export function mboxrdEscape(status: Buffer | null = null): Transform & { endsWithLf(): boolean } {
   let last = true;
   let inHeader = status !== null;
   let dropping = false;
-  const t = new LineTransform((line, hasLf, continued) => {
-    const out: Buffer[] = [];
-    const body = hasLf ? withoutCr(line) : line;
-    if (inHeader && !continued) {
-      if (body.length === 0 && hasLf) {
-        inHeader = false;
-        out.push(status!);
-      } else {
-        const folded = body[0] === 0x20 || body[0] === 0x09;
-        dropping = folded ? dropping : STATUS_HEADER.test(body.toString('latin1'));
-        if (dropping) return out;
+  const t = new LineTransform(
+    (line, hasLf, continued) => {
+      const out: Buffer[] = [];
+      const body = hasLf ? withoutCr(line) : line;
+      if (inHeader && !continued) {
+        if (body.length === 0 && hasLf) {
+          inHeader = false;
+          out.push(status!);
+        } else {
+          const folded = body[0] === 0x20 || body[0] === 0x09;
+          dropping = folded ? dropping : STATUS_HEADER.test(body.toString('latin1'));
+          if (dropping) return out;
+        }
+      } else if (inHeader && dropping) {
+        return out; // the rest of a long dropped line
       }
-    } else if (inHeader && dropping) {
-      return out; // the rest of a long dropped line
-    }
-    if (!continued && isQuotedFrom(body, false)) out.push(GT);
-    out.push(body);
-    if (hasLf) out.push(LF);
-    if (hasLf || body.length > 0) last = hasLf;
-    return out;
-  });
+      if (!continued && isQuotedFrom(body, false)) out.push(GT);
+      out.push(body);
+      if (hasLf) out.push(LF);
+      if (hasLf || body.length > 0) last = hasLf;
+      return out;
+    },
+    () => {
+      if (!inHeader) return [];
+      // No empty line ended the header section: the status lines go at its end.
+      inHeader = false;
+      const out = last ? [status!] : [LF, status!];
+      last = true;
+      return out;
+    },
+  );
   return Object.assign(t, { endsWithLf: () => last });
 }
 
