@@ -448,6 +448,29 @@ describe('export and import round trips', () => {
     expect(readFileSync(join(out, 'dovecot-keywords'), 'utf8')).toBe('0 Later\n');
   });
 
+  it('Maildir export of more than 26 keywords: a warning with the count of messages affected', async () => {
+    const env = cliEnv('carol');
+    const box = scratchName();
+    await createMailboxWith(carol, box, [
+      testMessage('one'),
+      testMessage('two'),
+      testMessage('three'),
+    ]);
+    await carol.exec('SELECT', [mailbox(box)]);
+    const keywords = Array.from({ length: 28 }, (_, i) => `kw${String(i).padStart(2, '0')}`);
+    await store(carol, 1, { add: keywords.slice(0, 26) });
+    await store(carol, 2, { add: keywords.slice(20) });
+    await store(carol, 3, { add: ['kw00'] });
+    const out = join(dir, 'many-keywords-maildir');
+    const r = await runCli(['export', box, '--format', 'maildir', '--out', out], { env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      'imapkit: warning: 1 message(s) kept only some of their keywords: a Maildir names at most ' +
+        '26 keywords (letters a-z in dovecot-keywords), and these got none: kw26 kw27\n',
+    );
+    expect(readFileSync(join(out, 'dovecot-keywords'), 'utf8').trim().split('\n')).toHaveLength(26);
+  });
+
   it('progress bars go to stderr only when it is a terminal', async () => {
     const out = join(dir, 'progress');
     const tty = await runCli(['export', 'Archive/2025', '--format', 'eml', '--out', out], {

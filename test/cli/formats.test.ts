@@ -308,6 +308,17 @@ describe('Maildir', () => {
     expect(infoToFlags('123.host', letters)).toEqual([]);
   });
 
+  it('keywords beyond the 26 letters are reported as dropped', () => {
+    const letters: KeywordLetters = new Map();
+    const keywords = Array.from({ length: 28 }, (_, i) => `k${i}`);
+    const dropped: string[] = [];
+    expect(flagsToInfo(['\\Seen', ...keywords], letters, dropped)).toBe(
+      ':2,S' + 'abcdefghijklmnopqrstuvwxyz',
+    );
+    expect(dropped).toEqual(['k26', 'k27']);
+    expect(letters.size).toBe(26);
+  });
+
   it('file names carry the UID and UIDVALIDITY of an export', () => {
     const base = maildirBaseName(new Date(Date.UTC(2024, 0, 1)), 1700000000, 42);
     expect(base).toBe('1704067200.M42V1700000000.imapkit');

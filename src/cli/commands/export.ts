@@ -11,7 +11,7 @@ import { commands, ImapArgumentError, type ImapClient } from '../../index.js';
 import { boolOpt, stringOpt } from '../args.js';
 import type { CommandSpec } from '../command.js';
 import { InterruptedError, UsageError, withNote } from '../errors.js';
-import { formatBytes } from '../output.js';
+import { formatBytes, printable } from '../output.js';
 import { createProgress, createServerProgress } from '../progress.js';
 import { parseQuery } from '../query.js';
 import { emlSink } from '../sinks/eml.js';
@@ -285,6 +285,7 @@ export const exportCommand: CommandSpec = {
       } finally {
         progress.finish();
         await sink.close();
+        for (const warning of sink.warnings?.() ?? []) await ctx.out.warn(printable(warning));
       }
     } finally {
       lock.release();

@@ -22,8 +22,16 @@ const SYSTEM_LETTERS: ReadonlyArray<readonly [letter: string, flag: string]> = [
 /** Keywords by letter (a = 0 ... z = 25), as in `dovecot-keywords`. */
 export type KeywordLetters = Map<string, string>;
 
-/** The `:2,` info of a file name for these flags; keywords missing from `letters` are added to it (up to 26). */
-export function flagsToInfo(flags: Iterable<string>, letters: KeywordLetters): string {
+/**
+ * The `:2,` info of a file name for these flags; keywords missing from
+ * `letters` are added to it (up to 26). Keywords left without a letter (the
+ * 26 are taken) are not in the name: they are pushed to `dropped`.
+ */
+export function flagsToInfo(
+  flags: Iterable<string>,
+  letters: KeywordLetters,
+  dropped?: string[],
+): string {
   const out = new Set<string>();
   for (const flag of flags) {
     const system = SYSTEM_LETTERS.find(([, f]) => f.toLowerCase() === flag.toLowerCase());
@@ -38,6 +46,7 @@ export function flagsToInfo(flags: Iterable<string>, letters: KeywordLetters): s
       letters.set(letter, flag);
     }
     if (letter !== undefined) out.add(letter);
+    else dropped?.push(flag);
   }
   return ':2,' + [...out].sort().join('');
 }

@@ -14,7 +14,7 @@ import {
 } from '../formats/maildir.js';
 import { claimExportDir } from './export-dir.js';
 import { PRIVATE_FILE } from './modes.js';
-import type { ExportSink } from './sink.js';
+import type { ExportMeta, ExportSink } from './sink.js';
 
 /**
  * A Maildir: messages written to `tmp/` and renamed into `cur/` with their
@@ -39,14 +39,23 @@ export async function maildirSink(
       if (uid !== null) existing.set(uid, { dir, name });
     }
   }
+  // A Maildir names at most 26 keywords (a-z): the messages whose other
+  // keywords could not be written, and those keywords.
+  const lostUids = new Set<number>();
+  const lostKeywords = new Set<string>();
+  const info = (meta: ExportMeta): string => {
+    const dropped: string[] = [];
+    const text = flagsToInfo(meta.flags, letters, dropped);
+    if (dropped.length > 0) lostUids.add(meta.uid);
+    for (const k of dropped) lostKeywords.add(k);
+    return text;
+  };
   return {
     has: (uid) => existing.has(uid),
     async refresh(meta) {
       const file = existing.get(meta.uid);
       if (file === undefined) return;
-      const name =
-        maildirBaseName(meta.internalDate, uidValidity, meta.uid) +
-        flagsToInfo(meta.flags, letters);
+      const name = maildirBaseName(meta.internalDate, uidValidity, meta.uid) + info(meta);
       if (file.dir === 'cur' && file.name === name) return;
       await rename(join(out, file.dir, file.name), join(out, 'cur', name));
     },
@@ -63,7 +72,7 @@ export async function maildirSink(
       } finally {
         await file.close();
       }
-      const name = base + flagsToInfo(meta.flags, letters);
+      const name = base + info(meta);
       await rename(tmp, join(out, 'cur', name));
       existing.set(meta.uid, { dir: 'cur', name });
     },
@@ -74,6 +83,15 @@ export async function maildirSink(
       ) {
         await writeKeywords(out, letters);
       }
+    },
+    warnings() {
+      if (lostUids.size === 0) return [];
+      const names = [...lostKeywords];
+      const shown = names.slice(0, 5).join(' ') + (names.length > 5 ? ' ...' : '');
+      return [
+        `${lostUids.size} message(s) kept only some of their keywords: a Maildir names at most ` +
+          `26 keywords (letters a-z in dovecot-keywords), and these got none: ${shown}`,
+      ];
     },
   };
 }

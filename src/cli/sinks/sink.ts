@@ -20,4 +20,6 @@ export interface ExportSink {
   /** Writes one message; `onBytes` counts the bytes as they are written. */
   write(meta: ExportMeta, content: Readable, onBytes: (n: number) => void): Promise<void>;
   close(): Promise<void>;
+  /** What the export could not write as asked, to warn about at the end. */
+  warnings?(): string[];
 }
