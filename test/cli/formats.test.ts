@@ -282,6 +282,12 @@ describe('line ends', () => {
     );
   });
 
+  it('a CR just before CRLF does not survive LF storage (documented in docs/cli.md)', async () => {
+    const stored = await through(toLf(), Buffer.from('bare\rcr\r\r\n'), 1);
+    expect(stored.toString()).toBe('bare\rcr\r\n');
+    expect((await through(toCrlf(), stored, 1)).toString()).toBe('bare\rcr\r\n');
+  });
+
   it('toLf turns CRLF into LF', async () => {
     expect((await through(toLf(), Buffer.from('a\r\nb\r\n'), 1)).toString()).toBe('a\nb\n');
   });
