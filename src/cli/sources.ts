@@ -10,6 +10,7 @@ import { listEml } from './formats/eml.js';
 import { crlfSize, toCrlf } from './formats/lines.js';
 import { isMaildir, listMaildir } from './formats/maildir.js';
 import { mboxMessageStream, scanMbox } from './formats/mbox.js';
+import { mboxBytesWithoutStatus } from './sinks/mbox.js';
 
 /** The import formats. */
 export type ImportFormat = 'mbox' | 'maildir' | 'eml';
@@ -69,11 +70,13 @@ export async function importSources(path: string, format: ImportFormat): Promise
   switch (format) {
     case 'mbox': {
       const out: ImportSource[] = [];
+      // Status headers in what an export without --mbox-status wrote are stale: not flags.
+      const withoutStatus = await mboxBytesWithoutStatus(path);
       for await (const entry of scanMbox(path)) {
         out.push({
           diskSize: entry.end - entry.start,
           date: entry.date,
-          flags: entry.flags,
+          flags: entry.end <= withoutStatus ? [] : entry.flags,
           size: () => Promise.resolve(entry.size),
           open: () => mboxMessageStream(path, entry),
         });

@@ -4,6 +4,7 @@
  * `kill -9` or a second Ctrl-C), and what a later run makes of it.
  */
 import {
+  appendFileSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -21,6 +22,7 @@ import { claimExportDir, EXPORT_MARK } from '../../src/cli/sinks/export-dir.js';
 import { maildirSink } from '../../src/cli/sinks/maildir.js';
 import { mboxSink, mboxStatePath } from '../../src/cli/sinks/mbox.js';
 import type { ExportMeta, ExportSink } from '../../src/cli/sinks/sink.js';
+import { importSources } from '../../src/cli/sources.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'imapkit-sinks-'));
 
@@ -66,6 +68,39 @@ describe('mbox sink after a hard stop', () => {
     expect([1, 2, 3, 9].map((uid) => again.has(uid))).toEqual([false, false, false, false]);
     expect(statSync(out).size).toBe(0);
     await again.close();
+  });
+});
+
+describe('stale Status headers in an mbox export', () => {
+  /** Exports one message that carries old Status headers but no flags now, then reads it back. */
+  async function roundTrip(name: string, runs: boolean[]): Promise<string[][]> {
+    const out = join(dir, name);
+    let uid = 0;
+    for (const status of runs) {
+      const sink = await mboxSink(out, 'INBOX', 7, false, status);
+      const message = `Subject: ${++uid}\r\nStatus: RO\r\nX-Status: F\r\n\r\nbody\r\n`;
+      await sink.write(meta(uid, message.length), Readable.from([Buffer.from(message)]), () => {});
+      await sink.close();
+    }
+    return (await importSources(out, 'mbox')).map((s) => s.flags);
+  }
+
+  it('are not taken for flags when the state says the file was written without --mbox-status', async () => {
+    expect(await roundTrip('plain.mbox', [false, false])).toEqual([[], []]);
+    expect(state(join(dir, 'plain.mbox'))).toMatchObject({ mboxStatus: false });
+  });
+
+  it('with --mbox-status, or runs of both, the headers are read as flags', async () => {
+    expect(await roundTrip('status.mbox', [true])).toEqual([[]]); // replaced: no flags now
+    expect(await roundTrip('mixed.mbox', [false, true])).toEqual([['\\Seen', '\\Flagged'], []]);
+    expect(state(join(dir, 'mixed.mbox'))).toMatchObject({ mboxStatus: 'mixed' });
+  });
+
+  it('messages appended to the file by another program keep their headers as flags', async () => {
+    const out = join(dir, 'appended.mbox');
+    await roundTrip('appended.mbox', [false]);
+    appendFileSync(out, 'From x Mon Jan  1 00:00:00 2024\nSubject: mutt\nStatus: RO\n\nbody\n');
+    expect((await importSources(out, 'mbox')).map((s) => s.flags)).toEqual([[], ['\\Seen']]);
   });
 });
 

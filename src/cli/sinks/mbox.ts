@@ -24,12 +24,35 @@ interface MboxState {
   uids: string;
   /** The file's size after those messages. */
   size: number;
+  /**
+   * Whether the messages carry their flags as `Status:` headers written by
+   * the export (`--mbox-status`): true, false, or 'mixed' (runs of both);
+   * absent in a state written before it was recorded (unknown).
+   */
+  mboxStatus?: boolean | 'mixed';
 }
 
 /** A state file written before `uids` existed: `lastUid`, everything up to it written. */
 interface LegacyMboxState extends Omit<MboxState, 'uids'> {
   uids?: string;
   lastUid?: number;
+}
+
+/**
+ * How many bytes at the start of the mbox file `path` an imapkit export
+ * wrote without `--mbox-status` (per its state file), so `Status:`,
+ * `X-Status:` and `X-Keywords:` headers there are the messages' own, stale,
+ * not their flags; 0 when unknown (no state, an older state, a file shorter
+ * than the state says, or runs with `--mbox-status`).
+ */
+export async function mboxBytesWithoutStatus(path: string): Promise<number> {
+  const found = await readMboxState(path);
+  if (found?.state.mboxStatus !== false) return 0;
+  const size = await stat(path).then(
+    (st) => st.size,
+    () => 0,
+  );
+  return size >= found.state.size ? found.state.size : 0;
 }
 
 /** The state file next to an mbox export (how far it got). */
@@ -47,8 +70,12 @@ async function readMboxState(out: string): Promise<{ state: MboxState; uids: Uid
       uids = new UidRanges();
       if (s.lastUid! > 0) uids.addRange(1, s.lastUid!);
     } else return null;
-    const { mailbox, uidValidity, size } = s;
-    return { state: { format: 'mbox', mailbox, uidValidity, uids: uids.toString(), size }, uids };
+    const { mailbox, uidValidity, size, mboxStatus } = s;
+    const state: MboxState = { format: 'mbox', mailbox, uidValidity, uids: uids.toString(), size };
+    if (mboxStatus === true || mboxStatus === false || mboxStatus === 'mixed') {
+      state.mboxStatus = mboxStatus;
+    }
+    return { state, uids };
   } catch {
     return null;
   }
@@ -92,7 +119,14 @@ export async function mboxSink(
   force: boolean,
   status = false,
 ): Promise<ExportSink> {
-  let state: MboxState = { format: 'mbox', mailbox, uidValidity, uids: '', size: 0 };
+  let state: MboxState = {
+    format: 'mbox',
+    mailbox,
+    uidValidity,
+    uids: '',
+    size: 0,
+    mboxStatus: status,
+  };
   let written = new UidRanges();
   if (existsSync(out) && !force) {
     const found = await readMboxState(out);
@@ -134,6 +168,11 @@ export async function mboxSink(
     has: (uid) => written.has(uid),
     refresh: async () => undefined,
     async write(meta, content, onBytes) {
+      // Whether the file's messages carry Status: headers of the export (import reads it).
+      if (state.size === 0) state = { ...state, mboxStatus: status };
+      else if (state.mboxStatus !== undefined && state.mboxStatus !== status) {
+        state = { ...state, mboxStatus: 'mixed' };
+      }
       const head = Buffer.from(fromLine(meta.sender, meta.internalDate), 'ascii');
       await file.write(head);
       const escaper = mboxrdEscape(status ? statusHeaders(meta.flags) : null);
