@@ -54,7 +54,9 @@ const MECHANISM_NAME = /^[A-Z0-9_-]{1,20}$/;
  * Authenticates with `credentials`: the named mechanism, `LOGIN-COMMAND` for
  * the LOGIN command, or the strongest advertised mechanism the credentials
  * can use (falling back to LOGIN when no `AUTH=` mechanism fits and LOGIN is
- * not disabled). Throws {@link ImapProtocolError} when the server says NO/BAD
+ * not disabled). An authzid is never dropped: the LOGIN command cannot carry
+ * one, so with an authzid both `LOGIN-COMMAND` and the fallback throw (AUTH
+ * error, resp. {@link ImapCapabilityError}) before anything is sent. Throws {@link ImapProtocolError} when the server says NO/BAD
  * (e.g. `[AUTHENTICATIONFAILED]`), {@link ImapCapabilityError} when the
  * mechanism is not offered, an {@link ImapError} with code AUTH on a SASL
  * failure on our side, and an {@link ImapConnectionError} with code AUTH
@@ -73,17 +75,27 @@ export async function authenticate(
     ...(credentials.accessToken === undefined ? {} : { accessToken: credentials.accessToken }),
     ...(credentials.authzid === undefined ? {} : { authzid: credentials.authzid }),
   };
+  const hasAuthzid = credentials.authzid !== undefined && credentials.authzid !== '';
   let mechanism = credentials.mechanism?.toUpperCase();
   if (mechanism === 'LOGIN-COMMAND') {
     if (credentials.password === undefined) {
       throw new ImapError('AUTH', 'the LOGIN command needs a password');
     }
+    // The LOGIN command has no authorization identity: sending it would log
+    // in as the authentication identity itself, silently.
+    if (hasAuthzid) throw new ImapError('AUTH', authzidRefusal('the LOGIN command'));
     return host.login(credentials.username, credentials.password);
   }
   if (mechanism === undefined) {
     mechanism = chooseMechanism(caps, sasl) ?? undefined;
     if (mechanism === undefined) {
       if (credentials.password !== undefined && !caps.has('LOGINDISABLED')) {
+        if (hasAuthzid) {
+          throw new ImapCapabilityError(
+            'AUTH',
+            authzidRefusal('no mechanism the server offers (and not the LOGIN command)'),
+          );
+        }
         return host.login(credentials.username, credentials.password);
       }
       throw new ImapCapabilityError(
@@ -197,6 +209,13 @@ export async function authenticate(
     );
   }
   return result;
+}
+
+/** Mechanisms of this library that can carry an authorization identity. */
+const AUTHZID_MECHANISMS = 'SCRAM-SHA-256, SCRAM-SHA-1, PLAIN or OAUTHBEARER';
+
+function authzidRefusal(what: string): string {
+  return `an authorization identity (authzid) was given, but ${what} can carry one; only AUTHENTICATE ${AUTHZID_MECHANISMS} can: nothing was sent`;
 }
 
 function iterationLimits(

