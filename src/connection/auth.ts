@@ -136,7 +136,17 @@ export async function authenticate(
   }
 
   let saslError: SaslError | null = null;
+  /** An answer is being prepared (SCRAM's key derivation) and not yet sent. */
+  let answerPending = false;
   const onContinuation = (response: ContinuationResponse): string | Promise<string> => {
+    if (answerPending) {
+      // SASL is lock-step (RFC 4422 section 3, RFC 9051 6.2.2): one challenge,
+      // one answer. A burst of challenges would start a key derivation each.
+      throw new ImapConnectionError(
+        'PROTOCOL',
+        `protocol error: the server sent another AUTHENTICATE ${mechanism} challenge before the client answered the previous one`,
+      );
+    }
     if (saslError !== null) {
       // RFC 9051 6.2.2: after the client's `*` the server must answer BAD. A
       // server that challenges again would keep the exchange going forever.
@@ -158,7 +168,12 @@ export async function authenticate(
       }
     };
     // SCRAM derives its key on the thread pool first: the event loop goes on.
-    return session.prepare === undefined ? answer() : session.prepare(challenge).then(answer);
+    if (session.prepare === undefined) return answer();
+    answerPending = true;
+    return session.prepare(challenge).then(() => {
+      answerPending = false;
+      return answer();
+    });
   };
   const onOk = (): void => {
     if (saslError !== null) {

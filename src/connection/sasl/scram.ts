@@ -109,6 +109,8 @@ export class ScramSession implements SaslSession {
   #serverSignature: Buffer | null = null;
   /** The salted password {@link prepare} derived, for the salt and count it was derived for. */
   #derived: { salt: string; iterations: number; key: Buffer } | null = null;
+  /** The one derivation {@link prepare} started (never a second one per session). */
+  #preparing: Promise<void> | null = null;
   #state: State = 'start';
 
   constructor(hash: ScramHash, credentials: ScramCredentials, options: ScramOptions = {}) {
@@ -188,10 +190,17 @@ export class ScramSession implements SaslSession {
    * thread pool (PBKDF2 with up to the iteration cap takes a noticeable
    * time), so that {@link respond} does not block the event loop with it.
    * Optional for callers: `respond()` derives it itself otherwise. A
-   * challenge it cannot use is left for `respond()` to refuse.
+   * challenge it cannot use is left for `respond()` to refuse. At most one
+   * derivation per session: a later call (a server sending several
+   * server-first messages) gets the first call's promise and starts none.
    */
-  async prepare(challenge: Buffer): Promise<void> {
-    if (this.#state !== 'client-first-sent') return;
+  prepare(challenge: Buffer): Promise<void> {
+    if (this.#state !== 'client-first-sent') return Promise.resolve();
+    this.#preparing ??= this.#derive(challenge);
+    return this.#preparing;
+  }
+
+  async #derive(challenge: Buffer): Promise<void> {
     let salt: string;
     let iterations: number;
     try {
