@@ -23,6 +23,7 @@ import {
   type SaslCredentials,
   type SaslSession,
 } from './sasl/index.js';
+import { sanitizeServerText } from './sasl/mechanism.js';
 import type { AuthOptions, CommandResult } from './types.js';
 
 /** What {@link authenticate} needs from the engine. @internal */
@@ -212,7 +213,8 @@ export async function authenticate(
     const why =
       oauth === null
         ? ''
-        : ` (OAuth status ${oauth.status ?? 'unknown'}${oauth.scope ? `, scope ${oauth.scope}` : ''})`;
+        : // The server's JSON: control characters escaped (no CR/LF/ESC in logs).
+          ` (OAuth status ${oauth.status === undefined ? 'unknown' : sanitizeServerText(oauth.status)}${oauth.scope ? `, scope ${sanitizeServerText(oauth.scope)}` : ''})`;
     throw new ImapProtocolError(
       tagged.status,
       `AUTHENTICATE ${mechanism} failed: ${tagged.text}${why}`,

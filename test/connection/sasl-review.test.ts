@@ -90,3 +90,39 @@ describe('an authzid is never dropped by falling back to the LOGIN command', () 
     conn.close();
   });
 });
+
+describe("the OAuth server's error fields in an error message", () => {
+  it.each(['OAUTHBEARER', 'XOAUTH2'])(
+    '%s: status and scope with CR, LF and ESC are escaped',
+    async (mechanism) => {
+      scripted = await startScriptedServer(async (c) => {
+        await c.write(`* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=${mechanism}] hi\r\n`);
+        await c.expect(new RegExp(`AUTHENTICATE ${mechanism} `));
+        const error = JSON.stringify({
+          status: '401\u001b[2J',
+          scope: 'mail\r\n2024-01-01 INFO login ok user=admin',
+        });
+        await c.write(`+ ${b64(error)}\r\n`);
+        await c.readLine(); // the client's answer to the error challenge
+        await c.write('$tag NO failed\r\n');
+        await c.closed();
+      });
+      const conn = await ImapConnection.connect({
+        host: '127.0.0.1',
+        port: scripted.port,
+        security: 'none',
+      });
+      const err = await rejection(
+        conn.authenticate({
+          username: 'alice',
+          accessToken: 'tok',
+          mechanism: mechanism as 'XOAUTH2' | 'OAUTHBEARER',
+        }),
+      );
+      conn.close();
+      expect(err.message).not.toMatch(/[\r\n\u001b]/);
+      expect(err.message).toContain('OAuth status 401\\x1b[2J');
+      expect(err.message).toContain('scope mail\\x0d\\x0a2024-01-01 INFO');
+    },
+  );
+});
