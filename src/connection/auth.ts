@@ -60,8 +60,10 @@ const MECHANISM_NAME = /^[A-Z0-9_-]{1,20}$/;
  * error, resp. {@link ImapCapabilityError}) before anything is sent. Throws {@link ImapProtocolError} when the server says NO/BAD
  * (e.g. `[AUTHENTICATIONFAILED]`), {@link ImapCapabilityError} when the
  * mechanism is not offered, an {@link ImapError} with code AUTH on a SASL
- * failure on our side, and an {@link ImapConnectionError} with code AUTH
- * (connection closed) when a SCRAM server fails to prove its identity.
+ * failure on our side (the exchange cancelled with `*`; also a SCRAM
+ * server's own `e=` error), and an {@link ImapConnectionError} with code AUTH
+ * (connection closed at once) when a SCRAM server fails to prove its identity:
+ * a wrong, missing or malformed `v=`, in a challenge or with the tagged OK.
  */
 export async function authenticate(
   host: AuthHost,
@@ -161,6 +163,15 @@ export async function authenticate(
       try {
         return session.respond(challenge).toString('base64');
       } catch (err) {
+        if (err instanceof SaslError && err.serverUnverified) {
+          // SCRAM's server signature is wrong or missing: the server is not
+          // who it claims to be. No cancellation dance with it: close.
+          throw new ImapConnectionError(
+            'AUTH',
+            `the server did not prove its identity (${mechanism}): ${messageOf(err)}; connection closed`,
+            { cause: err },
+          );
+        }
         if (err instanceof SaslError) {
           saslError = err;
           return '*'; // cancel the exchange (RFC 9051 6.2.2)

@@ -126,3 +126,65 @@ describe("the OAuth server's error fields in an error message", () => {
     },
   );
 });
+
+describe('a SCRAM server-final message that does not prove the server', () => {
+  /** Answers the client-first and client-final messages, then sends `serverFinal` as a `+`. */
+  async function scramServer(serverFinal: string, got: string[]): Promise<ScriptedServer> {
+    return startScriptedServer(async (c) => {
+      await c.write('* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=SCRAM-SHA-256] hi\r\n');
+      const line = await c.expect(/AUTHENTICATE SCRAM-SHA-256 /);
+      const nonce = /r=([^,]+)/.exec(Buffer.from(line.split(' ')[3]!, 'base64').toString())![1]!;
+      await c.write(`+ ${b64(`r=${nonce}srv,s=${b64('salt-salt')},i=4096`)}\r\n`);
+      await c.readLine(); // client-final
+      await c.write(`+ ${b64(serverFinal)}\r\n`);
+      got.push(await c.readLine()); // the old client's `*`
+      await c.write('$tag BAD cancelled\r\n');
+      for (;;) got.push(await c.readLine());
+    });
+  }
+
+  it.each([
+    ['a wrong v=', `v=${b64('x'.repeat(32))}`, /the server signature does not match/],
+    ['no v=', 'x=unexpected', /lacks the v= attribute/],
+  ])(
+    '%s closes the connection with ImapConnectionError AUTH, as documented',
+    async (_name, serverFinal, why) => {
+      const got: string[] = [];
+      scripted = await scramServer(serverFinal, got);
+      const conn = await ImapConnection.connect({
+        host: '127.0.0.1',
+        port: scripted.port,
+        security: 'none',
+      });
+      const err = (await rejection(
+        conn.authenticate({ username: 'alice', password: 'pw', mechanism: 'SCRAM-SHA-256' }),
+      )) as ImapConnectionError;
+      expect(err).toBeInstanceOf(ImapConnectionError);
+      expect(err.code).toBe('AUTH');
+      expect(err.message).toMatch(/did not prove its identity/);
+      expect(err.message).toMatch(why);
+      expect(conn.closed).toBe(true);
+      await scripted.settled();
+      expect(got).toEqual([]); // closed at once, no `*`
+    },
+  );
+
+  it("the server's own e= error in server-final is still a cancelled exchange (AUTH, open)", async () => {
+    const got: string[] = [];
+    scripted = await scramServer('e=invalid-proof', got);
+    const conn = await ImapConnection.connect({
+      host: '127.0.0.1',
+      port: scripted.port,
+      security: 'none',
+    });
+    const err = (await rejection(
+      conn.authenticate({ username: 'alice', password: 'pw', mechanism: 'SCRAM-SHA-256' }),
+    )) as ImapError;
+    expect(err).not.toBeInstanceOf(ImapConnectionError);
+    expect(err.code).toBe('AUTH');
+    expect(err.message).toMatch(/the server reports an error: invalid-proof/);
+    expect(got).toEqual(['*']);
+    expect(conn.state).toBe('not-authenticated');
+    conn.close();
+  });
+});

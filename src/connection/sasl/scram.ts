@@ -176,7 +176,7 @@ export class ScramSession implements SaslSession {
       case 'client-first-sent':
         return this.#guard(() => this.#clientFinal(challenge));
       case 'client-final-sent':
-        this.#guard(() => this.#verify(challenge));
+        this.#guard(() => this.#verifyServerFinal(challenge));
         return Buffer.alloc(0);
       case 'verified':
         throw new SaslError(this.mechanism, 'unexpected server challenge after the exchange ended');
@@ -312,6 +312,24 @@ export class ScramSession implements SaslSession {
     const message = Buffer.from(`${clientFinalWithoutProof},p=${proof.toString('base64')}`);
     proof.fill(0);
     return message;
+  }
+
+  /**
+   * {@link #verify} for a server-final challenge: every failure except the
+   * server's own `e=` error is the server failing to prove its identity
+   * ({@link SaslError.serverUnverified}).
+   */
+  #verifyServerFinal(challenge: Buffer): void {
+    try {
+      this.#verify(challenge);
+    } catch (err) {
+      if (!(err instanceof SaslError) || err.serverError !== undefined) throw err;
+      const prefix = `${this.mechanism}: `;
+      const message = err.message.startsWith(prefix)
+        ? err.message.slice(prefix.length)
+        : err.message;
+      throw new SaslError(this.mechanism, message, { serverUnverified: true, cause: err });
+    }
   }
 
   #verify(challenge: Buffer): void {
