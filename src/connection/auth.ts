@@ -86,7 +86,7 @@ export async function authenticate(
     }
     // The LOGIN command has no authorization identity: sending it would log
     // in as the authentication identity itself, silently.
-    if (hasAuthzid) throw new ImapError('AUTH', authzidRefusal('the LOGIN command'));
+    if (hasAuthzid) throw new ImapError('AUTH', authzidRefusal('the LOGIN command cannot'));
     return host.login(credentials.username, credentials.password);
   }
   if (mechanism === undefined) {
@@ -96,7 +96,7 @@ export async function authenticate(
         if (hasAuthzid) {
           throw new ImapCapabilityError(
             'AUTH',
-            authzidRefusal('no mechanism the server offers (and not the LOGIN command)'),
+            authzidRefusal('neither the mechanisms the server offers nor the LOGIN command can'),
           );
         }
         return host.login(credentials.username, credentials.password);
@@ -243,7 +243,7 @@ export async function authenticate(
 const AUTHZID_MECHANISMS = 'SCRAM-SHA-256, SCRAM-SHA-1, PLAIN or OAUTHBEARER';
 
 function authzidRefusal(what: string): string {
-  return `an authorization identity (authzid) was given, but ${what} can carry one; only AUTHENTICATE ${AUTHZID_MECHANISMS} can: nothing was sent`;
+  return `${what} carry an authorization identity (authzid); only AUTHENTICATE ${AUTHZID_MECHANISMS} can: nothing was sent`;
 }
 
 function iterationLimits(
