@@ -23,6 +23,7 @@ import {
   type SaslCredentials,
   type SaslSession,
 } from './sasl/index.js';
+import { sanitizeServerText } from './sasl/mechanism.js';
 import type { AuthOptions, CommandResult } from './types.js';
 
 /** What {@link authenticate} needs from the engine. @internal */
@@ -54,11 +55,15 @@ const MECHANISM_NAME = /^[A-Z0-9_-]{1,20}$/;
  * Authenticates with `credentials`: the named mechanism, `LOGIN-COMMAND` for
  * the LOGIN command, or the strongest advertised mechanism the credentials
  * can use (falling back to LOGIN when no `AUTH=` mechanism fits and LOGIN is
- * not disabled). Throws {@link ImapProtocolError} when the server says NO/BAD
+ * not disabled). An authzid is never dropped: the LOGIN command cannot carry
+ * one, so with an authzid both `LOGIN-COMMAND` and the fallback throw (AUTH
+ * error, resp. {@link ImapCapabilityError}) before anything is sent. Throws {@link ImapProtocolError} when the server says NO/BAD
  * (e.g. `[AUTHENTICATIONFAILED]`), {@link ImapCapabilityError} when the
  * mechanism is not offered, an {@link ImapError} with code AUTH on a SASL
- * failure on our side, and an {@link ImapConnectionError} with code AUTH
- * (connection closed) when a SCRAM server fails to prove its identity.
+ * failure on our side (the exchange cancelled with `*`; also a SCRAM
+ * server's own `e=` error), and an {@link ImapConnectionError} with code AUTH
+ * (connection closed at once) when a SCRAM server fails to prove its identity:
+ * a wrong, missing or malformed `v=`, in a challenge or with the tagged OK.
  */
 export async function authenticate(
   host: AuthHost,
@@ -73,17 +78,27 @@ export async function authenticate(
     ...(credentials.accessToken === undefined ? {} : { accessToken: credentials.accessToken }),
     ...(credentials.authzid === undefined ? {} : { authzid: credentials.authzid }),
   };
+  const hasAuthzid = credentials.authzid !== undefined && credentials.authzid !== '';
   let mechanism = credentials.mechanism?.toUpperCase();
   if (mechanism === 'LOGIN-COMMAND') {
     if (credentials.password === undefined) {
       throw new ImapError('AUTH', 'the LOGIN command needs a password');
     }
+    // The LOGIN command has no authorization identity: sending it would log
+    // in as the authentication identity itself, silently.
+    if (hasAuthzid) throw new ImapError('AUTH', authzidRefusal('the LOGIN command cannot'));
     return host.login(credentials.username, credentials.password);
   }
   if (mechanism === undefined) {
     mechanism = chooseMechanism(caps, sasl) ?? undefined;
     if (mechanism === undefined) {
       if (credentials.password !== undefined && !caps.has('LOGINDISABLED')) {
+        if (hasAuthzid) {
+          throw new ImapCapabilityError(
+            'AUTH',
+            authzidRefusal('neither the mechanisms the server offers nor the LOGIN command can'),
+          );
+        }
         return host.login(credentials.username, credentials.password);
       }
       throw new ImapCapabilityError(
@@ -124,7 +139,17 @@ export async function authenticate(
   }
 
   let saslError: SaslError | null = null;
+  /** An answer is being prepared (SCRAM's key derivation) and not yet sent. */
+  let answerPending = false;
   const onContinuation = (response: ContinuationResponse): string | Promise<string> => {
+    if (answerPending) {
+      // SASL is lock-step (RFC 4422 section 3, RFC 9051 6.2.2): one challenge,
+      // one answer. A burst of challenges would start a key derivation each.
+      throw new ImapConnectionError(
+        'PROTOCOL',
+        `protocol error: the server sent another AUTHENTICATE ${mechanism} challenge before the client answered the previous one`,
+      );
+    }
     if (saslError !== null) {
       // RFC 9051 6.2.2: after the client's `*` the server must answer BAD. A
       // server that challenges again would keep the exchange going forever.
@@ -138,6 +163,15 @@ export async function authenticate(
       try {
         return session.respond(challenge).toString('base64');
       } catch (err) {
+        if (err instanceof SaslError && err.serverUnverified) {
+          // SCRAM's server signature is wrong or missing: the server is not
+          // who it claims to be. No cancellation dance with it: close.
+          throw new ImapConnectionError(
+            'AUTH',
+            `the server did not prove its identity (${mechanism}): ${messageOf(err)}; connection closed`,
+            { cause: err },
+          );
+        }
         if (err instanceof SaslError) {
           saslError = err;
           return '*'; // cancel the exchange (RFC 9051 6.2.2)
@@ -146,7 +180,12 @@ export async function authenticate(
       }
     };
     // SCRAM derives its key on the thread pool first: the event loop goes on.
-    return session.prepare === undefined ? answer() : session.prepare(challenge).then(answer);
+    if (session.prepare === undefined) return answer();
+    answerPending = true;
+    return session.prepare(challenge).then(() => {
+      answerPending = false;
+      return answer();
+    });
   };
   const onOk = (): void => {
     if (saslError !== null) {
@@ -185,7 +224,8 @@ export async function authenticate(
     const why =
       oauth === null
         ? ''
-        : ` (OAuth status ${oauth.status ?? 'unknown'}${oauth.scope ? `, scope ${oauth.scope}` : ''})`;
+        : // The server's JSON: control characters escaped (no CR/LF/ESC in logs).
+          ` (OAuth status ${oauth.status === undefined ? 'unknown' : sanitizeServerText(oauth.status)}${oauth.scope ? `, scope ${sanitizeServerText(oauth.scope)}` : ''})`;
     throw new ImapProtocolError(
       tagged.status,
       `AUTHENTICATE ${mechanism} failed: ${tagged.text}${why}`,
@@ -197,6 +237,13 @@ export async function authenticate(
     );
   }
   return result;
+}
+
+/** Mechanisms of this library that can carry an authorization identity. */
+const AUTHZID_MECHANISMS = 'SCRAM-SHA-256, SCRAM-SHA-1, PLAIN or OAUTHBEARER';
+
+function authzidRefusal(what: string): string {
+  return `${what} carry an authorization identity (authzid); only AUTHENTICATE ${AUTHZID_MECHANISMS} can: nothing was sent`;
 }
 
 function iterationLimits(

@@ -43,7 +43,11 @@ export interface AuthOptions {
   accessToken?: SecretLike;
   /** A SASL mechanism name, `LOGIN-COMMAND` for the plain LOGIN command, or omitted for the best available. */
   mechanism?: string;
-  /** SASL authorization identity (PLAIN, SCRAM, OAUTHBEARER; LOGIN, CRAM-MD5 and XOAUTH2 cannot carry one). */
+  /**
+   * SASL authorization identity (PLAIN, SCRAM, OAUTHBEARER; LOGIN, CRAM-MD5,
+   * XOAUTH2 and the LOGIN command cannot carry one: with an authzid they are
+   * never used, and authentication fails before anything is sent).
+   */
   authzid?: string;
 }
 

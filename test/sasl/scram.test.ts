@@ -121,6 +121,7 @@ describe('SCRAM refuses a hostile or broken server', () => {
     );
     expect(err.code).toBe('SASL');
     expect(err.mechanism).toBe('SCRAM-SHA-256');
+    expect(err.serverUnverified).toBe(true); // the engine closes the connection
     // the session stays failed: success cannot be accepted afterwards
     expect(saslError(() => s.complete()).message).toMatch(/without proving it knows the password/);
     expect(saslError(() => s.respond(b(SHA256.serverFinal))).message).toBe(
@@ -335,6 +336,7 @@ describe('SCRAM refuses a hostile or broken server', () => {
     const err = saslError(() => s.respond(b('e=invalid-proof')));
     expect(err.message).toBe('SCRAM-SHA-256: the server reports an error: invalid-proof');
     expect(err.serverError).toBe('invalid-proof');
+    expect(err.serverUnverified).toBe(false); // the server's refusal, not a failed proof
   });
 
   it('turns e= given to complete() into a SaslError', () => {

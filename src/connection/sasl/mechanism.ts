@@ -96,11 +96,17 @@ export class SaslError extends Error {
   readonly mechanism: string | null;
   /** The server's own error text (SCRAM `e=` attribute), when it sent one. */
   readonly serverError: string | undefined;
+  /**
+   * True when the server failed to prove its identity: a SCRAM server-final
+   * message with a wrong, missing or malformed `v=` (RFC 5802 section 5.1).
+   * The engine then closes the connection instead of cancelling.
+   */
+  readonly serverUnverified: boolean;
 
   constructor(
     mechanism: string | null,
     message: string,
-    options: { serverError?: string; cause?: unknown } = {},
+    options: { serverError?: string; serverUnverified?: boolean; cause?: unknown } = {},
   ) {
     super(
       mechanism === null ? message : `${mechanism}: ${message}`,
@@ -109,6 +115,7 @@ export class SaslError extends Error {
     this.name = 'SaslError';
     this.mechanism = mechanism;
     this.serverError = options.serverError;
+    this.serverUnverified = options.serverUnverified === true;
   }
 }
 

@@ -109,6 +109,8 @@ export class ScramSession implements SaslSession {
   #serverSignature: Buffer | null = null;
   /** The salted password {@link prepare} derived, for the salt and count it was derived for. */
   #derived: { salt: string; iterations: number; key: Buffer } | null = null;
+  /** The one derivation {@link prepare} started (never a second one per session). */
+  #preparing: Promise<void> | null = null;
   #state: State = 'start';
 
   constructor(hash: ScramHash, credentials: ScramCredentials, options: ScramOptions = {}) {
@@ -174,7 +176,7 @@ export class ScramSession implements SaslSession {
       case 'client-first-sent':
         return this.#guard(() => this.#clientFinal(challenge));
       case 'client-final-sent':
-        this.#guard(() => this.#verify(challenge));
+        this.#guard(() => this.#verifyServerFinal(challenge));
         return Buffer.alloc(0);
       case 'verified':
         throw new SaslError(this.mechanism, 'unexpected server challenge after the exchange ended');
@@ -188,10 +190,17 @@ export class ScramSession implements SaslSession {
    * thread pool (PBKDF2 with up to the iteration cap takes a noticeable
    * time), so that {@link respond} does not block the event loop with it.
    * Optional for callers: `respond()` derives it itself otherwise. A
-   * challenge it cannot use is left for `respond()` to refuse.
+   * challenge it cannot use is left for `respond()` to refuse. At most one
+   * derivation per session: a later call (a server sending several
+   * server-first messages) gets the first call's promise and starts none.
    */
-  async prepare(challenge: Buffer): Promise<void> {
-    if (this.#state !== 'client-first-sent') return;
+  prepare(challenge: Buffer): Promise<void> {
+    if (this.#state !== 'client-first-sent') return Promise.resolve();
+    this.#preparing ??= this.#derive(challenge);
+    return this.#preparing;
+  }
+
+  async #derive(challenge: Buffer): Promise<void> {
     let salt: string;
     let iterations: number;
     try {
@@ -303,6 +312,24 @@ export class ScramSession implements SaslSession {
     const message = Buffer.from(`${clientFinalWithoutProof},p=${proof.toString('base64')}`);
     proof.fill(0);
     return message;
+  }
+
+  /**
+   * {@link #verify} for a server-final challenge: every failure except the
+   * server's own `e=` error is the server failing to prove its identity
+   * ({@link SaslError.serverUnverified}).
+   */
+  #verifyServerFinal(challenge: Buffer): void {
+    try {
+      this.#verify(challenge);
+    } catch (err) {
+      if (!(err instanceof SaslError) || err.serverError !== undefined) throw err;
+      const prefix = `${this.mechanism}: `;
+      const message = err.message.startsWith(prefix)
+        ? err.message.slice(prefix.length)
+        : err.message;
+      throw new SaslError(this.mechanism, message, { serverUnverified: true, cause: err });
+    }
   }
 
   #verify(challenge: Buffer): void {
