@@ -120,28 +120,16 @@ function loadZone(name: string): Zone | null {
 
 /** RFC 8536: the version 2+ data block (64-bit times) and footer; null for anything else. */
 function parseTzif(buf: Buffer): Zone | null {
-  const counts = (at: number): number[] =>
-    [0, 1, 2, 3, 4, 5].map((i) => buf.readUInt32BE(at + 20 + 4 * i));
+  /** A header's six counts (RFC 8536 3.1): isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt. */
+  type Counts = [number, number, number, number, number, number];
+  const counts = (at: number): Counts =>
+    [0, 1, 2, 3, 4, 5].map((i) => buf.readUInt32BE(at + 20 + 4 * i)) as Counts;
   if (buf.toString('latin1', 0, 4) !== 'TZif' || buf[4] === 0) return null;
   // Skip the version 1 block (32-bit times).
-  const [isut1, isstd1, leap1, time1, type1, char1] = counts(0) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [isut1, isstd1, leap1, time1, type1, char1] = counts(0);
   const at = 44 + time1 * 5 + type1 * 6 + char1 + leap1 * 8 + isstd1 + isut1;
   if (buf.toString('latin1', at, at + 4) !== 'TZif') return null;
-  const [isut, isstd, leap, timecnt, typecnt, charcnt] = counts(at) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [isut, isstd, leap, timecnt, typecnt, charcnt] = counts(at);
   let p = at + 44;
   const times: number[] = [];
   for (let i = 0; i < timecnt; i++, p += 8) times.push(Number(buf.readBigInt64BE(p)));
