@@ -126,22 +126,14 @@ export class SequenceSet {
 
   /**
    * Whether `n` can be a member, for telling a command's responses from
-   * others': as {@link has}, but `$` may be any number, and so may a set
-   * with a `*` in it: `*` is the largest number in use (not known here),
-   * and a range `559:*` includes it even when 559 is higher (RFC 9051
-   * 6.4.9, RFC 3501 6.4.8: "a UID range of 559:* always includes the UID
-   * of the last message in the mailbox, even if 559 is higher than any
-   * assigned UID value"). Such a number outside {@link has} can only be
-   * that one last message. {@link has} keeps `*` as unbounded (`5:*` holds
-   * 6 and up, not 4).
+   * others': as {@link has}, but `$` and a bare `*` (the largest number in
+   * use, not known here) may be any number.
    */
   mayContain(n: number): boolean {
     if (this.isSaved || this.has(n)) return true;
-    return (this.#star ??= this.ranges.some(([a, b]) => a === '*' || b === '*'));
+    for (const [a, b] of this.ranges) if (a === '*' && b === '*') return true;
+    return false;
   }
-
-  /** Whether a range has a `*` end (built on first use by {@link mayContain}). */
-  #star: boolean | undefined;
 
   /** Sorted, merged [lo, hi] pairs for {@link has} on sets of many ranges (built on first use). */
   #bounds: Float64Array | undefined;

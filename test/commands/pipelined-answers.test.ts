@@ -7,14 +7,12 @@
  * STORE a FLAGS-only update, a FLAGS FETCH another FETCH's items) and a
  * second response for a message it already has (two FETCHes or STOREs of
  * one message): the second only when another command takes it, else it is
- * its own after all. `n:*` holds the last message even below n (RFC 9051
- * 6.4.9). Most cases failed before the fix (round 7, command review);
- * those of a command alone (a split answer, a second update, a MODSEQ
- * update of a silent STORE) pin what it still takes.
+ * its own after all. Most cases failed before the fix (round 7, command
+ * review); those of a command alone (a split answer, a second update, a
+ * MODSEQ update of a silent STORE) pin what it still takes.
  */
 import { expect, it, vi } from 'vitest';
 import { fetchAll, fetchOne } from '../../src/commands/fetch.js';
-import { move } from '../../src/commands/move.js';
 import { store } from '../../src/commands/store.js';
 import type { ImapConnection } from '../../src/connection/connection.js';
 import type { FetchAttributes } from '../../src/model/response.js';
@@ -221,50 +219,4 @@ it("a server that splits one message's answer in two responses: both are the FET
     [4, undefined, '1996-07-17T09:44:25.000Z'],
   ]);
   expect(events).toEqual([]);
-});
-
-it('UID FETCH n:* with n above every UID returns the last message (RFC 9051 6.4.9), and only that one', async () => {
-  const { conn, events } = await selected(async (c) => {
-    const t = tagOf(await c.expect(/UID FETCH 5:\* \(FLAGS\)/));
-    await c.write('* 3 FETCH (UID 3 FLAGS (\\Seen))\r\n');
-    // A flag update of another message from another session: not this command's.
-    await c.write('* 2 FETCH (UID 2 FLAGS (\\Deleted))\r\n');
-    await c.write(`${t} OK\r\n`);
-  });
-  const got = await fetchAll(conn, '5:*', { flags: true }, { uid: true });
-  expect(got.map((m) => m.uid)).toEqual([3]);
-  expect(events).toEqual([{ uid: 2, flags: ['\\Deleted'] }]);
-});
-
-it('UID STORE n:* with n above every UID reports the last message', async () => {
-  const { conn, events } = await selected(async (c) => {
-    const t = tagOf(await c.expect(/UID STORE 5:\* /));
-    await c.write(`* 3 FETCH (UID 3 FLAGS (\\Seen))\r\n${t} OK\r\n`);
-  });
-  const s = await store(conn, '5:*', { add: ['\\Seen'], uid: true });
-  expect(s.updated.map((m) => m.uid)).toEqual([3]);
-  expect(events).toEqual([]);
-});
-
-it('emulated UID MOVE n:* moves the last message, as native UID MOVE n:* does', async () => {
-  const lines: string[] = [];
-  const { conn } = await selected(async (c) => {
-    lines.push(await c.expect(/FETCH/));
-    await c.write('* 3 FETCH (UID 3)\r\n$tag OK fetched\r\n');
-    lines.push(await c.expect(/COPY/));
-    await c.write('$tag OK [COPYUID 9 3 1] copied\r\n');
-    lines.push(await c.expect(/STORE/));
-    await c.write('$tag OK stored\r\n');
-    lines.push(await c.expect(/EXPUNGE/));
-    await c.write('* 3 EXPUNGE\r\n$tag OK expunged\r\n');
-  });
-  const result = await move(conn, '5:*', 'Archive', { uid: true });
-  expect(lines.map((l) => l.replace(/^\S+ /, ''))).toEqual([
-    'UID FETCH 5:* (UID)',
-    'UID COPY 3 Archive',
-    'UID STORE 3 +FLAGS.SILENT (\\Deleted)',
-    'UID EXPUNGE 3',
-  ]);
-  expect(result.expunged).toEqual([3]);
-  expect(result.emulated).toBe(true);
 });

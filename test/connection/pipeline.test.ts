@@ -252,21 +252,6 @@ describe('pipelining (RFC 9051 5.5) against Dovecot', () => {
     });
   });
 
-  it('UID FETCH and UID STORE n:* with n above every UID answer for the last message (RFC 9051 6.4.9)', async () => {
-    await inBox3(async (conn) => {
-      const unsolicited: number[] = [];
-      conn.on('fetch', (r) => unsolicited.push(r.seq));
-      const uids = (await search(conn, { all: true }, { uid: true })).numbers!;
-      const last = uids[uids.length - 1]!;
-      const got = await fetchAll(conn, '99999:*', { size: true }, { uid: true });
-      expect(got.map((m) => m.uid)).toEqual([last]);
-      const stored = await store(conn, '99999:*', { add: ['$Star'], uid: true });
-      expect(stored.updated.map((m) => m.uid)).toEqual([last]);
-      await store(conn, [last], { remove: ['$Star'], uid: true, silent: true });
-      expect(unsolicited).toEqual([]);
-    });
-  });
-
   it('a non-pipelined command waits for everything in flight and holds back later commands', async () => {
     const log = captureLogger();
     const conn = await connectAlice({ logger: log.logger });
