@@ -13,6 +13,7 @@
  */
 import { expect, it, vi } from 'vitest';
 import { fetchAll, fetchOne } from '../../src/commands/fetch.js';
+import { move } from '../../src/commands/move.js';
 import { store } from '../../src/commands/store.js';
 import type { ImapConnection } from '../../src/connection/connection.js';
 import type { FetchAttributes } from '../../src/model/response.js';
@@ -218,5 +219,48 @@ it("a server that splits one message's answer in two responses: both are the FET
     [4, 400, undefined],
     [4, undefined, '1996-07-17T09:44:25.000Z'],
   ]);
+  expect(events).toEqual([]);
+});
+
+it('n:* takes no message below n: an emulated UID MOVE 100:* pins only what is in the set, and a flag update of another message meanwhile stays a fetch event', async () => {
+  const sent: string[] = [];
+  const { conn, events } = await selected(async (c) => {
+    let line = await c.expect(/UID FETCH 100:\* /);
+    sent.push(line);
+    // Another session sets \Seen on UID 2 while the pinning FETCH runs.
+    await c.write('* 2 FETCH (UID 2 FLAGS (\\Seen))\r\n* 10 FETCH (UID 100)\r\n');
+    await c.write(`${tagOf(line)} OK done\r\n`);
+    line = await c.expect(/UID COPY /);
+    sent.push(line);
+    await c.write(`${tagOf(line)} OK [COPYUID 9 100 5] copied\r\n`);
+    line = await c.expect(/UID STORE /);
+    sent.push(line);
+    await c.write(`${tagOf(line)} OK\r\n`);
+    line = await c.expect(/UID EXPUNGE /);
+    sent.push(line);
+    await c.write(`${tagOf(line)} OK\r\n`);
+  });
+  await move(conn, '100:*', 'Archive', { uid: true });
+  expect(sent.slice(1).map((l) => l.split(' ').slice(1, 4).join(' '))).toEqual([
+    'UID COPY 100',
+    'UID STORE 100',
+    'UID EXPUNGE 100',
+  ]);
+  expect(events.map((a) => a.uid)).toEqual([2]);
+});
+
+it('a UID FETCH n:* does not take a pipelined UID STORE of a message below n', async () => {
+  const { conn, events } = await selected(async (c) => {
+    const t1 = tagOf(await c.expect(/UID FETCH 100:\* /));
+    const t2 = tagOf(await c.expect(/UID STORE 2 /));
+    await c.write('* 10 FETCH (UID 100 FLAGS ())\r\n* 2 FETCH (UID 2 FLAGS (\\Seen))\r\n');
+    await c.write(`${t1} OK\r\n${t2} OK\r\n`);
+  });
+  const [f, s] = await Promise.all([
+    fetchAll(conn, '100:*', { flags: true }, { uid: true }),
+    store(conn, '2', { add: ['\\Seen'], uid: true }),
+  ]);
+  expect(f.map((m) => m.uid)).toEqual([100]);
+  expect(s.updated.map((m) => m.uid)).toEqual([2]);
   expect(events).toEqual([]);
 });
