@@ -78,9 +78,15 @@ export class IdleController {
     if (this.#mode === 'off' || this.#timer !== null) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      this.#schedule().catch((err: unknown) =>
-        this.#host.onError(err instanceof Error ? err : new Error(String(err))),
-      );
+      this.#schedule().catch((err: unknown) => {
+        this.#host.onError(err instanceof Error ? err : new Error(String(err)));
+        // IDLE refused outright (a tagged NO/BAD, no `+`): tried again later,
+        // like a refusal of an established IDLE.
+        if (err instanceof ImapProtocolError) {
+          this.#refusals++;
+          this.#retryLater();
+        }
+      });
     }, RESUME_DELAY);
     this.#timer.unref?.();
   }

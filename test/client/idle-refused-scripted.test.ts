@@ -67,3 +67,38 @@ it('IDLE ended with NO: reported as an error, tried again after 1 s then 2 s, id
   expect(idleAt[2]! - idleAt[1]!).toBeGreaterThanOrEqual(1900);
   expect(client.connection?.closed).toBe(false);
 }, 10_000);
+
+it('IDLE refused outright (NO without +) on the first try: reported and tried again, idling once accepted', async () => {
+  let tries = 0;
+  server = await startScriptedServer(async (c) => {
+    await c.write('* OK [CAPABILITY IMAP4rev1 IDLE] scripted\r\n');
+    await c.expect(/^\S+ LOGIN /);
+    await c.write('$tag OK [CAPABILITY IMAP4rev1 IDLE] logged in\r\n');
+    const [select, reply] = selectInbox(3);
+    await c.expect(select);
+    await c.write(reply);
+    for (;;) {
+      await c.expect(/^\S+ IDLE$/);
+      tries++;
+      await c.write(tries === 1 ? '$tag NO [LIMIT] too many IDLE sessions\r\n' : '+ idling\r\n');
+    }
+  });
+  const client = await ImapClient.connect({
+    host: '127.0.0.1',
+    port: server.port,
+    security: 'none',
+    auth: { username: 'u', password: 'p', mechanism: 'LOGIN-COMMAND' },
+    reconnect: false,
+    autoIdle: true,
+  });
+  clients.push(client);
+  const errors: Error[] = [];
+  client.on('error', (e) => errors.push(e));
+  await client.mailboxOpen('INBOX');
+  const t0 = Date.now();
+  while (!client.idling && Date.now() - t0 < 5000) await sleep(20);
+  expect(errors).toHaveLength(1);
+  expect(errors[0]).toBeInstanceOf(ImapProtocolError);
+  expect(tries).toBe(2);
+  expect(client.idling).toBe(true);
+}, 10_000);
