@@ -7,7 +7,7 @@
 import type { ImapConnectionError } from '../model/errors.js';
 import { commandTimeoutError, writeTimeoutError } from './errors.js';
 import type { Pending } from './queue.js';
-import { MAX_TIMER_MS } from './timer-delay.js';
+import { isUnbounded, MAX_TIMER_MS } from './timer-delay.js';
 
 /** Bytes from the server that count as progress for the command timeout even without a complete response. */
 export const PROGRESS_BYTES = 1024;
@@ -103,13 +103,13 @@ export class CommandTimer {
     for (const p of this.#host.inFlight()) {
       if (p.hooks.timeoutExempt?.() === true) continue;
       const t = p.options.timeout ?? this.#commandTimeout;
-      if (!Number.isFinite(t)) continue;
+      if (isUnbounded(t)) continue;
       if (timeout === null || t < timeout) timeout = t;
     }
     const writing = this.#completedWriting();
     if (writing !== null) {
       const t = writing.options.timeout ?? this.#commandTimeout;
-      if (Number.isFinite(t) && (timeout === null || t < timeout)) timeout = t;
+      if (!isUnbounded(t) && (timeout === null || t < timeout)) timeout = t;
     }
     return timeout;
   }
@@ -131,7 +131,7 @@ export class CommandTimer {
     if (added !== undefined && this.#timer !== null) {
       if (this.#host.inactive() || added.hooks.timeoutExempt?.() === true) return;
       const t = added.options.timeout ?? this.#commandTimeout;
-      if (!Number.isFinite(t) || this.#lastActivity + t >= this.#timerDeadline) return;
+      if (isUnbounded(t) || this.#lastActivity + t >= this.#timerDeadline) return;
     }
     const timeout = this.#currentTimeout();
     if (timeout === null) return; // a running timer re-checks when it fires

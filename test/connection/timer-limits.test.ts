@@ -53,6 +53,17 @@ describe('command timeout beyond a timer', () => {
     });
   }
 
+  it('timeouts.command NaN (a mis-parsed option) times out at once instead of never', async () => {
+    const server = await serve(async (c) => {
+      await c.write('* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n');
+      await c.expect(/^T\d+ NOOP/);
+      await c.closed(); // never answers
+    });
+    const conn = await connect(server, { timeouts: { greeting: 2000, command: NaN } });
+    await expect(conn.run('NOOP')).rejects.toMatchObject({ code: 'CONNECTION_TIMEOUT' });
+    expect(conn.closed).toBe(true);
+  });
+
   it('a command with timeout: Infinity has none, beside a connection default of 200 ms', async () => {
     const server = await serve(async (c) => {
       await c.write('* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n');
