@@ -102,7 +102,6 @@ function commandSink(p: Pending, info: LiteralStartInfo, asCommand: AsCommand): 
 export function enableRequests(enabling: readonly Pending[]): Set<string> {
   const asked = new Set<string>();
   for (const p of enabling) {
-    if (p.verb !== 'ENABLE') continue;
     for (const a of p.args) {
       if (a.type === 'atom') asked.add(a.value.toUpperCase());
       else if (a.type === 'raw' || a.type === 'rawBytes') {

@@ -22,7 +22,14 @@ afterEach(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-it('IDLE ended with NO: reported as an error, tried again after 1 s then 2 s, idling once accepted', async () => {
+/**
+ * A server that logs in, selects INBOX and answers each IDLE with
+ * `answer(try number, starting at 1)`; an autoIdle client with INBOX open
+ * and the errors it reported.
+ */
+async function autoIdleClient(
+  answer: (n: number) => string,
+): Promise<{ client: ImapClient; errors: Error[]; idleAt: number[] }> {
   const idleAt: number[] = [];
   server = await startScriptedServer(async (c) => {
     await c.write('* OK [CAPABILITY IMAP4rev1 IDLE] scripted\r\n');
@@ -34,8 +41,7 @@ it('IDLE ended with NO: reported as an error, tried again after 1 s then 2 s, id
     for (;;) {
       await c.expect(/^\S+ IDLE$/);
       idleAt.push(Date.now());
-      await c.write('+ idling\r\n');
-      if (idleAt.length <= 2) await c.write('$tag NO [LIMIT] too many IDLE sessions\r\n');
+      await c.write(answer(idleAt.length));
     }
   });
   const client = await ImapClient.connect({
@@ -50,6 +56,13 @@ it('IDLE ended with NO: reported as an error, tried again after 1 s then 2 s, id
   const errors: Error[] = [];
   client.on('error', (e) => errors.push(e));
   await client.mailboxOpen('INBOX');
+  return { client, errors, idleAt };
+}
+
+it('IDLE ended with NO: reported as an error, tried again after 1 s then 2 s, idling once accepted', async () => {
+  const { client, errors, idleAt } = await autoIdleClient((n) =>
+    n <= 2 ? '+ idling\r\n$tag NO [LIMIT] too many IDLE sessions\r\n' : '+ idling\r\n',
+  );
 
   const t0 = Date.now();
   while (errors.length < 1 && Date.now() - t0 < 2000) await sleep(10);
@@ -69,36 +82,13 @@ it('IDLE ended with NO: reported as an error, tried again after 1 s then 2 s, id
 }, 10_000);
 
 it('IDLE refused outright (NO without +) on the first try: reported and tried again, idling once accepted', async () => {
-  let tries = 0;
-  server = await startScriptedServer(async (c) => {
-    await c.write('* OK [CAPABILITY IMAP4rev1 IDLE] scripted\r\n');
-    await c.expect(/^\S+ LOGIN /);
-    await c.write('$tag OK [CAPABILITY IMAP4rev1 IDLE] logged in\r\n');
-    const [select, reply] = selectInbox(3);
-    await c.expect(select);
-    await c.write(reply);
-    for (;;) {
-      await c.expect(/^\S+ IDLE$/);
-      tries++;
-      await c.write(tries === 1 ? '$tag NO [LIMIT] too many IDLE sessions\r\n' : '+ idling\r\n');
-    }
-  });
-  const client = await ImapClient.connect({
-    host: '127.0.0.1',
-    port: server.port,
-    security: 'none',
-    auth: { username: 'u', password: 'p', mechanism: 'LOGIN-COMMAND' },
-    reconnect: false,
-    autoIdle: true,
-  });
-  clients.push(client);
-  const errors: Error[] = [];
-  client.on('error', (e) => errors.push(e));
-  await client.mailboxOpen('INBOX');
+  const { client, errors, idleAt } = await autoIdleClient((n) =>
+    n === 1 ? '$tag NO [LIMIT] too many IDLE sessions\r\n' : '+ idling\r\n',
+  );
   const t0 = Date.now();
   while (!client.idling && Date.now() - t0 < 5000) await sleep(20);
   expect(errors).toHaveLength(1);
   expect(errors[0]).toBeInstanceOf(ImapProtocolError);
-  expect(tries).toBe(2);
+  expect(idleAt).toHaveLength(2);
   expect(client.idling).toBe(true);
 }, 10_000);
