@@ -465,8 +465,9 @@ function onlyFlagItems(a: FetchAttributes): boolean {
  * the router offers each response first to the command that took the
  * previous one, so a command declines what is not its own:
  *
- * - a message outside its set (`n:*` and a bare `*` hold the last message
- *   whatever its number, but only one such: {@link SequenceSet.mayContain});
+ * - a message outside its set (a bare `*` holds the last message whatever
+ *   its number, but only one such; `$` may hold any:
+ *   {@link SequenceSet.mayContain});
  * - a response that does not answer it (the caller's check of the items);
  *   one that answers it only loosely (a FLAGS-only FETCH's message with
  *   RFC822.SIZE too, a STORE's with more than flags): `'unless-wanted'`;
@@ -481,7 +482,7 @@ export class OwnMessages {
   readonly #set: SequenceSet;
   readonly #id: 'uid' | 'seq';
   readonly #taken = new TakenIds();
-  /** The one message outside `has()` (the last, that `*` stands for) was taken. */
+  /** The one message outside `has()` (the last, that a bare `*` stands for) was taken. */
   #lastTaken = false;
 
   constructor(set: SequenceSet, uid: boolean) {
