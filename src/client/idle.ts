@@ -44,6 +44,8 @@ export class IdleController {
   #timer: ReturnType<typeof setTimeout> | null = null;
   /** Refusals of IDLE in a row (see {@link RETRY_DELAY}). */
   #refusals = 0;
+  /** dispose() was called: nothing is reported any more (the client closed, maybe on purpose). */
+  #disposed = false;
 
   constructor(host: IdleControllerHost, auto: boolean) {
     this.#host = host;
@@ -79,6 +81,7 @@ export class IdleController {
     this.#timer = setTimeout(() => {
       this.#timer = null;
       this.#schedule().catch((err: unknown) => {
+        if (this.#disposed) return; // failed because the client closed
         this.#host.onError(err instanceof Error ? err : new Error(String(err)));
         // IDLE refused outright (a tagged NO/BAD, no `+`): tried again later,
         // like a refusal of an established IDLE.
@@ -109,6 +112,7 @@ export class IdleController {
 
   /** Stops everything for good (the client closed). */
   dispose(): void {
+    this.#disposed = true;
     this.#mode = 'off';
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
@@ -126,6 +130,7 @@ export class IdleController {
       this.#handle = null;
       this.#handleConn = null;
     }
+    if (this.#disposed) return;
     this.#host.onError(err);
     if (Date.now() - started >= HEALTHY_MS) this.#refusals = 0;
     this.#refusals++;
@@ -140,6 +145,7 @@ export class IdleController {
     this.#timer = setTimeout(() => {
       this.#timer = null;
       this.#schedule().catch((err: unknown) => {
+        if (this.#disposed) return; // failed because the client closed
         this.#host.onError(err instanceof Error ? err : new Error(String(err)));
         if (!(err instanceof ImapProtocolError)) return; // not a refusal: the next kick retries
         this.#refusals++;

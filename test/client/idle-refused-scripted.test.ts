@@ -92,3 +92,20 @@ it('IDLE refused outright (NO without +) on the first try: reported and tried ag
   expect(idleAt).toHaveLength(2);
   expect(client.idling).toBe(true);
 }, 10_000);
+
+it('close() while a retried IDLE waits for its `+`: no `error` event after `close`', async () => {
+  // The retry's IDLE gets no answer: close() fails it with "the connection was closed".
+  const { client, errors, idleAt } = await autoIdleClient((n) =>
+    n === 1 ? '+ idling\r\n$tag NO [LIMIT] too many IDLE sessions\r\n' : '',
+  );
+  const t0 = Date.now();
+  while (idleAt.length < 2 && Date.now() - t0 < 3000) await sleep(10);
+  expect(idleAt).toHaveLength(2);
+  expect(errors).toHaveLength(1); // the refusal
+  const events: string[] = [];
+  client.on('close', () => events.push('close'));
+  client.on('error', (e) => events.push(`error: ${e.message}`));
+  client.close();
+  await sleep(200);
+  expect(events).toEqual(['close']);
+}, 10_000);
