@@ -596,7 +596,8 @@ export class ImapClient extends EventEmitter<ClientEvents> {
    * says whether there were more. The lock (explicit or implicit) is held
    * until `content` ends or is destroyed — consume or destroy it. The
    * whole message's meta is `message/rfc822` with no `encoding` (its bytes
-   * are headers and encoded body); see `DownloadMeta`.
+   * are headers and encoded body); see `DownloadMeta`. A message or part
+   * that does not exist rejects with ImapArgumentError (`ARGUMENT`).
    */
   async download(id: number, part = '', options: DownloadOptions = {}): Promise<DownloadResult> {
     const release = await this.#enter(options.signal);

@@ -257,7 +257,9 @@ function limitBytes(source: Readable, limit: number, highWaterMark: number | und
 /**
  * Downloads message `id` (a UID by default), or one of its sections
  * (`part`: `1`, `2.1`, `TEXT`, `HEADER`...; '' for the whole message), as
- * a stream, with meta data from its BODYSTRUCTURE.
+ * a stream, with meta data from its BODYSTRUCTURE. Rejects with
+ * ImapArgumentError (code `ARGUMENT`) when there is no such message, or
+ * no such part in its body structure.
  */
 export async function download(
   ctx: CommandContext,
@@ -287,8 +289,17 @@ export async function download(
     stream = await fetchStream(ctx, id, part, streamOptions);
     decoded = false;
   }
+  // A part the structure does not have: the server sends an empty (or NIL) section.
+  const number = PART_NUMBER.test(part) ? part : SECTION_TEXT.exec(part)?.[1];
+  const structure = stream.bodyStructure;
+  if (number !== undefined && structure !== undefined && findPart(structure, number) === null) {
+    stream.stream.destroy();
+    throw new ImapArgumentError(
+      `no part ${number} in message ${uid ? 'UID ' : ''}${id} (its body structure has no such part)`,
+    );
+  }
   const meta: DownloadMeta = {
-    ...partMeta(stream.bodyStructure, part),
+    ...partMeta(structure, part),
     size: stream.size,
     truncated: false,
     decoded,

@@ -131,7 +131,12 @@ export class ImapCapabilityError extends ImapError {
   }
 }
 
-/** Caller input that cannot be encoded safely; raised before anything is sent. */
+/**
+ * Caller input that cannot be encoded safely, raised before anything is
+ * sent; also a message or body part that does not exist (`fetchStream`,
+ * `download`: the FETCH returned no such section, or the message's body
+ * structure has no such part).
+ */
 export class ImapArgumentError extends ImapError {
   constructor(message: string, details: ImapErrorDetails = {}) {
     super('ARGUMENT', message, details);

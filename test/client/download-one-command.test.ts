@@ -207,3 +207,36 @@ describe('attributesBeforeLiteral', () => {
     expect(attributesBeforeLiteral(info('garbage BODY[2] {10}'))).toBeNull();
   });
 });
+
+describe('download() of a part that does not exist', () => {
+  it('rejects with ImapArgumentError naming the part (not an empty stream); the connection goes on', async () => {
+    const structure =
+      '(("text" "plain" NIL NIL NIL "7bit" 5 1)("text" "html" NIL NIL NIL "7bit" 6 1) "alternative")';
+    const server = await serve(async (c) => {
+      await c.write('* OK [CAPABILITY IMAP4rev1] ready\r\n');
+      for (const item of ['9', '1.2', '3.MIME']) {
+        await c.expect(new RegExp(`UID FETCH 3 \\(BODYSTRUCTURE BODY\\.PEEK\\[${item}\\]\\)$`));
+        await c.write(`* 1 FETCH (UID 3 BODYSTRUCTURE ${structure} BODY[${item}] "")\r\n`);
+        await c.write(`${c.tag} OK done\r\n`);
+      }
+      await c.expect(/UID FETCH 3 \(BODYSTRUCTURE BODY\.PEEK\[2\]\)$/);
+      await c.write(`* 1 FETCH (UID 3 BODYSTRUCTURE ${structure} BODY[2] "<b/>")\r\n`);
+      await c.write(`${c.tag} OK done\r\n`);
+    });
+    const conn = await connect(server);
+    for (const [part, number] of [
+      ['9', '9'],
+      ['1.2', '1.2'],
+      ['3.MIME', '3'],
+    ] as const) {
+      await expect(download(conn, 3, part)).rejects.toMatchObject({
+        name: 'ImapArgumentError',
+        code: 'ARGUMENT',
+        message: expect.stringContaining(`no part ${number} in message UID 3`) as unknown,
+      });
+    }
+    const ok = await download(conn, 3, '2');
+    expect(ok.meta).toMatchObject({ contentType: 'text/html', size: 4 });
+    expect((await readAll(ok.content)).toString()).toBe('<b/>');
+  });
+});
