@@ -47,7 +47,7 @@ import { close as closeMailbox } from '../commands/close.js';
 import { ImapConnection } from '../connection/connection.js';
 import { safeLog } from '../connection/logging.js';
 import type { CommandContext } from '../connection/types.js';
-import { ImapConnectionError, ImapStateError } from '../model/errors.js';
+import { ImapConnectionError, ImapError, ImapStateError } from '../model/errors.js';
 import { SequenceSet } from '../model/sequence-set.js';
 import { followConnection, type ConnectionFollower } from './connection-events.js';
 import { fetchAllPastMessageLimit, fetchPastMessageLimit } from './message-limit.js';
@@ -90,12 +90,13 @@ import {
   type ResolvedReconnect,
 } from './options.js';
 import { ReadyGate, reconnect } from './reconnect.js';
-import { MailboxUpdateLog } from './uid-tracker.js';
+import { MailboxUpdateLog, UidTracker } from './uid-tracker.js';
 import {
   applyUpdates,
   mailboxInfo,
   resync,
   selectTracked,
+  uidSnapshot,
   type ResyncOutcome,
   type SyncState,
 } from './resync.js';
@@ -189,6 +190,8 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     stagingFor: (conn) => (this.#staging?.conn === conn ? this.#staging.log : null),
     emit: this.#emitSafe.bind(this),
     onClose: (conn, err) => this.#onConnectionClose(conn, err),
+    onUidValidity: (conn, previous, current) => this.#onUidValidity(conn, previous, current),
+    onInconsistent: (conn, reason) => this.#onInconsistent(conn, reason),
   };
 
   /** Creates a client; nothing happens until {@link ImapClient.connect}. */
@@ -913,6 +916,72 @@ export class ImapClient extends EventEmitter<ClientEvents> {
       sync.highestModseq = modseq;
     }
     return sync;
+  }
+
+  /**
+   * The server changed the selected mailbox's UIDVALIDITY mid-session
+   * (RFC 9051 2.3.1.1): every UID the client knew of it is void. Emits
+   * `uidValidityChange` and rebuilds the UID map from the server.
+   */
+  #onUidValidity(conn: ImapConnection, previous: number, current: number): void {
+    const sync = this.#syncFor(conn);
+    if (sync === null) return;
+    sync.uidValidity = current;
+    sync.uidNext = conn.selected?.uidNext ?? null;
+    sync.maxUid = 0;
+    // MODSEQs belong to a UIDVALIDITY too (RFC 7162 3.1.2.1): only later ones count.
+    sync.highestModseq = null;
+    const tracked = sync.tracker !== null;
+    sync.tracker = null;
+    this.#emitSafe('uidValidityChange', { path: sync.path, previous, current });
+    if (tracked) void this.#retrack(conn, sync);
+  }
+
+  /**
+   * The server sent mailbox data that cannot be right (EXISTS going down,
+   * an EXPUNGE of a message that does not exist, a VANISHED of more
+   * messages than there are): reported as an `error` (ImapError PROTOCOL),
+   * and the UID map, which can no longer be trusted, is rebuilt.
+   */
+  #onInconsistent(conn: ImapConnection, reason: string): void {
+    const path = conn.selected?.name;
+    if (conn !== this.#conn || path === undefined) return;
+    this.#reportError(
+      new ImapError('PROTOCOL', `the server broke the protocol in ${path}: ${reason}`),
+    );
+    const sync = this.#syncFor(conn);
+    if (sync?.tracker == null) return;
+    sync.tracker = null;
+    void this.#retrack(conn, sync);
+  }
+
+  /**
+   * Builds `sync`'s UID map again from `UID SEARCH ALL` (meanwhile events
+   * carry no UIDs, and the updates are applied to the new map). A failure
+   * is reported as an `error` and leaves the client without a UID map
+   * (events without UIDs), never waiting on anything.
+   */
+  async #retrack(conn: ImapConnection, sync: SyncState): Promise<void> {
+    const log = new MailboxUpdateLog(false);
+    this.#staging = { conn, log };
+    let tracker: UidTracker;
+    try {
+      tracker = new UidTracker(await uidSnapshot(conn, log));
+    } catch (err) {
+      if (this.#staging?.log === log) this.#staging = null;
+      // The connection or client went meanwhile: the reconnection resyncs.
+      if (conn.closed || this.#phase === 'closed') return;
+      this.#reportError(toError(err));
+      return;
+    }
+    if (this.#staging?.log !== log) return; // a SELECT or resync took over
+    this.#staging = null;
+    if (this.#sync !== sync || this.#conn !== conn || conn.closed) return;
+    const state = { ...sync, tracker, maxUid: Math.max(sync.maxUid, tracker.uids.at(-1) ?? 0) };
+    applyUpdates(state, log, conn.selected);
+    sync.tracker = tracker;
+    sync.exists = state.exists;
+    sync.maxUid = state.maxUid;
   }
 
   #onConnectionClose(conn: ImapConnection, err: Error | null): void {

@@ -3,7 +3,9 @@
  * `expunge`, `vanished`, unsolicited FETCH as `flags`) become the client's
  * events, with the mailbox path and, where the client tracks them, UIDs; the
  * tracked mailbox (EXISTS, highest UID, sequence-to-UID map) is kept
- * current from untagged data; alerts and the close are passed on.
+ * current from untagged data; alerts and the close are passed on, and so
+ * are a UIDVALIDITY change and data that cannot be right (the client then
+ * rebuilds its UID map).
  * @internal
  */
 import type { ImapConnection } from '../connection/connection.js';
@@ -25,6 +27,10 @@ export interface ConnectionFollower {
   emit<K extends keyof ClientEvents>(event: K, ...args: ClientEvents[K]): void;
   /** `conn` closed, with `err` when it failed. */
   onClose(conn: ImapConnection, err: Error | null): void;
+  /** `conn`'s selected mailbox got a new UIDVALIDITY mid-session. */
+  onUidValidity(conn: ImapConnection, previous: number, current: number): void;
+  /** `conn` reported mailbox data that cannot be right (see the connection's `inconsistent`). */
+  onInconsistent(conn: ImapConnection, reason: string): void;
 }
 
 /** Listens to `conn` for `client`; returns the function that stops listening. */
@@ -115,6 +121,9 @@ export function followConnection(conn: ImapConnection, client: ConnectionFollowe
   };
   const onAlert = (message: string): void => client.emit('alert', { message });
   const onClose = (err: Error | null): void => client.onClose(conn, err);
+  const onUidValidity = (previous: number, current: number): void =>
+    client.onUidValidity(conn, previous, current);
+  const onInconsistent = (reason: string): void => client.onInconsistent(conn, reason);
   conn.on('exists', onExists);
   conn.on('expunge', onExpunge);
   conn.on('vanished', onVanished);
@@ -123,6 +132,8 @@ export function followConnection(conn: ImapConnection, client: ConnectionFollowe
   conn.on('untagged', onUntagged);
   conn.on('alert', onAlert);
   conn.on('close', onClose);
+  conn.on('uidvalidity', onUidValidity);
+  conn.on('inconsistent', onInconsistent);
   return () => {
     conn.off('exists', onExists);
     conn.off('expunge', onExpunge);
@@ -132,5 +143,7 @@ export function followConnection(conn: ImapConnection, client: ConnectionFollowe
     conn.off('untagged', onUntagged);
     conn.off('alert', onAlert);
     conn.off('close', onClose);
+    conn.off('uidvalidity', onUidValidity);
+    conn.off('inconsistent', onInconsistent);
   };
 }

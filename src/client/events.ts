@@ -195,11 +195,16 @@ export interface ClientEvents {
   reconnect: [event: ReconnectEvent];
   /** After a reconnection: what changed in the selected mailbox meanwhile. */
   resync: [event: ResyncEvent];
-  /** A mailbox's UIDVALIDITY changed: cached UIDs of it are invalid. */
+  /**
+   * The selected mailbox's UIDVALIDITY changed (found by a reconnection's
+   * resync, or reported by the server mid-session): cached UIDs of it are
+   * invalid. Mid-session the client rebuilds its UID map (`UID SEARCH ALL`).
+   */
   uidValidityChange: [event: UidValidityChangeEvent];
   /**
-   * A failure nobody awaited (reconnection given up, automatic IDLE refused).
-   * Only emitted when there is a listener, so it never throws.
+   * A failure nobody awaited (reconnection given up, automatic IDLE refused,
+   * mailbox data from the server that cannot be right: an `ImapError` with
+   * code `PROTOCOL`). Only emitted when there is a listener, so it never throws.
    */
   error: [error: Error];
   /** The client closed for good. */

@@ -53,7 +53,8 @@ export class UidTracker {
       this.#count--;
       return this.#all[i];
     }
-    if (this.#unknown > 0) this.#unknown--;
+    // One of the newer messages; none at all past them (nothing to remove).
+    if (seq > this.#count && seq <= this.#count + this.#unknown) this.#unknown--;
     return undefined;
   }
 

@@ -260,6 +260,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     clearEnabled: () => this.#caps.clearEnabled(),
     emitAlert: (text) => this.#emit('alert', text),
     emitReadonly: () => this.#emit('readonly'),
+    emitUidValidity: (previous, current) => this.#emit('uidvalidity', previous, current),
     startLogout: () => {
       this.#loggingOut = true;
     },
@@ -1360,6 +1361,12 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
           break;
         case 'readonly':
           this.#emit('readonly');
+          break;
+        case 'uidvalidity':
+          this.#emit('uidvalidity', ev.previous, ev.current);
+          break;
+        case 'inconsistent':
+          this.#emit('inconsistent', ev.reason);
           break;
         case 'closed':
           break;

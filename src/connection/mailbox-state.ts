@@ -15,7 +15,16 @@ export type MailboxEvent =
   | { type: 'expunge'; seq: number }
   | { type: 'vanished'; response: Extract<UntaggedResponse, { name: 'VANISHED' }> }
   | { type: 'readonly' }
-  | { type: 'closed' };
+  | { type: 'closed' }
+  /** `[UIDVALIDITY n]` outside SELECT/EXAMINE naming another value: every UID known is void. */
+  | { type: 'uidvalidity'; previous: number; current: number }
+  /**
+   * Data that cannot be right (RFC 9051 7.3.1, 7.4.1; RFC 7162 3.2.10):
+   * EXISTS going down, an EXPUNGE of a message that does not exist, a
+   * VANISHED of more messages than there are. The count was kept or
+   * clamped; what positions map to is no longer known for sure.
+   */
+  | { type: 'inconsistent'; reason: string };
 
 /** A fresh mailbox state for SELECT / EXAMINE of `name`. */
 /** No events (shared: most responses change nothing worth an event). */
@@ -50,9 +59,12 @@ export function applyCode(
     case 'PERMANENTFLAGS':
       mb.permanentFlags = [...code.flags];
       return NO_EVENTS;
-    case 'UIDVALIDITY':
+    case 'UIDVALIDITY': {
+      const previous = mb.uidValidity;
       mb.uidValidity = code.value;
-      return NO_EVENTS;
+      if (selecting || previous === null || previous === code.value) return NO_EVENTS;
+      return [{ type: 'uidvalidity', previous, current: code.value }];
+    }
     case 'UIDNEXT':
       mb.uidNext = code.value;
       return NO_EVENTS;
@@ -94,20 +106,50 @@ export function applyUntagged(
     case 'EXISTS': {
       const previous = mb.exists;
       mb.exists = response.number;
-      return selecting ? NO_EVENTS : [{ type: 'exists', count: response.number, previous }];
+      if (selecting) return NO_EVENTS;
+      const event: MailboxEvent = { type: 'exists', count: response.number, previous };
+      if (response.number >= previous) return [event];
+      // Only EXPUNGE reduces the count (RFC 9051 7.4.1): the server's number
+      // is taken (what else), but which messages went is not known.
+      return [
+        event,
+        { type: 'inconsistent', reason: `EXISTS went down from ${previous} to ${response.number}` },
+      ];
     }
     case 'RECENT':
       mb.recent = response.number;
       return NO_EVENTS;
-    case 'EXPUNGE':
-      if (mb.exists > 0) mb.exists--;
-      return [{ type: 'expunge', seq: response.number }];
-    case 'VANISHED': {
-      if (!response.earlier) {
-        const size = response.uids.size;
-        if (size !== null) mb.exists = Math.max(0, mb.exists - size);
+    case 'EXPUNGE': {
+      const seq = response.number;
+      if (selecting) {
+        if (mb.exists > 0) mb.exists--;
+        return [{ type: 'expunge', seq }];
       }
-      return [{ type: 'vanished', response }];
+      // An EXPUNGE names an existing message (RFC 9051 7.4.1): one that does
+      // not exist is ignored (the count would go wrong) and reported.
+      if (seq < 1 || seq > mb.exists) {
+        const reason = `EXPUNGE of message ${seq} with ${mb.exists} in the mailbox`;
+        return [{ type: 'inconsistent', reason }];
+      }
+      mb.exists--;
+      return [{ type: 'expunge', seq }];
+    }
+    case 'VANISHED': {
+      if (response.earlier) return [{ type: 'vanished', response }];
+      // The count drops by the messages that were in the mailbox; which of
+      // the UIDs were is not known here (the client's UID map may know),
+      // but more than there are cannot be.
+      const size = response.uids.size;
+      if (size === null || size <= mb.exists) {
+        if (size !== null) mb.exists -= size;
+        return [{ type: 'vanished', response }];
+      }
+      const reason = `VANISHED of ${size} messages with ${mb.exists} in the mailbox`;
+      mb.exists = 0;
+      return [
+        { type: 'vanished', response },
+        { type: 'inconsistent', reason },
+      ];
     }
     case 'FLAGS':
       mb.flags = [...response.flags];

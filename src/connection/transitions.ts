@@ -24,6 +24,8 @@ export interface StateMachineHost {
   clearEnabled(): void;
   emitAlert(text: string): void;
   emitReadonly(): void;
+  /** The selected mailbox's UIDVALIDITY changed (a tagged response's code). */
+  emitUidValidity(previous: number, current: number): void;
   /** LOGOUT was sent: the server's close is expected. */
   startLogout(): void;
   /** STARTTLS or COMPRESS was sent: read line by line to find the switch point. */
@@ -97,6 +99,7 @@ export function applyTaggedCode(host: StateMachineHost, p: Pending, r: TaggedRes
     if (selected !== null && host.selecting()?.command !== p) {
       for (const ev of applyCode(selected, code, false)) {
         if (ev.type === 'readonly') host.emitReadonly();
+        else if (ev.type === 'uidvalidity') host.emitUidValidity(ev.previous, ev.current);
       }
     }
   }

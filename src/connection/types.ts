@@ -329,6 +329,18 @@ export interface ConnectionEvents {
   bye: [text: string];
   /** The mailbox became read-only ([READ-ONLY] outside SELECT/EXAMINE). */
   readonly: [];
+  /**
+   * The selected mailbox's UIDVALIDITY changed (`[UIDVALIDITY n]` outside
+   * SELECT/EXAMINE): every UID known of it is void (RFC 9051 2.3.1.1).
+   */
+  uidvalidity: [previous: number, current: number];
+  /**
+   * The server sent mailbox data that cannot be right: EXISTS going down,
+   * an EXPUNGE of a message that does not exist (ignored), a VANISHED of
+   * more messages than there are (the count clamped at 0). `selected.exists`
+   * may be wrong, and what sequence numbers map to is not known for sure.
+   */
+  inconsistent: [reason: string];
   /** The connection closed; `error` says why when it was not a clean LOGOUT. */
   close: [error: Error | null];
 }

@@ -204,6 +204,15 @@ describe('LockQueue', () => {
 });
 
 describe('UidTracker', () => {
+  it('an EXPUNGE past every message removes nothing (a newer unknown message stays to be learnt)', () => {
+    const t = new UidTracker([1, 2, 3]);
+    t.exists(4); // one new message, UID unknown
+    expect(t.expunge(9)).toBeUndefined();
+    t.fetched(4, 10);
+    expect(t.uidOf(4)).toBe(10);
+    expect(t.uids).toEqual([1, 2, 3, 10]);
+  });
+
   it('maps EXPUNGE sequence numbers to UIDs, learns new UIDs from FETCH, diffs what vanished', () => {
     const t = new UidTracker([7, 3, 5, 9]);
     expect(t.uids).toEqual([3, 5, 7, 9]);
