@@ -89,7 +89,7 @@ import {
   type ClientOptions,
   type ResolvedReconnect,
 } from './options.js';
-import { ReadyGate, reconnect } from './reconnect.js';
+import { HEALTHY_CONNECTION_MS, ReadyGate, reconnect } from './reconnect.js';
 import { MailboxUpdateLog } from './uid-tracker.js';
 import {
   applyUpdates,
@@ -181,6 +181,11 @@ export class ImapClient extends EventEmitter<ClientEvents> {
    * show before that).
    */
   #frozen: MailboxInfo | null = null;
+  /**
+   * The last reconnection (when, at which attempt): a drop within
+   * {@link HEALTHY_CONNECTION_MS} of it continues its attempts.
+   */
+  #lastReconnect: { at: number; attempt: number } | null = null;
   readonly #locks: LockQueue;
   readonly #idle: IdleController;
   /** What followConnection() calls back (bound once: it runs per untagged response). */
@@ -937,34 +942,45 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     this.#gate = new ReadyGate();
     this.#emitSafe('disconnect', { error: err, reconnecting: true });
     if (this.#closing || this.#phase !== 'reconnecting') return; // a listener closed the client
-    void this.#reconnectLoop(err);
+    // A reconnection that did not last (dropped again at once, e.g. by a
+    // proxy) is no success: its attempts go on, with growing delays.
+    const last = this.#lastReconnect;
+    const healthy = last === null || Date.now() - last.at >= HEALTHY_CONNECTION_MS;
+    void this.#reconnectLoop(err, healthy ? 1 : last.attempt + 1);
   }
 
-  #reconnectLoop(cause: Error): Promise<void> {
+  #reconnectLoop(cause: Error, firstAttempt: number): Promise<void> {
     const wanted = (): boolean => !this.#closing && this.#phase === 'reconnecting';
-    return reconnect(cause, this.#reconnect, this.#stop.signal, {
-      wanted,
-      open: () => this.#openConnection(),
-      restore: async (conn) => {
-        this.#use(conn);
-        await this.#restore(conn);
+    return reconnect(
+      cause,
+      this.#reconnect,
+      this.#stop.signal,
+      {
+        wanted,
+        open: () => this.#openConnection(),
+        restore: async (conn) => {
+          this.#use(conn);
+          await this.#restore(conn);
+        },
+        reconnected: (conn, attempt) => {
+          this.#phase = 'ready';
+          this.#frozen = null;
+          const gate = this.#gate;
+          this.#gate = null;
+          this.#lastReconnect = { at: Date.now(), attempt };
+          this.#log('info', 'reconnected', { attempt });
+          this.#emitSafe('reconnect', { attempt });
+          gate?.open(conn);
+          this.#idle.kick();
+        },
+        gaveUp: (error) => {
+          this.#reportError(error);
+          this.#finish(error);
+        },
+        log: (level, msg, obj) => this.#log(level, msg, obj),
       },
-      reconnected: (conn, attempt) => {
-        this.#phase = 'ready';
-        this.#frozen = null;
-        const gate = this.#gate;
-        this.#gate = null;
-        this.#log('info', 'reconnected', { attempt });
-        this.#emitSafe('reconnect', { attempt });
-        gate?.open(conn);
-        this.#idle.kick();
-      },
-      gaveUp: (error) => {
-        this.#reportError(error);
-        this.#finish(error);
-      },
-      log: (level, msg, obj) => this.#log(level, msg, obj),
-    });
+      firstAttempt,
+    );
   }
 
   /** Re-selects the mailbox that was selected and reports what changed meanwhile. */

@@ -153,7 +153,10 @@ export interface DisconnectEvent {
 
 /** The client reconnected (and restored the selected mailbox). */
 export interface ReconnectEvent {
-  /** Which attempt succeeded, from 1. */
+  /**
+   * Which attempt succeeded, from 1; counting on from the previous
+   * reconnection's when that connection dropped within 30 s.
+   */
   attempt: number;
 }
 
