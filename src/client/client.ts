@@ -912,10 +912,9 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     if (sync === null || sel === null || conn !== this.#conn || this.#staging !== null) return null;
     // Another mailbox selected behind the client's back (command(), connection): not ours.
     if (!sameMailbox(sel.name, sync.path)) return null;
-    const modseq = sel.highestModseq;
-    if (modseq !== null && (sync.highestModseq === null || modseq > sync.highestModseq)) {
-      sync.highestModseq = modseq;
-    }
+    // What the server reported last, even when lower (a later resync asks
+    // for the changes since the lower value, which includes the others).
+    if (sel.highestModseq !== null) sync.highestModseq = sel.highestModseq;
     return sync;
   }
 

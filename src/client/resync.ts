@@ -9,7 +9,7 @@ import { select, type SelectOptions, type SelectResult } from '../commands/selec
 import { sameMailbox } from '../commands/mailbox-name.js';
 import type { CommandContext, SelectedMailbox } from '../connection/types.js';
 import { ImapMessageLimitError, ImapProtocolError } from '../model/errors.js';
-import type { SequenceSet } from '../model/sequence-set.js';
+import { SequenceSet } from '../model/sequence-set.js';
 import type { ChangedMessage, MailboxInfo, ResyncEvent } from './events.js';
 import { fetchPastMessageLimit } from './message-limit.js';
 import { UidTracker, type MailboxUpdateLog } from './uid-tracker.js';
@@ -243,10 +243,8 @@ export function mailboxInfo(
   selected: Readonly<SelectedMailbox> | null,
 ): MailboxInfo {
   const live = selected !== null && sameMailbox(selected.name, sync.path) ? selected : null;
-  let modseq = sync.highestModseq;
-  if (live?.highestModseq != null && (modseq === null || live.highestModseq > modseq)) {
-    modseq = live.highestModseq;
-  }
+  // What the server reported last (it may have gone down: see fullResync).
+  const modseq = live?.highestModseq ?? sync.highestModseq;
   return {
     path: sync.path,
     readOnly: live?.readOnly ?? sync.readOnly,
@@ -339,6 +337,18 @@ export async function resync(
     highestModseq: r.noModseq ? null : r.highestModseq,
   };
 
+  // HIGHESTMODSEQ only grows while UIDVALIDITY stays (RFC 7162 3.1.2.1): one
+  // lower than saved means the server lost (or reset) its mod-sequences, and
+  // the changes since the saved one would miss everything in between.
+  if (
+    prev.highestModseq !== null &&
+    !r.noModseq &&
+    r.highestModseq !== null &&
+    r.highestModseq < prev.highestModseq
+  ) {
+    return fullResync(ctx, prev, r, track, log, base);
+  }
+
   if (useQresync) {
     const changed = r.changed.map(changedMessage).filter((c): c is ChangedMessage => c !== null);
     const tracker = track ? new UidTracker(await uidSnapshot(ctx, log)) : null;
@@ -388,4 +398,57 @@ export async function resync(
     state: stateFromSelect(prev.path, prev.readOnly, r, tracker),
     event: { ...base, method, vanished, changed },
   };
+}
+
+/**
+ * The resync of a mailbox whose HIGHESTMODSEQ went backwards: every
+ * message's flags (`changed` holds them all), and what vanished worked out
+ * from the UIDs the client knew — the tracker's, or under QRESYNC (no
+ * tracker) every UID up to the highest known that is not there now.
+ */
+async function fullResync(
+  ctx: CommandContext,
+  prev: SyncState,
+  r: SelectResult,
+  track: boolean,
+  log: MailboxUpdateLog | null,
+  base: Pick<ResyncEvent, 'path' | 'prevCount' | 'count' | 'highestModseq'>,
+): Promise<ResyncOutcome> {
+  let changed: ChangedMessage[] = [];
+  if (r.exists > 0) {
+    const messages = fetchPastMessageLimit(
+      ctx,
+      '1:*',
+      { uid: true, flags: true, modseq: true },
+      { uid: true },
+    );
+    for await (const m of messages) {
+      const c = changedMessage(m);
+      if (c !== null) changed.push(c);
+    }
+  }
+  const now = r.exists > 0 ? await uidSnapshot(ctx, log) : [];
+  const vanished =
+    prev.tracker !== null ? prev.tracker.vanishedFrom(now) : missingUpTo(now, prev.maxUid);
+  const present = new Set(now);
+  changed = changed.filter((m) => present.has(m.uid));
+  return {
+    kind: 'resynced',
+    state: stateFromSelect(prev.path, prev.readOnly, r, track ? new UidTracker(now) : null),
+    event: { ...base, method: 'full', vanished, changed },
+  };
+}
+
+/** The UIDs from 1 to `max` missing from ascending `uids`, null when none. */
+function missingUpTo(uids: readonly number[], max: number): SequenceSet | null {
+  const parts: string[] = [];
+  let next = 1;
+  for (const u of uids) {
+    if (u > max) break;
+    if (u > next) parts.push(u - 1 > next ? `${next}:${u - 1}` : `${next}`);
+    next = u + 1;
+  }
+  if (next < max) parts.push(`${next}:${max}`);
+  else if (next === max) parts.push(`${max}`);
+  return parts.length === 0 ? null : SequenceSet.parse(parts.join(','));
 }
