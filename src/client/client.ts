@@ -491,7 +491,10 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     message: AppendMessage,
     options: AppendOptions = {},
   ): Promise<AppendResult | null> {
-    return append(await this.#ready(), path, message, options);
+    const conn = await this.#ready();
+    const r = await append(conn, path, message, options);
+    if (r !== null) this.#learnUids(conn, path, r.uidValidity, [r.uid]);
+    return r;
   }
 
   /**
@@ -504,7 +507,10 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     path: string,
     messages: readonly AppendManyItem[],
   ): Promise<AppendManyResult | null> {
-    return appendMany(await this.#ready(), path, messages);
+    const conn = await this.#ready();
+    const r = await appendMany(conn, path, messages);
+    if (r !== null) this.#learnUids(conn, path, r.uidValidity, r.uids);
+    return r;
   }
 
   /** GETQUOTAROOT (capability QUOTA): the quota roots of `path` and their usage and limits. */
@@ -622,11 +628,14 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     options: MessageOptions & { charset?: string } = {},
   ): Promise<number[]> {
     return this.#exclusive(async (conn) => {
+      const by = byUid(options);
       const r = await searchCommand(conn, query, {
-        ...byUid(options),
+        ...by,
         ...(options.charset === undefined ? {} : { charset: options.charset }),
       });
-      return r.numbers ?? [];
+      const numbers = r.numbers ?? [];
+      if (by.uid) this.#learnUids(conn, null, null, numbers);
+      return numbers;
     });
   }
 
@@ -750,7 +759,11 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     destination: string,
     options: MessageOptions = {},
   ): Promise<CopyUid | null> {
-    return this.#exclusive((conn) => copy(conn, range, destination, byUid(options)));
+    return this.#exclusive(async (conn) => {
+      const r = await copy(conn, range, destination, byUid(options));
+      if (r !== null) this.#learnCopied(conn, destination, r);
+      return r;
+    });
   }
 
   /**
@@ -764,7 +777,11 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     options: ClientMoveOptions = {},
   ): Promise<MoveResult> {
     const moveOptions = { ...byUid(options), allowExpungeAll: options.allowExpungeAll === true };
-    return this.#exclusive((conn) => move(conn, range, destination, moveOptions));
+    return this.#exclusive(async (conn) => {
+      const r = await move(conn, range, destination, moveOptions);
+      if (r.copyUid !== null) this.#learnCopied(conn, destination, r.copyUid);
+      return r;
+    });
   }
 
   /**
@@ -916,6 +933,49 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     // for the changes since the lower value, which includes the others).
     if (sel.highestModseq !== null) sync.highestModseq = sel.highestModseq;
     return sync;
+  }
+
+  /**
+   * UIDs the client learned of the mailbox `path` (null: the selected one)
+   * of UIDVALIDITY `uidValidity` (null: not said): when that is the tracked
+   * mailbox, a resync covers them (maxUid), and the UID tracker may learn
+   * the UIDs of messages it knew only by count (`complete`: `uids` are all
+   * the UIDs learned, not just the highest).
+   */
+  #learnUids(
+    conn: ImapConnection,
+    path: string | null,
+    uidValidity: number | null,
+    uids: readonly number[],
+    complete = true,
+  ): void {
+    const sync = this.#syncFor(conn);
+    if (sync === null || uids.length === 0) return;
+    if (path !== null && !sameMailbox(path, sync.path)) return;
+    if (uidValidity !== null && sync.uidValidity !== null && uidValidity !== sync.uidValidity) {
+      return;
+    }
+    let max = 0;
+    for (const u of uids) if (u > max) max = u;
+    if (max > sync.maxUid) sync.maxUid = max;
+    if (complete) sync.tracker?.learn(uids);
+  }
+
+  /** A COPYUID into `destination`: see {@link #learnUids}. */
+  #learnCopied(conn: ImapConnection, destination: string, r: CopyUid): void {
+    const sync = this.#syncFor(conn);
+    if (sync === null || !sameMailbox(destination, sync.path)) return;
+    // Listed only when they can be the tracker's unknown messages (no more than the mailbox holds).
+    const size = r.destination.size;
+    if (size !== null && size <= (conn.selected?.exists ?? 0)) {
+      this.#learnUids(conn, destination, r.uidValidity, [...r.destination.values()]);
+      return;
+    }
+    let max = 0;
+    for (const [a, b] of r.destination.ranges) {
+      for (const n of [a, b]) if (typeof n === 'number' && n > max) max = n;
+    }
+    this.#learnUids(conn, destination, r.uidValidity, [max], false);
   }
 
   #onConnectionClose(conn: ImapConnection, err: Error | null): void {

@@ -28,8 +28,19 @@ export interface SyncState {
    */
   highestModseq: bigint | null;
   noModseq: boolean;
-  /** The highest UID the client may know about (UIDNEXT − 1 at SELECT, or a higher FETCHed UID). */
+  /**
+   * The highest UID the client may know about: UIDNEXT − 1 at SELECT, or a
+   * higher one a FETCH, a UID SEARCH or the client's APPEND / COPY / MOVE
+   * into the mailbox (APPENDUID, COPYUID) named.
+   */
   maxUid: number;
+  /**
+   * Messages arrived (EXISTS grew) whose UIDs may be above {@link maxUid}:
+   * a QRESYNC resync then names every UID as known (`1:4294967295`), not
+   * just `1:maxUid`, so their expunges are reported too. Cleared when a
+   * FETCH names the UID of the last message.
+   */
+  grown: boolean;
   /** Message count as last known. */
   exists: number;
   /** UIDs by sequence number, kept only when a resync would need them (no QRESYNC). */
@@ -194,6 +205,7 @@ export function stateFromSelect(
     highestModseq: r.noModseq ? null : r.highestModseq,
     noModseq: r.noModseq,
     maxUid: r.uidNext === null ? 0 : Math.max(0, r.uidNext - 1),
+    grown: false,
     exists: r.exists,
     tracker,
   };
@@ -232,7 +244,11 @@ export function applyUpdates(
   selected: Readonly<SelectedMailbox> | null,
 ): number[] {
   const gone = state.tracker === null ? [] : log.applyTo(state.tracker);
-  if (selected !== null && sameMailbox(selected.name, state.path)) state.exists = selected.exists;
+  if (selected !== null && sameMailbox(selected.name, state.path)) {
+    // Arrivals after the SELECT's UIDNEXT: their UIDs are above maxUid.
+    if (selected.exists > state.exists) state.grown = true;
+    state.exists = selected.exists;
+  }
   if (log.maxUid > state.maxUid) state.maxUid = log.maxUid;
   return gone;
 }
@@ -270,13 +286,29 @@ function changedMessage(m: {
   return out;
 }
 
+/** The highest UID there can be (RFC 9051: nz-number, 32 bits). */
+const MAX_UID = 4294967295;
+
+/**
+ * The UIDs a QRESYNC resync says the client knows (null: none). Every UID
+ * the client may have counted must be in it, or its expunge goes unreported
+ * (RFC 7162 3.2.5.1): messages that arrived since the UIDs were last known
+ * may have any UID above them.
+ */
+function knownUids(prev: SyncState): string | null {
+  if (prev.grown) return `1:${MAX_UID}`;
+  return prev.maxUid > 0 ? `1:${prev.maxUid}` : null;
+}
+
 /**
  * Re-selects `prev.path` on a new connection and finds out what changed
  * since `prev`:
  * - QRESYNC enabled and a MODSEQ known: `SELECT path (QRESYNC (uidvalidity
  *   modseq 1:maxUid))` — the server answers with `VANISHED (EARLIER)` for
- *   the known UIDs expunged since, and a FETCH for every message changed
- *   since (RFC 7162 3.2.5);
+ *   the known UIDs expunged since, and a FETCH for every known message
+ *   changed since (RFC 7162 3.2.5); the messages that arrived meanwhile
+ *   (above maxUid) are fetched after it (`1:4294967295` when messages
+ *   with UIDs above maxUid may be known: see {@link SyncState.grown});
  * - else, with CONDSTORE and a MODSEQ known: `UID FETCH 1:* (UID FLAGS
  *   MODSEQ) (CHANGEDSINCE modseq)` for the changes, and `UID SEARCH ALL`
  *   diffed with the UIDs the client tracked for what vanished;
@@ -293,6 +325,7 @@ export async function resync(
 ): Promise<ResyncOutcome> {
   const log = options.log ?? null;
   const useQresync = canQresync(ctx, prev);
+  const known = knownUids(prev);
   let r: SelectResult;
   try {
     if (useQresync) {
@@ -301,7 +334,7 @@ export async function resync(
         qresync: {
           uidValidity: prev.uidValidity!,
           modseq: prev.highestModseq!,
-          ...(prev.maxUid > 0 ? { knownUids: `1:${prev.maxUid}` } : {}),
+          ...(known === null ? {} : { knownUids: known }),
         },
         // Every change since the last session is needed, however many: no collection limit.
         maxCollectedBytes: Infinity,
@@ -351,6 +384,23 @@ export async function resync(
 
   if (useQresync) {
     const changed = r.changed.map(changedMessage).filter((c): c is ChangedMessage => c !== null);
+    // The server reported changes of the known UIDs only: those that arrived
+    // meanwhile (above them) are `changed` too, as under CONDSTORE.
+    const above = known === null || prev.grown ? 0 : prev.maxUid;
+    if (above > 0 && r.exists > 0 && (r.uidNext === null || r.uidNext - 1 > above)) {
+      const seen = new Set(changed.map((c) => c.uid));
+      const messages = fetchPastMessageLimit(
+        ctx,
+        `${above + 1}:*`,
+        { uid: true, flags: true, modseq: true },
+        { uid: true },
+      );
+      for await (const m of messages) {
+        const c = changedMessage(m);
+        // `n:*` also names the last message when none is above n.
+        if (c !== null && c.uid > above && !seen.has(c.uid)) changed.push(c);
+      }
+    }
     const tracker = track ? new UidTracker(await uidSnapshot(ctx, log)) : null;
     return {
       kind: 'resynced',
