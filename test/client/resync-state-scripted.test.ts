@@ -814,4 +814,88 @@ describe('ImapClient saved mailbox state across reconnections', () => {
     expect(event.changed.map((m) => m.uid)).toEqual([1, 3]);
     expect(client.mailbox?.highestModseq).toBe(500n);
   });
+
+  it('QRESYNC after an EXISTS past the known UIDs names every UID as known: the new message vanished meanwhile is in vanished', async () => {
+    const caps = 'IMAP4rev1 ENABLE CONDSTORE QRESYNC';
+    const s = await serveEach([
+      async (c) => {
+        await login(c, caps);
+        await c.expect(/^\S+ ENABLE /);
+        await c.write('* ENABLED CONDSTORE QRESYNC\r\n$tag OK enabled\r\n');
+        await c.expect(/^\S+ SELECT INBOX$/);
+        await c.write(selected(3, 1000));
+        await c.expect(/^\S+ NOOP/);
+        await c.write('* 4 EXISTS\r\n$tag OK noop\r\n'); // UID 4, never fetched
+        await c.expect(/^\S+ NOOP/);
+        c.reset();
+      },
+      async (c) => {
+        await login(c, caps);
+        await c.expect(/^\S+ ENABLE /);
+        await c.write('* ENABLED CONDSTORE QRESYNC\r\n$tag OK enabled\r\n');
+        await c.expect(/^\S+ SELECT INBOX \(QRESYNC \(7 1000 1:4294967295\)\)$/);
+        // UID 4 went, UID 5 arrived.
+        await c.write(
+          '* 4 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 6] ok\r\n' +
+            '* OK [HIGHESTMODSEQ 1002] ok\r\n* VANISHED (EARLIER) 4\r\n' +
+            '* 4 FETCH (UID 5 FLAGS () MODSEQ (1002))\r\n$tag OK [READ-WRITE] selected\r\n',
+        );
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    await client.mailboxOpen('INBOX');
+    await client.noop();
+    expect(client.mailbox?.exists).toBe(4);
+    const resynced = nextEvent(client, 'resync');
+    await expect(client.noop()).rejects.toThrow();
+    const [event] = await resynced;
+    expect(event.vanished?.toString()).toBe('4');
+    expect(event.changed.map((m) => m.uid)).toEqual([5]);
+    expect(event).toMatchObject({ prevCount: 4, count: 4 });
+  });
+
+  it('QRESYNC: the messages that arrived above the known UIDs are fetched into changed; n:* naming the last known message adds nothing', async () => {
+    const caps = 'IMAP4rev1 ENABLE CONDSTORE QRESYNC';
+    const first = async (c: ScriptedConnection): Promise<void> => {
+      await login(c, caps);
+      await c.expect(/^\S+ ENABLE /);
+      await c.write('* ENABLED CONDSTORE QRESYNC\r\n$tag OK enabled\r\n');
+      await c.expect(/^\S+ SELECT INBOX$/);
+      await c.write(selected(3, 1000));
+      await c.expect(/^\S+ NOOP/);
+      c.reset();
+    };
+    const again = (exists: number, fetched: string) => async (c: ScriptedConnection) => {
+      await login(c, caps);
+      await c.expect(/^\S+ ENABLE /);
+      await c.write('* ENABLED CONDSTORE QRESYNC\r\n$tag OK enabled\r\n');
+      await c.expect(/^\S+ SELECT INBOX \(QRESYNC \(7 1000 1:3\)\)$/);
+      await c.write(
+        `* ${exists} EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 5] ok\r\n` +
+          '* OK [HIGHESTMODSEQ 1001] ok\r\n* VANISHED (EARLIER) 2\r\n$tag OK [READ-WRITE] selected\r\n',
+      );
+      await c.expect(/^\S+ UID FETCH 4:\* \(UID FLAGS MODSEQ\)$/);
+      await c.write(`${fetched}$tag OK fetched\r\n`);
+      await c.closed();
+    };
+    for (const [exists, fetched, uids] of [
+      [3, '* 3 FETCH (UID 4 FLAGS (\\Seen) MODSEQ (1001))\r\n', [4]],
+      // UID 4 arrived and went: 4:* names the last message, UID 3.
+      [2, '* 2 FETCH (UID 3 FLAGS () MODSEQ (10))\r\n', []],
+    ] as const) {
+      const s = await serveEach([first, again(exists, fetched)]);
+      const client = await connect(s);
+      await client.mailboxOpen('INBOX');
+      const resynced = nextEvent(client, 'resync');
+      await expect(client.noop()).rejects.toThrow();
+      const [event] = await resynced;
+      expect(event.vanished?.toString()).toBe('2');
+      expect(event.changed.map((m) => m.uid)).toEqual(uids);
+      expect(event.count).toBe(event.prevCount - 1 + uids.length);
+      client.close();
+      await s.close();
+      server = null;
+    }
+  });
 });
