@@ -89,7 +89,7 @@ import {
   type ClientOptions,
   type ResolvedReconnect,
 } from './options.js';
-import { ReadyGate, reconnect } from './reconnect.js';
+import { HEALTHY_CONNECTION_MS, ReadyGate, reconnect } from './reconnect.js';
 import { MailboxUpdateLog, UidTracker } from './uid-tracker.js';
 import {
   applyUpdates,
@@ -182,6 +182,11 @@ export class ImapClient extends EventEmitter<ClientEvents> {
    * show before that).
    */
   #frozen: MailboxInfo | null = null;
+  /**
+   * The last reconnection (when, at which attempt): a drop within
+   * {@link HEALTHY_CONNECTION_MS} of it continues its attempts.
+   */
+  #lastReconnect: { at: number; attempt: number } | null = null;
   readonly #locks: LockQueue;
   readonly #idle: IdleController;
   /** What followConnection() calls back (bound once: it runs per untagged response). */
@@ -489,7 +494,10 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     message: AppendMessage,
     options: AppendOptions = {},
   ): Promise<AppendResult | null> {
-    return append(await this.#ready(), path, message, options);
+    const conn = await this.#ready();
+    const r = await append(conn, path, message, options);
+    if (r !== null) this.#learnUids(conn, path, r.uidValidity, [r.uid]);
+    return r;
   }
 
   /**
@@ -502,7 +510,10 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     path: string,
     messages: readonly AppendManyItem[],
   ): Promise<AppendManyResult | null> {
-    return appendMany(await this.#ready(), path, messages);
+    const conn = await this.#ready();
+    const r = await appendMany(conn, path, messages);
+    if (r !== null) this.#learnUids(conn, path, r.uidValidity, r.uids);
+    return r;
   }
 
   /** GETQUOTAROOT (capability QUOTA): the quota roots of `path` and their usage and limits. */
@@ -621,11 +632,14 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     options: MessageOptions & { charset?: string } = {},
   ): Promise<number[]> {
     return this.#exclusive(async (conn) => {
+      const by = byUid(options);
       const r = await searchCommand(conn, query, {
-        ...byUid(options),
+        ...by,
         ...(options.charset === undefined ? {} : { charset: options.charset }),
       });
-      return r.numbers ?? [];
+      const numbers = r.numbers ?? [];
+      if (by.uid) this.#learnUids(conn, null, null, numbers);
+      return numbers;
     });
   }
 
@@ -749,7 +763,11 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     destination: string,
     options: MessageOptions = {},
   ): Promise<CopyUid | null> {
-    return this.#exclusive((conn) => copy(conn, range, destination, byUid(options)));
+    return this.#exclusive(async (conn) => {
+      const r = await copy(conn, range, destination, byUid(options));
+      if (r !== null) this.#learnCopied(conn, destination, r);
+      return r;
+    });
   }
 
   /**
@@ -763,7 +781,11 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     options: ClientMoveOptions = {},
   ): Promise<MoveResult> {
     const moveOptions = { ...byUid(options), allowExpungeAll: options.allowExpungeAll === true };
-    return this.#exclusive((conn) => move(conn, range, destination, moveOptions));
+    return this.#exclusive(async (conn) => {
+      const r = await move(conn, range, destination, moveOptions);
+      if (r.copyUid !== null) this.#learnCopied(conn, destination, r.copyUid);
+      return r;
+    });
   }
 
   /**
@@ -911,10 +933,9 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     if (sync === null || sel === null || conn !== this.#conn || this.#staging !== null) return null;
     // Another mailbox selected behind the client's back (command(), connection): not ours.
     if (!sameMailbox(sel.name, sync.path)) return null;
-    const modseq = sel.highestModseq;
-    if (modseq !== null && (sync.highestModseq === null || modseq > sync.highestModseq)) {
-      sync.highestModseq = modseq;
-    }
+    // What the server reported last, even when lower (a later resync asks
+    // for the changes since the lower value, which includes the others).
+    if (sel.highestModseq !== null) sync.highestModseq = sel.highestModseq;
     return sync;
   }
 
@@ -982,6 +1003,50 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     sync.tracker = tracker;
     sync.exists = state.exists;
     sync.maxUid = state.maxUid;
+    sync.grown = state.grown;
+  }
+
+  /**
+   * UIDs the client learned of the mailbox `path` (null: the selected one)
+   * of UIDVALIDITY `uidValidity` (null: not said): when that is the tracked
+   * mailbox, a resync covers them (maxUid), and the UID tracker may learn
+   * the UIDs of messages it knew only by count (`complete`: `uids` are all
+   * the UIDs learned, not just the highest).
+   */
+  #learnUids(
+    conn: ImapConnection,
+    path: string | null,
+    uidValidity: number | null,
+    uids: readonly number[],
+    complete = true,
+  ): void {
+    const sync = this.#syncFor(conn);
+    if (sync === null || uids.length === 0) return;
+    if (path !== null && !sameMailbox(path, sync.path)) return;
+    if (uidValidity !== null && sync.uidValidity !== null && uidValidity !== sync.uidValidity) {
+      return;
+    }
+    let max = 0;
+    for (const u of uids) if (u > max) max = u;
+    if (max > sync.maxUid) sync.maxUid = max;
+    if (complete) sync.tracker?.learn(uids);
+  }
+
+  /** A COPYUID into `destination`: see {@link #learnUids}. */
+  #learnCopied(conn: ImapConnection, destination: string, r: CopyUid): void {
+    const sync = this.#syncFor(conn);
+    if (sync === null || !sameMailbox(destination, sync.path)) return;
+    // Listed only when they can be the tracker's unknown messages (no more than the mailbox holds).
+    const size = r.destination.size;
+    if (size !== null && size <= (conn.selected?.exists ?? 0)) {
+      this.#learnUids(conn, destination, r.uidValidity, [...r.destination.values()]);
+      return;
+    }
+    let max = 0;
+    for (const [a, b] of r.destination.ranges) {
+      for (const n of [a, b]) if (typeof n === 'number' && n > max) max = n;
+    }
+    this.#learnUids(conn, destination, r.uidValidity, [max], false);
   }
 
   #onConnectionClose(conn: ImapConnection, err: Error | null): void {
@@ -1007,34 +1072,45 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     this.#gate = new ReadyGate();
     this.#emitSafe('disconnect', { error: err, reconnecting: true });
     if (this.#closing || this.#phase !== 'reconnecting') return; // a listener closed the client
-    void this.#reconnectLoop(err);
+    // A reconnection that did not last (dropped again at once, e.g. by a
+    // proxy) is no success: its attempts go on, with growing delays.
+    const last = this.#lastReconnect;
+    const healthy = last === null || Date.now() - last.at >= HEALTHY_CONNECTION_MS;
+    void this.#reconnectLoop(err, healthy ? 1 : last.attempt + 1);
   }
 
-  #reconnectLoop(cause: Error): Promise<void> {
+  #reconnectLoop(cause: Error, firstAttempt: number): Promise<void> {
     const wanted = (): boolean => !this.#closing && this.#phase === 'reconnecting';
-    return reconnect(cause, this.#reconnect, this.#stop.signal, {
-      wanted,
-      open: () => this.#openConnection(),
-      restore: async (conn) => {
-        this.#use(conn);
-        await this.#restore(conn);
+    return reconnect(
+      cause,
+      this.#reconnect,
+      this.#stop.signal,
+      {
+        wanted,
+        open: () => this.#openConnection(),
+        restore: async (conn) => {
+          this.#use(conn);
+          await this.#restore(conn);
+        },
+        reconnected: (conn, attempt) => {
+          this.#phase = 'ready';
+          this.#frozen = null;
+          const gate = this.#gate;
+          this.#gate = null;
+          this.#lastReconnect = { at: Date.now(), attempt };
+          this.#log('info', 'reconnected', { attempt });
+          this.#emitSafe('reconnect', { attempt });
+          gate?.open(conn);
+          this.#idle.kick();
+        },
+        gaveUp: (error) => {
+          this.#reportError(error);
+          this.#finish(error);
+        },
+        log: (level, msg, obj) => this.#log(level, msg, obj),
       },
-      reconnected: (conn, attempt) => {
-        this.#phase = 'ready';
-        this.#frozen = null;
-        const gate = this.#gate;
-        this.#gate = null;
-        this.#log('info', 'reconnected', { attempt });
-        this.#emitSafe('reconnect', { attempt });
-        gate?.open(conn);
-        this.#idle.kick();
-      },
-      gaveUp: (error) => {
-        this.#reportError(error);
-        this.#finish(error);
-      },
-      log: (level, msg, obj) => this.#log(level, msg, obj),
-    });
+      firstAttempt,
+    );
   }
 
   /** Re-selects the mailbox that was selected and reports what changed meanwhile. */

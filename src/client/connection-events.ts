@@ -47,6 +47,7 @@ export function followConnection(conn: ImapConnection, client: ConnectionFollowe
     if (staging?.quiet === true) return;
     const sync = client.syncFor(conn);
     if (sync !== null) {
+      if (count > sync.exists) sync.grown = true;
       sync.exists = count;
       sync.tracker?.exists(count);
     }
@@ -115,8 +116,11 @@ export function followConnection(conn: ImapConnection, client: ConnectionFollowe
     const { uid } = r.attributes;
     if (uid !== undefined) {
       if (uid > sync.maxUid) sync.maxUid = uid;
-      if (r.name === 'FETCH') sync.tracker?.fetched(r.seq, uid);
-      else sync.tracker?.fetchedUid(uid);
+      if (r.name === 'FETCH') {
+        // The last message's UID: no message is above maxUid any more.
+        if (sync.grown && r.seq === sync.exists) sync.grown = false;
+        sync.tracker?.fetched(r.seq, uid);
+      } else sync.tracker?.fetchedUid(uid);
     }
   };
   const onAlert = (message: string): void => client.emit('alert', { message });

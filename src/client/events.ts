@@ -100,9 +100,15 @@ export interface ChangedMessage {
  *   knew for what vanished;
  * - `none`: no MODSEQ (no CONDSTORE, or a NOMODSEQ mailbox): flag changes
  *   are unknown (`changed` is empty — re-read what you need); `vanished`
- *   still comes from the UIDs the client tracked.
+ *   still comes from the UIDs the client tracked;
+ * - `full`: the server's HIGHESTMODSEQ went below the one saved (same
+ *   UIDVALIDITY: it lost its mod-sequences), so changes since it cannot be
+ *   asked for: `changed` holds every message with its flags (`UID FETCH 1:*
+ *   (UID FLAGS MODSEQ)`), `vanished` the known UIDs not there any more
+ *   (under QRESYNC, where no UIDs are tracked, every UID up to the highest
+ *   the client knew that is missing now — possibly some it never saw).
  */
-export type ResyncMethod = 'qresync' | 'condstore' | 'none';
+export type ResyncMethod = 'qresync' | 'condstore' | 'none' | 'full';
 
 /** What changed in the selected mailbox while the client was disconnected. */
 export interface ResyncEvent {
@@ -153,7 +159,10 @@ export interface DisconnectEvent {
 
 /** The client reconnected (and restored the selected mailbox). */
 export interface ReconnectEvent {
-  /** Which attempt succeeded, from 1. */
+  /**
+   * Which attempt succeeded, from 1; counting on from the previous
+   * reconnection's when that connection dropped within 30 s.
+   */
   attempt: number;
 }
 

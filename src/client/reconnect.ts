@@ -161,21 +161,33 @@ export interface ReconnectHost<C extends { readonly closed: boolean; close(): vo
 }
 
 /**
+ * How long a reconnected connection must last before its reconnection
+ * counts as healthy: a drop before that continues the previous attempts
+ * (growing delay, towards `maxAttempts`) instead of starting afresh, so a
+ * server or proxy that drops every new session at once is not reconnected
+ * to forever at the initial delay.
+ */
+export const HEALTHY_CONNECTION_MS = 30_000;
+
+/**
  * Reconnects after `cause` dropped the connection: up to
  * `options.maxAttempts` attempts with {@link backoffDelay} between them,
- * until one opens and restores a connection; stops quietly when the client
- * no longer wants it (closed meanwhile, `signal` aborts the wait).
+ * from attempt `firstAttempt` (above 1 when the previous reconnection did
+ * not last, see {@link HEALTHY_CONNECTION_MS}), until one opens and
+ * restores a connection; stops quietly when the client no longer wants it
+ * (closed meanwhile, `signal` aborts the wait).
  */
 export async function reconnect<C extends { readonly closed: boolean; close(): void }>(
   cause: Error,
   options: ResolvedReconnect,
   signal: AbortSignal,
   host: ReconnectHost<C>,
+  firstAttempt = 1,
 ): Promise<void> {
   let lastError: Error = cause;
   const max = options.maxAttempts;
   let attempt = 0;
-  for (attempt = 1; attempt <= max; attempt++) {
+  for (attempt = firstAttempt; attempt <= max; attempt++) {
     const delay = backoffDelay(attempt, options);
     host.log('info', `connection lost (${lastError.message}); reconnecting in ${delay} ms`, {
       attempt,

@@ -9,7 +9,7 @@ import { select, type SelectOptions, type SelectResult } from '../commands/selec
 import { sameMailbox } from '../commands/mailbox-name.js';
 import type { CommandContext, SelectedMailbox } from '../connection/types.js';
 import { ImapMessageLimitError, ImapProtocolError } from '../model/errors.js';
-import type { SequenceSet } from '../model/sequence-set.js';
+import { SequenceSet } from '../model/sequence-set.js';
 import type { ChangedMessage, MailboxInfo, ResyncEvent } from './events.js';
 import { fetchPastMessageLimit } from './message-limit.js';
 import { UidTracker, type MailboxUpdateLog } from './uid-tracker.js';
@@ -28,8 +28,19 @@ export interface SyncState {
    */
   highestModseq: bigint | null;
   noModseq: boolean;
-  /** The highest UID the client may know about (UIDNEXT − 1 at SELECT, or a higher FETCHed UID). */
+  /**
+   * The highest UID the client may know about: UIDNEXT − 1 at SELECT, or a
+   * higher one a FETCH, a UID SEARCH or the client's APPEND / COPY / MOVE
+   * into the mailbox (APPENDUID, COPYUID) named.
+   */
   maxUid: number;
+  /**
+   * Messages arrived (EXISTS grew) whose UIDs may be above {@link maxUid}:
+   * a QRESYNC resync then names every UID as known (`1:4294967295`), not
+   * just `1:maxUid`, so their expunges are reported too. Cleared when a
+   * FETCH names the UID of the last message.
+   */
+  grown: boolean;
   /** Message count as last known. */
   exists: number;
   /** UIDs by sequence number, kept only when a resync would need them (no QRESYNC). */
@@ -194,6 +205,7 @@ export function stateFromSelect(
     highestModseq: r.noModseq ? null : r.highestModseq,
     noModseq: r.noModseq,
     maxUid: r.uidNext === null ? 0 : Math.max(0, r.uidNext - 1),
+    grown: false,
     exists: r.exists,
     tracker,
   };
@@ -232,7 +244,11 @@ export function applyUpdates(
   selected: Readonly<SelectedMailbox> | null,
 ): number[] {
   const gone = state.tracker === null ? [] : log.applyTo(state.tracker);
-  if (selected !== null && sameMailbox(selected.name, state.path)) state.exists = selected.exists;
+  if (selected !== null && sameMailbox(selected.name, state.path)) {
+    // Arrivals after the SELECT's UIDNEXT: their UIDs are above maxUid.
+    if (selected.exists > state.exists) state.grown = true;
+    state.exists = selected.exists;
+  }
   if (log.maxUid > state.maxUid) state.maxUid = log.maxUid;
   return gone;
 }
@@ -243,10 +259,8 @@ export function mailboxInfo(
   selected: Readonly<SelectedMailbox> | null,
 ): MailboxInfo {
   const live = selected !== null && sameMailbox(selected.name, sync.path) ? selected : null;
-  let modseq = sync.highestModseq;
-  if (live?.highestModseq != null && (modseq === null || live.highestModseq > modseq)) {
-    modseq = live.highestModseq;
-  }
+  // What the server reported last (it may have gone down: see fullResync).
+  const modseq = live?.highestModseq ?? sync.highestModseq;
   return {
     path: sync.path,
     readOnly: live?.readOnly ?? sync.readOnly,
@@ -272,13 +286,29 @@ function changedMessage(m: {
   return out;
 }
 
+/** The highest UID there can be (RFC 9051: nz-number, 32 bits). */
+const MAX_UID = 4294967295;
+
+/**
+ * The UIDs a QRESYNC resync says the client knows (null: none). Every UID
+ * the client may have counted must be in it, or its expunge goes unreported
+ * (RFC 7162 3.2.5.1): messages that arrived since the UIDs were last known
+ * may have any UID above them.
+ */
+function knownUids(prev: SyncState): string | null {
+  if (prev.grown) return `1:${MAX_UID}`;
+  return prev.maxUid > 0 ? `1:${prev.maxUid}` : null;
+}
+
 /**
  * Re-selects `prev.path` on a new connection and finds out what changed
  * since `prev`:
  * - QRESYNC enabled and a MODSEQ known: `SELECT path (QRESYNC (uidvalidity
  *   modseq 1:maxUid))` — the server answers with `VANISHED (EARLIER)` for
- *   the known UIDs expunged since, and a FETCH for every message changed
- *   since (RFC 7162 3.2.5);
+ *   the known UIDs expunged since, and a FETCH for every known message
+ *   changed since (RFC 7162 3.2.5); the messages that arrived meanwhile
+ *   (above maxUid) are fetched after it (`1:4294967295` when messages
+ *   with UIDs above maxUid may be known: see {@link SyncState.grown});
  * - else, with CONDSTORE and a MODSEQ known: `UID FETCH 1:* (UID FLAGS
  *   MODSEQ) (CHANGEDSINCE modseq)` for the changes, and `UID SEARCH ALL`
  *   diffed with the UIDs the client tracked for what vanished;
@@ -295,6 +325,7 @@ export async function resync(
 ): Promise<ResyncOutcome> {
   const log = options.log ?? null;
   const useQresync = canQresync(ctx, prev);
+  const known = knownUids(prev);
   let r: SelectResult;
   try {
     if (useQresync) {
@@ -303,7 +334,7 @@ export async function resync(
         qresync: {
           uidValidity: prev.uidValidity!,
           modseq: prev.highestModseq!,
-          ...(prev.maxUid > 0 ? { knownUids: `1:${prev.maxUid}` } : {}),
+          ...(known === null ? {} : { knownUids: known }),
         },
         // Every change since the last session is needed, however many: no collection limit.
         maxCollectedBytes: Infinity,
@@ -339,8 +370,37 @@ export async function resync(
     highestModseq: r.noModseq ? null : r.highestModseq,
   };
 
+  // HIGHESTMODSEQ only grows while UIDVALIDITY stays (RFC 7162 3.1.2.1): one
+  // lower than saved means the server lost (or reset) its mod-sequences, and
+  // the changes since the saved one would miss everything in between.
+  if (
+    prev.highestModseq !== null &&
+    !r.noModseq &&
+    r.highestModseq !== null &&
+    r.highestModseq < prev.highestModseq
+  ) {
+    return fullResync(ctx, prev, r, track, log, base);
+  }
+
   if (useQresync) {
     const changed = r.changed.map(changedMessage).filter((c): c is ChangedMessage => c !== null);
+    // The server reported changes of the known UIDs only: those that arrived
+    // meanwhile (above them) are `changed` too, as under CONDSTORE.
+    const above = known === null || prev.grown ? 0 : prev.maxUid;
+    if (above > 0 && r.exists > 0 && (r.uidNext === null || r.uidNext - 1 > above)) {
+      const seen = new Set(changed.map((c) => c.uid));
+      const messages = fetchPastMessageLimit(
+        ctx,
+        `${above + 1}:*`,
+        { uid: true, flags: true, modseq: true },
+        { uid: true },
+      );
+      for await (const m of messages) {
+        const c = changedMessage(m);
+        // `n:*` also names the last message when none is above n.
+        if (c !== null && c.uid > above && !seen.has(c.uid)) changed.push(c);
+      }
+    }
     const tracker = track ? new UidTracker(await uidSnapshot(ctx, log)) : null;
     return {
       kind: 'resynced',
@@ -388,4 +448,57 @@ export async function resync(
     state: stateFromSelect(prev.path, prev.readOnly, r, tracker),
     event: { ...base, method, vanished, changed },
   };
+}
+
+/**
+ * The resync of a mailbox whose HIGHESTMODSEQ went backwards: every
+ * message's flags (`changed` holds them all), and what vanished worked out
+ * from the UIDs the client knew — the tracker's, or under QRESYNC (no
+ * tracker) every UID up to the highest known that is not there now.
+ */
+async function fullResync(
+  ctx: CommandContext,
+  prev: SyncState,
+  r: SelectResult,
+  track: boolean,
+  log: MailboxUpdateLog | null,
+  base: Pick<ResyncEvent, 'path' | 'prevCount' | 'count' | 'highestModseq'>,
+): Promise<ResyncOutcome> {
+  let changed: ChangedMessage[] = [];
+  if (r.exists > 0) {
+    const messages = fetchPastMessageLimit(
+      ctx,
+      '1:*',
+      { uid: true, flags: true, modseq: true },
+      { uid: true },
+    );
+    for await (const m of messages) {
+      const c = changedMessage(m);
+      if (c !== null) changed.push(c);
+    }
+  }
+  const now = r.exists > 0 ? await uidSnapshot(ctx, log) : [];
+  const vanished =
+    prev.tracker !== null ? prev.tracker.vanishedFrom(now) : missingUpTo(now, prev.maxUid);
+  const present = new Set(now);
+  changed = changed.filter((m) => present.has(m.uid));
+  return {
+    kind: 'resynced',
+    state: stateFromSelect(prev.path, prev.readOnly, r, track ? new UidTracker(now) : null),
+    event: { ...base, method: 'full', vanished, changed },
+  };
+}
+
+/** The UIDs from 1 to `max` missing from ascending `uids`, null when none. */
+function missingUpTo(uids: readonly number[], max: number): SequenceSet | null {
+  const parts: string[] = [];
+  let next = 1;
+  for (const u of uids) {
+    if (u > max) break;
+    if (u > next) parts.push(u - 1 > next ? `${next}:${u - 1}` : `${next}`);
+    next = u + 1;
+  }
+  if (next < max) parts.push(`${next}:${max}`);
+  else if (next === max) parts.push(`${max}`);
+  return parts.length === 0 ? null : SequenceSet.parse(parts.join(','));
 }

@@ -81,6 +81,19 @@ export class UidTracker {
   }
 
   /**
+   * UIDs the client learned otherwise (a UID SEARCH, APPENDUID, COPYUID):
+   * those above every known one are newer messages; when they are exactly
+   * as many as the unknown ones, they are their UIDs, in order.
+   */
+  learn(uids: readonly number[]): void {
+    if (this.#unknown === 0) return;
+    const last = this.#all[this.#all.length - 1] ?? 0;
+    const above = [...new Set(uids.filter((u) => u > last))].sort((a, b) => a - b);
+    if (above.length !== this.#unknown) return;
+    for (const u of above) this.fetched(this.#count + 1, u);
+  }
+
+  /**
    * A UIDFETCH (UIDONLY, RFC 9586: no sequence number): fills in the next
    * unknown message when `uid` is above every known one (new messages have
    * higher UIDs, RFC 9051 2.3.1.1).

@@ -704,6 +704,47 @@ describe('ImapClient auto-reconnect (Dovecot)', () => {
     await waitFor(() => client.idling);
   });
 
+  it.each([
+    { qresync: true, learned: 'search' },
+    { qresync: true, learned: 'append' },
+    { qresync: false, learned: 'search' },
+    { qresync: false, learned: 'append' },
+  ] as const)(
+    'qresync $qresync: a message learned by $learned (no FETCH) and expunged during the outage is in vanished; one that arrived meanwhile is in changed',
+    async ({ qresync, learned }) => {
+      const box = await scratch(5);
+      const client = await connectClient('carol', {
+        qresync,
+        reconnect: { initialDelayMs: 800, maxDelayMs: 800 },
+      });
+      await client.mailboxOpen(box);
+      if (learned === 'append') {
+        expect((await client.append(box, testMessage('own 6')))?.uid).toBe(6);
+      } else {
+        await admin.exec('APPEND', [mailbox(box), literal(testMessage('other 6'))]);
+        await client.noop(); // EXISTS: counted, UID unknown
+        expect(await client.search({ all: true })).toEqual([1, 2, 3, 4, 5, 6]);
+      }
+      expect(client.mailbox?.exists).toBe(6);
+      const other = await connectCarol();
+      await select(other, box);
+      const disconnected = next(client, 'disconnect');
+      process.kill(serverPidOf(client), 'SIGKILL');
+      await disconnected;
+      const resynced = next(client, 'resync');
+      await store(other, '2,6', { add: ['\\Deleted'], uid: true, silent: true });
+      await uidExpunge(other, '2,6');
+      await admin.exec('APPEND', [mailbox(box), literal(testMessage('arrives 7'))]);
+      const e = await resynced;
+      expect(e.method).toBe(qresync ? 'qresync' : 'condstore');
+      expect(e.vanished?.toString()).toBe('2,6');
+      expect(e.changed.map((c) => c.uid)).toEqual([7]);
+      // prevCount − vanished + arrived = count
+      expect(e).toMatchObject({ prevCount: 6, count: 5 });
+      expect(client.mailbox?.exists).toBe(5);
+    },
+  );
+
   it('a mailbox recreated during the outage is reported as uidValidityChange, not resync', async () => {
     const box = await scratch(3);
     const client = await connectClient('carol', {

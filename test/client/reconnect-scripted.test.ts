@@ -220,4 +220,29 @@ describe('ImapClient reconnection (scripted server)', () => {
     expect(client.usable).toBe(true);
     await client.logout();
   });
+
+  it('a server that drops every reconnected session at once: the attempts go on (growing delay) and end at maxAttempts', async () => {
+    const s = await start(async (c) => {
+      await c.write('* OK [CAPABILITY IMAP4rev1] again\r\n');
+      await c.expect(/^\S+ LOGIN /);
+      await c.write('$tag OK [CAPABILITY IMAP4rev1] logged in\r\n');
+      await new Promise((r) => setTimeout(r, 20));
+      c.reset(); // e.g. a proxy killing each new session
+    });
+    const client = await connect(s, {
+      reconnect: { initialDelayMs: 5, maxDelayMs: 40, maxAttempts: 4 },
+    });
+    const attempts: number[] = [];
+    client.on('reconnect', (e) => attempts.push(e.attempt));
+    client.on('error', () => undefined);
+    await client.noop();
+    const closed = nextEvent(client, 'close');
+    await expect(client.noop()).rejects.toBeInstanceOf(ImapConnectionError);
+    const [event] = await closed;
+    // Each reconnection lasted 20 ms: not healthy, so the next drop continued its attempts.
+    expect(attempts).toEqual([1, 2, 3, 4]);
+    expect(event.error?.message).toMatch(/could not be restored \(4 attempts\)/);
+    expect(s.connections).toBe(5);
+    expect(client.usable).toBe(false);
+  });
 });

@@ -24,6 +24,7 @@ const PREVIOUS: SyncState = {
   uidNext: 1001,
   highestModseq: 50n,
   noModseq: false,
+  grown: false,
   maxUid: 1000,
   exists: 1000,
   tracker: null,
@@ -36,8 +37,10 @@ describe('resync and maxCollectedBytes', () => {
       await c.expect(/^\S+ ENABLE QRESYNC$/);
       await c.write('* ENABLED QRESYNC\r\n$tag OK enabled\r\n');
       await c.expect(/^\S+ SELECT INBOX \(QRESYNC \(7 50 1:1000\)\)$/);
+      // UIDNEXT 1001: nothing arrived above the known UIDs (no further fetch).
       await c.write(
-        '* 1000 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [HIGHESTMODSEQ 1100] ok\r\n' +
+        '* 1000 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 1001] ok\r\n' +
+          '* OK [HIGHESTMODSEQ 1100] ok\r\n' +
           changes(1000) +
           '$tag OK [READ-WRITE] selected\r\n',
       );

@@ -8,7 +8,9 @@
  * count as the snapshot's; a resync emits no expunge, vanished or flags
  * event numbered by the new session before its `resync` event (flags come
  * after it), and `mailbox` shows the saved state until then; a tagged
- * `[HIGHESTMODSEQ]` is what the next QRESYNC asks from.
+ * `[HIGHESTMODSEQ]` is what the next QRESYNC asks from; a HIGHESTMODSEQ
+ * going backwards is shown as reported, and one below the saved value at
+ * the resync makes it a full flag resync (`method: 'full'`).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImapClient } from '../../src/client/client.js';
@@ -697,5 +699,203 @@ describe('ImapClient saved mailbox state across reconnections', () => {
     expect(closes).toEqual([]);
     expect(client.mailbox?.path).toBe('INBOX');
     expect(s.connections).toBe(3);
+  });
+
+  it('a [HIGHESTMODSEQ] lower than the saved one is what mailbox shows and what the next CONDSTORE resync asks from', async () => {
+    const changedSince: string[] = [];
+    const s = await serveEach([
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(3, 1000));
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1 2 3\r\n$tag OK searched\r\n');
+        await c.expect(/^\S+ NOOP/);
+        await c.write('* OK [HIGHESTMODSEQ 400] ok\r\n$tag OK noop\r\n');
+        await c.expect(/^\S+ NOOP/);
+        c.reset();
+      },
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        await c.write(selected(3, 450));
+        const line = await c.expect(/^\S+ UID FETCH 1:\* \(UID FLAGS MODSEQ\) \(CHANGEDSINCE /);
+        changedSince.push(/CHANGEDSINCE (\d+)/.exec(line)![1]!);
+        await c.write('* 2 FETCH (UID 2 FLAGS (\\Seen) MODSEQ (450))\r\n$tag OK fetched\r\n');
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1 2 3\r\n$tag OK searched\r\n');
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    await client.mailboxOpen('INBOX');
+    await client.noop();
+    expect(client.mailbox?.highestModseq).toBe(400n);
+    const resynced = nextEvent(client, 'resync');
+    await expect(client.noop()).rejects.toThrow();
+    const [event] = await resynced;
+    expect(changedSince).toEqual(['400']);
+    expect(event.method).toBe('condstore');
+    expect(event.changed.map((m) => m.uid)).toEqual([2]);
+  });
+
+  it('a HIGHESTMODSEQ below the saved one at the resync SELECT (same UIDVALIDITY): every flag fetched, vanished from the tracked UIDs, method full', async () => {
+    const fetches: string[] = [];
+    const s = await serveEach([
+      dropAfterSnapshot(3, 1000, '1 2 3'),
+      async (c) => {
+        await login(c, CONDSTORE);
+        await c.expect(/^\S+ SELECT INBOX \(CONDSTORE\)$/);
+        // UID 2 expunged, UID 4 arrived; the server lost its mod-sequences.
+        await c.write(selected(3, 500).replace('UIDNEXT 4', 'UIDNEXT 5'));
+        fetches.push(await c.expect(/^\S+ UID FETCH /));
+        await c.write(
+          '* 1 FETCH (UID 1 FLAGS (\\Seen) MODSEQ (480))\r\n' +
+            '* 2 FETCH (UID 3 FLAGS () MODSEQ (20))\r\n' +
+            '* 3 FETCH (UID 4 FLAGS (\\Flagged) MODSEQ (500))\r\n$tag OK fetched\r\n',
+        );
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1 3 4\r\n$tag OK searched\r\n');
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    await client.mailboxOpen('INBOX');
+    const resynced = nextEvent(client, 'resync');
+    await expect(client.noop()).rejects.toThrow();
+    const [event] = await resynced;
+    expect(fetches[0]).toMatch(/^\S+ UID FETCH 1:\* \(UID FLAGS MODSEQ\)$/);
+    expect(event.method).toBe('full');
+    expect(event.vanished?.toString()).toBe('2');
+    expect(event.changed.map((m) => m.uid)).toEqual([1, 3, 4]);
+    expect(event.prevCount).toBe(3);
+    expect(event.count).toBe(3);
+    expect(client.mailbox?.highestModseq).toBe(500n);
+  });
+
+  it('a HIGHESTMODSEQ below the saved one at the QRESYNC resync: every flag fetched, vanished = known UIDs missing now, method full', async () => {
+    const caps = 'IMAP4rev1 ENABLE CONDSTORE QRESYNC';
+    const s = await serveEach([
+      async (c) => {
+        await login(c, caps);
+        await c.expect(/^\S+ ENABLE /);
+        await c.write('* ENABLED CONDSTORE QRESYNC\r\n$tag OK enabled\r\n');
+        await c.expect(/^\S+ SELECT INBOX$/);
+        await c.write(selected(3, 1000));
+        await c.expect(/^\S+ NOOP/);
+        c.reset();
+      },
+      async (c) => {
+        await login(c, caps);
+        await c.expect(/^\S+ ENABLE /);
+        await c.write('* ENABLED CONDSTORE QRESYNC\r\n$tag OK enabled\r\n');
+        await c.expect(/^\S+ SELECT INBOX \(QRESYNC \(7 1000 1:3\)\)$/);
+        await c.write(
+          '* 2 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 4] ok\r\n' +
+            '* OK [HIGHESTMODSEQ 500] ok\r\n$tag OK [READ-WRITE] selected\r\n',
+        );
+        await c.expect(/^\S+ UID FETCH 1:\* \(UID FLAGS MODSEQ\)$/);
+        await c.write(
+          '* 1 FETCH (UID 1 FLAGS (\\Seen) MODSEQ (480))\r\n' +
+            '* 2 FETCH (UID 3 FLAGS () MODSEQ (20))\r\n$tag OK fetched\r\n',
+        );
+        await c.expect(/^\S+ UID SEARCH ALL$/);
+        await c.write('* SEARCH 1 3\r\n$tag OK searched\r\n');
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    await client.mailboxOpen('INBOX');
+    const resynced = nextEvent(client, 'resync');
+    await expect(client.noop()).rejects.toThrow();
+    const [event] = await resynced;
+    expect(event.method).toBe('full');
+    expect(event.vanished?.toString()).toBe('2');
+    expect(event.changed.map((m) => m.uid)).toEqual([1, 3]);
+    expect(client.mailbox?.highestModseq).toBe(500n);
+  });
+
+  it('QRESYNC after an EXISTS past the known UIDs names every UID as known: the new message vanished meanwhile is in vanished', async () => {
+    const caps = 'IMAP4rev1 ENABLE CONDSTORE QRESYNC';
+    const s = await serveEach([
+      async (c) => {
+        await login(c, caps);
+        await c.expect(/^\S+ ENABLE /);
+        await c.write('* ENABLED CONDSTORE QRESYNC\r\n$tag OK enabled\r\n');
+        await c.expect(/^\S+ SELECT INBOX$/);
+        await c.write(selected(3, 1000));
+        await c.expect(/^\S+ NOOP/);
+        await c.write('* 4 EXISTS\r\n$tag OK noop\r\n'); // UID 4, never fetched
+        await c.expect(/^\S+ NOOP/);
+        c.reset();
+      },
+      async (c) => {
+        await login(c, caps);
+        await c.expect(/^\S+ ENABLE /);
+        await c.write('* ENABLED CONDSTORE QRESYNC\r\n$tag OK enabled\r\n');
+        await c.expect(/^\S+ SELECT INBOX \(QRESYNC \(7 1000 1:4294967295\)\)$/);
+        // UID 4 went, UID 5 arrived.
+        await c.write(
+          '* 4 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 6] ok\r\n' +
+            '* OK [HIGHESTMODSEQ 1002] ok\r\n* VANISHED (EARLIER) 4\r\n' +
+            '* 4 FETCH (UID 5 FLAGS () MODSEQ (1002))\r\n$tag OK [READ-WRITE] selected\r\n',
+        );
+        await c.closed();
+      },
+    ]);
+    const client = await connect(s);
+    await client.mailboxOpen('INBOX');
+    await client.noop();
+    expect(client.mailbox?.exists).toBe(4);
+    const resynced = nextEvent(client, 'resync');
+    await expect(client.noop()).rejects.toThrow();
+    const [event] = await resynced;
+    expect(event.vanished?.toString()).toBe('4');
+    expect(event.changed.map((m) => m.uid)).toEqual([5]);
+    expect(event).toMatchObject({ prevCount: 4, count: 4 });
+  });
+
+  it('QRESYNC: the messages that arrived above the known UIDs are fetched into changed; n:* naming the last known message adds nothing', async () => {
+    const caps = 'IMAP4rev1 ENABLE CONDSTORE QRESYNC';
+    const first = async (c: ScriptedConnection): Promise<void> => {
+      await login(c, caps);
+      await c.expect(/^\S+ ENABLE /);
+      await c.write('* ENABLED CONDSTORE QRESYNC\r\n$tag OK enabled\r\n');
+      await c.expect(/^\S+ SELECT INBOX$/);
+      await c.write(selected(3, 1000));
+      await c.expect(/^\S+ NOOP/);
+      c.reset();
+    };
+    const again = (exists: number, fetched: string) => async (c: ScriptedConnection) => {
+      await login(c, caps);
+      await c.expect(/^\S+ ENABLE /);
+      await c.write('* ENABLED CONDSTORE QRESYNC\r\n$tag OK enabled\r\n');
+      await c.expect(/^\S+ SELECT INBOX \(QRESYNC \(7 1000 1:3\)\)$/);
+      await c.write(
+        `* ${exists} EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 5] ok\r\n` +
+          '* OK [HIGHESTMODSEQ 1001] ok\r\n* VANISHED (EARLIER) 2\r\n$tag OK [READ-WRITE] selected\r\n',
+      );
+      await c.expect(/^\S+ UID FETCH 4:\* \(UID FLAGS MODSEQ\)$/);
+      await c.write(`${fetched}$tag OK fetched\r\n`);
+      await c.closed();
+    };
+    for (const [exists, fetched, uids] of [
+      [3, '* 3 FETCH (UID 4 FLAGS (\\Seen) MODSEQ (1001))\r\n', [4]],
+      // UID 4 arrived and went: 4:* names the last message, UID 3.
+      [2, '* 2 FETCH (UID 3 FLAGS () MODSEQ (10))\r\n', []],
+    ] as const) {
+      const s = await serveEach([first, again(exists, fetched)]);
+      const client = await connect(s);
+      await client.mailboxOpen('INBOX');
+      const resynced = nextEvent(client, 'resync');
+      await expect(client.noop()).rejects.toThrow();
+      const [event] = await resynced;
+      expect(event.vanished?.toString()).toBe('2');
+      expect(event.changed.map((m) => m.uid)).toEqual(uids);
+      expect(event.count).toBe(event.prevCount - 1 + uids.length);
+      client.close();
+      await s.close();
+      server = null;
+    }
   });
 });
