@@ -10,7 +10,7 @@ import { listEml } from './formats/eml.js';
 import { crlfSize, toCrlf } from './formats/lines.js';
 import { isMaildir, listMaildir } from './formats/maildir.js';
 import { mboxMessageStream, scanMbox } from './formats/mbox.js';
-import { mboxBytesWithoutStatus } from './sinks/mbox.js';
+import { mboxStatusInfo, withinRanges } from './sinks/mbox.js';
 
 /** The import formats. */
 export type ImportFormat = 'mbox' | 'maildir' | 'eml';
@@ -65,18 +65,27 @@ function fileSource(
   };
 }
 
-/** The messages found at `path`. */
-export async function importSources(path: string, format: ImportFormat): Promise<ImportSource[]> {
+/**
+ * The messages found at `path`; `warn` is told what the user should know
+ * (flags not taken from an older export's mbox, files skipped).
+ */
+export async function importSources(
+  path: string,
+  format: ImportFormat,
+  warn: (message: string) => void = () => undefined,
+): Promise<ImportSource[]> {
   switch (format) {
     case 'mbox': {
       const out: ImportSource[] = [];
       // Status headers in what an export without --mbox-status wrote are stale: not flags.
-      const withoutStatus = await mboxBytesWithoutStatus(path);
+      const { withoutStatus, note } = await mboxStatusInfo(path);
+      if (note !== undefined) warn(note);
       for await (const entry of scanMbox(path)) {
+        const stale = withinRanges(withoutStatus, entry.start, entry.end);
         out.push({
           diskSize: entry.end - entry.start,
           date: entry.date,
-          flags: entry.end <= withoutStatus ? [] : entry.flags,
+          flags: stale ? [] : entry.flags,
           size: () => Promise.resolve(entry.size),
           open: () => mboxMessageStream(path, entry),
         });
