@@ -244,6 +244,30 @@ describe('reading', () => {
     expect(part.stdoutBytes.length).toBe(1_000_000); // the attachment, base64-decoded by the server
   });
 
+  it('show --part of a part the message does not have: exit 5, nothing on stdout', async () => {
+    // Dovecot answers OK with an empty body; `show` checks BODYSTRUCTURE first.
+    for (const [uid, part] of [
+      ['1', '2'], // single part: only 1
+      ['3', '7'],
+      ['3', '1.5'],
+      ['5', '2.3'], // part 2 is a message/rfc822: its parts are 2.1...
+    ]) {
+      const r = await runCli(['show', 'INBOX', uid!, '--part', part!]);
+      expect(r.code).toBe(5);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(`imapkit: message ${uid} in INBOX has no part ${part}\n`);
+    }
+    for (const [uid, part] of [
+      ['1', '1'],
+      ['5', '2'],
+      ['5', '2.1'],
+    ]) {
+      const r = await runCli(['show', 'INBOX', uid!, '--part', part!]);
+      expect(r.code).toBe(0);
+      expect(r.stdout.length).toBeGreaterThan(0);
+    }
+  });
+
   it('show of a UID that does not exist: exit 5', async () => {
     const r = await runCli(['show', 'INBOX', '9999']);
     expect(r.code).toBe(5);
