@@ -18,6 +18,7 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Readable, Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
@@ -843,6 +844,40 @@ describe('watch', () => {
 });
 
 describe('errors and secrets', () => {
+  it('--local-address that is not an IP address: a usage error (exit 2), before connecting', async () => {
+    const r = await runCli(['status', 'INBOX', '--local-address', 'notanip']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('imapkit: --local-address must be an IP address, not "notanip"\n');
+    const fromEnv = await runCli(['status', 'INBOX'], {
+      env: { ...cliEnv(), IMAPKIT_LOCAL_ADDRESS: '127.0.0.300' },
+    });
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stderr).toContain('IMAPKIT_LOCAL_ADDRESS must be an IP address');
+  });
+
+  it('--ca that holds no usable PEM certificate: refused (exit 6), not silently ignored', async () => {
+    const pem = readFileSync(cliEnv().IMAPKIT_CA!, 'utf8');
+    const der = new X509Certificate(pem).raw;
+    const broken = pem.replace(/(-----BEGIN CERTIFICATE-----\r?\n)..../, '$1AAAA');
+    const cases: Array<[string, string | Buffer, RegExp]> = [
+      ['ca.der', der, /holds no PEM certificate.*openssl x509 -inform der/],
+      ['ca.txt', 'not a certificate\n', /holds no PEM certificate/],
+      ['ca-broken.pem', broken, /certificate 1 of 1 does not parse/],
+      ['ca-two.pem', pem + broken, /certificate 2 of 2 does not parse/],
+    ];
+    for (const [name, bytes, message] of cases) {
+      const file = join(dir, name);
+      writeFileSync(file, bytes);
+      const r = await runCli(['status', 'INBOX', '--ca', file]);
+      expect(r.code).toBe(6);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.split('\n')).toHaveLength(2); // one line
+    }
+    const bundle = join(dir, 'ca-bundle.pem');
+    writeFileSync(bundle, pem + pem);
+    expect((await runCli(['status', 'INBOX', '--ca', bundle])).code).toBe(0);
+  });
+
   it('a wrong password: exit 3, one line, the password nowhere (also not in --debug)', async () => {
     const secret = 'wrong-Secret-9f3k';
     const env = { ...cliEnv(), IMAPKIT_PASSWORD: secret };
