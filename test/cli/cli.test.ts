@@ -762,6 +762,13 @@ describe('watch', () => {
     const r = await watch.stop();
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^imapkit: warning: connection lost \(.*\); reconnecting\n$/);
+    // The order docs/cli.md lists: a consumer resetting on `reconnected` keeps the resync.
+    expect(jsonLines(r.stdout).map((l) => (l as WatchRecord).event)).toEqual([
+      'watching',
+      'reconnected',
+      'resync',
+      'new',
+    ]);
   });
   it('a message that arrives while output is held is found by UID although an expunge shifted the numbers', async () => {
     // The fetch for a new message runs after earlier events were printed; an
