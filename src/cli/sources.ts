@@ -66,6 +66,23 @@ function fileSource(
 }
 
 /**
+ * `sources` (one per file of `entries`) without the empty files: no
+ * message, and a server refuses an empty APPEND (failing the whole
+ * MULTIAPPEND batch); `warn` names each one skipped.
+ */
+function nonEmpty(
+  sources: ImportSource[],
+  entries: ReadonlyArray<{ path: string }>,
+  warn: (message: string) => void,
+): ImportSource[] {
+  return sources.filter((source, i) => {
+    if (source.diskSize > 0) return true;
+    warn(`skipped ${entries[i]!.path}: an empty file, no message`);
+    return false;
+  });
+}
+
+/**
  * The messages found at `path`; `warn` is told what the user should know
  * (flags not taken from an older export's mbox, files skipped).
  */
@@ -94,15 +111,23 @@ export async function importSources(
     }
     case 'maildir': {
       const entries = await listMaildir(path);
-      return Promise.all(
-        entries.map(async (e) => fileSource(e.path, (await stat(e.path)).size, e.date, e.flags)),
+      return nonEmpty(
+        await Promise.all(
+          entries.map(async (e) => fileSource(e.path, (await stat(e.path)).size, e.date, e.flags)),
+        ),
+        entries,
+        warn,
       );
     }
     case 'eml': {
       const st = await stat(path);
       const entries = st.isDirectory() ? await listEml(path) : [{ path, date: st.mtime }];
-      return Promise.all(
-        entries.map(async (e) => fileSource(e.path, (await stat(e.path)).size, e.date, [])),
+      return nonEmpty(
+        await Promise.all(
+          entries.map(async (e) => fileSource(e.path, (await stat(e.path)).size, e.date, [])),
+        ),
+        entries,
+        warn,
       );
     }
   }

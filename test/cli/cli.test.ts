@@ -526,6 +526,23 @@ describe('export and import round trips', () => {
     expect(m!.source.equals(inbox[8]!.source)).toBe(true);
   });
 
+  it('import of .eml files with an empty one: it is skipped with a warning naming it, the rest imported', async () => {
+    const env = cliEnv('carol');
+    const box = scratchName();
+    const emls = join(dir, 'emls-with-empty');
+    mkdirSync(emls);
+    writeFileSync(join(emls, 'a.eml'), testMessage('first'));
+    writeFileSync(join(emls, 'b.eml'), '');
+    writeFileSync(join(emls, 'c.eml'), testMessage('third'));
+    const r = await runCli(['import', box, emls, '--create'], { env });
+    expect(r.stderr).toBe(
+      `imapkit: warning: skipped ${join(emls, 'b.eml')}: an empty file, no message\n`,
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^imported 2 message\(s\)/);
+    expect(await messagesOf(carol, box)).toHaveLength(2);
+  });
+
   it('import --server-date: the server dates the messages instead of the file mtime', async () => {
     const env = cliEnv('carol');
     const box = scratchName();
