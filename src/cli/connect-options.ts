@@ -3,7 +3,9 @@
  * {@link ClientOptions}: host, port, security, CA, login; `--insecure`
  * and plaintext logins to remote hosts are warned about loudly.
  */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { ClientOptions, Logger, Security } from '../index.js';
 import { boolOpt, parseIntArg, stringOpt, type OptionValues } from './args.js';
 import { CliError, EXIT, UsageError } from './errors.js';
@@ -48,6 +50,34 @@ export function debugLogger(io: CliIo): Logger {
   };
 }
 
+const PEM_CERTIFICATE =
+  /-----BEGIN (?:TRUSTED )?CERTIFICATE-----\r?\n[\s\S]*?-----END (?:TRUSTED )?CERTIFICATE-----/g;
+
+/**
+ * Throws (exit 6) unless `bytes`, the CA file `path`, holds PEM
+ * certificates that all parse: TLS would silently ignore anything else
+ * (a DER file, a key) and the handshake then fail "unable to verify".
+ */
+export function checkPemCertificates(path: string, bytes: Buffer): void {
+  const blocks = bytes.toString('latin1').match(PEM_CERTIFICATE) ?? [];
+  const bad = blocks.findIndex((block) => {
+    try {
+      new X509Certificate(block);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (blocks.length > 0 && bad < 0) return;
+  throw new CliError(
+    blocks.length === 0
+      ? `the CA file ${path} holds no PEM certificate ("-----BEGIN CERTIFICATE-----"); ` +
+          'a DER file can be converted: openssl x509 -inform der -in FILE -out ca.pem'
+      : `the CA file ${path}: certificate ${bad + 1} of ${blocks.length} does not parse`,
+    EXIT.LOCAL_IO,
+  );
+}
+
 /** Builds the client's options, asking for the password when needed. */
 export async function resolveConnectOptions(ctx: ConnectContext): Promise<ClientOptions> {
   const { io, values, warn } = ctx;
@@ -84,6 +114,7 @@ export async function resolveConnectOptions(ctx: ConnectContext): Promise<Client
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
       throw new CliError(`cannot read the CA file ${caFile} (${code})`, EXIT.LOCAL_IO);
     }
+    checkPemCertificates(caFile, tls.ca);
   }
   if (boolOpt(values, 'insecure')) {
     if (effective === 'none') throw new UsageError('--insecure makes no sense with --plain');
@@ -107,7 +138,16 @@ export async function resolveConnectOptions(ctx: ConnectContext): Promise<Client
     command: seconds * 1000,
   };
   const localAddress = stringOpt(values, 'local-address') ?? env.IMAPKIT_LOCAL_ADDRESS;
-  if (localAddress !== undefined && localAddress !== '') options.localAddress = localAddress;
+  if (localAddress !== undefined && localAddress !== '') {
+    if (isIP(localAddress) === 0) {
+      const where =
+        stringOpt(values, 'local-address') === undefined
+          ? 'IMAPKIT_LOCAL_ADDRESS'
+          : '--local-address';
+      throw new UsageError(`${where} must be an IP address, not ${JSON.stringify(localAddress)}`);
+    }
+    options.localAddress = localAddress;
+  }
   if (boolOpt(values, 'debug')) options.logger = debugLogger(io);
 
   const passwordFile = stringOpt(values, 'password-file') ?? env.IMAPKIT_PASSWORD_FILE;

@@ -10,7 +10,7 @@ import { listEml } from './formats/eml.js';
 import { crlfSize, toCrlf } from './formats/lines.js';
 import { isMaildir, listMaildir } from './formats/maildir.js';
 import { mboxMessageStream, scanMbox } from './formats/mbox.js';
-import { mboxBytesWithoutStatus } from './sinks/mbox.js';
+import { mboxStatusInfo, withinRanges } from './sinks/mbox.js';
 
 /** The import formats. */
 export type ImportFormat = 'mbox' | 'maildir' | 'eml';
@@ -65,18 +65,44 @@ function fileSource(
   };
 }
 
-/** The messages found at `path`. */
-export async function importSources(path: string, format: ImportFormat): Promise<ImportSource[]> {
+/**
+ * `sources` (one per file of `entries`) without the empty files: no
+ * message, and a server refuses an empty APPEND (failing the whole
+ * MULTIAPPEND batch); `warn` names each one skipped.
+ */
+function nonEmpty(
+  sources: ImportSource[],
+  entries: ReadonlyArray<{ path: string }>,
+  warn: (message: string) => void,
+): ImportSource[] {
+  return sources.filter((source, i) => {
+    if (source.diskSize > 0) return true;
+    warn(`skipped ${entries[i]!.path}: an empty file, no message`);
+    return false;
+  });
+}
+
+/**
+ * The messages found at `path`; `warn` is told what the user should know
+ * (flags not taken from an older export's mbox, files skipped).
+ */
+export async function importSources(
+  path: string,
+  format: ImportFormat,
+  warn: (message: string) => void = () => undefined,
+): Promise<ImportSource[]> {
   switch (format) {
     case 'mbox': {
       const out: ImportSource[] = [];
       // Status headers in what an export without --mbox-status wrote are stale: not flags.
-      const withoutStatus = await mboxBytesWithoutStatus(path);
+      const { withoutStatus, note } = await mboxStatusInfo(path);
+      if (note !== undefined) warn(note);
       for await (const entry of scanMbox(path)) {
+        const stale = withinRanges(withoutStatus, entry.start, entry.end);
         out.push({
           diskSize: entry.end - entry.start,
           date: entry.date,
-          flags: entry.end <= withoutStatus ? [] : entry.flags,
+          flags: stale ? [] : entry.flags,
           size: () => Promise.resolve(entry.size),
           open: () => mboxMessageStream(path, entry),
         });
@@ -85,15 +111,23 @@ export async function importSources(path: string, format: ImportFormat): Promise
     }
     case 'maildir': {
       const entries = await listMaildir(path);
-      return Promise.all(
-        entries.map(async (e) => fileSource(e.path, (await stat(e.path)).size, e.date, e.flags)),
+      return nonEmpty(
+        await Promise.all(
+          entries.map(async (e) => fileSource(e.path, (await stat(e.path)).size, e.date, e.flags)),
+        ),
+        entries,
+        warn,
       );
     }
     case 'eml': {
       const st = await stat(path);
       const entries = st.isDirectory() ? await listEml(path) : [{ path, date: st.mtime }];
-      return Promise.all(
-        entries.map(async (e) => fileSource(e.path, (await stat(e.path)).size, e.date, [])),
+      return nonEmpty(
+        await Promise.all(
+          entries.map(async (e) => fileSource(e.path, (await stat(e.path)).size, e.date, [])),
+        ),
+        entries,
+        warn,
       );
     }
   }

@@ -200,9 +200,17 @@ export interface ClientEvents {
   ];
   /** The connection dropped unexpectedly. */
   disconnect: [event: DisconnectEvent];
-  /** The client reconnected and restored the selected mailbox. */
+  /**
+   * The client reconnected and restored the selected mailbox: emitted last,
+   * after that attempt's `resync` (or `uidValidityChange`) and held `flags`.
+   */
   reconnect: [event: ReconnectEvent];
-  /** After a reconnection: what changed in the selected mailbox meanwhile. */
+  /**
+   * During a reconnection, once the selected mailbox is restored: what
+   * changed in it meanwhile. Emitted before `reconnect`; an attempt whose
+   * connection drops right after may be followed by another attempt's
+   * `resync`, relative to this one.
+   */
   resync: [event: ResyncEvent];
   /**
    * The selected mailbox's UIDVALIDITY changed (found by a reconnection's

@@ -18,6 +18,7 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Readable, Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
@@ -242,6 +243,30 @@ describe('reading', () => {
     expect(r.stdoutBytes.equals(inbox[159]!.source)).toBe(true);
     const part = await runCli(['show', 'INBOX', '160', '--part', '2']);
     expect(part.stdoutBytes.length).toBe(1_000_000); // the attachment, base64-decoded by the server
+  });
+
+  it('show --part of a part the message does not have: exit 5, nothing on stdout', async () => {
+    // Dovecot answers OK with an empty body; `show` checks BODYSTRUCTURE first.
+    for (const [uid, part] of [
+      ['1', '2'], // single part: only 1
+      ['3', '7'],
+      ['3', '1.5'],
+      ['5', '2.3'], // part 2 is a message/rfc822: its parts are 2.1...
+    ]) {
+      const r = await runCli(['show', 'INBOX', uid!, '--part', part!]);
+      expect(r.code).toBe(5);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(`imapkit: message ${uid} in INBOX has no part ${part}\n`);
+    }
+    for (const [uid, part] of [
+      ['1', '1'],
+      ['5', '2'],
+      ['5', '2.1'],
+    ]) {
+      const r = await runCli(['show', 'INBOX', uid!, '--part', part!]);
+      expect(r.code).toBe(0);
+      expect(r.stdout.length).toBeGreaterThan(0);
+    }
   });
 
   it('show of a UID that does not exist: exit 5', async () => {
@@ -501,6 +526,23 @@ describe('export and import round trips', () => {
     expect(m!.source.equals(inbox[8]!.source)).toBe(true);
   });
 
+  it('import of .eml files with an empty one: it is skipped with a warning naming it, the rest imported', async () => {
+    const env = cliEnv('carol');
+    const box = scratchName();
+    const emls = join(dir, 'emls-with-empty');
+    mkdirSync(emls);
+    writeFileSync(join(emls, 'a.eml'), testMessage('first'));
+    writeFileSync(join(emls, 'b.eml'), '');
+    writeFileSync(join(emls, 'c.eml'), testMessage('third'));
+    const r = await runCli(['import', box, emls, '--create'], { env });
+    expect(r.stderr).toBe(
+      `imapkit: warning: skipped ${join(emls, 'b.eml')}: an empty file, no message\n`,
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^imported 2 message\(s\)/);
+    expect(await messagesOf(carol, box)).toHaveLength(2);
+  });
+
   it('import --server-date: the server dates the messages instead of the file mtime', async () => {
     const env = cliEnv('carol');
     const box = scratchName();
@@ -737,6 +779,13 @@ describe('watch', () => {
     const r = await watch.stop();
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^imapkit: warning: connection lost \(.*\); reconnecting\n$/);
+    // The order docs/cli.md lists: a consumer resetting on `reconnected` keeps the resync.
+    expect(jsonLines(r.stdout).map((l) => (l as WatchRecord).event)).toEqual([
+      'watching',
+      'reconnected',
+      'resync',
+      'new',
+    ]);
   });
   it('a message that arrives while output is held is found by UID although an expunge shifted the numbers', async () => {
     // The fetch for a new message runs after earlier events were printed; an
@@ -819,6 +868,40 @@ describe('watch', () => {
 });
 
 describe('errors and secrets', () => {
+  it('--local-address that is not an IP address: a usage error (exit 2), before connecting', async () => {
+    const r = await runCli(['status', 'INBOX', '--local-address', 'notanip']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('imapkit: --local-address must be an IP address, not "notanip"\n');
+    const fromEnv = await runCli(['status', 'INBOX'], {
+      env: { ...cliEnv(), IMAPKIT_LOCAL_ADDRESS: '127.0.0.300' },
+    });
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stderr).toContain('IMAPKIT_LOCAL_ADDRESS must be an IP address');
+  });
+
+  it('--ca that holds no usable PEM certificate: refused (exit 6), not silently ignored', async () => {
+    const pem = readFileSync(cliEnv().IMAPKIT_CA!, 'utf8');
+    const der = new X509Certificate(pem).raw;
+    const broken = pem.replace(/(-----BEGIN CERTIFICATE-----\r?\n)..../, '$1AAAA');
+    const cases: Array<[string, string | Buffer, RegExp]> = [
+      ['ca.der', der, /holds no PEM certificate.*openssl x509 -inform der/],
+      ['ca.txt', 'not a certificate\n', /holds no PEM certificate/],
+      ['ca-broken.pem', broken, /certificate 1 of 1 does not parse/],
+      ['ca-two.pem', pem + broken, /certificate 2 of 2 does not parse/],
+    ];
+    for (const [name, bytes, message] of cases) {
+      const file = join(dir, name);
+      writeFileSync(file, bytes);
+      const r = await runCli(['status', 'INBOX', '--ca', file]);
+      expect(r.code).toBe(6);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.split('\n')).toHaveLength(2); // one line
+    }
+    const bundle = join(dir, 'ca-bundle.pem');
+    writeFileSync(bundle, pem + pem);
+    expect((await runCli(['status', 'INBOX', '--ca', bundle])).code).toBe(0);
+  });
+
   it('a wrong password: exit 3, one line, the password nowhere (also not in --debug)', async () => {
     const secret = 'wrong-Secret-9f3k';
     const env = { ...cliEnv(), IMAPKIT_PASSWORD: secret };

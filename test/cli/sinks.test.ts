@@ -71,6 +71,85 @@ describe('mbox sink after a hard stop', () => {
   });
 });
 
+describe('mbox: bytes past what the state covers', () => {
+  const foreign =
+    'From local@example.com Mon Jan  1 00:00:00 2024\nSubject: procmail\n\nonly copy\n';
+
+  async function exported(name: string): Promise<string> {
+    const out = join(dir, name);
+    const sink = await mboxSink(out, 'INBOX', 7, false);
+    for (const uid of [1, 2]) await put(sink, uid, 'ours');
+    await sink.close();
+    return out;
+  }
+
+  it('a complete message another program appended is kept, and new ones go after it', async () => {
+    const out = await exported('appended-kept.mbox');
+    const before = readFileSync(out, 'utf8');
+    appendFileSync(out, foreign + '\n');
+    const again = await mboxSink(out, 'INBOX', 7, false);
+    expect(readFileSync(out, 'utf8')).toBe(before + foreign + '\n'); // nothing cut
+    expect(again.warnings!()).toEqual([expect.stringContaining('another program appended')]);
+    await put(again, 3, 'three');
+    await again.close();
+    expect(state(out)).toMatchObject({ uids: '1:3', size: statSync(out).size });
+    const subjects = await Promise.all(
+      (await importSources(out, 'mbox')).map(async (s) => {
+        const chunks: Buffer[] = [];
+        for await (const c of s.open()) chunks.push(c as Buffer);
+        return Buffer.concat(chunks).toString().split('\r\n')[0];
+      }),
+    );
+    expect(subjects).toEqual(['Subject: 1', 'Subject: 2', 'Subject: procmail', 'Subject: 3']);
+    // nothing new: the file stays as it is
+    await (await mboxSink(out, 'INBOX', 7, false)).close();
+    expect(readFileSync(out, 'utf8')).toContain('only copy');
+  });
+
+  it('appended without the empty line after it: one LF is added, so the next From line separates', async () => {
+    const out = await exported('appended-nolf.mbox');
+    appendFileSync(out, foreign);
+    const again = await mboxSink(out, 'INBOX', 7, false);
+    await put(again, 3, 'three');
+    await again.close();
+    expect(readFileSync(out, 'utf8')).toContain('only copy\n\nFrom MAILER-DAEMON');
+    expect(await importSources(out, 'mbox')).toHaveLength(4);
+  });
+
+  it('bytes that are not complete messages are refused (exit 6), the file unchanged', async () => {
+    const out = await exported('appended-torn.mbox');
+    for (const extra of [foreign.slice(0, -3), 'Subject: no From line\n\nbody\n']) {
+      const before = readFileSync(out, 'utf8');
+      appendFileSync(out, extra);
+      await expect(mboxSink(out, 'INBOX', 7, false)).rejects.toMatchObject({
+        exitCode: 6,
+        message: expect.stringContaining('not complete mbox messages'),
+      });
+      expect(readFileSync(out, 'utf8')).toBe(before + extra);
+      writeFileSync(out, before);
+    }
+  });
+
+  it('a write that fails half-way is cut off at once: the next run finds nothing to keep', async () => {
+    const out = await exported('failed-write.mbox');
+    const size = statSync(out).size;
+    const sink = await mboxSink(out, 'INBOX', 7, false);
+    const failing = new Readable({
+      read() {
+        this.push(Buffer.from('Subject: 3\r\n\r\nhalf'));
+        this.destroy(new Error('connection lost'));
+      },
+    });
+    await expect(sink.write(meta(3), failing, () => {})).rejects.toThrow('connection lost');
+    await sink.close();
+    expect(statSync(out).size).toBe(size);
+    expect(state(out)).not.toHaveProperty('writing');
+    const again = await mboxSink(out, 'INBOX', 7, false);
+    expect(again.warnings!()).toEqual([]);
+    await again.close();
+  });
+});
+
 describe('stale Status headers in an mbox export', () => {
   /** Exports one message that carries old Status headers but no flags now, then reads it back. */
   async function roundTrip(name: string, runs: boolean[]): Promise<string[][]> {
@@ -90,10 +169,56 @@ describe('stale Status headers in an mbox export', () => {
     expect(state(join(dir, 'plain.mbox'))).toMatchObject({ mboxStatus: false });
   });
 
-  it('with --mbox-status, or runs of both, the headers are read as flags', async () => {
+  it('with --mbox-status the headers are read as flags', async () => {
     expect(await roundTrip('status.mbox', [true])).toEqual([[]]); // replaced: no flags now
-    expect(await roundTrip('mixed.mbox', [false, true])).toEqual([['\\Seen', '\\Flagged'], []]);
-    expect(state(join(dir, 'mixed.mbox'))).toMatchObject({ mboxStatus: 'mixed' });
+  });
+
+  it('runs with and without --mbox-status: only the messages written with it give flags', async () => {
+    const out = join(dir, 'mixed.mbox');
+    const own = 'Status: RO\r\nX-Status: F\r\nX-Keywords: Bogus\r\n';
+    for (const [uid, status] of [
+      [1, false],
+      [2, true],
+      [3, false],
+      [4, false],
+    ] as const) {
+      const sink = await mboxSink(out, 'INBOX', 7, false, status);
+      const message = `Subject: ${uid}\r\n${own}\r\nbody\r\n`;
+      const m = { ...meta(uid, message.length), flags: ['\\Answered'] };
+      await sink.write(m, Readable.from([Buffer.from(message)]), () => {});
+      await sink.close();
+    }
+    appendFileSync(out, 'From x Mon Jan  1 00:00:00 2024\nSubject: mutt\nStatus: RO\n\nbody\n\n');
+    expect(state(out)).toMatchObject({ mboxStatus: 'mixed' });
+    const notes: string[] = [];
+    const flags = (await importSources(out, 'mbox', (n) => notes.push(n))).map((s) => s.flags);
+    expect(flags).toEqual([[], ['\\Answered'], [], [], ['\\Seen']]);
+    expect(notes).toEqual([]);
+  });
+
+  it('an older "mixed" state without the ranges: no Status line taken for flags, and a note says so', async () => {
+    const out = join(dir, 'old-mixed.mbox');
+    const text =
+      'From a Mon Jan  1 00:00:00 2024\nSubject: 1\nStatus: RO\n\nbody\n\n' +
+      'From b Mon Jan  1 00:00:00 2024\nSubject: 2\nX-Status: F\n\nbody\n\n';
+    writeFileSync(out, text);
+    const old = {
+      format: 'mbox',
+      mailbox: 'INBOX',
+      uidValidity: 7,
+      uids: '1:2',
+      size: text.length,
+    };
+    writeFileSync(mboxStatePath(out), JSON.stringify({ ...old, mboxStatus: 'mixed' }));
+    const notes: string[] = [];
+    const flags = (await importSources(out, 'mbox', (n) => notes.push(n))).map((s) => s.flags);
+    expect(flags).toEqual([[], []]);
+    expect(notes).toEqual([expect.stringContaining('does not say which messages were exported')]);
+    writeFileSync(mboxStatePath(out), JSON.stringify({ ...old, mboxStatus: true }));
+    expect((await importSources(out, 'mbox')).map((s) => s.flags)).toEqual([
+      ['\\Seen'],
+      ['\\Flagged'],
+    ]);
   });
 
   it('messages appended to the file by another program keep their headers as flags', async () => {

@@ -8,6 +8,33 @@ import { detectFormat, importSources } from '../../src/cli/sources.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'imapkit-sources-'));
 
+describe('empty message files', () => {
+  it('are skipped with a warning naming each (an empty APPEND fails its whole batch)', async () => {
+    const emls = join(dir, 'with-empty');
+    mkdirSync(join(emls, 'sub'), { recursive: true });
+    writeFileSync(join(emls, '1.eml'), 'Subject: one\n\nbody\n');
+    writeFileSync(join(emls, '2.eml'), '');
+    writeFileSync(join(emls, 'sub', '3.eml'), '');
+    const notes: string[] = [];
+    const sources = await importSources(emls, 'eml', (n) => notes.push(n));
+    expect(sources.map((s) => s.diskSize)).toEqual([19]);
+    expect(notes).toEqual([
+      `skipped ${join(emls, '2.eml')}: an empty file, no message`,
+      `skipped ${join(emls, 'sub', '3.eml')}: an empty file, no message`,
+    ]);
+    notes.length = 0;
+    expect(await importSources(join(emls, '2.eml'), 'eml', (n) => notes.push(n))).toEqual([]);
+    expect(notes).toHaveLength(1);
+    const maildir = join(dir, 'maildir-with-empty');
+    mkdirSync(join(maildir, 'cur'), { recursive: true });
+    writeFileSync(join(maildir, 'cur', '1600000000.A.host:2,S'), 'Subject: s\n\nbody\n');
+    writeFileSync(join(maildir, 'cur', '1600000001.B.host:2,'), '');
+    notes.length = 0;
+    expect(await importSources(maildir, 'maildir', (n) => notes.push(n))).toHaveLength(1);
+    expect(notes).toEqual([expect.stringContaining('1600000001.B.host:2,: an empty file')]);
+  });
+});
+
 describe('detectFormat', () => {
   it('an empty file is an (empty) mbox, not one empty message', async () => {
     const path = join(dir, 'empty');

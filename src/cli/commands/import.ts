@@ -17,7 +17,7 @@ import { boolOpt, stringOpt } from '../args.js';
 import type { CommandSpec } from '../command.js';
 import { mailboxMessageIds, withoutExisting } from '../dedupe.js';
 import { checkInterrupted, CliError, EXIT, UsageError, withNote } from '../errors.js';
-import { formatBytes } from '../output.js';
+import { formatBytes, printable } from '../output.js';
 import { createProgress, type Progress } from '../progress.js';
 import { detectFormat, importSources, type ImportFormat, type ImportSource } from '../sources.js';
 
@@ -130,9 +130,10 @@ export const importCommand: CommandSpec = {
     const serverDate = boolOpt(ctx.values, 'server-date');
     let format: ImportFormat;
     let sources: ImportSource[];
+    const notes: string[] = [];
     try {
       format = given ?? (await detectFormat(path));
-      sources = await importSources(path, format);
+      sources = await importSources(path, format, (note) => notes.push(note));
       if (serverDate) sources = sources.map((source) => ({ ...source, date: null }));
     } catch (err) {
       if (err instanceof CliError) throw err;
@@ -140,6 +141,7 @@ export const importCommand: CommandSpec = {
         cause: err,
       });
     }
+    for (const note of notes) await ctx.out.warn(printable(note));
     const client = await ctx.connect();
     const created = boolOpt(ctx.values, 'create') ? await ensureMailbox(client, mailbox) : false;
     let skipped = 0;

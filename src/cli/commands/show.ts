@@ -31,6 +31,17 @@ export function findTextPart(node: BodyStructure, subtype: string): BodyStructur
   return null;
 }
 
+/**
+ * Whether the message of structure `node` has a MIME part numbered `part`
+ * (`1.2`): a single-part message has only `1`; a message/rfc822 part `2`
+ * has its body's parts under it (`2.1`...).
+ */
+export function hasPart(node: BodyStructure, part: string): boolean {
+  if (node.part === part) return true;
+  if ('childNodes' in node) return node.childNodes.some((child) => hasPart(child, part));
+  return node.body !== undefined && hasPart(node.body, part);
+}
+
 /** An attachment as `show` lists it. */
 export interface AttachmentInfo {
   /** Its part number, for `--part`. */
@@ -224,6 +235,11 @@ export const showCommand: CommandSpec = {
       if (msg === null) {
         throw new CliError(`no message with UID ${uid} in ${mailbox}`, EXIT.SERVER);
       }
+      // The server answers a missing part with an empty body: check it here.
+      const structure = msg.bodyStructure;
+      if (part !== undefined && structure !== undefined && !hasPart(structure, part)) {
+        throw new CliError(`message ${uid} in ${mailbox} has no part ${part}`, EXIT.SERVER);
+      }
       if (raw || headersOnly || part !== undefined) {
         const section = raw ? '' : headersOnly ? 'HEADER' : part!;
         const { content } =
@@ -238,7 +254,6 @@ export const showCommand: CommandSpec = {
       }
       const summary = summarize(msg);
       const env = msg.envelope;
-      const structure = msg.bodyStructure;
       const textPart = structure === undefined ? null : findTextPart(structure, 'plain');
       const htmlPart =
         textPart !== null || structure === undefined ? null : findTextPart(structure, 'html');

@@ -80,7 +80,16 @@ async function watch(ctx: RunContext, mailbox: string): Promise<void> {
   // Events are handled in order; a failure ends the watch.
   let chain: Promise<void> = Promise.resolve();
   let failure: unknown = null;
+  // The library emits a reconnection's `resync` (and the flag changes held
+  // during it) before `reconnect`, which comes once the attempt succeeded:
+  // what arrives while reconnecting is held and handled after `reconnected`,
+  // so a consumer resetting its state on `reconnected` keeps the resync.
+  let held: Array<() => Promise<void>> | null = null;
   const enqueue = (fn: () => Promise<void>): void => {
+    if (held !== null) {
+      held.push(fn);
+      return;
+    }
     chain = chain.then(fn).catch((err: unknown) => {
       failure ??= err;
       client.close();
@@ -124,9 +133,16 @@ async function watch(ctx: RunContext, mailbox: string): Promise<void> {
     ),
   );
   client.on('disconnect', (e) => {
-    if (e.reconnecting) void ctx.out.warn(`connection lost (${e.error.message}); reconnecting`);
+    if (!e.reconnecting) return;
+    held ??= [];
+    void ctx.out.warn(`connection lost (${e.error.message}); reconnecting`);
   });
-  client.on('reconnect', (e) => enqueue(() => emit({ event: 'reconnected', attempt: e.attempt })));
+  client.on('reconnect', (e) => {
+    const later = held ?? [];
+    held = null;
+    enqueue(() => emit({ event: 'reconnected', attempt: e.attempt }));
+    for (const fn of later) enqueue(fn);
+  });
   client.on('resync', (e) =>
     enqueue(() => {
       // Messages that arrived while disconnected are reported here, not as new.
