@@ -26,6 +26,27 @@ describe('IMAP4_stream', () => {
     const [bye] = await M.logout();
     expect(bye).toBe('BYE');
   });
+
+  it.each([
+    ['true', 0],
+    ['exit 3', 3],
+    ['/nonexistent/imapd 2>/dev/null', 127],
+  ])(
+    'a command (%s) that exits without a greeting raises abort("socket error: EOF") at once, with its exit status, even without a timeout',
+    async (command, status) => {
+      const started = Date.now();
+      const err = await imaplib.IMAP4_stream.connect(command, undefined, { timeout: null }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(imaplib.IMAP4.abort);
+      expect((err as Error).message).toBe(
+        `socket error: EOF (the command exited with status ${status})`,
+      );
+      expect(Date.now() - started).toBeLessThan(3000);
+    },
+    10_000,
+  );
 });
 
 describe('enable() and the engine', () => {
