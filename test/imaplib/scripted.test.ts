@@ -200,6 +200,18 @@ describe('bytes arguments', () => {
     );
     expect(sent.toString('latin1')).not.toMatch(/SEARCH a/);
   });
+
+  it('append() with an empty Buffer as mailbox appends to INBOX, as CPython’s `not mailbox`', async () => {
+    const server = await scripted('IMAP4rev1', async (c) => {
+      await c.expect(/^\S+ APPEND INBOX \{2\}$/);
+      const appendTag = c.tag;
+      await c.write('+ go\r\n');
+      await c.expect(/^hi$/);
+      await c.write(`${appendTag} OK appended\r\n`);
+    });
+    const M = await connect(server);
+    expect((await M.append(Buffer.alloc(0), null, null, Buffer.from('hi')))[0]).toBe('OK');
+  });
 });
 
 describe('large literals', () => {
