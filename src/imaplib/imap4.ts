@@ -7,7 +7,14 @@ import type { Logger, Security } from '../connection/types.js';
 import { ImapConnectionError, ImapError, ImapLimitError } from '../model/errors.js';
 import type { ContinuationResponse, UntaggedResponse } from '../model/response.js';
 import { Secret } from '../model/secret.js';
-import { raw as rawArg, rawBytes, literal as literalArg, list, secret } from '../wire/args.js';
+import {
+  raw as rawArg,
+  rawBytes,
+  literal as literalArg,
+  list,
+  passThroughEmpty,
+  secret,
+} from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
 import type { LiteralSink, LiteralStartInfo } from '../wire/parser-options.js';
 import { COMMAND_STATES, type ImaplibState } from './commands-table.js';
@@ -517,6 +524,18 @@ export class IMAP4 {
     }
   }
 
+  /** `_command`'s state check: `error` (and `literal` cleared) when `name` is not allowed now. */
+  private checkState(name: string): void {
+    const allowed = COMMAND_STATES.get(name);
+    if (allowed && !allowed.includes(this.state)) {
+      this.literal = null;
+      throw new ImaplibError(
+        `command ${name} illegal in state ${this.state}, only allowed in states ${allowed.join(', ')}`,
+        'STATE',
+      );
+    }
+  }
+
   /**
    * Sends one command as imaplib's `_command` + `_command_complete` do: state
    * check, OK/NO/BAD responses cleared, READ-ONLY check, arguments joined by
@@ -527,14 +546,7 @@ export class IMAP4 {
     args: readonly ImaplibArg[],
     extra: { literal?: CommandArg; onContinuation?: Authobject } = {},
   ): Promise<ImaplibResult> {
-    const allowed = COMMAND_STATES.get(name);
-    if (allowed && !allowed.includes(this.state)) {
-      this.literal = null;
-      throw new ImaplibError(
-        `command ${name} illegal in state ${this.state}, only allowed in states ${allowed.join(', ')}`,
-        'STATE',
-      );
-    }
+    this.checkState(name);
     if (name === 'LOGOUT') this.heldOverflow = null;
     else this.raiseHeldOverflow();
     for (const typ of ['OK', 'NO', 'BAD']) delete this.untagged_responses[typ];
@@ -550,8 +562,10 @@ export class IMAP4 {
     try {
       for (const arg of args) {
         if (arg === null || arg === undefined) continue;
-        // Bytes go out exactly as given (as CPython sends them), text as UTF-8.
-        cmdArgs.push(typeof arg === 'string' ? rawArg(arg) : rawBytes(arg));
+        // Bytes go out exactly as given (as CPython sends them), text as UTF-8;
+        // an empty one as nothing after its space, as CPython's b' ' + b''.
+        if (arg.length === 0) cmdArgs.push(passThroughEmpty());
+        else cmdArgs.push(typeof arg === 'string' ? rawArg(arg) : rawBytes(arg));
       }
       if (extra.literal) cmdArgs.push(extra.literal);
       if (userLiteral !== null && userLiteral !== undefined) cmdArgs.push(literalArg(userLiteral));
@@ -880,6 +894,7 @@ export class IMAP4 {
     start: number | string,
     length: number | string,
   ): Promise<ImaplibResult> {
+    this.checkState('PARTIAL'); // CPython's message names PARTIAL, not the FETCH sent
     const part = message_part.toUpperCase() === 'RFC822' ? 'BODY[]' : message_part;
     const [typ, dat] = await this.simpleCommand('FETCH', [
       message_num,

@@ -166,6 +166,10 @@ describe('errors and argument safety', () => {
     await expect(M.fetch('1', '(FLAGS)')).rejects.toThrow(
       'command FETCH illegal in state NONAUTH, only allowed in states SELECTED',
     );
+    // partial() is sent as FETCH, but CPython's message names PARTIAL.
+    await expect(M.partial('1', 'RFC822', 0, 10)).rejects.toThrow(
+      'command PARTIAL illegal in state NONAUTH, only allowed in states SELECTED',
+    );
     await M.logout();
   });
 
