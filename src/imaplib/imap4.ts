@@ -7,7 +7,14 @@ import type { Logger, Security } from '../connection/types.js';
 import { ImapConnectionError, ImapError, ImapLimitError } from '../model/errors.js';
 import type { ContinuationResponse, UntaggedResponse } from '../model/response.js';
 import { Secret } from '../model/secret.js';
-import { raw as rawArg, rawBytes, literal as literalArg, list, secret } from '../wire/args.js';
+import {
+  raw as rawArg,
+  rawBytes,
+  literal as literalArg,
+  list,
+  passThroughEmpty,
+  secret,
+} from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
 import type { LiteralSink, LiteralStartInfo } from '../wire/parser-options.js';
 import { COMMAND_STATES, type ImaplibState } from './commands-table.js';
@@ -517,6 +524,18 @@ export class IMAP4 {
     }
   }
 
+  /** `_command`'s state check: `error` (and `literal` cleared) when `name` is not allowed now. */
+  private checkState(name: string): void {
+    const allowed = COMMAND_STATES.get(name);
+    if (allowed && !allowed.includes(this.state)) {
+      this.literal = null;
+      throw new ImaplibError(
+        `command ${name} illegal in state ${this.state}, only allowed in states ${allowed.join(', ')}`,
+        'STATE',
+      );
+    }
+  }
+
   /**
    * Sends one command as imaplib's `_command` + `_command_complete` do: state
    * check, OK/NO/BAD responses cleared, READ-ONLY check, arguments joined by
@@ -527,14 +546,7 @@ export class IMAP4 {
     args: readonly ImaplibArg[],
     extra: { literal?: CommandArg; onContinuation?: Authobject } = {},
   ): Promise<ImaplibResult> {
-    const allowed = COMMAND_STATES.get(name);
-    if (allowed && !allowed.includes(this.state)) {
-      this.literal = null;
-      throw new ImaplibError(
-        `command ${name} illegal in state ${this.state}, only allowed in states ${allowed.join(', ')}`,
-        'STATE',
-      );
-    }
+    this.checkState(name);
     if (name === 'LOGOUT') this.heldOverflow = null;
     else this.raiseHeldOverflow();
     for (const typ of ['OK', 'NO', 'BAD']) delete this.untagged_responses[typ];
@@ -550,8 +562,10 @@ export class IMAP4 {
     try {
       for (const arg of args) {
         if (arg === null || arg === undefined) continue;
-        // Bytes go out exactly as given (as CPython sends them), text as UTF-8.
-        cmdArgs.push(typeof arg === 'string' ? rawArg(arg) : rawBytes(arg));
+        // Bytes go out exactly as given (as CPython sends them), text as UTF-8;
+        // an empty one as nothing after its space, as CPython's b' ' + b''.
+        if (arg.length === 0) cmdArgs.push(passThroughEmpty());
+        else cmdArgs.push(typeof arg === 'string' ? rawArg(arg) : rawBytes(arg));
       }
       if (extra.literal) cmdArgs.push(extra.literal);
       if (userLiteral !== null && userLiteral !== undefined) cmdArgs.push(literalArg(userLiteral));
@@ -665,13 +679,13 @@ export class IMAP4 {
 
   /** APPEND: `flags`, `date_time` may be null; line endings of `message` become CRLF; in UTF-8 mode it is sent as `UTF8 (~{n}...)`. */
   async append(
-    mailbox: string | null,
+    mailbox: string | Buffer | null,
     flags: string | null,
     date_time: number | Date | StructTime | string | null,
     message: Buffer | string,
   ): Promise<ImaplibResult> {
     this.literal = null; // CPython's append() sets it to the message
-    const box = mailbox || 'INBOX';
+    const box = mailbox && mailbox.length > 0 ? mailbox : 'INBOX'; // CPython's `not mailbox`
     let f: string | null = null;
     if (flags) f = flags.startsWith('(') && flags.endsWith(')') ? flags : `(${flags})`;
     const dt = date_time ? Time2Internaldate(date_time) : null;
@@ -733,22 +747,22 @@ export class IMAP4 {
   }
 
   /** COPY `message_set` (sequence numbers, sent as given) to `new_mailbox`. */
-  async copy(message_set: string | Buffer, new_mailbox: string): Promise<ImaplibResult> {
+  async copy(message_set: string | Buffer, new_mailbox: string | Buffer): Promise<ImaplibResult> {
     return this.plainCommand('COPY', message_set, new_mailbox);
   }
 
   /** CREATE a mailbox. */
-  async create(mailbox: string): Promise<ImaplibResult> {
+  async create(mailbox: string | Buffer): Promise<ImaplibResult> {
     return this.plainCommand('CREATE', mailbox);
   }
 
   /** DELETE a mailbox. */
-  async delete(mailbox: string): Promise<ImaplibResult> {
+  async delete(mailbox: string | Buffer): Promise<ImaplibResult> {
     return this.plainCommand('DELETE', mailbox);
   }
 
   /** DELETEACL (RFC 4314): removes the rights of `who` on `mailbox`. */
-  async deleteacl(mailbox: string, who: string): Promise<ImaplibResult> {
+  async deleteacl(mailbox: string | Buffer, who: string | Buffer): Promise<ImaplibResult> {
     return this.plainCommand('DELETEACL', mailbox, who);
   }
 
@@ -776,22 +790,26 @@ export class IMAP4 {
   }
 
   /** GETACL (RFC 4314): data is the ACL responses. */
-  async getacl(mailbox: string): Promise<ImaplibResult> {
+  async getacl(mailbox: string | Buffer): Promise<ImaplibResult> {
     return this.commandUntagged('GETACL', 'ACL', mailbox);
   }
 
   /** GETANNOTATION (the draft ANNOTATEMORE extension): data is the ANNOTATION responses. */
-  async getannotation(mailbox: string, entry: string, attribute: string): Promise<ImaplibResult> {
+  async getannotation(
+    mailbox: string | Buffer,
+    entry: string | Buffer,
+    attribute: string | Buffer,
+  ): Promise<ImaplibResult> {
     return this.commandUntagged('GETANNOTATION', 'ANNOTATION', mailbox, entry, attribute);
   }
 
   /** GETQUOTA (RFC 9208): data is the QUOTA responses of `root`. */
-  async getquota(root: string): Promise<ImaplibResult> {
+  async getquota(root: string | Buffer): Promise<ImaplibResult> {
     return this.commandUntagged('GETQUOTA', 'QUOTA', root);
   }
 
   /** GETQUOTAROOT: data is `[quotaroot responses, quota responses]`. */
-  async getquotaroot(mailbox: string): Promise<[string, [ResponseData, ResponseData]]> {
+  async getquotaroot(mailbox: string | Buffer): Promise<[string, [ResponseData, ResponseData]]> {
     const [typ, dat] = await this.plainCommand('GETQUOTAROOT', mailbox);
     const [, quota] = this.untaggedResponse(typ, dat, 'QUOTA');
     const [typ2, quotaroot] = this.untaggedResponse(typ, dat, 'QUOTAROOT');
@@ -799,12 +817,15 @@ export class IMAP4 {
   }
 
   /** LIST `pattern` under `directory` (both sent as given; defaults `""` and `*`): data is the LIST responses. */
-  async list(directory = '""', pattern = '*'): Promise<ImaplibResult> {
+  async list(
+    directory: string | Buffer = '""',
+    pattern: string | Buffer = '*',
+  ): Promise<ImaplibResult> {
     return this.commandUntagged('LIST', 'LIST', directory, pattern);
   }
 
   /** LOGIN with the password quoted (imaplib's `_quote`); NO raises `error`. */
-  async login(user: string, password: string | Secret): Promise<ImaplibResult> {
+  async login(user: string | Buffer, password: string | Secret): Promise<ImaplibResult> {
     const pw = password instanceof Secret ? password : new Secret(password);
     let literal: CommandArg;
     try {
@@ -841,12 +862,15 @@ export class IMAP4 {
   }
 
   /** LSUB: like {@link IMAP4.list}, for subscribed mailboxes. */
-  async lsub(directory = '""', pattern = '*'): Promise<ImaplibResult> {
+  async lsub(
+    directory: string | Buffer = '""',
+    pattern: string | Buffer = '*',
+  ): Promise<ImaplibResult> {
     return this.commandUntagged('LSUB', 'LSUB', directory, pattern);
   }
 
   /** MYRIGHTS (RFC 4314): data is the MYRIGHTS responses. */
-  async myrights(mailbox: string): Promise<ImaplibResult> {
+  async myrights(mailbox: string | Buffer): Promise<ImaplibResult> {
     return this.commandUntagged('MYRIGHTS', 'MYRIGHTS', mailbox);
   }
 
@@ -865,11 +889,12 @@ export class IMAP4 {
    * current servers reject PARTIAL; data as for fetch().
    */
   async partial(
-    message_num: string,
+    message_num: string | Buffer,
     message_part: string,
     start: number | string,
     length: number | string,
   ): Promise<ImaplibResult> {
+    this.checkState('PARTIAL'); // CPython's message names PARTIAL, not the FETCH sent
     const part = message_part.toUpperCase() === 'RFC822' ? 'BODY[]' : message_part;
     const [typ, dat] = await this.simpleCommand('FETCH', [
       message_num,
@@ -879,12 +904,12 @@ export class IMAP4 {
   }
 
   /** PROXYAUTH (a Cyrus extension): act as `user`. */
-  async proxyauth(user: string): Promise<ImaplibResult> {
+  async proxyauth(user: string | Buffer): Promise<ImaplibResult> {
     return this.plainCommand('PROXYAUTH', user);
   }
 
   /** RENAME a mailbox. */
-  async rename(oldmailbox: string, newmailbox: string): Promise<ImaplibResult> {
+  async rename(oldmailbox: string | Buffer, newmailbox: string | Buffer): Promise<ImaplibResult> {
     return this.plainCommand('RENAME', oldmailbox, newmailbox);
   }
 
@@ -928,17 +953,21 @@ export class IMAP4 {
   }
 
   /** SETACL (RFC 4314): sets the rights `what` of `who` on `mailbox`. */
-  async setacl(mailbox: string, who: string, what: string): Promise<ImaplibResult> {
+  async setacl(
+    mailbox: string | Buffer,
+    who: string | Buffer,
+    what: string | Buffer,
+  ): Promise<ImaplibResult> {
     return this.plainCommand('SETACL', mailbox, who, what);
   }
 
   /** SETANNOTATION (the draft ANNOTATEMORE extension), arguments sent as given. */
-  async setannotation(...args: string[]): Promise<ImaplibResult> {
+  async setannotation(...args: (string | Buffer)[]): Promise<ImaplibResult> {
     return this.commandUntagged('SETANNOTATION', 'ANNOTATION', ...args);
   }
 
   /** SETQUOTA (RFC 9208): `limits` as sent, e.g. `(STORAGE 512)`; data is the QUOTA responses. */
-  async setquota(root: string, limits: string): Promise<ImaplibResult> {
+  async setquota(root: string | Buffer, limits: string | Buffer): Promise<ImaplibResult> {
     return this.commandUntagged('SETQUOTA', 'QUOTA', root, limits);
   }
 
@@ -979,14 +1008,14 @@ export class IMAP4 {
   }
 
   /** STATUS of `mailbox` for `names` (e.g. `(MESSAGES UNSEEN)`, sent as given): data is the STATUS response. */
-  async status(mailbox: string, names: string): Promise<ImaplibResult> {
+  async status(mailbox: string | Buffer, names: string | Buffer): Promise<ImaplibResult> {
     return this.commandUntagged('STATUS', 'STATUS', mailbox, names);
   }
 
   /** STORE: `command` is e.g. `+FLAGS`; `flags` gets parentheses if it lacks them; data is the FETCH responses. */
   async store(
     message_set: string | Buffer,
-    command: string,
+    command: string | Buffer,
     flags: string,
   ): Promise<ImaplibResult> {
     const f = flags.startsWith('(') && flags.endsWith(')') ? flags : `(${flags})`;
@@ -994,13 +1023,13 @@ export class IMAP4 {
   }
 
   /** SUBSCRIBE to a mailbox. */
-  async subscribe(mailbox: string): Promise<ImaplibResult> {
+  async subscribe(mailbox: string | Buffer): Promise<ImaplibResult> {
     return this.plainCommand('SUBSCRIBE', mailbox);
   }
 
   /** THREAD (RFC 5256) with `threading_algorithm` (e.g. `REFERENCES`): data is the THREAD response. */
   async thread(
-    threading_algorithm: string,
+    threading_algorithm: string | Buffer,
     charset: string | Buffer | null,
     ...search_criteria: ImaplibArg[]
   ): Promise<ImaplibResult> {
@@ -1030,7 +1059,7 @@ export class IMAP4 {
   }
 
   /** UNSUBSCRIBE from a mailbox. */
-  async unsubscribe(mailbox: string): Promise<ImaplibResult> {
+  async unsubscribe(mailbox: string | Buffer): Promise<ImaplibResult> {
     return this.plainCommand('UNSUBSCRIBE', mailbox);
   }
 

@@ -133,6 +133,27 @@ export function checkRawBytes(b: Buffer): void {
   }
 }
 
+/** The empty arguments {@link passThroughEmpty} made: the only ones the encoder sends. */
+const emptyPassThroughs = new WeakSet<CommandArg>();
+
+/**
+ * An empty argument, sent as nothing after its separating space (`A1 LIST  *`
+ * for imaplib's `list('', '*')`): only for the imaplib facade, which sends
+ * what CPython sends for an empty string. The typed API's `raw()`/`rawBytes()`
+ * still refuse empty values; the encoder accepts only arguments made here.
+ * @internal
+ */
+export function passThroughEmpty(): CommandArg {
+  const arg: CommandArg = { type: 'rawBytes', value: Buffer.alloc(0) };
+  emptyPassThroughs.add(arg);
+  return arg;
+}
+
+/** Whether `a` is an empty argument made by {@link passThroughEmpty}. @internal */
+export function isPassThroughEmpty(a: CommandArg): boolean {
+  return emptyPassThroughs.has(a);
+}
+
 /**
  * Trusted pre-formatted bytes sent exactly as given (8-bit bytes too, not
  * re-encoded); non-empty, without CR, LF or NUL. The Buffer is copied.

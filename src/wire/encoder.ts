@@ -18,6 +18,7 @@ import {
   checkRaw,
   checkRawBytes,
   describeChar,
+  isPassThroughEmpty,
 } from './args.js';
 import type {
   CommandArg,
@@ -264,6 +265,8 @@ class Writer {
         this.put(a.value);
         return;
       case 'rawBytes':
+        // The imaplib facade's empty argument: nothing after the space.
+        if (a.value.length === 0 && isPassThroughEmpty(a)) return;
         try {
           checkRawBytes(a.value);
         } catch (err) {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { ImapConnection } from '../../src/connection/connection.js';
 import * as imaplib from '../../src/imaplib/index.js';
 import { mailbox, raw } from '../../src/wire/args.js';
-import { testServer } from '../helpers/dovecot.js';
+import { testMessage, testServer, uniqueMailbox } from '../helpers/dovecot.js';
 
 describe('IMAP4_stream', () => {
   it('talks IMAP over the stdio of a local command (a PREAUTH `doveadm exec imap`)', async () => {
@@ -25,6 +25,66 @@ describe('IMAP4_stream', () => {
     expect(String(nums[0]).split(' ')).toHaveLength(20);
     const [bye] = await M.logout();
     expect(bye).toBe('BYE');
+  });
+
+  it.each([
+    ['true', 0],
+    ['exit 3', 3],
+    ['/nonexistent/imapd 2>/dev/null', 127],
+  ])(
+    'a command (%s) that exits without a greeting raises abort("socket error: EOF") at once, with its exit status, even without a timeout',
+    async (command, status) => {
+      const started = Date.now();
+      const err = await imaplib.IMAP4_stream.connect(command, undefined, { timeout: null }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(imaplib.IMAP4.abort);
+      expect((err as Error).message).toBe(
+        `socket error: EOF (the command exited with status ${status})`,
+      );
+      expect(Date.now() - started).toBeLessThan(3000);
+    },
+    10_000,
+  );
+});
+
+describe('Buffer (Python bytes) arguments', () => {
+  // Typed calls: `npm run typecheck` (tsc over test/) fails if any of these
+  // methods stops taking a Buffer where CPython takes bytes.
+  it('every mailbox (and other pass-through) argument takes a Buffer, sent byte for byte', async () => {
+    const env = testServer();
+    const M = await imaplib.IMAP4.connect(env.host, env.port);
+    await M.login(Buffer.from('carol'), env.users.carol!);
+    const base = uniqueMailbox('imaplib-bytes');
+    // Modified UTF-7 as a LIST response gives it: "café".
+    const name = Buffer.from(`${base}-caf&AOk-`);
+    const renamed = Buffer.from(`${base}-renamed`);
+    expect((await M.create(name))[0]).toBe('OK');
+    const [, listed] = await M.list(Buffer.from('""'), Buffer.from(`${base}*`));
+    expect(String(listed[0])).toContain(name.toString());
+    expect((await M.subscribe(name))[0]).toBe('OK');
+    const [, subscribed] = await M.lsub(Buffer.from('""'), name);
+    expect(String(subscribed[0])).toContain(name.toString());
+    expect((await M.unsubscribe(name))[0]).toBe('OK');
+    const message = Buffer.from(testMessage('bytes'));
+    expect((await M.append(name, null, null, message))[0]).toBe('OK');
+    const [, status] = await M.status(name, Buffer.from('(MESSAGES)'));
+    expect(String(status[0])).toContain('(MESSAGES 1)');
+    expect((await M.myrights(name))[0]).toBe('OK');
+    expect((await M.getacl(name))[0]).toBe('OK');
+    expect((await M.setacl(name, Buffer.from('bob'), Buffer.from('lr')))[0]).toBe('OK');
+    expect((await M.deleteacl(name, Buffer.from('bob')))[0]).toBe('OK');
+    expect((await M.getquotaroot(name))[0]).toBe('OK');
+    await M.select(name);
+    expect((await M.copy('1', name))[0]).toBe('OK');
+    expect((await M.partial(Buffer.from('2'), 'RFC822', 0, 4))[0]).toBe('OK');
+    expect((await M.store('1:2', Buffer.from('+FLAGS.SILENT'), '\\Seen'))[0]).toBe('OK');
+    expect((await M.thread(Buffer.from('REFERENCES'), 'UTF-8', 'ALL'))[0]).toBe('OK');
+    await M.close();
+    expect((await M.rename(name, renamed))[0]).toBe('OK');
+    expect((await M.delete(renamed))[0]).toBe('OK');
+    await M.logout();
   });
 });
 
@@ -105,6 +165,10 @@ describe('errors and argument safety', () => {
     const M = await imaplib.IMAP4.connect(env.host, env.port);
     await expect(M.fetch('1', '(FLAGS)')).rejects.toThrow(
       'command FETCH illegal in state NONAUTH, only allowed in states SELECTED',
+    );
+    // partial() is sent as FETCH, but CPython's message names PARTIAL.
+    await expect(M.partial('1', 'RFC822', 0, 10)).rejects.toThrow(
+      'command PARTIAL illegal in state NONAUTH, only allowed in states SELECTED',
     );
     await M.logout();
   });

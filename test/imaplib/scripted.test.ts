@@ -200,6 +200,47 @@ describe('bytes arguments', () => {
     );
     expect(sent.toString('latin1')).not.toMatch(/SEARCH a/);
   });
+
+  it('an empty argument is sent as CPython sends it, nothing between two spaces, and the server answers', async () => {
+    const server = await startScriptedServer(async (c) => {
+      await c.write('* OK [CAPABILITY IMAP4rev1] ready\r\n');
+      await c.expect(/^\S+ CAPABILITY$/);
+      await c.write('* CAPABILITY IMAP4rev1\r\n$tag OK caps\r\n');
+      await c.expect(/^\S+ LOGIN {2}""$/);
+      await c.write('$tag BAD Error in IMAP command received by server.\r\n');
+      await c.expect(/^\S+ LOGIN carol "pw"$/);
+      await c.write('$tag OK [CAPABILITY IMAP4rev1] logged in\r\n');
+      await c.expect(/^\S+ LIST {2}\*$/);
+      await c.write('$tag BAD Error in IMAP command LIST: Invalid pattern.\r\n');
+      await c.expect(/^\S+ STATUS {2}\(MESSAGES\)$/);
+      await c.write('$tag BAD Invalid mailbox name.\r\n');
+      await c.closed();
+    });
+    servers.push(server);
+    const M = await connect(server);
+    await expect(M.login('', '')).rejects.toThrow(
+      "LOGIN command error: BAD [b'Error in IMAP command received by server.']",
+    );
+    await M.login('carol', 'pw');
+    await expect(M.list('', '*')).rejects.toThrow(
+      "LIST command error: BAD [b'Error in IMAP command LIST: Invalid pattern.']",
+    );
+    await expect(M.status(Buffer.alloc(0), '(MESSAGES)')).rejects.toThrow(
+      "STATUS command error: BAD [b'Invalid mailbox name.']",
+    );
+  });
+
+  it('append() with an empty Buffer as mailbox appends to INBOX, as CPython’s `not mailbox`', async () => {
+    const server = await scripted('IMAP4rev1', async (c) => {
+      await c.expect(/^\S+ APPEND INBOX \{2\}$/);
+      const appendTag = c.tag;
+      await c.write('+ go\r\n');
+      await c.expect(/^hi$/);
+      await c.write(`${appendTag} OK appended\r\n`);
+    });
+    const M = await connect(server);
+    expect((await M.append(Buffer.alloc(0), null, null, Buffer.from('hi')))[0]).toBe('OK');
+  });
 });
 
 describe('large literals', () => {

@@ -14,6 +14,7 @@ import {
   mailbox,
   nil,
   num,
+  passThroughEmpty,
   raw,
   rawBytes,
   secret,
@@ -79,6 +80,21 @@ describe('encodeCommand: command line', () => {
     ]);
     const forged = { type: 'rawBytes', value: Buffer.from('x\r\na5 LOGOUT') } as const;
     expect(() => encodeCommand('a5', 'NOOP', [forged])).toThrow(ImapArgumentError);
+  });
+
+  it('an empty argument goes out (as nothing after its space) only when the imaplib facade made it; raw() and rawBytes() still refuse one', () => {
+    expect(parts(encodeCommand('a6', 'LIST', [passThroughEmpty(), raw('*')]))).toEqual([
+      'a6 LIST  *\r\n',
+    ]);
+    expect(() => raw('')).toThrow(ImapArgumentError);
+    expect(() => rawBytes(Buffer.alloc(0))).toThrow(ImapArgumentError);
+    for (const forged of [
+      { type: 'rawBytes', value: Buffer.alloc(0) },
+      { type: 'raw', value: '' },
+      { ...passThroughEmpty() },
+    ] as CommandArg[]) {
+      expect(() => encodeCommand('a7', 'LIST', [forged, raw('*')])).toThrow(ImapArgumentError);
+    }
   });
 
   it.each(['', ' FETCH', 'UID  FETCH', 'FETCH ', 'FE(TCH', 'NOOP\r\nA2 LOGOUT', 'FÉTCH', 'X{1}'])(
