@@ -66,6 +66,19 @@ describe('server data the typed model cannot hold', () => {
   });
 });
 
+describe('a read-only mailbox', () => {
+  it('STORE and EXPUNGE after EXAMINE are sent as the script says, as in CPython (no client-side refusal)', async () => {
+    const env = testServer();
+    const M = await imaplib.IMAP4.connect(env.host, env.port);
+    await M.login('alice', env.users.alice!);
+    await M.select('INBOX', true);
+    // Dovecot answers `OK Store ignored with read-only mailbox.`; CPython gives ('OK', [None]).
+    expect(await M.store('1', '+FLAGS', '(\\Flagged)')).toEqual(['OK', [null]]);
+    expect(await M.expunge()).toEqual(['OK', [null]]);
+    await M.logout();
+  });
+});
+
 describe('errors and argument safety', () => {
   it('error, abort and readonly form the CPython hierarchy', () => {
     expect(new imaplib.IMAP4.readonly('x')).toBeInstanceOf(imaplib.IMAP4.abort);
