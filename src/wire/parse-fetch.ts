@@ -150,7 +150,9 @@ export function bodyStructure(
   s.skipSpaces();
   const encoding = s.nstringOrAtomLower() ?? '7bit';
   s.skipSpaces();
-  const size = s.nil() ? 0 : s.number();
+  // body-fld-octets is a `number` (32 bits) but a part over 4 GiB is as
+  // possible as a message over 4 GiB: read up to 2^53-1 like RFC822.SIZE.
+  const size = s.nil() ? 0 : s.number53();
   const node: SinglePart = {
     part: single,
     type,
@@ -169,9 +171,10 @@ export function bodyStructure(
     node.body = bodyStructure(s, depth + 1, single + '.1', single);
     s.skipSpaces();
     b = s.peek();
-    if (b >= 0x30 && b <= 0x39) node.lines = s.number();
+    if (b >= 0x30 && b <= 0x39) node.lines = s.number53();
   } else if (b >= 0x30 && b <= 0x39 && (type === 'text' || type === 'message')) {
-    node.lines = s.number();
+    // RFC 9051: body-fld-lines = number64 (read up to 2^53-1).
+    node.lines = s.number53();
   }
   s.skipSpaces();
   if (s.peek() !== 0x29) {

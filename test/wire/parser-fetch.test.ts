@@ -362,6 +362,11 @@ describe('BODYSTRUCTURE (RFC 9051 7.5.2)', () => {
     return a.bodyStructure;
   };
 
+  it('a part over 4 GiB: size and lines read up to 2^53-1 (RFC 9051 body-fld-lines is number64)', () => {
+    const part = bs('("TEXT" "PLAIN" NIL NIL NIL "7BIT" 5368709120 4294967296)');
+    expect(part).toMatchObject({ size: 5368709120, lines: 4294967296 });
+  });
+
   it('RFC 3501 multipart/mixed example with a named BASE64 part', () => {
     expect(
       bs(
