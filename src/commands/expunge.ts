@@ -1,6 +1,7 @@
 import type { CommandContext, CommandResult } from '../connection/types.js';
 import { SequenceSet } from '../model/sequence-set.js';
 import { longCommandOptions, type LongCommandOptions } from './progress.js';
+import { refuseReadOnly } from './read-only.js';
 
 /** What an expunge removed. */
 export interface ExpungeResult {
@@ -36,12 +37,14 @@ export function foldExpunged(result: CommandResult): ExpungeResult {
  * the expunged sequence numbers, or, when QRESYNC is enabled, the UIDs from
  * `* VANISHED` (RFC 7162 3.2.10; always with UIDONLY, RFC 9586). Never
  * pipelined: it renumbers messages. `onProgress` hears the server's
- * INPROGRESS reports (RFC 9585).
+ * INPROGRESS reports (RFC 9585). Throws ImapStateError before sending in a
+ * mailbox selected read-only.
  */
 export async function expunge(
   ctx: CommandContext,
   options: LongCommandOptions = {},
 ): Promise<ExpungeResult> {
+  refuseReadOnly(ctx, 'EXPUNGE');
   const result = await ctx.exec('EXPUNGE', [], {
     collect: ['EXPUNGE', 'VANISHED'],
     ...longCommandOptions(options),

@@ -422,7 +422,6 @@ const UNSOLICITED_ITEMS = /^(?:UID|FLAGS|MODSEQ)$/i;
 /** The attribute each FETCH item name is answered with (sections and macros below). */
 const ITEM_ATTRIBUTE: ReadonlyMap<string, keyof FetchAttributes> = new Map([
   ['INTERNALDATE', 'internalDate'],
-  ['RFC822.SIZE', 'rfc822Size'],
   ['ENVELOPE', 'envelope'],
   ['BODY', 'body'],
   ['BODYSTRUCTURE', 'bodyStructure'],
@@ -440,12 +439,14 @@ const ITEM_ATTRIBUTE: ReadonlyMap<string, keyof FetchAttributes> = new Map([
  * removed: `BODY.PEEK[]<0.100>`); `other` for items this library does not parse.
  */
 function answeringAttributes(name: string): readonly (keyof FetchAttributes)[] {
+  if (name === 'RFC822.SIZE') return ['rfc822Size', 'other'];
   const known = ITEM_ATTRIBUTE.get(name);
   if (known !== undefined) return [known];
   if (name === 'ALL' || name === 'FAST' || name === 'FULL') {
     return ['internalDate', 'rfc822Size', 'envelope', 'body'];
   }
-  if (name.startsWith('BINARY.SIZE')) return ['binarySize'];
+  // An out-of-range size is kept in `other` (see FetchAttributes.binarySize).
+  if (name.startsWith('BINARY.SIZE')) return ['binarySize', 'other'];
   if (name.includes('[') || name.startsWith('RFC822')) return ['sections'];
   return UNSOLICITED_ITEMS.test(name) ? [] : ['other'];
 }

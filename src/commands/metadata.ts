@@ -1,6 +1,6 @@
 import type { CommandContext } from '../connection/types.js';
 import { ImapArgumentError } from '../model/errors.js';
-import { astring, atom, list, mailbox, nil, num, str } from '../wire/args.js';
+import { astring, atom, list, literal, mailbox, nil, num, str } from '../wire/args.js';
 import type { CommandArg } from '../wire/command-arg.js';
 import { requireCapability } from './capability.js';
 import { decodeMailboxName, sameMailbox } from './mailbox-name.js';
@@ -80,9 +80,22 @@ export async function getMetadata(
 }
 
 /**
+ * A SETMETADATA value: a string (quoted or a literal), or for a value
+ * holding NUL a literal8 `~{n}` (RFC 5464 section 5: `value = nstring /
+ * literal8`), which may carry any byte.
+ */
+function metadataValue(value: Buffer | string): CommandArg {
+  const nul =
+    typeof value === 'string' ? value.includes('\0') : Buffer.isBuffer(value) && value.includes(0);
+  return nul ? literal(value, { binary: true }) : str(value);
+}
+
+/**
  * SETMETADATA (RFC 5464 4.3; capability METADATA, or METADATA-SERVER when
  * `name` is ''): sets entries on mailbox `name` (Unicode); a null value
- * removes the entry. A NO may carry `[METADATA MAXSIZE n]`, `[METADATA
+ * removes the entry. A value holding NUL is sent as literal8 `~{n}` (RFC
+ * 5464 section 5), byte for byte; Dovecot 2.3 refuses such a value with NO
+ * ("Attribute string value has NULs"). A NO may carry `[METADATA MAXSIZE n]`, `[METADATA
  * TOOMANY]` or `[METADATA NOPRIVATE]` in the ImapProtocolError's code.
  */
 export async function setMetadata(
@@ -95,7 +108,7 @@ export async function setMetadata(
   const items: CommandArg[] = [];
   for (const [entry, value] of entries) {
     checkEntry(entry);
-    items.push(astring(entry), value === null ? nil() : str(value));
+    items.push(astring(entry), value === null ? nil() : metadataValue(value));
   }
   await ctx.exec('SETMETADATA', [mailbox(name), list(items)]);
 }

@@ -9,6 +9,7 @@ import { store } from './store.js';
 import { uidExpunge } from './uid-expunge.js';
 import { refuseSequenceNumbers } from './capability.js';
 import { longCommandOptions, type LongCommandOptions } from './progress.js';
+import { refuseReadOnly } from './read-only.js';
 import { checkMessageLimit } from './messagelimit.js';
 
 /** Options of {@link move}. */
@@ -52,7 +53,10 @@ export interface MoveResult {
  *   mailbox, so this is refused with ImapCapabilityError (nothing sent)
  *   unless `allowExpungeAll` is true.
  *
- * Never pipelined: it expunges.
+ * Never pipelined: it expunges. In a mailbox selected read-only (EXAMINE,
+ * or SELECT answered `[READ-ONLY]`) it throws ImapStateError before
+ * sending anything, native or emulated (RFC 9051 6.3.3; Dovecot performs a
+ * MOVE from an EXAMINEd mailbox); COPY stays allowed there.
  */
 export async function move(
   ctx: CommandContext,
@@ -62,6 +66,7 @@ export async function move(
 ): Promise<MoveResult> {
   const uid = options.uid === true;
   if (!uid) refuseSequenceNumbers(ctx, 'MOVE');
+  refuseReadOnly(ctx, uid ? 'UID MOVE' : 'MOVE');
   const messages = SequenceSet.from(set);
   const dest = mailbox(destination);
   const signal = options.signal === undefined ? {} : { signal: options.signal };

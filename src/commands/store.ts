@@ -7,6 +7,7 @@ import type { CommandArg } from '../wire/command-arg.js';
 import { refuseSequenceNumbers, requireCapability } from './capability.js';
 import { OwnMessages, toFetchedMessage, type FetchedMessage, type MessageSet } from './fetch.js';
 import { checkMessageLimit } from './messagelimit.js';
+import { refuseReadOnly } from './read-only.js';
 
 /**
  * One kind of change: add, remove or replace. Give exactly one of the three,
@@ -21,7 +22,12 @@ export interface StoreChange {
   set?: readonly string[];
 }
 
-/** Options of {@link store}: a flag change (`add`, `remove` or `set`) and/or a Gmail label change. */
+/**
+ * Options of {@link store}: a flag change (`add`, `remove` or `set`) and/or a
+ * Gmail label change. In a mailbox selected read-only (EXAMINE, or SELECT
+ * answered `[READ-ONLY]`) {@link store} throws ImapStateError before sending:
+ * servers answer OK there and change nothing (RFC 9051 6.3.3).
+ */
 export interface StoreOptions extends StoreChange {
   /** `.SILENT`: the server does not send the new flags back. */
   silent?: boolean;
@@ -168,6 +174,7 @@ export async function store(
 ): Promise<StoreResult> {
   const uid = options.uid === true;
   if (!uid) refuseSequenceNumbers(ctx, 'STORE');
+  refuseReadOnly(ctx, uid ? 'UID STORE' : 'STORE');
   const commands = storeCommands(ctx, set, options);
   const silent = options.silent === true;
   // By sequence number STORE is not pipelined, so every update is its own;

@@ -4,6 +4,7 @@ import { requireCapability } from './capability.js';
 import { foldExpunged, type ExpungeResult } from './expunge.js';
 import type { MessageSet } from './fetch.js';
 import { longCommandOptions, type LongCommandOptions } from './progress.js';
+import { refuseReadOnly } from './read-only.js';
 import { checkMessageLimit } from './messagelimit.js';
 
 /**
@@ -12,6 +13,7 @@ import { checkMessageLimit } from './messagelimit.js';
  * leaving other deleted messages alone. Returns the expunged sequence
  * numbers, or the VANISHED UIDs when QRESYNC or UIDONLY is enabled. Never
  * pipelined. `onProgress` hears the server's INPROGRESS reports (RFC 9585).
+ * Throws ImapStateError before sending in a mailbox selected read-only.
  */
 export async function uidExpunge(
   ctx: CommandContext,
@@ -19,6 +21,7 @@ export async function uidExpunge(
   options: LongCommandOptions = {},
 ): Promise<ExpungeResult> {
   requireCapability(ctx, 'UIDPLUS', 'IMAP4rev2');
+  refuseReadOnly(ctx, 'UID EXPUNGE');
   const result = await ctx.exec('UID EXPUNGE', [seq(uids)], {
     collect: ['EXPUNGE', 'VANISHED'],
     ...longCommandOptions(options),

@@ -42,9 +42,9 @@ export interface SinglePart extends BodyPartBase {
   description: string | null;
   /** Lower-cased Content-Transfer-Encoding, e.g. '7bit', 'base64'. */
   encoding: string;
-  /** Size in octets of the encoded body. */
+  /** Size in octets of the encoded body (read up to 2^53-1). */
   size: number;
-  /** text/* and message/rfc822: lines of the encoded body. */
+  /** text/* and message/rfc822: lines of the encoded body (read up to 2^53-1). */
   lines?: number;
   /** message/rfc822 (and message/global): the inner message's envelope and structure. */
   envelope?: Envelope;

@@ -42,7 +42,9 @@ export interface FetchAttributes {
   internalDate?: string;
   /**
    * RFC822.SIZE: the message's size in bytes (a number64 in RFC 9051; read up
-   * to 2^53-1, so sizes over 4 GiB are exact; a larger value is a parse error).
+   * to 2^53-1, so sizes over 4 GiB are exact). A larger value is not a parse
+   * error: it is left out here and kept as its text in `other`
+   * (`other.get('RFC822.SIZE')`).
    */
   rfc822Size?: number;
   /** ENVELOPE: the parsed header fields. */
@@ -58,7 +60,13 @@ export interface FetchAttributes {
    * `BODY[]<1024>`), so two ranges of one section are both kept.
    */
   sections?: Map<string, FetchedSection>;
-  /** BINARY.SIZE[section], keyed by section (`1`, '' for the whole). */
+  /**
+   * BINARY.SIZE[section], keyed by section (`1`, '' for the whole); read up
+   * to 2^53-1. A larger value (Dovecot 2.3 sends some quoted-printable
+   * parts' sizes as negative numbers wrapped to 64 bits,
+   * `18446744073709534636`) is left out here and kept as its text in
+   * `other` under `BINARY.SIZE[section]`.
+   */
   binarySize?: Map<string, number>;
   /** CONDSTORE MODSEQ (RFC 7162). */
   modseq?: bigint;
@@ -76,7 +84,11 @@ export interface FetchAttributes {
   gmThrId?: bigint;
   /** Gmail X-GM-LABELS, as sent (system labels keep their backslash, e.g. `\Inbox`). */
   gmLabels?: string[];
-  /** Items this parser does not know, by upper-cased name, values kept raw. */
+  /**
+   * Items this parser does not know, by upper-cased name, values kept raw;
+   * also RFC822.SIZE and BINARY.SIZE values too large to hold exactly (the
+   * digits as a string).
+   */
   other?: Map<string, RawValue>;
 }
 

@@ -150,7 +150,9 @@ export function bodyStructure(
   s.skipSpaces();
   const encoding = s.nstringOrAtomLower() ?? '7bit';
   s.skipSpaces();
-  const size = s.nil() ? 0 : s.number();
+  // body-fld-octets is a `number` (32 bits) but a part over 4 GiB is as
+  // possible as a message over 4 GiB: read up to 2^53-1 like RFC822.SIZE.
+  const size = s.nil() ? 0 : s.number53();
   const node: SinglePart = {
     part: single,
     type,
@@ -169,9 +171,10 @@ export function bodyStructure(
     node.body = bodyStructure(s, depth + 1, single + '.1', single);
     s.skipSpaces();
     b = s.peek();
-    if (b >= 0x30 && b <= 0x39) node.lines = s.number();
+    if (b >= 0x30 && b <= 0x39) node.lines = s.number53();
   } else if (b >= 0x30 && b <= 0x39 && (type === 'text' || type === 'message')) {
-    node.lines = s.number();
+    // RFC 9051: body-fld-lines = number64 (read up to 2^53-1).
+    node.lines = s.number53();
   }
   s.skipSpaces();
   if (s.peek() !== 0x29) {
@@ -434,11 +437,16 @@ export function fetchAttributes(s: Scanner): FetchAttributes {
         if (d !== null) attrs.internalDate = d;
         break;
       }
-      case 'RFC822.SIZE':
-        // RFC 9051 section 9: `"RFC822.SIZE" SP number64` (messages over 4 GiB).
+      case 'RFC822.SIZE': {
+        // RFC 9051 section 9: `"RFC822.SIZE" SP number64` (messages over 4 GiB);
+        // one over 2^53-1 is kept as text in `other`, the session goes on.
         s.spaces();
-        attrs.rfc822Size = s.number53();
+        const start = s.pos;
+        const n = s.size53();
+        if (n >= 0) attrs.rfc822Size = n;
+        else (attrs.other ??= new Map()).set(name, s.latin1(start, s.pos));
         break;
+      }
       case 'ENVELOPE':
         s.spaces();
         attrs.envelope = envelope(s, 2);
@@ -469,7 +477,13 @@ export function fetchAttributes(s: Scanner): FetchAttributes {
         if (s.peek() !== 0x5b) s.fail('expected [ after BINARY.SIZE');
         const section = sectionSpec(s);
         s.spaces();
-        (attrs.binarySize ??= new Map()).set(section, s.number());
+        // RFC 9051 grammar: `number` (32 bits); read up to 2^53-1 like
+        // RFC822.SIZE. A larger one (Dovecot 2.3 wraps negative sizes to 64
+        // bits) is kept as text in `other` under `BINARY.SIZE[section]`.
+        const start = s.pos;
+        const n = s.size53();
+        if (n >= 0) (attrs.binarySize ??= new Map()).set(section, n);
+        else (attrs.other ??= new Map()).set(`BINARY.SIZE[${section}]`, s.latin1(start, s.pos));
         break;
       }
       case 'RFC822':

@@ -495,6 +495,36 @@ export class Scanner {
     return n;
   }
 
+  /**
+   * A size that may be out of range: the number when it is at most 2^53-1,
+   * else -1 (every digit consumed; the caller keeps the text). For items
+   * real servers get wrong (Dovecot 2.3 sends BINARY.SIZE of some
+   * quoted-printable parts as a negative size wrapped to 64 bits). Up to 20
+   * digits (any 64-bit value); a longer run is still a parse error.
+   */
+  size53(): number {
+    const buf = this.buf;
+    const s = this.pos;
+    const end = this.end;
+    let p = s;
+    let n = 0;
+    while (p < end) {
+      const c = buf[p]!;
+      if (c < 0x30 || c > 0x39) break;
+      n = n * 10 + (c - 0x30);
+      p++;
+      if (p - s > 20) this.fail('number too long', s);
+    }
+    if (p === s) this.fail('expected a number');
+    this.pos = p;
+    return n > Number.MAX_SAFE_INTEGER ? -1 : n;
+  }
+
+  /** The bytes between two positions as latin1 text. */
+  latin1(start: number, end: number): string {
+    return (this.buf as FastBuffer).latin1Slice(start, end);
+  }
+
   /** A 63-bit number as bigint (MODSEQ, quota, Gmail ids). */
   number64(): bigint {
     const buf = this.buf;

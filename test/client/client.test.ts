@@ -162,6 +162,34 @@ describe('ImapClient basics (Dovecot)', () => {
     await expect(client.search({ all: true })).rejects.toBeInstanceOf(ImapStateError);
   });
 
+  it('under a readOnly lock, flag changes, delete and move throw ImapStateError and change nothing', async () => {
+    const box = await scratch(2);
+    const dest = await scratch(0);
+    const log = captureLogger();
+    const client = await connectClient('carol', { logger: log.logger });
+    const lock = await client.getMailboxLock(box, { readOnly: true });
+    try {
+      const sentBefore = log.lines.filter((l) => l.startsWith('C: ')).length;
+      await expect(client.messageFlagsAdd([1], ['\\Flagged'])).rejects.toBeInstanceOf(
+        ImapStateError,
+      );
+      await expect(client.messageFlagsSet([1], [])).rejects.toBeInstanceOf(ImapStateError);
+      await expect(client.messageDelete([1])).rejects.toBeInstanceOf(ImapStateError);
+      // Dovecot performs a MOVE from an EXAMINEd mailbox: refused before it is sent.
+      await expect(client.messageMove([2], dest)).rejects.toBeInstanceOf(ImapStateError);
+      expect(log.lines.filter((l) => l.startsWith('C: ')).length).toBe(sentBefore);
+      const got = await client.fetchAll('1:*', { uid: true, flags: true });
+      expect(got.map((m) => [m.uid, [...m.flags!].filter((f) => f !== '\\Recent')])).toEqual([
+        [1, []],
+        [2, []],
+      ]);
+      expect(await client.messageCopy([2], dest)).toMatchObject({ destination: expect.anything() });
+    } finally {
+      lock.release();
+    }
+    expect((await client.status(dest, ['MESSAGES'])).messages).toBe(1);
+  });
+
   it('locks serialize tasks on different mailboxes in request order; mailbox commands need no lock', async () => {
     const a = await scratch(2);
     const b = await scratch(3);

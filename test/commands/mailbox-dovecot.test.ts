@@ -569,6 +569,23 @@ describe('METADATA', () => {
     expect(after.get('/private/comment') ?? null).toBeNull();
   });
 
+  it('a value holding NUL goes as literal8; Dovecot 2.3 refuses it with NO, the session goes on', async () => {
+    const name = await scratch(conn);
+    const blob = Buffer.from([0x41, 0x00, 0x42]);
+    const err = await setMetadata(conn, name, new Map([['/private/blob', blob]])).catch(
+      (e: unknown) => e,
+    );
+    // Dovecot takes the literal8 but answers `NO Attribute string value has NULs`.
+    expect(err).toBeInstanceOf(ImapProtocolError);
+    expect((err as ImapProtocolError).code).toBe('PROTOCOL_NO');
+    expect((err as ImapProtocolError).serverText).toMatch(/NUL/);
+    expect((err as ImapProtocolError).command).toMatch(/~\{3\+?\}/);
+    // Without NUL the same entry is stored and read back.
+    await setMetadata(conn, name, new Map([['/private/blob', Buffer.from([0x41, 0xff, 0x42])]]));
+    const got = await getMetadata(conn, name, ['/private/blob']);
+    expect(got.get('/private/blob')).toEqual(Buffer.from([0x41, 0xff, 0x42]));
+  });
+
   it('DEPTH returns the entries below the one named', async () => {
     const name = await scratch(conn);
     await setMetadata(

@@ -63,6 +63,8 @@ class FakeContext implements CommandContext {
   /** Wire text of every command sent (tag `t`). */
   readonly sent: string[] = [];
   readonly collects: (readonly string[] | undefined)[] = [];
+  /** The arguments of every command sent. */
+  readonly args: CommandArg[][] = [];
   private readonly replies: Reply[];
 
   constructor(caps: string = DOVECOT_CAPS, replies: Reply[] = []) {
@@ -84,6 +86,7 @@ class FakeContext implements CommandContext {
       utf8: this.utf8Enabled,
     });
     this.sent.push(encoded.redacted);
+    this.args.push(args);
     this.collects.push(options?.collect);
     const reply = this.replies.shift() ?? {};
     const tagged: TaggedResponse = {
@@ -474,6 +477,26 @@ describe('what the commands send', () => {
       ]),
     );
     expect(wire(ctx)).toBe('SETMETADATA INBOX (/private/comment {10+} /shared/comment NIL)');
+  });
+
+  it('SETMETADATA sends a value holding NUL as literal8 (RFC 5464 section 5), byte for byte', async () => {
+    const ctx = new FakeContext();
+    const blob = Buffer.from([0x41, 0x00, 0x42]);
+    await setMetadata(
+      ctx,
+      'INBOX',
+      new Map<string, string | Buffer | null>([
+        ['/private/blob', blob],
+        ['/private/text', 'a\0b'],
+        ['/private/comment', 'plain'],
+      ]),
+    );
+    expect(wire(ctx)).toBe(
+      'SETMETADATA INBOX (/private/blob ~{3+} /private/text ~{3+} /private/comment "plain")',
+    );
+    const items = (ctx.args[0]![1] as { items: CommandArg[] }).items;
+    expect(items[1]).toEqual({ type: 'literal', value: blob, binary: true });
+    expect(items[3]).toEqual({ type: 'literal', value: Buffer.from('a\0b'), binary: true });
   });
 
   it('ID sends field pairs; null sends NIL', async () => {

@@ -16,7 +16,7 @@ import { store } from '../../src/commands/store.js';
 import { uidExpunge } from '../../src/commands/uid-expunge.js';
 import { unselect } from '../../src/commands/unselect.js';
 import type { ImapConnection } from '../../src/connection/connection.js';
-import { ImapCapabilityError } from '../../src/model/errors.js';
+import { ImapCapabilityError, ImapStateError } from '../../src/model/errors.js';
 import { SequenceSet } from '../../src/model/sequence-set.js';
 import { atom, list, literal, mailbox } from '../../src/wire/args.js';
 import type { CommandArg } from '../../src/wire/command-arg.js';
@@ -241,6 +241,50 @@ describe('COPY and MOVE', () => {
     expect(r.emulated).toBe(true);
     // The documented cost: message 1 (already \Deleted) is gone too.
     expect([...(await state(conn)).keys()]).toEqual([3]);
+  });
+});
+
+describe('an EXAMINEd (read-only) mailbox', () => {
+  it('STORE, EXPUNGE and MOVE (native and emulated) throw ImapStateError before sending; COPY works', async () => {
+    // Dovecot answers a STORE there `OK Store ignored` and performs a MOVE.
+    const name = await scratch(conn, 3, false);
+    const dest = await scratch(conn, 0, false);
+    await conn.exec('SELECT', [mailbox(name)]);
+    await store(conn, 3, { add: ['\\Deleted'], uid: true, silent: true });
+    await conn.exec('EXAMINE', [mailbox(name)]);
+    const sent: string[] = [];
+    const ctx = countingContext(conn);
+    const emulating = countingContext(conn, ['MOVE']);
+    for (const c of [ctx, emulating]) {
+      const exec = c.exec;
+      c.exec = ((command, ...rest) => {
+        sent.push(command);
+        return exec(command, ...rest);
+      }) as typeof exec;
+    }
+    for (const attempt of [
+      () => store(ctx, '1:2', { add: ['\\Seen'], uid: true }),
+      () => store(ctx, 1, { set: [] }),
+      () => expunge(ctx),
+      () => uidExpunge(ctx, '3'),
+      () => move(ctx, '1', dest, { uid: true }),
+      () => move(ctx, 2, dest),
+      () => move(emulating, '1', dest, { uid: true }),
+    ]) {
+      await expect(attempt()).rejects.toBeInstanceOf(ImapStateError);
+    }
+    expect(sent).toEqual([]);
+    const s = await state(conn);
+    expect([...s.keys()]).toEqual([1, 2, 3]);
+    expect(s.get(1)!.has('\\Seen')).toBe(false);
+    expect(await messagesIn(conn, dest)).toBe(0);
+    const r = await copy(ctx, '1', dest, { uid: true });
+    expect(r!.source.toString()).toBe('1');
+    expect(await messagesIn(conn, dest)).toBe(1);
+    // Selected read-write again, the same STORE goes through.
+    await conn.exec('SELECT', [mailbox(name)]);
+    const w = await store(ctx, '1', { add: ['\\Seen'], uid: true });
+    expect(w.updated[0]!.flags!.has('\\Seen')).toBe(true);
   });
 });
 

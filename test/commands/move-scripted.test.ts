@@ -5,7 +5,12 @@
  * with UID STORE, never by the (renumbered) sequence numbers.
  */
 import { expect, it, vi } from 'vitest';
+import { copy } from '../../src/commands/copy.js';
+import { expunge } from '../../src/commands/expunge.js';
 import { move } from '../../src/commands/move.js';
+import { store } from '../../src/commands/store.js';
+import { uidExpunge } from '../../src/commands/uid-expunge.js';
+import { ImapStateError } from '../../src/model/errors.js';
 import { useScriptedServers } from '../helpers/scripted-harness.js';
 
 vi.setConfig({ testTimeout: 10_000 });
@@ -69,4 +74,34 @@ it('a UID set with * is pinned too (UID FETCH), so a message arriving between CO
     'UID STORE 5:6 +FLAGS.SILENT (\\Deleted)',
     'UID EXPUNGE 5:6',
   ]);
+});
+
+it('SELECT answered [READ-ONLY]: MOVE (emulated), STORE and EXPUNGE are refused before anything is sent; COPY is not', async () => {
+  const lines: string[] = [];
+  const server = await serve(async (c) => {
+    await c.write('* OK [CAPABILITY IMAP4rev1 UIDPLUS] ready\r\n');
+    await c.expect(/^\S+ SELECT INBOX$/);
+    await c.write('* 2 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n$tag OK [READ-ONLY] selected\r\n');
+    // The next command the client sends is the COPY: nothing before it.
+    lines.push(await c.expect(/./));
+    await c.write('$tag OK [COPYUID 9 5 1] copied\r\n');
+  });
+  const conn = await connect(server);
+  await conn.run('SELECT', [{ type: 'atom', value: 'INBOX' }]);
+  expect(conn.selected?.readOnly).toBe(true);
+
+  for (const attempt of [
+    () => move(conn, '5', 'Archive', { uid: true }),
+    () => move(conn, 1, 'Archive'),
+    () => store(conn, '5', { add: ['\\Deleted'], uid: true }),
+    () => expunge(conn),
+    () => uidExpunge(conn, '5'),
+  ]) {
+    const err = await attempt().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImapStateError);
+    expect((err as Error).message).toMatch(/read-only/);
+  }
+  const r = await copy(conn, '5', 'Archive', { uid: true });
+  expect(r?.destination.toString()).toBe('1');
+  expect(lines.map((l) => l.replace(/^\S+ /, ''))).toEqual(['UID COPY 5 Archive']);
 });

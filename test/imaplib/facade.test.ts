@@ -111,6 +111,34 @@ describe('enable() and the engine', () => {
   });
 });
 
+describe('server data the typed model cannot hold', () => {
+  it("Dovecot 2.3's wrapped BINARY.SIZE comes back as the raw line, as in CPython; the session goes on", async () => {
+    const env = testServer();
+    const M = await imaplib.IMAP4.connect(env.host, env.port);
+    await M.login('alice', env.users.alice!);
+    await M.select('INBOX', true);
+    const [typ, data] = await M.fetch('3', '(BINARY.SIZE[1])');
+    expect(typ).toBe('OK');
+    // Dovecot 2.3.19 sends 18446744073709534636 (a negative size as uint64).
+    expect(String(data[0])).toMatch(/^3 \(BINARY\.SIZE\[1\] \d+\)$/);
+    expect((await M.noop())[0]).toBe('OK');
+    await M.logout();
+  });
+});
+
+describe('a read-only mailbox', () => {
+  it('STORE and EXPUNGE after EXAMINE are sent as the script says, as in CPython (no client-side refusal)', async () => {
+    const env = testServer();
+    const M = await imaplib.IMAP4.connect(env.host, env.port);
+    await M.login('alice', env.users.alice!);
+    await M.select('INBOX', true);
+    // Dovecot answers `OK Store ignored with read-only mailbox.`; CPython gives ('OK', [None]).
+    expect(await M.store('1', '+FLAGS', '(\\Flagged)')).toEqual(['OK', [null]]);
+    expect(await M.expunge()).toEqual(['OK', [null]]);
+    await M.logout();
+  });
+});
+
 describe('errors and argument safety', () => {
   it('error, abort and readonly form the CPython hierarchy', () => {
     expect(new imaplib.IMAP4.readonly('x')).toBeInstanceOf(imaplib.IMAP4.abort);

@@ -362,6 +362,11 @@ describe('BODYSTRUCTURE (RFC 9051 7.5.2)', () => {
     return a.bodyStructure;
   };
 
+  it('a part over 4 GiB: size and lines read up to 2^53-1 (RFC 9051 body-fld-lines is number64)', () => {
+    const part = bs('("TEXT" "PLAIN" NIL NIL NIL "7BIT" 5368709120 4294967296)');
+    expect(part).toMatchObject({ size: 5368709120, lines: 4294967296 });
+  });
+
   it('RFC 3501 multipart/mixed example with a named BASE64 part', () => {
     expect(
       bs(
@@ -646,8 +651,29 @@ describe('FETCH sizes and numbers', () => {
     expect(fetchOf('* 1 FETCH (RFC822.SIZE 9007199254740991)\r\n')).toEqual({
       rfc822Size: Number.MAX_SAFE_INTEGER,
     });
-    expect(() => parse('* 1 FETCH (RFC822.SIZE 9007199254740992)\r\n')).toThrow(
-      /number exceeds 2\^53-1/,
+  });
+
+  it('an RFC822.SIZE over 2^53-1 is kept as text in other, not a parse error', () => {
+    expect(fetchOf('* 1 FETCH (UID 7 RFC822.SIZE 9007199254740992)\r\n')).toEqual({
+      uid: 7,
+      other: new Map([['RFC822.SIZE', '9007199254740992']]),
+    });
+  });
+
+  it('BINARY.SIZE is read up to 2^53-1; a wrapped 64-bit value (Dovecot 2.3) is kept as text in other', () => {
+    expect(fetchOf('* 1 FETCH (BINARY.SIZE[1] 5368709120)\r\n')).toEqual({
+      binarySize: new Map([['1', 5368709120]]),
+    });
+    // What Dovecot 2.3.19 sends for a quoted-printable part (a negative size as uint64).
+    expect(
+      fetchOf('* 3 FETCH (UID 3 BINARY.SIZE[1] 18446744073709534636 BINARY.SIZE[2] 12)\r\n'),
+    ).toEqual({
+      uid: 3,
+      binarySize: new Map([['2', 12]]),
+      other: new Map([['BINARY.SIZE[1]', '18446744073709534636']]),
+    });
+    expect(() => parse(`* 1 FETCH (BINARY.SIZE[1] ${'9'.repeat(21)})\r\n`)).toThrow(
+      /number too long/,
     );
   });
 

@@ -677,6 +677,28 @@ describe('ID (RFC 2971)', () => {
   });
 });
 
+describe('METADATA (RFC 5464)', () => {
+  it('a literal8 value (section 5: value = nstring / literal8) comes back byte for byte, NUL included', () => {
+    const bytes = Buffer.from([0x41, 0x00, 0x42, 0x0d, 0x0a, 0xff]);
+    const r = parse(
+      Buffer.concat([
+        Buffer.from('* METADATA INBOX (/private/blob ~{6}\r\n'),
+        bytes,
+        Buffer.from(' /private/comment "x")\r\n'),
+      ]),
+    );
+    expect(r).toEqual({
+      kind: 'untagged',
+      name: 'METADATA',
+      mailbox: 'INBOX',
+      entries: new Map([
+        ['/private/blob', bytes],
+        ['/private/comment', Buffer.from('x')],
+      ]),
+    });
+  });
+});
+
 describe('QUOTA (RFC 9208)', () => {
   it('QUOTA with resource triplets as bigint', () => {
     expect(parse('* QUOTA "" (STORAGE 10 512 message 2 1000)\r\n')).toEqual({
