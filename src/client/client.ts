@@ -101,6 +101,12 @@ import {
   type SyncState,
 } from './resync.js';
 
+/** A UID map and how many removals it had applied (see UidTracker.removals). */
+interface TrackerMark {
+  tracker: UidTracker;
+  removals: number;
+}
+
 /** The STATUS items asked for by default. */
 const DEFAULT_STATUS_ITEMS: readonly StatusItem[] = [
   'MESSAGES',
@@ -184,9 +190,11 @@ export class ImapClient extends EventEmitter<ClientEvents> {
   #frozen: MailboxInfo | null = null;
   /**
    * The last reconnection (when, at which attempt): a drop within
-   * {@link HEALTHY_CONNECTION_MS} of it continues its attempts.
+   * {@link HEALTHY_CONNECTION_MS} of it is a quick drop.
    */
   #lastReconnect: { at: number; attempt: number } | null = null;
+  /** Quick drops in a row (see #onConnectionClose): where the next reconnection's attempts start. */
+  #quickDrops = 0;
   readonly #locks: LockQueue;
   readonly #idle: IdleController;
   /** What followConnection() calls back (bound once: it runs per untagged response). */
@@ -495,8 +503,9 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     options: AppendOptions = {},
   ): Promise<AppendResult | null> {
     const conn = await this.#ready();
+    const mark = this.#trackerMark();
     const r = await append(conn, path, message, options);
-    if (r !== null) this.#learnUids(conn, path, r.uidValidity, [r.uid]);
+    if (r !== null) this.#learnUids(conn, path, r.uidValidity, [r.uid], mark);
     return r;
   }
 
@@ -511,8 +520,9 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     messages: readonly AppendManyItem[],
   ): Promise<AppendManyResult | null> {
     const conn = await this.#ready();
+    const mark = this.#trackerMark();
     const r = await appendMany(conn, path, messages);
-    if (r !== null) this.#learnUids(conn, path, r.uidValidity, r.uids);
+    if (r !== null) this.#learnUids(conn, path, r.uidValidity, r.uids, mark);
     return r;
   }
 
@@ -633,12 +643,13 @@ export class ImapClient extends EventEmitter<ClientEvents> {
   ): Promise<number[]> {
     return this.#exclusive(async (conn) => {
       const by = byUid(options);
+      const mark = this.#trackerMark();
       const r = await searchCommand(conn, query, {
         ...by,
         ...(options.charset === undefined ? {} : { charset: options.charset }),
       });
       const numbers = r.numbers ?? [];
-      if (by.uid) this.#learnUids(conn, null, null, numbers);
+      if (by.uid) this.#learnUids(conn, null, null, numbers, mark);
       return numbers;
     });
   }
@@ -764,8 +775,9 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     options: MessageOptions = {},
   ): Promise<CopyUid | null> {
     return this.#exclusive(async (conn) => {
+      const mark = this.#trackerMark();
       const r = await copy(conn, range, destination, byUid(options));
-      if (r !== null) this.#learnCopied(conn, destination, r);
+      if (r !== null) this.#learnCopied(conn, destination, r, mark);
       return r;
     });
   }
@@ -782,8 +794,9 @@ export class ImapClient extends EventEmitter<ClientEvents> {
   ): Promise<MoveResult> {
     const moveOptions = { ...byUid(options), allowExpungeAll: options.allowExpungeAll === true };
     return this.#exclusive(async (conn) => {
+      const mark = this.#trackerMark();
       const r = await move(conn, range, destination, moveOptions);
-      if (r.copyUid !== null) this.#learnCopied(conn, destination, r.copyUid);
+      if (r.copyUid !== null) this.#learnCopied(conn, destination, r.copyUid, mark);
       return r;
     });
   }
@@ -1010,15 +1023,17 @@ export class ImapClient extends EventEmitter<ClientEvents> {
    * UIDs the client learned of the mailbox `path` (null: the selected one)
    * of UIDVALIDITY `uidValidity` (null: not said): when that is the tracked
    * mailbox, a resync covers them (maxUid), and the UID tracker may learn
-   * the UIDs of messages it knew only by count (`complete`: `uids` are all
-   * the UIDs learned, not just the highest).
+   * the UIDs of messages it knew only by count: when `uids` are all the
+   * UIDs the command reported and `mark` (taken before the command) shows
+   * that no message was removed meanwhile (else the UIDs may belong to
+   * other positions: only maxUid is raised).
    */
   #learnUids(
     conn: ImapConnection,
     path: string | null,
     uidValidity: number | null,
     uids: readonly number[],
-    complete = true,
+    mark: TrackerMark | null,
   ): void {
     const sync = this.#syncFor(conn);
     if (sync === null || uids.length === 0) return;
@@ -1029,24 +1044,38 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     let max = 0;
     for (const u of uids) if (u > max) max = u;
     if (max > sync.maxUid) sync.maxUid = max;
-    if (complete) sync.tracker?.learn(uids);
+    const tracker = sync.tracker;
+    if (mark !== null && tracker === mark.tracker && tracker.removals === mark.removals) {
+      tracker.learn(uids);
+    }
+  }
+
+  /** The UID map and its removal count now, before a command whose UIDs it may learn. */
+  #trackerMark(): TrackerMark | null {
+    const tracker = this.#sync?.tracker ?? null;
+    return tracker === null ? null : { tracker, removals: tracker.removals };
   }
 
   /** A COPYUID into `destination`: see {@link #learnUids}. */
-  #learnCopied(conn: ImapConnection, destination: string, r: CopyUid): void {
+  #learnCopied(
+    conn: ImapConnection,
+    destination: string,
+    r: CopyUid,
+    mark: TrackerMark | null,
+  ): void {
     const sync = this.#syncFor(conn);
     if (sync === null || !sameMailbox(destination, sync.path)) return;
     // Listed only when they can be the tracker's unknown messages (no more than the mailbox holds).
     const size = r.destination.size;
     if (size !== null && size <= (conn.selected?.exists ?? 0)) {
-      this.#learnUids(conn, destination, r.uidValidity, [...r.destination.values()]);
+      this.#learnUids(conn, destination, r.uidValidity, [...r.destination.values()], mark);
       return;
     }
     let max = 0;
     for (const [a, b] of r.destination.ranges) {
       for (const n of [a, b]) if (typeof n === 'number' && n > max) max = n;
     }
-    this.#learnUids(conn, destination, r.uidValidity, [max], false);
+    this.#learnUids(conn, destination, r.uidValidity, [max], null);
   }
 
   #onConnectionClose(conn: ImapConnection, err: Error | null): void {
@@ -1072,11 +1101,15 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     this.#gate = new ReadyGate();
     this.#emitSafe('disconnect', { error: err, reconnecting: true });
     if (this.#closing || this.#phase !== 'reconnecting') return; // a listener closed the client
-    // A reconnection that did not last (dropped again at once, e.g. by a
-    // proxy) is no success: its attempts go on, with growing delays.
+    // Reconnections that do not last (dropped again at once, e.g. by a
+    // proxy) are no success: the n-th in a row starts its attempts at n
+    // (growing delay), so a server that lets the client in and drops it
+    // every time is given up on after maxAttempts of them. The first such
+    // drop starts afresh: one blip right after a long outage is retried.
     const last = this.#lastReconnect;
     const healthy = last === null || Date.now() - last.at >= HEALTHY_CONNECTION_MS;
-    void this.#reconnectLoop(err, healthy ? 1 : last.attempt + 1);
+    this.#quickDrops = healthy ? 0 : this.#quickDrops + 1;
+    void this.#reconnectLoop(err, Math.max(1, this.#quickDrops));
   }
 
   #reconnectLoop(cause: Error, firstAttempt: number): Promise<void> {

@@ -160,8 +160,8 @@ export interface DisconnectEvent {
 /** The client reconnected (and restored the selected mailbox). */
 export interface ReconnectEvent {
   /**
-   * Which attempt succeeded, from 1; counting on from the previous
-   * reconnection's when that connection dropped within 30 s.
+   * Which attempt succeeded, from 1; when reconnected connections keep
+   * dropping within 30 s, the n-th such drop in a row starts counting at n.
    */
   attempt: number;
 }

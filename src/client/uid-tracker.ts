@@ -28,6 +28,8 @@ export class UidTracker {
   #count = 0;
   /** Messages after those, UIDs not known. */
   #unknown = 0;
+  /** EXPUNGEs and VANISHEDs applied so far (see {@link removals}). */
+  #removals = 0;
 
   /** Starts from the mailbox's UIDs (any order). */
   constructor(uids: Iterable<number>) {
@@ -44,8 +46,18 @@ export class UidTracker {
     return out;
   }
 
+  /**
+   * How many EXPUNGE / VANISHED updates were applied: UIDs learned from a
+   * command's result ({@link learn}) are only trusted when none came while
+   * it ran (an expunge after a SEARCH's data shifts what the UIDs refer to).
+   */
+  get removals(): number {
+    return this.#removals;
+  }
+
   /** `* n EXPUNGE`: returns the removed message's UID when known. */
   expunge(seq: number): number | undefined {
+    this.#removals++;
     if (seq >= 1 && seq <= this.#count) {
       const i = this.#find(seq);
       this.#alive[i] = 0;
@@ -83,7 +95,8 @@ export class UidTracker {
   /**
    * UIDs the client learned otherwise (a UID SEARCH, APPENDUID, COPYUID):
    * those above every known one are newer messages; when they are exactly
-   * as many as the unknown ones, they are their UIDs, in order.
+   * as many as the unknown ones, they are their UIDs, in order. Only for a
+   * command during which no message was removed ({@link removals}).
    */
   learn(uids: readonly number[]): void {
     if (this.#unknown === 0) return;
@@ -108,6 +121,7 @@ export class UidTracker {
    * messages.
    */
   vanish(uids: SequenceSet): void {
+    this.#removals++;
     const all = this.#all;
     const last = all[all.length - 1] ?? 0;
     for (const [a, b] of uids.ranges) {

@@ -414,6 +414,11 @@ interface PreparedFetch {
   onlyFlags: boolean;
   /** The attributes that mark a response as this command's (none when `onlyFlags`). */
   answers: readonly (keyof FetchAttributes)[];
+  /**
+   * RFC822.SIZE or BINARY.SIZE was asked for: a size too large to hold is
+   * kept in `other` under its item name, and such an entry answers too.
+   */
+  sizes: boolean;
 }
 
 /** Items a server may also send unsolicited (a flag update, RFC 7162 3.2.4). */
@@ -422,6 +427,7 @@ const UNSOLICITED_ITEMS = /^(?:UID|FLAGS|MODSEQ)$/i;
 /** The attribute each FETCH item name is answered with (sections and macros below). */
 const ITEM_ATTRIBUTE: ReadonlyMap<string, keyof FetchAttributes> = new Map([
   ['INTERNALDATE', 'internalDate'],
+  ['RFC822.SIZE', 'rfc822Size'],
   ['ENVELOPE', 'envelope'],
   ['BODY', 'body'],
   ['BODYSTRUCTURE', 'bodyStructure'],
@@ -439,14 +445,12 @@ const ITEM_ATTRIBUTE: ReadonlyMap<string, keyof FetchAttributes> = new Map([
  * removed: `BODY.PEEK[]<0.100>`); `other` for items this library does not parse.
  */
 function answeringAttributes(name: string): readonly (keyof FetchAttributes)[] {
-  if (name === 'RFC822.SIZE') return ['rfc822Size', 'other'];
   const known = ITEM_ATTRIBUTE.get(name);
   if (known !== undefined) return [known];
   if (name === 'ALL' || name === 'FAST' || name === 'FULL') {
     return ['internalDate', 'rfc822Size', 'envelope', 'body'];
   }
-  // An out-of-range size is kept in `other` (see FetchAttributes.binarySize).
-  if (name.startsWith('BINARY.SIZE')) return ['binarySize', 'other'];
+  if (name.startsWith('BINARY.SIZE')) return ['binarySize'];
   if (name.includes('[') || name.startsWith('RFC822')) return ['sections'];
   return UNSOLICITED_ITEMS.test(name) ? [] : ['other'];
 }
@@ -523,6 +527,14 @@ function answersFetch(a: FetchAttributes, prepared: PreparedFetch): boolean {
   if (prepared.onlyFlags) return true;
   const answers = prepared.answers;
   for (let i = 0; i < answers.length; i++) if (a[answers[i]!] !== undefined) return true;
+  return prepared.sizes && a.other !== undefined && hasOversizedSize(a.other);
+}
+
+/** Whether `other` holds a size too large to hold as a number (see FetchAttributes.rfc822Size). */
+function hasOversizedSize(other: ReadonlyMap<string, unknown>): boolean {
+  for (const key of other.keys()) {
+    if (key === 'RFC822.SIZE' || key.startsWith('BINARY.SIZE[')) return true;
+  }
   return false;
 }
 
@@ -561,7 +573,8 @@ function prepareFetch(
     .replace(/[()]/g, ' ')
     .split(/\s+/)
     .filter((n) => n.length > 0);
-  const answers = new Set(names.flatMap((n) => answeringAttributes(n.toUpperCase())));
+  const upper = names.map((n) => n.toUpperCase());
+  const answers = new Set(upper.flatMap(answeringAttributes));
   return {
     command: uid ? 'UID FETCH' : 'FETCH',
     args,
@@ -569,6 +582,9 @@ function prepareFetch(
     set: SequenceSet.from(set),
     onlyFlags: answers.size === 0,
     answers: [...answers],
+    sizes: upper.some(
+      (n) => n.startsWith('BINARY.SIZE') || /^(?:RFC822\.SIZE|ALL|FAST|FULL)$/.test(n),
+    ),
   };
 }
 

@@ -63,6 +63,9 @@ export function applyCode(
       const previous = mb.uidValidity;
       mb.uidValidity = code.value;
       if (selecting || previous === null || previous === code.value) return NO_EVENTS;
+      // Mod-sequences belong to a UIDVALIDITY (RFC 7162 3.1.2.1): the old
+      // one's HIGHESTMODSEQ says nothing of the new (a later code sets it).
+      mb.highestModseq = null;
       return [{ type: 'uidvalidity', previous, current: code.value }];
     }
     case 'UIDNEXT':

@@ -177,3 +177,64 @@ describe('mailbox data that cannot be right', () => {
     expect(client.mailbox?.exists).toBe(0);
   });
 });
+
+describe('review of round 8 (a second look at these fixes)', () => {
+  it('a UIDVALIDITY change also voids the saved HIGHESTMODSEQ: the mailbox shows none, not the old validity one', async () => {
+    const caps = 'IMAP4rev1 CONDSTORE ENABLE';
+    const { client, events } = await scripted(caps, async (c) => {
+      await c.expect(/^\S+ ENABLE CONDSTORE$/);
+      await c.write('* ENABLED CONDSTORE\r\n$tag OK enabled\r\n');
+      await c.expect(/^\S+ SELECT INBOX/);
+      await c.write(
+        '* 3 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 4] ok\r\n' +
+          '* OK [HIGHESTMODSEQ 1000] ok\r\n$tag OK [READ-WRITE] selected\r\n',
+      );
+      await c.expect(/^\S+ UID SEARCH ALL$/);
+      await c.write('* SEARCH 1 2 3\r\n$tag OK searched\r\n');
+      await answerNoop(c, '* OK [UIDVALIDITY 99] changed\r\n');
+      await c.expect(/^\S+ UID SEARCH ALL$/);
+      await c.write('* SEARCH 50 51 52\r\n$tag OK searched\r\n');
+      await answerNoop(c, '');
+    });
+    await client.mailboxOpen('INBOX');
+    expect(client.mailbox?.highestModseq).toBe(1000n);
+    await client.noop();
+    await client.noop();
+    expect(events).toEqual(['uidValidityChange 7->99']);
+    expect(client.mailbox?.highestModseq).toBeNull();
+  });
+
+  it('UIDs of a UID SEARCH are not learned when a message was expunged during it (they may name other positions)', async () => {
+    const { client, expunges } = await scripted('IMAP4rev1', async (c) => {
+      await selectWithSnapshot(c, 3, '1 2 3');
+      await answerNoop(c, '* 4 EXISTS\r\n'); // UID 4 arrives, not fetched
+      await c.expect(/^\S+ UID SEARCH ALL$/);
+      // The data names UID 4; then (allowed during a UID command) 4 goes and UID 5 arrives.
+      await c.write('* SEARCH 1 2 3 4\r\n* 4 EXPUNGE\r\n* 4 EXISTS\r\n$tag OK searched\r\n');
+      await answerNoop(c, '* 4 EXPUNGE\r\n'); // UID 5, whose UID the client never saw
+    });
+    await client.mailboxOpen('INBOX');
+    await client.noop();
+    expect(await client.search({ all: true })).toEqual([1, 2, 3, 4]);
+    await client.noop();
+    expect(expunges).toEqual([
+      { path: 'INBOX', seq: 4 },
+      { path: 'INBOX', seq: 4 },
+    ]);
+  });
+
+  it('UIDs of a UID SEARCH with no removal during it fill in the messages known only by count', async () => {
+    const { client, expunges } = await scripted('IMAP4rev1', async (c) => {
+      await selectWithSnapshot(c, 3, '1 2 3');
+      await answerNoop(c, '* 4 EXISTS\r\n');
+      await c.expect(/^\S+ UID SEARCH ALL$/);
+      await c.write('* SEARCH 1 2 3 4\r\n$tag OK searched\r\n');
+      await answerNoop(c, '* 4 EXPUNGE\r\n');
+    });
+    await client.mailboxOpen('INBOX');
+    await client.noop();
+    await client.search({ all: true });
+    await client.noop();
+    expect(expunges).toEqual([{ path: 'INBOX', seq: 4, uid: 4 }]);
+  });
+});

@@ -239,10 +239,44 @@ describe('ImapClient reconnection (scripted server)', () => {
     const closed = nextEvent(client, 'close');
     await expect(client.noop()).rejects.toBeInstanceOf(ImapConnectionError);
     const [event] = await closed;
-    // Each reconnection lasted 20 ms: not healthy, so the next drop continued its attempts.
-    expect(attempts).toEqual([1, 2, 3, 4]);
+    // Each reconnection lasted 20 ms: not healthy. The first such drop starts
+    // afresh; the n-th in a row starts its attempts at n, up to maxAttempts.
+    expect(attempts).toEqual([1, 1, 2, 3, 4]);
     expect(event.error?.message).toMatch(/could not be restored \(4 attempts\)/);
-    expect(s.connections).toBe(5);
+    expect(s.connections).toBe(6);
     expect(client.usable).toBe(false);
+  });
+
+  it('one drop right after a reconnection that used every attempt is still retried', async () => {
+    let n = 1;
+    const s = await start(async (c) => {
+      n++;
+      await c.write('* OK [CAPABILITY IMAP4rev1] again\r\n');
+      await c.expect(/^\S+ LOGIN /);
+      await c.write('$tag OK [CAPABILITY IMAP4rev1] logged in\r\n');
+      if (n === 2) {
+        await new Promise((r) => setTimeout(r, 20));
+        c.reset(); // a blip right after the reconnection
+        return;
+      }
+      await c.expect(/^\S+ NOOP/);
+      await c.write('$tag OK noop\r\n');
+      await c.closed();
+    });
+    const client = await connect(s, {
+      reconnect: { initialDelayMs: 5, maxDelayMs: 10, maxAttempts: 1 },
+    });
+    const attempts: number[] = [];
+    client.on('reconnect', (e) => attempts.push(e.attempt));
+    await client.noop();
+    const second = new Promise<void>((resolve) =>
+      client.on('reconnect', () => attempts.length === 2 && resolve()),
+    );
+    await client.noop().catch(() => undefined); // in flight when the first drop comes
+    await second;
+    await client.noop();
+    expect(attempts).toEqual([1, 1]);
+    expect(s.connections).toBe(3);
+    expect(client.usable).toBe(true);
   });
 });

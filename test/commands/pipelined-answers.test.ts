@@ -264,3 +264,21 @@ it('a UID FETCH n:* does not take a pipelined UID STORE of a message below n', a
   expect(s.updated.map((m) => m.uid)).toEqual([2]);
   expect(events).toEqual([]);
 });
+
+it('a FETCH of RFC822.SIZE takes a size too large to hold (kept in other) but not another item the parser does not know', async () => {
+  const { conn, events } = await selected(async (c) => {
+    const t = tagOf(await c.expect(/UID FETCH 1:2 /));
+    // Another session's data with an item of some extension: not this FETCH's answer.
+    await c.write('* 2 FETCH (UID 2 X-FOO 1)\r\n');
+    await c.write('* 1 FETCH (UID 1 RFC822.SIZE 100)\r\n');
+    // A wrapped size (Dovecot 2.3's BINARY.SIZE bug) is this FETCH's answer all the same.
+    await c.write('* 2 FETCH (UID 2 RFC822.SIZE 18446744073709534636)\r\n');
+    await c.write(`${t} OK fetched\r\n`);
+  });
+  const f = await fetchAll(conn, '1:2', { size: true }, { uid: true });
+  expect(f.map((m) => [m.uid, m.size, m.attributes.other?.get('RFC822.SIZE')])).toEqual([
+    [1, 100, undefined],
+    [2, undefined, '18446744073709534636'],
+  ]);
+  expect(events.map((e) => [e.uid, e.other?.get('X-FOO')])).toEqual([[2, '1']]);
+});
