@@ -55,6 +55,25 @@ describe('mbox sink after a hard stop', () => {
     expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('--force stopped before the file is emptied: the next run cuts the old messages, it does not keep them as foreign mail', async () => {
+    const out = join(dir, 'forced-early.mbox');
+    const first = await mboxSink(out, 'INBOX', 7, false);
+    for (const uid of [1, 2]) await put(first, uid, 'short');
+    await first.close();
+    const old = readFileSync(out);
+    const forced = await mboxSink(out, 'INBOX', 7, true);
+    // Killed between the state's reset and the file's: the old bytes are still there.
+    writeFileSync(out, old);
+    const again = await mboxSink(out, 'INBOX', 7, false);
+    expect(again.warnings?.() ?? []).toEqual([]);
+    expect([1, 2].map((uid) => again.has(uid))).toEqual([false, false]);
+    expect(statSync(out).size).toBe(0);
+    for (const uid of [1, 2]) await put(again, uid, 'short');
+    await again.close();
+    expect(readFileSync(out).equals(old)).toBe(true); // each message once
+    await forced.close().catch(() => undefined);
+  });
+
   it('--force resets the state first: an old matching state never cuts the new file mid-message', async () => {
     const out = join(dir, 'forced.mbox');
     const first = await mboxSink(out, 'INBOX', 7, false);

@@ -266,9 +266,12 @@ export async function mboxSink(
     }
   } else {
     // The state first: a hard stop before the file is emptied leaves a
-    // state saying "nothing written yet", never an older one that matches.
+    // state saying "nothing written yet", never an older one that matches,
+    // and `writing`, so that the next run cuts the old bytes off rather
+    // than keeping them as another program's mail (they would be exported
+    // again after them).
     await mkdir(dirname(out), { recursive: true, mode: PRIVATE_DIR });
-    await writeMboxState(out, state);
+    await writeMboxState(out, { ...state, writing: true });
     await writeFile(out, '', { mode: PRIVATE_FILE });
     await chmod(out, PRIVATE_FILE); // an existing file started over (--force) keeps its mode otherwise
   }
