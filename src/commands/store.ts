@@ -24,9 +24,10 @@ export interface StoreChange {
 
 /**
  * Options of {@link store}: a flag change (`add`, `remove` or `set`) and/or a
- * Gmail label change. In a mailbox selected read-only (EXAMINE, or SELECT
- * answered `[READ-ONLY]`) {@link store} throws ImapStateError before sending:
- * servers answer OK there and change nothing (RFC 9051 6.3.3).
+ * Gmail label change. In a mailbox opened with EXAMINE {@link store} throws
+ * ImapStateError before sending: servers answer OK there and change nothing
+ * (RFC 9051 6.3.3). After a SELECT answered `[READ-ONLY]` it is sent: such a
+ * mailbox may permit per-user flags like `\Seen` (6.3.2).
  */
 export interface StoreOptions extends StoreChange {
   /** `.SILENT`: the server does not send the new flags back. */
@@ -174,7 +175,7 @@ export async function store(
 ): Promise<StoreResult> {
   const uid = options.uid === true;
   if (!uid) refuseSequenceNumbers(ctx, 'STORE');
-  refuseReadOnly(ctx, uid ? 'UID STORE' : 'STORE');
+  refuseReadOnly(ctx, uid ? 'UID STORE' : 'STORE', true);
   const commands = storeCommands(ctx, set, options);
   const silent = options.silent === true;
   // By sequence number STORE is not pipelined, so every update is its own;

@@ -34,6 +34,7 @@ export function newMailbox(name: string, readOnly: boolean): SelectedMailbox {
   return {
     name,
     readOnly,
+    examined: readOnly,
     exists: 0,
     recent: 0,
     flags: [],

@@ -153,6 +153,12 @@ export interface SelectedMailbox {
   name: string;
   /** Selected read-only (EXAMINE, or the server said `[READ-ONLY]`). */
   readOnly: boolean;
+  /**
+   * Opened with EXAMINE: no change to its permanent state is permitted, per-user
+   * state such as `\Seen` included (RFC 9051 6.3.3). A SELECT answered
+   * `[READ-ONLY]` may still permit per-user changes (6.3.2).
+   */
+  examined: boolean;
   /** The number of messages (the last EXISTS). */
   exists: number;
   /** The number of messages with `\Recent` (the last RECENT). */

@@ -76,13 +76,15 @@ it('a UID set with * is pinned too (UID FETCH), so a message arriving between CO
   ]);
 });
 
-it('SELECT answered [READ-ONLY]: MOVE (emulated), STORE and EXPUNGE are refused before anything is sent; COPY is not', async () => {
+it('SELECT answered [READ-ONLY]: MOVE (emulated) and EXPUNGE are refused before anything is sent; COPY is not, nor a STORE (per-user state may be allowed, RFC 9051 6.3.2)', async () => {
   const lines: string[] = [];
   const server = await serve(async (c) => {
     await c.write('* OK [CAPABILITY IMAP4rev1 UIDPLUS] ready\r\n');
     await c.expect(/^\S+ SELECT INBOX$/);
     await c.write('* 2 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n$tag OK [READ-ONLY] selected\r\n');
-    // The next command the client sends is the COPY: nothing before it.
+    // The next commands the client sends are the STORE and the COPY: nothing before them.
+    lines.push(await c.expect(/./));
+    await c.write('* 1 FETCH (UID 5 FLAGS (\\Seen))\r\n$tag OK stored\r\n');
     lines.push(await c.expect(/./));
     await c.write('$tag OK [COPYUID 9 5 1] copied\r\n');
   });
@@ -93,7 +95,6 @@ it('SELECT answered [READ-ONLY]: MOVE (emulated), STORE and EXPUNGE are refused 
   for (const attempt of [
     () => move(conn, '5', 'Archive', { uid: true }),
     () => move(conn, 1, 'Archive'),
-    () => store(conn, '5', { add: ['\\Deleted'], uid: true }),
     () => expunge(conn),
     () => uidExpunge(conn, '5'),
   ]) {
@@ -101,7 +102,12 @@ it('SELECT answered [READ-ONLY]: MOVE (emulated), STORE and EXPUNGE are refused 
     expect(err).toBeInstanceOf(ImapStateError);
     expect((err as Error).message).toMatch(/read-only/);
   }
+  const stored = await store(conn, '5', { add: ['\\Seen'], uid: true });
+  expect(stored.updated.map((m) => m.uid)).toEqual([5]);
   const r = await copy(conn, '5', 'Archive', { uid: true });
   expect(r?.destination.toString()).toBe('1');
-  expect(lines.map((l) => l.replace(/^\S+ /, ''))).toEqual(['UID COPY 5 Archive']);
+  expect(lines.map((l) => l.replace(/^\S+ /, ''))).toEqual([
+    'UID STORE 5 +FLAGS (\\Seen)',
+    'UID COPY 5 Archive',
+  ]);
 });
