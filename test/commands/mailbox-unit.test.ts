@@ -632,6 +632,7 @@ describe('how the commands fold responses', () => {
     expect(r).toEqual({
       name: 'INBOX',
       readOnly: true,
+      examined: false, // a SELECT the server answered [READ-ONLY]
       exists: 4,
       recent: 1,
       flags: ['\\Seen', '\\Deleted'],
