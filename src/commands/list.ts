@@ -54,8 +54,8 @@ export interface MailboxEntry {
   /**
    * The name decoded to Unicode (from modified UTF-7, or UTF-8 with
    * UTF8=ACCEPT); what commands take. A name that is not valid modified
-   * UTF-7 is kept as sent, and commands on this connection then send it as
-   * it is.
+   * UTF-7, or not in its canonical form (`&AOk-&AOk-`, `&ACY-`), is kept as
+   * sent, and commands on this connection then send it as it is.
    */
   name: string;
   /** The name exactly as the server sent it. */

@@ -27,7 +27,13 @@ export interface AddressGroup {
   members: Address[];
 }
 
-/** An ENVELOPE fetch item (RFC 9051 7.5.2). */
+/**
+ * An ENVELOPE fetch item (RFC 9051 7.5.2). Strings are the server's bytes as
+ * UTF-8; a string whose bytes are not UTF-8 (a legacy 8-bit header such as
+ * `Subject: caf\xe9`) is read as Latin-1, one code point per byte, so
+ * `Buffer.from(s, 'latin1')` gives its bytes back. The same holds for
+ * BODYSTRUCTURE parameter values and descriptions.
+ */
 export interface Envelope {
   /** The Date: header as sent (not parsed), or null. */
   date: string | null;

@@ -25,7 +25,7 @@ function params(s: Scanner, depth: number): Map<string, string> {
     const key = s.nstringOrAtomLower() ?? 'nil';
     s.skipSpaces();
     if (s.peek() === 0x29) break;
-    const value = s.nstring();
+    const value = s.nstringMail();
     map.set(key, value ?? '');
     s.skipSpaces();
   }
@@ -146,7 +146,7 @@ export function bodyStructure(
   s.skipSpaces();
   const id = s.nstring();
   s.skipSpaces();
-  const description = s.nstring();
+  const description = s.nstringMail();
   s.skipSpaces();
   const encoding = s.nstringOrAtomLower() ?? '7bit';
   s.skipSpaces();
@@ -193,13 +193,13 @@ function address(s: Scanner, depth: number): Address {
   s.checkDepth(depth);
   s.expect(0x28, 'an address');
   s.skipSpaces();
-  const name = s.nstring();
+  const name = s.nstringMail();
   s.skipSpaces();
-  const adl = s.nstring();
+  const adl = s.nstringMail();
   s.skipSpaces();
-  const mailbox = s.nstring();
+  const mailbox = s.nstringMail();
   s.skipSpaces();
-  const host = s.nstring();
+  const host = s.nstringMail();
   s.skipSpaces();
   s.expect(0x29, ') after an address');
   const address = mailbox === null ? null : host === null ? mailbox : `${mailbox}@${host}`;
@@ -282,9 +282,9 @@ export function envelope(s: Scanner, depth: number): Envelope {
   s.checkDepth(depth);
   s.expect(0x28, 'an envelope');
   s.skipSpaces();
-  const date = s.nstring();
+  const date = s.nstringMail();
   s.skipSpaces();
-  const subject = s.nstring();
+  const subject = s.nstringMail();
   s.skipSpaces();
   const fromStart = s.pos;
   const litIdx = s.litIdx;
@@ -303,9 +303,9 @@ export function envelope(s: Scanner, depth: number): Envelope {
   s.skipSpaces();
   const bcc = addressList(s, depth + 1);
   s.skipSpaces();
-  const inReplyTo = s.nstring();
+  const inReplyTo = s.nstringMail();
   s.skipSpaces();
-  const messageId = s.nstring();
+  const messageId = s.nstringMail();
   s.skipSpaces();
   s.expect(0x29, ') after the envelope');
   return { date, subject, from, sender, replyTo, to, cc, bcc, inReplyTo, messageId };

@@ -7,6 +7,7 @@
  * excluded. It never decodes more than a leaf value and never allocates per
  * byte.
  */
+import { isUtf8 } from 'node:buffer';
 import type { RawValue } from '../model/body-structure.js';
 import { ImapLimitError, ImapParseError } from '../model/errors.js';
 import { describeBytes } from './describe-bytes.js';
@@ -724,6 +725,50 @@ export class Scanner {
     if (this.nil()) return null;
     if (b === 0x7e) this.literal(false);
     return this.fail('expected a string or NIL');
+  }
+
+  /**
+   * NIL or a string of message data (ENVELOPE fields, BODYSTRUCTURE
+   * parameters and descriptions): like {@link nstring}, but a value whose
+   * bytes are not UTF-8 (a legacy 8-bit header, `Subject: caf\xe9`) is read
+   * as Latin-1, one code point per byte, instead of losing its bytes to
+   * U+FFFD: `Buffer.from(value, 'latin1')` gives them back.
+   */
+  nstringMail(): string | null {
+    if (this.peek() === 0x22) {
+      // The common case, ASCII without escapes, exactly as quoted() reads it.
+      const close = this.quickQuoted();
+      if (close !== -1 && !this.quotedHigh) {
+        const s = this.pos + 1;
+        this.pos = close + 1;
+        return this.fast
+          ? this.text.substring(s - this.base, close - this.base)
+          : (this.buf as FastBuffer).latin1Slice(s, close);
+      }
+    }
+    return this.nstringMail8();
+  }
+
+  /** {@link nstringMail} past its fast path. */
+  private nstringMail8(): string | null {
+    const b = this.peek();
+    if (b === 0x22) {
+      const start = this.pos;
+      const v = this.quoted();
+      if (!this.quotedHigh || v.indexOf('\ufffd') === -1) return v;
+      this.pos = start;
+      const bytes = this.quotedBytes();
+      return isUtf8(bytes) ? v : bytes.toString('latin1');
+    }
+    if (b === 0x7b) {
+      const lit = this.literal(false);
+      const v = decodeText(this.buf, lit.dataStart, lit.dataEnd);
+      if (v.indexOf('\ufffd') === -1 || isUtf8(this.buf.subarray(lit.dataStart, lit.dataEnd))) {
+        return v;
+      }
+      return (this.buf as FastBuffer).latin1Slice(lit.dataStart, lit.dataEnd);
+    }
+    return this.nstring();
   }
 
   /** An atom or a string. */

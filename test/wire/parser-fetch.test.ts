@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BodyStructure } from '../../src/model/body-structure.js';
+import type { BodyStructure, SinglePart } from '../../src/model/body-structure.js';
 import { bytes, fetchOf, parse } from './fixtures/parser-helpers.js';
 
 const terry = {
@@ -696,5 +696,30 @@ describe('FETCH sizes and numbers', () => {
   it('8-bit in a quoted FETCH string decodes as UTF-8', () => {
     expect(fetchOf('* 1 FETCH (PREVIEW "\xe2\x9c\x93 ok")\r\n')).toEqual({ preview: '✓ ok' });
     expect(bytes('x')).toEqual(Buffer.from('x'));
+  });
+});
+
+describe('8-bit strings in ENVELOPE and BODYSTRUCTURE', () => {
+  it('bytes that are not UTF-8 are read as Latin-1 (quoted, escaped, literal); UTF-8 stays UTF-8', () => {
+    // A string of bytes: `\xe9` is the byte 0xe9 (Latin-1 é), `\xc3\xb6` UTF-8 ö.
+    const a = fetchOf(
+      '* 1 FETCH (ENVELOPE (NIL "caf\xe9 \\"q\\"" (("Fran\xe7ois" NIL "f" "example.com")) NIL NIL ' +
+        '(({4}\r\nZ\xfcri NIL "z" "example.com")) NIL NIL NIL "<\xe9>") ' +
+        'BODYSTRUCTURE ("application" "pdf" ("name" "r\xe9sum\xe9.pdf") NIL "pi\xe8ce" "base64" 4 NIL ' +
+        '("attachment" ("filename" "r\xe9.pdf")) NIL NIL) ' +
+        'BODY ("text" "plain" ("x" "J\xc3\xb6rg") NIL "J\xc3\xb6rg" "7bit" 1 1))\r\n',
+    );
+    const e = a.envelope!;
+    expect(e.subject).toBe('caf\u00e9 "q"');
+    expect(e.from![0]).toMatchObject({ name: 'Fran\u00e7ois', address: 'f@example.com' });
+    expect(e.to![0]).toMatchObject({ name: 'Z\u00fcri' });
+    expect(e.messageId).toBe('<\u00e9>');
+    const b = a.bodyStructure as SinglePart;
+    expect(b.params.get('name')).toBe('r\u00e9sum\u00e9.pdf');
+    expect(b.description).toBe('pi\u00e8ce');
+    expect(b.disposition!.params.get('filename')).toBe('r\u00e9.pdf');
+    const body = a.body as SinglePart;
+    expect(body.params.get('x')).toBe('Jörg');
+    expect(body.description).toBe('Jörg');
   });
 });
