@@ -529,6 +529,19 @@ describe('ImapClient by sequence number past the last message (Dovecot)', () => 
     const empty = await scratch(0);
     await client.mailboxOpen(empty);
     expect(await client.fetchOne(1, { flags: true }, { uid: false })).toBeNull();
+    // `1:*` by sequence number in an empty mailbox: Dovecot answers BAD; nothing matches.
+    expect(await client.fetchAll('1:*', { flags: true }, { uid: false })).toEqual([]);
+    const seen: number[] = [];
+    for await (const m of client.fetch('1:*', { flags: true }, { uid: false })) seen.push(m.seq);
+    expect(seen).toEqual([]);
+    await expect(client.fetchAll('0', { flags: true }, { uid: false })).rejects.toMatchObject({
+      code: 'ARGUMENT',
+    });
+    await client.append(empty, testMessage('one'));
+    await client.noop();
+    expect((await client.fetchAll('1:*', { uid: true }, { uid: false })).map((m) => m.uid)).toEqual(
+      [1],
+    );
   });
 });
 
