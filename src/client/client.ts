@@ -571,7 +571,9 @@ export class ImapClient extends EventEmitter<ClientEvents> {
    * A UID FETCH the server cuts short with `OK [MESSAGELIMIT n uid]`
    * (MESSAGELIMIT, RFC 9738) is continued on the UIDs below `uid` until
    * every message was fetched; by sequence numbers the cut is an
-   * ImapMessageLimitError after the messages fetched.
+   * ImapMessageLimitError after the messages fetched. By sequence numbers
+   * in an empty mailbox (where any number is invalid and the server would
+   * answer BAD) nothing is sent and nothing yielded.
    */
   fetch(
     range: MessageSet,

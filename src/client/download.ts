@@ -269,6 +269,11 @@ export async function download(
 ): Promise<DownloadResult> {
   const maxBytes = checkMaxBytes(options.maxBytes);
   const uid = options.uid !== false;
+  // A sequence number past the last message: the server would answer BAD.
+  const exists = ctx.selected?.exists;
+  if (!uid && Number.isInteger(id) && id <= 0xffffffff && exists !== undefined && id > exists) {
+    throw new ImapArgumentError(`no message ${id} (the mailbox has ${exists} messages)`);
+  }
   const binary = options.decode !== false && PART_NUMBER.test(part) && ctx.hasCapability('BINARY');
   const streamOptions: FetchStreamOptions = { uid, bodyStructure: true };
   if (options.markSeen === true) streamOptions.markSeen = true;

@@ -17,7 +17,7 @@ import {
   type FetchOptions,
   type MessageSet,
 } from '../commands/fetch.js';
-import type { FetchItems } from '../commands/fetch-items.js';
+import { compileFetchItems, type FetchItems } from '../commands/fetch-items.js';
 import type { CommandContext } from '../connection/types.js';
 import { ImapMessageLimitError } from '../model/errors.js';
 import { SequenceSet } from '../model/sequence-set.js';
@@ -40,6 +40,26 @@ export function membersBelow(set: SequenceSet, n: number): SequenceSet | null {
 }
 
 /**
+ * A FETCH by sequence numbers in an empty mailbox: every number is invalid
+ * there (the server answers BAD, RFC 9051 9 seq-number), and no message can
+ * match, so nothing is sent. The range and items are still checked (their
+ * errors come as they would otherwise); `$` (SEARCHRES) is sent.
+ */
+function emptyBySequence(
+  ctx: CommandContext,
+  range: MessageSet,
+  items: FetchItems,
+  options: FetchOptions,
+): boolean {
+  if (options.uid === true || ctx.selected?.exists !== 0) return false;
+  const set = SequenceSet.from(range);
+  compileFetchItems(items);
+  return !set.isSaved;
+}
+
+async function* nothing(): AsyncGenerator<FetchedMessage, void, undefined> {}
+
+/**
  * The FETCH command's iterator over `range`, continued past MESSAGELIMIT
  * cuts as described above (UID FETCH only). Without the MESSAGELIMIT
  * capability it is the command's own iterator: no generator in between
@@ -51,6 +71,7 @@ export function fetchPastMessageLimit(
   items: FetchItems,
   options: FetchOptions,
 ): AsyncIterableIterator<FetchedMessage> {
+  if (emptyBySequence(ctx, range, items, options)) return nothing();
   if (options.uid !== true || messageLimit(ctx) === null) {
     return fetchCommand(ctx, range, items, options);
   }
@@ -103,6 +124,7 @@ export async function fetchAllPastMessageLimit(
   items: FetchItems,
   options: FetchOptions,
 ): Promise<FetchedMessage[]> {
+  if (emptyBySequence(ctx, range, items, options)) return [];
   if (options.uid !== true) return fetchAllCommand(ctx, range, items, options);
   let set = SequenceSet.from(range);
   const out: FetchedMessage[] = [];

@@ -818,6 +818,11 @@ export async function fetchOne(
   options: Omit<FetchOptions, 'vanished' | 'onVanished' | 'highWaterMark'> = {},
 ): Promise<FetchedMessage | null> {
   const uid = options.uid === true;
+  // A sequence number past the last message: the server would answer BAD
+  // (RFC 9051 9, seq-number), and there is no such message.
+  if (!uid && Number.isInteger(id) && id <= 0xffffffff && id > (ctx.selected?.exists ?? Infinity)) {
+    return null;
+  }
   let found: FetchedMessage | null = null;
   for await (const m of fetch(ctx, id, items, options)) {
     if (found === null && (uid ? m.uid === id : m.seq === id)) found = m;

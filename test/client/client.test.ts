@@ -501,6 +501,50 @@ describe('ImapClient download with maxBytes (Dovecot)', () => {
   });
 });
 
+describe('ImapClient by sequence number past the last message (Dovecot)', () => {
+  it("fetchOne answers null and download rejects with ARGUMENT, not the server's BAD", async () => {
+    const client = await connectClient('carol');
+    const name = await scratch(2);
+    const lock = await client.getMailboxLock(name, { readOnly: true });
+    try {
+      expect((await client.fetchOne(2, { uid: true }, { uid: false }))?.uid).toBe(2);
+      // Dovecot answers `FETCH 3 ...` in a 2-message mailbox with BAD Invalid messageset.
+      expect(await client.fetchOne(3, { uid: true }, { uid: false })).toBeNull();
+      await expect(client.download(3, '', { uid: false })).rejects.toMatchObject({
+        code: 'ARGUMENT',
+        message: 'no message 3 (the mailbox has 2 messages)',
+      });
+      await expect(client.download(3, '1', { uid: false })).rejects.toMatchObject({
+        code: 'ARGUMENT',
+      });
+      // Invalid numbers are still refused as such.
+      await expect(client.fetchOne(0, { uid: true }, { uid: false })).rejects.toMatchObject({
+        code: 'ARGUMENT',
+      });
+      // The lock was released by the failed calls.
+      expect((await client.fetchOne(1, { uid: true }))?.uid).toBe(1);
+    } finally {
+      lock.release();
+    }
+    const empty = await scratch(0);
+    await client.mailboxOpen(empty);
+    expect(await client.fetchOne(1, { flags: true }, { uid: false })).toBeNull();
+    // `1:*` by sequence number in an empty mailbox: Dovecot answers BAD; nothing matches.
+    expect(await client.fetchAll('1:*', { flags: true }, { uid: false })).toEqual([]);
+    const seen: number[] = [];
+    for await (const m of client.fetch('1:*', { flags: true }, { uid: false })) seen.push(m.seq);
+    expect(seen).toEqual([]);
+    await expect(client.fetchAll('0', { flags: true }, { uid: false })).rejects.toMatchObject({
+      code: 'ARGUMENT',
+    });
+    await client.append(empty, testMessage('one'));
+    await client.noop();
+    expect((await client.fetchAll('1:*', { uid: true }, { uid: false })).map((m) => m.uid)).toEqual(
+      [1],
+    );
+  });
+});
+
 describe('ImapClient esearch (Dovecot)', () => {
   it('MIN, MAX, COUNT and ALL of UNSEEN agree with the plain search; ALL stays ranges', async () => {
     const client = await connectClient('alice');
