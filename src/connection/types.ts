@@ -30,6 +30,9 @@ export interface Logger {
  * - `starttls`: plain connect, then STARTTLS is required: a server without it,
  *   or refusing it, is an error — never a silent plaintext session.
  * - `none`: plaintext, explicitly asked for (tests, localhost, IMAP4_stream).
+ *
+ * Any other value (`'ssl'`, `'STARTTLS'`...) is refused with an
+ * ImapArgumentError before anything is connected.
  */
 export type Security = 'tls' | 'starttls' | 'none';
 
