@@ -332,7 +332,13 @@ export interface ConnectionEvents {
    * whichever command it is about (the command's own `onProgress` is told too).
    */
   progress: [progress: CommandProgress];
-  /** `[ALERT]` text the user must see (RFC 9051 7.1). */
+  /**
+   * `[ALERT]` text the user must see (RFC 9051 7.1). Alerts that arrive
+   * before any `alert` listener is added (those of the greeting and the
+   * login come before `connect()` returns) are kept, up to 16, and emitted
+   * to the first listener right after it is added; those from before a
+   * STARTTLS are dropped.
+   */
   alert: [text: string];
   /** The server said BYE. */
   bye: [text: string];
