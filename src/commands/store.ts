@@ -49,8 +49,10 @@ export interface StoreOptions extends StoreChange {
 /** The result of {@link store}. */
 export interface StoreResult {
   /**
-   * The messages' new state from the server's FETCH responses (with
-   * `silent`, only those carrying MODSEQ, RFC 7162 3.1.3). A message may be
+   * The messages' new state from the server's FETCH responses, for
+   * messages of the set only (with `silent`, only those carrying MODSEQ,
+   * RFC 7162 3.1.3); another session's change of another message, sent
+   * alongside, is a `fetch` event. A message may be
    * listed twice when the server sent two updates of it that no other
    * command in flight took; the later is the newer.
    */
@@ -178,10 +180,13 @@ export async function store(
   refuseReadOnly(ctx, uid ? 'UID STORE' : 'STORE', true);
   const commands = storeCommands(ctx, set, options);
   const silent = options.silent === true;
-  // By sequence number STORE is not pipelined, so every update is its own;
-  // a UID STORE's carry a UID in its set (RFC 9051 6.4.9), and servers run
-  // pipelined STOREs side by side (Dovecot sends each one's FETCH responses
-  // in order but completes them late): see OwnMessages.
+  // Only messages of the set are this STORE's: a UID STORE's updates carry
+  // a UID in its set (RFC 9051 6.4.9), and servers run pipelined STOREs side
+  // by side (Dovecot sends each one's FETCH responses in order but completes
+  // them late): see OwnMessages. A STORE by sequence number is not
+  // pipelined, but another session's flag change of a message outside its
+  // set, announced alongside, is a `fetch` event, not its result; no
+  // EXPUNGE may renumber messages meanwhile (RFC 9051 7.5.1).
   // (One per command: a flag change and a label change each report the messages.)
   const messages = SequenceSet.from(set);
   let own: OwnMessages | null = null;
@@ -192,21 +197,17 @@ export async function store(
     onUntagged: (r, unwanted) => {
       const update = storeUpdate(r, silent);
       if (update === false || (r.name !== 'FETCH' && r.name !== 'UIDFETCH')) return false;
-      if (own !== null) {
-        const id = own.id(r);
-        if (id === undefined) return false;
-        const taken = own.take(id, unwanted === true, update === 'loose');
-        if (taken !== true) return taken;
-      } else if (update === 'loose' && unwanted !== true) {
-        return 'unless-wanted';
-      }
+      const id = own?.id(r);
+      if (id === undefined) return false;
+      const taken = own!.take(id, unwanted === true, update === 'loose');
+      if (taken !== true) return taken;
       out.updated.push(toFetchedMessage(r.name === 'FETCH' ? r.seq : 0, r.attributes));
       return true;
     },
   };
   if (options.signal !== undefined) runOptions.signal = options.signal;
   for (const args of commands) {
-    if (uid) own = new OwnMessages(messages, true);
+    own = new OwnMessages(messages, uid);
     const result = await ctx.exec(uid ? 'UID STORE' : 'STORE', args, runOptions);
     foldModified(out, result);
     // RFC 9738: a partial STORE (OK [MESSAGELIMIT n uid]) is an error carrying what was done.

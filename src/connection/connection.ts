@@ -104,6 +104,9 @@ const DEFAULT_IDLE_RESTART = 25 * 60_000;
 const DEFAULT_STREAM_THRESHOLD = 1 << 20;
 /** Default LOGOUT wait (ms). */
 const DEFAULT_LOGOUT_TIMEOUT = 10_000;
+/** At most this many `[ALERT]`s, of at most this many characters in all, wait for a listener. */
+const MAX_EARLY_ALERTS = 16;
+const MAX_EARLY_ALERT_CHARS = 64 * 1024;
 
 let connectionIds = 0;
 
@@ -258,7 +261,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     },
     setCapabilities: (caps) => this.#caps.set(caps),
     clearEnabled: () => this.#caps.clearEnabled(),
-    emitAlert: (text) => this.#emit('alert', text),
+    emitAlert: (text) => this.#alert(text),
     emitReadonly: () => this.#emit('readonly'),
     emitUidValidity: (previous, current) => this.#emit('uidvalidity', previous, current),
     startLogout: () => {
@@ -287,6 +290,14 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     close: (error) => this.close(error),
   };
   #idle: IdleSession | null = null;
+  /**
+   * `[ALERT]` texts that arrived before anyone listened for `alert`: those of
+   * the greeting and the login come before `connect()` returns, when no
+   * listener can have been added, and RFC 9051 7.1 says the user MUST see
+   * them. Handed to the first `alert` listener; null from then on.
+   */
+  #earlyAlerts: string[] | null = [];
+  #earlyAlertChars = 0;
   /** Receivers of correlated responses by command tag (search/sort contexts, RFC 5267 4.3). */
   readonly #correlated = new Map<string, CorrelatedReceiver>();
 
@@ -318,6 +329,36 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
       this.#markClosed = resolve;
     });
     this.#attach(this.#socket);
+    (this as EventEmitter).on('newListener', this.#onNewListener);
+  }
+
+  /** The first `alert` listener gets the alerts nobody heard yet (after it is added). */
+  readonly #onNewListener = (event: string | symbol): void => {
+    if (event !== 'alert') return;
+    (this as EventEmitter).off('newListener', this.#onNewListener);
+    queueMicrotask(() => {
+      const early = this.#earlyAlerts ?? [];
+      this.#earlyAlerts = null; // alerts arriving now are emitted as they come
+      for (const text of early) this.#emit('alert', text);
+    });
+  };
+
+  /** Emits `alert`, or keeps the text until someone listens (see #earlyAlerts). */
+  #alert(text: string): void {
+    const early = this.#earlyAlerts;
+    if (early === null) {
+      this.#emit('alert', text);
+      return;
+    }
+    // Bounded: a server cannot make an unheard connection hold more.
+    if (
+      early.length >= MAX_EARLY_ALERTS ||
+      this.#earlyAlertChars + text.length > MAX_EARLY_ALERT_CHARS
+    ) {
+      return;
+    }
+    early.push(text);
+    this.#earlyAlertChars += text.length;
   }
 
   /**
@@ -1215,14 +1256,14 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
     this.#greeting = r;
     this.#emit('untagged', r);
     if (r.name === 'OK' || r.name === 'PREAUTH') {
-      if (r.code?.name === 'ALERT') this.#emit('alert', r.text);
+      if (r.code?.name === 'ALERT') this.#alert(r.text);
       if (r.code?.name === 'CAPABILITY') this.#caps.set(r.code.capabilities);
       if (r.name === 'PREAUTH') this.#setState('authenticated');
       waiter?.resolve(r);
       return;
     }
     if (r.name === 'BYE') {
-      if (r.code?.name === 'ALERT') this.#emit('alert', r.text);
+      if (r.code?.name === 'ALERT') this.#alert(r.text);
       this.#emit('bye', r.text);
     }
     const err = refusedGreetingError(r);
@@ -1262,7 +1303,7 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
         }
         break;
     }
-    if ('code' in r && r.code?.name === 'ALERT') this.#emit('alert', r.text);
+    if ('code' in r && r.code?.name === 'ALERT') this.#alert(r.text);
 
     const events = applyMailbox(this.#selecting, this.#selected, r);
 
@@ -1638,6 +1679,9 @@ export class ImapConnection extends EventEmitter<ConnectionEvents> {
             this.#parser = this.#newParser(false);
             this.#trace = this.#log.serverTrace(() => this.#authenticating > 0);
             this.#caps.forget();
+            // Alerts kept from before TLS could be anyone's (an attacker's): dropped.
+            if (this.#earlyAlerts !== null) this.#earlyAlerts.length = 0;
+            this.#earlyAlertChars = 0;
             this.#readPaused = false;
             this.#attach(tlsSocket);
             this.#switching = false;

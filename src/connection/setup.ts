@@ -29,14 +29,26 @@ export interface Endpoint {
   security: Security;
 }
 
+/** The values of {@link Security}. */
+const SECURITIES: ReadonlySet<unknown> = new Set<Security>(['tls', 'starttls', 'none']);
+
 /**
  * The host, port and security `options` ask for. Neither port nor security:
  * implicit TLS on port 993 (RFC 8314 3.1 prefers it to STARTTLS). A port
  * alone: implicit TLS on 993, STARTTLS (required) on any other. A security
  * alone: its usual port (993 for `tls`, else 143). Throws
- * ImapArgumentError for TLS over a caller-given stream.
+ * ImapArgumentError for TLS over a caller-given stream and for a `security`
+ * that is not one of {@link Security}'s values.
  */
 export function resolveEndpoint(options: ConnectOptions): Endpoint {
+  if (options.security !== undefined && !SECURITIES.has(options.security)) {
+    // Checked, not trusted to the type: any other value (`'ssl'`, `'STARTTLS'`
+    // from a configuration file) would mean a plaintext session, credentials
+    // included, where TLS was asked for.
+    throw new ImapArgumentError(
+      `security must be 'tls', 'starttls' or 'none', not ${describe(options.security)}: nothing was sent`,
+    );
+  }
   const host = options.host ?? 'localhost';
   const port =
     options.port ?? (options.security === undefined || options.security === 'tls' ? 993 : 143);
@@ -51,6 +63,10 @@ export function resolveEndpoint(options: ConnectOptions): Endpoint {
       ? 'none'
       : (options.security ?? (port === 993 ? 'tls' : 'starttls'));
   return { host, port, security };
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
 /**

@@ -30,6 +30,9 @@ export interface Logger {
  * - `starttls`: plain connect, then STARTTLS is required: a server without it,
  *   or refusing it, is an error — never a silent plaintext session.
  * - `none`: plaintext, explicitly asked for (tests, localhost, IMAP4_stream).
+ *
+ * Any other value (`'ssl'`, `'STARTTLS'`...) is refused with an
+ * ImapArgumentError before anything is connected.
  */
 export type Security = 'tls' | 'starttls' | 'none';
 
@@ -329,7 +332,13 @@ export interface ConnectionEvents {
    * whichever command it is about (the command's own `onProgress` is told too).
    */
   progress: [progress: CommandProgress];
-  /** `[ALERT]` text the user must see (RFC 9051 7.1). */
+  /**
+   * `[ALERT]` text the user must see (RFC 9051 7.1). Alerts that arrive
+   * before any `alert` listener is added (those of the greeting and the
+   * login come before `connect()` returns) are kept, up to 16, and emitted
+   * to the first listener right after it is added; those from before a
+   * STARTTLS are dropped.
+   */
   alert: [text: string];
   /** The server said BYE. */
   bye: [text: string];

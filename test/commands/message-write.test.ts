@@ -125,6 +125,29 @@ describe('STORE', () => {
     expect(s.get(2)!.has('\\Flagged')).toBe(true);
   });
 
+  it("a STORE by sequence number leaves another session's flag change outside its set to the fetch event", async () => {
+    const name = await scratch(conn, 3);
+    const other = await connectAlice();
+    const events: { seq: number; flags: readonly string[] | undefined }[] = [];
+    const onFetch = (r: { seq: number; attributes: { flags?: readonly string[] } }): void => {
+      events.push({ seq: r.seq, flags: r.attributes.flags });
+    };
+    conn.on('fetch', onFetch);
+    try {
+      await other.exec('SELECT', [mailbox(name)]);
+      await store(other, 1, { add: ['\\Flagged'] });
+      // Dovecot announces the other session's change with this STORE's own answer.
+      const r = await store(conn, 2, { add: ['$Mine'] });
+      expect(r.updated.map((m) => m.seq)).toEqual([2]);
+      expect(r.updated[0]!.flags).toContain('$Mine');
+      await conn.exec('NOOP');
+      expect(events.filter((e) => e.seq === 1).at(-1)?.flags).toContain('\\Flagged');
+    } finally {
+      conn.off('fetch', onFetch);
+      await other.logout();
+    }
+  });
+
   it('STORE on the SEARCHRES result $', async () => {
     await scratch(conn, 4);
     await search(conn, { subject: 'scratch 3' }, { uid: true, return: ['SAVE'] });

@@ -187,6 +187,65 @@ describe('connecting to Dovecot', () => {
     expect(scripted.receivedText()).toBe('');
   });
 
+  it('[ALERT]s of the greeting and the login reach the first alert listener, added after connect()', async () => {
+    // RFC 9051 7.1: an ALERT MUST be shown to the user; no listener can be
+    // added before connect() returns, so those of the greeting and the login are kept.
+    scripted = await startScriptedServer([
+      { send: '* OK [ALERT] greeting alert\r\n' },
+      { expect: /CAPABILITY/ },
+      { send: '* CAPABILITY IMAP4rev1\r\n$tag OK done\r\n' },
+      { expect: /LOGIN/ },
+      { send: '* OK [ALERT] untagged login alert\r\n$tag OK [ALERT] tagged login alert\r\n' },
+      { expect: /CAPABILITY/ },
+      { send: '* CAPABILITY IMAP4rev1\r\n$tag OK done\r\n' },
+      { expect: /NOOP/ },
+      { send: '* OK [ALERT] later alert\r\n$tag OK done\r\n' },
+      { stall: true },
+    ]);
+    const conn = track(
+      await ImapConnection.connect({
+        host: '127.0.0.1',
+        port: scripted.port,
+        security: 'none',
+        auth: { username: 'alice', password: 'pw', mechanism: 'LOGIN-COMMAND' },
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const alerts: string[] = [];
+    conn.on('alert', (text) => alerts.push(text));
+    await conn.noop();
+    expect(alerts).toEqual([
+      'greeting alert',
+      'untagged login alert',
+      'tagged login alert',
+      'later alert',
+    ]);
+    // Delivered once: a second listener gets only what comes after it.
+    const second: string[] = [];
+    conn.on('alert', (text) => second.push(text));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(second).toEqual([]);
+  });
+
+  it('at most 16 unheard [ALERT]s are kept', async () => {
+    let flood = '';
+    for (let i = 0; i < 40; i++) flood += `* OK [ALERT] alert ${i}\r\n`;
+    scripted = await startScriptedServer([
+      { send: '* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n' },
+      { expect: /NOOP/ },
+      { send: `${flood}$tag OK done\r\n` },
+      { stall: true },
+    ]);
+    const conn = track(
+      await ImapConnection.connect({ host: '127.0.0.1', port: scripted.port, security: 'none' }),
+    );
+    await conn.noop();
+    const alerts: string[] = [];
+    conn.on('alert', (text) => alerts.push(text));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(alerts).toEqual(Array.from({ length: 16 }, (_, i) => `alert ${i}`));
+  });
+
   it('a BYE greeting fails with CONNECTION_BYE and the server text', async () => {
     scripted = await startScriptedServer([
       { send: '* BYE [UNAVAILABLE] too many connections\r\n' },

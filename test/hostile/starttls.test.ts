@@ -264,6 +264,11 @@ describe('nothing from before the TLS handshake survives it', () => {
     expect(conn.hasCapability('X-INJECTED')).toBe(false);
     expect(conn.selected).toBeNull();
     expect(conn.state).toBe('not-authenticated');
+    // Alerts are kept for the first listener, but not those from before TLS.
+    const alerts: string[] = [];
+    conn.on('alert', (text) => alerts.push(text));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(alerts).toEqual([]);
   });
 
   it('an ENABLED sent before STARTTLS does not switch the session to UTF-8 after it', async () => {
