@@ -478,21 +478,9 @@ export class Scanner {
 
   /** A number up to 2^53-1 (sizes that may exceed 4 GiB). */
   number53(): number {
-    const buf = this.buf;
     const s = this.pos;
-    const end = this.end;
-    let p = s;
-    let n = 0;
-    while (p < end) {
-      const c = buf[p]!;
-      if (c < 0x30 || c > 0x39) break;
-      n = n * 10 + (c - 0x30);
-      p++;
-      if (p - s > 16) this.fail('number too long', s);
-    }
-    if (p === s) this.fail('expected a number');
+    const n = this.digits(16);
     if (n > Number.MAX_SAFE_INTEGER) this.fail('number exceeds 2^53-1', s);
-    this.pos = p;
     return n;
   }
 
@@ -504,6 +492,12 @@ export class Scanner {
    * digits (any 64-bit value); a longer run is still a parse error.
    */
   size53(): number {
+    const n = this.digits(20);
+    return n > Number.MAX_SAFE_INTEGER ? -1 : n;
+  }
+
+  /** One to `max` digits, consumed; their value (exact up to 2^53). */
+  private digits(max: number): number {
     const buf = this.buf;
     const s = this.pos;
     const end = this.end;
@@ -514,11 +508,11 @@ export class Scanner {
       if (c < 0x30 || c > 0x39) break;
       n = n * 10 + (c - 0x30);
       p++;
-      if (p - s > 20) this.fail('number too long', s);
+      if (p - s > max) this.fail('number too long', s);
     }
     if (p === s) this.fail('expected a number');
     this.pos = p;
-    return n > Number.MAX_SAFE_INTEGER ? -1 : n;
+    return n;
   }
 
   /** The bytes between two positions as latin1 text. */
