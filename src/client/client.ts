@@ -189,10 +189,10 @@ export class ImapClient extends EventEmitter<ClientEvents> {
    */
   #frozen: MailboxInfo | null = null;
   /**
-   * The last reconnection (when, at which attempt): a drop within
+   * When the last reconnection succeeded (null: none yet): a drop within
    * {@link HEALTHY_CONNECTION_MS} of it is a quick drop.
    */
-  #lastReconnect: { at: number; attempt: number } | null = null;
+  #lastReconnectAt: number | null = null;
   /** Quick drops in a row (see #onConnectionClose): where the next reconnection's attempts start. */
   #quickDrops = 0;
   readonly #locks: LockQueue;
@@ -1108,8 +1108,8 @@ export class ImapClient extends EventEmitter<ClientEvents> {
     // (growing delay), so a server that lets the client in and drops it
     // every time is given up on after maxAttempts of them. The first such
     // drop starts afresh: one blip right after a long outage is retried.
-    const last = this.#lastReconnect;
-    const healthy = last === null || Date.now() - last.at >= HEALTHY_CONNECTION_MS;
+    const last = this.#lastReconnectAt;
+    const healthy = last === null || Date.now() - last >= HEALTHY_CONNECTION_MS;
     this.#quickDrops = healthy ? 0 : this.#quickDrops + 1;
     void this.#reconnectLoop(err, Math.max(1, this.#quickDrops));
   }
@@ -1132,7 +1132,7 @@ export class ImapClient extends EventEmitter<ClientEvents> {
           this.#frozen = null;
           const gate = this.#gate;
           this.#gate = null;
-          this.#lastReconnect = { at: Date.now(), attempt };
+          this.#lastReconnectAt = Date.now();
           this.#log('info', 'reconnected', { attempt });
           this.#emitSafe('reconnect', { attempt });
           gate?.open(conn);

@@ -729,26 +729,11 @@ export class Scanner {
    * U+FFFD: `Buffer.from(value, 'latin1')` gives them back.
    */
   nstringMail(): string | null {
-    if (this.peek() === 0x22) {
-      // The common case, ASCII without escapes, exactly as quoted() reads it.
-      const close = this.quickQuoted();
-      if (close !== -1 && !this.quotedHigh) {
-        const s = this.pos + 1;
-        this.pos = close + 1;
-        return this.fast
-          ? this.text.substring(s - this.base, close - this.base)
-          : (this.buf as FastBuffer).latin1Slice(s, close);
-      }
-    }
-    return this.nstringMail8();
-  }
-
-  /** {@link nstringMail} past its fast path. */
-  private nstringMail8(): string | null {
     const b = this.peek();
     if (b === 0x22) {
       const start = this.pos;
       const v = this.quoted();
+      // ASCII (the common case) or valid UTF-8: as read.
       if (!this.quotedHigh || v.indexOf('\ufffd') === -1) return v;
       this.pos = start;
       const bytes = this.quotedBytes();
